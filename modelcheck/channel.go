@@ -1,0 +1,214 @@
+package modelcheck
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// maxContents bounds how many distinct contents one inbox may have: the
+// checker tabulates every operation on every content.
+const maxContents = 1 << 20
+
+// inbox is one channel compiled to an automaton over its possible contents.
+// A content is identified by a dense id (0 = empty); every operation is a
+// table lookup, so a system state stores an inbox as one small number: the
+// rank of a multiset (unordered) or of a sequence (ordered).
+type inbox struct {
+	ch      *spec.Channel
+	kinds   int
+	cap     int
+	n       int     // number of contents
+	length  []uint8 // [id]
+	count   []uint8 // [id*kinds+m]
+	add     []int32 // [id*kinds+m]: content after appending m; -1 when full
+	remove  []int32 // unordered: [id*kinds+m], -1 when no m; ordered: [id*cap+i], -1 past the end
+	dup     []int32 // unordered: [id*kinds+m]; ordered: [id*cap+i]; -1 when impossible
+	head    []uint8 // ordered: [id] the first message
+	ordered bool
+}
+
+func binom(n, k int) int {
+	r := 1
+	for i := 1; i <= k; i++ {
+		r = r * (n - k + i) / i
+		if r > maxContents*4 {
+			return r
+		}
+	}
+	return r
+}
+
+func newInbox(ch *spec.Channel, kinds int) (*inbox, error) {
+	b := &inbox{ch: ch, kinds: kinds, cap: ch.Capacity, ordered: ch.Order == spec.Ordered}
+	if b.cap < 0 || kinds > 255 {
+		return nil, fmt.Errorf("modelcheck: bad channel: capacity %d, %d message kinds", b.cap, kinds)
+	}
+	if b.ordered {
+		return b, b.buildOrdered()
+	}
+	return b, b.buildUnordered()
+}
+
+// buildUnordered enumerates the multisets of at most cap messages over kinds kinds.
+func (b *inbox) buildUnordered() error {
+	if n := binom(b.cap+b.kinds, b.kinds); n > maxContents {
+		return fmt.Errorf("modelcheck: an unordered inbox of capacity %d over %d message kinds has %d contents: at most %d are supported", b.cap, b.kinds, n, maxContents)
+	}
+	var contents [][]uint8
+	ids := map[string]int32{}
+	cur := make([]uint8, b.kinds)
+	var rec func(i, left int)
+	rec = func(i, left int) {
+		if i == b.kinds {
+			ids[string(cur)] = int32(len(contents))
+			contents = append(contents, append([]uint8(nil), cur...))
+			return
+		}
+		for c := 0; c <= left; c++ {
+			cur[i] = uint8(c)
+			rec(i+1, left-c)
+		}
+		cur[i] = 0
+	}
+	rec(0, b.cap)
+	// Make the empty content id 0.
+	e := ids[string(make([]uint8, b.kinds))]
+	contents[0], contents[e] = contents[e], contents[0]
+	ids[string(contents[0])], ids[string(contents[e])] = 0, e
+	n, k := len(contents), b.kinds
+	b.n = n
+	b.length = make([]uint8, n)
+	b.count = make([]uint8, n*k)
+	b.add = make([]int32, n*k)
+	b.remove = make([]int32, n*k)
+	b.dup = make([]int32, n*k)
+	for id, c := range contents {
+		total := 0
+		for _, x := range c {
+			total += int(x)
+		}
+		b.length[id] = uint8(total)
+		copy(b.count[id*k:], c)
+		for m := range k {
+			b.add[id*k+m], b.remove[id*k+m], b.dup[id*k+m] = -1, -1, -1
+			if total < b.cap {
+				c[m]++
+				b.add[id*k+m] = ids[string(c)]
+				c[m]--
+			}
+			if c[m] > 0 {
+				c[m]--
+				b.remove[id*k+m] = ids[string(c)]
+				c[m]++
+				b.dup[id*k+m] = b.add[id*k+m]
+			}
+		}
+	}
+	return nil
+}
+
+// buildOrdered numbers the sequences of at most cap messages: all sequences
+// of length l come after the shorter ones, in base-kinds order.
+func (b *inbox) buildOrdered() error {
+	k, c := b.kinds, b.cap
+	offset := make([]int, c+2) // offset[l]: id of the first sequence of length l
+	total := 0
+	for l := 0; l <= c; l++ {
+		offset[l] = total
+		p := 1
+		for range l {
+			p *= max(k, 1)
+			if p > maxContents {
+				break
+			}
+		}
+		total += p
+		if total > maxContents {
+			return fmt.Errorf("modelcheck: an ordered inbox of capacity %d over %d message kinds has more than %d contents: use a smaller capacity or an unordered inbox", c, k, maxContents)
+		}
+	}
+	offset[c+1] = total
+	n := total
+	b.n = n
+	b.length = make([]uint8, n)
+	b.count = make([]uint8, n*k)
+	b.add = make([]int32, n*k)
+	b.remove = make([]int32, n*max(c, 1))
+	b.dup = make([]int32, n*max(c, 1))
+	b.head = make([]uint8, n)
+	enc := func(seq []uint8) int32 {
+		v := 0
+		for _, m := range seq {
+			v = v*k + int(m)
+		}
+		return int32(offset[len(seq)] + v)
+	}
+	seq := make([]uint8, 0, c+1)
+	l := 0
+	for id := range n {
+		for id >= offset[l+1] {
+			l++
+		}
+		v := id - offset[l]
+		seq = seq[:l]
+		for i := l - 1; i >= 0; i-- {
+			seq[i] = uint8(v % k)
+			v /= k
+		}
+		b.length[id] = uint8(l)
+		for _, m := range seq {
+			b.count[id*k+int(m)]++
+		}
+		if l > 0 {
+			b.head[id] = seq[0]
+		}
+		for m := range k {
+			b.add[id*k+m] = -1
+			if l < c {
+				b.add[id*k+m] = enc(append(seq, uint8(m)))
+			}
+		}
+		for i := range c {
+			b.remove[id*c+i], b.dup[id*c+i] = -1, -1
+			if i >= l {
+				continue
+			}
+			rest := append(append([]uint8(nil), seq[:i]...), seq[i+1:]...)
+			b.remove[id*c+i] = enc(rest)
+			if l < c {
+				d := append(append(append([]uint8(nil), seq[:i+1]...), seq[i]), seq[i+1:]...)
+				b.dup[id*c+i] = enc(d)
+			}
+		}
+	}
+	return nil
+}
+
+// contents lists the messages of content id: in order for an ordered
+// inbox, grouped by kind for an unordered one.
+func (b *inbox) contents(id int) []int {
+	var out []int
+	if b.ordered {
+		for b.length[id] > 0 {
+			out = append(out, int(b.head[id]))
+			id = int(b.remove[id*b.cap])
+		}
+		return out
+	}
+	for m := range b.kinds {
+		for range b.count[id*b.kinds+m] {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (b *inbox) format(s *spec.Spec, id int) string {
+	var parts []string
+	for _, m := range b.contents(id) {
+		parts = append(parts, s.Messages[m].Name)
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}

@@ -1,0 +1,355 @@
+package modelcheck
+
+import (
+	"fmt"
+	"go/token"
+	"math/bits"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// maxWords is the widest system state supported, in 64-bit words.
+const maxWords = 4
+
+// vec is a packed system state: bit fields that never straddle a word. Word
+// 0 holds at most 63 bits; its top bit marks an occupied slot in the
+// visited set.
+type vec [maxWords]uint64
+
+// field is a bit field of a vec.
+type field struct {
+	word  uint8
+	shift uint8
+	width uint8
+	mask  uint64
+}
+
+func (f field) get(v *vec) uint64 { return v[f.word&(maxWords-1)] >> f.shift & f.mask }
+func (f field) set(v *vec, x uint64) {
+	w := f.word & (maxWords - 1)
+	v[w] = v[w]&^(f.mask<<f.shift) | x<<f.shift
+}
+
+type actionKind uint8
+
+const (
+	actCall actionKind = iota
+	actDeliver
+	actLose
+	actDuplicate
+	actTimeout
+)
+
+func (k actionKind) String() string {
+	return [...]string{"call", "deliver", "lose", "duplicate", "timeout"}[k]
+}
+
+// action is one action schema of the system: the unit of transitions,
+// coverage and fairness.
+type action struct {
+	kind   actionKind
+	peer   int
+	arg    int // call index, message index, timer index, or position (ordered lose/duplicate)
+	event  int // the peer event, for call/deliver/timeout
+	budget int // index into model.budgets, or -1 (unbounded)
+	class  int // fairness class, or -1 (losses and duplications)
+	// for an unordered deliver/lose/duplicate arg is the message kind; for an
+	// ordered deliver it is -1 (the head).
+}
+
+// budget is a bounded call budget's field.
+type budget struct {
+	f    field
+	init uint64
+}
+
+// model is a check configuration compiled for exploration.
+type model struct {
+	s       *spec.Spec
+	check   *spec.Check
+	step    [2]*peerStep
+	peer    [2]field
+	box     [2]field
+	inbox   [2]*inbox
+	budgets []budget
+	actions []action
+	classes []string // fairness class names
+	words   int      // words used by a state
+	bits    int      // bits used by a state
+	initial vec
+
+	invariants []compiledProp
+	terminal   propFunc
+	liveness   []compiledLive
+}
+
+type propFunc func(v *vec) int
+
+type compiledProp struct {
+	p    *spec.Property
+	eval propFunc
+}
+
+type compiledLive struct {
+	l    *spec.Liveness
+	goal propFunc
+}
+
+func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
+	if c == nil {
+		return nil, fmt.Errorf("modelcheck: no check configuration")
+	}
+	for i := range 2 {
+		if c.Peers[i] == nil || c.Channels[i] == nil {
+			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
+		}
+	}
+	m := &model{s: s, check: c}
+	var widths []int
+	var slots []*field
+	sb := int(s.Layout.Bits)
+	for i := range 2 {
+		ps, err := newPeerStep(s, steps[i])
+		if err != nil {
+			return nil, err
+		}
+		m.step[i] = ps
+		widths = append(widths, sb)
+		slots = append(slots, &m.peer[i])
+	}
+	for i := range 2 {
+		b, err := newInbox(c.Channels[i], len(s.Messages))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Channels[i].Pos, err)
+		}
+		m.inbox[i] = b
+		widths = append(widths, bits.Len(uint(b.n-1)))
+		slots = append(slots, &m.box[i])
+	}
+	budgetOf := map[[2]int]int{}
+	for i, p := range c.Peers {
+		for _, cb := range p.Calls {
+			if cb.Budget == spec.Unbounded {
+				continue
+			}
+			budgetOf[[2]int{i, cb.Call.Index}] = len(m.budgets)
+			m.budgets = append(m.budgets, budget{init: uint64(cb.Budget)})
+			widths = append(widths, bits.Len(uint(cb.Budget)))
+		}
+	}
+	for i := range m.budgets {
+		slots = append(slots, &m.budgets[i].f)
+	}
+	// First fit, widest first, into words of 63, 64, 64, 64 bits.
+	free := [maxWords]int{63, 64, 64, 64}
+	order := make([]int, len(widths))
+	for i := range order {
+		order[i] = i
+	}
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && widths[order[j]] > widths[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	for _, i := range order {
+		w := widths[i]
+		m.bits += w
+		placed := false
+		for k := range maxWords {
+			if free[k] >= w {
+				used := 63 - free[k]
+				if k > 0 {
+					used = 64 - free[k]
+				}
+				*slots[i] = field{word: uint8(k), shift: uint8(used), width: uint8(w), mask: 1<<uint(w) - 1}
+				if w == 64 {
+					slots[i].mask = ^uint64(0)
+				}
+				free[k] -= w
+				m.words = max(m.words, k+1)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d bits or more: at most %d are supported", c.Pos, c.Name, m.bits, 63+64*(maxWords-1))
+		}
+	}
+	m.words = max(m.words, 1)
+	init0 := initialSnapshot(s)
+	m.peer[0].set(&m.initial, init0)
+	m.peer[1].set(&m.initial, init0)
+	for i := range m.budgets {
+		m.budgets[i].f.set(&m.initial, m.budgets[i].init)
+	}
+	// Actions, in a fixed order: calls, deliveries, timeouts, then the adversary.
+	classOf := map[string]int{}
+	class := func(name string) int {
+		if id, ok := classOf[name]; ok {
+			return id
+		}
+		classOf[name] = len(m.classes)
+		m.classes = append(m.classes, name)
+		return classOf[name]
+	}
+	for i, p := range c.Peers {
+		for _, cb := range p.Calls {
+			bi := -1
+			if id, ok := budgetOf[[2]int{i, cb.Call.Index}]; ok {
+				bi = id
+			}
+			m.actions = append(m.actions, action{kind: actCall, peer: i, arg: cb.Call.Index,
+				event: s.CallEvent(cb.Call).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
+		}
+	}
+	for i, p := range c.Peers {
+		b := m.inbox[i]
+		if b.ordered {
+			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: -1, event: -1, budget: -1, class: class(fmt.Sprintf("deliver(%s)", p.Name))})
+			continue
+		}
+		for _, msg := range s.Messages {
+			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: msg.Index,
+				event: s.MessageEvent(msg).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, msg.Name))})
+		}
+	}
+	for i, p := range c.Peers {
+		for _, t := range s.Timers {
+			m.actions = append(m.actions, action{kind: actTimeout, peer: i, arg: t.Index,
+				event: s.TimerEvent(t).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
+		}
+	}
+	for i := range c.Peers {
+		ch, b := c.Channels[i], m.inbox[i]
+		n := len(s.Messages)
+		if b.ordered {
+			n = b.cap
+		}
+		if ch.Loss {
+			for a := range n {
+				m.actions = append(m.actions, action{kind: actLose, peer: i, arg: a, event: -1, budget: -1, class: -1})
+			}
+		}
+		if ch.Duplicate {
+			for a := range n {
+				m.actions = append(m.actions, action{kind: actDuplicate, peer: i, arg: a, event: -1, budget: -1, class: -1})
+			}
+		}
+	}
+	if len(m.actions) > 1<<15 {
+		return nil, fmt.Errorf("%s: modelcheck: check %s has %d actions: at most %d are supported", c.Pos, c.Name, len(m.actions), 1<<15)
+	}
+	// Properties.
+	var err error
+	for _, p := range c.Invariants {
+		cp := compiledProp{p: p}
+		if cp.eval, err = m.compileProp(p.Expr); err != nil {
+			return nil, err
+		}
+		m.invariants = append(m.invariants, cp)
+	}
+	if c.Terminal != nil {
+		if m.terminal, err = m.compileProp(c.Terminal); err != nil {
+			return nil, err
+		}
+	}
+	for _, l := range c.Eventually {
+		cl := compiledLive{l: l}
+		if cl.goal, err = m.compileProp(l.Goal); err != nil {
+			return nil, err
+		}
+		m.liveness = append(m.liveness, cl)
+	}
+	return m, nil
+}
+
+// compileProp turns a property over peers and network into a closure over a packed state.
+func (m *model) compileProp(e spec.Expr) (propFunc, error) {
+	peerOK := func(p int) error {
+		if p < 0 || p > 1 {
+			return fmt.Errorf("%s: modelcheck: %q does not name a peer", e.Pos(), e.String())
+		}
+		return nil
+	}
+	switch e := e.(type) {
+	case *spec.Const:
+		v := e.Val
+		return func(*vec) int { return v }, nil
+	case *spec.StateOf:
+		if err := peerOK(e.Peer); err != nil {
+			return nil, err
+		}
+		f, sm := m.peer[e.Peer], uint64(1)<<m.s.Layout.StateBits-1
+		return func(v *vec) int { return int(f.get(v) & sm) }, nil
+	case *spec.VarRef:
+		if err := peerOK(e.Peer); err != nil {
+			return nil, err
+		}
+		f, g := m.peer[e.Peer], mustGuard(e)
+		return func(v *vec) int { return g(f.get(v)) }, nil
+	case *spec.Armed:
+		if err := peerOK(e.Peer); err != nil {
+			return nil, err
+		}
+		f, bit := m.peer[e.Peer], uint(m.s.Layout.TimerOffset)+uint(e.Timer.Index)
+		return func(v *vec) int { return int(f.get(v) >> bit & 1) }, nil
+	case *spec.Count:
+		var boxes []int
+		switch e.To {
+		case -1:
+			boxes = []int{0, 1}
+		case 0, 1:
+			boxes = []int{e.To}
+		default:
+			return nil, fmt.Errorf("%s: modelcheck: %q does not name an inbox", e.Pos(), e.String())
+		}
+		var parts []propFunc
+		for _, i := range boxes {
+			f, b := m.box[i], m.inbox[i]
+			if e.Msg == nil {
+				parts = append(parts, func(v *vec) int { return int(b.length[f.get(v)]) })
+			} else {
+				k, msg := uint64(b.kinds), uint64(e.Msg.Index)
+				parts = append(parts, func(v *vec) int { return int(b.count[f.get(v)*k+msg]) })
+			}
+		}
+		if len(parts) == 1 {
+			return parts[0], nil
+		}
+		a, b := parts[0], parts[1]
+		return func(v *vec) int { return a(v) + b(v) }, nil
+	case *spec.Unary:
+		x, err := m.compileProp(e.X)
+		if err != nil {
+			return nil, err
+		}
+		if e.Op == token.NOT {
+			return func(v *vec) int { return 1 - x(v) }, nil
+		}
+		return func(v *vec) int { return -x(v) }, nil
+	case *spec.Binary:
+		x, err := m.compileProp(e.X)
+		if err != nil {
+			return nil, err
+		}
+		y, err := m.compileProp(e.Y)
+		if err != nil {
+			return nil, err
+		}
+		if f := binary(e.Op, x, y); f != nil {
+			return f, nil
+		}
+		return nil, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
+	}
+	return nil, fmt.Errorf("%s: modelcheck: unsupported expression %q", e.Pos(), e.String())
+}
+
+func mustGuard(e *spec.VarRef) guardFunc {
+	v := e.Var
+	off, mask := v.Offset, uint64(1)<<v.Width-1
+	if v.Kind == spec.Int {
+		min := v.Min
+		return func(s uint64) int { return int(s>>off&mask) + min }
+	}
+	return func(s uint64) int { return int(s >> off & mask) }
+}

@@ -1,0 +1,85 @@
+package modelcheck
+
+import (
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// outcome is the effect of one event on one peer snapshot.
+type outcome struct {
+	next  uint64
+	sends []uint8
+	row   int32
+	ok    bool
+}
+
+// maxMemo bounds the (snapshot, event) outcomes tabulated per peer.
+const maxMemo = 1 << 22
+
+// peerStep drives a peer's step function. When the snapshot space is small
+// it tabulates every (snapshot, event) outcome once, so exploring costs a
+// table lookup per event whichever step function is used.
+type peerStep struct {
+	s    *spec.Spec
+	fn   StepFunc
+	nev  int
+	memo []outcome
+}
+
+func newPeerStep(s *spec.Spec, fn StepFunc) (*peerStep, error) {
+	if fn == nil {
+		in, err := newInterpreter(s)
+		if err != nil {
+			return nil, err
+		}
+		fn = in.step
+	}
+	p := &peerStep{s: s, fn: fn, nev: len(s.Events)}
+	if s.Layout.Bits > 22 || (1<<s.Layout.Bits)*p.nev > maxMemo {
+		return p, nil
+	}
+	p.memo = make([]outcome, (1<<s.Layout.Bits)*p.nev)
+	for snap := range uint64(1) << s.Layout.Bits {
+		if !validSnapshot(s, snap) {
+			continue
+		}
+		for ev := range p.nev {
+			o := p.call(snap, ev, nil)
+			o.sends = append([]uint8(nil), o.sends...)
+			p.memo[int(snap)*p.nev+ev] = o
+		}
+	}
+	return p, nil
+}
+
+// validSnapshot reports whether every field of snap is in range.
+func validSnapshot(s *spec.Spec, snap uint64) bool {
+	if snap&(1<<s.Layout.StateBits-1) >= uint64(len(s.States)) {
+		return false
+	}
+	for _, v := range s.Vars {
+		if snap>>v.Offset&(1<<v.Width-1) >= uint64(v.Size()) {
+			return false
+		}
+	}
+	return true
+}
+
+// apply returns the outcome of event ev on snap; buf is scratch for the sends.
+func (p *peerStep) apply(snap uint64, ev int, buf []uint8) outcome {
+	if p.memo != nil {
+		return p.memo[int(snap)*p.nev+ev]
+	}
+	return p.call(snap, ev, buf[:0])
+}
+
+func (p *peerStep) call(snap uint64, ev int, buf []uint8) outcome {
+	next, out, row, ok := p.fn(snap, ev, buf)
+	if !ok && row < 0 {
+		// A step function that leaves the unhandled policy to its caller.
+		next, out, row, ok = unhandled(p.s, snap, ev, buf)
+	}
+	if !ok {
+		return outcome{next: snap, row: -1}
+	}
+	return outcome{next: next, sends: out, row: int32(row), ok: true}
+}

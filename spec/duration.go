@@ -1,0 +1,176 @@
+package spec
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// durationError is a problem in a duration expression at column offset col.
+type durationError struct {
+	col int
+	msg string
+}
+
+// evalDuration evaluates a timer duration such as "2*MSL", "1s" or
+// "MSL/2 + 500ms": durations and params combined with + - * / and
+// parentheses, where * and / take a plain number on one side.
+func evalDuration(src string, params []*Param) (time.Duration, *durationError) {
+	p := &durParser{src: src, params: params}
+	v, err := p.sum()
+	if err == nil {
+		p.space()
+		if p.i < len(p.src) {
+			err = p.fail("unexpected %q", p.src[p.i:])
+		}
+	}
+	if err != nil {
+		err.msg = fmt.Sprintf("invalid duration %q: %s", src, err.msg)
+		return 0, err
+	}
+	if !v.dur {
+		return 0, &durationError{0, fmt.Sprintf("duration %q has no unit: write 1s, 2m or a param such as MSL", src)}
+	}
+	if v.x <= 0 || v.x > float64(math.MaxInt64) {
+		return 0, &durationError{0, fmt.Sprintf("duration %q must be positive and finite", src)}
+	}
+	return time.Duration(v.x), nil
+}
+
+type durVal struct {
+	x   float64 // nanoseconds when dur, else a plain number
+	dur bool
+}
+
+type durParser struct {
+	src    string
+	i      int
+	params []*Param
+}
+
+func (p *durParser) fail(format string, args ...any) *durationError {
+	return &durationError{p.i, fmt.Sprintf(format, args...)}
+}
+
+func (p *durParser) space() {
+	for p.i < len(p.src) && (p.src[p.i] == ' ' || p.src[p.i] == '\t') {
+		p.i++
+	}
+}
+
+func (p *durParser) sum() (durVal, *durationError) {
+	v, err := p.product()
+	for err == nil {
+		p.space()
+		if p.i >= len(p.src) || (p.src[p.i] != '+' && p.src[p.i] != '-') {
+			break
+		}
+		op := p.src[p.i]
+		p.i++
+		var w durVal
+		if w, err = p.product(); err != nil {
+			break
+		}
+		if v.dur != w.dur {
+			return v, p.fail("cannot add a duration and a plain number")
+		}
+		if op == '+' {
+			v.x += w.x
+		} else {
+			v.x -= w.x
+		}
+	}
+	return v, err
+}
+
+func (p *durParser) product() (durVal, *durationError) {
+	v, err := p.factor()
+	for err == nil {
+		p.space()
+		if p.i >= len(p.src) || (p.src[p.i] != '*' && p.src[p.i] != '/') {
+			break
+		}
+		op := p.src[p.i]
+		p.i++
+		var w durVal
+		if w, err = p.factor(); err != nil {
+			break
+		}
+		switch {
+		case op == '*' && v.dur && w.dur:
+			return v, p.fail("cannot multiply two durations")
+		case op == '*':
+			v = durVal{v.x * w.x, v.dur || w.dur}
+		case w.dur && !v.dur:
+			return v, p.fail("cannot divide a number by a duration")
+		case w.x == 0:
+			return v, p.fail("division by zero")
+		default:
+			v = durVal{v.x / w.x, v.dur && !w.dur}
+		}
+	}
+	return v, err
+}
+
+func (p *durParser) factor() (durVal, *durationError) {
+	p.space()
+	if p.i >= len(p.src) {
+		return durVal{}, p.fail("expected a duration, a number or a param")
+	}
+	c := p.src[p.i]
+	switch {
+	case c == '(':
+		p.i++
+		v, err := p.sum()
+		if err != nil {
+			return v, err
+		}
+		p.space()
+		if p.i >= len(p.src) || p.src[p.i] != ')' {
+			return v, p.fail("missing )")
+		}
+		p.i++
+		return v, nil
+	case c >= '0' && c <= '9' || c == '.':
+		start := p.i
+		for p.i < len(p.src) && (isDigit(p.src[p.i]) || p.src[p.i] == '.') {
+			p.i++
+		}
+		unitStart := p.i
+		for p.i < len(p.src) && isLetter(p.src[p.i]) {
+			p.i++
+		}
+		if unitStart == p.i {
+			x, err := strconv.ParseFloat(p.src[start:p.i], 64)
+			if err != nil {
+				p.i = start
+				return durVal{}, p.fail("bad number %q", p.src[start:unitStart])
+			}
+			return durVal{x: x}, nil
+		}
+		d, err := time.ParseDuration(p.src[start:p.i])
+		if err != nil {
+			p.i = start
+			return durVal{}, p.fail("bad duration: expected a number with a unit such as 500ms, 1s, 2m or 1h")
+		}
+		return durVal{x: float64(d), dur: true}, nil
+	case isLetter(c):
+		start := p.i
+		for p.i < len(p.src) && (isLetter(p.src[p.i]) || isDigit(p.src[p.i])) {
+			p.i++
+		}
+		name := p.src[start:p.i]
+		for _, pr := range p.params {
+			if pr.Name == name {
+				return durVal{x: float64(pr.Value), dur: true}, nil
+			}
+		}
+		p.i = start
+		return durVal{}, p.fail("unknown param %q", name)
+	}
+	return durVal{}, p.fail("unexpected %q", string(c))
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }

@@ -1,0 +1,602 @@
+package spec
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"strconv"
+	"strings"
+)
+
+// TypeKind classifies expression values.
+type TypeKind int
+
+const (
+	BoolType TypeKind = iota
+	IntType
+	EnumType    // a value of an enum variable (Type.Enum says which)
+	StateType   // a control state
+	MessageType // a message kind (only as an argument of count)
+)
+
+// Type is the type of an expression.
+type Type struct {
+	Kind TypeKind
+	Enum *Var // with EnumType
+}
+
+func (t Type) String() string {
+	switch t.Kind {
+	case BoolType:
+		return "bool"
+	case IntType:
+		return "int"
+	case EnumType:
+		return "enum " + t.Enum.Name
+	case StateType:
+		return "state"
+	}
+	return "message"
+}
+
+// Expr is a typed expression: a guard over the machine's variables, or a
+// property over a check's peers and network. Values are ints: bools are 0
+// or 1, enum values and states are their indexes.
+type Expr interface {
+	Type() Type
+	Pos() Pos
+	String() string
+}
+
+// Const is a literal: true/false, an integer, an enum value, a state or a message.
+type Const struct {
+	T   Type
+	Val int
+	Src string
+	P   Pos
+}
+
+// VarRef reads a machine variable; Peer is the peer index in properties and -1 in guards.
+type VarRef struct {
+	Peer     int
+	PeerName string
+	Var      *Var
+	P        Pos
+}
+
+// StateOf reads a peer's control state.
+type StateOf struct {
+	Peer     int
+	PeerName string
+	P        Pos
+}
+
+// Armed is true when a peer's timer is running.
+type Armed struct {
+	Peer     int
+	PeerName string
+	Timer    *Timer
+	P        Pos
+}
+
+// Count is the number of messages in flight: to peer To (-1: both
+// channels), of kind Msg (nil: every kind).
+type Count struct {
+	To     int
+	ToName string
+	Msg    *Message
+	P      Pos
+}
+
+// Unary is !X or -X.
+type Unary struct {
+	Op token.Token
+	X  Expr
+	P  Pos
+}
+
+// Binary is X Op Y for && || == != < <= > >= + - *.
+type Binary struct {
+	Op   token.Token
+	X, Y Expr
+	P    Pos
+}
+
+func (e *Const) Type() Type   { return e.T }
+func (e *VarRef) Type() Type  { return varType(e.Var) }
+func (e *StateOf) Type() Type { return Type{Kind: StateType} }
+func (e *Armed) Type() Type   { return Type{Kind: BoolType} }
+func (e *Count) Type() Type   { return Type{Kind: IntType} }
+func (e *Unary) Type() Type {
+	if e.Op == token.NOT {
+		return Type{Kind: BoolType}
+	}
+	return Type{Kind: IntType}
+}
+func (e *Binary) Type() Type {
+	switch e.Op {
+	case token.ADD, token.SUB, token.MUL:
+		return Type{Kind: IntType}
+	}
+	return Type{Kind: BoolType}
+}
+
+func (e *Const) Pos() Pos   { return e.P }
+func (e *VarRef) Pos() Pos  { return e.P }
+func (e *StateOf) Pos() Pos { return e.P }
+func (e *Armed) Pos() Pos   { return e.P }
+func (e *Count) Pos() Pos   { return e.P }
+func (e *Unary) Pos() Pos   { return e.P }
+func (e *Binary) Pos() Pos  { return e.P }
+
+func (e *Const) String() string { return e.Src }
+func (e *VarRef) String() string {
+	if e.Peer < 0 {
+		return e.Var.Name
+	}
+	return e.PeerName + "." + e.Var.Name
+}
+func (e *StateOf) String() string { return e.PeerName + ".state" }
+func (e *Armed) String() string   { return e.PeerName + "." + e.Timer.Name }
+func (e *Count) String() string {
+	where := "net"
+	if e.To >= 0 {
+		where = e.ToName + ".inbox"
+	}
+	if e.Msg == nil {
+		return "len(" + where + ")"
+	}
+	return "count(" + where + ", " + e.Msg.Name + ")"
+}
+func (e *Unary) String() string { return e.Op.String() + paren(e.X) }
+func (e *Binary) String() string {
+	return paren(e.X) + " " + e.Op.String() + " " + paren(e.Y)
+}
+
+func paren(e Expr) string {
+	if _, ok := e.(*Binary); ok {
+		return "(" + e.String() + ")"
+	}
+	return e.String()
+}
+
+func varType(v *Var) Type {
+	switch v.Kind {
+	case Bool:
+		return Type{Kind: BoolType}
+	case Enum:
+		return Type{Kind: EnumType, Enum: v}
+	}
+	return Type{Kind: IntType}
+}
+
+// Env supplies the values an expression reads. Guards are evaluated with
+// peer -1; Count is only called for properties.
+type Env interface {
+	Var(peer int, v *Var) int
+	State(peer int) int
+	Armed(peer int, t *Timer) bool
+	Count(to int, m *Message) int
+}
+
+// Eval evaluates e in env. Bools evaluate to 0 or 1.
+func Eval(e Expr, env Env) int {
+	switch e := e.(type) {
+	case *Const:
+		return e.Val
+	case *VarRef:
+		return env.Var(e.Peer, e.Var)
+	case *StateOf:
+		return env.State(e.Peer)
+	case *Armed:
+		return b2i(env.Armed(e.Peer, e.Timer))
+	case *Count:
+		return env.Count(e.To, e.Msg)
+	case *Unary:
+		x := Eval(e.X, env)
+		if e.Op == token.NOT {
+			return 1 - x
+		}
+		return -x
+	case *Binary:
+		x := Eval(e.X, env)
+		switch e.Op { // short-circuit first
+		case token.LAND:
+			if x == 0 {
+				return 0
+			}
+			return Eval(e.Y, env)
+		case token.LOR:
+			if x != 0 {
+				return 1
+			}
+			return Eval(e.Y, env)
+		}
+		y := Eval(e.Y, env)
+		switch e.Op {
+		case token.EQL:
+			return b2i(x == y)
+		case token.NEQ:
+			return b2i(x != y)
+		case token.LSS:
+			return b2i(x < y)
+		case token.LEQ:
+			return b2i(x <= y)
+		case token.GTR:
+			return b2i(x > y)
+		case token.GEQ:
+			return b2i(x >= y)
+		case token.ADD:
+			return x + y
+		case token.SUB:
+			return x - y
+		case token.MUL:
+			return x * y
+		}
+	}
+	panic(fmt.Sprintf("spec: unknown expression %T", e))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Walk calls f for e and every subexpression, parents first.
+func Walk(e Expr, f func(Expr)) {
+	if e == nil {
+		return
+	}
+	f(e)
+	switch e := e.(type) {
+	case *Unary:
+		Walk(e.X, f)
+	case *Binary:
+		Walk(e.X, f)
+		Walk(e.Y, f)
+	}
+}
+
+// exprScope resolves names while compiling an expression.
+type exprScope struct {
+	spec  *Spec
+	check *Check // nil for guards
+}
+
+// unresolved is a bare identifier whose meaning depends on what it is compared with.
+type unresolved struct {
+	name string
+	p    Pos
+}
+
+func (u *unresolved) Type() Type     { return Type{Kind: -1} }
+func (u *unresolved) Pos() Pos       { return u.p }
+func (u *unresolved) String() string { return u.name }
+
+// compile parses src (Go syntax) and type-checks it as a want; at is where
+// src starts in the file.
+func (sc *exprScope) compile(src string, at Pos, want TypeKind) (Expr, error) {
+	e, err := sc.compileAny(src, at)
+	if err != nil {
+		return nil, err
+	}
+	if e.Type().Kind != want {
+		return nil, errorf(e.Pos(), "expression %q is %s, expected %s", src, e.Type(), Type{Kind: want})
+	}
+	return e, nil
+}
+
+// compileAny parses and type-checks src, whatever its type.
+func (sc *exprScope) compileAny(src string, at Pos) (Expr, error) {
+	if strings.TrimSpace(src) == "" {
+		return nil, errorf(at, "expected an expression, found nothing")
+	}
+	x, err := parser.ParseExpr(src)
+	if err != nil {
+		msg := err.Error()
+		col := 0
+		if el, ok := err.(interface{ Unwrap() []error }); ok && len(el.Unwrap()) > 0 {
+			msg = el.Unwrap()[0].Error()
+		}
+		// go/scanner errors read "1:5: expected ..."
+		if parts := strings.SplitN(msg, ": ", 2); len(parts) == 2 {
+			if lc := strings.Split(parts[0], ":"); len(lc) == 2 {
+				if c, err := strconv.Atoi(lc[1]); err == nil {
+					col = c - 1
+					msg = parts[1]
+				}
+			}
+		}
+		return nil, errorf(shift(at, col), "invalid expression %q: %s", src, msg)
+	}
+	e, err := sc.expr(x, at)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := e.(*unresolved); ok {
+		return nil, sc.unknown(u)
+	}
+	return e, nil
+}
+
+func shift(p Pos, by int) Pos {
+	if p.Line > 0 {
+		p.Col += by
+	}
+	return p
+}
+
+func (sc *exprScope) unknown(u *unresolved) error {
+	if sc.check == nil {
+		return errorf(u.p, "unknown name %q in guard: expected a variable, an enum value, true or false", u.name)
+	}
+	return errorf(u.p, "unknown name %q in property", u.name)
+}
+
+func (sc *exprScope) expr(x ast.Expr, at Pos) (Expr, error) {
+	p := shift(at, int(x.Pos())-1)
+	switch x := x.(type) {
+	case *ast.ParenExpr:
+		return sc.expr(x.X, at)
+	case *ast.BasicLit:
+		if x.Kind != token.INT {
+			return nil, errorf(p, "unexpected literal %s: expected an integer, a name or a comparison", x.Value)
+		}
+		v, err := strconv.ParseInt(x.Value, 0, 32)
+		if err != nil {
+			return nil, errorf(p, "integer %s out of range", x.Value)
+		}
+		return &Const{T: Type{Kind: IntType}, Val: int(v), Src: x.Value, P: p}, nil
+	case *ast.Ident:
+		return sc.ident(x.Name, p), nil
+	case *ast.SelectorExpr:
+		return sc.selector(x, p)
+	case *ast.CallExpr:
+		return sc.call(x, at, p)
+	case *ast.UnaryExpr:
+		y, err := sc.operand(x.X, at)
+		if err != nil {
+			return nil, err
+		}
+		switch x.Op {
+		case token.NOT:
+			if y.Type().Kind != BoolType {
+				return nil, errorf(p, "operator ! needs a bool, found %s %q", y.Type(), y.String())
+			}
+		case token.SUB:
+			if y.Type().Kind != IntType {
+				return nil, errorf(p, "operator - needs an int, found %s %q", y.Type(), y.String())
+			}
+		default:
+			return nil, errorf(p, "operator %s is not supported", x.Op)
+		}
+		return &Unary{Op: x.Op, X: y, P: p}, nil
+	case *ast.BinaryExpr:
+		return sc.binary(x, at, p)
+	}
+	return nil, errorf(p, "unsupported expression: expected names, integers, comparisons, arithmetic (+ - *) and && || !")
+}
+
+// operand compiles x and requires it to be resolved.
+func (sc *exprScope) operand(x ast.Expr, at Pos) (Expr, error) {
+	e, err := sc.expr(x, at)
+	if err != nil {
+		return nil, err
+	}
+	if u, ok := e.(*unresolved); ok {
+		return nil, sc.unknown(u)
+	}
+	return e, nil
+}
+
+func (sc *exprScope) ident(name string, p Pos) Expr {
+	switch name {
+	case "true":
+		return &Const{T: Type{Kind: BoolType}, Val: 1, Src: name, P: p}
+	case "false":
+		return &Const{T: Type{Kind: BoolType}, Val: 0, Src: name, P: p}
+	}
+	if sc.check == nil {
+		for _, v := range sc.spec.Vars {
+			if v.Name == name {
+				return &VarRef{Peer: -1, Var: v, P: p}
+			}
+		}
+	}
+	return &unresolved{name: name, p: p}
+}
+
+func (sc *exprScope) peer(x ast.Expr, p Pos) (*Peer, error) {
+	id, ok := x.(*ast.Ident)
+	if !ok || sc.check == nil {
+		return nil, errorf(p, "unsupported expression: expected PEER.state, PEER.VAR or PEER.TIMER")
+	}
+	for _, pr := range sc.check.Peers {
+		if pr != nil && pr.Name == id.Name {
+			return pr, nil
+		}
+	}
+	return nil, errorf(p, "unknown peer %q: expected %s", id.Name, sc.peerNames())
+}
+
+func (sc *exprScope) peerNames() string {
+	var names []string
+	for _, pr := range sc.check.Peers {
+		if pr != nil {
+			names = append(names, pr.Name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
+	pr, err := sc.peer(x.X, p)
+	if err != nil {
+		return nil, err
+	}
+	name := x.Sel.Name
+	if name == "state" {
+		return &StateOf{Peer: pr.Index, PeerName: pr.Name, P: p}, nil
+	}
+	for _, v := range sc.spec.Vars {
+		if v.Name == name {
+			return &VarRef{Peer: pr.Index, PeerName: pr.Name, Var: v, P: p}, nil
+		}
+	}
+	for _, t := range sc.spec.Timers {
+		if t.Name == name {
+			return &Armed{Peer: pr.Index, PeerName: pr.Name, Timer: t, P: p}, nil
+		}
+	}
+	if name == "inbox" {
+		return nil, errorf(p, "%s.inbox is a channel: use it as len(%s.inbox), count(%s.inbox, MSG) or empty(%s.inbox)", pr.Name, pr.Name, pr.Name, pr.Name)
+	}
+	return nil, errorf(p, "unknown field %q of peer %s: expected state, a variable or a timer", name, pr.Name)
+}
+
+// channel resolves `net` or `PEER.inbox`.
+func (sc *exprScope) channel(x ast.Expr, at Pos) (int, string, error) {
+	p := shift(at, int(x.Pos())-1)
+	if id, ok := x.(*ast.Ident); ok && id.Name == "net" {
+		return -1, "", nil
+	}
+	if sel, ok := x.(*ast.SelectorExpr); ok && sel.Sel.Name == "inbox" {
+		pr, err := sc.peer(sel.X, p)
+		if err != nil {
+			return 0, "", err
+		}
+		return pr.Index, pr.Name, nil
+	}
+	return 0, "", errorf(p, "expected net or PEER.inbox")
+}
+
+func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
+	fn, ok := x.Fun.(*ast.Ident)
+	if !ok || sc.check == nil {
+		if sc.check == nil {
+			return nil, errorf(p, "function calls are not allowed in guards")
+		}
+		return nil, errorf(p, "unsupported call: expected empty(...), len(...) or count(..., MSG)")
+	}
+	switch fn.Name {
+	case "empty", "len":
+		if len(x.Args) != 1 {
+			return nil, errorf(p, "%s takes one argument: net or PEER.inbox", fn.Name)
+		}
+		to, name, err := sc.channel(x.Args[0], at)
+		if err != nil {
+			return nil, err
+		}
+		c := &Count{To: to, ToName: name, P: p}
+		if fn.Name == "len" {
+			return c, nil
+		}
+		zero := &Const{T: Type{Kind: IntType}, Val: 0, Src: "0", P: p}
+		return &Binary{Op: token.EQL, X: c, Y: zero, P: p}, nil
+	case "count":
+		if len(x.Args) != 2 {
+			return nil, errorf(p, "count takes two arguments: net or PEER.inbox, and a message")
+		}
+		to, name, err := sc.channel(x.Args[0], at)
+		if err != nil {
+			return nil, err
+		}
+		mp := shift(at, int(x.Args[1].Pos())-1)
+		id, ok := x.Args[1].(*ast.Ident)
+		if !ok {
+			return nil, errorf(mp, "expected a message name")
+		}
+		for _, m := range sc.spec.Messages {
+			if m.Name == id.Name {
+				return &Count{To: to, ToName: name, Msg: m, P: p}, nil
+			}
+		}
+		return nil, errorf(mp, "unknown message %q", id.Name)
+	}
+	return nil, errorf(p, "unknown function %q: expected empty, len or count", fn.Name)
+}
+
+func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
+	l, err := sc.expr(x.X, at)
+	if err != nil {
+		return nil, err
+	}
+	r, err := sc.expr(x.Y, at)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case token.EQL, token.NEQ:
+		// A bare name takes its meaning from the other side: a state or an enum value.
+		if l, r, err = sc.resolvePair(l, r); err != nil {
+			return nil, err
+		}
+		if !sameType(l.Type(), r.Type()) {
+			return nil, errorf(p, "mismatched types: %q is %s, %q is %s", l.String(), l.Type(), r.String(), r.Type())
+		}
+		return &Binary{Op: x.Op, X: l, Y: r, P: p}, nil
+	case token.LAND, token.LOR:
+		return sc.typed(x.Op, l, r, BoolType, p)
+	case token.LSS, token.LEQ, token.GTR, token.GEQ:
+		b, err := sc.typed(x.Op, l, r, IntType, p)
+		if err != nil {
+			return nil, err
+		}
+		b.(*Binary).Op = x.Op
+		return b, nil
+	case token.ADD, token.SUB, token.MUL:
+		return sc.typed(x.Op, l, r, IntType, p)
+	}
+	return nil, errorf(p, "operator %s is not supported: expected && || == != < <= > >= + - *", x.Op)
+}
+
+func (sc *exprScope) typed(op token.Token, l, r Expr, want TypeKind, p Pos) (Expr, error) {
+	for _, e := range []Expr{l, r} {
+		if u, ok := e.(*unresolved); ok {
+			return nil, sc.unknown(u)
+		}
+		if e.Type().Kind != want {
+			return nil, errorf(e.Pos(), "operator %s needs %s operands, found %s %q", op, Type{Kind: want}, e.Type(), e.String())
+		}
+	}
+	return &Binary{Op: op, X: l, Y: r, P: p}, nil
+}
+
+func sameType(a, b Type) bool { return a.Kind == b.Kind && a.Enum == b.Enum }
+
+func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {
+	lu, lok := l.(*unresolved)
+	ru, rok := r.(*unresolved)
+	switch {
+	case lok && rok:
+		return nil, nil, sc.unknown(lu)
+	case lok:
+		x, err := sc.resolveAs(lu, r.Type())
+		return x, r, err
+	case rok:
+		x, err := sc.resolveAs(ru, l.Type())
+		return l, x, err
+	}
+	return l, r, nil
+}
+
+func (sc *exprScope) resolveAs(u *unresolved, t Type) (Expr, error) {
+	switch t.Kind {
+	case StateType:
+		if st := sc.spec.State(u.name); st != nil {
+			return &Const{T: t, Val: st.Index, Src: u.name, P: u.p}, nil
+		}
+		return nil, errorf(u.p, "unknown state %q", u.name)
+	case EnumType:
+		for i, v := range t.Enum.Values {
+			if v == u.name {
+				return &Const{T: t, Val: i, Src: u.name, P: u.p}, nil
+			}
+		}
+		return nil, errorf(u.p, "%q is not a value of %s: expected one of %s", u.name, t.Enum.Name, strings.Join(t.Enum.Values, ", "))
+	}
+	return nil, sc.unknown(u)
+}

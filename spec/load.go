@@ -1,0 +1,988 @@
+package spec
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed tcp.yaml
+var tcpSource []byte
+
+// TCPSource is the text of the embedded TCP spec (spec/tcp.yaml).
+func TCPSource() []byte { return bytes.Clone(tcpSource) }
+
+// TCPFile is the name the embedded TCP spec is loaded under.
+const TCPFile = "spec/tcp.yaml"
+
+// TCP loads the embedded TCP spec.
+func TCP(opts ...Option) (*Spec, error) { return Parse(TCPFile, tcpSource, opts...) }
+
+// MaxSize is the largest spec file Parse accepts.
+const MaxSize = 1 << 20
+
+// Option adjusts how a spec is loaded.
+type Option func(*options)
+
+type options struct {
+	params map[string]time.Duration
+	strict bool
+}
+
+// WithParam overrides the value of a declared parameter (such as MSL).
+func WithParam(name string, d time.Duration) Option {
+	return func(o *options) {
+		if o.params == nil {
+			o.params = map[string]time.Duration{}
+		}
+		o.params[name] = d
+	}
+}
+
+// Strict makes warnings (unreachable states, events that never fire) errors.
+func Strict() Option { return func(o *options) { o.strict = true } }
+
+// Load reads and validates the spec file at path.
+func Load(path string, opts ...Option) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(filepath.ToSlash(path), data, opts...)
+}
+
+// Parse validates the spec text data, read from the file called name, and
+// returns its IR. Every error is an *Error or an ErrorList naming
+// file:line:col, and wraps ErrInvalid.
+func Parse(name string, data []byte, opts ...Option) (*Spec, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	l := &loader{file: name, opts: o, s: &Spec{File: name}}
+	l.parse(data)
+	if len(l.errs) == 0 && o.strict {
+		l.errs = append(l.errs, l.s.Warnings...)
+		l.s.Warnings = nil
+	}
+	if len(l.errs) > 0 {
+		l.errs.sort()
+		if len(l.errs) == 1 {
+			return nil, l.errs[0]
+		}
+		return nil, l.errs
+	}
+	return l.s, nil
+}
+
+type loader struct {
+	file string
+	opts options
+	s    *Spec
+	errs ErrorList
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func (l *loader) parse(data []byte) {
+	at := Pos{File: l.file, Line: 1, Col: 1}
+	if len(data) > MaxSize {
+		l.errs = append(l.errs, errorf(at, "file is %d bytes: specs are at most %d", len(data), MaxSize))
+		return
+	}
+	if p, bad := badBytes(data); bad {
+		l.errs = append(l.errs, errorf(Pos{File: l.file, Line: p.Line, Col: p.Col}, "file is not UTF-8 text"))
+		return
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		l.errs = append(l.errs, l.yamlError(err))
+		return
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		l.errs = append(l.errs, errorf(at, "file is empty: expected a mapping with machine, states, transitions..."))
+		return
+	}
+	root := doc.Content[0]
+	if bad := findAlias(root); bad != nil {
+		l.errorf(bad, "anchors and aliases are not supported in specs: write the value out")
+		return
+	}
+	if root.Kind != yaml.MappingNode {
+		l.errorf(root, "the top level must be a mapping (machine:, states:, transitions:, ...), found %s", kindName(root))
+		return
+	}
+	l.s.Pos = l.pos(root)
+	f := l.fields(root, "the spec", "machine", "doc", "params", "vars", "messages", "timers", "calls", "states", "transitions", "unhandled", "checks")
+	if f == nil {
+		return
+	}
+	if n := f["machine"]; n == nil {
+		l.errorf(root, "missing field machine: the machine's name")
+	} else if name, ok := l.name(n, "machine"); ok {
+		l.s.Name = name
+	}
+	if n := f["doc"]; n != nil {
+		l.s.Doc, _ = l.str(n, "doc")
+	}
+	l.params(f["params"])
+	l.vars(f["vars"])
+	l.decls(f["messages"], "message", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
+		l.s.Messages = append(l.s.Messages, &Message{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Messages)})
+	})
+	l.timers(f["timers"])
+	l.decls(f["calls"], "call", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
+		l.s.Calls = append(l.s.Calls, &Call{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Calls)})
+	})
+	l.states(f["states"], root)
+	l.checkNamespaces()
+	l.events()
+	if len(l.errs) > 0 {
+		return // rows and checks would only repeat errors about names
+	}
+	l.rows(f["transitions"], root)
+	l.unhandled(f["unhandled"])
+	l.layout(root)
+	if len(l.errs) > 0 {
+		return
+	}
+	l.table()
+	l.checks(f["checks"])
+	l.warnings()
+}
+
+// badBytes finds a NUL byte or invalid UTF-8.
+func badBytes(data []byte) (Pos, bool) {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == 0 || (r == utf8.RuneError && size <= 1) {
+			return Pos{Line: line, Col: col}, true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return Pos{}, false
+}
+
+func (l *loader) yamlError(err error) *Error {
+	msg := err.Error()
+	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	p := Pos{File: l.file, Line: 1, Col: 1}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		fmt.Sscan(m[1], &p.Line)
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	return errorf(p, "invalid YAML: %s", msg)
+}
+
+func findAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return n
+	}
+	for _, c := range n.Content {
+		if bad := findAlias(c); bad != nil {
+			return bad
+		}
+	}
+	return nil
+}
+
+// decls reads a declaration section: a list of names, or a mapping from
+// name to a doc string or to {doc: ..., other fields}.
+func (l *loader) decls(n *yaml.Node, what string, add func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node), extra ...string) {
+	if isNull(n) {
+		return
+	}
+	section := what + "s"
+	if n.Kind == yaml.SequenceNode && len(extra) == 0 {
+		seen := map[string]bool{}
+		for _, c := range n.Content {
+			name, ok := l.name(c, what)
+			if !ok {
+				continue
+			}
+			if seen[name] {
+				l.errorf(c, "duplicate %s %q", what, name)
+				continue
+			}
+			seen[name] = true
+			add(name, "", c, nil)
+		}
+		return
+	}
+	pairs, ok := l.mapping(n, section)
+	if !ok {
+		return
+	}
+	for _, p := range pairs {
+		if !l.checkIdent(p.kn, p.key, what) {
+			continue
+		}
+		doc := ""
+		var fields map[string]*yaml.Node
+		switch {
+		case isNull(p.v):
+		case p.v.Kind == yaml.ScalarNode && len(extra) == 0:
+			doc = p.v.Value
+		default:
+			fields = l.fields(p.v, what+" "+p.key, append([]string{"doc"}, extra...)...)
+			if fields == nil {
+				continue
+			}
+			if d := fields["doc"]; d != nil {
+				doc, _ = l.str(d, "doc")
+			}
+		}
+		add(p.key, doc, p.kn, fields)
+	}
+}
+
+func (l *loader) params(n *yaml.Node) {
+	pairs, _ := l.mapping(n, "params")
+	for _, p := range pairs {
+		if !l.checkIdent(p.kn, p.key, "param") {
+			continue
+		}
+		v, doc := p.v, ""
+		if v.Kind == yaml.MappingNode {
+			f := l.fields(v, "param "+p.key, "value", "doc")
+			if f == nil {
+				continue
+			}
+			if d := f["doc"]; d != nil {
+				doc, _ = l.str(d, "doc")
+			}
+			if v = f["value"]; v == nil {
+				l.errorf(p.v, "param %s needs a value (a duration such as 2m)", p.key)
+				continue
+			}
+		}
+		s, ok := l.str(v, "param "+p.key)
+		if !ok {
+			continue
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			l.errorf(v, "param %s: %q is not a positive duration (such as 2m, 30s, 1h)", p.key, clip(s))
+			continue
+		}
+		l.s.Params = append(l.s.Params, &Param{Name: p.key, Value: d, Doc: doc, Pos: l.pos(p.kn), Index: len(l.s.Params)})
+	}
+	var names []string
+	for name := range l.opts.params {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		found := false
+		for _, p := range l.s.Params {
+			if p.Name == name {
+				p.Value, found = l.opts.params[name], true
+			}
+		}
+		if !found {
+			l.errs = append(l.errs, errorf(Pos{File: l.file, Line: 1, Col: 1}, "cannot set param %s: the spec declares no such param", name))
+		}
+	}
+}
+
+func (l *loader) vars(n *yaml.Node) {
+	pairs, _ := l.mapping(n, "vars")
+	for _, p := range pairs {
+		if !l.checkIdent(p.kn, p.key, "variable") {
+			continue
+		}
+		what := "variable " + p.key
+		f := l.fields(p.v, what, "type", "values", "min", "max", "init", "doc")
+		if f == nil {
+			continue
+		}
+		v := &Var{Name: p.key, Pos: l.pos(p.kn), Index: len(l.s.Vars)}
+		if d := f["doc"]; d != nil {
+			v.Doc, _ = l.str(d, "doc")
+		}
+		t := f["type"]
+		if t == nil {
+			l.errorf(p.v, "%s needs a type: bool, enum or int", what)
+			continue
+		}
+		typ, _ := l.str(t, "type")
+		ok := true
+		switch typ {
+		case "bool":
+			v.Kind = Bool
+			for _, k := range []string{"values", "min", "max"} {
+				if f[k] != nil {
+					l.errorf(f[k], "%s is a bool: it takes no %s", what, k)
+					ok = false
+				}
+			}
+			if i := f["init"]; i != nil {
+				b, good := l.boolean(i, what+" init")
+				v.Init, ok = b2i(b), ok && good
+			}
+		case "enum":
+			v.Kind = Enum
+			if f["min"] != nil || f["max"] != nil {
+				l.errorf(p.v, "%s is an enum: it takes values, not min and max", what)
+				ok = false
+			}
+			vals := f["values"]
+			if vals == nil || vals.Kind != yaml.SequenceNode || len(vals.Content) < 2 {
+				l.errorf(p.v, "%s needs values: a list of at least two names", what)
+				continue
+			}
+			seen := map[string]bool{}
+			for _, c := range vals.Content {
+				name, good := l.name(c, "enum value")
+				if good && seen[name] {
+					l.errorf(c, "duplicate value %q in %s", name, what)
+					good = false
+				}
+				seen[name] = true
+				ok = ok && good
+				v.Values = append(v.Values, name)
+			}
+			if i := f["init"]; i != nil && ok {
+				name, _ := l.str(i, what+" init")
+				v.Init = -1
+				for k, val := range v.Values {
+					if val == name {
+						v.Init = k
+					}
+				}
+				if v.Init < 0 {
+					l.errorf(i, "%s init %q is not one of its values: %s", what, clip(name), strings.Join(v.Values, ", "))
+					ok = false
+				}
+			}
+		case "int":
+			v.Kind = Int
+			if f["values"] != nil {
+				l.errorf(f["values"], "%s is an int: it takes min and max, not values", what)
+				ok = false
+			}
+			if f["min"] == nil || f["max"] == nil {
+				l.errorf(p.v, "%s needs min and max", what)
+				continue
+			}
+			var g1, g2 bool
+			v.Min, g1 = l.integer(f["min"], what+" min", -1<<20, 1<<20)
+			v.Max, g2 = l.integer(f["max"], what+" max", -1<<20, 1<<20)
+			if !g1 || !g2 {
+				continue
+			}
+			if v.Max <= v.Min || v.Max-v.Min > 255 {
+				l.errorf(f["max"], "%s: min %d and max %d must give 2 to 256 values", what, v.Min, v.Max)
+				continue
+			}
+			v.Init = v.Min
+			if i := f["init"]; i != nil {
+				var good bool
+				v.Init, good = l.integer(i, what+" init", v.Min, v.Max)
+				ok = ok && good
+			}
+		default:
+			l.errorf(t, "%s: unknown type %q: expected bool, enum or int", what, clip(typ))
+			continue
+		}
+		if ok {
+			l.s.Vars = append(l.s.Vars, v)
+		}
+	}
+}
+
+func (l *loader) timers(n *yaml.Node) {
+	l.decls(n, "timer", func(name, doc string, kn *yaml.Node, f map[string]*yaml.Node) {
+		after := f["after"]
+		if after == nil {
+			l.errorf(kn, "timer %s needs after: its duration, such as 1s or 2*MSL", name)
+			return
+		}
+		src, ok := l.str(after, "timer "+name+" after")
+		if !ok {
+			return
+		}
+		d, err := evalDuration(src, l.s.Params)
+		if err != nil {
+			l.errs = append(l.errs, errorf(shift(l.valuePos(after), err.col), "timer %s: %s", name, err.msg))
+			return
+		}
+		l.s.Timers = append(l.s.Timers, &Timer{Name: name, After: d, AfterExpr: src, Doc: doc, Pos: l.pos(kn), Index: len(l.s.Timers)})
+	}, "after")
+}
+
+func (l *loader) states(n, root *yaml.Node) {
+	if isNull(n) {
+		l.errorf(root, "missing field states: a machine needs states, one of them initial: true")
+		return
+	}
+	var initial []*yaml.Node
+	l.decls(n, "state", func(name, doc string, kn *yaml.Node, f map[string]*yaml.Node) {
+		st := &State{Name: name, Doc: doc, Pos: l.pos(kn), Index: len(l.s.States)}
+		if i := f["initial"]; i != nil {
+			st.Initial, _ = l.boolean(i, "state "+name+" initial")
+		}
+		if st.Initial {
+			initial = append(initial, kn)
+			if l.s.Initial == nil {
+				l.s.Initial = st
+			}
+		}
+		l.s.States = append(l.s.States, st)
+	}, "initial")
+	switch {
+	case len(l.s.States) == 0 && len(l.errs) == 0:
+		l.errorf(n, "states must declare at least one state")
+	case len(initial) == 0 && len(l.s.States) > 0:
+		l.errorf(n, "no initial state: mark exactly one state with initial: true")
+	case len(initial) > 1:
+		l.errorf(initial[1], "state %s is a second initial state (the first is %s): exactly one state is initial", initial[1].Value, l.s.Initial.Name)
+	}
+}
+
+// checkNamespaces rejects names that would be ambiguous in properties
+// (PEER.NAME reads a variable or a timer) or in generated code.
+func (l *loader) checkNamespaces() {
+	seen := map[string]string{}
+	claim := func(name, what string, p Pos) {
+		if name == "state" || name == "inbox" {
+			l.errs = append(l.errs, errorf(p, "%s may not be called %q: PEER.%s has its own meaning in properties", what, name, name))
+			return
+		}
+		if prev, ok := seen[name]; ok {
+			l.errs = append(l.errs, errorf(p, "%s %q has the same name as %s", what, name, prev))
+			return
+		}
+		seen[name] = what + " " + name
+	}
+	for _, v := range l.s.Vars {
+		claim(v.Name, "variable", v.Pos)
+	}
+	for _, t := range l.s.Timers {
+		claim(t.Name, "timer", t.Pos)
+	}
+}
+
+func (l *loader) events() {
+	s := l.s
+	for _, c := range s.Calls {
+		s.Events = append(s.Events, &Event{Kind: CallEvent, Call: c, Index: len(s.Events)})
+	}
+	for _, m := range s.Messages {
+		s.Events = append(s.Events, &Event{Kind: MessageEvent, Message: m, Index: len(s.Events)})
+	}
+	for _, t := range s.Timers {
+		s.Events = append(s.Events, &Event{Kind: TimerEvent, Timer: t, Index: len(s.Events)})
+	}
+}
+
+// event resolves the `on:` syntax: CALL, "recv MSG" or "timeout TIMER".
+func (l *loader) event(n *yaml.Node) *Event {
+	words := strings.Fields(n.Value)
+	switch {
+	case len(words) == 1:
+		for _, c := range l.s.Calls {
+			if c.Name == words[0] {
+				return l.s.CallEvent(c)
+			}
+		}
+		hint := ""
+		for _, m := range l.s.Messages {
+			if m.Name == words[0] {
+				hint = fmt.Sprintf(" (for the receipt of message %s write \"recv %s\")", m.Name, m.Name)
+			}
+		}
+		for _, t := range l.s.Timers {
+			if t.Name == words[0] {
+				hint = fmt.Sprintf(" (for the expiry of timer %s write \"timeout %s\")", t.Name, t.Name)
+			}
+		}
+		l.errorf(n, "unknown call %q%s", clip(words[0]), hint)
+	case len(words) == 2 && words[0] == "recv":
+		for _, m := range l.s.Messages {
+			if m.Name == words[1] {
+				return l.s.MessageEvent(m)
+			}
+		}
+		l.errorf(n, "unknown message %q", clip(words[1]))
+	case len(words) == 2 && words[0] == "timeout":
+		for _, t := range l.s.Timers {
+			if t.Name == words[1] {
+				return l.s.TimerEvent(t)
+			}
+		}
+		l.errorf(n, "unknown timer %q", clip(words[1]))
+	default:
+		l.errorf(n, "invalid event %q: expected CALL, \"recv MESSAGE\" or \"timeout TIMER\"", clip(n.Value))
+	}
+	return nil
+}
+
+func (l *loader) stateNamed(n *yaml.Node) *State {
+	if st := l.s.State(n.Value); st != nil {
+		return st
+	}
+	l.errorf(n, "unknown state %q", clip(n.Value))
+	return nil
+}
+
+func (l *loader) messageNamed(n *yaml.Node) *Message {
+	for _, m := range l.s.Messages {
+		if m.Name == n.Value {
+			return m
+		}
+	}
+	l.errorf(n, "unknown message %q", clip(n.Value))
+	return nil
+}
+
+func (l *loader) timerNamed(n *yaml.Node) *Timer {
+	for _, t := range l.s.Timers {
+		if t.Name == n.Value {
+			return t
+		}
+	}
+	l.errorf(n, "unknown timer %q", clip(n.Value))
+	return nil
+}
+
+func (l *loader) rows(n, root *yaml.Node) {
+	if isNull(n) {
+		l.errorf(root, "missing field transitions: a list of rows {from, on, to, ...}")
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, "transitions must be a list of rows, found %s", kindName(n))
+		return
+	}
+	for _, rn := range n.Content {
+		if r := l.row(rn); r != nil {
+			r.Index = len(l.s.Rows)
+			l.s.Rows = append(l.s.Rows, r)
+		}
+	}
+}
+
+func (l *loader) row(n *yaml.Node) *Row {
+	f := l.fields(n, "a transition", "from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc")
+	if f == nil {
+		return nil
+	}
+	before := len(l.errs)
+	r := &Row{Pos: l.pos(n)}
+	if d := f["doc"]; d != nil {
+		r.Doc, _ = l.str(d, "doc")
+	}
+	for _, k := range []string{"from", "on"} {
+		if f[k] == nil {
+			l.errorf(n, "transition is missing %s", k)
+		}
+	}
+	if len(l.errs) > before {
+		return nil
+	}
+	// from: a state, a list, or "*" (every state), less except.
+	from := map[*State]bool{}
+	fn := f["from"]
+	if fn.Kind == yaml.ScalarNode && fn.Value == "*" {
+		for _, st := range l.s.States {
+			from[st] = true
+		}
+	} else {
+		for _, c := range l.list(fn, "from") {
+			if st := l.stateNamed(c); st != nil {
+				if from[st] {
+					l.errorf(c, "state %s is listed twice in from", st.Name)
+				}
+				from[st] = true
+			}
+		}
+	}
+	if ex := f["except"]; ex != nil {
+		for _, c := range l.list(ex, "except") {
+			if st := l.stateNamed(c); st != nil {
+				if !from[st] {
+					l.errorf(c, "except names %s, which from does not include", st.Name)
+				}
+				delete(from, st)
+			}
+		}
+	}
+	for _, st := range l.s.States {
+		if from[st] {
+			r.From = append(r.From, st)
+		}
+	}
+	if len(r.From) == 0 && len(l.errs) == before {
+		l.errorf(fn, "from and except leave no state for this transition")
+	}
+	seenEv := map[*Event]bool{}
+	for _, c := range l.list(f["on"], "on") {
+		if e := l.event(c); e != nil {
+			if seenEv[e] {
+				l.errorf(c, "event %s is listed twice in on", e)
+			}
+			seenEv[e] = true
+			r.On = append(r.On, e)
+		}
+	}
+	if g := f["if"]; g != nil {
+		if src, ok := l.str(g, "if"); ok {
+			sc := &exprScope{spec: l.s}
+			e, err := sc.compile(src, l.valuePos(g), BoolType)
+			if err != nil {
+				l.errs = append(l.errs, err.(*Error))
+			}
+			r.Guard = e
+		}
+	}
+	if t := f["to"]; t != nil {
+		if _, ok := l.name(t, "to"); ok {
+			r.To = l.stateNamed(t)
+		}
+	}
+	if s := f["send"]; s != nil {
+		for _, c := range l.list(s, "send") {
+			if m := l.messageNamed(c); m != nil {
+				r.Send = append(r.Send, m)
+			}
+		}
+	}
+	timerList := func(key string) []*Timer {
+		var out []*Timer
+		if s := f[key]; s != nil {
+			seen := map[*Timer]bool{}
+			for _, c := range l.list(s, key) {
+				if t := l.timerNamed(c); t != nil {
+					if seen[t] {
+						l.errorf(c, "timer %s is listed twice in %s", t.Name, key)
+					}
+					seen[t] = true
+					out = append(out, t)
+				}
+			}
+		}
+		return out
+	}
+	r.Start, r.Stop, r.Restart = timerList("start"), timerList("stop"), timerList("restart")
+	// A timer may appear in one of start, stop and restart at most.
+	where := map[*Timer]string{}
+	for _, k := range []struct {
+		key string
+		ts  []*Timer
+	}{{"start", r.Start}, {"stop", r.Stop}, {"restart", r.Restart}} {
+		for _, t := range k.ts {
+			if prev, ok := where[t]; ok {
+				l.errorf(f[k.key], "timer %s is in both %s and %s: a row starts, stops or restarts a timer, not two of these", t.Name, prev, k.key)
+			}
+			where[t] = k.key
+		}
+	}
+	if s := f["set"]; s != nil {
+		pairs, _ := l.mapping(s, "set")
+		for _, p := range pairs {
+			var v *Var
+			for _, x := range l.s.Vars {
+				if x.Name == p.key {
+					v = x
+				}
+			}
+			if v == nil {
+				l.errorf(p.kn, "unknown variable %q in set", clip(p.key))
+				continue
+			}
+			if p.v.Kind != yaml.ScalarNode || isNull(p.v) {
+				l.errorf(p.v, "set %s: expected a value, found %s", v.Name, kindName(p.v))
+				continue
+			}
+			if e := l.value(v, p.v); e != nil {
+				r.Set = append(r.Set, Assign{Var: v, Value: e})
+			}
+		}
+	}
+	if e := f["error"]; e != nil {
+		if s, ok := l.str(e, "error"); ok {
+			if strings.TrimSpace(s) == "" {
+				l.errorf(e, "error must say what went wrong")
+			}
+			r.Error = s
+		}
+	}
+	if len(l.errs) > before {
+		return nil
+	}
+	return r
+}
+
+// value compiles the value of a set entry for variable v: an expression
+// over the old values whose type is v's. A bare enum value name is allowed.
+func (l *loader) value(v *Var, n *yaml.Node) Expr {
+	src := n.Value
+	p := l.valuePos(n)
+	if v.Kind == Enum {
+		for i, val := range v.Values {
+			if val == strings.TrimSpace(src) {
+				return &Const{T: varType(v), Val: i, Src: val, P: p}
+			}
+		}
+	}
+	sc := &exprScope{spec: l.s}
+	want := varType(v)
+	e, err := sc.compileAny(src, p)
+	if err != nil {
+		l.errs = append(l.errs, err.(*Error))
+		return nil
+	}
+	if !sameType(e.Type(), want) {
+		l.errorf(n, "set %s: %q is %s, expected %s", v.Name, clip(src), e.Type(), want)
+		return nil
+	}
+	return e
+}
+
+func (l *loader) unhandled(n *yaml.Node) {
+	u := &l.s.Unhandled
+	if isNull(n) {
+		return
+	}
+	u.Pos = l.pos(n)
+	f := l.fields(n, "unhandled", "messages", "calls")
+	if m := f["messages"]; m != nil {
+		s, _ := l.str(m, "unhandled messages")
+		words := strings.Fields(s)
+		switch {
+		case s == "drop":
+			u.Messages = DropMessage
+		case len(words) == 2 && words[0] == "reply":
+			u.Messages = ReplyMessage
+			u.Reply = l.messageNamed(&yaml.Node{Value: words[1], Line: m.Line, Column: m.Column})
+		default:
+			l.errorf(m, "unhandled messages: expected drop or \"reply MESSAGE\", found %q", clip(s))
+		}
+	}
+	if c := f["calls"]; c != nil {
+		s, _ := l.str(c, "unhandled calls")
+		switch s {
+		case "reject":
+			u.Calls = RejectCall
+		case "ignore":
+			u.Calls = IgnoreCall
+		default:
+			l.errorf(c, "unhandled calls: expected reject or ignore, found %q", clip(s))
+		}
+	}
+}
+
+func bitsFor(n int) uint {
+	var b uint
+	for (1 << b) < n {
+		b++
+	}
+	return b
+}
+
+func (l *loader) layout(root *yaml.Node) {
+	s := l.s
+	off := bitsFor(len(s.States))
+	s.Layout.StateBits = off
+	for _, v := range s.Vars {
+		v.Offset, v.Width = off, bitsFor(v.Size())
+		off += v.Width
+	}
+	s.Layout.TimerOffset = off
+	off += uint(len(s.Timers))
+	s.Layout.Bits = off
+	if off > 32 {
+		l.errorf(root, "the machine's state, variables and timers need %d bits: at most 32 fit a peer's snapshot (fewer variables or timers)", off)
+	}
+}
+
+// maxValuations bounds the variable valuations enumerated to check guards.
+const maxValuations = 1 << 16
+
+// valuations calls f for every assignment of values to the spec's variables.
+func (s *Spec) valuations(f func(vals []int)) {
+	vals := make([]int, len(s.Vars))
+	var rec func(i int)
+	rec = func(i int) {
+		if i == len(s.Vars) {
+			f(vals)
+			return
+		}
+		v := s.Vars[i]
+		lo, hi := 0, v.Size()-1
+		if v.Kind == Int {
+			lo, hi = v.Min, v.Max
+		}
+		for x := lo; x <= hi; x++ {
+			vals[i] = x
+			rec(i + 1)
+		}
+	}
+	rec(0)
+}
+
+type valEnv []int
+
+func (e valEnv) Var(_ int, v *Var) int       { return e[v.Index] }
+func (e valEnv) State(int) int               { return 0 }
+func (e valEnv) Armed(int, *Timer) bool      { return false }
+func (e valEnv) Count(int, *Message) int     { return 0 }
+func describe(s *Spec, vals []int) string {
+	var parts []string
+	for i, v := range s.Vars {
+		parts = append(parts, v.Name+"="+v.Format(vals[i]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (l *loader) table() {
+	s := l.s
+	s.Table = make([][][]*Row, len(s.States))
+	for i := range s.Table {
+		s.Table[i] = make([][]*Row, len(s.Events))
+	}
+	for _, r := range s.Rows {
+		for _, st := range r.From {
+			for _, e := range r.On {
+				s.Table[st.Index][e.Index] = append(s.Table[st.Index][e.Index], r)
+			}
+		}
+	}
+	total := 1
+	for _, v := range s.Vars {
+		total *= v.Size()
+		if total > maxValuations {
+			l.errs = append(l.errs, errorf(v.Pos, "the variables have more than %d combinations: too many to check guards by enumeration", maxValuations))
+			return
+		}
+	}
+	// Guards of rows that share a (state, event) must be mutually exclusive,
+	// and set values must stay in range; both are checked on every valuation.
+	reported := map[[2]int]bool{}
+	for si, byEvent := range s.Table {
+		for ei, rows := range byEvent {
+			for i := 0; i < len(rows); i++ {
+				for j := i + 1; j < len(rows); j++ {
+					a, b := rows[i], rows[j]
+					if reported[[2]int{a.Index, b.Index}] {
+						continue
+					}
+					var witness []int
+					s.valuations(func(vals []int) {
+						if witness == nil && holds(a.Guard, vals) && holds(b.Guard, vals) {
+							witness = append([]int(nil), vals...)
+						}
+					})
+					if witness != nil {
+						reported[[2]int{a.Index, b.Index}] = true
+						when := ""
+						if len(s.Vars) > 0 {
+							when = " when " + describe(s, witness)
+						}
+						l.errs = append(l.errs, errorf(b.Pos, "this transition and the one at line %d both fire on %s in state %s%s: their guards must exclude each other",
+							a.Pos.Line, s.Events[ei], s.States[si].Name, when))
+					}
+				}
+			}
+		}
+	}
+	for _, r := range s.Rows {
+		for _, a := range r.Set {
+			if a.Var.Kind != Int {
+				continue
+			}
+			bad := ""
+			s.valuations(func(vals []int) {
+				if bad != "" || !holds(r.Guard, vals) {
+					return
+				}
+				if x := Eval(a.Value, valEnv(vals)); x < a.Var.Min || x > a.Var.Max {
+					bad = fmt.Sprintf("set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, describe(s, vals))
+				}
+			})
+			if bad != "" {
+				l.errs = append(l.errs, errorf(a.Value.Pos(), "%s", bad))
+			}
+		}
+	}
+}
+
+func holds(g Expr, vals []int) bool { return g == nil || Eval(g, valEnv(vals)) != 0 }
+
+func (l *loader) warnings() {
+	s := l.s
+	warn := func(p Pos, format string, args ...any) {
+		s.Warnings = append(s.Warnings, errorf(p, format, args...))
+	}
+	// Reachability over rows, ignoring guards.
+	reached := make([]bool, len(s.States))
+	queue := []*State{s.Initial}
+	reached[s.Initial.Index] = true
+	for len(queue) > 0 {
+		st := queue[0]
+		queue = queue[1:]
+		for _, rows := range s.Table[st.Index] {
+			for _, r := range rows {
+				if t := r.Target(st); !reached[t.Index] {
+					reached[t.Index] = true
+					queue = append(queue, t)
+				}
+			}
+		}
+	}
+	for _, st := range s.States {
+		if !reached[st.Index] {
+			warn(st.Pos, "state %s is unreachable from the initial state %s", st.Name, s.Initial.Name)
+		}
+	}
+	used := make([]bool, len(s.Events))
+	for _, r := range s.Rows {
+		for _, e := range r.On {
+			used[e.Index] = true
+		}
+	}
+	started := make([]bool, len(s.Timers))
+	for _, r := range s.Rows {
+		for _, t := range append(append([]*Timer(nil), r.Start...), r.Restart...) {
+			started[t.Index] = true
+		}
+	}
+	for _, e := range s.Events {
+		switch {
+		case e.Kind == TimerEvent && !started[e.Timer.Index]:
+			warn(e.Timer.Pos, "timer %s is never started", e.Timer.Name)
+		case !used[e.Index]:
+			var p Pos
+			switch e.Kind {
+			case CallEvent:
+				p = e.Call.Pos
+			case MessageEvent:
+				p = e.Message.Pos
+			default:
+				p = e.Timer.Pos
+			}
+			warn(p, "event %s is handled by no transition: it can never fire", e)
+		}
+	}
+	sort.SliceStable(s.Warnings, func(i, j int) bool { return s.Warnings[i].Pos.Line < s.Warnings[j].Pos.Line })
+}
