@@ -1,0 +1,268 @@
+package spec
+
+import (
+	"bytes"
+	"strconv"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Format renders s as spec YAML that Parse reads back to the same IR
+// (positions aside). Rows come out expanded: from and on list their states
+// and events, and expressions are written in canonical form.
+func Format(s *Spec) ([]byte, error) {
+	root := mapNode()
+	add(root, "machine", str(s.Name))
+	if s.Doc != "" {
+		add(root, "doc", str(s.Doc))
+	}
+	if len(s.Params) > 0 {
+		m := mapNode()
+		for _, p := range s.Params {
+			v := mapNode()
+			add(v, "value", str(formatDuration(p.Value)))
+			if p.Doc != "" {
+				add(v, "doc", str(p.Doc))
+			}
+			add(m, p.Name, v)
+		}
+		add(root, "params", m)
+	}
+	if len(s.Vars) > 0 {
+		m := mapNode()
+		for _, v := range s.Vars {
+			n := mapNode()
+			add(n, "type", str(v.Kind.String()))
+			switch v.Kind {
+			case Enum:
+				add(n, "values", strs(v.Values))
+				add(n, "init", str(v.Values[v.Init]))
+			case Int:
+				add(n, "min", intNode(v.Min))
+				add(n, "max", intNode(v.Max))
+				add(n, "init", intNode(v.Init))
+			default:
+				add(n, "init", boolNode(v.Init != 0))
+			}
+			if v.Doc != "" {
+				add(n, "doc", str(v.Doc))
+			}
+			add(m, v.Name, n)
+		}
+		add(root, "vars", m)
+	}
+	decl := func(key string, names, docs []string, extra func(i int, n *yaml.Node)) {
+		if len(names) == 0 {
+			return
+		}
+		m := mapNode()
+		for i, name := range names {
+			n := mapNode()
+			if extra != nil {
+				extra(i, n)
+			}
+			if docs[i] != "" {
+				add(n, "doc", str(docs[i]))
+			}
+			add(m, name, n)
+		}
+		add(root, key, m)
+	}
+	var names, docs []string
+	for _, m := range s.Messages {
+		names, docs = append(names, m.Name), append(docs, m.Doc)
+	}
+	decl("messages", names, docs, nil)
+	names, docs = nil, nil
+	for _, t := range s.Timers {
+		names, docs = append(names, t.Name), append(docs, t.Doc)
+	}
+	decl("timers", names, docs, func(i int, n *yaml.Node) { add(n, "after", str(s.Timers[i].AfterExpr)) })
+	names, docs = nil, nil
+	for _, c := range s.Calls {
+		names, docs = append(names, c.Name), append(docs, c.Doc)
+	}
+	decl("calls", names, docs, nil)
+	names, docs = nil, nil
+	for _, st := range s.States {
+		names, docs = append(names, st.Name), append(docs, st.Doc)
+	}
+	decl("states", names, docs, func(i int, n *yaml.Node) {
+		if s.States[i].Initial {
+			add(n, "initial", boolNode(true))
+		}
+	})
+	rows := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, r := range s.Rows {
+		n := mapNode()
+		var from, on []string
+		for _, st := range r.From {
+			from = append(from, st.Name)
+		}
+		for _, e := range r.On {
+			on = append(on, e.String())
+		}
+		add(n, "from", strs(from))
+		add(n, "on", strs(on))
+		if r.Guard != nil {
+			add(n, "if", str(r.Guard.String()))
+		}
+		if r.To != nil {
+			add(n, "to", str(r.To.Name))
+		}
+		if len(r.Send) > 0 {
+			var ms []string
+			for _, m := range r.Send {
+				ms = append(ms, m.Name)
+			}
+			add(n, "send", strs(ms))
+		}
+		for _, k := range []struct {
+			key string
+			ts  []*Timer
+		}{{"start", r.Start}, {"stop", r.Stop}, {"restart", r.Restart}} {
+			if len(k.ts) > 0 {
+				var ts []string
+				for _, t := range k.ts {
+					ts = append(ts, t.Name)
+				}
+				add(n, k.key, strs(ts))
+			}
+		}
+		if len(r.Set) > 0 {
+			m := mapNode()
+			for _, a := range r.Set {
+				add(m, a.Var.Name, str(a.Value.String()))
+			}
+			add(n, "set", m)
+		}
+		if r.Error != "" {
+			add(n, "error", str(r.Error))
+		}
+		if r.Doc != "" {
+			add(n, "doc", str(r.Doc))
+		}
+		rows.Content = append(rows.Content, n)
+	}
+	add(root, "transitions", rows)
+	u := mapNode()
+	if s.Unhandled.Messages == ReplyMessage {
+		add(u, "messages", str("reply "+s.Unhandled.Reply.Name))
+	} else {
+		add(u, "messages", str("drop"))
+	}
+	add(u, "calls", str([...]string{"reject", "ignore"}[s.Unhandled.Calls]))
+	add(root, "unhandled", u)
+	if len(s.Checks) > 0 {
+		m := mapNode()
+		for _, c := range s.Checks {
+			m.Content = append(m.Content, str(c.Name), formatCheck(c))
+		}
+		add(root, "checks", m)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func formatCheck(c *Check) *yaml.Node {
+	n := mapNode()
+	if c.Doc != "" {
+		add(n, "doc", str(c.Doc))
+	}
+	if c.Default {
+		add(n, "default", boolNode(true))
+	}
+	peers := mapNode()
+	for i, p := range c.Peers {
+		pn := mapNode()
+		calls := mapNode()
+		for _, b := range p.Calls {
+			if b.Budget == Unbounded {
+				add(calls, b.Call.Name, str("unbounded"))
+			} else {
+				add(calls, b.Call.Name, intNode(b.Budget))
+			}
+		}
+		add(pn, "calls", calls)
+		add(pn, "inbox", formatChannel(c.Channels[i]))
+		add(peers, p.Name, pn)
+	}
+	add(n, "peers", peers)
+	add(n, "network", formatChannel(c.Channels[0]))
+	if c.Terminal != nil {
+		add(n, "terminal", str(c.Terminal.String()))
+	}
+	if len(c.Invariants) > 0 {
+		m := mapNode()
+		for _, p := range c.Invariants {
+			add(m, p.Name, str(p.Expr.String()))
+		}
+		add(n, "invariants", m)
+	}
+	if len(c.Eventually) > 0 {
+		m := mapNode()
+		for _, lv := range c.Eventually {
+			g := mapNode()
+			add(g, "goal", str(lv.Goal.String()))
+			add(g, "fairness", str(lv.Fairness.String()))
+			add(m, lv.Name, g)
+		}
+		add(n, "eventually", m)
+	}
+	return n
+}
+
+func formatChannel(ch *Channel) *yaml.Node {
+	n := mapNode()
+	add(n, "order", str(ch.Order.String()))
+	add(n, "capacity", intNode(ch.Capacity))
+	add(n, "full", str(ch.Full.String()))
+	add(n, "loss", boolNode(ch.Loss))
+	add(n, "duplicate", boolNode(ch.Duplicate))
+	return n
+}
+
+// formatDuration writes d compactly and exactly: 2m, 1s, 1m30s, 250ms.
+func formatDuration(d time.Duration) string {
+	for _, u := range []struct {
+		unit time.Duration
+		name string
+	}{{time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}, {time.Millisecond, "ms"}, {time.Microsecond, "us"}} {
+		if d%u.unit == 0 {
+			return strconv.FormatInt(int64(d/u.unit), 10) + u.name
+		}
+	}
+	return d.String()
+}
+
+func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
+
+func add(m *yaml.Node, key string, v *yaml.Node) { m.Content = append(m.Content, str(key), v) }
+
+// str is a string scalar; the encoder quotes it where YAML would read it otherwise.
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func strs(ss []string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, s := range ss {
+		n.Content = append(n.Content, str(s))
+	}
+	return n
+}
+
+func intNode(i int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
+}
+
+func boolNode(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
