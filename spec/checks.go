@@ -32,11 +32,9 @@ func (l *loader) checks(n *yaml.Node) {
 	}
 }
 
-var networkFields = []string{"order", "capacity", "full", "loss", "duplicate"}
-
 func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	what := "check " + name
-	f := l.fields(n, what, "doc", "default", "peers", "network", "terminal", "invariants", "eventually")
+	f := l.fields(n, what, checkFields...)
 	if f == nil {
 		return nil
 	}
@@ -71,7 +69,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			continue
 		}
 		peer := &Peer{Name: p.key, Index: i, Pos: l.pos(p.kn)}
-		pf := l.fields(p.v, "peer "+p.key, "calls", "inbox")
+		pf := l.fields(p.v, "peer "+p.key, peerFields...)
 		if pf == nil {
 			continue
 		}
@@ -126,6 +124,17 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 		c.Channels[i] = &ch
 	}
+	if t := f["timeouts"]; t != nil {
+		s, _ := l.str(t, what+" timeouts")
+		switch s {
+		case "any":
+			c.Timeouts = AnyTimeout
+		case "idle":
+			c.Timeouts = IdleTimeout
+		default:
+			l.errorf(t, "%s timeouts must be any (a timer may fire whenever it is armed) or idle (only while no message is in flight), found %q", what, clip(s))
+		}
+	}
 	sc := &exprScope{spec: l.s, check: c}
 	expr := func(n *yaml.Node, what string) (Expr, string) {
 		src, ok := l.str(n, what)
@@ -159,7 +168,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		lv := &Liveness{Name: p.key, Pos: l.pos(p.kn), Fairness: WeakFairness}
 		gn := p.v
 		if p.v.Kind == yaml.MappingNode {
-			gf := l.fields(p.v, "goal "+p.key, "goal", "fairness")
+			gf := l.fields(p.v, "goal "+p.key, goalFields...)
 			if gf == nil {
 				continue
 			}

@@ -32,7 +32,9 @@ func evalDuration(src string, params []*Param) (time.Duration, *durationError) {
 	if !v.dur {
 		return 0, &durationError{0, fmt.Sprintf("duration %q has no unit: write 1s, 2m or a param such as MSL", src)}
 	}
-	if v.x <= 0 || v.x > float64(math.MaxInt64) {
+	// Written so that NaN (Inf-Inf) fails too; a positive value below 1ns
+	// would truncate to a zero duration.
+	if !(v.x >= 1 && v.x < float64(math.MaxInt64)) { // float64(MaxInt64) is 2^63, itself out of range
 		return 0, &durationError{0, fmt.Sprintf("duration %q must be positive and finite", src)}
 	}
 	return time.Duration(v.x), nil
@@ -140,6 +142,12 @@ func (p *durParser) factor() (durVal, *durationError) {
 		unitStart := p.i
 		for p.i < len(p.src) && isLetter(p.src[p.i]) {
 			p.i++
+			// A compound duration such as 1m30s continues with more digits.
+			if p.i < len(p.src) && isDigit(p.src[p.i]) {
+				for p.i < len(p.src) && (isDigit(p.src[p.i]) || p.src[p.i] == '.') {
+					p.i++
+				}
+			}
 		}
 		if unitStart == p.i {
 			x, err := strconv.ParseFloat(p.src[start:p.i], 64)

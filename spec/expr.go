@@ -149,7 +149,12 @@ func (e *Count) String() string {
 	}
 	return "count(" + where + ", " + e.Msg.Name + ")"
 }
-func (e *Unary) String() string { return e.Op.String() + paren(e.X) }
+func (e *Unary) String() string {
+	if _, ok := e.X.(*Unary); ok {
+		return e.Op.String() + "(" + e.X.String() + ")" // not --x, which Go reads as a decrement
+	}
+	return e.Op.String() + paren(e.X)
+}
 func (e *Binary) String() string {
 	return paren(e.X) + " " + e.Op.String() + " " + paren(e.Y)
 }
@@ -331,7 +336,7 @@ func shift(p Pos, by int) Pos {
 
 func (sc *exprScope) unknown(u *unresolved) error {
 	if sc.check == nil {
-		return errorf(u.p, "unknown name %q in guard: expected a variable, an enum value, true or false", u.name)
+		return errorf(u.p, "unknown name %q: expected a variable, an enum value, true or false", u.name)
 	}
 	return errorf(u.p, "unknown name %q in property", u.name)
 }
@@ -550,7 +555,7 @@ func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
 	case token.ADD, token.SUB, token.MUL:
 		return sc.typed(x.Op, l, r, IntType, p)
 	}
-	return nil, errorf(p, "operator %s is not supported: expected && || == != < <= > >= + - *", x.Op)
+	return nil, errorf(shift(at, int(x.OpPos)-1), "operator %s is not supported: expected && || == != < <= > >= + - *", x.Op)
 }
 
 func (sc *exprScope) typed(op token.Token, l, r Expr, want TypeKind, p Pos) (Expr, error) {

@@ -198,6 +198,7 @@ func formatCheck(c *Check) *yaml.Node {
 	}
 	add(n, "peers", peers)
 	add(n, "network", formatChannel(c.Channels[0]))
+	add(n, "timeouts", str(c.Timeouts.String()))
 	if c.Terminal != nil {
 		add(n, "terminal", str(c.Terminal.String()))
 	}

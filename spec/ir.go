@@ -302,6 +302,25 @@ const (
 
 func (f FullPolicy) String() string { return [...]string{"drop", "block"}[f] }
 
+// TimeoutPolicy says when an armed timer may fire in a check. Checks are
+// untimed, so without a policy a timer may fire at any moment, however
+// soon after it was started.
+type TimeoutPolicy int
+
+const (
+	// AnyTimeout lets an armed timer fire at any moment: premature
+	// retransmissions and all.
+	AnyTimeout TimeoutPolicy = iota
+	// IdleTimeout lets an armed timer fire only while no message is in
+	// flight in either direction: the timer outlasts every round trip, so
+	// it fires only once what was sent has arrived or been lost. This is
+	// what a 2*MSL wait guarantees, and what a retransmission timeout longer
+	// than the round trip approximates.
+	IdleTimeout
+)
+
+func (t TimeoutPolicy) String() string { return [...]string{"any", "idle"}[t] }
+
 // Fairness is the fairness a liveness goal is checked under.
 type Fairness int
 
@@ -323,7 +342,8 @@ type Check struct {
 	Default    bool // the configuration `fsmgen check` uses when none is named
 	Peers      [2]*Peer
 	Channels   [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
-	Terminal   Expr        // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	Timeouts   TimeoutPolicy
+	Terminal   Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
 	Invariants []*Property
 	Eventually []*Liveness
 }

@@ -99,8 +99,12 @@ func (l *loader) parse(data []byte) {
 		l.errs = append(l.errs, errorf(at, "file is %d bytes: specs are at most %d", len(data), MaxSize))
 		return
 	}
-	if p, bad := badBytes(data); bad {
-		l.errs = append(l.errs, errorf(Pos{File: l.file, Line: p.Line, Col: p.Col}, "file is not UTF-8 text"))
+	if p, msg := badBytes(data); msg != "" {
+		l.errs = append(l.errs, errorf(Pos{File: l.file, Line: p.Line, Col: p.Col}, "%s", msg))
+		return
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		l.errs = append(l.errs, errorf(at, "file is empty: expected a mapping with machine, states, transitions..."))
 		return
 	}
 	var doc yaml.Node
@@ -122,7 +126,7 @@ func (l *loader) parse(data []byte) {
 		return
 	}
 	l.s.Pos = l.pos(root)
-	f := l.fields(root, "the spec", "machine", "doc", "params", "vars", "messages", "timers", "calls", "states", "transitions", "unhandled", "checks")
+	f := l.fields(root, "the spec", specFields...)
 	if f == nil {
 		return
 	}
@@ -144,6 +148,7 @@ func (l *loader) parse(data []byte) {
 		l.s.Calls = append(l.s.Calls, &Call{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Calls)})
 	})
 	l.states(f["states"], root)
+	l.checkSizes()
 	l.checkNamespaces()
 	l.events()
 	if len(l.errs) > 0 {
@@ -160,13 +165,17 @@ func (l *loader) parse(data []byte) {
 	l.warnings()
 }
 
-// badBytes finds a NUL byte or invalid UTF-8.
-func badBytes(data []byte) (Pos, bool) {
+// badBytes finds invalid UTF-8 and the characters YAML does not allow
+// (which the YAML parser would report without a position).
+func badBytes(data []byte) (Pos, string) {
 	line, col := 1, 1
 	for i := 0; i < len(data); {
 		r, size := utf8.DecodeRune(data[i:])
-		if r == 0 || (r == utf8.RuneError && size <= 1) {
-			return Pos{Line: line, Col: col}, true
+		if r == utf8.RuneError && size <= 1 {
+			return Pos{Line: line, Col: col}, "file is not UTF-8 text"
+		}
+		if !yamlChar(r) {
+			return Pos{Line: line, Col: col}, fmt.Sprintf("control character %U is not allowed: expected text", r)
 		}
 		if r == '\n' {
 			line, col = line+1, 1
@@ -175,7 +184,34 @@ func badBytes(data []byte) (Pos, bool) {
 		}
 		i += size
 	}
-	return Pos{}, false
+	return Pos{}, ""
+}
+
+// yamlChar reports whether YAML 1.1's reader accepts r.
+func yamlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		return true
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return false
+	}
+	return r != 0xfffe && r != 0xffff
+}
+
+// yamlParserProblems are the messages of yaml.v3's parser (as opposed to its
+// scanner); it reports their line 0-based, so one must be added.
+var yamlParserProblems = map[string]bool{
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected node content":     true,
+	"did not find expected key":              true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
 }
 
 func (l *loader) yamlError(err error) *Error {
@@ -187,6 +223,9 @@ func (l *loader) yamlError(err error) *Error {
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &p.Line)
 		msg = m[2]
+		if yamlParserProblems[msg] {
+			p.Line++
+		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
@@ -243,7 +282,7 @@ func (l *loader) decls(n *yaml.Node, what string, add func(name, doc string, n *
 		case p.v.Kind == yaml.ScalarNode && len(extra) == 0:
 			doc = p.v.Value
 		default:
-			fields = l.fields(p.v, what+" "+p.key, append([]string{"doc"}, extra...)...)
+			fields = l.fields(p.v, what+" "+p.key, append(append([]string(nil), declFields...), extra...)...)
 			if fields == nil {
 				continue
 			}
@@ -263,7 +302,7 @@ func (l *loader) params(n *yaml.Node) {
 		}
 		v, doc := p.v, ""
 		if v.Kind == yaml.MappingNode {
-			f := l.fields(v, "param "+p.key, "value", "doc")
+			f := l.fields(v, "param "+p.key, paramFields...)
 			if f == nil {
 				continue
 			}
@@ -311,7 +350,7 @@ func (l *loader) vars(n *yaml.Node) {
 			continue
 		}
 		what := "variable " + p.key
-		f := l.fields(p.v, what, "type", "values", "min", "max", "init", "doc")
+		f := l.fields(p.v, what, varFields...)
 		if f == nil {
 			continue
 		}
@@ -427,7 +466,7 @@ func (l *loader) timers(n *yaml.Node) {
 			return
 		}
 		l.s.Timers = append(l.s.Timers, &Timer{Name: name, After: d, AfterExpr: src, Doc: doc, Pos: l.pos(kn), Index: len(l.s.Timers)})
-	}, "after")
+	}, timerExtra...)
 }
 
 func (l *loader) states(n, root *yaml.Node) {
@@ -448,14 +487,43 @@ func (l *loader) states(n, root *yaml.Node) {
 			}
 		}
 		l.s.States = append(l.s.States, st)
-	}, "initial")
+	}, stateExtra...)
 	switch {
 	case len(l.s.States) == 0 && len(l.errs) == 0:
 		l.errorf(n, "states must declare at least one state")
 	case len(initial) == 0 && len(l.s.States) > 0:
 		l.errorf(n, "no initial state: mark exactly one state with initial: true")
 	case len(initial) > 1:
-		l.errorf(initial[1], "state %s is a second initial state (the first is %s): exactly one state is initial", initial[1].Value, l.s.Initial.Name)
+		for _, kn := range initial[1:] {
+			l.errorf(kn, "state %s is initial too (the first is %s): exactly one state is initial", kn.Value, l.s.Initial.Name)
+		}
+	}
+}
+
+// Bounds on declarations. The transition table has a cell per state and
+// event, so without them a file of a few hundred KB could ask for gigabytes.
+const (
+	maxStates   = 256
+	maxCalls    = 256
+	maxMessages = 256 // the model checker keeps message kinds in a byte
+	// maxTableEntries bounds the (state, event, row) entries of the table.
+	maxTableEntries = 1 << 20
+)
+
+func (l *loader) checkSizes() {
+	s := l.s
+	for _, c := range []struct {
+		what   string
+		n, max int
+		pos    func(i int) Pos
+	}{
+		{"states", len(s.States), maxStates, func(i int) Pos { return s.States[i].Pos }},
+		{"calls", len(s.Calls), maxCalls, func(i int) Pos { return s.Calls[i].Pos }},
+		{"messages", len(s.Messages), maxMessages, func(i int) Pos { return s.Messages[i].Pos }},
+	} {
+		if c.n > c.max {
+			l.errs = append(l.errs, errorf(c.pos(c.max), "too many %s: %d, at most %d", c.what, c.n, c.max))
+		}
 	}
 }
 
@@ -583,7 +651,7 @@ func (l *loader) rows(n, root *yaml.Node) {
 }
 
 func (l *loader) row(n *yaml.Node) *Row {
-	f := l.fields(n, "a transition", "from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc")
+	f := l.fields(n, "a transition", transitionFields...)
 	if f == nil {
 		return nil
 	}
@@ -640,6 +708,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 		if e := l.event(c); e != nil {
 			if seenEv[e] {
 				l.errorf(c, "event %s is listed twice in on", e)
+				continue
 			}
 			seenEv[e] = true
 			r.On = append(r.On, e)
@@ -675,6 +744,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 				if t := l.timerNamed(c); t != nil {
 					if seen[t] {
 						l.errorf(c, "timer %s is listed twice in %s", t.Name, key)
+						continue
 					}
 					seen[t] = true
 					out = append(out, t)
@@ -726,6 +796,14 @@ func (l *loader) row(n *yaml.Node) *Row {
 			}
 			r.Error = s
 		}
+		// A call that reports an error fails: it returns the error and changes nothing.
+		hasCall := false
+		for _, ev := range r.On {
+			hasCall = hasCall || ev.Kind == CallEvent
+		}
+		if hasCall && (r.To != nil || len(r.Send)+len(r.Start)+len(r.Stop)+len(r.Restart)+len(r.Set) > 0) {
+			l.errorf(e, "a call that reports an error fails and changes nothing: this row may not also have to, send, set or timer actions (split it into two rows)")
+		}
 	}
 	if len(l.errs) > before {
 		return nil
@@ -739,10 +817,15 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 	src := n.Value
 	p := l.valuePos(n)
 	if v.Kind == Enum {
+		word := strings.TrimSpace(src)
 		for i, val := range v.Values {
-			if val == strings.TrimSpace(src) {
+			if val == word {
 				return &Const{T: varType(v), Val: i, Src: val, P: p}
 			}
+		}
+		if identRE.MatchString(word) && word != "true" && word != "false" && !l.isVar(word) {
+			l.errorf(n, "set %s: %q is not a value of %s: expected one of %s", v.Name, clip(word), v.Name, strings.Join(v.Values, ", "))
+			return nil
 		}
 	}
 	sc := &exprScope{spec: l.s}
@@ -759,13 +842,22 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 	return e
 }
 
+func (l *loader) isVar(name string) bool {
+	for _, v := range l.s.Vars {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 func (l *loader) unhandled(n *yaml.Node) {
 	u := &l.s.Unhandled
 	if isNull(n) {
 		return
 	}
 	u.Pos = l.pos(n)
-	f := l.fields(n, "unhandled", "messages", "calls")
+	f := l.fields(n, "unhandled", unhandledFields...)
 	if m := f["messages"]; m != nil {
 		s, _ := l.str(m, "unhandled messages")
 		words := strings.Fields(s)
@@ -843,10 +935,10 @@ func (s *Spec) valuations(f func(vals []int)) {
 
 type valEnv []int
 
-func (e valEnv) Var(_ int, v *Var) int       { return e[v.Index] }
-func (e valEnv) State(int) int               { return 0 }
-func (e valEnv) Armed(int, *Timer) bool      { return false }
-func (e valEnv) Count(int, *Message) int     { return 0 }
+func (e valEnv) Var(_ int, v *Var) int   { return e[v.Index] }
+func (e valEnv) State(int) int           { return 0 }
+func (e valEnv) Armed(int, *Timer) bool  { return false }
+func (e valEnv) Count(int, *Message) int { return 0 }
 func describe(s *Spec, vals []int) string {
 	var parts []string
 	for i, v := range s.Vars {
@@ -857,6 +949,14 @@ func describe(s *Spec, vals []int) string {
 
 func (l *loader) table() {
 	s := l.s
+	entries := 0
+	for _, r := range s.Rows {
+		entries += len(r.From) * len(r.On)
+		if entries > maxTableEntries {
+			l.errs = append(l.errs, errorf(r.Pos, "the transitions expand to more than %d (state, event) pairs", maxTableEntries))
+			return
+		}
+	}
 	s.Table = make([][][]*Row, len(s.States))
 	for i := range s.Table {
 		s.Table[i] = make([][]*Row, len(s.Events))
@@ -878,23 +978,28 @@ func (l *loader) table() {
 	}
 	// Guards of rows that share a (state, event) must be mutually exclusive,
 	// and set values must stay in range; both are checked on every valuation.
-	reported := map[[2]int]bool{}
+	// Guards do not depend on the state or the event, so each pair of rows is
+	// enumerated once, and a row is reported with the first row it overlaps.
+	checked := map[[2]int]bool{}
+	reported := make([]bool, len(s.Rows))
 	for si, byEvent := range s.Table {
 		for ei, rows := range byEvent {
-			for i := 0; i < len(rows); i++ {
-				for j := i + 1; j < len(rows); j++ {
+			for j := 1; j < len(rows); j++ {
+				for i := 0; i < j && !reported[rows[j].Index]; i++ {
 					a, b := rows[i], rows[j]
-					if reported[[2]int{a.Index, b.Index}] {
+					if checked[[2]int{a.Index, b.Index}] {
 						continue
 					}
+					checked[[2]int{a.Index, b.Index}] = true
 					var witness []int
+					found := false // witness is nil when there are no variables
 					s.valuations(func(vals []int) {
-						if witness == nil && holds(a.Guard, vals) && holds(b.Guard, vals) {
-							witness = append([]int(nil), vals...)
+						if !found && holds(a.Guard, vals) && holds(b.Guard, vals) {
+							witness, found = append([]int(nil), vals...), true
 						}
 					})
-					if witness != nil {
-						reported[[2]int{a.Index, b.Index}] = true
+					if found {
+						reported[b.Index] = true
 						when := ""
 						if len(s.Vars) > 0 {
 							when = " when " + describe(s, witness)

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process and returns its exit status, stdout and stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeSpec(t *testing.T, name, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestValidateEmbedded(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "validate")
+	want := "spec/tcp.yaml: machine tcp: 11 states, 16 events (7 calls, 7 messages, 2 timers), 45 transitions, 1 variable, 3 checks\n"
+	if code != 0 || stdout != want || stderr != "" {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant stdout %q", code, stdout, stderr, want)
+	}
+	// -strict passes too: the TCP spec has no warnings.
+	if code, _, stderr := runCLI(t, "validate", "-strict", "-param", "MSL=30s"); code != 0 {
+		t.Fatalf("validate -strict -param MSL=30s: exit %d: %s", code, stderr)
+	}
+}
+
+func TestValidateFile(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "validate", "../../spec/testdata/good/door.yaml")
+	if code != 0 || !strings.HasPrefix(stdout, "../../spec/testdata/good/door.yaml: machine door: 3 states") || stderr != "" {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+	}
+}
+
+func TestValidateBadFile(t *testing.T) {
+	path := writeSpec(t, "bad.yaml", "machine: m\ncalls: [GO]\nstates:\n  A: {initial: true}\ntransitions:\n  - {from: A, on: GOO}\n")
+	code, stdout, stderr := runCLI(t, "validate", path)
+	want := filepath.ToSlash(path) + `:6:19: unknown call "GOO"` + "\n"
+	if code != 2 || stdout != "" || stderr != want {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant stderr %q", code, stdout, stderr, want)
+	}
+}
+
+func TestValidateMissingFile(t *testing.T) {
+	code, _, stderr := runCLI(t, "validate", filepath.Join(t.TempDir(), "none.yaml"))
+	if code != 2 || !strings.Contains(stderr, "none.yaml") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+const warned = `machine: m
+calls: [GO, NEVER]
+states:
+  A: {initial: true}
+transitions:
+  - {from: A, on: GO}
+`
+
+func TestValidateWarnings(t *testing.T) {
+	path := writeSpec(t, "warned.yaml", warned)
+	warning := filepath.ToSlash(path) + ":2:13: event NEVER is handled by no transition: it can never fire"
+
+	code, stdout, stderr := runCLI(t, "validate", path)
+	if code != 0 || stderr != strings.Replace(warning, ": event", ": warning: event", 1)+"\n" || !strings.Contains(stdout, "machine m: 1 state") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q", code, stdout, stderr)
+	}
+
+	code, stdout, stderr = runCLI(t, "validate", "-strict", path)
+	if code != 2 || stdout != "" || stderr != warning+"\n" {
+		t.Fatalf("-strict: exit %d\nstdout %q\nstderr %q\nwant %q", code, stdout, stderr, warning)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stderr string // a line stderr must contain
+	}{
+		{nil, 2, "usage: fsmgen COMMAND"},
+		{[]string{"frobnicate"}, 2, `fsmgen: unknown command "frobnicate"`},
+		{[]string{"validate", "-nosuchflag"}, 2, "flag provided but not defined: -nosuchflag"},
+		{[]string{"validate", "-param", "MSL"}, 2, "want NAME=DURATION"},
+		{[]string{"validate", "-param", "MSL=forever"}, 2, `"forever" is not a positive duration`},
+		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"},
+		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen: usage: one spec file at most, got 2 arguments"},
+		{[]string{"help"}, 0, "commands:"},
+		{[]string{"validate", "-h"}, 0, "usage: fsmgen validate"},
+	} {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("fsmgen %s: exit %d (want %d)\nstderr %q\nwant it to contain %q", strings.Join(tc.args, " "), code, tc.code, stderr, tc.stderr)
+		}
+		if tc.code != 0 && stdout != "" {
+			t.Errorf("fsmgen %s: stdout %q", strings.Join(tc.args, " "), stdout)
+		}
+	}
+}

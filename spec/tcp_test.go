@@ -1,0 +1,364 @@
+package spec_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// tcpRow is one expected cell of the TCP transition table: in state from, on
+// event on, when guard holds ("" for no guard), the machine goes to next,
+// sends send, starts, stops and restarts timers, and reports err. Lists are
+// space-separated.
+type tcpRow struct {
+	from, on, guard, next      string
+	send, start, stop, restart string
+	err                        string
+}
+
+// Segment names under the spec's abstraction (see tcp.yaml's header): ACK is
+// split into ACK_SYN and ACK_FIN by what it acknowledges; FIN_ACK is a FIN
+// that also acknowledges the receiver's FIN.
+const (
+	anySegmentButRST = "SYN SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN"
+	synchronized     = "ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT"
+)
+
+// tcpFromTable is TCP.md's transition table ("Transitions (§3.10.x; Figure
+// 5)"), row by row in its order, each row expanded to the cells it covers.
+// "recv X" is the arrival of segment X; timers are retransmit and time_wait.
+var tcpFromTable = [][]tcpRow{
+	// CLOSED | passive OPEN | LISTEN | create TCB
+	{{from: "CLOSED", on: "PASSIVE_OPEN", next: "LISTEN"}},
+	// CLOSED | active OPEN | SYN_SENT | SYN; start retransmission timer
+	{{from: "CLOSED", on: "ACTIVE_OPEN", next: "SYN_SENT", send: "SYN", start: "retransmit"}},
+	// CLOSED | any segment without RST | CLOSED | RST
+	expand("CLOSED", recv(anySegmentButRST), tcpRow{next: "CLOSED", send: "RST"}),
+	// CLOSED | SEND/RECEIVE/CLOSE/ABORT | CLOSED | error "connection does not exist"
+	expand("CLOSED", "SEND RECEIVE CLOSE ABORT", tcpRow{next: "CLOSED", err: "connection does not exist"}),
+	// LISTEN | SYN | SYN_RCVD | SYN+ACK (our SYN is now outstanding: retransmit it)
+	{{from: "LISTEN", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK", start: "retransmit"}},
+	// LISTEN | SEND (remote known) or active OPEN | SYN_SENT | SYN
+	expand("LISTEN", "ACTIVE_OPEN SEND", tcpRow{next: "SYN_SENT", send: "SYN", start: "retransmit"}),
+	// LISTEN | CLOSE or ABORT | CLOSED | nothing
+	expand("LISTEN", "CLOSE ABORT", tcpRow{next: "CLOSED", stop: "retransmit"}),
+	// LISTEN | ACK | LISTEN | RST (every segment but SYN and RST carries an ACK)
+	expand("LISTEN", recv("SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN"), tcpRow{next: "LISTEN", send: "RST"}),
+	// LISTEN | RST | LISTEN | ignored
+	{{from: "LISTEN", on: "recv RST", next: "LISTEN"}},
+	// SYN_SENT | SYN+ACK acking our SYN | ESTABLISHED | ACK
+	{{from: "SYN_SENT", on: "recv SYN_ACK", next: "ESTABLISHED", send: "ACK_SYN", stop: "retransmit"}},
+	// SYN_SENT | SYN (no ACK): simultaneous open | SYN_RCVD | SYN+ACK (our SYN stays outstanding)
+	{{from: "SYN_SENT", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK"}},
+	// SYN_SENT | RST with acceptable ACK | CLOSED | "connection reset"
+	{{from: "SYN_SENT", on: "recv RST", next: "CLOSED", stop: "retransmit", err: "connection reset"}},
+	// SYN_SENT | CLOSE or ABORT | CLOSED | nothing
+	expand("SYN_SENT", "CLOSE ABORT", tcpRow{next: "CLOSED", stop: "retransmit"}),
+	// SYN_SENT | retransmission timeout | SYN_SENT | resend SYN
+	{{from: "SYN_SENT", on: "timeout retransmit", next: "SYN_SENT", send: "SYN", restart: "retransmit"}},
+	// SYN_RCVD | ACK of our SYN | ESTABLISHED |
+	{{from: "SYN_RCVD", on: "recv ACK_SYN", next: "ESTABLISHED", stop: "retransmit"}},
+	// SYN_RCVD | RST | LISTEN if it came from a passive OPEN, else CLOSED ("connection refused")
+	{
+		{from: "SYN_RCVD", on: "recv RST", guard: "passive", next: "LISTEN", stop: "retransmit"},
+		{from: "SYN_RCVD", on: "recv RST", guard: "!passive", next: "CLOSED", stop: "retransmit", err: "connection refused"},
+	},
+	// SYN_RCVD | FIN | CLOSE_WAIT | ACK (the FIN also acknowledges our SYN)
+	{{from: "SYN_RCVD", on: "recv FIN", next: "CLOSE_WAIT", send: "ACK_FIN", stop: "retransmit"}},
+	// SYN_RCVD | CLOSE | FIN_WAIT_1 | FIN
+	{{from: "SYN_RCVD", on: "CLOSE", next: "FIN_WAIT_1", send: "FIN", restart: "retransmit"}},
+	// SYN_RCVD | ABORT | CLOSED | RST
+	{{from: "SYN_RCVD", on: "ABORT", next: "CLOSED", send: "RST", stop: "retransmit"}},
+	// SYN_RCVD | retransmission timeout | SYN_RCVD | resend SYN+ACK
+	{{from: "SYN_RCVD", on: "timeout retransmit", next: "SYN_RCVD", send: "SYN_ACK", restart: "retransmit"}},
+	// ESTABLISHED | CLOSE | FIN_WAIT_1 | FIN
+	{{from: "ESTABLISHED", on: "CLOSE", next: "FIN_WAIT_1", send: "FIN", restart: "retransmit"}},
+	// ESTABLISHED | FIN | CLOSE_WAIT | ACK
+	{{from: "ESTABLISHED", on: "recv FIN", next: "CLOSE_WAIT", send: "ACK_FIN", stop: "retransmit"}},
+	// ESTABLISHED | RST (exact sequence) | CLOSED | "connection reset"
+	{{from: "ESTABLISHED", on: "recv RST", next: "CLOSED", stop: "retransmit", err: "connection reset"}},
+	// ESTABLISHED | ABORT | CLOSED | RST
+	{{from: "ESTABLISHED", on: "ABORT", next: "CLOSED", send: "RST", stop: "retransmit"}},
+	// FIN_WAIT_1 | ACK of our FIN | FIN_WAIT_2 |
+	{{from: "FIN_WAIT_1", on: "recv ACK_FIN", next: "FIN_WAIT_2", stop: "retransmit"}},
+	// FIN_WAIT_1 | FIN, our FIN not yet acked: simultaneous close | CLOSING | ACK
+	{{from: "FIN_WAIT_1", on: "recv FIN", next: "CLOSING", send: "ACK_FIN"}},
+	// FIN_WAIT_1 | FIN that also acks our FIN | TIME_WAIT | ACK; start 2MSL; stop other timers
+	{{from: "FIN_WAIT_1", on: "recv FIN_ACK", next: "TIME_WAIT", send: "ACK_FIN", start: "time_wait", stop: "retransmit"}},
+	// FIN_WAIT_1 | retransmission timeout | FIN_WAIT_1 | resend FIN
+	{{from: "FIN_WAIT_1", on: "timeout retransmit", next: "FIN_WAIT_1", send: "FIN", restart: "retransmit"}},
+	// FIN_WAIT_2 | FIN | TIME_WAIT | ACK; start 2MSL (the peer's FIN may also ack ours)
+	expand("FIN_WAIT_2", "recv FIN recv FIN_ACK", tcpRow{next: "TIME_WAIT", send: "ACK_FIN", start: "time_wait"}),
+	// CLOSE_WAIT | CLOSE | LAST_ACK | FIN (which acknowledges the peer's FIN)
+	{{from: "CLOSE_WAIT", on: "CLOSE", next: "LAST_ACK", send: "FIN_ACK", start: "retransmit"}},
+	// CLOSING | ACK of our FIN | TIME_WAIT | start 2MSL
+	{{from: "CLOSING", on: "recv ACK_FIN", next: "TIME_WAIT", start: "time_wait", stop: "retransmit"}},
+	// CLOSING | retransmission timeout | CLOSING | resend FIN
+	{{from: "CLOSING", on: "timeout retransmit", next: "CLOSING", send: "FIN", restart: "retransmit"}},
+	// LAST_ACK | ACK of our FIN | CLOSED | delete TCB
+	{{from: "LAST_ACK", on: "recv ACK_FIN", next: "CLOSED", stop: "retransmit"}},
+	// LAST_ACK | retransmission timeout | LAST_ACK | resend FIN (our FIN acks theirs: FIN_ACK)
+	{{from: "LAST_ACK", on: "timeout retransmit", next: "LAST_ACK", send: "FIN_ACK", restart: "retransmit"}},
+	// TIME_WAIT | FIN (retransmitted) | TIME_WAIT | ACK; restart 2MSL
+	expand("TIME_WAIT", "recv FIN recv FIN_ACK", tcpRow{next: "TIME_WAIT", send: "ACK_FIN", restart: "time_wait"}),
+	// TIME_WAIT | 2MSL timeout | CLOSED | delete TCB
+	{{from: "TIME_WAIT", on: "timeout time_wait", next: "CLOSED"}},
+	// TIME_WAIT | RST | RFC 1337 §3 (fix F1): ignore it
+	{{from: "TIME_WAIT", on: "recv RST", next: "TIME_WAIT"}},
+	// CLOSING, LAST_ACK, TIME_WAIT | RST | CLOSED (TIME_WAIT: see RFC 1337 above)
+	{
+		{from: "CLOSING", on: "recv RST", next: "CLOSED", stop: "retransmit"},
+		{from: "LAST_ACK", on: "recv RST", next: "CLOSED", stop: "retransmit"},
+	},
+	// CLOSING, LAST_ACK, TIME_WAIT | ABORT | CLOSED | nothing sent
+	{
+		{from: "CLOSING", on: "ABORT", next: "CLOSED", stop: "retransmit time_wait"},
+		{from: "LAST_ACK", on: "ABORT", next: "CLOSED", stop: "retransmit time_wait"},
+		{from: "TIME_WAIT", on: "ABORT", next: "CLOSED", stop: "retransmit time_wait"},
+	},
+	// any but CLOSED | user timeout | CLOSED | flush: not modelled (tcp.yaml's header:
+	// the user timeout needs unacknowledged data to mean anything).
+}
+
+// tcpAcross are the cells that TCP.md states in prose below its table, and
+// the RFC 9293 rules for calls (§3.10.1–3.10.6) and segments that the table
+// leaves out.
+var tcpAcross = [][]tcpRow{
+	// A FIN arriving in CLOSE_WAIT, CLOSING, LAST_ACK or TIME_WAIT is a
+	// duplicate: ACK it again, state unchanged (TIME_WAIT: in the table).
+	expand("CLOSE_WAIT CLOSING LAST_ACK", "recv FIN recv FIN_ACK", tcpRow{send: "ACK_FIN"}),
+	// An unacceptable segment in a synchronized state gets an ACK and is
+	// dropped (§3.5.2): an old SYN or SYN_ACK.
+	expand(synchronized, "recv SYN recv SYN_ACK", tcpRow{send: "ACK_SYN"}),
+	// A reset is never answered with a reset (§3.10.7.1).
+	{{from: "CLOSED", on: "recv RST"}},
+	// Simultaneous open (RFC 9293 Figure 7): in SYN_RCVD the peer's SYN_ACK
+	// acknowledges our SYN.
+	{{from: "SYN_RCVD", on: "recv SYN_ACK", next: "ESTABLISHED", stop: "retransmit"}},
+	// ESTABLISHED/SYN_* and RST outside the table: the remaining synchronized states.
+	{
+		{from: "FIN_WAIT_1", on: "recv RST", next: "CLOSED", stop: "retransmit", err: "connection reset"},
+		{from: "FIN_WAIT_2", on: "recv RST", next: "CLOSED", stop: "retransmit", err: "connection reset"},
+		{from: "CLOSE_WAIT", on: "recv RST", next: "CLOSED", stop: "retransmit", err: "connection reset"},
+	},
+	// ABORT in FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT: send RST, go to CLOSED (§3.10.5).
+	expand("FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT", "ABORT", tcpRow{next: "CLOSED", send: "RST", stop: "retransmit"}),
+	// OPEN when a connection exists: "connection already exists" (§3.10.1).
+	expand("LISTEN SYN_SENT SYN_RCVD "+synchronized, "PASSIVE_OPEN", tcpRow{err: "connection already exists"}),
+	expand("SYN_SENT SYN_RCVD "+synchronized, "ACTIVE_OPEN", tcpRow{err: "connection already exists"}),
+	// SEND: queued or sent (§3.10.2); after our CLOSE, "connection closing".
+	expand("SYN_SENT SYN_RCVD ESTABLISHED CLOSE_WAIT", "SEND", tcpRow{}),
+	expand("FIN_WAIT_1 FIN_WAIT_2 CLOSING LAST_ACK TIME_WAIT", "SEND CLOSE", tcpRow{err: "connection closing"}),
+	// RECEIVE (§3.10.3); in CLOSE_WAIT only queued data remains.
+	expand("LISTEN SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT", "RECEIVE", tcpRow{}),
+	expand("CLOSING LAST_ACK TIME_WAIT", "RECEIVE", tcpRow{err: "connection closing"}),
+	// STATUS (§3.10.6).
+	{{from: "CLOSED", on: "STATUS", next: "CLOSED", err: "connection does not exist"}},
+	expand("LISTEN SYN_SENT SYN_RCVD "+synchronized, "STATUS", tcpRow{}),
+}
+
+// expand makes one row per state of froms and event of ons (both
+// space-separated; "recv X" and "timeout X" count as one event), like a
+// spec row with lists in from and on. An empty next means "stays".
+func expand(froms, ons string, r tcpRow) []tcpRow {
+	var out []tcpRow
+	for _, st := range strings.Fields(froms) {
+		for _, ev := range events(ons) {
+			c := r
+			c.from, c.on = st, ev
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func recv(msgs string) string {
+	return "recv " + strings.Join(strings.Fields(msgs), " recv ")
+}
+
+func events(s string) []string {
+	var out []string
+	words := strings.Fields(s)
+	for i := 0; i < len(words); i++ {
+		if (words[i] == "recv" || words[i] == "timeout") && i+1 < len(words) {
+			out = append(out, words[i]+" "+words[i+1])
+			i++
+			continue
+		}
+		out = append(out, words[i])
+	}
+	return out
+}
+
+func names[T any](xs []T, name func(T) string) string {
+	var out []string
+	for _, x := range xs {
+		out = append(out, name(x))
+	}
+	return strings.Join(out, " ")
+}
+
+func TestTCPTable(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	event := map[string]*spec.Event{}
+	for _, e := range s.Events {
+		event[e.String()] = e
+	}
+	type cell struct{ state, event, guard string }
+	want := map[cell]tcpRow{}
+	for _, group := range append(append([][]tcpRow(nil), tcpFromTable...), tcpAcross...) {
+		for _, w := range group {
+			if w.next == "" {
+				w.next = w.from
+			}
+			c := cell{w.from, w.on, w.guard}
+			if _, dup := want[c]; dup {
+				t.Fatalf("the test lists %v twice", c)
+			}
+			want[c] = w
+		}
+	}
+	// Every expected cell is in the table with its effect.
+	for c, w := range want {
+		st, ev := s.State(c.state), event[c.event]
+		if st == nil || ev == nil {
+			t.Errorf("%s/%s: no such state or event in the spec", c.state, c.event)
+			continue
+		}
+		var row *spec.Row
+		for _, r := range s.Table[st.Index][ev.Index] {
+			g := ""
+			if r.Guard != nil {
+				g = r.Guard.String()
+			}
+			if g == c.guard {
+				row = r
+			}
+		}
+		if row == nil {
+			t.Errorf("%s + %s (guard %q): no row; TCP.md: -> %s", c.state, c.event, c.guard, w.next)
+			continue
+		}
+		got := tcpRow{
+			from: c.state, on: c.event, guard: c.guard,
+			next:    row.Target(st).Name,
+			send:    names(row.Send, func(m *spec.Message) string { return m.Name }),
+			start:   names(row.Start, func(t *spec.Timer) string { return t.Name }),
+			stop:    names(row.Stop, func(t *spec.Timer) string { return t.Name }),
+			restart: names(row.Restart, func(t *spec.Timer) string { return t.Name }),
+			err:     row.Error,
+		}
+		if got != w {
+			t.Errorf("%s + %s (guard %q), row at %v:\n got %+v\nwant %+v", c.state, c.event, c.guard, row.Pos, got, w)
+		}
+	}
+	// Every cell of the table is expected.
+	for _, st := range s.States {
+		for _, ev := range s.Events {
+			for _, r := range s.Table[st.Index][ev.Index] {
+				g := ""
+				if r.Guard != nil {
+					g = r.Guard.String()
+				}
+				if _, ok := want[cell{st.Name, ev.String(), g}]; !ok {
+					t.Errorf("%s + %s (guard %q): row at %v is not in TCP.md", st.Name, ev, g, r.Pos)
+				}
+			}
+		}
+	}
+}
+
+func TestTCPShape(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := names(s.States, func(st *spec.State) string { return st.Name })
+	if want := "CLOSED LISTEN SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT"; states != want {
+		t.Errorf("states %s, want %s", states, want)
+	}
+	var initial []string
+	for _, st := range s.States {
+		if st.Initial {
+			initial = append(initial, st.Name)
+		}
+	}
+	if len(initial) != 1 || s.Initial == nil || s.Initial.Name != "CLOSED" {
+		t.Errorf("initial states %v (Initial %v), want CLOSED only", initial, s.Initial)
+	}
+	if got := names(s.Messages, func(m *spec.Message) string { return m.Name }); got != "SYN SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN RST" {
+		t.Errorf("messages %s", got)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings: %v", s.Warnings)
+	}
+	if s.Unhandled.Messages != spec.DropMessage || s.Unhandled.Calls != spec.RejectCall {
+		t.Errorf("unhandled %+v", s.Unhandled)
+	}
+	if c := s.Check(""); c == nil || c.Name != "reliable" {
+		t.Errorf("default check %v", c)
+	}
+}
+
+func TestTCPTimeWaitTimer(t *testing.T) {
+	for _, tc := range []struct {
+		opts []spec.Option
+		msl  time.Duration
+	}{
+		{nil, 2 * time.Minute},
+		{[]spec.Option{spec.WithParam("MSL", 30*time.Second)}, 30 * time.Second},
+		{[]spec.Option{spec.WithParam("MSL", time.Hour)}, time.Hour},
+	} {
+		s, err := spec.TCP(tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tw *spec.Timer
+		for _, tm := range s.Timers {
+			if tm.Name == "time_wait" {
+				tw = tm
+			}
+		}
+		if tw == nil {
+			t.Fatal("no timer time_wait")
+		}
+		if tw.AfterExpr != "2*MSL" || tw.After != 2*tc.msl {
+			t.Errorf("MSL %v: time_wait after %q = %v, want 2*MSL = %v", tc.msl, tw.AfterExpr, tw.After, 2*tc.msl)
+		}
+		if s.Params[0].Name != "MSL" || s.Params[0].Value != tc.msl {
+			t.Errorf("param %s = %v, want MSL = %v", s.Params[0].Name, s.Params[0].Value, tc.msl)
+		}
+	}
+}
+
+// TestTCPRFC1337: the spec takes RFC 1337's side: a RST in TIME_WAIT is
+// ignored and the 2*MSL wait goes on, rather than RFC 9293's close.
+func TestTCPRFC1337(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := s.State("TIME_WAIT")
+	var rst *spec.Event
+	for _, e := range s.Events {
+		if e.String() == "recv RST" {
+			rst = e
+		}
+	}
+	rows := s.Table[tw.Index][rst.Index]
+	if len(rows) != 1 {
+		t.Fatalf("%d rows for TIME_WAIT + recv RST", len(rows))
+	}
+	r := rows[0]
+	if r.Target(tw) != tw || r.Guard != nil || len(r.Send)+len(r.Start)+len(r.Stop)+len(r.Restart)+len(r.Set) != 0 || r.Error != "" {
+		t.Errorf("TIME_WAIT + recv RST (row at %v) does something: %+v", r.Pos, r)
+	}
+	if !strings.Contains(r.Doc, "RFC 1337") {
+		t.Errorf("the row's doc does not cite RFC 1337: %q", r.Doc)
+	}
+}
