@@ -1,6 +1,7 @@
 // Package fsm is the small runtime that fsmgen's generated machines import:
-// the clock their timers run on (real or fake) and the sentinel errors their
-// rejections and reported errors wrap.
+// the clock their timers run on (real or fake), the scheduling of those
+// timers (Timers), and the sentinel errors their rejections and reported
+// errors wrap.
 //
 // The pure core of a generated package (Step, StepPacked) needs none of it;
 // only the Machine wrappers schedule timers. Keeping the clock here, rather

@@ -48,6 +48,7 @@ func NewTimers(clock Clock, after []time.Duration, expire func(i int)) *Timers {
 // whose transition left its timer armed: it fires again one period later).
 func (t *Timers) Apply(armed, fresh uint64) {
 	change := (armed ^ t.running) | (fresh & armed)
+	var now time.Time // read once, when a timer is armed
 	for change != 0 {
 		i := bits.TrailingZeros64(change)
 		change &= change - 1
@@ -60,8 +61,11 @@ func (t *Timers) Apply(armed, fresh uint64) {
 			t.running &^= bit
 			continue
 		}
+		if now.IsZero() {
+			now = t.clock.Now()
+		}
 		d := t.after[i]
-		t.due[i] = t.clock.Now().Add(d)
+		t.due[i] = now.Add(d)
 		if t.timers[i] == nil {
 			t.timers[i] = t.clock.AfterFunc(d, t.funcs[i])
 		} else {

@@ -2,7 +2,6 @@ package modelcheck
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -44,6 +43,16 @@ func newInbox(ch *spec.Channel, kinds int) (*inbox, error) {
 	b := &inbox{ch: ch, kinds: kinds, cap: ch.Capacity, ordered: ch.Order == spec.Ordered}
 	if b.cap < 0 || kinds > 255 {
 		return nil, fmt.Errorf("modelcheck: bad channel: capacity %d, %d message kinds", b.cap, kinds)
+	}
+	if kinds == 0 {
+		// No messages: the inbox is always empty.
+		b.n = 1
+		b.length, b.head = make([]uint8, 1), make([]uint8, 1)
+		b.remove, b.dup = make([]int32, max(b.cap, 1)), make([]int32, max(b.cap, 1))
+		for i := range b.remove {
+			b.remove[i], b.dup[i] = -1, -1
+		}
+		return b, nil
 	}
 	if b.ordered {
 		return b, b.buildOrdered()
@@ -203,12 +212,4 @@ func (b *inbox) contents(id int) []int {
 		}
 	}
 	return out
-}
-
-func (b *inbox) format(s *spec.Spec, id int) string {
-	var parts []string
-	for _, m := range b.contents(id) {
-		parts = append(parts, s.Messages[m].Name)
-	}
-	return "[" + strings.Join(parts, " ") + "]"
 }

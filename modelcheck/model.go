@@ -65,18 +65,21 @@ type budget struct {
 
 // model is a check configuration compiled for exploration.
 type model struct {
-	s       *spec.Spec
-	check   *spec.Check
-	step    [2]*peerStep
-	peer    [2]field
-	box     [2]field
-	inbox   [2]*inbox
-	budgets []budget
-	actions []action
-	classes []string // fairness class names
-	words   int      // words used by a state
-	bits    int      // bits used by a state
-	initial vec
+	s         *spec.Spec
+	check     *spec.Check
+	step      [2]*peerStep
+	peer      [2]field
+	box       [2]field
+	inbox     [2]*inbox
+	budgets   []budget
+	actions   []action
+	recvEvent []int // message -> its receipt event
+	byPeer    [2]peerActions
+	idle      bool     // timeouts: idle
+	classes   []string // fairness class names
+	words     int      // words used by a state
+	bits      int      // bits used by a state
+	initial   vec
 
 	invariants []compiledProp
 	terminal   propFunc
@@ -104,7 +107,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
 		}
 	}
-	m := &model{s: s, check: c}
+	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout}
 	var widths []int
 	var slots []*field
 	sb := int(s.Layout.Bits)
@@ -176,6 +179,9 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 		}
 	}
 	m.words = max(m.words, 1)
+	for _, msg := range s.Messages {
+		m.recvEvent = append(m.recvEvent, s.MessageEvent(msg).Index)
+	}
 	init0 := initialSnapshot(s)
 	m.peer[0].set(&m.initial, init0)
 	m.peer[1].set(&m.initial, init0)
@@ -239,6 +245,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 	if len(m.actions) > 1<<15 {
 		return nil, fmt.Errorf("%s: modelcheck: check %s has %d actions: at most %d are supported", c.Pos, c.Name, len(m.actions), 1<<15)
 	}
+	m.indexActions()
 	// Properties.
 	var err error
 	for _, p := range c.Invariants {

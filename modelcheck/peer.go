@@ -11,7 +11,8 @@ import (
 // appends the messages the peer sends (message indexes, in order) to sends
 // and returns the extended slice; row is the index in Spec.Rows of the row
 // that fired, or -1 when the event was unhandled. ok is false only when the
-// event was refused: an unhandled call under `calls: reject`. An unhandled
+// event was refused: a call that a row with `error` handles (a failed
+// call), or an unhandled call under `calls: reject`. An unhandled
 // message or timer expiry is consumed as docs/semantics.md says (reply,
 // disarm) with row -1 and ok true.
 //
@@ -33,6 +34,8 @@ type compiledRow struct {
 	arm      uint64 // timers started or restarted
 	assigns  []compiledAssign
 	hasGuard bool
+	// failedCall marks a call row with `error`: the call fails and changes nothing.
+	failedCall bool
 }
 
 type compiledAssign struct {
@@ -109,7 +112,9 @@ func newInterpreter(s *spec.Spec) (*interpreter, error) {
 				continue
 			}
 			for _, r := range s.Table[st][ev] {
-				in.table[st][ev] = append(in.table[st][ev], rows[r.Index])
+				cr := rows[r.Index]
+				cr.failedCall = s.Events[ev].Kind == spec.CallEvent && r.Error != ""
+				in.table[st][ev] = append(in.table[st][ev], cr)
 			}
 		}
 	}
@@ -120,6 +125,10 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 	st := int(snap & in.stateMask)
 	if st >= len(in.table) || event < 0 || event >= len(in.s.Events) {
 		return snap, sends, -1, false
+	}
+	if ev := in.s.Events[event]; ev.Kind == spec.TimerEvent {
+		// A timer that has fired is no longer running (docs/semantics.md, step 0).
+		snap &^= 1 << (in.s.Layout.TimerOffset + uint(ev.Timer.Index))
 	}
 	for i := range in.table[st][event] {
 		r := &in.table[st][event][i]
@@ -135,6 +144,9 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 		next = next&^r.clear | set | r.arm
 		if r.to >= 0 {
 			next = next&^in.stateMask | uint64(r.to)
+		}
+		if r.failedCall {
+			return snap, sends, r.index, false
 		}
 		return next, append(sends, r.sends...), r.index, true
 	}

@@ -65,11 +65,12 @@ func validSnapshot(s *spec.Spec, snap uint64) bool {
 }
 
 // apply returns the outcome of event ev on snap; buf is scratch for the sends.
-func (p *peerStep) apply(snap uint64, ev int, buf []uint8) outcome {
+func (p *peerStep) apply(snap uint64, ev int, buf []uint8) *outcome {
 	if p.memo != nil {
-		return p.memo[int(snap)*p.nev+ev]
+		return &p.memo[int(snap)*p.nev+ev]
 	}
-	return p.call(snap, ev, buf[:0])
+	o := p.call(snap, ev, buf[:0])
+	return &o
 }
 
 func (p *peerStep) call(snap uint64, ev int, buf []uint8) outcome {

@@ -1,0 +1,253 @@
+// Package bench compares the generated TCP machine with peer state-machine
+// libraries on the same event sequence. It is its own module so that the
+// peers stay out of fsmgen's go.mod.
+package bench
+
+import (
+	"context"
+	"testing"
+
+	looplab "github.com/looplab/fsm"
+	"github.com/qmuntal/stateless"
+
+	"github.com/fsmgen/fsmgen/fsm"
+	"github.com/fsmgen/fsmgen/fsm/tcp"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// seq is a full active open and a data-less close, CLOSED to CLOSED: each
+// event is one transition.
+var seq = []tcp.Event{
+	tcp.CallActiveOpen,  // CLOSED -> SYN_SENT
+	tcp.RecvSynAck,      // -> ESTABLISHED
+	tcp.CallClose,       // -> FIN_WAIT_1
+	tcp.RecvAckFin,      // -> FIN_WAIT_2
+	tcp.RecvFin,         // -> TIME_WAIT
+	tcp.TimeoutTimeWait, // -> CLOSED
+}
+
+// names are the events as the peers' tables call them.
+var names = func() []string {
+	out := make([]string, len(seq))
+	for i, e := range seq {
+		out[i] = e.String()
+	}
+	return out
+}()
+
+var (
+	sinkState tcp.State
+	sinkInt   int
+)
+
+func BenchmarkStep(b *testing.B) {
+	s := tcp.Initial()
+	rows, fails, j := 0, 0, 0
+	b.ReportAllocs()
+	for b.Loop() {
+		n, fx, err := tcp.Step(s, seq[j])
+		if err != nil {
+			fails++ // no call here: it would make the loop spill s
+		}
+		s, rows = n, rows+fx.Row
+		if j++; j == len(seq) {
+			j = 0
+		}
+	}
+	if fails > 0 {
+		b.Fatalf("%d steps failed", fails)
+	}
+	sinkState, sinkInt = s.State, rows
+}
+
+func BenchmarkMachine(b *testing.B) {
+	n := 0
+	m := tcp.New(tcp.OnTransition(func(tcp.Transition) { n++ }))
+	benchMachine(b, m.Fire)
+	sinkInt = n
+}
+
+// BenchmarkMachineFakeClock also runs the timers (on a fake clock).
+func BenchmarkMachineFakeClock(b *testing.B) {
+	n := 0
+	m := tcp.New(tcp.WithClock(fsm.NewFakeClock(fsm.SystemClock.Now())), tcp.OnTransition(func(tcp.Transition) { n++ }))
+	benchMachine(b, m.Fire)
+	sinkInt = n
+}
+
+// BenchmarkSyncMachine adds the mutex of the concurrency-safe wrapper.
+func BenchmarkSyncMachine(b *testing.B) {
+	n := 0
+	m := tcp.NewSync(tcp.OnTransition(func(tcp.Transition) { n++ }))
+	benchMachine(b, m.Fire)
+	sinkInt = n
+}
+
+func benchMachine(b *testing.B, fire func(tcp.Event) error) {
+	j := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := fire(seq[j]); err != nil {
+			b.Fatal(err)
+		}
+		if j++; j == len(seq) {
+			j = 0
+		}
+	}
+}
+
+// table is the TCP transition table from the spec, without guarded rows
+// (the peers' guards are not comparable; none is on seq) and actions.
+type edge struct{ from, event, to string }
+
+func table(tb testing.TB) []edge {
+	s, err := spec.TCP()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []edge
+	for _, r := range s.Rows {
+		if r.Guard != nil {
+			continue
+		}
+		for _, from := range r.From {
+			for _, e := range r.On {
+				out = append(out, edge{from.Name, e.String(), r.Target(from).Name})
+			}
+		}
+	}
+	return out
+}
+
+func newLooplab(tb testing.TB) *looplab.FSM {
+	var events []looplab.EventDesc
+	for _, e := range table(tb) {
+		events = append(events, looplab.EventDesc{Name: e.event, Src: []string{e.from}, Dst: e.to})
+	}
+	n := 0
+	return looplab.NewFSM("CLOSED", events, looplab.Callbacks{
+		"enter_state": func(context.Context, *looplab.Event) { n++ },
+	})
+}
+
+func BenchmarkLooplab(b *testing.B) {
+	f := newLooplab(b)
+	ctx := context.Background()
+	j := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.Event(ctx, names[j]); err != nil {
+			b.Fatal(err)
+		}
+		if j++; j == len(seq) {
+			j = 0
+		}
+	}
+}
+
+func newStateless(tb testing.TB) *stateless.StateMachine {
+	sm := stateless.NewStateMachineWithMode("CLOSED", stateless.FiringImmediate)
+	n := 0
+	for _, e := range table(tb) {
+		c := sm.Configure(e.from)
+		if e.from == e.to {
+			c.PermitReentry(e.event)
+		} else {
+			c.Permit(e.event, e.to)
+		}
+	}
+	sm.OnTransitioned(func(context.Context, stateless.Transition) { n++ })
+	return sm
+}
+
+func BenchmarkStateless(b *testing.B) {
+	sm := newStateless(b)
+	j := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := sm.Fire(names[j]); err != nil {
+			b.Fatal(err)
+		}
+		if j++; j == len(seq) {
+			j = 0
+		}
+	}
+}
+
+// TestSameSequence checks that every implementation walks the sequence
+// CLOSED to CLOSED through the same states.
+func TestSameSequence(t *testing.T) {
+	m := tcp.New()
+	f := newLooplab(t)
+	sm := newStateless(t)
+	for i, e := range seq {
+		if err := m.Fire(e); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Event(context.Background(), names[i]); err != nil {
+			t.Fatal(err)
+		}
+		if err := sm.Fire(names[i]); err != nil {
+			t.Fatal(err)
+		}
+		st, _ := sm.State(context.Background())
+		if want := m.State().String(); f.Current() != want || st != want {
+			t.Fatalf("after %v: generated %s, looplab %s, stateless %v", e, want, f.Current(), st)
+		}
+	}
+	if m.State() != tcp.StateClosed {
+		t.Fatalf("ends in %v", m.State())
+	}
+}
+
+// TestZeroAllocs is the allocation half of the performance bar (the time
+// half is measured by the benchmarks, never asserted).
+func TestZeroAllocs(t *testing.T) {
+	s := tcp.Initial()
+	if a := testing.AllocsPerRun(1000, func() {
+		for _, e := range seq {
+			s, _, _ = tcp.Step(s, e)
+		}
+	}); a != 0 {
+		t.Errorf("Step: %v allocs per sequence", a)
+	}
+	n := 0
+	for _, m := range []*tcp.Machine{
+		tcp.New(tcp.OnTransition(func(tcp.Transition) { n++ })),
+		tcp.New(tcp.WithClock(fsm.NewFakeClock(fsm.SystemClock.Now())), tcp.OnTransition(func(tcp.Transition) { n++ })),
+	} {
+		_ = m.Fire(seq[0]) // the first arming of a timer creates it
+		_ = m.Fire(seq[1])
+		if a := testing.AllocsPerRun(1000, func() {
+			for _, e := range seq {
+				_ = m.Fire(e)
+			}
+		}); a != 0 {
+			t.Errorf("Machine.Fire: %v allocs per sequence", a)
+		}
+	}
+}
+
+// BenchmarkBaselineCall is the floor on this machine: the same loop calling
+// a function that does nothing but a table lookup (not inlined).
+func BenchmarkBaselineCall(b *testing.B) {
+	s := tcp.Initial()
+	j := 0
+	for b.Loop() {
+		s = baseline(s, seq[j])
+		if j++; j == len(seq) {
+			j = 0
+		}
+	}
+	sinkState = s.State
+}
+
+var baselineTable = [tcp.NumStates][tcp.NumEvents]tcp.State{}
+
+//go:noinline
+func baseline(s tcp.Snapshot, e tcp.Event) tcp.Snapshot {
+	if s.State < tcp.NumStates && e < tcp.NumEvents {
+		s.State = baselineTable[s.State][e]
+	}
+	return s
+}

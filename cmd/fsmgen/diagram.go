@@ -1,0 +1,37 @@
+package main
+
+import (
+	"io"
+
+	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+func init() {
+	commands["dot"] = command{"render the state diagram as Graphviz DOT", func(args []string, stdout, stderr io.Writer) error {
+		return diagram("dot", gen.Dot, args, stdout, stderr)
+	}}
+	commands["mermaid"] = command{"render the state diagram as a Mermaid stateDiagram", func(args []string, stdout, stderr io.Writer) error {
+		return diagram("mermaid", gen.Mermaid, args, stdout, stderr)
+	}}
+}
+
+func diagram(name string, render func(*spec.Spec, gen.DiagramOptions) []byte, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet(name, "[spec.yaml]", stderr)
+	out := fs.String("o", "", "write to `FILE` (replaced atomically); default standard output")
+	self := fs.Bool("self", true, "draw rows that stay in their state (retransmissions, errors)")
+	sf := addSpecFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := sf.load(fs)
+	if err != nil {
+		return err
+	}
+	data := render(s, gen.DiagramOptions{Source: moduleRelative(s.File), HideSelfLoops: !*self})
+	if *out == "" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	return writeAtomic(*out, data)
+}

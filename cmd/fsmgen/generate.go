@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/fsmgen/fsmgen/gen"
+)
+
+func init() {
+	commands["generate"] = command{"generate typed Go from a spec (for go:generate)", generate}
+}
+
+func generate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("generate", "[spec.yaml]", stderr)
+	out := fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
+	pkg := fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
+	sf := addSpecFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	s, err := sf.load(fs)
+	if err != nil {
+		return err
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
+	}
+	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File)})
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = stdout.Write(src)
+		return err
+	}
+	return writeAtomic(*out, src)
+}
+
+// moduleRelative names the spec file relative to the root of the Go module
+// that holds it, so the generated header and positions do not depend on the
+// directory go generate ran in. Files outside a module keep their name.
+func moduleRelative(name string) string {
+	if fi, err := os.Stat(name); err != nil || fi.IsDir() {
+		return name // the embedded spec, or a name that is not a path
+	}
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return name
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			if rel, err := filepath.Rel(dir, abs); err == nil {
+				return filepath.ToSlash(rel)
+			}
+			return name
+		}
+		if filepath.Dir(dir) == dir {
+			return name
+		}
+	}
+}
+
+// writeAtomic writes data to a temporary file beside path and renames it
+// over path, so a failed run never leaves half-written output.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("fsmgen: %v", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("fsmgen: writing %s: %v", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+func init() {
+	commands["tla"] = command{"render check configurations as TLA+ modules with TLC configurations", tla}
+}
+
+func tla(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("tla", "-o DIR [spec.yaml]", stderr)
+	sf := addSpecFlags(fs)
+	config := fs.String("config", "", "render only this check configuration (default: every one)")
+	dir := fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("%w: -o DIR is required", errUsage)
+	}
+	s, err := sf.load(fs)
+	if err != nil {
+		return err
+	}
+	checks := s.Checks
+	if *config != "" {
+		c, err := checkConfig(s, *config)
+		if err != nil {
+			return err
+		}
+		checks = []*spec.Check{c}
+	}
+	files, err := renderTLA(s, checks, *dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fmt.Errorf("fsmgen: %w", err)
+	}
+	if err := writeAtomically(files); err != nil {
+		return fmt.Errorf("fsmgen: %w", err)
+	}
+	for _, c := range checks {
+		fmt.Fprintf(stdout, "%s\n", filepath.Join(*dir, gen.TLAModuleName(s, c)+".tla"))
+	}
+	return nil
+}
+
+// renderTLA renders every check before anything is written.
+func renderTLA(s *spec.Spec, checks []*spec.Check, dir string) (map[string][]byte, error) {
+	if len(checks) == 0 {
+		return nil, fmt.Errorf("%s: the spec has no check configurations", s.File)
+	}
+	files := map[string][]byte{}
+	for _, c := range checks {
+		mod, cfg, err := gen.TLA(s, c)
+		if err != nil {
+			return nil, err
+		}
+		base := filepath.Join(dir, gen.TLAModuleName(s, c))
+		files[base+".tla"], files[base+".cfg"] = mod, cfg
+	}
+	return files, nil
+}

@@ -1,0 +1,244 @@
+package crosscheck
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fsmgen/fsmgen/modelcheck"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// needSpin skips the test when spin or gcc is missing, except in CI
+// (CI=true), where a missing SPIN is a failure.
+func needSpin(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true: %v", err)
+		}
+		t.Skipf("skipping the SPIN cross-check: %v", err)
+	}
+}
+
+var (
+	specMu    sync.Mutex
+	specCache = map[string]*spec.Spec{}
+)
+
+// loadSpec loads "tcp" (the embedded spec) or a file under testdata/.
+func loadSpec(t *testing.T, name string) *spec.Spec {
+	t.Helper()
+	specMu.Lock()
+	defer specMu.Unlock()
+	if s, ok := specCache[name]; ok {
+		return s
+	}
+	var s *spec.Spec
+	var err error
+	if name == "tcp" {
+		s, err = spec.TCP()
+	} else {
+		s, err = spec.Load("testdata/" + name + ".yaml")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	specCache[name] = s
+	return s
+}
+
+// channel is a network setting applied to one inbox or both.
+type channel struct {
+	order     spec.Order
+	capacity  int
+	full      spec.FullPolicy
+	loss, dup bool
+}
+
+func (ch channel) String() string {
+	s := fmt.Sprintf("%s-%d-%s", ch.order, ch.capacity, ch.full)
+	if ch.loss {
+		s += "-loss"
+	}
+	if ch.dup {
+		s += "-dup"
+	}
+	return s
+}
+
+func (ch channel) apply(c *spec.Channel) *spec.Channel {
+	n := *c
+	n.Order, n.Capacity, n.Full, n.Loss, n.Duplicate = ch.order, ch.capacity, ch.full, ch.loss, ch.dup
+	return &n
+}
+
+var (
+	ordered   = spec.Ordered
+	unordered = spec.Unordered
+	drop      = spec.DropWhenFull
+	block     = spec.BlockWhenFull
+)
+
+// config is one cell of the matrix: a spec's check with its channels
+// overridden (inbox[i] nil: as the check says).
+type config struct {
+	spec, check string
+	inbox       [2]*channel
+	anyTimeouts bool // override the check's timeouts with any
+}
+
+func both(ch channel) [2]*channel { return [2]*channel{&ch, &ch} }
+
+func (cf config) String() string {
+	name := cf.spec + "/" + cf.check
+	switch {
+	case cf.inbox[0] == nil && cf.inbox[1] == nil:
+	case cf.inbox[0] != nil && cf.inbox[1] != nil && *cf.inbox[0] == *cf.inbox[1]:
+		name += "/" + cf.inbox[0].String()
+	default:
+		for i, ch := range cf.inbox {
+			if ch != nil {
+				name += fmt.Sprintf("/in%d:%s", i, ch)
+			}
+		}
+	}
+	if cf.anyTimeouts {
+		name += "/timeouts-any"
+	}
+	return name
+}
+
+func (cf config) build(t *testing.T) (*spec.Spec, *spec.Check) {
+	t.Helper()
+	s := loadSpec(t, cf.spec)
+	base := s.Check(cf.check)
+	if base == nil {
+		t.Fatalf("%s has no check %s", cf.spec, cf.check)
+	}
+	c := *base
+	for i, ch := range cf.inbox {
+		if ch != nil {
+			c.Channels[i] = ch.apply(base.Channels[i])
+		}
+	}
+	if cf.anyTimeouts {
+		c.Timeouts = spec.AnyTimeout
+	}
+	return s, &c
+}
+
+// matrix covers ordered and unordered inboxes, capacities 1 to 4, with and
+// without loss and duplication, full: drop and block.
+var matrix = []config{
+	{spec: "toggle", check: "basic"},
+	{spec: "toggle", check: "basic", inbox: both(channel{unordered, 4, block, true, true})},
+	{spec: "relay", check: "pair"},
+	{spec: "relay", check: "pair", inbox: both(channel{ordered, 1, drop, false, true})},
+	{spec: "relay", check: "pair", inbox: both(channel{ordered, 3, block, true, true})},
+	{spec: "relay", check: "pair", inbox: both(channel{unordered, 4, block, true, false})},
+	{spec: "tcp", check: "reliable"},
+	{spec: "tcp", check: "lossy"},
+	{spec: "tcp", check: "simultaneous"},
+	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 1, block, false, false})},
+	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 2, drop, true, true})},
+	{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 2, block, false, true})},
+	{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 3, drop, true, true})},
+	{spec: "tcp", check: "lossy", inbox: [2]*channel{{ordered, 2, drop, true, false}, {unordered, 3, block, false, true}}},
+	{spec: "tcp", check: "simultaneous", inbox: both(channel{ordered, 4, block, true, false})},
+	{spec: "tcp", check: "lossy", anyTimeouts: true},
+	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 3, block, true, true}), anyTimeouts: true},
+	{spec: "relay", check: "pair", inbox: both(channel{unordered, 3, drop, true, true}), anyTimeouts: true},
+}
+
+// TestCounts runs fsmgen's checker and SPIN on every configuration of the
+// matrix, without properties, and requires equal counts: SPIN's "states,
+// stored" is fsmgen's distinct states, and its "transitions" (stored +
+// matched) is fsmgen's transitions plus one, for the initial state.
+func TestCounts(t *testing.T) {
+	needSpin(t)
+	for _, cf := range matrix {
+		t.Run(cf.String(), func(t *testing.T) {
+			t.Parallel()
+			s, c := cf.build(t)
+			c = CountingCheck(c)
+			fr := runFsmgen(t, s, c)
+			if !fr.Complete {
+				t.Fatalf("fsmgen did not complete: %s", fr.StopReason)
+			}
+			sr := runSpin(t, s, c, fr.States)
+			t.Logf("fsmgen %9d states %10d transitions  depth %4d  %v", fr.States, fr.Transitions, fr.MaxDepth, fr.Elapsed.Round(time.Millisecond))
+			t.Logf("spin   %9d states %10d transitions  depth %4d  %v (+ compile %v)", sr.States, sr.Transitions, sr.Depth, sr.Search.Round(time.Millisecond), sr.Compile.Round(time.Millisecond))
+			if sr.Errors != 0 {
+				t.Errorf("spin reported %d errors: %s", sr.Errors, sr.Error)
+			}
+			if sr.States != fr.States || sr.Transitions != fr.Transitions+1 {
+				t.Errorf("counts differ: fsmgen %d states, %d transitions; spin %d states, %d transitions (expected %d)",
+					fr.States, fr.Transitions, sr.States, sr.Transitions, fr.Transitions+1)
+			}
+		})
+	}
+}
+
+func runFsmgen(t *testing.T, s *spec.Spec, c *spec.Check) *modelcheck.Result {
+	t.Helper()
+	ck, err := modelcheck.New(s, c, modelcheck.Workers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ck.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runSpin runs SPIN with a depth bound and hash table sized for about
+// states states (a DFS is never deeper than the number of states).
+func runSpin(t *testing.T, s *spec.Spec, c *spec.Check, states uint64) *SpinResult {
+	t.Helper()
+	o := SpinOptions{MaxDepth: int(states) + 10, HashBits: max(bits.Len64(states)+1, 10)}
+	if states < 1_000_000 {
+		o.Optimize = "-O0" // compiling pan.c with -O2 takes longer than the search saves
+	}
+	r, err := RunSpin(context.Background(), s, c, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Complete {
+		t.Fatalf("spin's search was cut short:\n%s", r.Output)
+	}
+	return r
+}
+
+// TestLarge compares the two tools on a large configuration, the TCP pair
+// over unordered lossy inboxes of capacity 6 with timeouts any; it runs
+// only with FSMGEN_CROSSCHECK_LARGE=1 and logs both tools' times.
+func TestLarge(t *testing.T) {
+	if os.Getenv("FSMGEN_CROSSCHECK_LARGE") != "1" {
+		t.Skip("set FSMGEN_CROSSCHECK_LARGE=1 to run")
+	}
+	needSpin(t)
+	cf := config{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 6, drop, true, false}), anyTimeouts: true}
+	s, c := cf.build(t)
+	c = CountingCheck(c)
+	ck, err := modelcheck.New(s, c, modelcheck.Workers(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := ck.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sr := runSpin(t, s, c, fr.States)
+	t.Logf("%s", cf)
+	t.Logf("fsmgen (2 workers) %d states %d transitions in %v", fr.States, fr.Transitions, fr.Elapsed.Round(time.Millisecond))
+	t.Logf("spin               %d states %d transitions in %v (+ compile %v)", sr.States, sr.Transitions, sr.Search.Round(time.Millisecond), sr.Compile.Round(time.Millisecond))
+	if sr.States != fr.States || sr.Transitions != fr.Transitions+1 {
+		t.Errorf("counts differ")
+	}
+}

@@ -1,0 +1,158 @@
+package crosscheck
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/modelcheck"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// tcpVariants are checks appended to spec/tcp.yaml (checks is its last
+// section), each with one kind of property, so that the first violation
+// each tool finds is of the expected kind.
+const tcpVariants = `
+  v_invariant_fails:
+    peers:
+      client: {calls: {ACTIVE_OPEN: 1, CLOSE: 1}}
+      server: {calls: {PASSIVE_OPEN: 1, CLOSE: 1}}
+    network: {order: unordered, capacity: 2, full: drop, loss: true}
+    terminal: "true"
+    invariants:
+      never_both_established: "!(client.state == ESTABLISHED && server.state == ESTABLISHED)"
+  v_invariant_initially_false:
+    peers:
+      client: {calls: {ACTIVE_OPEN: 1}}
+      server: {calls: {PASSIVE_OPEN: 1}}
+    network: {order: ordered, capacity: 1}
+    terminal: "true"
+    invariants:
+      never_closed: client.state != CLOSED
+  v_invariant_holds:
+    peers:
+      client: {calls: {ACTIVE_OPEN: 1, CLOSE: 1}}
+      server: {calls: {PASSIVE_OPEN: 1, CLOSE: 1}}
+    network: {order: unordered, capacity: 3, full: block, loss: true, duplicate: true}
+    terminal: "true"
+    invariants:
+      client_never_listens: client.state != LISTEN
+      inbox_bounded: len(client.inbox) <= 3 && count(net, SYN) <= 6
+  v_deadlock:
+    peers:
+      client: {calls: {ACTIVE_OPEN: 1, CLOSE: 1}}
+      server: {calls: {PASSIVE_OPEN: 1, CLOSE: 1}}
+    network: {order: ordered, capacity: 2, full: block}
+  v_no_deadlock:
+    peers:
+      client: {calls: {ACTIVE_OPEN: 1, CLOSE: 1, ABORT: 1}}
+      server: {calls: {PASSIVE_OPEN: 1, CLOSE: 1}}
+    network: {order: ordered, capacity: 2, full: drop}
+    terminal: client.state == CLOSED || server.state != ESTABLISHED || !empty(net) || true
+`
+
+// verdict is what a tool found: "none", "invariant" or "deadlock".
+func fsmgenVerdict(r *modelcheck.Result) string {
+	if r.Violation == nil {
+		return "none"
+	}
+	return r.Violation.Kind.String()
+}
+
+func spinVerdict(r *SpinResult) string {
+	switch r.Violation() {
+	case "assertion":
+		return "invariant"
+	case "":
+		return "none"
+	}
+	return r.Violation()
+}
+
+// TestVerdicts requires fsmgen and SPIN to agree on whether a property
+// fails: for the checks of spec/tcp.yaml, of the failing variants in
+// spec/testdata/tcp_*.yaml and of the variants above. Each check runs
+// twice, once for its invariants alone (every deadlock a proper end) and
+// once for deadlocks alone, since with both each tool reports the first
+// violation its own search order meets. Liveness goals are left to the
+// TLA+ rendering (SPIN's fairness is per process).
+func TestVerdicts(t *testing.T) {
+	needSpin(t)
+	type want struct{ invariant, deadlock string } // "" = whatever fsmgen says
+	type cell struct {
+		s    *spec.Spec
+		c    *spec.Check
+		want want
+	}
+	var cells []cell
+	tcp := loadSpec(t, "tcp")
+	for _, c := range tcp.Checks {
+		cells = append(cells, cell{tcp, c, want{}})
+	}
+	vs, err := spec.Parse("tcp_variants.yaml", append(spec.TCPSource(), tcpVariants...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect := map[string]want{
+		"v_invariant_fails":           {"invariant", "none"},
+		"v_invariant_initially_false": {"invariant", "none"},
+		"v_invariant_holds":           {"none", "none"},
+		"v_deadlock":                  {"none", "deadlock"},
+		"v_no_deadlock":               {"none", "none"},
+	}
+	for _, c := range vs.Checks {
+		if w, ok := expect[c.Name]; ok {
+			cells = append(cells, cell{vs, c, w})
+		}
+	}
+	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")
+	more, _ := filepath.Glob("testdata/fail_*.yaml")
+	for _, f := range append(files, more...) {
+		s, err := spec.Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		for _, c := range s.Checks {
+			cells = append(cells, cell{s, c, want{}})
+		}
+	}
+	for _, cl := range cells {
+		for _, mode := range []string{"invariant", "deadlock"} {
+			name := strings.TrimSuffix(filepath.Base(cl.s.File), ".yaml") + "/" + cl.c.Name + "/" + mode
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				c := *cl.c
+				c.Eventually = nil
+				wanted := cl.want.invariant
+				if mode == "invariant" {
+					c.Terminal = CountingCheck(cl.c).Terminal
+				} else {
+					c.Invariants = nil
+					wanted = cl.want.deadlock
+				}
+				fr := runFsmgen(t, cl.s, &c)
+				sr, err := RunSpin(context.Background(), cl.s, &c, SpinOptions{MaxDepth: 2_000_000, HashBits: 22, Optimize: "-O0"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				fv, sv := fsmgenVerdict(fr), spinVerdict(sr)
+				detail := ""
+				if fr.Violation != nil {
+					detail = fr.Violation.Property
+				}
+				t.Logf("fsmgen: %s %s (depth %d, %d states); spin: %s (%d states) %s", fv, detail, fr.MaxDepth, fr.States, sv, sr.States, sr.Error)
+				if sv == "none" && !sr.Complete {
+					t.Fatalf("spin's search was cut short")
+				}
+				if fv != sv {
+					t.Errorf("verdicts differ: fsmgen %s, spin %s", fv, sv)
+				}
+				if wanted != "" && fv != wanted {
+					t.Errorf("fsmgen: %s, expected %s", fv, wanted)
+				}
+			})
+		}
+	}
+}

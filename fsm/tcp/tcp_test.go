@@ -1,0 +1,145 @@
+package tcp_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/fsmgen/fsmgen/fsm"
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
+	"github.com/fsmgen/fsmgen/fsm/tcp"
+	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TestNotStale fails when tcp.go differs from a fresh generation from the
+// embedded spec/tcp.yaml: run go generate ./fsm/tcp.
+func TestNotStale(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := gen.Go(s, gen.GoOptions{Package: "tcp", Source: spec.TCPFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("tcp.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("tcp.go is stale: it differs from a fresh generation from spec/tcp.yaml; run go generate ./fsm/tcp")
+	}
+}
+
+// TestMatchesSpec compares StepPacked with the reference semantics on every snapshot.
+func TestMatchesSpec(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fsmtest.ComparePacked(s, tcp.StepPacked); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestZeroAllocs(t *testing.T) {
+	seq := []tcp.Event{tcp.CallActiveOpen, tcp.RecvSynAck, tcp.CallClose, tcp.RecvAckFin, tcp.RecvFin, tcp.TimeoutTimeWait}
+	allocs := testing.AllocsPerRun(1000, func() {
+		s := tcp.Initial()
+		for _, e := range seq {
+			s, _, _ = tcp.Step(s, e)
+		}
+		if s.State != tcp.StateClosed {
+			t.Fatal("the sequence did not end in CLOSED")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Step: %v allocs per sequence", allocs)
+	}
+	n := 0
+	m := tcp.New(tcp.OnTransition(func(tcp.Transition) { n++ }))
+	allocs = testing.AllocsPerRun(1000, func() {
+		for _, e := range seq {
+			if err := m.Fire(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Machine.Fire: %v allocs per sequence", allocs)
+	}
+	if m.State() != tcp.StateClosed || n == 0 {
+		t.Errorf("machine in %v after %d transitions", m.State(), n)
+	}
+}
+
+// TestSyncMachineRealClock runs a client and a server as SyncMachines on the
+// real clock with short timers, segments crossing goroutines: meant for -race.
+// It waits on transitions, never on wall-clock sleeps.
+func TestSyncMachineRealClock(t *testing.T) {
+	type ep struct {
+		m     *tcp.SyncMachine
+		inbox chan tcp.Message
+	}
+	changed := make(chan struct{}, 1024)
+	client, server := &ep{inbox: make(chan tcp.Message, 64)}, &ep{inbox: make(chan tcp.Message, 64)}
+	for _, p := range [][2]*ep{{client, server}, {server, client}} {
+		self, peer := p[0], p[1]
+		self.m = tcp.NewSync(
+			tcp.WithClock(fsm.SystemClock),
+			tcp.WithTimerDuration(tcp.TimerTimeWait, 10*time.Millisecond),
+			tcp.WithTimerDuration(tcp.TimerRetransmit, 5*time.Millisecond),
+			tcp.OnSend(func(m tcp.Message) {
+				select {
+				case peer.inbox <- m:
+				default: // never block with the lock held; a full network drops
+				}
+			}),
+			tcp.OnTransition(func(tcp.Transition) {
+				select {
+				case changed <- struct{}{}:
+				default:
+				}
+			}),
+		)
+		go func() {
+			for m := range self.inbox {
+				_ = self.m.Deliver(m)
+			}
+		}()
+	}
+	defer close(client.inbox)
+	defer close(server.inbox)
+	wait := func(what string, ok func() bool) {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for !ok() {
+			select {
+			case <-changed:
+			case <-timeout:
+				t.Fatalf("no %s: client %v, server %v", what, client.m.State(), server.m.State())
+			}
+		}
+	}
+	if err := server.m.Fire(tcp.CallPassiveOpen); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.m.Fire(tcp.CallActiveOpen); err != nil {
+		t.Fatal(err)
+	}
+	wait("connection", func() bool {
+		return client.m.State() == tcp.StateEstablished && server.m.State() == tcp.StateEstablished
+	})
+	if err := client.m.Fire(tcp.CallClose); err != nil {
+		t.Fatal(err)
+	}
+	wait("CLOSE_WAIT", func() bool { return server.m.State() == tcp.StateCloseWait })
+	if err := server.m.Fire(tcp.CallClose); err != nil {
+		t.Fatal(err)
+	}
+	wait("close", func() bool { return client.m.State() == tcp.StateClosed && server.m.State() == tcp.StateClosed })
+	client.m.StopTimers()
+	server.m.StopTimers()
+}

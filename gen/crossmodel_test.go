@@ -1,0 +1,215 @@
+package gen
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// crossSpecs are the specs the Promela and TLA+ renderings are tested on.
+func crossSpecs(t *testing.T) []*spec.Spec {
+	t.Helper()
+	tcp, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []*spec.Spec{tcp}
+	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml"} {
+		s, err := spec.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// balanced reports the first unbalanced bracket of src, skipping strings
+// and the comments that start with one of lineComment and between open
+// and close.
+func balanced(src, lineComment, open, close string) string {
+	var stack []byte
+	pairs := map[byte]byte{')': '(', ']': '[', '}': '{'}
+	for i := 0; i < len(src); i++ {
+		switch {
+		case strings.HasPrefix(src[i:], lineComment):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			continue
+		case strings.HasPrefix(src[i:], open):
+			end := strings.Index(src[i+len(open):], close)
+			if end < 0 {
+				return "unterminated comment"
+			}
+			i += len(open) + end + len(close) - 1
+			continue
+		case src[i] == '"':
+			end := strings.IndexByte(src[i+1:], '"')
+			if end < 0 {
+				return "unterminated string"
+			}
+			i += end + 1
+			continue
+		}
+		switch c := src[i]; c {
+		case '(', '[', '{':
+			stack = append(stack, c)
+		case ')', ']', '}':
+			if len(stack) == 0 || stack[len(stack)-1] != pairs[c] {
+				return "unbalanced " + string(c) + " near " + src[max(i-60, 0):i+1]
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) > 0 {
+		return "unclosed " + string(stack)
+	}
+	return ""
+}
+
+func TestPromelaStructure(t *testing.T) {
+	for _, s := range crossSpecs(t) {
+		for _, c := range s.Checks {
+			src, err := Promela(s, c)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", s.Name, c.Name, err)
+			}
+			again, _ := Promela(s, c)
+			if !bytes.Equal(src, again) {
+				t.Errorf("%s/%s: two renderings differ", s.Name, c.Name)
+			}
+			text := string(src)
+			if msg := balanced(text, "//", "/*", "*/"); msg != "" {
+				t.Errorf("%s/%s: %s", s.Name, c.Name, msg)
+			}
+			for _, kw := range []string{"if", "do"} {
+				end := map[string]string{"if": "fi", "do": "od"}[kw]
+				n, m := countWord(text, kw), countWord(text, end)
+				if n != m {
+					t.Errorf("%s/%s: %d %s but %d %s", s.Name, c.Name, n, kw, m, end)
+				}
+			}
+			// Every inline is called, and the loop has one option per action.
+			for _, name := range regexp.MustCompile(`(?m)^inline (\w+)\(`).FindAllStringSubmatch(text, -1) {
+				if !strings.HasPrefix(name[1], "send_") && strings.Count(text, name[1]+"(") < 2 {
+					t.Errorf("%s/%s: inline %s is never used", s.Name, c.Name, name[1])
+				}
+			}
+		}
+	}
+}
+
+func countWord(text, w string) int {
+	return len(regexp.MustCompile(`\b`+w+`\b`).FindAllStringIndex(stripComments(text), -1))
+}
+
+var commentRE = regexp.MustCompile(`(?s)/\*.*?\*/|\\\*[^\n]*|\(\*.*?\*\)`)
+
+func stripComments(s string) string { return commentRE.ReplaceAllString(s, "") }
+
+// TestPromelaToggle pins the action structure of a spec small enough to
+// read: one option per action instance, in both loop copies.
+func TestPromelaToggle(t *testing.T) {
+	s, err := spec.Load("testdata/crossmodel/toggle.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := Promela(s, s.Checks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	for _, want := range []string{
+		"byte a_state = S_OFF;",
+		"mtype b_inbox[1];",
+		":: call_a_FLIP()",
+		":: deliver_a()",
+		":: deliver_b()",
+		"inline send_b(m) {",
+		"assert(!((a_state == S_ON) && (b_inbox_len == 0)))",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q in:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "end_terminal") || strings.Contains(text, "end_running") {
+		t.Errorf("no terminal declared, yet an end label:\n%s", text)
+	}
+}
+
+// TestTLAStructure checks what a parser would: balanced brackets, standard
+// modules only, every row, event and action operator used, every cfg name
+// defined.
+func TestTLAStructure(t *testing.T) {
+	defRE := regexp.MustCompile(`(?m)^(\w+)(?:\([^)]*\))? ==`)
+	for _, s := range crossSpecs(t) {
+		for _, c := range s.Checks {
+			mod, cfg, err := TLA(s, c)
+			if err != nil {
+				t.Fatalf("%s/%s: %v", s.Name, c.Name, err)
+			}
+			name := s.Name + "/" + c.Name
+			text := string(mod)
+			if msg := balanced(text, `\*`, "(*", "*)"); msg != "" {
+				t.Errorf("%s: %s", name, msg)
+			}
+			if !strings.HasPrefix(text, "---- MODULE "+TLAModuleName(s, c)+" ----\n") || !strings.HasSuffix(text, "====\n") {
+				t.Errorf("%s: module header or footer missing", name)
+			}
+			ext := regexp.MustCompile(`(?m)^EXTENDS (.*)$`).FindStringSubmatch(text)
+			if ext == nil {
+				t.Fatalf("%s: no EXTENDS", name)
+			}
+			for _, m := range strings.Split(ext[1], ", ") {
+				switch m {
+				case "Naturals", "Integers", "Sequences", "FiniteSets", "TLC":
+				default:
+					t.Errorf("%s: extends %s, not a standard module", name, m)
+				}
+			}
+			made := map[string]bool{} // calls some peer makes
+			for _, p := range c.Peers {
+				for _, cb := range p.Calls {
+					made["Ev_"+cb.Call.Name] = true
+				}
+			}
+			for _, cl := range s.Calls {
+				if !made["Ev_"+cl.Name] {
+					made["Ev_"+cl.Name+"?"] = true
+				}
+			}
+			defs := map[string]bool{}
+			body := stripComments(text)
+			for _, d := range defRE.FindAllStringSubmatch(text, -1) {
+				if defs[d[1]] {
+					t.Errorf("%s: %s is defined twice", name, d[1])
+				}
+				defs[d[1]] = true
+				if regexp.MustCompile(`^(Row\d|Ev_|Call_|Deliver_|Timeout_|Lose_|Duplicate_|Fairness_)`).MatchString(d[1]) &&
+					!made[d[1]+"?"] && len(regexp.MustCompile(`\b`+d[1]+`\b`).FindAllString(body, -1)) < 2 {
+					t.Errorf("%s: %s is defined but never used", name, d[1])
+				}
+			}
+			for _, want := range []string{"Init", "Next", "Spec", "TypeOK", "vars"} {
+				if !defs[want] {
+					t.Errorf("%s: %s is not defined", name, want)
+				}
+			}
+			for _, w := range regexp.MustCompile(`(?m)^(?:SPECIFICATION )?\s*(\w+)$`).FindAllStringSubmatch(string(cfg), -1) {
+				if w[1] != "INVARIANTS" && w[1] != "PROPERTIES" && !defs[w[1]] {
+					t.Errorf("%s: the cfg names %s, which the module does not define", name, w[1])
+				}
+			}
+			// Every row of the spec has its operator.
+			for _, r := range s.Rows {
+				if !defs[rowOp(s, r)] {
+					t.Errorf("%s: no operator for row %d", name, r.Index)
+				}
+			}
+		}
+	}
+}

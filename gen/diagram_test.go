@@ -1,0 +1,64 @@
+package gen_test
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+func TestDiagramGolden(t *testing.T) {
+	s, err := spec.Load("testdata/door.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := gen.DiagramOptions{Source: "gen/testdata/door.yaml"}
+	for _, c := range []struct {
+		golden string
+		render func(*spec.Spec, gen.DiagramOptions) []byte
+	}{
+		{"testdata/door.dot.golden", gen.Dot},
+		{"testdata/door.mmd.golden", gen.Mermaid},
+	} {
+		got := c.render(s, o)
+		if !bytes.Equal(got, c.render(s, o)) {
+			t.Fatalf("%s: output is not deterministic", c.golden)
+		}
+		if *update {
+			if err := os.WriteFile(c.golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(c.golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", c.golden, firstDiff(string(want), string(got)))
+		}
+	}
+}
+
+func TestDiagramSelfLoops(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := string(gen.Mermaid(s, gen.DiagramOptions{}))
+	some := string(gen.Mermaid(s, gen.DiagramOptions{HideSelfLoops: true}))
+	if strings.Count(some, "\n") >= strings.Count(all, "\n") {
+		t.Error("HideSelfLoops hid nothing")
+	}
+	for _, line := range strings.Split(some, "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[1] == "-->" && f[0] == f[2] {
+			t.Errorf("self loop kept: %s", line)
+		}
+	}
+	if !strings.Contains(all, "[*] --> CLOSED\n") {
+		t.Error("no initial arrow")
+	}
+}

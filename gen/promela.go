@@ -1,0 +1,823 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/token"
+	"sort"
+	"strings"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// Promela renders check c of spec s as a Promela model for SPIN, with the
+// semantics of docs/semantics.md, so that SPIN's exhaustive search visits
+// exactly the system states fsmgen's checker does:
+//
+//   - the state vector holds what a system state holds and nothing else:
+//     per peer its control state, variables, armed timers (bools) and
+//     remaining call budgets; per inbox, for an ordered one a bounded array
+//     with a length (not a chan, so that every content has one canonical
+//     vector), for an unordered one a count per message kind; scratch
+//     variables are hidden;
+//   - one process runs a do loop with one option per action instance
+//     (call, deliver, lose, duplicate, timeout), each a d_step whose
+//     first statement is the action's enabling condition;
+//   - invariants are asserted after every action (the initial state is
+//     fixed and checked here, when rendering); a deadlock that is not a
+//     terminal state is an invalid end state. When the check declares
+//     terminal states, the loop is written twice, once under an end label:
+//     every action ends by jumping to the copy that matches whether the new
+//     state is terminal, so the process's control location is a function
+//     of the data and adds no states.
+//
+// pan then reports "states, stored" equal to fsmgen's distinct states and
+// "transitions" equal to fsmgen's transitions plus one: pan counts
+// stored + matched states, and the initial state is stored without a
+// transition leading to it.
+//
+// eventually goals under fairness none are rendered as ltl formulas
+// ([]<> goal); goals under weak or strong fairness are not, as SPIN's
+// fairness is per process, not per action class (see the TLA+ rendering).
+// Safety runs must compile pan with -DNOCLAIM when the model has ltl
+// formulas.
+func Promela(s *spec.Spec, c *spec.Check) ([]byte, error) {
+	if err := checkPeers(c); err != nil {
+		return nil, err
+	}
+	g := &pmlGen{s: s, c: c, names: map[string]string{}}
+	for i := range 2 {
+		g.peer[i] = c.Peers[i].Name
+	}
+	if err := g.declareNames(); err != nil {
+		return nil, err
+	}
+	g.emit()
+	return g.b.Bytes(), nil
+}
+
+type pmlGen struct {
+	s     *spec.Spec
+	c     *spec.Check
+	b     bytes.Buffer
+	peer  [2]string
+	names map[string]string // every global identifier -> what it names, to catch clashes
+	// twoLoops: terminal states are declared and not all states are
+	// terminal, so the loop is written twice (see Promela).
+	twoLoops bool
+}
+
+// promelaKeywords are reserved words and predefined names of Promela.
+var promelaKeywords = strings.Fields(`active assert atomic bit bool break byte c_code c_decl c_expr c_state c_track
+	chan d_step d_proctype do else empty enabled eval false fi full get_priority goto hidden if init inline int len
+	local ltl mtype nempty never nfull np_ od of pc_value pid printf printm priority proctype provided run
+	select set_priority short show skip timeout trace true typedef unless unsigned xr xs _ _last _nr_pr _pid
+	always eventually until weakuntil stronguntil implies equivalent stronguntil release`)
+
+// declareNames records every global identifier and fails on a clash
+// (two spec names that render alike, or a Promela keyword).
+func (g *pmlGen) declareNames() error {
+	for _, k := range promelaKeywords {
+		g.names[k] = "a Promela keyword"
+	}
+	add := func(id, what string) error {
+		if prev, ok := g.names[id]; ok {
+			return fmt.Errorf("%s: promela: %s and %s both render as %s", g.c.Pos, prev, what, id)
+		}
+		g.names[id] = what
+		return nil
+	}
+	for _, st := range g.s.States {
+		if err := add(g.stateConst(st), "state "+st.Name); err != nil {
+			return err
+		}
+	}
+	for _, m := range g.s.Messages {
+		if err := add(g.msgConst(m), "message "+m.Name); err != nil {
+			return err
+		}
+	}
+	for p := range 2 {
+		pn := "peer " + g.peer[p] + "'s "
+		ids := map[string]string{
+			g.stateVar(p): pn + "state",
+			g.inboxLen(p): pn + "inbox length",
+		}
+		if g.c.Channels[p].Order == spec.Ordered {
+			ids[g.inboxArr(p)] = pn + "inbox"
+		} else {
+			for _, m := range g.s.Messages {
+				ids[g.inboxCount(p, m)] = pn + "inbox count of " + m.Name
+			}
+		}
+		for _, v := range g.s.Vars {
+			ids[g.varName(p, v)] = pn + "variable " + v.Name
+		}
+		for _, t := range g.s.Timers {
+			ids[g.timerVar(p, t)] = pn + "timer " + t.Name
+		}
+		for _, cb := range g.c.Peers[p].Calls {
+			if cb.Budget != spec.Unbounded {
+				ids[g.budgetVar(p, cb.Call)] = pn + "budget of " + cb.Call.Name
+			}
+		}
+		for _, ev := range g.s.Events {
+			ids[g.eventInline(p, ev)] = pn + "event " + ev.String()
+		}
+		ids["send_"+g.peer[p]] = "the send to " + g.peer[p]
+		keys := make([]string, 0, len(ids))
+		for k := range ids {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if err := add(k, ids[k]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (g *pmlGen) stateConst(st *spec.State) string  { return "S_" + st.Name }
+func (g *pmlGen) msgConst(m *spec.Message) string   { return "M_" + m.Name }
+func (g *pmlGen) stateVar(p int) string             { return g.peer[p] + "_state" }
+func (g *pmlGen) varName(p int, v *spec.Var) string { return g.peer[p] + "_" + v.Name }
+func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
+	return g.peer[p] + "_" + t.Name
+}
+func (g *pmlGen) budgetVar(p int, c *spec.Call) string { return g.peer[p] + "_budget_" + c.Name }
+func (g *pmlGen) inboxArr(p int) string                { return g.peer[p] + "_inbox" }
+func (g *pmlGen) inboxLen(p int) string                { return g.peer[p] + "_inbox_len" }
+func (g *pmlGen) inboxCount(p int, m *spec.Message) string {
+	return g.peer[p] + "_inbox_" + m.Name
+}
+func (g *pmlGen) eventInline(p int, ev *spec.Event) string {
+	return g.peer[p] + "_" + strings.ReplaceAll(ev.String(), " ", "_")
+}
+
+func (g *pmlGen) f(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
+
+// comment writes text as a /* */ block at indent.
+func (g *pmlGen) comment(indent, text string) {
+	lines := wrapText(strings.ReplaceAll(text, "*/", "* /"), 96-len(indent))
+	switch len(lines) {
+	case 0:
+		return
+	case 1:
+		g.f("%s/* %s */\n", indent, lines[0])
+		return
+	}
+	g.f("%s/*\n", indent)
+	for _, l := range lines {
+		g.f("%s * %s\n", indent, l)
+	}
+	g.f("%s */\n", indent)
+}
+
+func (g *pmlGen) emit() {
+	s, c := g.s, g.c
+	g.f("/* Code generated by fsmgen promela from %s, check %s; DO NOT EDIT. */\n\n", s.File, c.Name)
+	g.comment("", fmt.Sprintf("Machine %s: %s", s.Name, s.Doc))
+	if c.Doc != "" {
+		g.comment("", fmt.Sprintf("Check %s: %s", c.Name, c.Doc))
+	}
+	g.twoLoops = c.Terminal != nil && !isConstTrue(c.Terminal)
+	g.f(`/*
+ * Two peers run the machine; each has an inbox for the messages the other
+ * sends it. The semantics is fsmgen's (docs/semantics.md): one d_step per
+ * action instance, so SPIN's "states, stored" equals fsmgen's distinct
+ * states and its "transitions" (stored + matched) equals fsmgen's
+ * transitions + 1, the initial state.
+ *
+ *   spin -a FILE.pml && gcc -O2 -DSAFETY -DNOREDUCE -DNOCLAIM -o pan pan.c && ./pan -m1000000
+ */
+
+`)
+	for p := range 2 {
+		ch := c.Channels[p]
+		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", g.peer[p], ch.Order, ch.Capacity, ch.Full)
+		if ch.Loss {
+			desc += ", loses"
+		}
+		if ch.Duplicate {
+			desc += ", duplicates"
+		}
+		g.comment("", desc+".")
+	}
+	g.f("/* Timeouts: %s. */\n\n", c.Timeouts)
+
+	// Constants.
+	for _, st := range s.States {
+		g.f("#define %s %d", g.stateConst(st), st.Index)
+		if st.Doc != "" {
+			g.f(" /* %s */", oneLine(st.Doc))
+		}
+		g.f("\n")
+	}
+	g.f("\n")
+	if len(s.Messages) > 0 {
+		var ms []string
+		for _, m := range s.Messages {
+			ms = append(ms, g.msgConst(m))
+		}
+		g.f("mtype = { %s };\n", strings.Join(ms, ", "))
+		for _, m := range s.Messages {
+			if m.Doc != "" {
+				g.f("/* %s: %s */\n", g.msgConst(m), oneLine(m.Doc))
+			}
+		}
+		g.f("\n")
+	}
+
+	// State variables.
+	for p := range 2 {
+		g.f("/* Peer %s. */\n", g.peer[p])
+		g.f("byte %s = %s;\n", g.stateVar(p), g.stateConst(s.Initial))
+		for _, v := range s.Vars {
+			g.f("%s %s = %d;", pmlVarType(v), g.varName(p, v), v.Init)
+			if v.Kind == spec.Enum {
+				g.f(" /* %s: %s */", v.Values[v.Init], enumCodes(v))
+			}
+			if v.Doc != "" {
+				g.f(" /* %s */", oneLine(v.Doc))
+			}
+			g.f("\n")
+		}
+		for _, t := range s.Timers {
+			g.f("bool %s; /* timer %s (%s) is armed */\n", g.timerVar(p, t), t.Name, t.AfterExpr)
+		}
+		for _, cb := range c.Peers[p].Calls {
+			if cb.Budget != spec.Unbounded {
+				g.f("byte %s = %d; /* calls of %s left */\n", g.budgetVar(p, cb.Call), cb.Budget, cb.Call.Name)
+			}
+		}
+		ch := c.Channels[p]
+		if ch.Order == spec.Ordered {
+			g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(p), max(ch.Capacity, 1))
+			g.f("byte %s;\n", g.inboxLen(p))
+		} else {
+			var sum []string
+			for _, m := range s.Messages {
+				g.f("byte %s;\n", g.inboxCount(p, m))
+				sum = append(sum, g.inboxCount(p, m))
+			}
+			if len(sum) == 0 {
+				sum = []string{"0"}
+			}
+			g.f("#define %s (%s)\n", g.inboxLen(p), strings.Join(sum, " + "))
+		}
+		g.f("\n")
+	}
+	maxSet := 0
+	for _, r := range s.Rows {
+		if len(r.Set) > 1 {
+			maxSet = max(maxSet, len(r.Set))
+		}
+	}
+	for i := range maxSet {
+		g.f("hidden int set_%d; /* scratch: set values are computed on the old variables */\n", i)
+	}
+	if c.Channels[0].Order == spec.Ordered || c.Channels[1].Order == spec.Ordered {
+		g.f("hidden mtype head; /* scratch: the message being delivered */\n")
+	}
+	g.f("\n")
+
+	// Sends.
+	for q := range 2 {
+		g.emitSend(q)
+	}
+	// Properties.
+	g.f("inline invariants() {\n")
+	if len(c.Invariants) == 0 {
+		g.f("\tskip\n")
+	}
+	for i, inv := range c.Invariants {
+		sep := ";"
+		if i == len(c.Invariants)-1 {
+			sep = ""
+		}
+		g.f("\tassert(%s)%s /* %s */\n", g.prop(inv.Expr), sep, inv.Name)
+	}
+	g.f("}\n\n")
+	if g.twoLoops {
+		g.f("/* terminal: %s */\n", oneLine(c.Terminal.String()))
+		g.f("#define terminal %s\n\n", g.prop(c.Terminal))
+	}
+	// Peer events.
+	for p := range 2 {
+		makes := map[*spec.Call]bool{}
+		for _, cb := range c.Peers[p].Calls {
+			makes[cb.Call] = true
+		}
+		for _, ev := range s.Events {
+			if ev.Kind == spec.CallEvent && !makes[ev.Call] {
+				continue // the peer never makes this call
+			}
+			g.emitEvent(p, ev)
+		}
+	}
+	// Actions.
+	acts := g.actions()
+	for _, a := range acts {
+		g.emitAction(a)
+	}
+	// The process.
+	g.f("active proctype system() {\n")
+	for _, inv := range c.Invariants {
+		if !holdsInitially(s, inv.Expr) {
+			g.f("\tassert(%s); /* %s fails in the initial state */\n", g.prop(inv.Expr), inv.Name)
+		}
+	}
+	loops := []string{"running"}
+	switch {
+	case g.twoLoops && holdsInitially(s, c.Terminal):
+		loops = []string{"end_terminal", "running"}
+	case g.twoLoops:
+		loops = []string{"running", "end_terminal"}
+	case c.Terminal != nil:
+		loops = []string{"end_running"} // every state is terminal
+	}
+	for i, l := range loops {
+		if i > 0 {
+			g.f(";\n")
+		}
+		g.f("%s:\n\tdo\n", l)
+		for _, a := range acts {
+			g.f("\t:: %s()\n", a.name)
+		}
+		g.f("\tod")
+	}
+	g.f("\n}\n")
+	for _, l := range c.Eventually {
+		g.f("\n")
+		if l.Fairness != spec.NoFairness {
+			g.comment("", fmt.Sprintf("eventually %s: %s under %s fairness, not rendered: SPIN's fairness is per process, not per action class; see the TLA+ rendering.", l.Name, l.Source, l.Fairness))
+			continue
+		}
+		g.f("ltl %s { []<>(%s) }\n", l.Name, g.prop(l.Goal))
+	}
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.Join(strings.Fields(s), " "), "*/", "* /")
+}
+
+func enumCodes(v *spec.Var) string {
+	var parts []string
+	for i, x := range v.Values {
+		parts = append(parts, fmt.Sprintf("%d=%s", i, x))
+	}
+	return strings.Join(parts, " ")
+}
+
+// pmlVarType is the smallest Promela type holding v's decoded values.
+func pmlVarType(v *spec.Var) string {
+	switch {
+	case v.Kind == spec.Bool:
+		return "bool"
+	case v.Kind == spec.Enum:
+		return "byte"
+	case v.Min >= 0 && v.Max <= 255:
+		return "byte"
+	case v.Min >= -32768 && v.Max <= 32767:
+		return "short"
+	}
+	return "int"
+}
+
+// emitSend writes send_Q(m): append m to q's inbox, or drop it when full.
+// Under full: block the action's guard has checked that every send fits.
+func (g *pmlGen) emitSend(q int) {
+	ch := g.c.Channels[q]
+	g.f("inline send_%s(m) {\n\tif\n", g.peer[q])
+	if ch.Order == spec.Ordered {
+		g.f("\t:: %s < %d -> %s[%s] = m; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), g.inboxLen(q), g.inboxLen(q))
+	} else {
+		g.f("\t:: %s < %d ->\n\t\tif\n", g.inboxLen(q), ch.Capacity)
+		for _, m := range g.s.Messages {
+			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(m), g.inboxCount(q, m))
+		}
+		g.f("\t\tfi\n")
+	}
+	if ch.Full == spec.BlockWhenFull {
+		g.f("\t:: else -> assert(false) /* full: block; the guard checked there is room */\n")
+	} else {
+		g.f("\t:: else -> skip /* full: drop */\n")
+	}
+	g.f("\tfi\n}\n\n")
+}
+
+// fits is the condition that n more messages fit q's inbox; it is true
+// when q drops on full (the action happens anyway).
+func (g *pmlGen) fits(q, n int) string {
+	ch := g.c.Channels[q]
+	if n == 0 || ch.Full != spec.BlockWhenFull {
+		return "1"
+	}
+	if n > ch.Capacity {
+		return "0"
+	}
+	return fmt.Sprintf("(%s <= %d)", g.inboxLen(q), ch.Capacity-n)
+}
+
+// stateIn is the condition that peer p is in one of sts.
+func (g *pmlGen) stateIn(p int, sts []*spec.State) string {
+	if len(sts) == len(g.s.States) {
+		return "1"
+	}
+	var xs []string
+	for _, st := range sts {
+		xs = append(xs, fmt.Sprintf("(%s == %s)", g.stateVar(p), g.stateConst(st)))
+	}
+	return cLogic.any(xs...)
+}
+
+// enabled is the condition under which applying ev to peer p happens at
+// all: a row fires and its sends fit, or no row fires and the event is
+// unhandled in a way that happens (not a rejected call) and whose reply fits.
+func (g *pmlGen) enabled(p int, ev *spec.Event) string {
+	q := 1 - p
+	uh := "0"
+	if unhandledAllowed(g.s, ev) {
+		uh = g.fits(q, len(unhandledSends(g.s, ev)))
+	}
+	// Per state, then states with equal conditions grouped.
+	byCond := map[string][]*spec.State{}
+	var order []string
+	for _, st := range g.s.States {
+		var fire, guards []string
+		unguarded := false
+		for _, r := range tableRows(g.s, st, ev) {
+			gd := "1"
+			if r.Guard != nil {
+				gd = g.guard(p, r.Guard)
+			} else {
+				unguarded = true
+			}
+			guards = append(guards, gd)
+			if failedCall(ev, r) {
+				fire = append(fire, "0") // a failed call is not an action
+				continue
+			}
+			fire = append(fire, cLogic.all(gd, g.fits(q, len(r.Send))))
+		}
+		cond := cLogic.any(fire...)
+		switch {
+		case unguarded:
+		case uh == "1" && sameStrings(fire, guards):
+			cond = "1" // some row fires, or none does and the event happens anyway
+		default:
+			cond = cLogic.any(cond, cLogic.all(cLogic.neg(cLogic.any(guards...)), uh))
+		}
+		if _, ok := byCond[cond]; !ok {
+			order = append(order, cond)
+		}
+		byCond[cond] = append(byCond[cond], st)
+	}
+	var xs []string
+	for _, cond := range order {
+		xs = append(xs, cLogic.all(g.stateIn(p, byCond[cond]), cond))
+	}
+	return cLogic.any(xs...)
+}
+
+// emitEvent writes the inline applying ev to peer p, assuming enabled(p, ev).
+func (g *pmlGen) emitEvent(p int, ev *spec.Event) {
+	s := g.s
+	q := 1 - p
+	g.f("/* %s: %s */\n", g.peer[p], ev)
+	g.f("inline %s() {\n", g.eventInline(p, ev))
+	if ev.Kind == spec.TimerEvent {
+		g.f("\t%s = 0; /* a timer that fired is no longer running */\n", g.timerVar(p, ev.Timer))
+	}
+	g.f("\tif\n")
+	for _, d := range eventDispatch(s, ev) {
+		r := d.row
+		cond := g.stateIn(p, d.states)
+		if r.Guard != nil {
+			cond = cLogic.all(cond, g.guard(p, r.Guard))
+		}
+		g.f("\t:: %s ->\n", cond)
+		g.comment("\t\t", fmt.Sprintf("%s: %s", rowRef(r), rowLine(s, r)))
+		if r.Doc != "" {
+			g.comment("\t\t", r.Doc)
+		}
+		if failedCall(ev, r) {
+			g.f("\t\tassert(false) /* failed call (error: %s): not an action; the guard excludes it */\n", oneLine(r.Error))
+			continue
+		}
+		var stmts []string
+		switch {
+		case len(r.Set) == 1:
+			a := r.Set[0]
+			stmts = append(stmts, fmt.Sprintf("%s = %s", g.varName(p, a.Var), g.guard(p, a.Value)))
+		case len(r.Set) > 1:
+			for i, a := range r.Set {
+				stmts = append(stmts, fmt.Sprintf("set_%d = %s", i, g.guard(p, a.Value)))
+			}
+			for i, a := range r.Set {
+				stmts = append(stmts, fmt.Sprintf("%s = set_%d", g.varName(p, a.Var), i))
+			}
+		}
+		for _, t := range r.Stop {
+			stmts = append(stmts, g.timerVar(p, t)+" = 0")
+		}
+		for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
+			stmts = append(stmts, g.timerVar(p, t)+" = 1")
+		}
+		if r.To != nil {
+			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(r.To)))
+		}
+		for _, m := range r.Send {
+			stmts = append(stmts, fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m)))
+		}
+		if len(stmts) == 0 {
+			stmts = []string{"skip"}
+		}
+		if r.Error != "" {
+			stmts[len(stmts)-1] += " /* error: " + oneLine(r.Error) + " */"
+		}
+		g.f("\t\t%s\n", strings.Join(stmts, ";\n\t\t"))
+	}
+	g.f("\t:: else ->\n")
+	switch ev.Kind {
+	case spec.CallEvent:
+		if s.Unhandled.Calls == spec.IgnoreCall {
+			g.f("\t\tskip /* unhandled call: ignored */\n")
+		} else {
+			g.f("\t\tassert(false) /* unhandled call: rejected; the guard excludes it */\n")
+		}
+	case spec.MessageEvent:
+		if rs := unhandledSends(s, ev); len(rs) > 0 {
+			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(rs[0]))
+		} else {
+			g.f("\t\tskip /* unhandled message: dropped */\n")
+		}
+	case spec.TimerEvent:
+		g.f("\t\tskip /* unhandled expiry: the timer was disarmed */\n")
+	}
+	g.f("\tfi\n}\n\n")
+}
+
+// pmlAction is one action instance of docs/semantics.md.
+type pmlAction struct {
+	name  string // inline name
+	what  string // call(client, CLOSE)
+	guard string
+	body  []string
+}
+
+func (g *pmlGen) actions() []pmlAction {
+	s, c := g.s, g.c
+	var acts []pmlAction
+	for p, pr := range c.Peers {
+		for _, cb := range pr.Calls {
+			ev := s.CallEvent(cb.Call)
+			a := pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)}
+			if cb.Budget != spec.Unbounded {
+				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev))
+				a.body = append(a.body, g.budgetVar(p, cb.Call)+"--")
+			} else {
+				a.guard = g.enabled(p, ev)
+			}
+			a.body = append(a.body, g.eventInline(p, ev)+"()")
+			acts = append(acts, a)
+		}
+	}
+	for p := range c.Peers {
+		if c.Channels[p].Order == spec.Ordered {
+			a := pmlAction{name: "deliver_" + g.peer[p], what: fmt.Sprintf("deliver(%s): the head of the inbox", g.peer[p])}
+			var heads []string
+			for _, m := range s.Messages {
+				heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(m)), g.enabled(p, s.MessageEvent(m))))
+			}
+			a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(p)), g.anyHead(p, heads))
+			a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(p)))
+			a.body = append(a.body, g.removeAt(p, 0)...)
+			var opts []string
+			for _, m := range s.Messages {
+				opts = append(opts, fmt.Sprintf(":: head == %s -> %s()", g.msgConst(m), g.eventInline(p, s.MessageEvent(m))))
+			}
+			a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
+			acts = append(acts, a)
+			continue
+		}
+		for _, m := range s.Messages {
+			ev := s.MessageEvent(m)
+			acts = append(acts, pmlAction{
+				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], m.Name),
+				what:  fmt.Sprintf("deliver(%s, %s)", g.peer[p], m.Name),
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, m)), g.enabled(p, ev)),
+				body:  []string{g.inboxCount(p, m) + "--", g.eventInline(p, ev) + "()"},
+			})
+		}
+	}
+	idle := ""
+	if c.Timeouts == spec.IdleTimeout {
+		idle = fmt.Sprintf("(%s == 0 && %s == 0)", g.inboxLen(0), g.inboxLen(1))
+	}
+	for p := range c.Peers {
+		for _, t := range s.Timers {
+			ev := s.TimerEvent(t)
+			acts = append(acts, pmlAction{
+				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], t.Name),
+				what:  fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name),
+				guard: cLogic.all(g.timerVar(p, t), idle, g.enabled(p, ev)),
+				body:  []string{g.eventInline(p, ev) + "()"},
+			})
+		}
+	}
+	for p := range c.Peers {
+		ch := c.Channels[p]
+		if ch.Order == spec.Ordered {
+			if ch.Loss {
+				for i := range ch.Capacity {
+					acts = append(acts, pmlAction{
+						name:  fmt.Sprintf("lose_%s_%d", g.peer[p], i),
+						what:  fmt.Sprintf("lose(%s, %d)", g.peer[p], i),
+						guard: fmt.Sprintf("(%s > %d)", g.inboxLen(p), i),
+						body:  g.removeAt(p, i),
+					})
+				}
+			}
+			if ch.Duplicate {
+				for i := range ch.Capacity {
+					acts = append(acts, pmlAction{
+						name:  fmt.Sprintf("duplicate_%s_%d", g.peer[p], i),
+						what:  fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i),
+						guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(p), i, g.inboxLen(p), ch.Capacity),
+						body:  g.duplicateAt(p, i),
+					})
+				}
+			}
+			continue
+		}
+		if ch.Loss {
+			for _, m := range s.Messages {
+				acts = append(acts, pmlAction{
+					name:  fmt.Sprintf("lose_%s_%s", g.peer[p], m.Name),
+					what:  fmt.Sprintf("lose(%s, %s)", g.peer[p], m.Name),
+					guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, m)),
+					body:  []string{g.inboxCount(p, m) + "--"},
+				})
+			}
+		}
+		if ch.Duplicate {
+			for _, m := range s.Messages {
+				acts = append(acts, pmlAction{
+					name:  fmt.Sprintf("duplicate_%s_%s", g.peer[p], m.Name),
+					what:  fmt.Sprintf("duplicate(%s, %s)", g.peer[p], m.Name),
+					guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, m), g.inboxLen(p), ch.Capacity),
+					body:  []string{g.inboxCount(p, m) + "++"},
+				})
+			}
+		}
+	}
+	return acts
+}
+
+// anyHead is the disjunction of per-head conditions, or true when every
+// message is always accepted.
+func (g *pmlGen) anyHead(p int, heads []string) string {
+	all := true
+	for i, h := range heads {
+		if h != fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(g.s.Messages[i])) {
+			all = false
+		}
+	}
+	if all {
+		return "1"
+	}
+	return cLogic.any(heads...)
+}
+
+// removeAt removes the message at position i of p's ordered inbox,
+// shifting the rest down and clearing the freed slot.
+func (g *pmlGen) removeAt(p, i int) []string {
+	arr, n := g.inboxArr(p), max(g.c.Channels[p].Capacity, 1)
+	var out []string
+	for k := i; k+1 < n; k++ {
+		out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k+1))
+	}
+	out = append(out, fmt.Sprintf("%s[%d] = 0", arr, n-1), g.inboxLen(p)+"--")
+	return out
+}
+
+// duplicateAt inserts a copy of the message at position i right after it.
+func (g *pmlGen) duplicateAt(p, i int) []string {
+	arr, n := g.inboxArr(p), g.c.Channels[p].Capacity
+	var out []string
+	for k := n - 1; k > i; k-- {
+		out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k-1))
+	}
+	return append(out, g.inboxLen(p)+"++")
+}
+
+func (g *pmlGen) emitAction(a pmlAction) {
+	g.f("/* %s */\n", a.what)
+	g.f("inline %s() {\n", a.name)
+	body := "\t\t" + strings.Join(append(a.body, "invariants()"), ";\n\t\t")
+	guard := a.guard
+	if guard == "1" {
+		guard = "true"
+	} else if guard == "0" {
+		guard = "false"
+	}
+	if !g.twoLoops {
+		g.f("\td_step {\n\t\t%s ->\n%s\n\t}\n}\n\n", guard, body)
+		return
+	}
+	// The jump keeps the control location a function of the data (see Promela).
+	g.f("\tatomic {\n\t\td_step {\n\t\t\t%s ->\n\t%s\n\t\t};\n", guard, strings.ReplaceAll(body, "\n", "\n\t"))
+	g.f("\t\tif\n\t\t:: terminal -> goto end_terminal\n\t\t:: else -> goto running\n\t\tfi\n\t}\n}\n\n")
+}
+
+// guard renders a guard or set value over peer p's variables.
+func (g *pmlGen) guard(p int, e spec.Expr) string { return g.expr(e, p) }
+
+// prop renders a property over both peers and the network.
+func (g *pmlGen) prop(e spec.Expr) string { return g.expr(e, -1) }
+
+// expr renders e; self is the peer a guard's bare variables belong to.
+func (g *pmlGen) expr(e spec.Expr, self int) string {
+	switch e := e.(type) {
+	case *spec.Const:
+		switch e.T.Kind {
+		case spec.BoolType:
+			if e.Val != 0 {
+				return "true"
+			}
+			return "false"
+		case spec.StateType:
+			return g.stateConst(g.s.States[e.Val])
+		case spec.EnumType:
+			return fmt.Sprintf("%d /* %s */", e.Val, e.Src)
+		}
+		if e.Val < 0 {
+			return fmt.Sprintf("(%d)", e.Val)
+		}
+		return fmt.Sprint(e.Val)
+	case *spec.VarRef:
+		p := e.Peer
+		if p < 0 {
+			p = self
+		}
+		return g.varName(p, e.Var)
+	case *spec.StateOf:
+		return g.stateVar(e.Peer)
+	case *spec.Armed:
+		return g.timerVar(e.Peer, e.Timer)
+	case *spec.Count:
+		var parts []string
+		for p := range 2 {
+			if e.To >= 0 && e.To != p {
+				continue
+			}
+			parts = append(parts, g.count(p, e.Msg))
+		}
+		if len(parts) == 1 {
+			return parts[0]
+		}
+		return "(" + strings.Join(parts, " + ") + ")"
+	case *spec.Unary:
+		if e.Op == token.NOT {
+			return "!" + g.expr(e.X, self)
+		}
+		return "(-" + g.expr(e.X, self) + ")"
+	case *spec.Binary:
+		return "(" + g.expr(e.X, self) + " " + e.Op.String() + " " + g.expr(e.Y, self) + ")"
+	}
+	return fmt.Sprintf("/* unsupported %T */ false", e)
+}
+
+// count is the number of messages of kind m (nil: of any kind) in p's inbox.
+func (g *pmlGen) count(p int, m *spec.Message) string {
+	if m == nil {
+		return g.inboxLen(p)
+	}
+	ch := g.c.Channels[p]
+	if ch.Order != spec.Ordered {
+		return g.inboxCount(p, m)
+	}
+	if ch.Capacity == 0 {
+		return "0"
+	}
+	var parts []string
+	for i := range ch.Capacity {
+		parts = append(parts, fmt.Sprintf("(%s[%d] == %s -> 1 : 0)", g.inboxArr(p), i, g.msgConst(m)))
+	}
+	return "(" + strings.Join(parts, " + ") + ")"
+}

@@ -1,0 +1,814 @@
+package gen
+
+import (
+	"bytes"
+	"fmt"
+	"go/token"
+	"strings"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TLAModuleName is the name of the TLA+ module TLA renders for check c of
+// s, and so the base name of its .tla and .cfg files: MACHINE_CHECK.
+func TLAModuleName(s *spec.Spec, c *spec.Check) string { return s.Name + "_" + c.Name }
+
+// TLA renders check c of spec s as a TLA+ module and a TLC configuration,
+// with the semantics of docs/semantics.md and the state variables of the
+// Promela rendering, so that TLC's "distinct states found" equals fsmgen's
+// distinct states:
+//
+//   - VARIABLES: per peer (functions over the peer names) the control
+//     state, each machine variable, each timer (TRUE while armed) and the
+//     remaining budgets of bounded calls; per inbox a sequence (ordered) or
+//     a count per message kind (unordered);
+//   - one operator per transition row, named after it (Row6_SYN_SENT_recv_SYN_ACK),
+//     mapping a peer's snapshot record to the next one and the messages
+//     sent; one operator per event dispatching over the table;
+//   - one action per action instance (call, deliver, lose, duplicate,
+//     timeout); Next is their disjunction;
+//   - invariants as INVARIANTS; deadlock checking stays on, and when the
+//     check declares terminal states, Done (Terminal /\ UNCHANGED vars) lets
+//     a terminal state stutter, so only other deadlocks are reported;
+//   - eventually goals as PROPERTIES []<>Goal under the goal's fairness:
+//     WF or SF of every action class (call(p, c), deliver(p, m) or
+//     deliver(p), timeout(p, t); losses and duplications are never fair),
+//     plus WF_vars(Next), since fsmgen's behaviours stop only in deadlocks.
+//
+// Only standard modules are used (Naturals or Integers, Sequences,
+// FiniteSets, TLC).
+func TLA(s *spec.Spec, c *spec.Check) (module, cfg []byte, err error) {
+	if err := checkPeers(c); err != nil {
+		return nil, nil, err
+	}
+	g := &tlaGen{s: s, c: c, used: map[string]bool{}}
+	if err := g.names(); err != nil {
+		return nil, nil, err
+	}
+	g.emit()
+	return g.b.Bytes(), g.cfg.Bytes(), nil
+}
+
+type tlaGen struct {
+	s       *spec.Spec
+	c       *spec.Check
+	b, cfg  bytes.Buffer
+	peer    [2]string // "client": the peers' names as TLA+ strings
+	varID   []string  // TLA+ variable of each machine variable
+	timerID []string  // TLA+ variable of each timer
+	budget  bool      // some call has a bounded budget
+	used    map[string]bool
+	actions []tlaAction
+}
+
+type tlaAction struct {
+	name  string
+	what  string
+	class string // fairness class, or "" (losses and duplications)
+}
+
+// tlaReserved are TLA+ keywords and names of the standard modules used.
+var tlaReserved = strings.Fields(`ASSUME ASSUMPTION AXIOM BOOLEAN CASE CHOOSE CONSTANT CONSTANTS DOMAIN ELSE
+	ENABLED EXCEPT EXTENDS FALSE IF IN INSTANCE LET LOCAL MODULE OTHER SF_ STRING SUBSET THEN THEOREM TRUE
+	UNCHANGED UNION VARIABLE VARIABLES WF_ WITH LAMBDA RECURSIVE Nat Int Seq Len Head Tail Append SubSeq
+	SelectSeq Cardinality IsFiniteSet Print PrintT Assert JavaTime TLCGet TLCSet Permutations SortSeq
+	RandomElement Any ToString TLCEval Min`)
+
+// names picks the TLA+ variables of the machine's variables and timers:
+// their own names, or var_NAME / timer_NAME where that would clash.
+func (g *tlaGen) names() error {
+	taken := map[string]bool{"state": true, "budget": true, "inbox": true, "vars": true, "Init": true,
+		"Next": true, "Spec": true, "Done": true, "Terminal": true, "Peers": true, "Snap": true, "Apply": true,
+		"Failed": true, "Rejected": true, "Recv": true, "States": true, "Msgs": true}
+	for _, k := range tlaReserved {
+		taken[k] = true
+	}
+	pick := func(name, prefix string) string {
+		if taken[name] || strings.HasPrefix(name, "Row") || strings.HasPrefix(name, "Ev_") || strings.HasPrefix(name, "Inv_") || strings.HasPrefix(name, "Live_") {
+			name = prefix + name
+		}
+		taken[name] = true
+		return name
+	}
+	for _, v := range g.s.Vars {
+		g.varID = append(g.varID, pick(v.Name, "var_"))
+		if v.Name == "state" || v.Name == "ok" || v.Name == "sends" {
+			return fmt.Errorf("%s: tla: variable %s clashes with a field of the snapshot record", v.Pos, v.Name)
+		}
+	}
+	for _, t := range g.s.Timers {
+		if t.Name == "state" || t.Name == "ok" || t.Name == "sends" {
+			return fmt.Errorf("%s: tla: timer %s clashes with a field of the snapshot record", t.Pos, t.Name)
+		}
+	}
+	for _, t := range g.s.Timers {
+		g.timerID = append(g.timerID, pick(t.Name, "timer_"))
+	}
+	seen := map[string]bool{}
+	for _, id := range append(append([]string(nil), g.varID...), g.timerID...) {
+		if seen[id] {
+			return fmt.Errorf("%s: tla: two variables render as %s", g.c.Pos, id)
+		}
+		seen[id] = true
+	}
+	for i := range 2 {
+		g.peer[i] = g.c.Peers[i].Name
+		for _, cb := range g.c.Peers[i].Calls {
+			if cb.Budget != spec.Unbounded {
+				g.budget = true
+			}
+		}
+	}
+	return nil
+}
+
+func (g *tlaGen) f(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
+
+// comment writes text as \* lines at indent.
+func (g *tlaGen) comment(indent, text string) {
+	for _, l := range wrapText(text, 96-len(indent)) {
+		g.f("%s\\* %s\n", indent, l)
+	}
+}
+
+func q(s string) string { return `"` + s + `"` }
+
+// peerStr is peer p's name as a TLA+ string.
+func (g *tlaGen) peerStr(p int) string { return q(g.peer[p]) }
+
+// stateVars is every variable, in declaration order.
+func (g *tlaGen) stateVars() []string {
+	vs := []string{"state"}
+	vs = append(vs, g.varID...)
+	vs = append(vs, g.timerID...)
+	if g.budget {
+		vs = append(vs, "budget")
+	}
+	return append(vs, "inbox")
+}
+
+// peerFields are the fields of a snapshot record, with their variables.
+func (g *tlaGen) peerFields() (fields, vars []string) {
+	fields = append(fields, "state")
+	vars = append(vars, "state")
+	for i, v := range g.s.Vars {
+		fields = append(fields, v.Name)
+		vars = append(vars, g.varID[i])
+	}
+	for i, t := range g.s.Timers {
+		fields = append(fields, t.Name)
+		vars = append(vars, g.timerID[i])
+	}
+	return fields, vars
+}
+
+func (g *tlaGen) emit() {
+	s, c := g.s, g.c
+	name := TLAModuleName(s, c)
+	head := fmt.Sprintf("---- MODULE %s ----", name)
+	g.f("%s\n", head)
+	g.f("\\* Code generated by fsmgen tla from %s, check %s; DO NOT EDIT.\n", s.File, c.Name)
+	g.comment("", fmt.Sprintf("Machine %s: %s", s.Name, s.Doc))
+	if c.Doc != "" {
+		g.comment("", fmt.Sprintf("Check %s: %s", c.Name, c.Doc))
+	}
+	g.comment("", "Two peers run the machine; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.")
+	for p := range 2 {
+		ch := c.Channels[p]
+		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", g.peer[p], ch.Order, ch.Capacity, ch.Full)
+		if ch.Loss {
+			desc += ", loses"
+		}
+		if ch.Duplicate {
+			desc += ", duplicates"
+		}
+		g.comment("", desc+".")
+	}
+	g.comment("", fmt.Sprintf("Timeouts: %s.", c.Timeouts))
+	num := "Naturals"
+	if g.needsIntegers() {
+		num = "Integers"
+	}
+	g.f("EXTENDS %s, Sequences, FiniteSets, TLC\n\n", num)
+
+	// Constants of the machine.
+	var sts, ms []string
+	for _, st := range s.States {
+		sts = append(sts, q(st.Name))
+	}
+	for _, m := range s.Messages {
+		ms = append(ms, q(m.Name))
+	}
+	g.f("Peers == {%s, %s}\n", g.peerStr(0), g.peerStr(1))
+	g.f("States == {%s}\n", strings.Join(sts, ", "))
+	g.f("Msgs == {%s}\n", strings.Join(ms, ", "))
+	g.f("Min(a, b) == IF a < b THEN a ELSE b\n\n")
+
+	g.f("VARIABLES\n")
+	g.f("    state, \\* state[p]: peer p's control state\n")
+	for i, v := range s.Vars {
+		doc := v.Doc
+		if doc == "" {
+			doc = "machine variable " + v.Name
+		}
+		g.f("    %s, \\* %s[p] (%s): %s\n", g.varID[i], g.varID[i], tlaDomain(v), oneLine(doc))
+	}
+	for i, t := range s.Timers {
+		g.f("    %s, \\* %s[p]: timer %s (%s) is armed\n", g.timerID[i], g.timerID[i], t.Name, t.AfterExpr)
+	}
+	if g.budget {
+		g.f("    budget, \\* budget[p][c]: how many more times peer p may make call c (bounded calls only)\n")
+	}
+	g.f("    inbox \\* inbox[p]: the messages sent to p: a sequence (ordered) or a count per kind (unordered)\n\n")
+	g.f("vars == <<%s>>\n\n", strings.Join(g.stateVars(), ", "))
+
+	// Init.
+	g.f("Init ==\n")
+	g.f("    /\\ state = [p \\in Peers |-> %s]\n", q(s.Initial.Name))
+	for i, v := range s.Vars {
+		g.f("    /\\ %s = [p \\in Peers |-> %s]\n", g.varID[i], tlaValue(v, v.Init))
+	}
+	for i := range s.Timers {
+		g.f("    /\\ %s = [p \\in Peers |-> FALSE]\n", g.timerID[i])
+	}
+	if g.budget {
+		var per []string
+		for p := range 2 {
+			var bs []string
+			for _, cb := range c.Peers[p].Calls {
+				if cb.Budget != spec.Unbounded {
+					bs = append(bs, fmt.Sprintf("%s |-> %d", cb.Call.Name, cb.Budget))
+				}
+			}
+			rec := "[c \\in {} |-> 0]"
+			if len(bs) > 0 {
+				rec = "[" + strings.Join(bs, ", ") + "]"
+			}
+			per = append(per, fmt.Sprintf("%s |-> %s", g.peer[p], rec))
+		}
+		g.f("    /\\ budget = [%s]\n", strings.Join(per, ", "))
+	}
+	var boxes []string
+	for p := range 2 {
+		empty := "<<>>"
+		if c.Channels[p].Order == spec.Unordered {
+			empty = "[m \\in Msgs |-> 0]"
+		}
+		boxes = append(boxes, fmt.Sprintf("%s |-> %s", g.peer[p], empty))
+	}
+	g.f("    /\\ inbox = [%s]\n\n", strings.Join(boxes, ", "))
+
+	// Inboxes.
+	g.f("\\* Sending to a full inbox: drop discards the message, block disables the action.\n")
+	g.f("RemoveAt(sq, i) == SubSeq(sq, 1, i - 1) \\o SubSeq(sq, i + 1, Len(sq))\n")
+	g.f("CopyAfter(sq, i) == SubSeq(sq, 1, i) \\o <<sq[i]>> \\o SubSeq(sq, i + 1, Len(sq))\n")
+	for p := range 2 {
+		g.emitInbox(p)
+	}
+
+	// The machine: a snapshot record per peer.
+	fields, vars := g.peerFields()
+	g.f("\\* A peer's snapshot, with ok (the event happened) and sends (what it sent, in order).\n")
+	var snap []string
+	for i, f := range fields {
+		snap = append(snap, fmt.Sprintf("%s |-> %s[p]", f, vars[i]))
+	}
+	g.f("Snap(p) == [%s, ok |-> TRUE, sends |-> <<>>]\n", strings.Join(snap, ", "))
+	g.f("\\* A failed call (a call row with an error) is not an action; nor is a rejected call.\n")
+	g.f("Failed(s) == [s EXCEPT !.ok = FALSE]\n")
+	g.f("Rejected(s) == [s EXCEPT !.ok = FALSE]\n\n")
+	for _, r := range s.Rows {
+		g.emitRow(r)
+	}
+	for _, ev := range s.Events {
+		g.emitEvent(ev)
+	}
+	if len(s.Messages) > 0 && (c.Channels[0].Order == spec.Ordered || c.Channels[1].Order == spec.Ordered) {
+		var arms []string
+		for _, m := range s.Messages {
+			arms = append(arms, fmt.Sprintf("m = %s -> %s(s)", q(m.Name), g.evOp(s.MessageEvent(m))))
+		}
+		g.f("Recv(m, s) ==\n    CASE %s\n\n", strings.Join(arms, "\n      [] "))
+	}
+
+	// Apply an outcome to the system.
+	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
+	g.f("\\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.\n")
+	g.f("Apply(p, r, box) ==\n    /\\ r.ok\n")
+	g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
+	for i, f := range fields {
+		g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", vars[i], vars[i], f)
+	}
+	g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
+	g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
+
+	// Actions.
+	g.emitActions()
+
+	// Terminal, Next, Spec.
+	var next []string
+	for _, a := range g.actions {
+		next = append(next, a.name)
+	}
+	if c.Terminal != nil {
+		g.f("\\* terminal: %s\n", oneLine(c.Terminal.String()))
+		g.f("Terminal == %s\n\n", g.prop(c.Terminal))
+		g.f("\\* A terminal state may stutter, so that TLC reports only the other deadlocks.\n")
+		g.f("Done == Terminal /\\ UNCHANGED vars\n\n")
+		next = append(next, "Done")
+	}
+	if len(next) == 0 {
+		next = []string{"FALSE"}
+	}
+	g.f("Next ==\n    \\/ %s\n\n", strings.Join(next, "\n    \\/ "))
+	g.f("Spec == Init /\\ [][Next]_vars\n\n")
+
+	// Properties.
+	g.emitTypeOK()
+	for _, inv := range c.Invariants {
+		g.f("\\* %s\n", oneLine(inv.Source))
+		g.f("Inv_%s == %s\n\n", inv.Name, g.prop(inv.Expr))
+	}
+	fair := map[spec.Fairness]bool{}
+	for _, l := range c.Eventually {
+		fair[l.Fairness] = true
+	}
+	for _, fn := range []spec.Fairness{spec.NoFairness, spec.WeakFairness, spec.StrongFairness} {
+		if fair[fn] {
+			g.emitFairness(fn)
+		}
+	}
+	specName := "Spec"
+	if len(fair) == 1 {
+		for fn := range fair {
+			specName = "FairSpec"
+			g.f("\\* Every goal of this check is under %s fairness.\n", fn)
+			g.f("FairSpec == Spec /\\ Fairness_%s\n\n", fn)
+		}
+	}
+	for _, l := range c.Eventually {
+		g.f("\\* eventually %s: %s, fairness %s\n", l.Name, oneLine(l.Source), l.Fairness)
+		if specName == "FairSpec" {
+			g.f("Live_%s == []<>(%s)\n\n", l.Name, g.prop(l.Goal))
+		} else {
+			g.f("Live_%s == Fairness_%s => []<>(%s)\n\n", l.Name, l.Fairness, g.prop(l.Goal))
+		}
+	}
+	g.f("%s\n", strings.Repeat("=", len(head)))
+
+	// The TLC configuration.
+	fmt.Fprintf(&g.cfg, "\\* Code generated by fsmgen tla from %s, check %s; DO NOT EDIT.\n", s.File, c.Name)
+	fmt.Fprintf(&g.cfg, "\\* java -cp tla2tools.jar tlc2.TLC -config %s.cfg %s.tla\n", name, name)
+	fmt.Fprintf(&g.cfg, "SPECIFICATION %s\n", specName)
+	g.cfg.WriteString("INVARIANTS\n    TypeOK\n")
+	for _, inv := range c.Invariants {
+		fmt.Fprintf(&g.cfg, "    Inv_%s\n", inv.Name)
+	}
+	if len(c.Eventually) > 0 {
+		g.cfg.WriteString("PROPERTIES\n")
+		for _, l := range c.Eventually {
+			fmt.Fprintf(&g.cfg, "    Live_%s\n", l.Name)
+		}
+	}
+}
+
+func (g *tlaGen) needsIntegers() bool {
+	for _, v := range g.s.Vars {
+		if v.Kind == spec.Int && v.Min < 0 {
+			return true
+		}
+	}
+	neg := false
+	visit := func(e spec.Expr) {
+		spec.Walk(e, func(x spec.Expr) {
+			if u, ok := x.(*spec.Unary); ok && u.Op == token.SUB {
+				neg = true
+			}
+			if k, ok := x.(*spec.Const); ok && k.Val < 0 {
+				neg = true
+			}
+			if b, ok := x.(*spec.Binary); ok && b.Op == token.SUB {
+				neg = true
+			}
+		})
+	}
+	for _, r := range g.s.Rows {
+		visit(r.Guard)
+		for _, a := range r.Set {
+			visit(a.Value)
+		}
+	}
+	for _, inv := range g.c.Invariants {
+		visit(inv.Expr)
+	}
+	for _, l := range g.c.Eventually {
+		visit(l.Goal)
+	}
+	visit(g.c.Terminal)
+	return neg
+}
+
+func tlaDomain(v *spec.Var) string {
+	switch v.Kind {
+	case spec.Bool:
+		return "BOOLEAN"
+	case spec.Enum:
+		var xs []string
+		for _, x := range v.Values {
+			xs = append(xs, q(x))
+		}
+		return "{" + strings.Join(xs, ", ") + "}"
+	}
+	return fmt.Sprintf("%d..%d", v.Min, v.Max)
+}
+
+// tlaValue renders a decoded value of v.
+func tlaValue(v *spec.Var, val int) string {
+	switch v.Kind {
+	case spec.Bool:
+		if val != 0 {
+			return "TRUE"
+		}
+		return "FALSE"
+	case spec.Enum:
+		return q(v.Values[val])
+	}
+	if val < 0 {
+		return fmt.Sprintf("(%d)", val)
+	}
+	return fmt.Sprint(val)
+}
+
+// emitInbox writes Fits_P and SendTo_P for peer p's inbox.
+func (g *tlaGen) emitInbox(p int) {
+	ch, pn := g.c.Channels[p], g.peer[p]
+	size := "Len(box)"
+	if ch.Order == spec.Unordered {
+		var xs []string
+		for _, m := range g.s.Messages {
+			xs = append(xs, fmt.Sprintf("box[%s]", q(m.Name)))
+		}
+		if len(xs) == 0 {
+			xs = []string{"0"}
+		}
+		size = strings.Join(xs, " + ")
+		g.f("Size_%s(box) == %s\n", pn, size)
+		size = fmt.Sprintf("Size_%s(box)", pn)
+	} else {
+		g.f("Size_%s(box) == Len(box)\n", pn)
+	}
+	if ch.Full == spec.BlockWhenFull {
+		g.f("Fits_%s(box, ms) == Size_%s(box) + Len(ms) =< %d\n", pn, pn, ch.Capacity)
+	} else {
+		g.f("Fits_%s(box, ms) == TRUE\n", pn)
+	}
+	// Sends happen in order; once the inbox is full the rest are dropped,
+	// so what arrives is the longest prefix that fits.
+	if ch.Order == spec.Ordered {
+		g.f("SendTo_%s(box, ms) == box \\o SubSeq(ms, 1, Min(Len(ms), %d - %s))\n\n", pn, ch.Capacity, size)
+	} else {
+		g.f("SendTo_%s(box, ms) ==\n    LET k == Min(Len(ms), %d - %s)\n    IN [m \\in Msgs |-> box[m] + Cardinality({i \\in 1..k : ms[i] = m})]\n\n", pn, ch.Capacity, size)
+	}
+}
+
+// rowOp is the operator name of row r.
+func rowOp(s *spec.Spec, r *spec.Row) string {
+	from := "any"
+	switch {
+	case len(r.From) == 1:
+		from = r.From[0].Name
+	case len(r.From) < len(s.States):
+		from = r.From[0].Name + "_etc"
+	}
+	on := strings.ReplaceAll(r.On[0].String(), " ", "_")
+	if len(r.On) > 1 {
+		on += "_etc"
+	}
+	return fmt.Sprintf("Row%d_%s_%s", r.Index, from, on)
+}
+
+func (g *tlaGen) evOp(ev *spec.Event) string {
+	return "Ev_" + strings.ReplaceAll(ev.String(), " ", "_")
+}
+
+// emitRow writes row r as an operator from a snapshot s (the old values)
+// to the next snapshot.
+func (g *tlaGen) emitRow(r *spec.Row) {
+	s := g.s
+	g.f("\\* %s: %s\n", rowRef(r), oneLine(rowLine(s, r)))
+	if r.Doc != "" {
+		g.comment("", r.Doc)
+	}
+	if r.Error != "" {
+		g.f("\\* error: %s\n", oneLine(r.Error))
+	}
+	var ex []string
+	for _, a := range r.Set {
+		ex = append(ex, fmt.Sprintf("!.%s = %s", a.Var.Name, g.guard(a.Value)))
+	}
+	armed := map[*spec.Timer]bool{}
+	for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
+		armed[t] = true
+	}
+	for _, t := range s.Timers {
+		if armed[t] {
+			ex = append(ex, fmt.Sprintf("!.%s = TRUE", t.Name))
+			continue
+		}
+		for _, x := range r.Stop {
+			if x == t {
+				ex = append(ex, fmt.Sprintf("!.%s = FALSE", t.Name))
+			}
+		}
+	}
+	if r.To != nil {
+		ex = append(ex, fmt.Sprintf("!.state = %s", q(r.To.Name)))
+	}
+	if len(r.Send) > 0 {
+		var ms []string
+		for _, m := range r.Send {
+			ms = append(ms, q(m.Name))
+		}
+		ex = append(ex, fmt.Sprintf("!.sends = <<%s>>", strings.Join(ms, ", ")))
+	}
+	if len(ex) == 0 {
+		g.f("%s(s) == s\n\n", rowOp(s, r))
+		return
+	}
+	g.f("%s(s) ==\n    [s EXCEPT %s]\n\n", rowOp(s, r), strings.Join(ex, ",\n              "))
+}
+
+// emitEvent writes the dispatch of ev over the table: the row that fires,
+// or the unhandled policy. A timer's expiry disarms it first.
+func (g *tlaGen) emitEvent(ev *spec.Event) {
+	s := g.s
+	g.f("\\* %s\n", ev)
+	var arms []string
+	for _, d := range eventDispatch(s, ev) {
+		r := d.row
+		cond := g.stateIn(d.states)
+		if r.Guard != nil {
+			cond = tlaLogic.all(cond, g.guard(r.Guard))
+		}
+		call := rowOp(s, r) + "(s)"
+		if failedCall(ev, r) {
+			call = "Failed(" + call + ")"
+		}
+		arms = append(arms, fmt.Sprintf("%s -> %s", cond, call))
+	}
+	var other string
+	switch ev.Kind {
+	case spec.CallEvent:
+		if s.Unhandled.Calls == spec.IgnoreCall {
+			other = "s \\* unhandled: ignored"
+		} else {
+			other = "Rejected(s) \\* unhandled: rejected"
+		}
+	case spec.MessageEvent:
+		if rs := unhandledSends(s, ev); len(rs) > 0 {
+			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Name))
+		} else {
+			other = "s \\* unhandled: dropped"
+		}
+	case spec.TimerEvent:
+		other = "s \\* unhandled: the timer was disarmed"
+	}
+	body := other
+	if len(arms) > 0 {
+		body = "CASE " + strings.Join(arms, "\n      [] ") + "\n      [] OTHER -> " + other
+	}
+	if ev.Kind == spec.TimerEvent {
+		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE] \\* a timer that fired is no longer running\n    IN %s\n\n",
+			g.evOp(ev), ev.Timer.Name, strings.ReplaceAll(body, "\n", "\n   "))
+		return
+	}
+	g.f("%s(s) ==\n    %s\n\n", g.evOp(ev), body)
+}
+
+func (g *tlaGen) stateIn(sts []*spec.State) string {
+	switch {
+	case len(sts) == len(g.s.States):
+		return "TRUE"
+	case len(sts) == 1:
+		return fmt.Sprintf("s.state = %s", q(sts[0].Name))
+	}
+	var xs []string
+	for _, st := range sts {
+		xs = append(xs, q(st.Name))
+	}
+	return fmt.Sprintf("s.state \\in {%s}", strings.Join(xs, ", "))
+}
+
+// emitActions writes one action per action instance, in the checker's
+// order: calls, deliveries, timeouts, then the adversary.
+func (g *tlaGen) emitActions() {
+	s, c := g.s, g.c
+	add := func(name, what, class, body string) {
+		g.f("\\* %s\n%s ==\n%s\n\n", what, name, body)
+		g.actions = append(g.actions, tlaAction{name: name, what: what, class: class})
+	}
+	unchanged := func(xs ...string) string {
+		if len(xs) == 1 {
+			return "UNCHANGED " + xs[0]
+		}
+		return "UNCHANGED <<" + strings.Join(xs, ", ") + ">>"
+	}
+	for p, pr := range c.Peers {
+		ps := g.peerStr(p)
+		for _, cb := range pr.Calls {
+			what := fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)
+			name := fmt.Sprintf("Call_%s_%s", g.peer[p], cb.Call.Name)
+			ev := g.evOp(s.CallEvent(cb.Call))
+			var body string
+			if cb.Budget != spec.Unbounded {
+				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ Apply(%s, %s(Snap(%s)), inbox)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
+					ps, cb.Call.Name, ps, ev, ps, ps, cb.Call.Name)
+			} else {
+				body = fmt.Sprintf("    /\\ Apply(%s, %s(Snap(%s)), inbox)", ps, ev, ps)
+				if g.budget {
+					body += "\n    /\\ " + unchanged("budget")
+				}
+			}
+			add(name, what, what, body)
+		}
+	}
+	keepBudget := ""
+	if g.budget {
+		keepBudget = "\n    /\\ " + unchanged("budget")
+	}
+	for p := range c.Peers {
+		ps := g.peerStr(p)
+		if c.Channels[p].Order == spec.Ordered {
+			what := fmt.Sprintf("deliver(%s)", g.peer[p])
+			add("Deliver_"+g.peer[p], what+": the head of the inbox", what,
+				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ Apply(%s, Recv(Head(inbox[%s]), Snap(%s)), [inbox EXCEPT ![%s] = Tail(@)])%s",
+					ps, ps, ps, ps, ps, keepBudget))
+			continue
+		}
+		for _, m := range s.Messages {
+			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], m.Name)
+			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], m.Name), what, what,
+				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ Apply(%s, %s(Snap(%s)), [inbox EXCEPT ![%s][%s] = @ - 1])%s",
+					ps, q(m.Name), ps, g.evOp(s.MessageEvent(m)), ps, ps, q(m.Name), keepBudget))
+		}
+	}
+	idle := ""
+	if c.Timeouts == spec.IdleTimeout {
+		idle = fmt.Sprintf("\n    /\\ Size_%s(inbox[%s]) = 0 /\\ Size_%s(inbox[%s]) = 0 \\* timeouts: idle", g.peer[0], g.peerStr(0), g.peer[1], g.peerStr(1))
+	}
+	for p := range c.Peers {
+		ps := g.peerStr(p)
+		for i, t := range s.Timers {
+			what := fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name)
+			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), what, what,
+				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ Apply(%s, %s(Snap(%s)), inbox)%s",
+					g.timerID[i], ps, idle, ps, g.evOp(s.TimerEvent(t)), ps, keepBudget))
+		}
+	}
+	fields, vars := g.peerFields()
+	_ = fields
+	keep := append([]string(nil), vars...)
+	if g.budget {
+		keep = append(keep, "budget")
+	}
+	for p := range c.Peers {
+		ps, ch := g.peerStr(p), c.Channels[p]
+		if ch.Order == spec.Ordered {
+			if ch.Loss {
+				for i := range ch.Capacity {
+					add(fmt.Sprintf("Lose_%s_%d", g.peer[p], i), fmt.Sprintf("lose(%s, %d)", g.peer[p], i), "",
+						fmt.Sprintf("    /\\ Len(inbox[%s]) > %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = RemoveAt(@, %d)]\n    /\\ %s",
+							ps, i, ps, i+1, unchanged(keep...)))
+				}
+			}
+			if ch.Duplicate {
+				for i := range ch.Capacity {
+					add(fmt.Sprintf("Duplicate_%s_%d", g.peer[p], i), fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i), "",
+						fmt.Sprintf("    /\\ Len(inbox[%s]) > %d /\\ Len(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = CopyAfter(@, %d)]\n    /\\ %s",
+							ps, i, ps, ch.Capacity, ps, i+1, unchanged(keep...)))
+				}
+			}
+			continue
+		}
+		for _, m := range s.Messages {
+			if ch.Loss {
+				add(fmt.Sprintf("Lose_%s_%s", g.peer[p], m.Name), fmt.Sprintf("lose(%s, %s)", g.peer[p], m.Name), "",
+					fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
+						ps, q(m.Name), ps, q(m.Name), unchanged(keep...)))
+			}
+		}
+		for _, m := range s.Messages {
+			if ch.Duplicate {
+				add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], m.Name), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], m.Name), "",
+					fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
+						ps, q(m.Name), g.peer[p], ps, ch.Capacity, ps, q(m.Name), unchanged(keep...)))
+			}
+		}
+	}
+}
+
+// emitTypeOK writes TypeOK, the domains of the variables.
+func (g *tlaGen) emitTypeOK() {
+	parts := []string{"state \\in [Peers -> States]"}
+	for i, v := range g.s.Vars {
+		parts = append(parts, fmt.Sprintf("%s \\in [Peers -> %s]", g.varID[i], tlaDomain(v)))
+	}
+	for i := range g.s.Timers {
+		parts = append(parts, fmt.Sprintf("%s \\in [Peers -> BOOLEAN]", g.timerID[i]))
+	}
+	for p := range 2 {
+		ch, ps := g.c.Channels[p], g.peerStr(p)
+		if ch.Order == spec.Ordered {
+			parts = append(parts, fmt.Sprintf("inbox[%s] \\in Seq(Msgs) /\\ Len(inbox[%s]) =< %d", ps, ps, ch.Capacity))
+		} else {
+			parts = append(parts, fmt.Sprintf("inbox[%s] \\in [Msgs -> 0..%d] /\\ Size_%s(inbox[%s]) =< %d", ps, ch.Capacity, g.peer[p], ps, ch.Capacity))
+		}
+	}
+	g.f("TypeOK ==\n    /\\ %s\n\n", strings.Join(parts, "\n    /\\ "))
+}
+
+// emitFairness writes Fairness_F: fairness F on every action class, and
+// weak fairness on Next (a behaviour stops only in a deadlock).
+func (g *tlaGen) emitFairness(fn spec.Fairness) {
+	op := map[spec.Fairness]string{spec.WeakFairness: "WF_vars", spec.StrongFairness: "SF_vars"}[fn]
+	parts := []string{"WF_vars(Next)"}
+	if op != "" {
+		for _, a := range g.actions {
+			if a.class != "" {
+				parts = append(parts, fmt.Sprintf("%s(%s)", op, a.name))
+			}
+		}
+	}
+	g.f("\\* %s fairness on every action class (losses and duplications are never fair)\n", fn)
+	g.f("Fairness_%s ==\n    /\\ %s\n\n", fn, strings.Join(parts, "\n    /\\ "))
+}
+
+// guard renders a guard or set value over a snapshot record s.
+func (g *tlaGen) guard(e spec.Expr) string { return g.expr(e, true) }
+
+// prop renders a property over the system variables.
+func (g *tlaGen) prop(e spec.Expr) string { return g.expr(e, false) }
+
+func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
+	switch e := e.(type) {
+	case *spec.Const:
+		switch e.T.Kind {
+		case spec.BoolType:
+			if e.Val != 0 {
+				return "TRUE"
+			}
+			return "FALSE"
+		case spec.StateType:
+			return q(g.s.States[e.Val].Name)
+		case spec.EnumType:
+			return q(e.T.Enum.Values[e.Val])
+		}
+		if e.Val < 0 {
+			return fmt.Sprintf("(%d)", e.Val)
+		}
+		return fmt.Sprint(e.Val)
+	case *spec.VarRef:
+		if inGuard || e.Peer < 0 {
+			return "s." + e.Var.Name
+		}
+		return fmt.Sprintf("%s[%s]", g.varID[e.Var.Index], g.peerStr(e.Peer))
+	case *spec.StateOf:
+		return fmt.Sprintf("state[%s]", g.peerStr(e.Peer))
+	case *spec.Armed:
+		return fmt.Sprintf("%s[%s]", g.timerID[e.Timer.Index], g.peerStr(e.Peer))
+	case *spec.Count:
+		var parts []string
+		for p := range 2 {
+			if e.To >= 0 && e.To != p {
+				continue
+			}
+			parts = append(parts, g.count(p, e.Msg))
+		}
+		if len(parts) == 1 {
+			return parts[0]
+		}
+		return "(" + strings.Join(parts, " + ") + ")"
+	case *spec.Unary:
+		if e.Op == token.NOT {
+			return "~" + g.expr(e.X, inGuard)
+		}
+		return "(-" + g.expr(e.X, inGuard) + ")"
+	case *spec.Binary:
+		op := map[token.Token]string{token.LAND: "/\\", token.LOR: "\\/", token.EQL: "=", token.NEQ: "#",
+			token.LSS: "<", token.LEQ: "=<", token.GTR: ">", token.GEQ: ">=", token.ADD: "+", token.SUB: "-", token.MUL: "*"}[e.Op]
+		return "(" + g.expr(e.X, inGuard) + " " + op + " " + g.expr(e.Y, inGuard) + ")"
+	}
+	return "FALSE"
+}
+
+// count is the number of messages of kind m (nil: any) in p's inbox.
+func (g *tlaGen) count(p int, m *spec.Message) string {
+	box := fmt.Sprintf("inbox[%s]", g.peerStr(p))
+	if m == nil {
+		return fmt.Sprintf("Size_%s(%s)", g.peer[p], box)
+	}
+	if g.c.Channels[p].Order == spec.Unordered {
+		return fmt.Sprintf("%s[%s]", box, q(m.Name))
+	}
+	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] = %s})", box, box, q(m.Name))
+}

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package modelcheck
+
+func adviseHuge[T any](s []T) {}

@@ -1,0 +1,255 @@
+package modelcheck
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// The reference explorer below implements docs/semantics.md directly over
+// the IR (spec.Eval for guards and properties, slices for inboxes, strings
+// for visited states), sharing no code with the checker. Tests compare
+// the two on every spec they use.
+
+type refPeer struct {
+	st     int
+	vars   []int
+	timers []bool
+}
+
+type refState struct {
+	peers   [2]refPeer
+	boxes   [2][]int // ordered: the queue; unordered: sorted
+	budgets [2][]int // per CallBudget of the peer
+}
+
+func (r *refState) clone() *refState {
+	c := &refState{}
+	for i := range 2 {
+		c.peers[i] = refPeer{st: r.peers[i].st, vars: slices.Clone(r.peers[i].vars), timers: slices.Clone(r.peers[i].timers)}
+		c.boxes[i] = slices.Clone(r.boxes[i])
+		c.budgets[i] = slices.Clone(r.budgets[i])
+	}
+	return c
+}
+
+func (r *refState) key() string { return fmt.Sprint(r.peers, r.boxes, r.budgets) }
+
+type refEnv struct {
+	r    *refState
+	peer int // for guards
+}
+
+func (e refEnv) Var(peer int, v *spec.Var) int {
+	if peer < 0 {
+		peer = e.peer
+	}
+	return e.r.peers[peer].vars[v.Index]
+}
+func (e refEnv) State(peer int) int { return e.r.peers[peer].st }
+func (e refEnv) Armed(peer int, t *spec.Timer) bool {
+	return e.r.peers[peer].timers[t.Index]
+}
+func (e refEnv) Count(to int, m *spec.Message) int {
+	n := 0
+	for i := range 2 {
+		if to >= 0 && i != to {
+			continue
+		}
+		for _, x := range e.r.boxes[i] {
+			if m == nil || x == m.Index {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+type refResult struct {
+	states, transitions int
+	maxDepth            int
+	firstViolation      int // depth of the shallowest invariant violation or deadlock, -1 if none
+}
+
+// refStep applies event ev to peer p of r in place; it reports false when
+// the event is refused.
+func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends []int, ok bool) {
+	pr := &r.peers[p]
+	if ev.Kind == spec.TimerEvent {
+		pr.timers[ev.Timer.Index] = false
+	}
+	for _, row := range s.Table[pr.st][ev.Index] {
+		if row.Guard != nil && spec.Eval(row.Guard, refEnv{r, p}) == 0 {
+			continue
+		}
+		if ev.Kind == spec.CallEvent && row.Error != "" {
+			return nil, false
+		}
+		vals := make([]int, len(row.Set))
+		for i, a := range row.Set {
+			vals[i] = spec.Eval(a.Value, refEnv{r, p})
+		}
+		for i, a := range row.Set {
+			pr.vars[a.Var.Index] = vals[i]
+		}
+		for _, t := range row.Stop {
+			pr.timers[t.Index] = false
+		}
+		for _, t := range append(slices.Clone(row.Start), row.Restart...) {
+			pr.timers[t.Index] = true
+		}
+		pr.st = row.Target(s.States[pr.st]).Index
+		for _, m := range row.Send {
+			sends = append(sends, m.Index)
+		}
+		return sends, true
+	}
+	switch ev.Kind {
+	case spec.CallEvent:
+		return nil, s.Unhandled.Calls == spec.IgnoreCall
+	case spec.MessageEvent:
+		if s.Unhandled.Messages == spec.ReplyMessage {
+			sends = append(sends, s.Unhandled.Reply.Index)
+		}
+	case spec.TimerEvent:
+		pr.timers[ev.Timer.Index] = false
+	}
+	return sends, true
+}
+
+func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
+	var out []*refState
+	// finish delivers sends from p to the other peer's inbox; false when blocked.
+	finish := func(n *refState, p int, sends []int) bool {
+		q := 1 - p
+		ch := c.Channels[q]
+		for _, m := range sends {
+			if len(n.boxes[q]) >= ch.Capacity {
+				if ch.Full == spec.BlockWhenFull {
+					return false
+				}
+				continue
+			}
+			n.boxes[q] = append(n.boxes[q], m)
+			if ch.Order == spec.Unordered {
+				slices.Sort(n.boxes[q])
+			}
+		}
+		return true
+	}
+	for p := range 2 {
+		for i, cb := range c.Peers[p].Calls {
+			if cb.Budget != spec.Unbounded && r.budgets[p][i] == 0 {
+				continue
+			}
+			n := r.clone()
+			if cb.Budget != spec.Unbounded {
+				n.budgets[p][i]--
+			}
+			sends, ok := refStep(s, n, p, s.CallEvent(cb.Call))
+			if ok && finish(n, p, sends) {
+				out = append(out, n)
+			}
+		}
+		box := r.boxes[p]
+		ch := c.Channels[p]
+		// deliveries
+		for i, m := range box {
+			if ch.Order == spec.Ordered && i > 0 {
+				break
+			}
+			if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+				continue
+			}
+			n := r.clone()
+			n.boxes[p] = slices.Delete(n.boxes[p], i, i+1)
+			sends, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
+			if ok && finish(n, p, sends) {
+				out = append(out, n)
+			}
+		}
+		for _, t := range s.Timers {
+			if !r.peers[p].timers[t.Index] {
+				continue
+			}
+			if c.Timeouts == spec.IdleTimeout && len(r.boxes[0])+len(r.boxes[1]) > 0 {
+				continue
+			}
+			n := r.clone()
+			sends, ok := refStep(s, n, p, s.TimerEvent(t))
+			if ok && finish(n, p, sends) {
+				out = append(out, n)
+			}
+		}
+		for i, m := range box {
+			if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+				continue
+			}
+			if ch.Loss {
+				n := r.clone()
+				n.boxes[p] = slices.Delete(n.boxes[p], i, i+1)
+				out = append(out, n)
+			}
+			if ch.Duplicate && len(box) < ch.Capacity {
+				n := r.clone()
+				n.boxes[p] = slices.Insert(n.boxes[p], i+1, m)
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+func refExplore(s *spec.Spec, c *spec.Check) refResult {
+	init := &refState{}
+	for p := range 2 {
+		init.peers[p] = refPeer{st: s.Initial.Index, vars: make([]int, len(s.Vars)), timers: make([]bool, len(s.Timers))}
+		for _, v := range s.Vars {
+			init.peers[p].vars[v.Index] = v.Init
+		}
+		for _, cb := range c.Peers[p].Calls {
+			init.budgets[p] = append(init.budgets[p], cb.Budget)
+		}
+	}
+	res := refResult{firstViolation: -1}
+	seen := map[string]bool{init.key(): true}
+	level := []*refState{init}
+	violated := func(r *refState, depth int) {
+		if res.firstViolation >= 0 && res.firstViolation <= depth {
+			return
+		}
+		for _, p := range c.Invariants {
+			if spec.Eval(p.Expr, refEnv{r, -1}) == 0 {
+				res.firstViolation = depth
+				return
+			}
+		}
+	}
+	violated(init, 0)
+	for depth := 0; len(level) > 0; depth++ {
+		res.maxDepth = depth
+		var next []*refState
+		for _, r := range level {
+			succ := refSuccessors(s, c, r)
+			if len(succ) == 0 && (c.Terminal == nil || spec.Eval(c.Terminal, refEnv{r, -1}) == 0) {
+				violated(r, depth)
+				if res.firstViolation < 0 || res.firstViolation > depth {
+					res.firstViolation = depth
+				}
+			}
+			res.transitions += len(succ)
+			for _, n := range succ {
+				k := n.key()
+				if !seen[k] {
+					seen[k] = true
+					next = append(next, n)
+					violated(n, depth+1)
+				}
+			}
+		}
+		level = next
+	}
+	res.states = len(seen)
+	return res
+}

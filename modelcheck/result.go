@@ -1,0 +1,347 @@
+package modelcheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// Kind says what a violation violates.
+type Kind int
+
+const (
+	InvariantViolation Kind = iota // an invariant is false in a reachable state
+	Deadlock                       // a reachable state has no enabled action and is not terminal
+	LivenessViolation              // a fair behaviour never reaches a goal again
+)
+
+func (k Kind) String() string {
+	return [...]string{"invariant", "deadlock", "liveness"}[k]
+}
+
+// MarshalText renders the kind as its name in JSON.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Result is the outcome of a search.
+type Result struct {
+	Spec          string        `json:"spec"`
+	Check         string        `json:"check"`
+	Complete      bool          `json:"complete"`              // every reachable state was explored (or a violation was found)
+	StopReason    string        `json:"stop_reason,omitempty"` // why an incomplete search stopped
+	States        uint64        `json:"states"`                // distinct states stored, the initial one included
+	Transitions   uint64        `json:"transitions"`           // (state, enabled action) pairs explored
+	MaxDepth      int           `json:"max_depth"`             // breadth-first depth reached
+	Elapsed       time.Duration `json:"elapsed_ns"`
+	StatesPerSec  float64       `json:"states_per_sec"`
+	PeakHeap      uint64        `json:"peak_heap_bytes"` // the runtime's heap in use, sampled
+	VisitedBytes  uint64        `json:"visited_bytes"`   // the visited set, parents included
+	BytesPerState float64       `json:"bytes_per_state"` // VisitedBytes / States
+	StateBits     int           `json:"state_bits"`      // bits of a packed system state
+	StateWords    int           `json:"state_words"`     // 64-bit words a stored state takes
+	Workers       int           `json:"workers"`
+
+	Properties []PropertyResult  `json:"properties"`
+	Coverage   []RowCoverage     `json:"coverage"`
+	Unhandled  []UnhandledEvent  `json:"unhandled,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`
+	Violation  *Violation        `json:"violation,omitempty"`
+	Liveness   []LivenessSummary `json:"liveness,omitempty"`
+
+	rowHits        []uint64
+	unhandledHits  []uint64
+	livenessFailed int // index of the goal that failed
+	// Set when the search completed, for liveness: how many states the
+	// liveness pass examined.
+}
+
+// PropertyResult says whether one property holds.
+type PropertyResult struct {
+	Name   string `json:"name"`
+	Kind   Kind   `json:"kind"`
+	Expr   string `json:"expr,omitempty"`
+	Status string `json:"status"` // holds, violated, or unknown (the search stopped first)
+}
+
+// LivenessSummary reports the liveness pass over one goal.
+type LivenessSummary struct {
+	Name      string `json:"name"`
+	Fairness  string `json:"fairness"`
+	GoalFalse uint64 `json:"goal_false_states"` // states where the goal does not hold
+	SCCs      int    `json:"cyclic_components"` // strongly connected components with a cycle among them
+}
+
+// RowCoverage is how often one spec row fired over all explored transitions.
+type RowCoverage struct {
+	Row  int    `json:"row"`
+	Pos  string `json:"pos"`
+	Desc string `json:"desc"`
+	Hits uint64 `json:"hits"`
+}
+
+// UnhandledEvent counts transitions in which a peer in State received Event
+// and no row handled it (a message dropped or replied to, a timer expiry
+// that only disarmed the timer, or an ignored call).
+type UnhandledEvent struct {
+	State string `json:"state"`
+	Event string `json:"event"`
+	Kind  string `json:"kind"`
+	Count uint64 `json:"count"`
+}
+
+// Violation is a counterexample.
+type Violation struct {
+	Kind     Kind   `json:"kind"`
+	Property string `json:"property"`
+	Expr     string `json:"expr,omitempty"`
+	Pos      string `json:"pos,omitempty"`
+	Fairness string `json:"fairness,omitempty"`
+	Depth    int    `json:"depth"` // steps from the initial state to the violating state (to the cycle, for liveness)
+	Trace    *Trace `json:"trace"`
+	Error    string `json:"error,omitempty"`
+}
+
+func (c *Checker) newResult() *Result {
+	return &Result{Spec: c.s.File, Check: c.check.Name, rowHits: make([]uint64, len(c.s.Rows)),
+		unhandledHits: make([]uint64, len(c.s.States)*len(c.s.Events))}
+}
+
+func rowDesc(s *spec.Spec, r *spec.Row) string {
+	var from, on []string
+	for _, st := range r.From {
+		from = append(from, st.Name)
+	}
+	if len(r.From) == len(s.States) {
+		from = []string{"*"}
+	}
+	for _, e := range r.On {
+		on = append(on, e.String())
+	}
+	d := strings.Join(from, "|") + " --" + strings.Join(on, "|")
+	if r.Guard != nil {
+		d += " [" + r.Guard.String() + "]"
+	}
+	d += "-->"
+	if r.To != nil {
+		d += " " + r.To.Name
+	} else {
+		d += " (stay)"
+	}
+	return d
+}
+
+// failedCallRow reports whether row only refuses calls (a call row with
+// `error`): such rows are never transitions, so they never fire.
+func failedCallRow(row *spec.Row) bool {
+	if row.Error == "" {
+		return false
+	}
+	for _, e := range row.On {
+		if e.Kind != spec.CallEvent {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *Result) finish(c *Checker) {
+	s := c.s
+	for i, row := range s.Rows {
+		rc := RowCoverage{Row: i, Pos: row.Pos.String(), Desc: rowDesc(s, row), Hits: r.rowHits[i]}
+		r.Coverage = append(r.Coverage, rc)
+		if rc.Hits == 0 && r.Complete && !failedCallRow(row) {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: row never fired: %s", rc.Pos, rc.Desc))
+		}
+	}
+	nev := len(s.Events)
+	for i, n := range r.unhandledHits {
+		if n == 0 {
+			continue
+		}
+		ev := s.Events[i%nev]
+		r.Unhandled = append(r.Unhandled, UnhandledEvent{State: s.States[i/nev].Name, Event: ev.String(), Kind: ev.Kind.String(), Count: n})
+	}
+	sort.SliceStable(r.Unhandled, func(i, j int) bool { return r.Unhandled[i].Count > r.Unhandled[j].Count })
+	// A search stops at its first violation. Safety properties are all
+	// decided before liveness is looked at, and goals are checked in order.
+	v := r.Violation
+	status := func(k Kind, name string, goal int) string {
+		switch {
+		case v != nil && v.Kind == k && v.Property == name:
+			return "violated"
+		case v != nil && v.Kind == LivenessViolation:
+			if k != LivenessViolation || goal < r.livenessFailed {
+				return "holds"
+			}
+			return "unknown"
+		case v != nil || !r.Complete:
+			return "unknown"
+		}
+		return "holds"
+	}
+	for _, p := range c.check.Invariants {
+		r.Properties = append(r.Properties, PropertyResult{Name: p.Name, Kind: InvariantViolation, Expr: p.Source, Status: status(InvariantViolation, p.Name, 0)})
+	}
+	dl := PropertyResult{Name: "deadlock", Kind: Deadlock, Status: status(Deadlock, "deadlock", 0)}
+	if c.check.Terminal != nil {
+		dl.Expr = "terminal: " + c.check.Terminal.String()
+	}
+	r.Properties = append(r.Properties, dl)
+	for i, l := range c.check.Eventually {
+		r.Properties = append(r.Properties, PropertyResult{Name: l.Name, Kind: LivenessViolation, Expr: l.Source + " (fairness " + l.Fairness.String() + ")", Status: status(LivenessViolation, l.Name, i)})
+	}
+}
+
+// OK reports whether the search completed and every property holds.
+func (r *Result) OK() bool { return r.Complete && r.Violation == nil }
+
+// WriteJSON writes r as indented JSON.
+func (r *Result) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteText writes r for people: the figures, the properties, coverage
+// warnings and the counterexample if there is one.
+func (r *Result) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "check %s of %s: ", r.Check, r.Spec)
+	switch {
+	case r.Violation != nil:
+		fmt.Fprintf(w, "%s %s VIOLATED\n", r.Violation.Kind, r.Violation.Property)
+	case r.Complete:
+		fmt.Fprintln(w, "all properties hold")
+	default:
+		fmt.Fprintf(w, "incomplete (%s)\n", r.StopReason)
+	}
+	fmt.Fprintf(w, "  %s distinct states, %s transitions, depth %d, %s (%s states/s, %d workers)\n",
+		group(r.States), group(r.Transitions), r.MaxDepth, r.Elapsed.Round(time.Millisecond), group(uint64(r.StatesPerSec)), r.Workers)
+	fmt.Fprintf(w, "  state: %d bits in %d word(s); visited set %s (%.1f bytes/state); peak heap %s\n",
+		r.StateBits, r.StateWords, FormatBytes(r.VisitedBytes), r.BytesPerState, FormatBytes(r.PeakHeap))
+	fmt.Fprintln(w, "properties:")
+	for _, p := range r.Properties {
+		expr := ""
+		if p.Expr != "" {
+			expr = "  " + p.Expr
+		}
+		fmt.Fprintf(w, "  %-9s %-10s %s%s\n", p.Status, p.Kind, p.Name, expr)
+	}
+	fired := 0
+	for _, c := range r.Coverage {
+		if c.Hits > 0 {
+			fired++
+		}
+	}
+	fmt.Fprintf(w, "coverage: %d of %d rows fired\n", fired, len(r.Coverage))
+	var timers []string
+	for _, u := range r.Unhandled {
+		if u.Kind == spec.TimerEvent.String() {
+			timers = append(timers, fmt.Sprintf("%s in %s (%s)", u.Event, u.State, group(u.Count)))
+		}
+	}
+	if len(timers) > 0 {
+		fmt.Fprintf(w, "unhandled timer expiries: %s\n", strings.Join(timers, ", "))
+	}
+	const maxWarnings = 8
+	for i, x := range r.Warnings {
+		if i == maxWarnings {
+			fmt.Fprintf(w, "warning: ... and %d more (--json lists them all)\n", len(r.Warnings)-maxWarnings)
+			break
+		}
+		fmt.Fprintln(w, "warning:", x)
+	}
+	if v := r.Violation; v != nil {
+		fmt.Fprintln(w)
+		v.WriteText(w)
+		if v.Trace != nil {
+			fmt.Fprintln(w, "\nsequence diagram (Mermaid):")
+			fmt.Fprintln(w, "```mermaid")
+			fmt.Fprint(w, v.Trace.Mermaid())
+			fmt.Fprintln(w, "```")
+		}
+	}
+}
+
+// WriteText writes the counterexample as a numbered step list.
+func (v *Violation) WriteText(w io.Writer) {
+	switch v.Kind {
+	case InvariantViolation:
+		fmt.Fprintf(w, "invariant %s (%s) is violated after %d steps", v.Property, v.Expr, v.Depth)
+		if v.Pos != "" {
+			fmt.Fprintf(w, " [%s]", v.Pos)
+		}
+		fmt.Fprintln(w, ":")
+	case Deadlock:
+		fmt.Fprintf(w, "deadlock after %d steps: no action is enabled", v.Depth)
+		if v.Expr != "" {
+			fmt.Fprintf(w, " and the terminal condition does not hold")
+		}
+		fmt.Fprintln(w, ":")
+	case LivenessViolation:
+		fmt.Fprintf(w, "liveness goal %s (%s) is never reached again under %s fairness: a prefix of %d steps, then a cycle of %d", v.Property, v.Expr, v.Fairness, v.Depth, len(v.Trace.Steps)-v.Depth)
+		if v.Pos != "" {
+			fmt.Fprintf(w, " [%s]", v.Pos)
+		}
+		fmt.Fprintln(w, ":")
+	}
+	if v.Error != "" {
+		fmt.Fprintln(w, "  (trace unavailable:", v.Error+")")
+	}
+	if v.Trace != nil {
+		v.Trace.WriteText(w)
+	}
+}
+
+// FormatBytes renders n with a binary unit.
+func FormatBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for x := n / unit; x >= unit; x /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// ParseBytes reads a size such as 4GiB, 512MB, 100k or 1000000.
+func ParseBytes(s string) (uint64, error) {
+	t := strings.TrimSpace(strings.ToLower(s))
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		m      uint64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+		{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
+		{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+			break
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || f < 0 || f*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("bad size %q: expected a number with an optional unit such as 512MiB or 4GiB", s)
+	}
+	return uint64(f * float64(mult)), nil
+}
+
+// group renders n with thousands separators.
+func group(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

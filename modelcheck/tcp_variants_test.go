@@ -1,0 +1,49 @@
+package modelcheck
+
+import (
+	"testing"
+)
+
+// TestTCPVariants checks copies of spec/tcp.yaml (spec/testdata/tcp_*.yaml)
+// with one defect each: every one must fail its check with the expected
+// kind of violation, and the counterexample must replay. tcp_baseline.yaml is
+// the same copy without a defect: the checks that the defects fail pass on it.
+func TestTCPVariants(t *testing.T) {
+	for _, tc := range []struct {
+		file, check string
+		kind        Kind // violation expected; -1: all properties hold
+		property    string
+	}{
+		{"tcp_baseline", "passive_server", -1, ""},
+		{"tcp_baseline", "simultaneous", -1, ""},
+		{"tcp_baseline", "lossy", -1, ""},
+		{"tcp_no_retransmit", "lossy", Deadlock, "deadlock"},
+		{"tcp_synrcvd_rst_closed", "passive_server", InvariantViolation, "passive_server_stays_open"},
+		{"tcp_no_time_wait", "lossy", InvariantViolation, "closed_has_no_timers"},
+		{"tcp_no_closing", "simultaneous", InvariantViolation, "simultaneous_close_progresses"},
+		// Without CLOSING a simultaneous close over a lossy network never
+		// settles: both peers retransmit FIN for ever (a fair lasso).
+		{"tcp_no_closing", "lossy", LivenessViolation, "settles"},
+	} {
+		t.Run(tc.file+"/"+tc.check, func(t *testing.T) {
+			s, c := loadCheck(t, "../spec/testdata/"+tc.file+".yaml", tc.check)
+			ck, res := run(t, s, c, Workers(2))
+			v := res.Violation
+			if tc.kind < 0 {
+				if !res.OK() {
+					t.Fatalf("want all properties to hold; got %v (%s)", v != nil, res.StopReason)
+				}
+				return
+			}
+			if v == nil {
+				t.Fatal("no violation")
+			}
+			if v.Kind != tc.kind || v.Property != tc.property {
+				t.Fatalf("got %s %s, want %s %s", v.Kind, v.Property, tc.kind, tc.property)
+			}
+			if err := ck.Confirm(v); err != nil {
+				t.Errorf("replay: %v", err)
+			}
+		})
+	}
+}

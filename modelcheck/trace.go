@@ -1,0 +1,421 @@
+package modelcheck
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// Trace is a behaviour of the system: the initial state and the steps
+// taken from it. A lasso (liveness) repeats Steps[LoopStart:] for ever: the
+// last step returns to the state before Steps[LoopStart].
+type Trace struct {
+	Initial   SystemState `json:"initial"`
+	Steps     []Step      `json:"steps"`
+	LoopStart int         `json:"loop_start"` // -1: not a lasso
+
+	states []vec
+}
+
+// Step is one action and the state it leads to.
+type Step struct {
+	N       int         `json:"n"`
+	Action  string      `json:"action"` // e.g. "deliver(server, SYN)"; unique per action of the check
+	Kind    string      `json:"kind"`   // call, deliver, lose, duplicate, timeout, stutter
+	Peer    string      `json:"peer"`   // the peer that acts, or whose inbox the network changes
+	Event   string      `json:"event,omitempty"`
+	Message string      `json:"message,omitempty"`
+	From    string      `json:"from,omitempty"` // the peer's control state before
+	To      string      `json:"to,omitempty"`   // and after
+	Row     int         `json:"row"`            // the spec row that fired, or -1
+	RowPos  string      `json:"row_pos,omitempty"`
+	Sent    []string    `json:"sent,omitempty"`
+	Error   string      `json:"error,omitempty"` // the error the row reported to the user
+	State   SystemState `json:"state"`
+}
+
+// SystemState is a readable system state.
+type SystemState struct {
+	Peers   []PeerState `json:"peers"`
+	Inboxes []InboxView `json:"inboxes"`
+}
+
+// PeerState is one peer's snapshot and remaining call budgets.
+type PeerState struct {
+	Name   string            `json:"name"`
+	State  string            `json:"state"`
+	Vars   map[string]string `json:"vars,omitempty"`
+	Timers []string          `json:"timers,omitempty"` // armed timers
+	Calls  map[string]int    `json:"calls_left,omitempty"`
+}
+
+// InboxView is the content of the channel to one peer.
+type InboxView struct {
+	To       string   `json:"to"`
+	Messages []string `json:"messages"`
+}
+
+func (c *Checker) actionName(ai int) string {
+	a := &c.m.actions[ai]
+	p := c.check.Peers[a.peer].Name
+	s := c.s
+	switch a.kind {
+	case actCall:
+		return fmt.Sprintf("call(%s, %s)", p, s.Calls[a.arg].Name)
+	case actTimeout:
+		return fmt.Sprintf("timeout(%s, %s)", p, s.Timers[a.arg].Name)
+	case actDeliver:
+		if a.arg < 0 {
+			return fmt.Sprintf("deliver(%s)", p)
+		}
+	}
+	if c.m.inbox[a.peer].ordered && a.kind != actDeliver {
+		return fmt.Sprintf("%s(%s, #%d)", a.kind, p, a.arg+1)
+	}
+	return fmt.Sprintf("%s(%s, %s)", a.kind, p, s.Messages[a.arg].Name)
+}
+
+func (c *Checker) view(v *vec) SystemState {
+	m, s := c.m, c.s
+	var out SystemState
+	for i, p := range c.check.Peers {
+		snap := m.peer[i].get(v)
+		ps := PeerState{Name: p.Name, State: stateName(s, snap)}
+		for _, x := range s.Vars {
+			if ps.Vars == nil {
+				ps.Vars = map[string]string{}
+			}
+			ps.Vars[x.Name] = x.Format(x.Decode(snap >> x.Offset & (1<<x.Width - 1)))
+		}
+		for _, t := range s.Timers {
+			if snap>>(s.Layout.TimerOffset+uint(t.Index))&1 != 0 {
+				ps.Timers = append(ps.Timers, t.Name)
+			}
+		}
+		for _, a := range m.actions {
+			if a.kind == actCall && a.peer == i && a.budget >= 0 {
+				if ps.Calls == nil {
+					ps.Calls = map[string]int{}
+				}
+				ps.Calls[s.Calls[a.arg].Name] = int(m.budgets[a.budget].f.get(v))
+			}
+		}
+		out.Peers = append(out.Peers, ps)
+	}
+	for i, p := range c.check.Peers {
+		iv := InboxView{To: p.Name, Messages: []string{}}
+		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
+			iv.Messages = append(iv.Messages, s.Messages[msg].Name)
+		}
+		out.Inboxes = append(out.Inboxes, iv)
+	}
+	return out
+}
+
+func stateName(s *spec.Spec, snap uint64) string {
+	st := int(snap & (1<<s.Layout.StateBits - 1))
+	if st < len(s.States) {
+		return s.States[st].Name
+	}
+	return fmt.Sprintf("state#%d", st)
+}
+
+// trace builds the trace through states; with loop >= 0 the last state
+// equals states[loop] and the trace is a lasso. acts, when given, names
+// the action of each step (needed where several actions lead to the same
+// state and fairness cares which one is taken).
+func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
+	tr := &Trace{Initial: c.view(&states[0]), LoopStart: loop, states: states}
+	var buf []succ
+	for i := 1; i < len(states); i++ {
+		prev := &states[i-1]
+		buf = c.m.expand(prev, buf[:0], nil)
+		k := -1
+		for j := range buf {
+			if buf[j].v == states[i] && (acts == nil || acts[i-1] < 0 || buf[j].act == acts[i-1]) {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
+			return tr, fmt.Errorf("modelcheck: internal error: no action leads from step %d to step %d", i-1, i)
+		}
+		tr.Steps = append(tr.Steps, c.step(i, prev, &buf[k]))
+	}
+	return tr, nil
+}
+
+func (c *Checker) step(n int, prev *vec, sc *succ) Step {
+	m, s := c.m, c.s
+	a := &m.actions[sc.act]
+	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: int(sc.row)}
+	switch a.kind {
+	case actCall:
+		st.Event = s.Calls[a.arg].Name
+	case actTimeout:
+		st.Event = "timeout " + s.Timers[a.arg].Name
+	case actDeliver:
+		msg := a.arg
+		if msg < 0 {
+			msg = int(m.inbox[a.peer].head[m.box[a.peer].get(prev)])
+		}
+		st.Message = s.Messages[msg].Name
+		st.Event = "recv " + st.Message
+	case actLose, actDuplicate:
+		msg := a.arg
+		if m.inbox[a.peer].ordered {
+			msg = m.inbox[a.peer].contents(int(m.box[a.peer].get(prev)))[a.arg]
+		}
+		st.Message = s.Messages[msg].Name
+	}
+	if a.kind == actCall || a.kind == actDeliver || a.kind == actTimeout {
+		st.From = stateName(s, m.peer[a.peer].get(prev))
+		st.To = stateName(s, m.peer[a.peer].get(&sc.v))
+		if sc.row >= 0 {
+			r := s.Rows[sc.row]
+			st.RowPos, st.Error = r.Pos.String(), r.Error
+			for _, msg := range r.Send {
+				st.Sent = append(st.Sent, msg.Name)
+			}
+		} else if a.kind == actDeliver && s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Reply != nil {
+			st.Sent = []string{s.Unhandled.Reply.Name}
+		}
+	}
+	st.State = c.view(&sc.v)
+	return st
+}
+
+func (st *Step) describe() string {
+	var b strings.Builder
+	switch st.Kind {
+	case "call":
+		fmt.Fprintf(&b, "%s calls %s", st.Peer, st.Event)
+	case "deliver":
+		fmt.Fprintf(&b, "%s receives %s", st.Peer, st.Message)
+	case "timeout":
+		fmt.Fprintf(&b, "%s's %s timer fires", st.Peer, strings.TrimPrefix(st.Event, "timeout "))
+	case "lose":
+		fmt.Fprintf(&b, "network loses %s on its way to %s", st.Message, st.Peer)
+	case "duplicate":
+		fmt.Fprintf(&b, "network duplicates %s on its way to %s", st.Message, st.Peer)
+	case "stutter":
+		fmt.Fprintf(&b, "nothing can happen any more (the system stays here for ever)")
+	}
+	if st.From != "" {
+		if st.From != st.To {
+			fmt.Fprintf(&b, ": %s -> %s", st.From, st.To)
+		} else {
+			fmt.Fprintf(&b, ": stays %s", st.From)
+		}
+		if st.Row < 0 {
+			b.WriteString(" (unhandled)")
+		}
+	}
+	if len(st.Sent) > 0 {
+		fmt.Fprintf(&b, ", sends %s", strings.Join(st.Sent, ", "))
+	}
+	if st.Error != "" {
+		fmt.Fprintf(&b, ", reports %q", st.Error)
+	}
+	if st.RowPos != "" {
+		fmt.Fprintf(&b, "  [%s]", st.RowPos)
+	}
+	return b.String()
+}
+
+func (ss SystemState) String() string {
+	var parts []string
+	for _, p := range ss.Peers {
+		x := p.Name + " " + p.State
+		var extra []string
+		for _, k := range sortedKeys(p.Vars) {
+			extra = append(extra, k+"="+p.Vars[k])
+		}
+		extra = append(extra, p.Timers...)
+		if len(extra) > 0 {
+			x += " {" + strings.Join(extra, " ") + "}"
+		}
+		parts = append(parts, x)
+	}
+	for _, in := range ss.Inboxes {
+		parts = append(parts, "to "+in.To+" ["+strings.Join(in.Messages, " ")+"]")
+	}
+	return strings.Join(parts, " | ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// WriteText writes the trace as a numbered step list, each step followed
+// by the state it leads to.
+func (t *Trace) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "  0. initial state\n       %s\n", t.Initial.String())
+	for i, st := range t.Steps {
+		if i == t.LoopStart {
+			fmt.Fprintln(w, "  -- the cycle below repeats for ever --")
+		}
+		fmt.Fprintf(w, "%3d. %s\n       %s\n", st.N, st.describe(), st.State.String())
+	}
+	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) {
+		fmt.Fprintf(w, "  -- back to the state after step %d --\n", t.LoopStart)
+	}
+}
+
+// Mermaid renders the trace as a Mermaid sequence diagram.
+func (t *Trace) Mermaid() string {
+	var b strings.Builder
+	b.WriteString("sequenceDiagram\n")
+	var a, z string
+	if len(t.Initial.Peers) == 2 {
+		a, z = t.Initial.Peers[0].Name, t.Initial.Peers[1].Name
+	}
+	fmt.Fprintf(&b, "    participant %s\n    participant net as network\n    participant %s\n", a, z)
+	other := func(p string) string {
+		if p == a {
+			return z
+		}
+		return a
+	}
+	for i, st := range t.Steps {
+		if i == t.LoopStart {
+			b.WriteString("    loop for ever\n")
+		}
+		ind := "    "
+		if t.LoopStart >= 0 && i >= t.LoopStart {
+			ind = "        "
+		}
+		change := ""
+		if st.From != "" {
+			change = st.From + " → " + st.To
+			if st.From == st.To {
+				change = "stays " + st.From
+			}
+		}
+		switch st.Kind {
+		case "call":
+			fmt.Fprintf(&b, "%sNote over %s: %d. %s: %s\n", ind, st.Peer, st.N, st.Event, change)
+		case "timeout":
+			fmt.Fprintf(&b, "%sNote over %s: %d. %s: %s\n", ind, st.Peer, st.N, st.Event, change)
+		case "deliver":
+			fmt.Fprintf(&b, "%snet->>%s: %d. %s (%s)\n", ind, st.Peer, st.N, st.Message, change)
+		case "lose":
+			fmt.Fprintf(&b, "%sNote over net: %d. %s to %s lost\n", ind, st.N, st.Message, st.Peer)
+		case "duplicate":
+			fmt.Fprintf(&b, "%sNote over net: %d. %s to %s duplicated\n", ind, st.N, st.Message, st.Peer)
+		case "stutter":
+			fmt.Fprintf(&b, "%sNote over %s,%s: %d. no action enabled\n", ind, a, z, st.N)
+		}
+		for _, m := range st.Sent {
+			fmt.Fprintf(&b, "%s%s->>net: %s\n", ind, st.Peer, m)
+		}
+		if st.Error != "" {
+			fmt.Fprintf(&b, "%sNote right of %s: error: %s\n", ind, st.Peer, st.Error)
+		}
+		_ = other
+	}
+	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) {
+		b.WriteString("    end\n")
+	}
+	return b.String()
+}
+
+// Replay re-executes t from the initial state: every step's action must be
+// enabled and lead to the state the step records. It returns the packed
+// final state's view.
+func (c *Checker) Replay(t *Trace) (SystemState, error) {
+	v := c.m.initial
+	if got := c.view(&v); got.String() != t.Initial.String() {
+		return got, fmt.Errorf("initial state is %s, trace says %s", got.String(), t.Initial.String())
+	}
+	var buf []succ
+	names := map[string]int{}
+	for ai := range c.m.actions {
+		names[c.actionName(ai)] = ai
+	}
+	var start vec
+	for i, st := range t.Steps {
+		if i == t.LoopStart {
+			start = v
+		}
+		if st.Kind == "stutter" {
+			if buf = c.m.expand(&v, buf[:0], nil); len(buf) != 0 {
+				return c.view(&v), fmt.Errorf("step %d: stutters in a state with %d enabled actions", st.N, len(buf))
+			}
+			continue
+		}
+		ai, ok := names[st.Action]
+		if !ok {
+			return c.view(&v), fmt.Errorf("step %d: no action %q in this check", st.N, st.Action)
+		}
+		buf = c.m.expand(&v, buf[:0], nil)
+		k := slices.IndexFunc(buf, func(s succ) bool { return int(s.act) == ai })
+		if k < 0 {
+			return c.view(&v), fmt.Errorf("step %d: %s is not enabled in %s", st.N, st.Action, c.view(&v).String())
+		}
+		v = buf[k].v
+		if got := c.view(&v); got.String() != st.State.String() {
+			return got, fmt.Errorf("step %d: %s leads to %s, trace says %s", st.N, st.Action, got.String(), st.State.String())
+		}
+	}
+	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) && v != start {
+		return c.view(&v), fmt.Errorf("the cycle does not return to the state after step %d", t.LoopStart)
+	}
+	return c.view(&v), nil
+}
+
+// Confirm replays v's trace and checks that it ends in a state violating
+// v's property: the invariant is false, no action is enabled (deadlock), or
+// the cycle never meets the goal.
+func (c *Checker) Confirm(v *Violation) error {
+	if v == nil || v.Trace == nil {
+		return fmt.Errorf("no counterexample")
+	}
+	if _, err := c.Replay(v.Trace); err != nil {
+		return err
+	}
+	states := v.Trace.states
+	if len(states) == 0 {
+		return fmt.Errorf("trace has no packed states")
+	}
+	last := &states[len(states)-1]
+	switch v.Kind {
+	case InvariantViolation:
+		for _, p := range c.m.invariants {
+			if p.p.Name == v.Property {
+				if p.eval(last) != 0 {
+					return fmt.Errorf("invariant %s holds at the end of the trace", v.Property)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no invariant %s", v.Property)
+	case Deadlock:
+		if len(c.m.expand(last, nil, nil)) != 0 {
+			return fmt.Errorf("the last state has enabled actions")
+		}
+		if c.m.terminal != nil && c.m.terminal(last) != 0 {
+			return fmt.Errorf("the last state is terminal")
+		}
+		return nil
+	}
+	for _, l := range c.m.liveness {
+		if l.l.Name == v.Property {
+			for _, s := range states[v.Trace.LoopStart:] {
+				if l.goal(&s) != 0 {
+					return fmt.Errorf("the goal %s holds on the cycle", v.Property)
+				}
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no liveness goal %s", v.Property)
+}

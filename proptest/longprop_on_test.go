@@ -1,0 +1,5 @@
+//go:build longprop
+
+package proptest
+
+const longTag = true

@@ -1,0 +1,72 @@
+package proptest
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TestRandomSpecsAreValid: the generator's specs are valid by construction.
+func TestRandomSpecsAreValid(t *testing.T) {
+	props := gopter.NewProperties(params(t, 1000))
+	props.Property("spec.Parse accepts every generated spec", prop.ForAll(
+		func(rs *RandomSpec) string {
+			if _, err := spec.Parse("random.yaml", rs.YAML()); err != nil {
+				return err.Error()
+			}
+			return ""
+		},
+		SpecGen{Checks: true}.Gen(),
+	))
+	props.TestingRun(t)
+}
+
+// TestRoundTrip: spec → YAML (spec.Format) → spec gives the same IR, and
+// formatting is a fixed point.
+func TestRoundTrip(t *testing.T) {
+	props := gopter.NewProperties(params(t, 2000))
+	props.Property("Parse(Format(s)) == s", prop.ForAll(roundTrip, SpecGen{Checks: true, Negation: true}.Gen()))
+	props.TestingRun(t)
+}
+
+// TestRoundTripTCP: the same for the flagship spec.
+func TestRoundTripTCP(t *testing.T) {
+	if msg := roundTrip(nil); msg != "" {
+		t.Fatal(msg)
+	}
+}
+
+// roundTrip checks one spec (nil: spec/tcp.yaml) and returns what went wrong, or "".
+func roundTrip(rs *RandomSpec) string {
+	name, src := spec.TCPFile, spec.TCPSource()
+	if rs != nil {
+		name, src = "random.yaml", rs.YAML()
+	}
+	s1, err := spec.Parse(name, src)
+	if err != nil {
+		return "parse: " + err.Error()
+	}
+	y1, err := spec.Format(s1)
+	if err != nil {
+		return "format: " + err.Error()
+	}
+	s2, err := spec.Parse(name, y1)
+	if err != nil {
+		return "parse of formatted: " + err.Error() + "\n--- formatted:\n" + string(y1)
+	}
+	if d := irDiff(s1, s2); d != "" {
+		return "IR differs after a round trip: " + d + "\n--- formatted:\n" + string(y1)
+	}
+	y2, err := spec.Format(s2)
+	if err != nil {
+		return "format of formatted: " + err.Error()
+	}
+	if !bytes.Equal(y1, y2) {
+		return "Format is not a fixed point:\n--- first:\n" + string(y1) + "\n--- second:\n" + string(y2)
+	}
+	return ""
+}
