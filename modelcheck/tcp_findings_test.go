@@ -1,0 +1,49 @@
+package modelcheck
+
+import (
+	"testing"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TestTCPStaleReset records a limit of the TCP abstraction that the
+// checker finds: with duplication, the RST a closed server sends in reply
+// to a duplicated SYN can arrive after the retransmitted SYN has opened the
+// connection, and reset it. Real TCP rejects that RST by its sequence number
+// (RFC 9293 §3.10.7.4); the model has none. The server, already closing, is
+// then left in FIN_WAIT_2 for ever: a deadlock short of both sides closed.
+func TestTCPStaleReset(t *testing.T) {
+	s, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *s.Check("lossy")
+	for i, ch := range c.Channels {
+		dup := *ch
+		dup.Capacity, dup.Duplicate = 3, true
+		c.Channels[i] = &dup
+	}
+	c.Eventually = nil
+	ck, res := run(t, s, &c, Workers(2))
+	v := res.Violation
+	if v == nil || v.Kind != Deadlock {
+		t.Fatalf("want a deadlock, got %+v", v)
+	}
+	if err := ck.Confirm(v); err != nil {
+		t.Fatal(err)
+	}
+	var dupSYN, staleRST bool
+	for _, st := range v.Trace.Steps {
+		switch {
+		case st.Kind == "duplicate" && st.Message == "SYN":
+			dupSYN = true
+		case st.Kind == "deliver" && st.Message == "RST" && st.Error == "connection reset":
+			staleRST = true
+		}
+	}
+	last := v.Trace.Steps[len(v.Trace.Steps)-1].State
+	if !dupSYN || !staleRST {
+		t.Errorf("the shortest deadlock is not the stale reset (duplicated SYN %v, reset %v):\n%+v", dupSYN, staleRST, v.Trace.Steps)
+	}
+	t.Logf("deadlock after %d steps; final state %+v", v.Depth, last)
+}
