@@ -67,24 +67,80 @@ type tlaAction struct {
 	class string // fairness class, or "" (losses and duplications)
 }
 
-// tlaReserved are TLA+ keywords and names of the standard modules used.
-var tlaReserved = strings.Fields(`ASSUME ASSUMPTION AXIOM BOOLEAN CASE CHOOSE CONSTANT CONSTANTS DOMAIN ELSE
-	ENABLED EXCEPT EXTENDS FALSE IF IN INSTANCE LET LOCAL MODULE OTHER SF_ STRING SUBSET THEN THEOREM TRUE
-	UNCHANGED UNION VARIABLE VARIABLES WF_ WITH LAMBDA RECURSIVE Nat Int Seq Len Head Tail Append SubSeq
-	SelectSeq Cardinality IsFiniteSet Print PrintT Assert JavaTime TLCGet TLCSet Permutations SortSeq
-	RandomElement Any ToString TLCEval Min`)
+// tlaKeywords are the reserved words of TLA+ (version 2, with those of
+// the proof language): none can name a variable, an operator or a record
+// field.
+var tlaKeywords = strings.Fields(`ACTION ASSUME ASSUMPTION AXIOM BOOLEAN BY CASE CHOOSE CONSTANT CONSTANTS
+	COROLLARY DEF DEFINE DEFS DOMAIN ELSE ENABLED EXCEPT EXTENDS FALSE HAVE HIDE IF IN INSTANCE LAMBDA LEMMA
+	LET LOCAL MODULE NEW OBVIOUS OMITTED ONLY OTHER PICK PROOF PROPOSITION PROVE QED RECURSIVE SF_ STATE
+	STRING SUBSET SUFFICES TAKE TEMPORAL THEN THEOREM TRUE UNCHANGED UNION USE VARIABLE VARIABLES WF_ WITH
+	WITNESS`)
+
+// tlaReserved are the TLA+ keywords and the names of the standard modules
+// used.
+var tlaReserved = append(strings.Fields(`Nat Int Seq Len Head Tail Append SubSeq SelectSeq Cardinality
+	IsFiniteSet Print PrintT Assert JavaTime TLCGet TLCSet Permutations SortSeq RandomElement Any ToString
+	TLCEval Min`), tlaKeywords...)
+
+// tlaLabel reports whether name can label a record field ([name |-> e],
+// r.name): an identifier that is no keyword and does not start with WF_ or
+// SF_ (which lex as the fairness operators).
+func tlaLabel(name string) bool {
+	if strings.HasPrefix(name, "WF_") || strings.HasPrefix(name, "SF_") {
+		return false
+	}
+	for _, k := range tlaKeywords {
+		if name == k {
+			return false
+		}
+	}
+	return true
+}
+
+// tlaRecord renders a record with the given field names and values, or,
+// when a name cannot label a field, the equal function built with TLC's
+// :> and @@ over the names as strings.
+func tlaRecord(names, values []string) string {
+	var xs []string
+	for i, n := range names {
+		if !tlaLabel(n) {
+			xs = nil
+			for i, n := range names {
+				xs = append(xs, fmt.Sprintf("%s :> %s", q(n), values[i]))
+			}
+			return "(" + strings.Join(xs, " @@ ") + ")"
+		}
+		xs = append(xs, fmt.Sprintf("%s |-> %s", n, values[i]))
+	}
+	return "[" + strings.Join(xs, ", ") + "]"
+}
+
+// tlaBound are the names the module binds after its VARIABLES (operator
+// parameters, LET definitions, bound variables): a variable of the same
+// name would be a multiply-defined symbol.
+var tlaBound = strings.Fields(`p m c i k s s0 r box ms sq`)
+
+// tlaOpPrefixes start the names of the module's per-peer, per-event and
+// per-action operators.
+var tlaOpPrefixes = strings.Fields(`Row Ev_ Inv_ Live_ Call_ Deliver_ Timeout_ Lose_ Duplicate_ Fairness_
+	Size_ Fits_ SendTo_ WF_ SF_`)
 
 // names picks the TLA+ variables of the machine's variables and timers:
 // their own names, or var_NAME / timer_NAME where that would clash.
 func (g *tlaGen) names() error {
 	taken := map[string]bool{"state": true, "budget": true, "inbox": true, "vars": true, "Init": true,
 		"Next": true, "Spec": true, "Done": true, "Terminal": true, "Peers": true, "Snap": true, "Apply": true,
-		"Failed": true, "Rejected": true, "Recv": true, "States": true, "Msgs": true}
-	for _, k := range tlaReserved {
+		"Failed": true, "Rejected": true, "Recv": true, "States": true, "Msgs": true, "RemoveAt": true,
+		"CopyAfter": true, "TypeOK": true, "FairSpec": true}
+	for _, k := range append(append([]string(nil), tlaReserved...), tlaBound...) {
 		taken[k] = true
 	}
 	pick := func(name, prefix string) string {
-		if taken[name] || strings.HasPrefix(name, "Row") || strings.HasPrefix(name, "Ev_") || strings.HasPrefix(name, "Inv_") || strings.HasPrefix(name, "Live_") {
+		clash := taken[name]
+		for _, pre := range tlaOpPrefixes {
+			clash = clash || strings.HasPrefix(name, pre)
+		}
+		if clash {
 			name = prefix + name
 		}
 		taken[name] = true
@@ -148,18 +204,12 @@ func (g *tlaGen) stateVars() []string {
 }
 
 // peerFields are the fields of a snapshot record, with their variables.
+// A field is named as its variable, which no keyword names.
 func (g *tlaGen) peerFields() (fields, vars []string) {
-	fields = append(fields, "state")
 	vars = append(vars, "state")
-	for i, v := range g.s.Vars {
-		fields = append(fields, v.Name)
-		vars = append(vars, g.varID[i])
-	}
-	for i, t := range g.s.Timers {
-		fields = append(fields, t.Name)
-		vars = append(vars, g.timerID[i])
-	}
-	return fields, vars
+	vars = append(vars, g.varID...)
+	vars = append(vars, g.timerID...)
+	return vars, vars
 }
 
 func (g *tlaGen) emit() {
@@ -234,19 +284,20 @@ func (g *tlaGen) emit() {
 	if g.budget {
 		var per []string
 		for p := range 2 {
-			var bs []string
+			var calls, bs []string
 			for _, cb := range c.Peers[p].Calls {
 				if cb.Budget != spec.Unbounded {
-					bs = append(bs, fmt.Sprintf("%s |-> %d", cb.Call.Name, cb.Budget))
+					calls = append(calls, cb.Call.Name)
+					bs = append(bs, fmt.Sprint(cb.Budget))
 				}
 			}
 			rec := "[c \\in {} |-> 0]"
 			if len(bs) > 0 {
-				rec = "[" + strings.Join(bs, ", ") + "]"
+				rec = tlaRecord(calls, bs)
 			}
-			per = append(per, fmt.Sprintf("%s |-> %s", g.peer[p], rec))
+			per = append(per, rec)
 		}
-		g.f("    /\\ budget = [%s]\n", strings.Join(per, ", "))
+		g.f("    /\\ budget = %s\n", tlaRecord(g.peer[:], per))
 	}
 	var boxes []string
 	for p := range 2 {
@@ -254,9 +305,9 @@ func (g *tlaGen) emit() {
 		if c.Channels[p].Order == spec.Unordered {
 			empty = "[m \\in Msgs |-> 0]"
 		}
-		boxes = append(boxes, fmt.Sprintf("%s |-> %s", g.peer[p], empty))
+		boxes = append(boxes, empty)
 	}
-	g.f("    /\\ inbox = [%s]\n\n", strings.Join(boxes, ", "))
+	g.f("    /\\ inbox = %s\n\n", tlaRecord(g.peer[:], boxes))
 
 	// Inboxes.
 	g.f("\\* Sending to a full inbox: drop discards the message, block disables the action.\n")
@@ -504,7 +555,7 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	}
 	var ex []string
 	for _, a := range r.Set {
-		ex = append(ex, fmt.Sprintf("!.%s = %s", a.Var.Name, g.guard(a.Value)))
+		ex = append(ex, fmt.Sprintf("!.%s = %s", g.varID[a.Var.Index], g.guard(a.Value)))
 	}
 	armed := map[*spec.Timer]bool{}
 	for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
@@ -512,12 +563,12 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	}
 	for _, t := range s.Timers {
 		if armed[t] {
-			ex = append(ex, fmt.Sprintf("!.%s = TRUE", t.Name))
+			ex = append(ex, fmt.Sprintf("!.%s = TRUE", g.timerID[t.Index]))
 			continue
 		}
 		for _, x := range r.Stop {
 			if x == t {
-				ex = append(ex, fmt.Sprintf("!.%s = FALSE", t.Name))
+				ex = append(ex, fmt.Sprintf("!.%s = FALSE", g.timerID[t.Index]))
 			}
 		}
 	}
@@ -579,7 +630,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 	}
 	if ev.Kind == spec.TimerEvent {
 		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE] \\* a timer that fired is no longer running\n    IN %s\n\n",
-			g.evOp(ev), ev.Timer.Name, strings.ReplaceAll(body, "\n", "\n   "))
+			g.evOp(ev), g.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
 		return
 	}
 	g.f("%s(s) ==\n    %s\n\n", g.evOp(ev), body)
@@ -769,7 +820,7 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		return fmt.Sprint(e.Val)
 	case *spec.VarRef:
 		if inGuard || e.Peer < 0 {
-			return "s." + e.Var.Name
+			return "s." + g.varID[e.Var.Index]
 		}
 		return fmt.Sprintf("%s[%s]", g.varID[e.Var.Index], g.peerStr(e.Peer))
 	case *spec.StateOf:

@@ -1,0 +1,53 @@
+package gen
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TestDotRendersWithGraphviz feeds the DOT rendering of every test spec to
+// Graphviz itself: `fsmgen dot | dot -Tsvg` must work. CI installs
+// Graphviz, so there a missing dot is a failure, not a skip.
+func TestDotRendersWithGraphviz(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Graphviz's dot is not installed (CI installs it: apt-get install -y graphviz)")
+		}
+		t.Skip("Graphviz's dot is not installed; apt-get install -y graphviz to run this test")
+	}
+	specs := []*spec.Spec{}
+	tcp, err := spec.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs = append(specs, tcp)
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, f := range files {
+		s, err := spec.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs = append(specs, s)
+	}
+	for _, s := range specs {
+		for _, hide := range []bool{false, true} {
+			cmd := exec.Command(dot, "-Tsvg")
+			cmd.Stdin = bytes.NewReader(Dot(s, DiagramOptions{HideSelfLoops: hide}))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil || stderr.Len() > 0 {
+				t.Fatalf("%s: dot -Tsvg: %v\n%s", s.File, err, stderr.String())
+			}
+			if !bytes.Contains(out, []byte("<svg")) || !bytes.Contains(out, []byte(s.Initial.Name)) {
+				t.Fatalf("%s: dot -Tsvg produced no SVG with the initial state", s.File)
+			}
+		}
+	}
+}
