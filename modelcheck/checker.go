@@ -127,7 +127,12 @@ type worker struct {
 	sink      uint64
 	buf1      []succ1
 	cur       vec
-	_         [64]byte // keep workers' hot fields on separate cache lines
+
+	// One-word searches (owned.go).
+	count uint64   // states stored (one worker)
+	own   []fwd    // successors of the current chunk
+	slots []uint64 // their first probe slots
+	_     [64]byte // keep workers' hot fields on separate cache lines
 }
 
 // search is the state of one Run.
@@ -145,6 +150,7 @@ type search struct {
 	reasonM sync.Mutex
 	maxSucc int
 	chunk   int
+	owned   bool // one worker, one-word states: plain stores (owned.go)
 
 	trans  atomic.Uint64
 	depth  atomic.Int64
@@ -171,7 +177,9 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	if c.expected > 0 {
 		size = uint64(float64(c.expected)/maxLoad*1.05) + 1024
 	}
-	sr := &search{c: c, m: m, set: newVisited(m.words, size), stride: 1 + m.words, maxSucc: max(len(m.actions), 1)}
+	owned := m.words == 1 && c.workers == 1
+	shards := uint64(1)
+	sr := &search{c: c, m: m, set: newVisited(m.words, size, shards), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
 	res := c.newResult()
 	nev := len(c.s.Events)
 	for range c.workers {
@@ -220,6 +228,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	init := m.initial
 	slot, _ := sr.set.insert(&init, noParent)
 	sr.set.count.Store(1)
+	sr.workers[0].count++
 	var found *violation
 	for i, p := range m.invariants {
 		if p.eval(&init) == 0 {
@@ -312,7 +321,11 @@ func (sr *search) level(ctx context.Context) *violation {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sr.work(ctx, w, n)
+			if sr.owned {
+				sr.workOwned(ctx, w, n)
+			} else {
+				sr.work(ctx, w, n)
+			}
 		}()
 	}
 	wg.Wait()
@@ -350,7 +363,7 @@ func (sr *search) work(ctx context.Context, w *worker, n int) {
 		end := min(start+chunk, n)
 		var trans, newStates uint64
 		if words == 1 {
-			trans, newStates = sr.expandChunk1(w, start, end)
+			trans, newStates = sr.expandOwned(w, start, end)
 		} else {
 			trans, newStates = sr.expandChunk(w, start, end)
 		}
@@ -386,19 +399,33 @@ func (sr *search) grow() {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	set := sr.set
-	need := set.count.Load() + uint64(len(sr.workers)*sr.chunk*sr.maxSucc)
-	if float64(need) <= maxLoad*float64(set.size) {
+	// fits reports whether every shard has room for a unit of work (a
+	// chunk's successors) at the given shard size and chunk.
+	fits := func(shardSize uint64, chunk int) bool {
+		reserve := uint64(chunk * sr.maxSucc)
+		if !sr.owned {
+			return float64(set.count.Load()+uint64(len(sr.workers))*reserve) <= maxLoad*float64(shardSize)
+		}
+		for _, w := range sr.workers {
+			if float64(w.count+reserve) > maxLoad*float64(shardSize) {
+				return false
+			}
+		}
+		return true
+	}
+	if fits(set.shardSize(), sr.chunk) {
 		return
 	}
 	size := set.size
-	for float64(need) > maxLoad*float64(size) {
+	for !fits(size/set.shards, sr.chunk) {
 		size += size / 2
+		size = (size + set.shards - 1) / set.shards * set.shards
 	}
 	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.bytesPerSlot() > lim {
 		// Cannot grow within the limit: shrink the chunks instead, or stop.
 		if sr.chunk > 1 {
 			sr.chunk = 1
-			if float64(set.count.Load()+uint64(len(sr.workers)*sr.maxSucc)) <= maxLoad*float64(set.size) {
+			if fits(set.shardSize(), 1) {
 				return
 			}
 		}

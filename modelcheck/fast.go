@@ -2,7 +2,6 @@ package modelcheck
 
 import (
 	"math/bits"
-	"sync/atomic"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -130,94 +129,4 @@ func hash1(k uint64) uint64 {
 	h *= 0x81dadef4bc2dd44d
 	h ^= h >> 33
 	return h
-}
-
-// touch1 loads the first probe slot of every successor (see touch).
-func (t *visited) touch1(buf []succ1) uint64 {
-	var sink uint64
-	size, keys := t.size, t.keys
-	for i := range buf {
-		j, _ := bits.Mul64(hash1(buf[i].v), size)
-		sink += atomic.LoadUint64(&keys[j])
-	}
-	return sink
-}
-
-// insert1 is insert for one-word states.
-func (t *visited) insert1(v uint64, parent uint32) (uint32, bool) {
-	size, keys := t.size, t.keys
-	i, _ := bits.Mul64(hash1(v), size)
-	k := v | occupied
-	for {
-		cur := atomic.LoadUint64(&keys[i])
-		if cur == k {
-			return uint32(i), false
-		}
-		if cur == 0 {
-			if atomic.CompareAndSwapUint64(&keys[i], 0, k) {
-				t.parent[i] = parent
-				return uint32(i), true
-			}
-			continue
-		}
-		if i++; i == size {
-			i = 0
-		}
-	}
-}
-
-// expandChunk1 expands frontier entries [start, end) of a one-word search.
-func (sr *search) expandChunk1(w *worker, start, end int) (trans, newStates uint64) {
-	m, set := sr.m, sr.set
-	nev := len(sr.c.s.Events)
-	stateMask := uint64(1)<<sr.c.s.Layout.StateBits - 1
-	for e := start; e < end; e++ {
-		slot := uint32(sr.front[2*e])
-		v := sr.front[2*e+1]
-		w.buf1 = m.expand1(v, w.buf1[:0], w.scratch)
-		if len(w.buf1) == 0 {
-			w.cur = vec{v}
-			if m.terminal == nil || m.terminal(&w.cur) == 0 {
-				d := &violation{kind: Deadlock, slot: slot, v: w.cur}
-				if d.less(w.deadlock) {
-					w.deadlock = d
-				}
-			}
-		}
-		w.sink += set.touch1(w.buf1)
-		trans += uint64(len(w.buf1))
-		for i := range w.buf1 {
-			s := &w.buf1[i]
-			if s.row >= 0 {
-				w.rowHits[s.row]++
-			} else if a := &m.actions[s.act]; a.kind != actLose && a.kind != actDuplicate {
-				ev := a.event
-				if ev < 0 {
-					b := m.inbox[a.peer]
-					ev = m.recvEvent[b.head[one(m.box[a.peer]).get(v)]]
-				}
-				st := one(m.peer[a.peer]).get(v) & stateMask
-				w.unhandled[int(st)*nev+ev]++
-			}
-			ns, isNew := set.insert1(s.v, slot)
-			if !isNew {
-				continue
-			}
-			newStates++
-			w.next = append(w.next, uint64(ns), s.v)
-			if len(m.invariants) > 0 {
-				w.cur = vec{s.v}
-				for pi := range m.invariants {
-					if m.invariants[pi].eval(&w.cur) == 0 {
-						iv := &violation{kind: InvariantViolation, prop: pi, slot: ns, v: w.cur}
-						if iv.less(w.invariant) {
-							w.invariant = iv
-						}
-						break
-					}
-				}
-			}
-		}
-	}
-	return trans, newStates
 }

@@ -14,13 +14,21 @@ const (
 )
 
 // visited is the set of states seen: an open-addressing hash table with
-// linear probing, lock-free inserts (compare-and-swap on a key's first
-// word) and one 32-bit parent slot per entry for counterexample traces.
-// A one-word state costs 12 bytes per slot; the table grows by half when
-// it would pass 80% full, so a stored state costs 15 to 23 bytes.
+// linear probing and one 32-bit parent slot per entry for counterexample
+// traces. A one-word state costs 12 bytes per slot; the table grows by
+// half when it would pass 80% full, so a stored state costs 15 to 23 bytes.
+//
+// The table is split into shards equal contiguous slot ranges; a state's
+// shard depends on its hash only (the top bits: slot i = hash*size/2^64
+// lies in shard hash*shards/2^64 whatever the size), and probing wraps
+// within the shard. One-word searches give every worker a shard of its own
+// that only it writes, with plain stores (insertOwned); multi-word
+// searches use one shard and lock-free inserts (compare-and-swap on a
+// key's first word).
 type visited struct {
 	w      int
 	size   uint64
+	shards uint64
 	keys   []uint64
 	parent []uint32
 	count  atomic.Uint64
@@ -28,15 +36,28 @@ type visited struct {
 
 const maxLoad = 0.8
 
-func newVisited(words int, size uint64) *visited {
-	size = max(size, 1024)
-	t := &visited{w: words, size: size, keys: make([]uint64, size*uint64(words)), parent: make([]uint32, size)}
+func newVisited(words int, size, shards uint64) *visited {
+	shards = max(shards, 1)
+	size = (max(size, 1024) + shards - 1) / shards * shards
+	t := &visited{w: words, size: size, shards: shards, keys: make([]uint64, size*uint64(words)), parent: make([]uint32, size)}
 	adviseHuge(t.keys)
 	adviseHuge(t.parent)
 	return t
 }
 
 func (t *visited) bytesPerSlot() uint64 { return uint64(8*t.w + 4) }
+
+// shardSize is the number of slots per shard.
+func (t *visited) shardSize() uint64 { return t.size / t.shards }
+
+// shardOf is the shard of a state with hash h.
+func (t *visited) shardOf(h uint64) uint64 {
+	s, _ := bits.Mul64(h, t.shards)
+	return s
+}
+
+// end is one past the last slot of the shard of a state with hash h.
+func (t *visited) end(h uint64) uint64 { return (t.shardOf(h) + 1) * t.shardSize() }
 
 func hashVec(v *vec, w int) uint64 {
 	h := v[0]
@@ -67,8 +88,9 @@ func (t *visited) touch(buf []succ) uint64 {
 // insert adds v with the given parent slot; it returns v's slot and
 // whether v is new.
 func (t *visited) insert(v *vec, parent uint32) (uint32, bool) {
-	size := t.size
-	i, _ := bits.Mul64(hashVec(v, t.w), size)
+	h := hashVec(v, t.w)
+	i, _ := bits.Mul64(h, t.size)
+	end := t.end(h)
 	k0 := v[0] | occupied
 	keys := t.keys
 	if t.w == 1 {
@@ -84,8 +106,8 @@ func (t *visited) insert(v *vec, parent uint32) (uint32, bool) {
 				}
 				continue
 			}
-			if i++; i == size {
-				i = 0
+			if i++; i == end {
+				i = end - t.shardSize()
 			}
 		}
 	}
@@ -119,15 +141,17 @@ func (t *visited) insert(v *vec, parent uint32) (uint32, bool) {
 			}
 			continue
 		}
-		if i++; i == size {
-			i = 0
+		if i++; i == end {
+			i = end - t.shardSize()
 		}
 	}
 }
 
 // lookup returns v's slot.
 func (t *visited) lookup(v *vec) (uint32, bool) {
-	i, _ := bits.Mul64(hashVec(v, t.w), t.size)
+	h := hashVec(v, t.w)
+	i, _ := bits.Mul64(h, t.size)
+	end := t.end(h)
 	k0 := v[0] | occupied
 	w := uint64(t.w)
 	for {
@@ -148,8 +172,8 @@ func (t *visited) lookup(v *vec) (uint32, bool) {
 				return uint32(i), true
 			}
 		}
-		if i++; i == t.size {
-			i = 0
+		if i++; i == end {
+			i = end - t.shardSize()
 		}
 	}
 }
@@ -171,12 +195,15 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 	w := uint64(t.w)
 	oldSize, oldKeys, oldParent := t.size, t.keys, t.parent
 	remap := make([]uint32, oldSize)
-	nt := newVisited(t.w, newSize)
-	parallel := func(f func(lo, hi uint64)) {
-		par := max(1, min(par, int(oldSize>>16)))
+	nt := newVisited(t.w, newSize, t.shards)
+	parallel := func(parts uint64, f func(lo, hi uint64)) {
+		par := uint64(max(1, min(par, int(oldSize>>16))))
+		if parts > 0 {
+			par = parts // one goroutine per shard
+		}
 		var wg sync.WaitGroup
 		for j := range par {
-			lo, hi := oldSize*uint64(j)/uint64(par), oldSize*uint64(j+1)/uint64(par)
+			lo, hi := oldSize*j/par, oldSize*(j+1)/par
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -185,18 +212,43 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 		}
 		wg.Wait()
 	}
-	parallel(func(lo, hi uint64) {
-		for i := lo; i < hi; i++ {
-			if oldKeys[i*w]&occupied == 0 {
-				continue
+	if w == 1 {
+		// A state keeps its shard, so each shard is rehashed by one
+		// goroutine with plain stores. Slots come in hash order, so the
+		// stores into the new table are nearly sequential.
+		nsz, nkeys := nt.size, nt.keys
+		parallel(t.shards, func(lo, hi uint64) {
+			end := lo / (oldSize / t.shards) * (nsz / t.shards)
+			end += nsz / t.shards
+			for i := lo; i < hi; i++ {
+				k := oldKeys[i]
+				if k == 0 {
+					continue
+				}
+				j, _ := bits.Mul64(hash1(k&^occupied), nsz)
+				for nkeys[j] != 0 {
+					if j++; j == end {
+						j = end - nsz/t.shards
+					}
+				}
+				nkeys[j] = k
+				remap[i] = uint32(j)
 			}
-			var v vec
-			copy(v[:w], oldKeys[i*w:i*w+w])
-			v[0] &^= occupied
-			remap[i], _ = nt.insert(&v, 0)
-		}
-	})
-	parallel(func(lo, hi uint64) {
+		})
+	} else {
+		parallel(0, func(lo, hi uint64) {
+			for i := lo; i < hi; i++ {
+				if oldKeys[i*w]&occupied == 0 {
+					continue
+				}
+				var v vec
+				copy(v[:w], oldKeys[i*w:i*w+w])
+				v[0] &^= occupied
+				remap[i], _ = nt.insert(&v, 0)
+			}
+		})
+	}
+	parallel(0, func(lo, hi uint64) {
 		for i := lo; i < hi; i++ {
 			if oldKeys[i*w]&occupied == 0 {
 				continue
