@@ -68,7 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// Spec errors already read "file:line:col: ..."; keep them first so editors jump.
 		fmt.Fprintln(stderr, msg)
 	} else {
-		fmt.Fprintln(stderr, "fsmgen:", strings.TrimPrefix(msg, "fsmgen: "))
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "fsmgen: "), errUsage.Error()+": ")
+		fmt.Fprintln(stderr, "fsmgen:", msg)
 	}
 	return 2
 }

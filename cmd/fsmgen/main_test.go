@@ -27,7 +27,7 @@ func writeSpec(t *testing.T, name, src string) string {
 
 func TestValidateEmbedded(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "validate")
-	want := "spec/tcp.yaml: machine tcp: 11 states, 16 events (7 calls, 7 messages, 2 timers), 45 transitions, 1 variable, 3 checks\n"
+	want := "spec/tcp.yaml: machine tcp: 11 states, 16 events (7 calls, 7 messages, 2 timers), 45 transitions, 1 variable, 4 checks\n"
 	if code != 0 || stdout != want || stderr != "" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant stdout %q", code, stdout, stderr, want)
 	}
@@ -95,7 +95,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "-param", "MSL"}, 2, "want NAME=DURATION"},
 		{[]string{"validate", "-param", "MSL=forever"}, 2, `"forever" is not a positive duration`},
 		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"},
-		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen: usage: one spec file at most, got 2 arguments"},
+		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen: one spec file at most, got 2 arguments"},
 		{[]string{"help"}, 0, "commands:"},
 		{[]string{"validate", "-h"}, 0, "usage: fsmgen validate"},
 	} {
