@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/token"
+	"math/bits"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ type goGen struct {
 	enumVal                  [][]string
 	maxSends                 int
 	failing                  bool   // some call row reports an error
+	reply                    bool   // unhandled messages are answered
 	stateT, eventT, setT     string // underlying integer types
 }
 
@@ -173,6 +175,8 @@ func (g *goGen) prepare() error {
 			return fmt.Errorf("gen: %s: variable %s does not fit the snapshot layout", v.Pos, v.Name)
 		}
 	}
+	u := s.Unhandled
+	g.reply = u.Messages == spec.ReplyMessage && u.Reply != nil && len(s.Messages) > 0
 	g.maxSends = 1
 	for _, r := range s.Rows {
 		g.maxSends = max(g.maxSends, len(r.Send))
@@ -507,19 +511,44 @@ func mask(bits uint) jen.Code {
 
 func (g *goGen) emitEffects() {
 	f := g.f
-	g.doc("Effects is what one step does besides changing the snapshot.")
-	f.Type().Id("Effects").Struct(
-		docLines("Row is the index in Transitions of the row that fired, or -1 when none did\n(the event was unhandled).").Id("Row").Int(),
-		docLines("Sends holds the messages to send, in order; NumSends says how many.").Id("Sends").Index(jen.Id("MaxSends")).Id("Message"),
-		jen.Id("NumSends").Uint8(),
-		docLines("Stop, Start and Restart are the row's timer actions: stopped timers are\ndisarmed, then started ones armed (a running timer keeps running) and\nrestarted ones armed afresh.").Id("Stop").Id("TimerSet"),
-		jen.Id("Start").Id("TimerSet"),
-		jen.Id("Restart").Id("TimerSet"),
-		docLines("Error is the error the row reports to the user, or \"\".").Id("Error").String(),
-	)
-	g.doc("Sent returns the messages to send.")
-	f.Func().Params(jen.Id("fx").Op("*").Id("Effects")).Id("Sent").Params().Index().Id("Message").Block(
-		jen.Return(jen.Id("fx").Dot("Sends").Index(jen.Op(":").Id("fx").Dot("NumSends"))),
+	fields := []jen.Code{docLines("Row is the index in Transitions of the row that fired, or -1 when none did\n(the event was unhandled or rejected).").Id("Row").Int()}
+	if g.reply {
+		fields = append(fields, jen.Id("reply").Bool().Comment("an unhandled message: the unhandled policy replies"))
+	}
+	g.doc("Effects is what one step does besides changing the snapshot: the row that\nfired. Its methods read the row's messages, timer actions and error from\nstatic tables, so Effects stays a word or two that Step returns in\nregisters.")
+	f.Type().Id("Effects").Struct(fields...)
+	fx := func() *jen.Statement { return jen.Id("fx") }
+	recv := jen.Id("fx").Id("Effects")
+	inRange := func(table string) *jen.Statement {
+		return jen.Uint().Call(fx().Dot("Row")).Op("<").Uint().Call(jen.Len(jen.Id(table)))
+	}
+	sent := []jen.Code{
+		jen.If(inRange("actions")).Block(
+			jen.Id("a").Op(":=").Op("&").Id("actions").Index(fx().Dot("Row")),
+			jen.Return(jen.Id("a").Dot("sends").Index(jen.Op(":").Id("a").Dot("numSends").Op(":").Id("a").Dot("numSends"))),
+		),
+	}
+	if g.reply {
+		sent = append(sent, jen.If(fx().Dot("reply")).Block(jen.Return(jen.Id("replySends").Index(jen.Op(":")))))
+	}
+	sent = append(sent, jen.Return(jen.Nil()))
+	g.doc("Sent returns the messages to send, in order. The slice is shared by every\nstep with the same effects and must not be modified; it does not allocate.")
+	f.Func().Params(recv).Id("Sent").Params().Index().Id("Message").Block(sent...)
+	for _, t := range []struct{ name, field, doc string }{
+		{"Stop", "stop", "Stop is the set of timers the row disarms (before it arms any)."},
+		{"Start", "start", "Start is the set of timers the row starts: a running timer keeps running."},
+		{"Restart", "restart", "Restart is the set of timers the row restarts: each begins a new period."},
+	} {
+		g.doc(t.doc)
+		f.Func().Params(recv).Id(t.name).Params().Id("TimerSet").Block(
+			jen.If(inRange("actions")).Block(jen.Return(jen.Id("actions").Index(fx().Dot("Row")).Dot(t.field))),
+			jen.Return(jen.Lit(0)),
+		)
+	}
+	g.doc("ErrorText is the error the row reports to the user, or \"\". A call row\nwith an error is a failed call (Step returns its *ReportedError); a message\nor timeout row with one took effect and reports it (Machine calls OnError).")
+	f.Func().Params(recv).Id("ErrorText").Params().String().Block(
+		jen.If(inRange("rowErrors")).Block(jen.Return(jen.Id("rowErrors").Index(fx().Dot("Row")))),
+		jen.Return(jen.Lit("")),
 	)
 }
 
@@ -677,49 +706,44 @@ func (g *goGen) pos(p spec.Pos) string {
 	return spec.Pos{File: g.o.Source, Line: p.Line, Col: p.Col}.String()
 }
 
+// maxCells bounds the precomputed table of Step: (1 << control bits) *
+// events cells. A spec whose variables make it larger gets a Step that
+// works each cell out from the rows on every call instead.
+var maxCells = 1 << 14
+
+func smallestInt(n int) string {
+	switch {
+	case n < 1<<7:
+		return "int8"
+	case n < 1<<15:
+		return "int16"
+	}
+	return "int32"
+}
+
 func (g *goGen) emitStep() {
 	s, f := g.s, g.f
-	// cells: for each (state, event), the single unguarded row as data
-	// (the fast path of step), -1 for none, or -2 when guards decide.
+	id := jen.Id
+	rowT := smallestInt(len(s.Rows) + 1)
+	// rowOf: for each (state, event), the single row without a guard, -1
+	// for none, or -2 when guards decide (matchGuarded).
 	failing := false // some call row reports an error: the call fails
 	var guarded []jen.Code
-	rowsOfStates := make([]jen.Code, len(s.States))
+	byState := make([]jen.Code, len(s.States))
 	for si, byEvent := range s.Table {
-		cells := make([]jen.Code, 0, len(s.Events)+1)
+		vals := make([]jen.Code, len(s.Events))
 		for ei, ev := range s.Events {
 			var rows []*spec.Row
 			if ei < len(byEvent) {
 				rows = byEvent[ei]
 			}
-			var c jen.Code
 			switch {
 			case len(rows) == 0:
-				c = jen.Values(jen.Id("row").Op(":").Lit(-1), jen.Id("kind").Op(":").Id("cellSlow"))
+				vals[ei] = jen.Lit(-1)
 			case len(rows) == 1 && rows[0].Guard == nil:
-				r := rows[0]
-				kind := "cellPlain"
-				if len(r.Set) > 0 {
-					kind = "cellSet"
-				}
-				if r.Error != "" && ev.Kind == spec.CallEvent {
-					kind = "cellSlow" // a failed call: fire and step's slow path handle it
-				}
-				to := jen.Id(g.state[r.Target(s.States[si]).Index])
-				stop, arm := jen.Code(jen.Lit(0)), jen.Code(jen.Lit(0))
-				stops := r.Stop
-				if ev.Kind == spec.TimerEvent {
-					// The expired timer is disarmed before the row's actions.
-					stops = append([]*spec.Timer{ev.Timer}, stops...)
-				}
-				if len(stops) > 0 {
-					stop = timerMask(stops, g.timer)
-				}
-				if ts := append(append([]*spec.Timer(nil), r.Start...), r.Restart...); len(ts) > 0 {
-					arm = timerMask(ts, g.timer)
-				}
-				c = jen.Values(jen.Lit(r.Index), to, jen.Id(kind), stop, arm)
+				vals[ei] = jen.Lit(rows[0].Index)
 			default:
-				c = jen.Values(jen.Id("row").Op(":").Lit(-2), jen.Id("kind").Op(":").Id("cellSlow"))
+				vals[ei] = jen.Lit(-2)
 				var body []jen.Code
 				for _, r := range rows {
 					if r.Guard == nil {
@@ -728,81 +752,63 @@ func (g *goGen) emitStep() {
 					}
 					body = append(body, jen.If(g.expr(r.Guard, 0)).Block(jen.Return(jen.Lit(r.Index))))
 				}
-				guarded = append(guarded, jen.Case(jen.Int().Call(jen.Id(g.state[si])).Op("*").Id("NumEvents").Op("+").Int().Call(jen.Id(g.event[ei]))).Block(body...))
+				guarded = append(guarded, jen.Case(jen.Int().Call(id(g.state[si])).Op("*").Id("NumEvents").Op("+").Int().Call(id(g.event[ei]))).Block(body...))
 			}
 			for _, r := range rows {
 				failing = failing || (r.Error != "" && ev.Kind == spec.CallEvent)
 			}
-			cells = append(cells, jen.Line().Add(c).Op(",").Comment(ev.String()))
 		}
-		rowsOfStates[si] = jen.Comment(s.States[si].Name).Line().Values(append(cells, jen.Line())...)
+		byState[si] = jen.Comment(s.States[si].Name).Line().Values(vals...)
 	}
 	g.failing = failing
-	g.doc("cell is what an event does in a state. When a single row without a guard\nhandles it, the cell holds that row's target and timer actions: the fast\npath of step.")
-	f.Type().Id("cell").Struct(
-		jen.Id("row").Int16().Comment("the row; -1: none; -2: guards decide (matchGuarded)"),
-		jen.Id("to").Id("State").Comment("the state the row enters"),
-		jen.Id("kind").Uint8(),
-		jen.Id("stop").Id("TimerSet"),
-		jen.Id("arm").Id("TimerSet").Comment("started or restarted"),
-	)
-	f.Const().Defs(
-		jen.Id("cellPlain").Op("=").Iota().Comment("one row, no variables set"),
-		jen.Id("cellSet").Comment("one row that sets variables (assign)"),
-		jen.Id("cellSlow").Comment("guards, no row, or a failed call: fire or unhandled"),
-	)
-	g.doc("cells[state][event] says what the event does in the state.")
-	f.Var().Id("cells").Op("=").Index(jen.Id("NumStates")).Index(jen.Id("NumEvents")).Id("cell").Values(multiline(rowsOfStates)...)
+	g.doc("rowOf[state][event] is the row that handles the event in the state when\nno guard decides: -1 for none, -2 when guards decide (matchGuarded).")
+	f.Var().Id("rowOf").Op("=").Index(id("NumStates")).Index(id("NumEvents")).Id(rowT).Values(multiline(byState)...)
 
 	g.doc("match returns the row that fires for e in s, or -1. s.State and e are in range.")
-	f.Func().Id("match").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event")).Int().Block(
-		jen.Id("r").Op(":=").Int().Call(jen.Id("cells").Index(jen.Id("s").Dot("State")).Index(jen.Id("e")).Dot("row")),
-		jen.If(jen.Id("r").Op("!=").Lit(-2)).Block(jen.Return(jen.Id("r"))),
-		jen.Return(jen.Id("matchGuarded").Call(jen.Id("s"), jen.Id("e"))),
+	f.Func().Id("match").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Int().Block(
+		id("r").Op(":=").Int().Call(id("rowOf").Index(id("s").Dot("State")).Index(id("e"))),
+		jen.If(id("r").Op("!=").Lit(-2)).Block(jen.Return(id("r"))),
+		jen.Return(id("matchGuarded").Call(id("s"), id("e"))),
 	)
 	var mg []jen.Code
 	if len(guarded) > 0 {
-		mg = append(mg, jen.Switch(jen.Int().Call(jen.Id("s").Dot("State")).Op("*").Id("NumEvents").Op("+").Int().Call(jen.Id("e"))).Block(guarded...))
+		mg = append(mg, jen.Switch(jen.Int().Call(id("s").Dot("State")).Op("*").Id("NumEvents").Op("+").Int().Call(id("e"))).Block(guarded...))
 	} else {
-		mg = append(mg, jen.Id("_").Op("=").Id("s"))
+		mg = append(mg, id("_").Op("=").Id("s"))
 	}
 	mg = append(mg, jen.Return(jen.Lit(-1)))
 	g.doc("matchGuarded evaluates the guards of the rows for (s.State, e).")
-	f.Func().Id("matchGuarded").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event")).Int().Block(mg...)
+	f.Func().Id("matchGuarded").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Int().Block(mg...)
 
-	// Rows as data: each row's effects, target and whether it sets
-	// variables; only set values need code (assign).
+	// Rows as data: each row's sends, timer actions, target and whether it
+	// sets variables; only set values need code (assign).
 	acts := make([]jen.Code, len(s.Rows))
 	var setCases []jen.Code
 	for i, r := range s.Rows {
-		fx := jen.Dict{jen.Id("Row"): jen.Lit(r.Index)}
+		a := jen.Dict{}
 		if len(r.Send) > 0 {
 			var ms []jen.Code
 			for _, m := range r.Send {
-				ms = append(ms, jen.Id(g.msg[m.Index]))
+				ms = append(ms, id(g.msg[m.Index]))
 			}
-			fx[jen.Id("Sends")] = jen.Index(jen.Id("MaxSends")).Id("Message").Values(ms...)
-			fx[jen.Id("NumSends")] = jen.Lit(len(r.Send))
+			a[id("sends")] = jen.Index(id("MaxSends")).Id("Message").Values(ms...)
+			a[id("numSends")] = jen.Lit(len(r.Send))
 		}
 		for k, ts := range [][]*spec.Timer{r.Stop, r.Start, r.Restart} {
 			if len(ts) > 0 {
-				fx[jen.Id([]string{"Stop", "Start", "Restart"}[k])] = timerMask(ts, g.timer)
+				a[id([]string{"stop", "start", "restart"}[k])] = timerMask(ts, g.timer)
 			}
 		}
-		if r.Error != "" {
-			fx[jen.Id("Error")] = jen.Lit(r.Error)
-		}
-		a := jen.Dict{jen.Id("fx"): jen.Id("Effects").Values(fx)}
 		if r.To != nil {
-			a[jen.Id("to")] = jen.Id(g.state[r.To.Index])
+			a[id("to")] = id(g.state[r.To.Index])
 		} else {
-			a[jen.Id("stay")] = jen.True()
+			a[id("stay")] = jen.True()
 		}
 		if len(r.Set) > 0 {
-			a[jen.Id("set")] = jen.True()
+			a[id("set")] = jen.True()
 			var body []jen.Code
 			for _, as := range r.Set {
-				body = append(body, jen.Id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.expr(as.Value, 0)))
+				body = append(body, id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.expr(as.Value, 0)))
 			}
 			setCases = append(setCases, jen.Case(jen.Lit(r.Index)).Block(body...))
 		}
@@ -810,145 +816,323 @@ func (g *goGen) emitStep() {
 	}
 	g.doc("rowAction is what a row does, as data.")
 	f.Type().Id("rowAction").Struct(
-		jen.Id("fx").Id("Effects"),
-		jen.Id("to").Id("State"),
-		jen.Id("stay").Bool(),
-		jen.Id("set").Bool().Comment("the row sets variables: see assign"),
+		id("sends").Index(id("MaxSends")).Id("Message"),
+		id("numSends").Uint8(),
+		id("stop").Id("TimerSet"),
+		id("start").Id("TimerSet"),
+		id("restart").Id("TimerSet"),
+		id("to").Id("State"),
+		id("stay").Bool(),
+		id("set").Bool().Comment("the row sets variables: see assign"),
 	)
 	g.doc("actions[r] is what row r of Transitions does.")
 	f.Var().Id("actions").Op("=").Index(jen.Op("...")).Id("rowAction").Values(multiline(acts)...)
-	assignBody := []jen.Code{jen.Id("n").Op(":=").Id("s")}
-	if len(setCases) > 0 {
-		assignBody = append(assignBody, jen.Switch(jen.Id("r")).Block(setCases...))
-	} else {
-		assignBody = append(assignBody, jen.Id("_").Op("=").Id("r"))
+	if g.reply {
+		g.doc("replySends is what the unhandled policy answers an unhandled message with.")
+		f.Var().Id("replySends").Op("=").Index(jen.Op("...")).Id("Message").Values(id(g.msg[s.Unhandled.Reply.Index]))
 	}
-	assignBody = append(assignBody, jen.Return(jen.Id("n")))
+	assignBody := []jen.Code{id("n").Op(":=").Id("s")}
+	if len(setCases) > 0 {
+		assignBody = append(assignBody, jen.Switch(id("r")).Block(setCases...))
+	} else {
+		assignBody = append(assignBody, id("_").Op("=").Id("r"))
+	}
+	assignBody = append(assignBody, jen.Return(id("n")))
 	g.doc("assign carries out the set actions of row r: values read the old\nsnapshot s and are written to a copy, so they take effect simultaneously.")
-	f.Func().Id("assign").Params(jen.Id("s").Id("Snapshot"), jen.Id("r").Int()).Id("Snapshot").Block(assignBody...)
-	g.doc("fire applies row r to s: stopped timers are disarmed, then started and\nrestarted ones armed; the state becomes the row's target. The effects it\nreturns are static and must not be modified. The snapshot is passed by\nvalue throughout so that it stays in registers.")
-	f.Func().Id("fire").Params(jen.Id("s").Id("Snapshot"), jen.Id("r").Int()).Params(jen.Id("Snapshot"), jen.Op("*").Id("Effects")).Block(
-		jen.Id("a").Op(":=").Op("&").Id("actions").Index(jen.Id("r")),
-		jen.If(jen.Id("a").Dot("set")).Block(jen.Id("s").Op("=").Id("assign").Call(jen.Id("s"), jen.Id("r"))),
-		jen.If(jen.Op("!").Id("a").Dot("stay")).Block(jen.Id("s").Dot("State").Op("=").Id("a").Dot("to")),
-		jen.Id("s").Dot("Timers").Op("=").Id("s").Dot("Timers").Op("&^").Id("a").Dot("fx").Dot("Stop").Op("|").Id("a").Dot("fx").Dot("Start").Op("|").Id("a").Dot("fx").Dot("Restart"),
-		jen.Return(jen.Id("s"), jen.Op("&").Id("a").Dot("fx")),
+	f.Func().Id("assign").Params(id("s").Id("Snapshot"), id("r").Int()).Id("Snapshot").Block(assignBody...)
+	g.doc("fire applies row r to s: stopped timers are disarmed, then started and\nrestarted ones armed; the state becomes the row's target.")
+	f.Func().Id("fire").Params(id("s").Id("Snapshot"), id("r").Int()).Id("Snapshot").Block(
+		id("a").Op(":=").Op("&").Id("actions").Index(id("r")),
+		jen.If(id("a").Dot("set")).Block(id("s").Op("=").Id("assign").Call(id("s"), id("r"))),
+		jen.If(jen.Op("!").Id("a").Dot("stay")).Block(id("s").Dot("State").Op("=").Id("a").Dot("to")),
+		id("s").Dot("Timers").Op("=").Id("s").Dot("Timers").Op("&^").Id("a").Dot("stop").Op("|").Id("a").Dot("start").Op("|").Id("a").Dot("restart"),
+		jen.Return(id("s")),
 	)
 
-	// unhandled applies the spec's unhandled policy. Its effects are
-	// static too: Row -1, and the reply for messages.
+	// stepRows: the semantics, row by row.
 	u := s.Unhandled
-	var reply []jen.Code
-	if u.Messages == spec.ReplyMessage && u.Reply != nil && len(s.Messages) > 0 {
-		reply = []jen.Code{jen.For(jen.Id("e").Op(":=").Id("firstRecv"), jen.Id("e").Op("<").Id("firstTimeout"), jen.Id("e").Op("++")).Block(
-			jen.Id("t").Index(jen.Id("e")).Dot("Sends").Index(jen.Lit(0)).Op("=").Id(g.msg[u.Reply.Index]),
-			jen.Id("t").Index(jen.Id("e")).Dot("NumSends").Op("=").Lit(1),
-		)}
-	}
-	g.doc("unhandledFX[e] is what an unhandled event e does besides disarming an\nexpired timer.")
-	f.Var().Id("unhandledFX").Op("=").Func().Params().Parens(jen.Id("t").Index(jen.Id("NumEvents").Op("+").Lit(1)).Id("Effects")).Block(append(append([]jen.Code{
-		jen.For(jen.Id("i").Op(":=").Range().Id("t")).Block(jen.Id("t").Index(jen.Id("i")).Dot("Row").Op("=").Lit(-1)),
-	}, reply...), jen.Return())...).Call()
-
-	var ucases []jen.Code
-	if len(s.Calls) > 0 {
-		c := jen.Return(jen.Id("s"), jen.Op("&").Id("unhandledFX").Index(jen.Id("e")), jen.Id("reject").Call(jen.Id("s").Dot("State"), jen.Id("e")))
-		if u.Calls == spec.IgnoreCall {
-			c = jen.Return(jen.Id("s"), jen.Op("&").Id("unhandledFX").Index(jen.Id("e")), jen.Nil())
-		}
-		ucases = append(ucases, jen.Case(jen.Id("e").Op("<").Id("firstRecv")).Block(c))
-	}
-	ubody := []jen.Code{}
-	if len(ucases) > 0 {
-		ubody = append(ubody, jen.Switch().Block(ucases...))
-	}
-	ubody = append(ubody, jen.Return(jen.Id("s"), jen.Op("&").Id("unhandledFX").Index(jen.Id("e")), jen.Nil()))
-	g.doc("unhandled applies the spec's unhandled policy to e in *s; e is in range\nand an expired timer is already disarmed.")
-	f.Func().Id("unhandled").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event")).Params(jen.Id("Snapshot"), jen.Op("*").Id("Effects"), jen.Error()).Block(ubody...)
-
-	stepBody := []jen.Code{
-		jen.If(jen.Id("s").Dot("State").Op(">=").Id("NumStates").Op("||").Id("e").Op(">=").Id("NumEvents")).Block(
-			jen.Return(jen.Id("s"), jen.Op("&").Id("unhandledFX").Index(jen.Id("NumEvents")), jen.Id("reject").Call(jen.Id("s").Dot("State"), jen.Id("e"))),
-		),
-		jen.Id("n").Op(":=").Id("s"),
-	}
-	// The slow path: guards, no row, or a failed call.
-	slow := []jen.Code{
-		jen.Id("r").Op(":=").Int().Call(jen.Id("c").Dot("row")),
-		jen.If(jen.Id("r").Op("==").Lit(-2)).Block(jen.Id("r").Op("=").Id("matchGuarded").Call(jen.Id("s"), jen.Id("e"))),
-		jen.If(jen.Id("r").Op("<").Lit(0)).Block(jen.Return(jen.Id("unhandled").Call(jen.Id("n"), jen.Id("e")))),
-		jen.Id("next").Op(",").Id("fx").Op(":=").Id("fire").Call(jen.Id("n"), jen.Id("r")),
-	}
-	if failing {
-		slow = append(slow, jen.If(jen.Id("e").Op("<").Id("firstRecv").Op("&&").Id("fx").Dot("Error").Op("!=").Lit("")).Block(
-			jen.Comment("A call row with an error is a failed call; it has no other effect."),
-			jen.Return(jen.Id("s"), jen.Id("fx"), jen.Op("&").Id("reported").Index(jen.Id("r"))),
+	rows := []jen.Code{id("n").Op(":=").Id("s")}
+	if len(s.Timers) > 0 {
+		rows = append(rows, jen.If(id("e").Op(">=").Id("firstTimeout")).Block(
+			jen.Comment("A timer that has fired is no longer running; a row that wants it again restarts it."),
+			id("n").Dot("Timers").Op("&^=").Lit(1).Op("<<").Parens(id("e").Op("-").Id("firstTimeout")),
 		))
 	}
-	slow = append(slow, jen.Return(jen.Id("next"), jen.Id("fx"), jen.Nil()))
-	stepBody = append(stepBody,
-		jen.Id("c").Op(":=").Op("&").Id("cells").Index(jen.Id("s").Dot("State")).Index(jen.Id("e")),
-		jen.If(jen.Id("c").Dot("kind").Op("<=").Id("cellSet")).Block(
-			jen.If(jen.Id("c").Dot("kind").Op("==").Id("cellSet")).Block(jen.Id("n").Op("=").Id("assign").Call(jen.Id("n"), jen.Int().Call(jen.Id("c").Dot("row")))),
-			jen.Id("n").Dot("State").Op("=").Id("c").Dot("to"),
-			jen.Id("n").Dot("Timers").Op("=").Id("n").Dot("Timers").Op("&^").Id("c").Dot("stop").Op("|").Id("c").Dot("arm"),
-			jen.Return(jen.Id("n"), jen.Op("&").Id("actions").Index(jen.Id("c").Dot("row")).Dot("fx"), jen.Nil()),
-		),
-	)
-	if len(s.Timers) > 0 {
-		// The fast path's cells disarm an expired timer through their stop mask.
-		slow = append([]jen.Code{jen.If(jen.Id("e").Op(">=").Id("firstTimeout")).Block(
-			jen.Comment("A timer that has fired is no longer running; a row that wants it again restarts it."),
-			jen.Id("n").Dot("Timers").Op("&^=").Lit(1).Op("<<").Parens(jen.Id("e").Op("-").Id("firstTimeout")),
-		)}, slow...)
+	unhandled := []jen.Code{}
+	if len(s.Calls) > 0 && u.Calls != spec.IgnoreCall {
+		unhandled = append(unhandled, jen.If(id("e").Op("<").Id("firstRecv")).Block(
+			jen.Return(id("s"), jen.Lit(-1), id("reject").Call(id("s").Dot("State"), id("e"))),
+		))
 	}
-	stepBody = append(stepBody, slow...)
-	g.doc("step is Step with the effects returned as a pointer into static tables,\nwhich must not be modified. When it returns an error, s is returned\nunchanged.")
-	f.Func().Id("step").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event")).Params(jen.Id("Snapshot"), jen.Op("*").Id("Effects"), jen.Error()).Block(stepBody...)
+	unhandled = append(unhandled, jen.Return(id("n"), jen.Lit(-1), jen.Nil()))
+	rows = append(rows,
+		id("r").Op(":=").Id("match").Call(id("s"), id("e")),
+		jen.If(id("r").Op("<").Lit(0)).Block(unhandled...),
+	)
+	if failing {
+		rows = append(rows, jen.If(id("e").Op("<").Id("firstRecv").Op("&&").Id("rowErrors").Index(id("r")).Op("!=").Lit("")).Block(
+			jen.Comment("A call row with an error is a failed call; it has no other effect."),
+			jen.Return(id("s"), id("r"), jen.Op("&").Id("reported").Index(id("r"))),
+		))
+	}
+	rows = append(rows, jen.Return(id("fire").Call(id("n"), id("r")), id("r"), jen.Nil()))
+	g.doc("stepRows applies e to s row by row, as docs/semantics.md says: the\nreference that fills Step's table. s and e are in range. It returns the\nnext snapshot (s itself with an error), the row that fired (-1 for none)\nand the error of a rejected event or a failed call.")
+	f.Func().Id("stepRows").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), jen.Int(), jen.Error()).Block(rows...)
 
+	// valid, index and fromIndex: the state and variables as Step's table
+	// sees them. index clamps each to one slot past its range, so that an
+	// out-of-range snapshot finds a rejection in the table.
+	valid := jen.Id("s").Dot("State").Op("<").Id("NumStates")
+	off := bits.Len(uint(len(s.States)))
+	index := []jen.Code{id("i").Op(":=").Uint().Call(jen.Min(id("s").Dot("State"), id("NumStates")))}
+	off0 := off
+	type varSlot struct {
+		i, off, w int
+	}
+	var slots []varSlot
+	from := []jen.Code{
+		jen.Var().Id("s").Id("Snapshot"),
+		id("s").Dot("State").Op("=").Id("State").Call(id("i").Op("&").Add(mask(uint(off)))),
+	}
+	for i, v := range s.Vars {
+		fd := func() *jen.Statement { return id("s").Dot(g.field[i]) }
+		size := v.Size()
+		w := bits.Len(uint(size))
+		code := id("i").Op(">>").Lit(off).Op("&").Add(mask(uint(w)))
+		switch v.Kind {
+		case spec.Bool:
+			w = 1
+			index = append(index, jen.If(fd()).Block(id("i").Op("|=").Lit(1).Op("<<").Lit(off)))
+			from = append(from, fd().Op("=").Id("i").Op(">>").Lit(off).Op("&").Lit(1).Op("!=").Lit(0))
+		case spec.Enum:
+			valid = valid.Op("&&").Add(fd()).Op("<").Lit(size)
+			index = append(index, id("i").Op("|=").Uint().Call(jen.Min(fd(), jen.Lit(size))).Op("<<").Lit(off))
+			from = append(from, fd().Op("=").Id(g.enumType[i]).Call(code))
+		default:
+			if v.Min == v.Max {
+				valid = valid.Op("&&").Add(fd()).Op("==").Lit(v.Min)
+			} else {
+				valid = valid.Op("&&").Add(fd()).Op(">=").Lit(v.Min).Op("&&").Add(fd()).Op("<=").Lit(v.Max)
+			}
+			val, c := jen.Int().Call(code), fd()
+			switch {
+			case v.Min > 0:
+				val, c = val.Op("+").Lit(v.Min), fd().Op("-").Lit(v.Min)
+			case v.Min < 0:
+				val, c = val.Op("-").Lit(-v.Min), fd().Op("+").Lit(-v.Min)
+			}
+			index = append(index, id("i").Op("|=").Min(jen.Uint().Call(c), jen.Lit(size)).Op("<<").Lit(off))
+			from = append(from, fd().Op("=").Add(val))
+		}
+		slots = append(slots, varSlot{i, off, w})
+		off += w
+	}
+	from = append(from, jen.Return(id("s")))
+	index = append(index, jen.Return(id("i")))
+	g.doc("valid reports whether the state and every variable are in range.")
+	f.Func().Params(id("s").Id("Snapshot")).Id("valid").Params().Bool().Block(jen.Return(valid))
+	if off > 32 {
+		off = 32 // no table then: see below
+	}
+	table := (1<<off)*(len(s.Events)+1) <= maxCells
+	// The errors a cell can return, by index: nil, the rejections, the failed calls.
+	nErr := 1 + (len(s.States)+1)*(len(s.Events)+1) + len(s.Rows)
+	// A cell packs, from bit 0: the next state (a State), the next
+	// variables' codes as index packs them, the timers it stops and then
+	// arms (a TimerSet each), Row (a rowT), the reply bit, the error index.
+	// Fields a whole integer type wide need no mask in Step: the conversion
+	// cuts them out.
+	setW := map[string]int{"uint8": 8, "uint16": 16, "uint32": 32, "uint64": 64}[g.setT]
+	rowW := map[string]int{"int8": 8, "int16": 16, "int32": 32}[rowT]
+	stateW := map[string]int{"uint8": 8, "uint16": 16}[g.stateT]
+	shStop := stateW + off - off0
+	shArm := shStop + setW
+	shRow := shArm + setW
+	shReply := shRow + rowW
+	shErr := shReply
+	if g.reply {
+		shErr++
+	}
+	table = table && shErr+bits.Len(uint(nErr)) <= 64
+	if !table {
+		g.emitStepRows()
+		return
+	}
+	g.doc("index packs the state and the variables into the column of cells that\nholds what e does to s. A state or variable out of range becomes one\nmore than its last value, a column of rejections.")
+	f.Func().Params(id("s").Id("Snapshot")).Id("index").Params().Uint().Block(index...)
+	g.doc("fromIndex is the snapshot, without timers, that index maps to i; it\nignores the bits of i above the index.")
+	f.Func().Id("fromIndex").Params(id("i").Uint()).Id("Snapshot").Block(from...)
+
+	g.doc("stepErrors[i] is the error of a cell with error index i: nil, then the\nrejection of every (state, event) in rejections, then the ReportedError\nof every row.")
+	f.Var().Id("stepErrors").Op("=").Func().Params().Parens(id("t").Index(jen.Lit(1).Op("+").Len(id("rejections")).Op("*").Len(id("rejections").Index(jen.Lit(0))).Op("+").Len(id("reported"))).Error()).Block(
+		jen.For(id("s").Op(":=").Range().Id("rejections")).Block(
+			jen.For(id("e").Op(":=").Range().Id("rejections").Index(id("s"))).Block(
+				id("t").Index(id("rejectIndex").Call(id("State").Call(id("s")), id("Event").Call(id("e")))).Op("=").Op("&").Id("rejections").Index(id("s")).Index(id("e")),
+			),
+		),
+		jen.For(id("r").Op(":=").Range().Id("reported")).Block(
+			id("t").Index(jen.Len(id("t")).Op("-").Len(id("reported")).Op("+").Id("r")).Op("=").Op("&").Id("reported").Index(id("r")),
+		),
+		jen.Return(),
+	).Call()
+	g.doc("rejectIndex is the index in stepErrors of reject(s, e).")
+	f.Func().Id("rejectIndex").Params(id("s").Id("State"), id("e").Id("Event")).Id("cell").Block(
+		jen.Return(id("cell").Call(jen.Lit(1).Op("+").Int().Call(jen.Min(id("s"), id("NumStates"))).Op("*").Parens(id("NumEvents").Op("+").Lit(1)).Op("+").Int().Call(jen.Min(id("e"), id("NumEvents"))))),
+	)
+
+	g.doc("cell is what an event does to a snapshot, packed: the next snapshot's\nindex (see fromIndex), the timers it stops (the expired one included) and\nthen arms, Effects.Row, and the index in stepErrors of the error (0: none,\nand then the snapshot is unchanged).")
+	f.Type().Id("cell").Uint64()
+	consts := []jen.Code{
+		id("cellStop").Op("=").Lit(shStop),
+		id("cellArm").Op("=").Lit(shArm),
+		id("cellRow").Op("=").Lit(shRow),
+	}
+	if g.reply {
+		consts = append(consts, id("cellReply").Op("=").Lit(shReply))
+	}
+	consts = append(consts,
+		id("cellErr").Op("=").Lit(shErr),
+		id("timerMask").Op("=").Lit(1).Op("<<").Id("NumTimers").Op("-").Lit(1),
+	)
+	f.Const().Defs(consts...)
+	cf := []jen.Code{
+		jen.If(id("e").Op(">=").Id("NumEvents").Op("||").Op("!").Id("s").Dot("valid").Call()).Block(
+			jen.Return(id("rejectIndex").Call(id("s").Dot("State"), id("e")).Op("<<").Id("cellErr")),
+		),
+		id("s").Dot("Timers").Op("=").Lit(0),
+		id("next").Op(",").Id("r").Op(",").Id("err").Op(":=").Id("stepRows").Call(id("s"), id("e")),
+		jen.Comment("How the timers change does not depend on them: find it from none and all."),
+		id("s").Dot("Timers").Op("=").Id("timerMask"),
+		id("all").Op(",").Id("_").Op(",").Id("_").Op(":=").Id("stepRows").Call(id("s"), id("e")),
+		id("c").Op(":=").Id("cell").Call(id("next").Dot("State")).Op("|").
+			Id("cell").Call(id("next").Dot("index").Call().Op(">>").Lit(off0)).Op("<<").Lit(stateW).Op("|").
+			Id("cell").Call(id("timerMask").Op("&^").Id("all").Dot("Timers")).Op("<<").Id("cellStop").Op("|").
+			Id("cell").Call(id("next").Dot("Timers")).Op("<<").Id("cellArm").Op("|").
+			Id("cell").Call(id("u" + rowT).Call(id("r"))).Op("<<").Id("cellRow"),
+		jen.Switch(id("err").Op(":=").Id("err").Assert(jen.Type())).Block(
+			jen.Case(jen.Op("*").Id("RejectedError")).Block(
+				id("c").Op("|=").Id("rejectIndex").Call(id("err").Dot("state"), id("err").Dot("event")).Op("<<").Id("cellErr"),
+			),
+			jen.Case(jen.Op("*").Id("ReportedError")).Block(
+				id("c").Op("|=").Id("cell").Call(jen.Len(id("stepErrors")).Op("-").Len(id("reported")).Op("+").Id("err").Dot("row")).Op("<<").Id("cellErr"),
+			),
+		),
+	}
+	if g.reply {
+		cf = append(cf, jen.If(id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")).Block(
+			id("c").Op("|=").Lit(1).Op("<<").Id("cellReply"),
+		))
+	}
+	cf = append(cf, jen.Return(id("c")))
+	g.doc("cellOf works out the cell of e in s from the rows (stepRows).")
+	f.Func().Id("cellOf").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Id("cell").Block(cf...)
+
+	g.doc("cells[min(e, NumEvents)][s.index()] is cellOf(s, e), worked out once:\nStep is a lookup. The event comes first so that the snapshot, which\nchains one step to the next, indexes the inner dimension.")
+	f.Var().Id("cells").Op("=").Func().Params().Parens(id("t").Index(id("NumEvents").Op("+").Lit(1)).Index(jen.Lit(1).Op("<<").Lit(off)).Id("cell")).Block(
+		jen.For(id("e").Op(":=").Range().Id("t")).Block(
+			jen.For(id("i").Op(":=").Range().Id("t").Index(id("e"))).Block(
+				id("t").Index(id("e")).Index(id("i")).Op("=").Id("cellOf").Call(id("fromIndex").Call(jen.Uint().Call(id("i"))), id("Event").Call(id("e"))),
+			),
+		),
+		jen.Return(),
+	).Call()
+
+	dec := jen.Dict{
+		id("State"):  id("State").Call(id("c")),
+		id("Timers"): id("t").Op("&^").Id("TimerSet").Call(id("c").Op(">>").Id("cellStop")).Op("|").Id("TimerSet").Call(id("c").Op(">>").Id("cellArm")),
+	}
+	for _, sl := range slots {
+		v, p := s.Vars[sl.i], stateW+sl.off-off0
+		code := id("c").Op(">>").Lit(p).Op("&").Add(mask(uint(sl.w)))
+		switch v.Kind {
+		case spec.Bool:
+			dec[id(g.field[sl.i])] = id("c").Op("&").Parens(jen.Lit(1).Op("<<").Lit(p)).Op("!=").Lit(0)
+		case spec.Enum:
+			dec[id(g.field[sl.i])] = id(g.enumType[sl.i]).Call(code)
+		default:
+			val := jen.Int().Call(code)
+			switch {
+			case v.Min > 0:
+				val = val.Op("+").Lit(v.Min)
+			case v.Min < 0:
+				val = val.Op("-").Lit(-v.Min)
+			}
+			dec[id(g.field[sl.i])] = val
+		}
+	}
+	g.doc("next is the snapshot the cell leads to from one whose timers are t.")
+	f.Func().Params(id("c").Id("cell")).Id("next").Params(id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(id("Snapshot").Values(dec)))
+
+	body := []jen.Code{
+		id("c").Op(":=").Id("cells").Index(jen.Min(id("e"), id("NumEvents"))).Index(id("s").Dot("index").Call()),
+		id("fx").Dot("Row").Op("=").Int().Call(id(rowT).Call(id("c").Op(">>").Id("cellRow"))),
+	}
+	if g.reply {
+		body = append(body, id("fx").Dot("reply").Op("=").Id("c").Op(">>").Id("cellReply").Op("&").Lit(1).Op("!=").Lit(0))
+	}
+	body = append(body,
+		jen.If(id("c").Op(">=").Lit(1).Op("<<").Id("cellErr")).Block(jen.Return(id("s"), id("fx"), id("stepErrors").Index(id("c").Op(">>").Id("cellErr")))),
+		jen.Return(id("c").Dot("next").Call(id("s").Dot("Timers")), id("fx"), jen.Nil()),
+	)
+	g.doc(g.stepDoc("\n\nStep looks the answer up in a table that the package works out from the\nrows when it is initialised, and is written to be inlined."))
+	f.Func().Id("Step").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("n").Id("Snapshot"), id("fx").Id("Effects"), id("err").Error()).Block(body...)
+}
+
+// stepDoc is Step's doc comment, ending with how.
+func (g *goGen) stepDoc(how string) string {
+	u := g.s.Unhandled
 	var policy string
 	if u.Calls == spec.IgnoreCall {
 		policy = "an unhandled call is accepted and changes nothing;\n"
 	} else {
 		policy = "an unhandled call is rejected with a *RejectedError and changes nothing;\n"
 	}
-	if u.Messages == spec.ReplyMessage && u.Reply != nil {
+	if g.reply {
 		policy += "an unhandled message is answered with " + u.Reply.Name + ";\n"
 	} else {
 		policy += "an unhandled message is dropped;\n"
 	}
 	policy += "a timer's expiry disarms it before any row applies (a row that wants\nit again starts or restarts it)."
-	g.doc("Step applies event e to snapshot s and returns the next snapshot and the\neffects to carry out. It is pure and does not allocate. The first row of\nTransitions for (s.State, e) whose guard holds fires; when none does,\n" + policy + "\nA call row that reports an error is a failed call: Step returns a\n*ReportedError and s unchanged. An event or state out of range is\nrejected. Step does not check that a timeout's timer is armed: Machine\nonly fires armed timers.")
-	f.Func().Id("Step").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event")).Params(jen.Id("Snapshot"), jen.Id("Effects"), jen.Error()).Block(
-		jen.Comment("Small enough to inline, so callers copy only the effects they use."),
-		jen.Id("n").Op(",").Id("fx").Op(",").Id("err").Op(":=").Id("step").Call(jen.Id("s"), jen.Id("e")),
-		jen.Return(jen.Id("n"), jen.Op("*").Id("fx"), jen.Id("err")),
+	return "Step applies event e to snapshot s and returns the next snapshot and the\neffects to carry out. It is pure and does not allocate. The first row of\nTransitions for (s.State, e) whose guard holds fires; when none does,\n" + policy + "\nA call row that reports an error is a failed call: Step returns a\n*ReportedError and s unchanged. An event out of range, or a snapshot whose\nstate or a variable is out of range, is rejected. Step does not check that\na timeout's timer is armed: Machine only fires armed timers." + how
+}
+
+// emitStepRows emits a Step that applies the rows on every call: for specs
+// whose variables take too many values for a table.
+func (g *goGen) emitStepRows() {
+	id := jen.Id
+	fx := jen.Dict{id("Row"): id("r")}
+	if g.reply {
+		fx[id("reply")] = id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")
+	}
+	g.doc(g.stepDoc("\n\nThe variables take too many values for a table: Step applies the rows\non every call."))
+	g.f.Func().Id("Step").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), id("Effects"), jen.Error()).Block(
+		jen.If(id("e").Op(">=").Id("NumEvents").Op("||").Op("!").Id("s").Dot("valid").Call()).Block(
+			jen.Return(id("s"), id("Effects").Values(jen.Dict{id("Row"): jen.Lit(-1)}), id("reject").Call(id("s").Dot("State"), id("e"))),
+		),
+		id("n").Op(",").Id("r").Op(",").Id("err").Op(":=").Id("stepRows").Call(id("s"), id("e")),
+		jen.Return(id("n"), id("Effects").Values(fx), id("err")),
 	)
 }
 
 func (g *goGen) emitPacked() {
 	f := g.f
+	id := jen.Id
 	g.doc("StepPacked is Step over the packed layout of spec.Layout, for the model\nchecker. event indexes spec.Events. It appends the indexes of the sent\nmessages to sends and returns it, with the index in Transitions of the\nrow that fired. ok is false when the event takes no effect: when no row\nfired (row is -1, snap is returned unchanged and the caller applies the\nunhandled policy) and when a call failed (row is the failed call's row;\nnothing changes).")
-	f.Func().Id("StepPacked").Params(jen.Id("snap").Uint64(), jen.Id("event").Int(), jen.Id("sends").Index().Uint8()).Params(
-		jen.Id("next").Uint64(), jen.Id("out").Index().Uint8(), jen.Id("row").Int(), jen.Id("ok").Bool(),
+	f.Func().Id("StepPacked").Params(id("snap").Uint64(), id("event").Int(), id("sends").Index().Uint8()).Params(
+		id("next").Uint64(), id("out").Index().Uint8(), id("row").Int(), id("ok").Bool(),
 	).Block(
-		jen.Id("s").Op(":=").Id("Unpack").Call(jen.Id("snap")),
-		jen.If(jen.Id("s").Dot("State").Op(">=").Id("NumStates").Op("||").Id("uint").Call(jen.Id("event")).Op(">=").Id("NumEvents")).Block(
-			jen.Return(jen.Id("snap"), jen.Id("sends"), jen.Lit(-1), jen.False()),
+		jen.If(jen.Uint().Call(id("event")).Op(">=").Id("NumEvents")).Block(
+			jen.Return(id("snap"), id("sends"), jen.Lit(-1), jen.False()),
 		),
-		jen.Id("r").Op(":=").Id("match").Call(jen.Id("s"), jen.Id("Event").Call(jen.Id("event"))),
-		jen.If(jen.Id("r").Op("<").Lit(0)).Block(jen.Return(jen.Id("snap"), jen.Id("sends"), jen.Lit(-1), jen.False())),
-		jen.If(jen.Id("event").Op(">=").Id("firstTimeout")).Block(
-			jen.Id("s").Dot("Timers").Op("&^=").Lit(1).Op("<<").Parens(jen.Id("event").Op("-").Id("firstTimeout")),
+		id("n").Op(",").Id("fx").Op(",").Id("err").Op(":=").Id("Step").Call(id("Unpack").Call(id("snap")), id("Event").Call(id("event"))),
+		jen.If(id("fx").Dot("Row").Op("<").Lit(0)).Block(jen.Return(id("snap"), id("sends"), jen.Lit(-1), jen.False())),
+		jen.If(id("err").Op("!=").Nil()).Block(
+			jen.Return(id("snap"), id("sends"), id("fx").Dot("Row"), jen.False()).Comment("a failed call changes nothing"),
 		),
-		jen.Id("n").Op(",").Id("fx").Op(":=").Id("fire").Call(jen.Id("s"), jen.Id("r")),
-		jen.If(jen.Id("event").Op("<").Id("firstRecv").Op("&&").Id("fx").Dot("Error").Op("!=").Lit("")).Block(
-			jen.Return(jen.Id("snap"), jen.Id("sends"), jen.Id("r"), jen.False()).Comment("a failed call changes nothing"),
+		jen.For(id("_").Op(",").Id("m").Op(":=").Range().Id("fx").Dot("Sent").Call()).Block(
+			id("sends").Op("=").Append(id("sends"), jen.Uint8().Call(id("m"))),
 		),
-		jen.For(jen.Id("_").Op(",").Id("m").Op(":=").Range().Id("fx").Dot("Sends").Index(jen.Op(":").Id("fx").Dot("NumSends"))).Block(
-			jen.Id("sends").Op("=").Append(jen.Id("sends"), jen.Uint8().Call(jen.Id("m"))),
-		),
-		jen.Return(jen.Id("n").Dot("Pack").Call(), jen.Id("sends"), jen.Id("r"), jen.True()),
+		jen.Return(id("n").Dot("Pack").Call(), id("sends"), id("fx").Dot("Row"), jen.True()),
 	)
 }
 
@@ -1127,30 +1311,28 @@ allowed but nests the second step inside the first one's hooks.`)
 		),
 	)
 
-	g.doc("Fire applies event e. It returns a *RejectedError when the event is\nrejected and a *ReportedError when a call fails, and then the machine is\nunchanged; it also returns a *ReportedError when the message or timeout\ntransition that fired reports an error (\"connection reset\"), after\ncalling OnError. Otherwise it returns nil. It does not allocate.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Fire").Params(jen.Id("e").Id("Event")).Error().Block(jen.Return(m().Dot("fire").Call(jen.Id("e"))))
 	g.doc("Deliver applies the arrival of message msg; see Fire.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Deliver").Params(jen.Id("msg").Id("Message")).Error().Block(jen.Return(m().Dot("fire").Call(jen.Id("RecvEvent").Call(jen.Id("msg")))))
-	g.doc("fire steps the machine and carries out the effects.")
-	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("fire").Params(jen.Id("e").Id("Event")).Error().Block(
+	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Deliver").Params(jen.Id("msg").Id("Message")).Error().Block(jen.Return(m().Dot("Fire").Call(jen.Id("RecvEvent").Call(jen.Id("msg")))))
+	g.doc("Fire applies event e. It returns a *RejectedError when the event is\nrejected and a *ReportedError when a call fails, and then the machine is\nunchanged; it also returns a *ReportedError when the message or timeout\ntransition that fired reports an error (\"connection reset\"), after\ncalling OnError. Otherwise it returns nil. It does not allocate.")
+	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Fire").Params(jen.Id("e").Id("Event")).Error().Block(
 		jen.Id("prev").Op(":=").Add(m()).Dot("snap"),
-		jen.Id("next").Op(",").Id("fx").Op(",").Id("err").Op(":=").Id("step").Call(jen.Id("prev"), jen.Id("e")),
+		jen.Id("next").Op(",").Id("fx").Op(",").Id("err").Op(":=").Id("Step").Call(jen.Id("prev"), jen.Id("e")),
 		jen.If(jen.Id("err").Op("!=").Nil()).Block(jen.Return(jen.Id("err"))),
 		m().Dot("snap").Op("=").Id("next"),
-		jen.If(m().Dot("timers").Op("!=").Nil().Op("&&").Parens(jen.Id("next").Dot("Timers").Op("!=").Id("prev").Dot("Timers").Op("||").Id("fx").Dot("Start").Op("|").Id("fx").Dot("Restart").Op("!=").Lit(0))).Block(
+		jen.If(m().Dot("timers").Op("!=").Nil().Op("&&").Parens(jen.Id("next").Dot("Timers").Op("!=").Id("prev").Dot("Timers").Op("||").Id("fx").Dot("Start").Call().Op("|").Id("fx").Dot("Restart").Call().Op("!=").Lit(0))).Block(
 			jen.Comment("A restarted timer, or one started while stopped, begins a new period."),
-			jen.Id("running").Op(":=").Id("prev").Dot("Timers").Op("&^").Id("fx").Dot("Stop"),
+			jen.Id("running").Op(":=").Id("prev").Dot("Timers").Op("&^").Id("fx").Dot("Stop").Call(),
 			jen.If(jen.Id("e").Op(">=").Id("firstTimeout")).Block(jen.Id("running").Op("&^=").Lit(1).Op("<<").Parens(jen.Id("e").Op("-").Id("firstTimeout"))),
-			jen.Id("fresh").Op(":=").Id("fx").Dot("Restart").Op("|").Id("fx").Dot("Start").Op("&^").Id("running"),
+			jen.Id("fresh").Op(":=").Id("fx").Dot("Restart").Call().Op("|").Id("fx").Dot("Start").Call().Op("&^").Id("running"),
 			m().Dot("timers").Dot("Apply").Call(jen.Uint64().Call(jen.Id("next").Dot("Timers")), jen.Uint64().Call(jen.Id("fresh"))),
 		),
 		jen.If(jen.Id("fx").Dot("Row").Op(">=").Lit(0).Op("&&").Add(m()).Dot("onTransition").Op("!=").Nil()).Block(
 			m().Dot("onTransition").Call(jen.Id("Transition").Values(jen.Id("prev").Dot("State"), jen.Id("e"), jen.Id("next").Dot("State"), jen.Id("fx").Dot("Row"))),
 		),
 		jen.If(m().Dot("onSend").Op("!=").Nil()).Block(
-			jen.For(jen.Id("i").Op(":=").Range().Id("fx").Dot("NumSends")).Block(m().Dot("onSend").Call(jen.Id("fx").Dot("Sends").Index(jen.Id("i")))),
+			jen.For(jen.Id("_").Op(",").Id("msg").Op(":=").Range().Id("fx").Dot("Sent").Call()).Block(m().Dot("onSend").Call(jen.Id("msg"))),
 		),
-		jen.If(jen.Id("fx").Dot("Error").Op("!=").Lit("")).Block(
+		jen.If(jen.Id("fx").Dot("ErrorText").Call().Op("!=").Lit("")).Block(
 			jen.Id("err").Op(":=").Op("&").Id("reported").Index(jen.Id("fx").Dot("Row")),
 			jen.If(m().Dot("onError").Op("!=").Nil()).Block(m().Dot("onError").Call(jen.Id("err"))),
 			jen.Return(jen.Id("err")),
@@ -1161,7 +1343,7 @@ allowed but nests the second step inside the first one's hooks.`)
 	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("expire").Params(jen.Id("i").Int()).Block(
 		jen.If(m().Dot("lock").Op("!=").Nil()).Block(m().Dot("lock").Dot("Lock").Call(), jen.Defer().Add(m()).Dot("lock").Dot("Unlock").Call()),
 		jen.If(jen.Op("!").Add(m()).Dot("timers").Dot("Expired").Call(jen.Id("i")).Op("||").Op("!").Add(m()).Dot("snap").Dot("Timers").Dot("Has").Call(jen.Id("Timer").Call(jen.Id("i")))).Block(jen.Return()),
-		jen.Id("_").Op("=").Add(m()).Dot("fire").Call(jen.Id("TimeoutEvent").Call(jen.Id("Timer").Call(jen.Id("i")))).Comment("reported errors went to OnError"),
+		jen.Id("_").Op("=").Add(m()).Dot("Fire").Call(jen.Id("TimeoutEvent").Call(jen.Id("Timer").Call(jen.Id("i")))).Comment("reported errors went to OnError"),
 		jen.Comment("The timer stopped running on the clock; run it again if the row re-armed it."),
 		m().Dot("timers").Dot("Apply").Call(jen.Uint64().Call(m().Dot("snap").Dot("Timers")), jen.Lit(0)),
 	)
@@ -1171,9 +1353,8 @@ allowed but nests the second step inside the first one's hooks.`)
 	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Snapshot").Params().Id("Snapshot").Block(jen.Return(m().Dot("snap")))
 	g.doc("Can reports whether e takes effect now: a transition row fires for it,\nand it is not a call that fails. Fire also accepts the events that the\nunhandled policy accepts (see Step).")
 	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Can").Params(jen.Id("e").Id("Event")).Bool().Block(
-		jen.If(jen.Id("e").Op(">=").Id("NumEvents").Op("||").Add(m()).Dot("snap").Dot("State").Op(">=").Id("NumStates")).Block(jen.Return(jen.False())),
-		jen.Id("r").Op(":=").Id("match").Call(m().Dot("snap"), jen.Id("e")),
-		jen.Return(jen.Id("r").Op(">=").Lit(0).Op("&&").Op("!").Parens(jen.Int().Call(jen.Id("e")).Op("<").Id("firstRecv").Op("&&").Id("rowErrors").Index(jen.Id("r")).Op("!=").Lit(""))),
+		jen.List(jen.Id("_"), jen.Id("fx"), jen.Id("err")).Op(":=").Id("Step").Call(m().Dot("snap"), jen.Id("e")),
+		jen.Return(jen.Id("fx").Dot("Row").Op(">=").Lit(0).Op("&&").Id("err").Op("==").Nil()),
 	)
 	g.doc("Permitted lists the events for which Can is true, in event order.")
 	f.Func().Params(jen.Id("m").Op("*").Id("Machine")).Id("Permitted").Params().Index().Id("Event").Block(

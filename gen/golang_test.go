@@ -137,7 +137,18 @@ func TestGoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pkgs []string
+	type pkg struct {
+		spec, pkg string
+		noTable   bool
+	}
+	var all []pkg
 	for _, g := range goldens {
+		all = append(all, pkg{g.spec, g.pkg, false})
+	}
+	// The door once more with a Step that works each cell out from the rows:
+	// what a spec whose variables take too many values for a table gets.
+	all = append(all, pkg{"testdata/door.yaml", "doorrows", true})
+	for _, g := range all {
 		pkgDir := filepath.Join(dir, g.pkg)
 		if err := os.MkdirAll(pkgDir, 0o755); err != nil {
 			t.Fatal(err)
@@ -148,7 +159,16 @@ func TestGoEndToEnd(t *testing.T) {
 		}
 		test := strings.ReplaceAll(string(tmpl), "PACKAGE", g.pkg)
 		test = strings.ReplaceAll(test, "SPECPATH", filepath.ToSlash(abs))
-		if err := os.WriteFile(filepath.Join(pkgDir, g.pkg+".go"), generate(t, g.spec, g.pkg), 0o644); err != nil {
+		restore := gen.SetMaxCells(0)
+		if !g.noTable {
+			restore()
+		}
+		src := generate(t, g.spec, g.pkg)
+		restore()
+		if rows := bytes.Contains(src, []byte("too many values for a table")); rows != g.noTable {
+			t.Fatalf("%s: Step applies the rows on every call: %v, want %v", g.pkg, rows, g.noTable)
+		}
+		if err := os.WriteFile(filepath.Join(pkgDir, g.pkg+".go"), src, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(filepath.Join(pkgDir, "e2e_test.go"), []byte(test), 0o644); err != nil {

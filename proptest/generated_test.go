@@ -160,7 +160,7 @@ type machine struct {
 var machines = []machine{ {{- range .}}
 	{"{{.}}", {{.}}.StepPacked, func(snap uint64, e int) proptest.StepOutcome {
 		n, fx, err := {{.}}.Step({{.}}.Unpack(snap), {{.}}.Event(e))
-		o := proptest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.Error, Rejected: errors.Is(err, {{.}}.ErrRejected)}
+		o := proptest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
 		for _, m := range fx.Sent() {
 			o.Sends = append(o.Sends, uint8(m))
 		}

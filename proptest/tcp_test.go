@@ -57,7 +57,7 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 	props.Property("StepPacked == IR interpreter", prop.ForAll(func(c stepCase) string { return CompareStep(ir, tcp.StepPacked, c.Snap, c.Event) }, snapGen(s)))
 	props.Property("Step == IR interpreter", prop.ForAll(func(c stepCase) string {
 		n, fx, err := tcp.Step(tcp.Unpack(c.Snap), tcp.Event(c.Event))
-		got := StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.Error, Rejected: errors.Is(err, tcp.ErrRejected)}
+		got := StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
 		for _, m := range fx.Sent() {
 			got.Sends = append(got.Sends, uint8(m))
 		}

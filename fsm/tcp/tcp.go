@@ -350,27 +350,58 @@ func (s Snapshot) String() string {
 	return b.String()
 }
 
-// Effects is what one step does besides changing the snapshot.
+// Effects is what one step does besides changing the snapshot: the row that
+// fired. Its methods read the row's messages, timer actions and error from
+// static tables, so Effects stays a word or two that Step returns in
+// registers.
 type Effects struct {
 	// Row is the index in Transitions of the row that fired, or -1 when none did
-	// (the event was unhandled).
+	// (the event was unhandled or rejected).
 	Row int
-	// Sends holds the messages to send, in order; NumSends says how many.
-	Sends    [MaxSends]Message
-	NumSends uint8
-	// Stop, Start and Restart are the row's timer actions: stopped timers are
-	// disarmed, then started ones armed (a running timer keeps running) and
-	// restarted ones armed afresh.
-	Stop    TimerSet
-	Start   TimerSet
-	Restart TimerSet
-	// Error is the error the row reports to the user, or "".
-	Error string
 }
 
-// Sent returns the messages to send.
-func (fx *Effects) Sent() []Message {
-	return fx.Sends[:fx.NumSends]
+// Sent returns the messages to send, in order. The slice is shared by every
+// step with the same effects and must not be modified; it does not allocate.
+func (fx Effects) Sent() []Message {
+	if uint(fx.Row) < uint(len(actions)) {
+		a := &actions[fx.Row]
+		return a.sends[:a.numSends:a.numSends]
+	}
+	return nil
+}
+
+// Stop is the set of timers the row disarms (before it arms any).
+func (fx Effects) Stop() TimerSet {
+	if uint(fx.Row) < uint(len(actions)) {
+		return actions[fx.Row].stop
+	}
+	return 0
+}
+
+// Start is the set of timers the row starts: a running timer keeps running.
+func (fx Effects) Start() TimerSet {
+	if uint(fx.Row) < uint(len(actions)) {
+		return actions[fx.Row].start
+	}
+	return 0
+}
+
+// Restart is the set of timers the row restarts: each begins a new period.
+func (fx Effects) Restart() TimerSet {
+	if uint(fx.Row) < uint(len(actions)) {
+		return actions[fx.Row].restart
+	}
+	return 0
+}
+
+// ErrorText is the error the row reports to the user, or "". A call row
+// with an error is a failed call (Step returns its *ReportedError); a message
+// or timeout row with one took effect and reports it (Machine calls OnError).
+func (fx Effects) ErrorText() string {
+	if uint(fx.Row) < uint(len(rowErrors)) {
+		return rowErrors[fx.Row]
+	}
+	return ""
 }
 
 var (
@@ -548,239 +579,36 @@ var reported = [...]ReportedError{
 	{44},
 }
 
-// cell is what an event does in a state. When a single row without a guard
-// handles it, the cell holds that row's target and timer actions: the fast
-// path of step.
-type cell struct {
-	row  int16 // the row; -1: none; -2: guards decide (matchGuarded)
-	to   State // the state the row enters
-	kind uint8
-	stop TimerSet
-	arm  TimerSet // started or restarted
-}
-
-const (
-	cellPlain = iota // one row, no variables set
-	cellSet          // one row that sets variables (assign)
-	cellSlow         // guards, no row, or a failed call: fire or unhandled
-)
-
-// cells[state][event] says what the event does in the state.
-var cells = [NumStates][NumEvents]cell{
+// rowOf[state][event] is the row that handles the event in the state when
+// no guard decides: -1 for none, -2 when guards decide (matchGuarded).
+var rowOf = [NumStates][NumEvents]int8{
 	// CLOSED
-	{
-		{0, StateListen, cellSet, 0, 0},                               // PASSIVE_OPEN,
-		{1, StateSynSent, cellSet, 0, TimerSet(1) << TimerRetransmit}, // ACTIVE_OPEN,
-		{37, StateClosed, cellSlow, 0, 0},                             // SEND,
-		{37, StateClosed, cellSlow, 0, 0},                             // RECEIVE,
-		{37, StateClosed, cellSlow, 0, 0},                             // CLOSE,
-		{37, StateClosed, cellSlow, 0, 0},                             // ABORT,
-		{37, StateClosed, cellSlow, 0, 0},                             // STATUS,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv SYN,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv ACK_SYN,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv FIN,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv FIN_ACK,
-		{35, StateClosed, cellPlain, 0, 0},                            // recv ACK_FIN,
-		{36, StateClosed, cellPlain, 0, 0},                            // recv RST,
-		{row: -1, kind: cellSlow},                                     // timeout retransmit,
-		{row: -1, kind: cellSlow},                                     // timeout time_wait,
-	},
+	{0, 1, 37, 37, 37, 37, 37, 35, 35, 35, 35, 35, 35, 36, -1, -1},
 	// LISTEN
-	{
-		{38, StateListen, cellSlow, 0, 0},                               // PASSIVE_OPEN,
-		{3, StateSynSent, cellSet, 0, TimerSet(1) << TimerRetransmit},   // ACTIVE_OPEN,
-		{3, StateSynSent, cellSet, 0, TimerSet(1) << TimerRetransmit},   // SEND,
-		{41, StateListen, cellPlain, 0, 0},                              // RECEIVE,
-		{32, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // CLOSE,
-		{32, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // ABORT,
-		{44, StateListen, cellPlain, 0, 0},                              // STATUS,
-		{2, StateSynRcvd, cellPlain, 0, TimerSet(1) << TimerRetransmit}, // recv SYN,
-		{4, StateListen, cellPlain, 0, 0},                               // recv SYN_ACK,
-		{4, StateListen, cellPlain, 0, 0},                               // recv ACK_SYN,
-		{4, StateListen, cellPlain, 0, 0},                               // recv FIN,
-		{4, StateListen, cellPlain, 0, 0},                               // recv FIN_ACK,
-		{4, StateListen, cellPlain, 0, 0},                               // recv ACK_FIN,
-		{5, StateListen, cellPlain, 0, 0},                               // recv RST,
-		{row: -1, kind: cellSlow},                                       // timeout retransmit,
-		{row: -1, kind: cellSlow},                                       // timeout time_wait,
-	},
+	{38, 3, 3, 41, 32, 32, 44, 2, 4, 4, 4, 4, 4, 5, -1, -1},
 	// SYN_SENT
-	{
-		{38, StateSynSent, cellSlow, 0, 0},                                                           // PASSIVE_OPEN,
-		{39, StateSynSent, cellSlow, 0, 0},                                                           // ACTIVE_OPEN,
-		{40, StateSynSent, cellPlain, 0, 0},                                                          // SEND,
-		{41, StateSynSent, cellPlain, 0, 0},                                                          // RECEIVE,
-		{32, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                              // CLOSE,
-		{32, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                              // ABORT,
-		{44, StateSynSent, cellPlain, 0, 0},                                                          // STATUS,
-		{7, StateSynRcvd, cellPlain, 0, 0},                                                           // recv SYN,
-		{6, StateEstablished, cellPlain, TimerSet(1) << TimerRetransmit, 0},                          // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                                                    // recv ACK_SYN,
-		{row: -1, kind: cellSlow},                                                                    // recv FIN,
-		{row: -1, kind: cellSlow},                                                                    // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                                                    // recv ACK_FIN,
-		{8, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                               // recv RST,
-		{9, StateSynSent, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerRetransmit}, // timeout retransmit,
-		{row: -1, kind: cellSlow},                                                                    // timeout time_wait,
-	},
+	{38, 39, 40, 41, 32, 32, 44, 7, 6, -1, -1, -1, -1, 8, 9, -1},
 	// SYN_RCVD
-	{
-		{38, StateSynRcvd, cellSlow, 0, 0},                                                            // PASSIVE_OPEN,
-		{39, StateSynRcvd, cellSlow, 0, 0},                                                            // ACTIVE_OPEN,
-		{40, StateSynRcvd, cellPlain, 0, 0},                                                           // SEND,
-		{41, StateSynRcvd, cellPlain, 0, 0},                                                           // RECEIVE,
-		{15, StateFinWait1, cellPlain, 0, TimerSet(1) << TimerRetransmit},                             // CLOSE,
-		{33, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                               // ABORT,
-		{44, StateSynRcvd, cellPlain, 0, 0},                                                           // STATUS,
-		{row: -1, kind: cellSlow},                                                                     // recv SYN,
-		{10, StateEstablished, cellPlain, TimerSet(1) << TimerRetransmit, 0},                          // recv SYN_ACK,
-		{10, StateEstablished, cellPlain, TimerSet(1) << TimerRetransmit, 0},                          // recv ACK_SYN,
-		{16, StateCloseWait, cellPlain, TimerSet(1) << TimerRetransmit, 0},                            // recv FIN,
-		{row: -1, kind: cellSlow},                                                                     // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                                                     // recv ACK_FIN,
-		{row: -2, kind: cellSlow},                                                                     // recv RST,
-		{13, StateSynRcvd, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerRetransmit}, // timeout retransmit,
-		{row: -1, kind: cellSlow},                                                                     // timeout time_wait,
-	},
+	{38, 39, 40, 41, 15, 33, 44, -1, 10, 10, 16, -1, -1, -2, 13, -1},
 	// ESTABLISHED
-	{
-		{38, StateEstablished, cellSlow, 0, 0},                             // PASSIVE_OPEN,
-		{39, StateEstablished, cellSlow, 0, 0},                             // ACTIVE_OPEN,
-		{40, StateEstablished, cellPlain, 0, 0},                            // SEND,
-		{41, StateEstablished, cellPlain, 0, 0},                            // RECEIVE,
-		{15, StateFinWait1, cellPlain, 0, TimerSet(1) << TimerRetransmit},  // CLOSE,
-		{33, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},    // ABORT,
-		{44, StateEstablished, cellPlain, 0, 0},                            // STATUS,
-		{14, StateEstablished, cellPlain, 0, 0},                            // recv SYN,
-		{14, StateEstablished, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                          // recv ACK_SYN,
-		{16, StateCloseWait, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // recv FIN,
-		{row: -1, kind: cellSlow},                                          // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                          // recv ACK_FIN,
-		{29, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},    // recv RST,
-		{row: -1, kind: cellSlow},                                          // timeout retransmit,
-		{row: -1, kind: cellSlow},                                          // timeout time_wait,
-	},
+	{38, 39, 40, 41, 15, 33, 44, 14, 14, -1, 16, -1, -1, 29, -1, -1},
 	// FIN_WAIT_1
-	{
-		{38, StateFinWait1, cellSlow, 0, 0},                             // PASSIVE_OPEN,
-		{39, StateFinWait1, cellSlow, 0, 0},                             // ACTIVE_OPEN,
-		{42, StateFinWait1, cellSlow, 0, 0},                             // SEND,
-		{41, StateFinWait1, cellPlain, 0, 0},                            // RECEIVE,
-		{42, StateFinWait1, cellSlow, 0, 0},                             // CLOSE,
-		{33, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // ABORT,
-		{44, StateFinWait1, cellPlain, 0, 0},                            // STATUS,
-		{14, StateFinWait1, cellPlain, 0, 0},                            // recv SYN,
-		{14, StateFinWait1, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                       // recv ACK_SYN,
-		{18, StateClosing, cellPlain, 0, 0},                             // recv FIN,
-		{19, StateTimeWait, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerTimeWait},   // recv FIN_ACK,
-		{17, StateFinWait2, cellPlain, TimerSet(1) << TimerRetransmit, 0},                              // recv ACK_FIN,
-		{29, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                                // recv RST,
-		{20, StateFinWait1, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerRetransmit}, // timeout retransmit,
-		{row: -1, kind: cellSlow}, // timeout time_wait,
-	},
+	{38, 39, 42, 41, 42, 33, 44, 14, 14, -1, 18, 19, 17, 29, 20, -1},
 	// FIN_WAIT_2
-	{
-		{38, StateFinWait2, cellSlow, 0, 0},                             // PASSIVE_OPEN,
-		{39, StateFinWait2, cellSlow, 0, 0},                             // ACTIVE_OPEN,
-		{42, StateFinWait2, cellSlow, 0, 0},                             // SEND,
-		{41, StateFinWait2, cellPlain, 0, 0},                            // RECEIVE,
-		{42, StateFinWait2, cellSlow, 0, 0},                             // CLOSE,
-		{33, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // ABORT,
-		{44, StateFinWait2, cellPlain, 0, 0},                            // STATUS,
-		{14, StateFinWait2, cellPlain, 0, 0},                            // recv SYN,
-		{14, StateFinWait2, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                       // recv ACK_SYN,
-		{21, StateTimeWait, cellPlain, 0, TimerSet(1) << TimerTimeWait}, // recv FIN,
-		{21, StateTimeWait, cellPlain, 0, TimerSet(1) << TimerTimeWait}, // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                       // recv ACK_FIN,
-		{29, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0}, // recv RST,
-		{row: -1, kind: cellSlow},                                       // timeout retransmit,
-		{row: -1, kind: cellSlow},                                       // timeout time_wait,
-	},
+	{38, 39, 42, 41, 42, 33, 44, 14, 14, -1, 21, 21, -1, 29, -1, -1},
 	// CLOSE_WAIT
-	{
-		{38, StateCloseWait, cellSlow, 0, 0},                             // PASSIVE_OPEN,
-		{39, StateCloseWait, cellSlow, 0, 0},                             // ACTIVE_OPEN,
-		{40, StateCloseWait, cellPlain, 0, 0},                            // SEND,
-		{41, StateCloseWait, cellPlain, 0, 0},                            // RECEIVE,
-		{22, StateLastAck, cellPlain, 0, TimerSet(1) << TimerRetransmit}, // CLOSE,
-		{33, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},  // ABORT,
-		{44, StateCloseWait, cellPlain, 0, 0},                            // STATUS,
-		{14, StateCloseWait, cellPlain, 0, 0},                            // recv SYN,
-		{14, StateCloseWait, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                        // recv ACK_SYN,
-		{26, StateCloseWait, cellPlain, 0, 0},                            // recv FIN,
-		{26, StateCloseWait, cellPlain, 0, 0},                            // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                        // recv ACK_FIN,
-		{29, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},  // recv RST,
-		{row: -1, kind: cellSlow},                                        // timeout retransmit,
-		{row: -1, kind: cellSlow},                                        // timeout time_wait,
-	},
+	{38, 39, 40, 41, 22, 33, 44, 14, 14, -1, 26, 26, -1, 29, -1, -1},
 	// CLOSING
-	{
-		{38, StateClosing, cellSlow, 0, 0}, // PASSIVE_OPEN,
-		{39, StateClosing, cellSlow, 0, 0}, // ACTIVE_OPEN,
-		{42, StateClosing, cellSlow, 0, 0}, // SEND,
-		{43, StateClosing, cellSlow, 0, 0}, // RECEIVE,
-		{42, StateClosing, cellSlow, 0, 0}, // CLOSE,
-		{34, StateClosed, cellPlain, TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait, 0}, // ABORT,
-		{44, StateClosing, cellPlain, 0, 0}, // STATUS,
-		{14, StateClosing, cellPlain, 0, 0}, // recv SYN,
-		{14, StateClosing, cellPlain, 0, 0}, // recv SYN_ACK,
-		{row: -1, kind: cellSlow},           // recv ACK_SYN,
-		{26, StateClosing, cellPlain, 0, 0}, // recv FIN,
-		{26, StateClosing, cellPlain, 0, 0}, // recv FIN_ACK,
-		{23, StateTimeWait, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerTimeWait},  // recv ACK_FIN,
-		{30, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                               // recv RST,
-		{20, StateClosing, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerRetransmit}, // timeout retransmit,
-		{row: -1, kind: cellSlow}, // timeout time_wait,
-	},
+	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 26, 26, 23, 30, 20, -1},
 	// LAST_ACK
-	{
-		{38, StateLastAck, cellSlow, 0, 0}, // PASSIVE_OPEN,
-		{39, StateLastAck, cellSlow, 0, 0}, // ACTIVE_OPEN,
-		{42, StateLastAck, cellSlow, 0, 0}, // SEND,
-		{43, StateLastAck, cellSlow, 0, 0}, // RECEIVE,
-		{42, StateLastAck, cellSlow, 0, 0}, // CLOSE,
-		{34, StateClosed, cellPlain, TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait, 0}, // ABORT,
-		{44, StateLastAck, cellPlain, 0, 0},                                                           // STATUS,
-		{14, StateLastAck, cellPlain, 0, 0},                                                           // recv SYN,
-		{14, StateLastAck, cellPlain, 0, 0},                                                           // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                                                     // recv ACK_SYN,
-		{26, StateLastAck, cellPlain, 0, 0},                                                           // recv FIN,
-		{26, StateLastAck, cellPlain, 0, 0},                                                           // recv FIN_ACK,
-		{24, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                               // recv ACK_FIN,
-		{30, StateClosed, cellPlain, TimerSet(1) << TimerRetransmit, 0},                               // recv RST,
-		{25, StateLastAck, cellPlain, TimerSet(1) << TimerRetransmit, TimerSet(1) << TimerRetransmit}, // timeout retransmit,
-		{row: -1, kind: cellSlow},                                                                     // timeout time_wait,
-	},
+	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 26, 26, 24, 30, 25, -1},
 	// TIME_WAIT
-	{
-		{38, StateTimeWait, cellSlow, 0, 0}, // PASSIVE_OPEN,
-		{39, StateTimeWait, cellSlow, 0, 0}, // ACTIVE_OPEN,
-		{42, StateTimeWait, cellSlow, 0, 0}, // SEND,
-		{43, StateTimeWait, cellSlow, 0, 0}, // RECEIVE,
-		{42, StateTimeWait, cellSlow, 0, 0}, // CLOSE,
-		{34, StateClosed, cellPlain, TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait, 0}, // ABORT,
-		{44, StateTimeWait, cellPlain, 0, 0},                            // STATUS,
-		{14, StateTimeWait, cellPlain, 0, 0},                            // recv SYN,
-		{14, StateTimeWait, cellPlain, 0, 0},                            // recv SYN_ACK,
-		{row: -1, kind: cellSlow},                                       // recv ACK_SYN,
-		{27, StateTimeWait, cellPlain, 0, TimerSet(1) << TimerTimeWait}, // recv FIN,
-		{27, StateTimeWait, cellPlain, 0, TimerSet(1) << TimerTimeWait}, // recv FIN_ACK,
-		{row: -1, kind: cellSlow},                                       // recv ACK_FIN,
-		{31, StateTimeWait, cellPlain, 0, 0},                            // recv RST,
-		{row: -1, kind: cellSlow},                                       // timeout retransmit,
-		{28, StateClosed, cellPlain, TimerSet(1) << TimerTimeWait, 0},   // timeout time_wait,
-	},
+	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 27, 27, -1, 31, -1, 28},
 }
 
 // match returns the row that fires for e in s, or -1. s.State and e are in range.
 func match(s Snapshot, e Event) int {
-	r := int(cells[s.State][e].row)
+	r := int(rowOf[s.State][e])
 	if r != -2 {
 		return r
 	}
@@ -803,394 +631,247 @@ func matchGuarded(s Snapshot, e Event) int {
 
 // rowAction is what a row does, as data.
 type rowAction struct {
-	fx   Effects
-	to   State
-	stay bool
-	set  bool // the row sets variables: see assign
+	sends    [MaxSends]Message
+	numSends uint8
+	stop     TimerSet
+	start    TimerSet
+	restart  TimerSet
+	to       State
+	stay     bool
+	set      bool // the row sets variables: see assign
 }
 
 // actions[r] is what row r of Transitions does.
 var actions = [...]rowAction{
 	// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:95:5)
 	{
-		fx:  Effects{Row: 0},
 		set: true,
 		to:  StateListen,
 	},
 	// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:100:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      1,
-			Sends:    [MaxSends]Message{MsgSyn},
-			Start:    TimerSet(1) << TimerRetransmit,
-		},
-		set: true,
-		to:  StateSynSent,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgSyn},
+		set:      true,
+		start:    TimerSet(1) << TimerRetransmit,
+		to:       StateSynSent,
 	},
 	// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:107:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      2,
-			Sends:    [MaxSends]Message{MsgSynAck},
-			Start:    TimerSet(1) << TimerRetransmit,
-		},
-		to: StateSynRcvd,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgSynAck},
+		start:    TimerSet(1) << TimerRetransmit,
+		to:       StateSynRcvd,
 	},
 	// LISTEN on ACTIVE_OPEN,SEND -> SYN_SENT (spec/tcp.yaml:113:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      3,
-			Sends:    [MaxSends]Message{MsgSyn},
-			Start:    TimerSet(1) << TimerRetransmit,
-		},
-		set: true,
-		to:  StateSynSent,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgSyn},
+		set:      true,
+		start:    TimerSet(1) << TimerRetransmit,
+		to:       StateSynSent,
 	},
 	// LISTEN on recv SYN_ACK,recv ACK_SYN,recv FIN,recv FIN_ACK,recv ACK_FIN -> (stay) (spec/tcp.yaml:120:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      4,
-			Sends:    [MaxSends]Message{MsgRst},
-		},
-		stay: true,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgRst},
+		stay:     true,
 	},
 	// LISTEN on recv RST -> (stay) (spec/tcp.yaml:124:5)
-	{
-		fx:   Effects{Row: 5},
-		stay: true,
-	},
+	{stay: true},
 	// SYN_SENT on recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:127:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      6,
-			Sends:    [MaxSends]Message{MsgAckSyn},
-			Stop:     TimerSet(1) << TimerRetransmit,
-		},
-		to: StateEstablished,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckSyn},
+		stop:     TimerSet(1) << TimerRetransmit,
+		to:       StateEstablished,
 	},
 	// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:133:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      7,
-			Sends:    [MaxSends]Message{MsgSynAck},
-		},
-		to: StateSynRcvd,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgSynAck},
+		to:       StateSynRcvd,
 	},
 	// SYN_SENT on recv RST -> CLOSED (spec/tcp.yaml:141:5)
 	{
-		fx: Effects{
-			Error: "connection reset",
-			Row:   8,
-			Stop:  TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// SYN_SENT on timeout retransmit -> (stay) (spec/tcp.yaml:147:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerRetransmit,
-			Row:      9,
-			Sends:    [MaxSends]Message{MsgSyn},
-		},
-		stay: true,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerRetransmit,
+		sends:    [MaxSends]Message{MsgSyn},
+		stay:     true,
 	},
 	// SYN_RCVD on recv ACK_SYN,recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:152:5)
 	{
-		fx: Effects{
-			Row:  10,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateEstablished,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateEstablished,
 	},
 	// SYN_RCVD on recv RST if passive -> LISTEN (spec/tcp.yaml:159:5)
 	{
-		fx: Effects{
-			Row:  11,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateListen,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateListen,
 	},
 	// SYN_RCVD on recv RST if !passive -> CLOSED (spec/tcp.yaml:167:5)
 	{
-		fx: Effects{
-			Error: "connection refused",
-			Row:   12,
-			Stop:  TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// SYN_RCVD on timeout retransmit -> (stay) (spec/tcp.yaml:174:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerRetransmit,
-			Row:      13,
-			Sends:    [MaxSends]Message{MsgSynAck},
-		},
-		stay: true,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerRetransmit,
+		sends:    [MaxSends]Message{MsgSynAck},
+		stay:     true,
 	},
 	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN,recv SYN_ACK -> (stay) (spec/tcp.yaml:181:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      14,
-			Sends:    [MaxSends]Message{MsgAckSyn},
-		},
-		stay: true,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckSyn},
+		stay:     true,
 	},
 	// SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1 (spec/tcp.yaml:190:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerRetransmit,
-			Row:      15,
-			Sends:    [MaxSends]Message{MsgFin},
-		},
-		to: StateFinWait1,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerRetransmit,
+		sends:    [MaxSends]Message{MsgFin},
+		to:       StateFinWait1,
 	},
 	// SYN_RCVD,ESTABLISHED on recv FIN -> CLOSE_WAIT (spec/tcp.yaml:196:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      16,
-			Sends:    [MaxSends]Message{MsgAckFin},
-			Stop:     TimerSet(1) << TimerRetransmit,
-		},
-		to: StateCloseWait,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckFin},
+		stop:     TimerSet(1) << TimerRetransmit,
+		to:       StateCloseWait,
 	},
 	// FIN_WAIT_1 on recv ACK_FIN -> FIN_WAIT_2 (spec/tcp.yaml:204:5)
 	{
-		fx: Effects{
-			Row:  17,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateFinWait2,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateFinWait2,
 	},
 	// FIN_WAIT_1 on recv FIN -> CLOSING (spec/tcp.yaml:209:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      18,
-			Sends:    [MaxSends]Message{MsgAckFin},
-		},
-		to: StateClosing,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckFin},
+		to:       StateClosing,
 	},
 	// FIN_WAIT_1 on recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:214:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      19,
-			Sends:    [MaxSends]Message{MsgAckFin},
-			Start:    TimerSet(1) << TimerTimeWait,
-			Stop:     TimerSet(1) << TimerRetransmit,
-		},
-		to: StateTimeWait,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckFin},
+		start:    TimerSet(1) << TimerTimeWait,
+		stop:     TimerSet(1) << TimerRetransmit,
+		to:       StateTimeWait,
 	},
 	// FIN_WAIT_1,CLOSING on timeout retransmit -> (stay) (spec/tcp.yaml:223:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerRetransmit,
-			Row:      20,
-			Sends:    [MaxSends]Message{MsgFin},
-		},
-		stay: true,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerRetransmit,
+		sends:    [MaxSends]Message{MsgFin},
+		stay:     true,
 	},
 	// FIN_WAIT_2 on recv FIN,recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:228:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      21,
-			Sends:    [MaxSends]Message{MsgAckFin},
-			Start:    TimerSet(1) << TimerTimeWait,
-		},
-		to: StateTimeWait,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckFin},
+		start:    TimerSet(1) << TimerTimeWait,
+		to:       StateTimeWait,
 	},
 	// CLOSE_WAIT on CLOSE -> LAST_ACK (spec/tcp.yaml:234:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      22,
-			Sends:    [MaxSends]Message{MsgFinAck},
-			Start:    TimerSet(1) << TimerRetransmit,
-		},
-		to: StateLastAck,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgFinAck},
+		start:    TimerSet(1) << TimerRetransmit,
+		to:       StateLastAck,
 	},
 	// CLOSING on recv ACK_FIN -> TIME_WAIT (spec/tcp.yaml:242:5)
 	{
-		fx: Effects{
-			Row:   23,
-			Start: TimerSet(1) << TimerTimeWait,
-			Stop:  TimerSet(1) << TimerRetransmit,
-		},
-		to: StateTimeWait,
+		start: TimerSet(1) << TimerTimeWait,
+		stop:  TimerSet(1) << TimerRetransmit,
+		to:    StateTimeWait,
 	},
 	// LAST_ACK on recv ACK_FIN -> CLOSED (spec/tcp.yaml:248:5)
 	{
-		fx: Effects{
-			Row:  24,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// LAST_ACK on timeout retransmit -> (stay) (spec/tcp.yaml:253:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerRetransmit,
-			Row:      25,
-			Sends:    [MaxSends]Message{MsgFinAck},
-		},
-		stay: true,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerRetransmit,
+		sends:    [MaxSends]Message{MsgFinAck},
+		stay:     true,
 	},
 	// CLOSE_WAIT,CLOSING,LAST_ACK on recv FIN,recv FIN_ACK -> (stay) (spec/tcp.yaml:258:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      26,
-			Sends:    [MaxSends]Message{MsgAckFin},
-		},
-		stay: true,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgAckFin},
+		stay:     true,
 	},
 	// TIME_WAIT on recv FIN,recv FIN_ACK -> (stay) (spec/tcp.yaml:262:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Restart:  TimerSet(1) << TimerTimeWait,
-			Row:      27,
-			Sends:    [MaxSends]Message{MsgAckFin},
-		},
-		stay: true,
+		numSends: 1,
+		restart:  TimerSet(1) << TimerTimeWait,
+		sends:    [MaxSends]Message{MsgAckFin},
+		stay:     true,
 	},
 	// TIME_WAIT on timeout time_wait -> CLOSED (spec/tcp.yaml:269:5)
-	{
-		fx: Effects{Row: 28},
-		to: StateClosed,
-	},
+	{to: StateClosed},
 	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST -> CLOSED (spec/tcp.yaml:275:5)
 	{
-		fx: Effects{
-			Error: "connection reset",
-			Row:   29,
-			Stop:  TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// CLOSING,LAST_ACK on recv RST -> CLOSED (spec/tcp.yaml:281:5)
 	{
-		fx: Effects{
-			Row:  30,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// TIME_WAIT on recv RST -> (stay) (spec/tcp.yaml:286:5)
-	{
-		fx:   Effects{Row: 31},
-		stay: true,
-	},
+	{stay: true},
 	// LISTEN,SYN_SENT on CLOSE,ABORT -> CLOSED (spec/tcp.yaml:292:5)
 	{
-		fx: Effects{
-			Row:  32,
-			Stop: TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		stop: TimerSet(1) << TimerRetransmit,
+		to:   StateClosed,
 	},
 	// SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED (spec/tcp.yaml:297:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      33,
-			Sends:    [MaxSends]Message{MsgRst},
-			Stop:     TimerSet(1) << TimerRetransmit,
-		},
-		to: StateClosed,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgRst},
+		stop:     TimerSet(1) << TimerRetransmit,
+		to:       StateClosed,
 	},
 	// CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED (spec/tcp.yaml:303:5)
 	{
-		fx: Effects{
-			Row:  34,
-			Stop: TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait,
-		},
-		to: StateClosed,
+		stop: TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait,
+		to:   StateClosed,
 	},
 	// CLOSED on recv SYN,recv SYN_ACK,recv ACK_SYN,recv FIN,recv FIN_ACK,recv ACK_FIN -> (stay) (spec/tcp.yaml:310:5)
 	{
-		fx: Effects{
-			NumSends: 1,
-			Row:      35,
-			Sends:    [MaxSends]Message{MsgRst},
-		},
-		stay: true,
+		numSends: 1,
+		sends:    [MaxSends]Message{MsgRst},
+		stay:     true,
 	},
 	// CLOSED on recv RST -> (stay) (spec/tcp.yaml:314:5)
-	{
-		fx:   Effects{Row: 36},
-		stay: true,
-	},
+	{stay: true},
 	// CLOSED on SEND,RECEIVE,CLOSE,ABORT,STATUS -> (stay) (spec/tcp.yaml:319:5)
-	{
-		fx: Effects{
-			Error: "connection does not exist",
-			Row:   37,
-		},
-		stay: true,
-	},
+	{stay: true},
 	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay) (spec/tcp.yaml:323:5)
-	{
-		fx: Effects{
-			Error: "connection already exists",
-			Row:   38,
-		},
-		stay: true,
-	},
+	{stay: true},
 	// SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay) (spec/tcp.yaml:328:5)
-	{
-		fx: Effects{
-			Error: "connection already exists",
-			Row:   39,
-		},
-		stay: true,
-	},
+	{stay: true},
 	// SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay) (spec/tcp.yaml:333:5)
-	{
-		fx:   Effects{Row: 40},
-		stay: true,
-	},
+	{stay: true},
 	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:338:5)
-	{
-		fx:   Effects{Row: 41},
-		stay: true,
-	},
+	{stay: true},
 	// FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND,CLOSE -> (stay) (spec/tcp.yaml:341:5)
-	{
-		fx: Effects{
-			Error: "connection closing",
-			Row:   42,
-		},
-		stay: true,
-	},
+	{stay: true},
 	// CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:345:5)
-	{
-		fx: Effects{
-			Error: "connection closing",
-			Row:   43,
-		},
-		stay: true,
-	},
+	{stay: true},
 	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay) (spec/tcp.yaml:349:5)
-	{
-		fx:   Effects{Row: 44},
-		stay: true,
-	},
+	{stay: true},
 }
 
 // assign carries out the set actions of row r: values read the old
@@ -1209,10 +890,8 @@ func assign(s Snapshot, r int) Snapshot {
 }
 
 // fire applies row r to s: stopped timers are disarmed, then started and
-// restarted ones armed; the state becomes the row's target. The effects it
-// returns are static and must not be modified. The snapshot is passed by
-// value throughout so that it stays in registers.
-func fire(s Snapshot, r int) (Snapshot, *Effects) {
+// restarted ones armed; the state becomes the row's target.
+func fire(s Snapshot, r int) Snapshot {
 	a := &actions[r]
 	if a.set {
 		s = assign(s, r)
@@ -1220,63 +899,132 @@ func fire(s Snapshot, r int) (Snapshot, *Effects) {
 	if !a.stay {
 		s.State = a.to
 	}
-	s.Timers = s.Timers&^a.fx.Stop | a.fx.Start | a.fx.Restart
-	return s, &a.fx
+	s.Timers = s.Timers&^a.stop | a.start | a.restart
+	return s
 }
 
-// unhandledFX[e] is what an unhandled event e does besides disarming an
-// expired timer.
-var unhandledFX = func() (t [NumEvents + 1]Effects) {
-	for i := range t {
-		t[i].Row = -1
-	}
-	return
-}()
-
-// unhandled applies the spec's unhandled policy to e in *s; e is in range
-// and an expired timer is already disarmed.
-func unhandled(s Snapshot, e Event) (Snapshot, *Effects, error) {
-	switch {
-	case e < firstRecv:
-		return s, &unhandledFX[e], reject(s.State, e)
-	}
-	return s, &unhandledFX[e], nil
-}
-
-// step is Step with the effects returned as a pointer into static tables,
-// which must not be modified. When it returns an error, s is returned
-// unchanged.
-func step(s Snapshot, e Event) (Snapshot, *Effects, error) {
-	if s.State >= NumStates || e >= NumEvents {
-		return s, &unhandledFX[NumEvents], reject(s.State, e)
-	}
+// stepRows applies e to s row by row, as docs/semantics.md says: the
+// reference that fills Step's table. s and e are in range. It returns the
+// next snapshot (s itself with an error), the row that fired (-1 for none)
+// and the error of a rejected event or a failed call.
+func stepRows(s Snapshot, e Event) (Snapshot, int, error) {
 	n := s
-	c := &cells[s.State][e]
-	if c.kind <= cellSet {
-		if c.kind == cellSet {
-			n = assign(n, int(c.row))
-		}
-		n.State = c.to
-		n.Timers = n.Timers&^c.stop | c.arm
-		return n, &actions[c.row].fx, nil
-	}
 	if e >= firstTimeout {
 		// A timer that has fired is no longer running; a row that wants it again restarts it.
 		n.Timers &^= 1 << (e - firstTimeout)
 	}
-	r := int(c.row)
-	if r == -2 {
-		r = matchGuarded(s, e)
-	}
+	r := match(s, e)
 	if r < 0 {
-		return unhandled(n, e)
+		if e < firstRecv {
+			return s, -1, reject(s.State, e)
+		}
+		return n, -1, nil
 	}
-	next, fx := fire(n, r)
-	if e < firstRecv && fx.Error != "" {
+	if e < firstRecv && rowErrors[r] != "" {
 		// A call row with an error is a failed call; it has no other effect.
-		return s, fx, &reported[r]
+		return s, r, &reported[r]
 	}
-	return next, fx, nil
+	return fire(n, r), r, nil
+}
+
+// valid reports whether the state and every variable are in range.
+func (s Snapshot) valid() bool {
+	return s.State < NumStates
+}
+
+// index packs the state and the variables into the column of cells that
+// holds what e does to s. A state or variable out of range becomes one
+// more than its last value, a column of rejections.
+func (s Snapshot) index() uint {
+	i := uint(min(s.State, NumStates))
+	if s.Passive {
+		i |= 1 << 4
+	}
+	return i
+}
+
+// fromIndex is the snapshot, without timers, that index maps to i; it
+// ignores the bits of i above the index.
+func fromIndex(i uint) Snapshot {
+	var s Snapshot
+	s.State = State(i & 0xf)
+	s.Passive = i>>4&1 != 0
+	return s
+}
+
+// stepErrors[i] is the error of a cell with error index i: nil, then the
+// rejection of every (state, event) in rejections, then the ReportedError
+// of every row.
+var stepErrors = func() (t [1 + len(rejections)*len(rejections[0]) + len(reported)]error) {
+	for s := range rejections {
+		for e := range rejections[s] {
+			t[rejectIndex(State(s), Event(e))] = &rejections[s][e]
+		}
+	}
+	for r := range reported {
+		t[len(t)-len(reported)+r] = &reported[r]
+	}
+	return
+}()
+
+// rejectIndex is the index in stepErrors of reject(s, e).
+func rejectIndex(s State, e Event) cell {
+	return cell(1 + int(min(s, NumStates))*(NumEvents+1) + int(min(e, NumEvents)))
+}
+
+// cell is what an event does to a snapshot, packed: the next snapshot's
+// index (see fromIndex), the timers it stops (the expired one included) and
+// then arms, Effects.Row, and the index in stepErrors of the error (0: none,
+// and then the snapshot is unchanged).
+type cell uint64
+
+const (
+	cellStop  = 9
+	cellArm   = 17
+	cellRow   = 25
+	cellErr   = 33
+	timerMask = 1<<NumTimers - 1
+)
+
+// cellOf works out the cell of e in s from the rows (stepRows).
+func cellOf(s Snapshot, e Event) cell {
+	if e >= NumEvents || !s.valid() {
+		return rejectIndex(s.State, e) << cellErr
+	}
+	s.Timers = 0
+	next, r, err := stepRows(s, e)
+	// How the timers change does not depend on them: find it from none and all.
+	s.Timers = timerMask
+	all, _, _ := stepRows(s, e)
+	c := cell(next.State) | cell(next.index()>>4)<<8 | cell(timerMask&^all.Timers)<<cellStop | cell(next.Timers)<<cellArm | cell(uint8(r))<<cellRow
+	switch err := err.(type) {
+	case *RejectedError:
+		c |= rejectIndex(err.state, err.event) << cellErr
+	case *ReportedError:
+		c |= cell(len(stepErrors)-len(reported)+err.row) << cellErr
+	}
+	return c
+}
+
+// cells[min(e, NumEvents)][s.index()] is cellOf(s, e), worked out once:
+// Step is a lookup. The event comes first so that the snapshot, which
+// chains one step to the next, indexes the inner dimension.
+var cells = func() (t [NumEvents + 1][1 << 5]cell) {
+	for e := range t {
+		for i := range t[e] {
+			t[e][i] = cellOf(fromIndex(uint(i)), Event(e))
+		}
+	}
+	return
+}()
+
+// next is the snapshot the cell leads to from one whose timers are t.
+func (c cell) next(t TimerSet) Snapshot {
+	return Snapshot{
+		Passive: c&(1<<8) != 0,
+		State:   State(c),
+		Timers:  t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+	}
 }
 
 // Step applies event e to snapshot s and returns the next snapshot and the
@@ -1287,13 +1035,19 @@ func step(s Snapshot, e Event) (Snapshot, *Effects, error) {
 // a timer's expiry disarms it before any row applies (a row that wants
 // it again starts or restarts it).
 // A call row that reports an error is a failed call: Step returns a
-// *ReportedError and s unchanged. An event or state out of range is
-// rejected. Step does not check that a timeout's timer is armed: Machine
-// only fires armed timers.
-func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
-	// Small enough to inline, so callers copy only the effects they use.
-	n, fx, err := step(s, e)
-	return n, *fx, err
+// *ReportedError and s unchanged. An event out of range, or a snapshot whose
+// state or a variable is out of range, is rejected. Step does not check that
+// a timeout's timer is armed: Machine only fires armed timers.
+//
+// Step looks the answer up in a table that the package works out from the
+// rows when it is initialised, and is written to be inlined.
+func Step(s Snapshot, e Event) (n Snapshot, fx Effects, err error) {
+	c := cells[min(e, NumEvents)][s.index()]
+	fx.Row = int(int8(c >> cellRow))
+	if c >= 1<<cellErr {
+		return s, fx, stepErrors[c>>cellErr]
+	}
+	return c.next(s.Timers), fx, nil
 }
 
 // StepPacked is Step over the packed layout of spec.Layout, for the model
@@ -1304,25 +1058,20 @@ func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
 // unhandled policy) and when a call failed (row is the failed call's row;
 // nothing changes).
 func StepPacked(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool) {
-	s := Unpack(snap)
-	if s.State >= NumStates || uint(event) >= NumEvents {
+	if uint(event) >= NumEvents {
 		return snap, sends, -1, false
 	}
-	r := match(s, Event(event))
-	if r < 0 {
+	n, fx, err := Step(Unpack(snap), Event(event))
+	if fx.Row < 0 {
 		return snap, sends, -1, false
 	}
-	if event >= firstTimeout {
-		s.Timers &^= 1 << (event - firstTimeout)
+	if err != nil {
+		return snap, sends, fx.Row, false // a failed call changes nothing
 	}
-	n, fx := fire(s, r)
-	if event < firstRecv && fx.Error != "" {
-		return snap, sends, r, false // a failed call changes nothing
-	}
-	for _, m := range fx.Sends[:fx.NumSends] {
+	for _, m := range fx.Sent() {
 		sends = append(sends, uint8(m))
 	}
-	return n.Pack(), sends, r, true
+	return n.Pack(), sends, fx.Row, true
 }
 
 // Row is one transition row as the spec writes it, for introspection and diagrams.
@@ -1852,46 +1601,41 @@ func (m *Machine) init(opts []Option) {
 	}
 }
 
+// Deliver applies the arrival of message msg; see Fire.
+func (m *Machine) Deliver(msg Message) error {
+	return m.Fire(RecvEvent(msg))
+}
+
 // Fire applies event e. It returns a *RejectedError when the event is
 // rejected and a *ReportedError when a call fails, and then the machine is
 // unchanged; it also returns a *ReportedError when the message or timeout
 // transition that fired reports an error ("connection reset"), after
 // calling OnError. Otherwise it returns nil. It does not allocate.
 func (m *Machine) Fire(e Event) error {
-	return m.fire(e)
-}
-
-// Deliver applies the arrival of message msg; see Fire.
-func (m *Machine) Deliver(msg Message) error {
-	return m.fire(RecvEvent(msg))
-}
-
-// fire steps the machine and carries out the effects.
-func (m *Machine) fire(e Event) error {
 	prev := m.snap
-	next, fx, err := step(prev, e)
+	next, fx, err := Step(prev, e)
 	if err != nil {
 		return err
 	}
 	m.snap = next
-	if m.timers != nil && (next.Timers != prev.Timers || fx.Start|fx.Restart != 0) {
+	if m.timers != nil && (next.Timers != prev.Timers || fx.Start()|fx.Restart() != 0) {
 		// A restarted timer, or one started while stopped, begins a new period.
-		running := prev.Timers &^ fx.Stop
+		running := prev.Timers &^ fx.Stop()
 		if e >= firstTimeout {
 			running &^= 1 << (e - firstTimeout)
 		}
-		fresh := fx.Restart | fx.Start&^running
+		fresh := fx.Restart() | fx.Start()&^running
 		m.timers.Apply(uint64(next.Timers), uint64(fresh))
 	}
 	if fx.Row >= 0 && m.onTransition != nil {
 		m.onTransition(Transition{prev.State, e, next.State, fx.Row})
 	}
 	if m.onSend != nil {
-		for i := range fx.NumSends {
-			m.onSend(fx.Sends[i])
+		for _, msg := range fx.Sent() {
+			m.onSend(msg)
 		}
 	}
-	if fx.Error != "" {
+	if fx.ErrorText() != "" {
 		err := &reported[fx.Row]
 		if m.onError != nil {
 			m.onError(err)
@@ -1910,7 +1654,7 @@ func (m *Machine) expire(i int) {
 	if !m.timers.Expired(i) || !m.snap.Timers.Has(Timer(i)) {
 		return
 	}
-	_ = m.fire(TimeoutEvent(Timer(i))) // reported errors went to OnError
+	_ = m.Fire(TimeoutEvent(Timer(i))) // reported errors went to OnError
 	// The timer stopped running on the clock; run it again if the row re-armed it.
 	m.timers.Apply(uint64(m.snap.Timers), 0)
 }
@@ -1929,11 +1673,8 @@ func (m *Machine) Snapshot() Snapshot {
 // and it is not a call that fails. Fire also accepts the events that the
 // unhandled policy accepts (see Step).
 func (m *Machine) Can(e Event) bool {
-	if e >= NumEvents || m.snap.State >= NumStates {
-		return false
-	}
-	r := match(m.snap, e)
-	return r >= 0 && !(int(e) < firstRecv && rowErrors[r] != "")
+	_, fx, err := Step(m.snap, e)
+	return fx.Row >= 0 && err == nil
 }
 
 // Permitted lists the events for which Can is true, in event order.
