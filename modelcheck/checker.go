@@ -129,10 +129,11 @@ type worker struct {
 	cur       vec
 
 	// One-word searches (owned.go).
-	count uint64   // states stored (one worker)
-	own   []fwd    // successors of the current chunk
-	slots []uint64 // their first probe slots
-	_     [64]byte // keep workers' hot fields on separate cache lines
+	count  uint64   // states stored (one worker)
+	own    []fwd    // successors of the current chunk
+	slots  []uint64 // their first probe slots
+	recent []uint64 // filter of recent successors
+	_      [64]byte // keep workers' hot fields on separate cache lines
 }
 
 // search is the state of one Run.
@@ -178,8 +179,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		size = uint64(float64(c.expected)/maxLoad*1.05) + 1024
 	}
 	owned := m.words == 1 && c.workers == 1
-	shards := uint64(1)
-	sr := &search{c: c, m: m, set: newVisited(m.words, size, shards), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
+	sr := &search{c: c, m: m, set: newVisited(m.words, m.bits, size), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
 	res := c.newResult()
 	nev := len(c.s.Events)
 	for range c.workers {
@@ -399,33 +399,32 @@ func (sr *search) grow() {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
 	set := sr.set
-	// fits reports whether every shard has room for a unit of work (a
-	// chunk's successors) at the given shard size and chunk.
-	fits := func(shardSize uint64, chunk int) bool {
+	// fits reports whether the table has room for a unit of work (a
+	// chunk's successors) at the given size and chunk.
+	fits := func(size uint64, chunk int) bool {
 		reserve := uint64(chunk * sr.maxSucc)
 		if !sr.owned {
-			return float64(set.count.Load()+uint64(len(sr.workers))*reserve) <= maxLoad*float64(shardSize)
+			return float64(set.count.Load()+uint64(len(sr.workers))*reserve) <= maxLoad*float64(size)
 		}
 		for _, w := range sr.workers {
-			if float64(w.count+reserve) > maxLoad*float64(shardSize) {
+			if float64(w.count+reserve) > maxLoad*float64(size) {
 				return false
 			}
 		}
 		return true
 	}
-	if fits(set.shardSize(), sr.chunk) {
+	if fits(set.size, sr.chunk) {
 		return
 	}
 	size := set.size
-	for !fits(size/set.shards, sr.chunk) {
-		size += size / 2
-		size = (size + set.shards - 1) / set.shards * set.shards
+	for !fits(size, sr.chunk) {
+		size = set.nextSize(size)
 	}
-	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.bytesPerSlot() > lim {
+	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes(size) > lim {
 		// Cannot grow within the limit: shrink the chunks instead, or stop.
 		if sr.chunk > 1 {
 			sr.chunk = 1
-			if fits(set.shardSize(), 1) {
+			if fits(set.size, 1) {
 				return
 			}
 		}
@@ -455,7 +454,7 @@ func (sr *search) grow() {
 // path returns the slots from the initial state to slot.
 func (sr *search) path(slot uint32) []uint32 {
 	var p []uint32
-	for s := slot; s != noParent; s = sr.set.parent[s] {
+	for s := slot; s != noParent; s = sr.set.parentOf(s) {
 		p = append(p, s)
 		if len(p) > int(sr.set.size) {
 			break // cannot happen: parents form a tree

@@ -13,8 +13,16 @@ import (
 type succ1 struct {
 	v   uint64
 	act int32
-	row int32
+	row int32 // the spec row that fired, rowUnhandled, or rowLost
 }
+
+// Rows of one-word successors that no spec row produced: an event the
+// peer ignores (counted as unhandled) and a lost or duplicated message
+// (not counted).
+const (
+	rowUnhandled = -1
+	rowLost      = -2
+)
 
 type field1 struct {
 	shift uint8
@@ -84,12 +92,12 @@ func (m *model) expand1(v uint64, buf []succ1, scratch []uint8) []succ1 {
 		}
 		for j, ai := range pa.lose {
 			if r := b.remove[id*stride+j]; r >= 0 {
-				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: -1})
+				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: rowLost})
 			}
 		}
 		for j, ai := range pa.dup {
 			if r := b.dup[id*stride+j]; r >= 0 {
-				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: -1})
+				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: rowLost})
 			}
 		}
 	}

@@ -9,9 +9,10 @@ import (
 
 // One-word searches: a worker expands a chunk of the frontier, collects
 // every successor, and only then inserts them (delayed duplicate
-// detection): a first branch-free pass computes each successor's slot and
-// loads it, so that the cache misses overlap instead of queuing one behind
-// the other, and a second pass probes lines that are in cache by then.
+// detection). A first pass drops the successors that a small cache of
+// recent ones shows to be stored already, and computes the others' slots
+// and loads them, so that the cache misses overlap instead of queuing one
+// behind the other; a second pass probes lines that are in cache by then.
 // With one worker the visited set is its own and inserts are plain
 // stores; with several they compare-and-swap.
 
@@ -82,7 +83,8 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 			s := &w.buf1[i]
 			if s.row >= 0 {
 				w.rowHits[s.row]++
-			} else if a := &m.actions[s.act]; a.kind != actLose && a.kind != actDuplicate {
+			} else if s.row == rowUnhandled {
+				a := &m.actions[s.act]
 				ev := a.event
 				if ev < 0 {
 					b := m.inbox[a.peer]
@@ -95,30 +97,105 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 		}
 	}
 	w.own = own
-	if !sr.owned {
-		return trans, sr.insertShared(w, own)
+	set := sr.set
+	in, slots := w.prepare(own, set.keys, set.size, set.w)
+	switch {
+	case set.packed:
+		return trans, sr.insertPacked(w, in, slots, !sr.owned)
+	case !sr.owned:
+		return trans, sr.insertShared(w, in, slots)
 	}
-	return trans, sr.insertOwned(w, own)
+	return trans, sr.insertOwned(w, in, slots)
 }
 
-// insertOwned inserts successors into a visited set that only this worker
-// writes (one worker, one shard), appends the new
-// ones to the next frontier and checks the invariants on them. It first
-// computes every successor's slot and loads it, a branch-free loop whose
-// cache misses overlap, and then probes: the lines are in cache by then.
-func (sr *search) insertOwned(w *worker, in []fwd) (newStates uint64) {
-	m, set := sr.m, sr.set
-	keys, parent, size := set.keys, set.parent, set.size
+// recentBits sizes a worker's cache of recent successors (512 KiB).
+const recentBits = 16
+
+// prepare is the first pass over a batch of successors. It drops those
+// that the worker's direct-mapped cache of recent successors holds: they
+// are in the visited set already, or come earlier in the batch, which
+// inserts them first (siblings share many successors, and about half are
+// caught). It returns the others with their first probe slots, having
+// loaded each slot: the loads do not depend on each other, so their cache
+// misses overlap.
+func (w *worker) prepare(in []fwd, keys []uint64, size uint64, words int) ([]fwd, []uint64) {
+	if w.recent == nil {
+		w.recent = make([]uint64, 1<<recentBits)
+	}
+	recent := w.recent[:1<<recentBits]
 	if cap(w.slots) < len(in) {
 		w.slots = make([]uint64, len(in), 2*len(in))
 	}
 	slots := w.slots[:len(in)]
 	var sink uint64
-	for i := range in {
-		j, _ := bits.Mul64(hash1(in[i].v), size)
-		slots[i] = j
-		sink += keys[j]
+	n := 0
+	for _, f := range in {
+		h := hash1(f.v)
+		e := &recent[h&(1<<recentBits-1)]
+		if *e == f.v|occupied {
+			continue
+		}
+		*e = f.v | occupied
+		j, _ := bits.Mul64(h, size)
+		sink += atomic.LoadUint64(&keys[j*uint64(words)])
+		in[n], slots[n] = f, j
+		n++
 	}
+	w.sink += sink
+	return in[:n], slots[:n]
+}
+
+// insertPacked inserts successors into a packed table (visited.go): one
+// word per slot, the parent's slot beside the state. With shared, several
+// workers write the table and new slots are claimed by compare-and-swap.
+func (sr *search) insertPacked(w *worker, in []fwd, slots []uint64, shared bool) (newStates uint64) {
+	m, set := sr.m, sr.set
+	keys, size, kbits, kmask := set.keys, set.size, set.kbits, set.kmask
+	next := w.next
+	for i := range in {
+		j := slots[i]
+		k := in[i].v
+		for {
+			var cur uint64
+			if shared {
+				cur = atomic.LoadUint64(&keys[j])
+			} else {
+				cur = keys[j]
+			}
+			if cur == 0 {
+				nk := k | (uint64(in[i].parent)+1)<<kbits
+				if shared {
+					if !atomic.CompareAndSwapUint64(&keys[j], 0, nk) {
+						continue
+					}
+				} else {
+					keys[j] = nk
+				}
+				newStates++
+				next = append(next, j, k)
+				if len(m.invariants) > 0 {
+					sr.checkInvariants(w, uint32(j), k)
+				}
+				break
+			}
+			if cur&kmask == k {
+				break
+			}
+			if j++; j == size {
+				j = 0
+			}
+		}
+	}
+	w.next = next
+	return newStates
+}
+
+// insertOwned inserts successors into a wide one-word table that only
+// this worker writes (one worker), appends the new ones to the next
+// frontier and checks the invariants on them.
+func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates uint64) {
+	m, set := sr.m, sr.set
+	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
 	for i := range in {
 		j := slots[i]
@@ -144,7 +221,6 @@ func (sr *search) insertOwned(w *worker, in []fwd) (newStates uint64) {
 		}
 	}
 	w.next = next
-	w.sink += sink
 	return newStates
 }
 
@@ -162,21 +238,11 @@ func (sr *search) checkInvariants(w *worker, slot uint32, v uint64) {
 	}
 }
 
-// insertShared is insertOwned for a table that all workers write: the
-// same two passes, with compare-and-swap for the new keys.
-func (sr *search) insertShared(w *worker, in []fwd) (newStates uint64) {
+// insertShared is insertOwned for a table that all workers write: new
+// keys are claimed by compare-and-swap.
+func (sr *search) insertShared(w *worker, in []fwd, slots []uint64) (newStates uint64) {
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
-	if cap(w.slots) < len(in) {
-		w.slots = make([]uint64, len(in), 2*len(in))
-	}
-	slots := w.slots[:len(in)]
-	var sink uint64
-	for i := range in {
-		j, _ := bits.Mul64(hash1(in[i].v), size)
-		slots[i] = j
-		sink += atomic.LoadUint64(&keys[j])
-	}
 	next := w.next
 	for i := range in {
 		j := slots[i]
@@ -204,6 +270,5 @@ func (sr *search) insertShared(w *worker, in []fwd) (newStates uint64) {
 		}
 	}
 	w.next = next
-	w.sink += sink
 	return newStates
 }
