@@ -93,6 +93,9 @@ func tcpVariants(t testing.TB) []*spec.Check {
 	}
 	var out []*spec.Check
 	for _, c := range s.Checks {
+		if testing.Short() && totalBudget(c) > 4 {
+			continue // e.g. api: every call once under 8 network semantics is minutes under -race
+		}
 		for _, order := range []spec.Order{spec.Ordered, spec.Unordered} {
 			for _, full := range []spec.FullPolicy{spec.DropWhenFull, spec.BlockWhenFull} {
 				for _, dup := range []bool{false, true} {
@@ -298,4 +301,16 @@ func TestChannels(t *testing.T) {
 	if _, err := newInbox(&spec.Channel{Order: spec.Ordered, Capacity: 64}, 7); err == nil {
 		t.Error("no error for an ordered inbox of capacity 64")
 	}
+}
+
+// totalBudget is the number of calls the peers of c may make (unbounded
+// budgets count as one).
+func totalBudget(c *spec.Check) int {
+	n := 0
+	for _, p := range c.Peers {
+		for _, b := range p.Calls {
+			n += max(b.Budget, 1)
+		}
+	}
+	return n
 }
