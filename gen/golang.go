@@ -684,22 +684,7 @@ func timerMask(ts []*spec.Timer, ids []string) jen.Code {
 }
 
 func (g *goGen) rowSummary(r *spec.Row) string {
-	var from, on []string
-	for _, st := range r.From {
-		from = append(from, st.Name)
-	}
-	for _, e := range r.On {
-		on = append(on, e.String())
-	}
-	to := "(stay)"
-	if r.To != nil {
-		to = r.To.Name
-	}
-	sum := fmt.Sprintf("%s on %s", strings.Join(from, ","), strings.Join(on, ","))
-	if r.Guard != nil {
-		sum += " if " + r.Guard.String()
-	}
-	return fmt.Sprintf("%s -> %s (%s)", sum, to, g.pos(r.Pos))
+	return fmt.Sprintf("%s (%s)", rowLine(g.s, r), g.pos(r.Pos))
 }
 
 func (g *goGen) pos(p spec.Pos) string {

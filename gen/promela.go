@@ -781,17 +781,7 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 	case *spec.Armed:
 		return g.timerVar(e.Peer, e.Timer)
 	case *spec.Count:
-		var parts []string
-		for p := range 2 {
-			if e.To >= 0 && e.To != p {
-				continue
-			}
-			parts = append(parts, g.count(p, e.Msg))
-		}
-		if len(parts) == 1 {
-			return parts[0]
-		}
-		return "(" + strings.Join(parts, " + ") + ")"
+		return countSum(e, g.count)
 	case *spec.Unary:
 		if e.Op == token.NOT {
 			return "!" + g.expr(e.X, self)

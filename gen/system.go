@@ -196,3 +196,18 @@ func (l logic) fold(op, unit, zero string, xs []string) string {
 	}
 	return "(" + strings.Join(parts, op) + ")"
 }
+
+// countSum renders a Count as the sum of count(p, msg) over the inboxes it
+// reads: one inbox, or both.
+func countSum(e *spec.Count, count func(p int, m *spec.Message) string) string {
+	var parts []string
+	for p := range 2 {
+		if e.To < 0 || e.To == p {
+			parts = append(parts, count(p, e.Msg))
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " + ") + ")"
+}

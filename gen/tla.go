@@ -828,17 +828,7 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 	case *spec.Armed:
 		return fmt.Sprintf("%s[%s]", g.timerID[e.Timer.Index], g.peerStr(e.Peer))
 	case *spec.Count:
-		var parts []string
-		for p := range 2 {
-			if e.To >= 0 && e.To != p {
-				continue
-			}
-			parts = append(parts, g.count(p, e.Msg))
-		}
-		if len(parts) == 1 {
-			return parts[0]
-		}
-		return "(" + strings.Join(parts, " + ") + ")"
+		return countSum(e, g.count)
 	case *spec.Unary:
 		if e.Op == token.NOT {
 			return "~" + g.expr(e.X, inGuard)

@@ -663,7 +663,7 @@ var actions = [...]rowAction{
 		start:    TimerSet(1) << TimerRetransmit,
 		to:       StateSynRcvd,
 	},
-	// LISTEN on ACTIVE_OPEN,SEND -> SYN_SENT (spec/tcp.yaml:113:5)
+	// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:113:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgSyn},
@@ -671,7 +671,7 @@ var actions = [...]rowAction{
 		start:    TimerSet(1) << TimerRetransmit,
 		to:       StateSynSent,
 	},
-	// LISTEN on recv SYN_ACK,recv ACK_SYN,recv FIN,recv FIN_ACK,recv ACK_FIN -> (stay) (spec/tcp.yaml:120:5)
+	// LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay) (spec/tcp.yaml:120:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgRst},
@@ -704,7 +704,7 @@ var actions = [...]rowAction{
 		sends:    [MaxSends]Message{MsgSyn},
 		stay:     true,
 	},
-	// SYN_RCVD on recv ACK_SYN,recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:152:5)
+	// SYN_RCVD on recv ACK_SYN, recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:152:5)
 	{
 		stop: TimerSet(1) << TimerRetransmit,
 		to:   StateEstablished,
@@ -726,7 +726,7 @@ var actions = [...]rowAction{
 		sends:    [MaxSends]Message{MsgSynAck},
 		stay:     true,
 	},
-	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN,recv SYN_ACK -> (stay) (spec/tcp.yaml:181:5)
+	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay) (spec/tcp.yaml:181:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgAckSyn},
@@ -772,7 +772,7 @@ var actions = [...]rowAction{
 		sends:    [MaxSends]Message{MsgFin},
 		stay:     true,
 	},
-	// FIN_WAIT_2 on recv FIN,recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:228:5)
+	// FIN_WAIT_2 on recv FIN, recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:228:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgAckFin},
@@ -804,13 +804,13 @@ var actions = [...]rowAction{
 		sends:    [MaxSends]Message{MsgFinAck},
 		stay:     true,
 	},
-	// CLOSE_WAIT,CLOSING,LAST_ACK on recv FIN,recv FIN_ACK -> (stay) (spec/tcp.yaml:258:5)
+	// CLOSE_WAIT,CLOSING,LAST_ACK on recv FIN, recv FIN_ACK -> (stay) (spec/tcp.yaml:258:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgAckFin},
 		stay:     true,
 	},
-	// TIME_WAIT on recv FIN,recv FIN_ACK -> (stay) (spec/tcp.yaml:262:5)
+	// TIME_WAIT on recv FIN, recv FIN_ACK -> (stay) (spec/tcp.yaml:262:5)
 	{
 		numSends: 1,
 		restart:  TimerSet(1) << TimerTimeWait,
@@ -831,7 +831,7 @@ var actions = [...]rowAction{
 	},
 	// TIME_WAIT on recv RST -> (stay) (spec/tcp.yaml:286:5)
 	{stay: true},
-	// LISTEN,SYN_SENT on CLOSE,ABORT -> CLOSED (spec/tcp.yaml:292:5)
+	// LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED (spec/tcp.yaml:292:5)
 	{
 		stop: TimerSet(1) << TimerRetransmit,
 		to:   StateClosed,
@@ -848,7 +848,7 @@ var actions = [...]rowAction{
 		stop: TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait,
 		to:   StateClosed,
 	},
-	// CLOSED on recv SYN,recv SYN_ACK,recv ACK_SYN,recv FIN,recv FIN_ACK,recv ACK_FIN -> (stay) (spec/tcp.yaml:310:5)
+	// CLOSED on recv SYN, recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay) (spec/tcp.yaml:310:5)
 	{
 		numSends: 1,
 		sends:    [MaxSends]Message{MsgRst},
@@ -856,7 +856,7 @@ var actions = [...]rowAction{
 	},
 	// CLOSED on recv RST -> (stay) (spec/tcp.yaml:314:5)
 	{stay: true},
-	// CLOSED on SEND,RECEIVE,CLOSE,ABORT,STATUS -> (stay) (spec/tcp.yaml:319:5)
+	// CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay) (spec/tcp.yaml:319:5)
 	{stay: true},
 	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay) (spec/tcp.yaml:323:5)
 	{stay: true},
@@ -866,7 +866,7 @@ var actions = [...]rowAction{
 	{stay: true},
 	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:338:5)
 	{stay: true},
-	// FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND,CLOSE -> (stay) (spec/tcp.yaml:341:5)
+	// FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay) (spec/tcp.yaml:341:5)
 	{stay: true},
 	// CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:345:5)
 	{stay: true},
