@@ -125,12 +125,12 @@ type worker struct {
 	deadlock  *violation
 	invariant *violation
 	sink      uint64
-	buf1      []succ1
 	cur       vec
 
 	// One-word searches (owned.go).
 	count  uint64   // states stored (one worker)
 	own    []fwd    // successors of the current chunk
+	parent uint32   // the slot of the state being expanded
 	slots  []uint64 // their first probe slots
 	recent []uint64 // filter of recent successors
 	_      [64]byte // keep workers' hot fields on separate cache lines

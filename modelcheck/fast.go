@@ -10,15 +10,8 @@ import (
 // case, TCP included) states are plain uint64s, fields are shifts and
 // masks of one word, and a successor costs 16 bytes instead of 40.
 
-type succ1 struct {
-	v   uint64
-	act int32
-	row int32 // the spec row that fired, rowUnhandled, or rowLost
-}
-
-// Rows of one-word successors that no spec row produced: an event the
-// peer ignores (counted as unhandled) and a lost or duplicated message
-// (not counted).
+// Rows of successors that no spec row produced: an event the peer ignores
+// (counted as unhandled) and a lost or duplicated message (not counted).
 const (
 	rowUnhandled = -1
 	rowLost      = -2
@@ -34,15 +27,42 @@ func (f field1) set(v, x uint64) uint64 { return v&^(f.mask<<f.shift) | x<<f.shi
 
 func one(f field) field1 { return field1{shift: f.shift, mask: f.mask} }
 
-// expand1 is expand for one-word states.
-func (m *model) expand1(v uint64, buf []succ1, scratch []uint8) []succ1 {
+// fastPeer gathers what expanding one peer of a one-word state needs.
+type fastPeer struct {
+	peer  field1 // the peer's snapshot
+	box   field1 // its inbox
+	other field1 // the other peer's inbox, where its sends go
+	in    *inbox
+	out   *inbox
+	step  *peerStep
+	acts  *peerActions
+	block bool // sends into a full inbox block (else they are dropped)
+}
+
+func (m *model) fastPeers() {
+	for p := range 2 {
+		m.fast[p] = fastPeer{
+			peer: one(m.peer[p]), box: one(m.box[p]), other: one(m.box[1-p]),
+			in: m.inbox[p], out: m.inbox[1-p], step: m.step[p], acts: &m.byPeer[p],
+			block: m.inbox[1-p].ch.Full == spec.BlockWhenFull,
+		}
+	}
+}
+
+// expand1 is expand for one-word states, fused with what the search does
+// with each successor: it appends every successor of v to w.own with
+// parent as its parent slot, counts the rows that fired in w.rowHits and
+// the unhandled events in w.unhandled, and returns the number of
+// successors.
+func (m *model) expand1(w *worker, v uint64, parent uint32) int {
+	n := len(w.own)
+	w.parent = parent
 	timerOff := m.s.Layout.TimerOffset
 	timerMask := uint64(1)<<uint(len(m.s.Timers)) - 1
-	box0, box1 := one(m.box[0]), one(m.box[1])
 	for p := range 2 {
-		pa := &m.byPeer[p]
-		pf := one(m.peer[p])
-		snap := pf.get(v)
+		fp := &m.fast[p]
+		pa, b, bf := fp.acts, fp.in, fp.box
+		snap := fp.peer.get(v)
 		for _, ai := range pa.calls {
 			a := &m.actions[ai]
 			nv := v
@@ -54,79 +74,105 @@ func (m *model) expand1(v uint64, buf []succ1, scratch []uint8) []succ1 {
 				}
 				nv = f.set(nv, x-1)
 			}
-			buf = m.fire1(buf, nv, ai, p, snap, a.event, scratch)
-		}
-		bf, b := box0, m.inbox[p]
-		if p == 1 {
-			bf = box1
+			m.fire1(w, fp, nv, snap, a.event)
 		}
 		id := int(bf.get(v))
+		var present uint64
 		if b.ordered {
 			if b.length[id] > 0 {
-				buf = m.fire1(buf, bf.set(v, uint64(b.remove[id*b.cap])), pa.deliver[0], p, snap, m.recvEvent[b.head[id]], scratch)
+				m.fire1(w, fp, bf.set(v, uint64(b.remove[id*b.cap])), snap, m.recvEvent[b.head[id]])
 			}
 		} else if pa.present != nil {
+			present = pa.present[id]
 			rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
-			for set := pa.present[id]; set != 0; set &= set - 1 {
+			for set := present; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
-				buf = m.fire1(buf, bf.set(v, uint64(rem[k])), pa.deliver[k], p, snap, m.recvEvent[k], scratch)
+				m.fire1(w, fp, bf.set(v, uint64(rem[k])), snap, m.recvEvent[k])
 			}
 		} else {
 			for k := range b.kinds {
 				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					buf = m.fire1(buf, bf.set(v, uint64(r)), pa.deliver[k], p, snap, m.recvEvent[k], scratch)
+					m.fire1(w, fp, bf.set(v, uint64(r)), snap, m.recvEvent[k])
 				}
 			}
 		}
 		armed := snap >> timerOff & timerMask
-		if m.idle && (box0.get(v) != 0 || box1.get(v) != 0) {
+		if m.idle && (m.fast[0].box.get(v) != 0 || m.fast[1].box.get(v) != 0) {
 			armed = 0
 		}
 		for set := armed; set != 0; set &= set - 1 {
 			ai := pa.timeout[bits.TrailingZeros64(set)]
-			buf = m.fire1(buf, v, ai, p, snap, m.actions[ai].event, scratch)
+			m.fire1(w, fp, v, snap, m.actions[ai].event)
+		}
+		if len(pa.lose) == 0 && len(pa.dup) == 0 {
+			continue
+		}
+		if pa.present != nil {
+			// Unordered: one loss and one duplication per kind present.
+			if len(pa.lose) > 0 {
+				rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
+				for set := present; set != 0; set &= set - 1 {
+					w.own = append(w.own, fwd{v: bf.set(v, uint64(rem[bits.TrailingZeros64(set)])), parent: parent})
+				}
+			}
+			if len(pa.dup) > 0 {
+				dup := b.dup[id*b.kinds : id*b.kinds+b.kinds]
+				for set := present; set != 0; set &= set - 1 {
+					if r := dup[bits.TrailingZeros64(set)]; r >= 0 {
+						w.own = append(w.own, fwd{v: bf.set(v, uint64(r)), parent: parent})
+					}
+				}
+			}
+			continue
 		}
 		stride := b.kinds
 		if b.ordered {
 			stride = b.cap
 		}
-		for j, ai := range pa.lose {
+		for j := range pa.lose {
 			if r := b.remove[id*stride+j]; r >= 0 {
-				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: rowLost})
+				w.own = append(w.own, fwd{v: bf.set(v, uint64(r)), parent: parent})
 			}
 		}
-		for j, ai := range pa.dup {
+		for j := range pa.dup {
 			if r := b.dup[id*stride+j]; r >= 0 {
-				buf = append(buf, succ1{v: bf.set(v, uint64(r)), act: int32(ai), row: rowLost})
+				w.own = append(w.own, fwd{v: bf.set(v, uint64(r)), parent: parent})
 			}
 		}
 	}
-	return buf
+	return len(w.own) - n
 }
 
-func (m *model) fire1(buf []succ1, nv uint64, ai, p int, snap uint64, ev int, scratch []uint8) []succ1 {
-	o := m.step[p].apply(snap, ev, scratch)
+// fire1 applies event ev to peer fp (whose snapshot before is snap) on top
+// of nv, which already has the action's other effects, and appends the
+// successor unless the peer refuses the event or a send blocks.
+func (m *model) fire1(w *worker, fp *fastPeer, nv, snap uint64, ev int) {
+	o := fp.step.apply(snap, ev, w.scratch)
 	if !o.ok {
-		return buf
+		return
 	}
-	nv = one(m.peer[p]).set(nv, o.next)
+	nv = fp.peer.set(nv, o.next)
 	if len(o.sends) > 0 {
-		q := 1 - p
-		f, b := one(m.box[q]), m.inbox[q]
-		id := int32(f.get(nv))
+		b := fp.out
+		id := int32(fp.other.get(nv))
 		for _, msg := range o.sends {
 			n := b.add[int(id)*b.kinds+int(msg)]
 			if n < 0 {
-				if b.ch.Full == spec.BlockWhenFull {
-					return buf
+				if fp.block {
+					return
 				}
 				continue
 			}
 			id = n
 		}
-		nv = f.set(nv, uint64(id))
+		nv = fp.other.set(nv, uint64(id))
 	}
-	return append(buf, succ1{v: nv, act: int32(ai), row: o.row})
+	if o.row >= 0 {
+		w.rowHits[o.row]++
+	} else {
+		w.unhandled[int(snap&m.stateMask)*len(m.s.Events)+ev]++
+	}
+	w.own = append(w.own, fwd{v: nv, parent: w.parent})
 }
 
 func hash1(k uint64) uint64 {

@@ -75,6 +75,8 @@ type model struct {
 	actions   []action
 	recvEvent []int // message -> its receipt event
 	byPeer    [2]peerActions
+	fast      [2]fastPeer // one-word states (fast.go)
+	stateMask uint64      // a peer snapshot's control-state bits
 	idle      bool     // timeouts: idle
 	classes   []string // fairness class names
 	words     int      // words used by a state
@@ -246,6 +248,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 		return nil, fmt.Errorf("%s: modelcheck: check %s has %d actions: at most %d are supported", c.Pos, c.Name, len(m.actions), 1<<15)
 	}
 	m.indexActions()
+	m.fastPeers()
+	m.stateMask = uint64(1)<<s.Layout.StateBits - 1
 	// Properties.
 	var err error
 	for _, p := range c.Invariants {

@@ -62,14 +62,12 @@ func (sr *search) workOwned(ctx context.Context, w *worker, n int) {
 // and then inserts their successors in one batch.
 func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint64) {
 	m := sr.m
-	nev := len(sr.c.s.Events)
-	stateMask := uint64(1)<<sr.c.s.Layout.StateBits - 1
-	own := w.own[:0]
+	w.own = w.own[:0]
 	for e := start; e < end; e++ {
 		slot := uint32(sr.front[2*e])
 		v := sr.front[2*e+1]
-		w.buf1 = m.expand1(v, w.buf1[:0], w.scratch)
-		if len(w.buf1) == 0 {
+		n := m.expand1(w, v, slot)
+		if n == 0 {
 			w.cur = vec{v}
 			if m.terminal == nil || m.terminal(&w.cur) == 0 {
 				d := &violation{kind: Deadlock, slot: slot, v: w.cur}
@@ -78,27 +76,10 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 				}
 			}
 		}
-		trans += uint64(len(w.buf1))
-		for i := range w.buf1 {
-			s := &w.buf1[i]
-			if s.row >= 0 {
-				w.rowHits[s.row]++
-			} else if s.row == rowUnhandled {
-				a := &m.actions[s.act]
-				ev := a.event
-				if ev < 0 {
-					b := m.inbox[a.peer]
-					ev = m.recvEvent[b.head[one(m.box[a.peer]).get(v)]]
-				}
-				st := one(m.peer[a.peer]).get(v) & stateMask
-				w.unhandled[int(st)*nev+ev]++
-			}
-			own = append(own, fwd{v: s.v, parent: slot})
-		}
+		trans += uint64(n)
 	}
-	w.own = own
 	set := sr.set
-	in, slots := w.prepare(own, set.keys, set.size, set.w)
+	in, slots := w.prepare(w.own, set.size)
 	switch {
 	case set.packed:
 		return trans, sr.insertPacked(w, in, slots, !sr.owned)
@@ -115,10 +96,8 @@ const recentBits = 16
 // that the worker's direct-mapped cache of recent successors holds: they
 // are in the visited set already, or come earlier in the batch, which
 // inserts them first (siblings share many successors, and about half are
-// caught). It returns the others with their first probe slots, having
-// loaded each slot: the loads do not depend on each other, so their cache
-// misses overlap.
-func (w *worker) prepare(in []fwd, keys []uint64, size uint64, words int) ([]fwd, []uint64) {
+// caught). It returns the others with their first probe slots.
+func (w *worker) prepare(in []fwd, size uint64) ([]fwd, []uint64) {
 	if w.recent == nil {
 		w.recent = make([]uint64, 1<<recentBits)
 	}
@@ -127,22 +106,46 @@ func (w *worker) prepare(in []fwd, keys []uint64, size uint64, words int) ([]fwd
 		w.slots = make([]uint64, len(in), 2*len(in))
 	}
 	slots := w.slots[:len(in)]
-	var sink uint64
+	mask := uint64(len(recent) - 1)
 	n := 0
 	for _, f := range in {
 		h := hash1(f.v)
-		e := &recent[h&(1<<recentBits-1)]
-		if *e == f.v|occupied {
-			continue
-		}
+		e := &recent[h&mask]
+		old := *e
 		*e = f.v | occupied
 		j, _ := bits.Mul64(h, size)
-		sink += atomic.LoadUint64(&keys[j*uint64(words)])
 		in[n], slots[n] = f, j
-		n++
+		// Keep f unless the cache had it: no branch, since whether it does
+		// is a coin toss.
+		keep := 1
+		if old == f.v|occupied {
+			keep = 0
+		}
+		n += keep
 	}
-	w.sink += sink
 	return in[:n], slots[:n]
+}
+
+// The inserts prefetch the first probe slots of the successors a little
+// ahead of the one being inserted, a group of prefetchGroup at a time:
+// probes are cache misses, and this keeps several in flight.
+const (
+	prefetchAhead = 16
+	prefetchGroup = 8
+)
+
+// prefetchNext prefetches the group of slots that insert i should start
+// on, once every prefetchGroup inserts.
+func prefetchNext(keys, slots []uint64, i int) {
+	if i%prefetchGroup != 0 || i+prefetchAhead >= len(slots) {
+		return
+	}
+	prefetchSlots(&keys[0], slots[i+prefetchAhead:min(i+prefetchAhead+prefetchGroup, len(slots))])
+}
+
+// prefetchFirst prefetches the slots of the first inserts of a batch.
+func prefetchFirst(keys, slots []uint64) {
+	prefetchSlots(&keys[0], slots[:min(prefetchAhead, len(slots))])
 }
 
 // insertPacked inserts successors into a packed table (visited.go): one
@@ -152,7 +155,9 @@ func (sr *search) insertPacked(w *worker, in []fwd, slots []uint64, shared bool)
 	m, set := sr.m, sr.set
 	keys, size, kbits, kmask := set.keys, set.size, set.kbits, set.kmask
 	next := w.next
+	prefetchFirst(keys, slots)
 	for i := range in {
+		prefetchNext(keys, slots, i)
 		j := slots[i]
 		k := in[i].v
 		for {
@@ -197,7 +202,9 @@ func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates ui
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
+	prefetchFirst(keys, slots)
 	for i := range in {
+		prefetchNext(keys, slots, i)
 		j := slots[i]
 		k := in[i].v | occupied
 		for {
@@ -244,7 +251,9 @@ func (sr *search) insertShared(w *worker, in []fwd, slots []uint64) (newStates u
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
+	prefetchFirst(keys, slots)
 	for i := range in {
+		prefetchNext(keys, slots, i)
 		j := slots[i]
 		k := in[i].v | occupied
 		for {

@@ -58,9 +58,7 @@ func newVisited(words, stateBits int, size uint64) *visited {
 	} else {
 		t.keys = make([]uint64, size*uint64(words))
 		t.parent = make([]uint32, size)
-		adviseHuge(t.parent)
 	}
-	adviseHuge(t.keys)
 	return t
 }
 

@@ -1,5 +1,0 @@
-//go:build !linux
-
-package modelcheck
-
-func adviseHuge[T any](s []T) {}
