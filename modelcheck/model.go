@@ -77,10 +77,10 @@ type model struct {
 	byPeer    [2]peerActions
 	fast      [2]fastPeer // one-word states (fast.go)
 	stateMask uint64      // a peer snapshot's control-state bits
-	idle      bool     // timeouts: idle
-	classes   []string // fairness class names
-	words     int      // words used by a state
-	bits      int      // bits used by a state
+	idle      bool        // timeouts: idle
+	classes   []string    // fairness class names
+	words     int         // words used by a state
+	bits      int         // bits used by a state
 	initial   vec
 
 	invariants []compiledProp
