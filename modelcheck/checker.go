@@ -102,21 +102,25 @@ func New(s *spec.Spec, c *spec.Check, opts ...Option) (*Checker, error) {
 
 // violation is a candidate counterexample end found during a level.
 type violation struct {
-	kind Kind
-	prop int // invariant index
-	slot uint32
-	v    vec
+	kind  Kind
+	prop  int // invariant index
+	slot  uint32
+	v     vec
+	words int // the words of v in use; 0 counts as 1
 }
 
+// less orders candidates by their states, so that the one reported does
+// not depend on how the workers shared the level.
 func (a *violation) less(b *violation) bool {
 	if b == nil {
 		return true
 	}
-	return slices.Compare(a.v[:], b.v[:]) < 0
+	n := max(a.words, b.words, 1)
+	return slices.Compare(a.v[:n], b.v[:n]) < 0
 }
 
 type worker struct {
-	buf       []succ
+	succ      succs
 	scratch   []uint8
 	next      []uint64
 	trans     uint64
@@ -125,7 +129,8 @@ type worker struct {
 	deadlock  *violation
 	invariant *violation
 	sink      uint64
-	cur       vec
+	cur       vec // the state being expanded
+	tmp       vec // a successor (multi-word searches)
 
 	// One-word searches (owned.go).
 	count  uint64   // states stored (one worker)
@@ -232,7 +237,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	var found *violation
 	for i, p := range m.invariants {
 		if p.eval(&init) == 0 {
-			found = &violation{kind: InvariantViolation, prop: i, slot: slot, v: init}
+			found = &violation{kind: InvariantViolation, prop: i, slot: slot, v: init, words: m.words}
 			break
 		}
 	}
@@ -420,7 +425,7 @@ func (sr *search) grow() {
 	for !fits(size, sr.chunk) {
 		size = set.nextSize(size)
 	}
-	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes(size) > lim {
+	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes() > lim {
 		// Cannot grow within the limit: shrink the chunks instead, or stop.
 		if sr.chunk > 1 {
 			sr.chunk = 1
@@ -493,22 +498,24 @@ func (sr *search) expandChunk(w *worker, start, end int) (trans, newStates uint6
 	m, set, stride, words := sr.m, sr.set, sr.stride, sr.m.words
 	nev := len(sr.c.s.Events)
 	stateMask := uint64(1)<<sr.c.s.Layout.StateBits - 1
+	buf, sv := &w.succ, &w.tmp
 	for e := start; e < end; e++ {
 		ent := sr.front[e*stride : e*stride+stride]
 		slot := uint32(ent[0])
 		v := &w.cur
 		copy(v[:words], ent[1:])
-		w.buf = m.expand(v, w.buf[:0], w.scratch)
-		w.sink += set.touch(w.buf)
-		if len(w.buf) == 0 && (m.terminal == nil || m.terminal(v) == 0) {
-			d := &violation{kind: Deadlock, slot: slot, v: *v}
+		m.expand(v, buf, w.scratch)
+		w.sink += set.touch(buf)
+		n := buf.len()
+		if n == 0 && (m.terminal == nil || m.terminal(v) == 0) {
+			d := &violation{kind: Deadlock, slot: slot, v: *v, words: words}
 			if d.less(w.deadlock) {
 				w.deadlock = d
 			}
 		}
-		trans += uint64(len(w.buf))
-		for i := range w.buf {
-			s := &w.buf[i]
+		trans += uint64(n)
+		for i := range n {
+			s := buf.s[i]
 			if s.row >= 0 {
 				w.rowHits[s.row]++
 			} else if a := &m.actions[s.act]; a.kind != actLose && a.kind != actDuplicate {
@@ -520,16 +527,16 @@ func (sr *search) expandChunk(w *worker, start, end int) (trans, newStates uint6
 				st := m.peer[a.peer].get(v) & stateMask
 				w.unhandled[int(st)*nev+ev]++
 			}
-			ns, isNew := set.insert(&s.v, slot)
+			ns, isNew := set.insert(buf.vec(i, sv), slot)
 			if !isNew {
 				continue
 			}
 			newStates++
 			w.next = append(w.next, uint64(ns))
-			w.next = append(w.next, s.v[:words]...)
+			w.next = append(w.next, buf.state(i)...)
 			for pi := range m.invariants {
-				if m.invariants[pi].eval(&s.v) == 0 {
-					iv := &violation{kind: InvariantViolation, prop: pi, slot: ns, v: s.v}
+				if m.invariants[pi].eval(sv) == 0 {
+					iv := &violation{kind: InvariantViolation, prop: pi, slot: ns, v: *sv, words: words}
 					if iv.less(w.invariant) {
 						w.invariant = iv
 					}

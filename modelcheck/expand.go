@@ -6,11 +6,55 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// succ is one transition out of a state.
+// succ is how a transition out of a state was taken.
 type succ struct {
-	v   vec
 	act int32 // index into model.actions
 	row int32 // the spec row that fired, or -1
+}
+
+// succs holds the transitions out of a state: transition i leads to the
+// state of w words at v[i*w:], by s[i]. The states are stored flat so that
+// wide ones are not copied whole: only their w words in use are.
+type succs struct {
+	w int
+	v []uint64
+	s []succ
+}
+
+func (b *succs) reset(w int) {
+	b.w, b.v, b.s = w, b.v[:0], b.s[:0]
+}
+
+func (b *succs) len() int { return len(b.s) }
+
+// state returns the words of successor i.
+func (b *succs) state(i int) []uint64 {
+	lo := i * b.w
+	return b.v[lo : lo+b.w : lo+b.w]
+}
+
+// vec copies successor i into the first words of dst and returns dst; the
+// other words of dst are left as they are.
+func (b *succs) vec(i int, dst *vec) *vec {
+	for j, x := range b.state(i) {
+		dst[j&(maxWords-1)] = x // a loop: cheaper than a call to memmove for a few words
+	}
+	return dst
+}
+
+// push appends a copy of v as the state of a new successor taken by
+// action ai and row, and returns its words.
+func (b *succs) push(v *vec, ai int, row int32) []uint64 {
+	lo := len(b.v)
+	b.v = append(b.v, v[:b.w]...)
+	b.s = append(b.s, succ{act: int32(ai), row: row})
+	return b.v[lo : lo+b.w : lo+b.w]
+}
+
+// pop removes the last successor.
+func (b *succs) pop() {
+	b.v = b.v[:len(b.v)-b.w]
+	b.s = b.s[:len(b.s)-1]
 }
 
 // peerActions indexes a peer's actions by what enables them.
@@ -58,9 +102,10 @@ func (m *model) indexActions() {
 	}
 }
 
-// expand appends the successors of v, one per enabled action. scratch is
-// a buffer for the sends of step functions that are not tabulated.
-func (m *model) expand(v *vec, buf []succ, scratch []uint8) []succ {
+// expand sets out to the successors of v, one per enabled action. scratch
+// is a buffer for the sends of step functions that are not tabulated.
+func (m *model) expand(v *vec, out *succs, scratch []uint8) {
+	out.reset(m.words)
 	timerOff := m.s.Layout.TimerOffset
 	timerMask := uint64(1)<<uint(len(m.s.Timers)) - 1
 	for p := range 2 {
@@ -69,38 +114,32 @@ func (m *model) expand(v *vec, buf []succ, scratch []uint8) []succ {
 		snap := pf.get(v)
 		for _, ai := range pa.calls {
 			a := &m.actions[ai]
-			nv := *v
+			var f field // the zero field: setting it changes nothing
+			var x uint64
 			if a.budget >= 0 {
-				f := m.budgets[a.budget].f
-				x := f.get(v)
-				if x == 0 {
+				f = m.budgets[a.budget].f
+				if x = f.get(v); x == 0 {
 					continue
 				}
-				f.set(&nv, x-1)
+				x--
 			}
-			buf = m.fire(buf, &nv, ai, p, snap, a.event, scratch)
+			m.fire(out, v, ai, p, snap, a.event, f, x, scratch)
 		}
 		bf, b := m.box[p], m.inbox[p]
 		id := int(bf.get(v))
 		if b.ordered {
 			if b.length[id] > 0 {
-				nv := *v
-				bf.set(&nv, uint64(b.remove[id*b.cap]))
-				buf = m.fire(buf, &nv, pa.deliver[0], p, snap, m.recvEvent[b.head[id]], scratch)
+				m.fire(out, v, pa.deliver[0], p, snap, m.recvEvent[b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
 			}
 		} else if pa.present != nil {
 			for set := pa.present[id]; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
-				nv := *v
-				bf.set(&nv, uint64(b.remove[id*b.kinds+k]))
-				buf = m.fire(buf, &nv, pa.deliver[k], p, snap, m.recvEvent[k], scratch)
+				m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
 			}
 		} else {
 			for k := range b.kinds {
 				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					nv := *v
-					bf.set(&nv, uint64(r))
-					buf = m.fire(buf, &nv, pa.deliver[k], p, snap, m.recvEvent[k], scratch)
+					m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[k], bf, uint64(r), scratch)
 				}
 			}
 		}
@@ -111,7 +150,7 @@ func (m *model) expand(v *vec, buf []succ, scratch []uint8) []succ {
 		for set := timers; set != 0; set &= set - 1 {
 			t := bits.TrailingZeros64(set)
 			ai := pa.timeout[t]
-			buf = m.fire(buf, v, ai, p, snap, m.actions[ai].event, scratch)
+			m.fire(out, v, ai, p, snap, m.actions[ai].event, field{}, 0, scratch)
 		}
 		stride := b.kinds
 		if b.ordered {
@@ -119,49 +158,45 @@ func (m *model) expand(v *vec, buf []succ, scratch []uint8) []succ {
 		}
 		for j, ai := range pa.lose {
 			if r := b.remove[id*stride+j]; r >= 0 {
-				nv := *v
-				bf.set(&nv, uint64(r))
-				buf = append(buf, succ{v: nv, act: int32(ai), row: -1})
+				bf.store(out.push(v, ai, -1), uint64(r))
 			}
 		}
 		for j, ai := range pa.dup {
 			if r := b.dup[id*stride+j]; r >= 0 {
-				nv := *v
-				bf.set(&nv, uint64(r))
-				buf = append(buf, succ{v: nv, act: int32(ai), row: -1})
+				bf.store(out.push(v, ai, -1), uint64(r))
 			}
 		}
 	}
-	return buf
 }
 
-// fire applies event ev to peer p (whose snapshot in the state before is
-// snap) on top of nv, which already reflects the action's other effects,
-// and appends the successor unless the peer refuses the event or a send
-// blocks.
-func (m *model) fire(buf []succ, nv *vec, ai, p int, snap uint64, ev int, scratch []uint8) []succ {
+// fire applies event ev of action ai to peer p, whose snapshot in v is
+// snap, and appends the successor unless the peer refuses the event or a
+// send blocks. The successor is v with field f set to x (the action's
+// other effect: a budget spent or a message taken; the zero field for
+// none), then p's new snapshot and its sends.
+func (m *model) fire(out *succs, v *vec, ai, p int, snap uint64, ev int, f field, x uint64, scratch []uint8) {
 	o := m.step[p].apply(snap, ev, scratch)
 	if !o.ok {
-		return buf
+		return
 	}
-	buf = append(buf, succ{v: *nv, act: int32(ai), row: o.row})
-	s := &buf[len(buf)-1]
-	m.peer[p].set(&s.v, o.next)
+	nv := out.push(v, ai, o.row)
+	f.store(nv, x)
+	m.peer[p].store(nv, o.next)
 	if len(o.sends) > 0 {
 		q := 1 - p
-		f, b := m.box[q], m.inbox[q]
-		id := int32(f.get(&s.v))
+		bf, b := m.box[q], m.inbox[q]
+		id := int32(bf.load(nv))
 		for _, msg := range o.sends {
 			n := b.add[int(id)*b.kinds+int(msg)]
 			if n < 0 {
 				if b.ch.Full == spec.BlockWhenFull {
-					return buf[:len(buf)-1]
+					out.pop()
+					return
 				}
 				continue
 			}
 			id = n
 		}
-		f.set(&s.v, uint64(id))
+		bf.store(nv, uint64(id))
 	}
-	return buf
 }

@@ -10,13 +10,6 @@ import (
 // case, TCP included) states are plain uint64s, fields are shifts and
 // masks of one word, and a successor costs 16 bytes instead of 40.
 
-// Rows of successors that no spec row produced: an event the peer ignores
-// (counted as unhandled) and a lost or duplicated message (not counted).
-const (
-	rowUnhandled = -1
-	rowLost      = -2
-)
-
 type field1 struct {
 	shift uint8
 	mask  uint64

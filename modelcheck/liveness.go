@@ -19,8 +19,8 @@ type graph struct {
 func (sr *search) buildGraph(ctx context.Context) (*graph, error) {
 	set, m := sr.set, sr.m
 	g := &graph{nc: max(1, (len(m.classes)+63)/64)}
-	idOf := make([]uint32, set.size)
-	for i := range set.size {
+	idOf := make([]uint32, set.limit())
+	for i := range set.limit() {
 		if set.used(uint32(i)) {
 			idOf[i] = uint32(len(g.slot))
 			g.slot = append(g.slot, uint32(i))
@@ -29,15 +29,16 @@ func (sr *search) buildGraph(ctx context.Context) (*graph, error) {
 	n := len(g.slot)
 	g.off = make([]uint32, n+1)
 	g.enabled = make([]uint64, n*g.nc)
-	var buf []succ
+	var buf succs
+	var sv, v vec
 	for u, s := range g.slot {
 		if u&0xffff == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		v := set.at(s)
-		buf = m.expand(&v, buf[:0], nil)
-		for _, sc := range buf {
-			t, ok := set.lookup(&sc.v)
+		set.load(s, &v)
+		m.expand(&v, &buf, nil)
+		for j, sc := range buf.s {
+			t, ok := set.lookup(buf.vec(j, &sv))
 			if !ok {
 				continue // cannot happen after a complete search
 			}
@@ -64,8 +65,9 @@ func (sr *search) liveness(ctx context.Context, res *Result) error {
 	for li, l := range m.liveness {
 		bad := make([]bool, n) // the goal does not hold
 		var nbad uint64
+		var v vec
 		for u := range n {
-			v := sr.set.at(g.slot[u])
+			sr.set.load(g.slot[u], &v)
 			if l.goal(&v) == 0 {
 				bad[u] = true
 				nbad++
@@ -117,8 +119,11 @@ func (lv *liveSearch) better(c *candidate, best *candidate) bool {
 	if c.depth > best.depth {
 		return false
 	}
-	a, b := lv.sr.set.at(lv.g.slot[c.entry]), lv.sr.set.at(lv.g.slot[best.entry])
-	return slices.Compare(a[:], b[:]) < 0
+	var a, b vec
+	lv.sr.set.load(lv.g.slot[c.entry], &a)
+	lv.sr.set.load(lv.g.slot[best.entry], &b)
+	w := lv.sr.m.words
+	return slices.Compare(a[:w], b[:w]) < 0
 }
 
 func (lv *liveSearch) run(ctx context.Context) *candidate {

@@ -8,8 +8,17 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// maxWords is the widest system state supported, in 64-bit words.
-const maxWords = 4
+// maxWords is the widest system state supported, in 64-bit words: more
+// than the spec's limits can need (two 64-bit snapshots, two inbox content
+// ids of at most 20 bits, and 8 bits for each of up to 2×256 call
+// budgets). A power of two, so that a field's word index can be masked
+// instead of bounds-checked.
+const maxWords = 128
+
+// spreadFields makes newModel give every field a word of its own instead
+// of packing them (tests set it to run small checks through the
+// multi-word search).
+var spreadFields = false
 
 // vec is a packed system state: bit fields that never straddle a word. Word
 // 0 holds at most 63 bits; its top bit marks an occupied slot in the
@@ -28,6 +37,12 @@ func (f field) get(v *vec) uint64 { return v[f.word&(maxWords-1)] >> f.shift & f
 func (f field) set(v *vec, x uint64) {
 	w := f.word & (maxWords - 1)
 	v[w] = v[w]&^(f.mask<<f.shift) | x<<f.shift
+}
+
+// load and store are get and set on a state held as a slice of its words.
+func (f field) load(v []uint64) uint64 { return v[f.word] >> f.shift & f.mask }
+func (f field) store(v []uint64, x uint64) {
+	v[f.word] = v[f.word]&^(f.mask<<f.shift) | x<<f.shift
 }
 
 type actionKind uint8
@@ -145,8 +160,9 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 	for i := range m.budgets {
 		slots = append(slots, &m.budgets[i].f)
 	}
-	// First fit, widest first, into words of 63, 64, 64, 64 bits.
-	free := [maxWords]int{63, 64, 64, 64}
+	// First fit, widest first, into as many words as it takes: word 0 holds
+	// 63 bits (its top bit is the visited set's), every other word 64.
+	var free []int
 	order := make([]int, len(widths))
 	for i := range order {
 		order[i] = i
@@ -156,31 +172,39 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 			order[j], order[j-1] = order[j-1], order[j]
 		}
 	}
+	for _, w := range widths {
+		m.bits += w
+	}
 	for _, i := range order {
 		w := widths[i]
-		m.bits += w
 		placed := false
 		for k := range maxWords {
-			if free[k] >= w {
-				used := 63 - free[k]
-				if k > 0 {
-					used = 64 - free[k]
+			if k == len(free) {
+				free = append(free, 64) // a word opens when none before has room
+				if k == 0 {
+					free[0] = 63
 				}
-				*slots[i] = field{word: uint8(k), shift: uint8(used), width: uint8(w), mask: 1<<uint(w) - 1}
-				if w == 64 {
-					slots[i].mask = ^uint64(0)
-				}
-				free[k] -= w
-				m.words = max(m.words, k+1)
-				placed = true
-				break
 			}
+			used := 63 - free[k]
+			if k > 0 {
+				used = 64 - free[k]
+			}
+			if free[k] < w || spreadFields && used > 0 {
+				continue
+			}
+			*slots[i] = field{word: uint8(k), shift: uint8(used), width: uint8(w), mask: 1<<uint(w) - 1}
+			if w == 64 {
+				slots[i].mask = ^uint64(0)
+			}
+			free[k] -= w
+			placed = true
+			break
 		}
 		if !placed {
-			return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d bits or more: at most %d are supported", c.Pos, c.Name, m.bits, 63+64*(maxWords-1))
+			return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d bits: they do not fit in %d words (at most %d bits)", c.Pos, c.Name, m.bits, maxWords, 63+64*(maxWords-1))
 		}
 	}
-	m.words = max(m.words, 1)
+	m.words = max(len(free), 1)
 	for _, msg := range s.Messages {
 		m.recvEvent = append(m.recvEvent, s.MessageEvent(msg).Index)
 	}

@@ -68,7 +68,7 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 		v := sr.front[2*e+1]
 		n := m.expand1(w, v, slot)
 		if n == 0 {
-			w.cur = vec{v}
+			w.cur[0] = v
 			if m.terminal == nil || m.terminal(&w.cur) == 0 {
 				d := &violation{kind: Deadlock, slot: slot, v: w.cur}
 				if d.less(w.deadlock) {
@@ -79,7 +79,7 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 		trans += uint64(n)
 	}
 	set := sr.set
-	in, slots := w.prepare(w.own, set.size)
+	in, slots := w.prepare(w.own, set)
 	switch {
 	case set.packed:
 		return trans, sr.insertPacked(w, in, slots, !sr.owned)
@@ -96,8 +96,9 @@ const recentBits = 16
 // that the worker's direct-mapped cache of recent successors holds: they
 // are in the visited set already, or come earlier in the batch, which
 // inserts them first (siblings share many successors, and about half are
-// caught). It returns the others with their first probe slots.
-func (w *worker) prepare(in []fwd, size uint64) ([]fwd, []uint64) {
+// caught). It returns the others with their hashes (packed table) or their
+// first probe slots (wide).
+func (w *worker) prepare(in []fwd, set *visited) ([]fwd, []uint64) {
 	if w.recent == nil {
 		w.recent = make([]uint64, 1<<recentBits)
 	}
@@ -106,17 +107,32 @@ func (w *worker) prepare(in []fwd, size uint64) ([]fwd, []uint64) {
 		w.slots = make([]uint64, len(in), 2*len(in))
 	}
 	slots := w.slots[:len(in)]
-	mask := uint64(len(recent) - 1)
 	n := 0
+	if set.packed {
+		for _, f := range in {
+			h := set.hashOf(f.v)
+			e := &recent[h>>(64-recentBits)]
+			old := *e
+			*e = f.v | occupied
+			in[n], slots[n] = f, h
+			// Keep f unless the cache had it: no branch, since whether it
+			// does is a coin toss.
+			keep := 1
+			if old == f.v|occupied {
+				keep = 0
+			}
+			n += keep
+		}
+		return in[:n], slots[:n]
+	}
+	size := set.size
 	for _, f := range in {
 		h := hash1(f.v)
-		e := &recent[h&mask]
+		e := &recent[h>>(64-recentBits)]
 		old := *e
 		*e = f.v | occupied
 		j, _ := bits.Mul64(h, size)
 		in[n], slots[n] = f, j
-		// Keep f unless the cache had it: no branch, since whether it does
-		// is a coin toss.
 		keep := 1
 		if old == f.v|occupied {
 			keep = 0
@@ -135,31 +151,37 @@ const (
 )
 
 // prefetchNext prefetches the group of slots that insert i should start
-// on, once every prefetchGroup inserts.
-func prefetchNext(keys, slots []uint64, i int) {
+// on, once every prefetchGroup inserts; slot j is at index slots[j]>>shift.
+func prefetchNext(keys, slots []uint64, i int, shift uint) {
 	if i%prefetchGroup != 0 || i+prefetchAhead >= len(slots) {
 		return
 	}
-	prefetchSlots(&keys[0], slots[i+prefetchAhead:min(i+prefetchAhead+prefetchGroup, len(slots))])
+	prefetchSlots(&keys[0], slots[i+prefetchAhead:min(i+prefetchAhead+prefetchGroup, len(slots))], shift)
 }
 
 // prefetchFirst prefetches the slots of the first inserts of a batch.
-func prefetchFirst(keys, slots []uint64) {
-	prefetchSlots(&keys[0], slots[:min(prefetchAhead, len(slots))])
+func prefetchFirst(keys, slots []uint64, shift uint) {
+	prefetchSlots(&keys[0], slots[:min(prefetchAhead, len(slots))], shift)
 }
 
-// insertPacked inserts successors into a packed table (visited.go): one
-// word per slot, the parent's slot beside the state. With shared, several
-// workers write the table and new slots are claimed by compare-and-swap.
-func (sr *search) insertPacked(w *worker, in []fwd, slots []uint64, shared bool) (newStates uint64) {
+// insertPacked inserts successors, given their hashes, into a packed table
+// (packed.go). With shared, several workers write the table and new slots
+// are claimed by compare-and-swap.
+func (sr *search) insertPacked(w *worker, in []fwd, hashes []uint64, shared bool) (newStates uint64) {
 	m, set := sr.m, sr.set
-	keys, size, kbits, kmask := set.keys, set.size, set.kbits, set.kmask
+	keys, smask := set.keys, set.size-1
+	sbits, qbits, pshift := set.sbits, set.qbits, set.pshift
+	shift := 64 - sbits
+	dqmask := uint64(1)<<pshift - 1
+	dstep := uint64(1) << qbits
+	maxWant := set.maxDisp << qbits
 	next := w.next
-	prefetchFirst(keys, slots)
+	prefetchFirst(keys, hashes, shift)
 	for i := range in {
-		prefetchNext(keys, slots, i)
-		j := slots[i]
-		k := in[i].v
+		prefetchNext(keys, hashes, i, shift)
+		h := hashes[i]
+		j := h >> shift
+		want := h << sbits >> (64 - qbits)
 		for {
 			var cur uint64
 			if shared {
@@ -168,7 +190,7 @@ func (sr *search) insertPacked(w *worker, in []fwd, slots []uint64, shared bool)
 				cur = keys[j]
 			}
 			if cur == 0 {
-				nk := k | (uint64(in[i].parent)+1)<<kbits
+				nk := want | (uint64(in[i].parent)+1)<<pshift
 				if shared {
 					if !atomic.CompareAndSwapUint64(&keys[j], 0, nk) {
 						continue
@@ -177,18 +199,27 @@ func (sr *search) insertPacked(w *worker, in []fwd, slots []uint64, shared bool)
 					keys[j] = nk
 				}
 				newStates++
-				next = append(next, j, k)
+				next = append(next, j, in[i].v)
 				if len(m.invariants) > 0 {
-					sr.checkInvariants(w, uint32(j), k)
+					sr.checkInvariants(w, uint32(j), in[i].v)
 				}
 				break
 			}
-			if cur&kmask == k {
+			if cur&dqmask == want {
 				break
 			}
-			if j++; j == size {
-				j = 0
+			if want += dstep; want >= maxWant {
+				s, isNew := set.overflowInsert(in[i].v, in[i].parent)
+				if isNew {
+					newStates++
+					next = append(next, uint64(s), in[i].v)
+					if len(m.invariants) > 0 {
+						sr.checkInvariants(w, s, in[i].v)
+					}
+				}
+				break
 			}
+			j = (j + 1) & smask
 		}
 	}
 	w.next = next
@@ -202,9 +233,9 @@ func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates ui
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
-	prefetchFirst(keys, slots)
+	prefetchFirst(keys, slots, 0)
 	for i := range in {
-		prefetchNext(keys, slots, i)
+		prefetchNext(keys, slots, i, 0)
 		j := slots[i]
 		k := in[i].v | occupied
 		for {
@@ -233,7 +264,7 @@ func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates ui
 
 func (sr *search) checkInvariants(w *worker, slot uint32, v uint64) {
 	m := sr.m
-	w.cur = vec{v}
+	w.cur[0] = v // a one-word state: only word 0 is read
 	for pi := range m.invariants {
 		if m.invariants[pi].eval(&w.cur) == 0 {
 			iv := &violation{kind: InvariantViolation, prop: pi, slot: slot, v: w.cur}
@@ -251,9 +282,9 @@ func (sr *search) insertShared(w *worker, in []fwd, slots []uint64) (newStates u
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
-	prefetchFirst(keys, slots)
+	prefetchFirst(keys, slots, 0)
 	for i := range in {
-		prefetchNext(keys, slots, i)
+		prefetchNext(keys, slots, i, 0)
 		j := slots[i]
 		k := in[i].v | occupied
 		for {

@@ -129,13 +129,14 @@ func stateName(s *spec.Spec, snap uint64) string {
 // state and fairness cares which one is taken).
 func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 	tr := &Trace{Initial: c.view(&states[0]), LoopStart: loop, states: states}
-	var buf []succ
+	var buf succs
+	w := c.m.words
 	for i := 1; i < len(states); i++ {
 		prev := &states[i-1]
-		buf = c.m.expand(prev, buf[:0], nil)
+		c.m.expand(prev, &buf, nil)
 		k := -1
-		for j := range buf {
-			if buf[j].v == states[i] && (acts == nil || acts[i-1] < 0 || buf[j].act == acts[i-1]) {
+		for j := range buf.len() {
+			if slices.Equal(buf.state(j), states[i][:w]) && (acts == nil || acts[i-1] < 0 || buf.s[j].act == acts[i-1]) {
 				k = j
 				break
 			}
@@ -143,12 +144,13 @@ func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 		if k < 0 {
 			return tr, fmt.Errorf("modelcheck: internal error: no action leads from step %d to step %d", i-1, i)
 		}
-		tr.Steps = append(tr.Steps, c.step(i, prev, &buf[k]))
+		tr.Steps = append(tr.Steps, c.step(i, prev, &states[i], buf.s[k]))
 	}
 	return tr, nil
 }
 
-func (c *Checker) step(n int, prev *vec, sc *succ) Step {
+// step describes the transition sc from prev to next.
+func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	m, s := c.m, c.s
 	a := &m.actions[sc.act]
 	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: int(sc.row)}
@@ -173,7 +175,7 @@ func (c *Checker) step(n int, prev *vec, sc *succ) Step {
 	}
 	if a.kind == actCall || a.kind == actDeliver || a.kind == actTimeout {
 		st.From = stateName(s, m.peer[a.peer].get(prev))
-		st.To = stateName(s, m.peer[a.peer].get(&sc.v))
+		st.To = stateName(s, m.peer[a.peer].get(next))
 		if sc.row >= 0 {
 			r := s.Rows[sc.row]
 			st.RowPos, st.Error = r.Pos.String(), r.Error
@@ -184,7 +186,7 @@ func (c *Checker) step(n int, prev *vec, sc *succ) Step {
 			st.Sent = []string{s.Unhandled.Reply.Name}
 		}
 	}
-	st.State = c.view(&sc.v)
+	st.State = c.view(next)
 	return st
 }
 
@@ -336,7 +338,8 @@ func (c *Checker) Replay(t *Trace) (SystemState, error) {
 	if got := c.view(&v); got.String() != t.Initial.String() {
 		return got, fmt.Errorf("initial state is %s, trace says %s", got.String(), t.Initial.String())
 	}
-	var buf []succ
+	var buf succs
+	w := c.m.words
 	names := map[string]int{}
 	for ai := range c.m.actions {
 		names[c.actionName(ai)] = ai
@@ -347,8 +350,8 @@ func (c *Checker) Replay(t *Trace) (SystemState, error) {
 			start = v
 		}
 		if st.Kind == "stutter" {
-			if buf = c.m.expand(&v, buf[:0], nil); len(buf) != 0 {
-				return c.view(&v), fmt.Errorf("step %d: stutters in a state with %d enabled actions", st.N, len(buf))
+			if c.m.expand(&v, &buf, nil); buf.len() != 0 {
+				return c.view(&v), fmt.Errorf("step %d: stutters in a state with %d enabled actions", st.N, buf.len())
 			}
 			continue
 		}
@@ -356,17 +359,17 @@ func (c *Checker) Replay(t *Trace) (SystemState, error) {
 		if !ok {
 			return c.view(&v), fmt.Errorf("step %d: no action %q in this check", st.N, st.Action)
 		}
-		buf = c.m.expand(&v, buf[:0], nil)
-		k := slices.IndexFunc(buf, func(s succ) bool { return int(s.act) == ai })
+		c.m.expand(&v, &buf, nil)
+		k := slices.IndexFunc(buf.s, func(s succ) bool { return int(s.act) == ai })
 		if k < 0 {
 			return c.view(&v), fmt.Errorf("step %d: %s is not enabled in %s", st.N, st.Action, c.view(&v).String())
 		}
-		v = buf[k].v
+		buf.vec(k, &v)
 		if got := c.view(&v); got.String() != st.State.String() {
 			return got, fmt.Errorf("step %d: %s leads to %s, trace says %s", st.N, st.Action, got.String(), st.State.String())
 		}
 	}
-	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) && v != start {
+	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) && !slices.Equal(v[:w], start[:w]) {
 		return c.view(&v), fmt.Errorf("the cycle does not return to the state after step %d", t.LoopStart)
 	}
 	return c.view(&v), nil
@@ -399,7 +402,8 @@ func (c *Checker) Confirm(v *Violation) error {
 		}
 		return fmt.Errorf("no invariant %s", v.Property)
 	case Deadlock:
-		if len(c.m.expand(last, nil, nil)) != 0 {
+		var buf succs
+		if c.m.expand(last, &buf, nil); buf.len() != 0 {
 			return fmt.Errorf("the last state has enabled actions")
 		}
 		if c.m.terminal != nil && c.m.terminal(last) != 0 {

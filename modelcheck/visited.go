@@ -15,79 +15,85 @@ const (
 
 // visited is the set of states seen: an open-addressing hash table with
 // linear probing that also records each state's parent slot, for
-// counterexample traces. Slot i holds a state whose hash h has
-// h*size/2^64 at or just before i, so slots are in hash order.
+// counterexample traces. Slots are in hash order: a state sits at its home
+// slot (its hash scaled to the table) or just after it.
 //
-// It has two layouts. Packed, for one-word states when the state's bits
-// leave room for a slot number: each slot is a single word holding the
-// state in its low kbits bits and 1 + the parent's slot above them (the
-// initial state is its own parent), so a slot is nonzero exactly when it
-// is used and an insert writes one word, with one compare-and-swap when
-// several workers share the table. A packed slot costs 8 bytes; the table
-// doubles when it would pass 80% full, so a stored state costs 10 to 20
-// bytes. Wide, otherwise: w words of key per slot, the first carrying the
+// It has two layouts. Packed (packed.go), for one-word states of at most
+// maxPackedBits bits: one word a slot, holding the part of the state's hash
+// that its home does not say, how far it sits from home, and its parent's
+// slot. Wide, otherwise: w words of key per slot, the first carrying the
 // occupied bit, and a separate 32-bit parent array; 8w+4 bytes a slot,
-// growing by half, 15 to 23 bytes a state for one word. Multi-word inserts
-// are lock-free (compare-and-swap on a key's first word).
+// growing by half, 15 to 23 bytes a state for one word. Inserts are
+// lock-free (compare-and-swap on a slot's first word).
 type visited struct {
 	w      int
 	bits   int // bits of a state
 	size   uint64
 	packed bool
-	kbits  uint   // packed: bits of the state
-	kmask  uint64 // packed: 1<<kbits - 1
 	keys   []uint64
 	parent []uint32 // wide layout only
 	count  atomic.Uint64
+
+	// Packed layout (packed.go).
+	mix     mixer
+	sbits   uint   // size is 2^sbits
+	qbits   uint   // bits of a stored quotient
+	dbits   uint   // bits of a stored displacement
+	pshift  uint   // qbits + dbits: where the parent field starts
+	maxDisp uint64 // 2^dbits - 1: displacements stored are below it
+	over    overflow
 }
 
 const maxLoad = 0.8
+
+// packedDispBits is the widest displacement field of a packed slot (tests
+// narrow it to exercise the overflow table).
+var packedDispBits uint = 16
 
 // newVisited returns an empty table of at least size slots for states of
 // the given words and bits, packed if they allow it.
 func newVisited(words, stateBits int, size uint64) *visited {
 	size = max(size, 1024)
 	t := &visited{w: words, bits: stateBits, size: size}
-	if words == 1 && stateBits < 63 {
-		t.kbits = uint(max(stateBits, 1))
-		t.kmask = 1<<t.kbits - 1
-		t.packed = size < t.maxPacked()
-	}
+	t.packed = words == 1 && stateBits <= maxPackedBits
 	if t.packed {
-		t.keys = make([]uint64, size)
-	} else {
-		t.keys = make([]uint64, size*uint64(words))
-		t.parent = make([]uint32, size)
+		k := uint(max(stateBits, 1))
+		t.sbits = uint(bits.Len64(size - 1))
+		t.size = 1 << t.sbits
+		t.mix = newMixer(k)
+		t.qbits = k - min(k, t.sbits)
+		t.dbits = min(packedDispBits, 63-k)
+		t.pshift = t.qbits + t.dbits
+		t.maxDisp = 1<<t.dbits - 1
+		t.keys = make([]uint64, t.size)
+		return t
 	}
+	t.keys = make([]uint64, size*uint64(words))
+	t.parent = make([]uint32, size)
 	return t
 }
 
-// maxPacked bounds the size of a packed table: a slot's parent field
-// holds 1 + a slot number.
-func (t *visited) maxPacked() uint64 {
-	if 64-t.kbits >= 33 {
-		return 1 << 33
-	}
-	return 1<<(64-t.kbits) - 1
-}
-
-// slotBytes is the size of a slot in a table of n slots.
-func (t *visited) slotBytes(n uint64) uint64 {
-	if t.w == 1 && t.kbits > 0 && n < t.maxPacked() {
+// slotBytes is the size of a slot.
+func (t *visited) slotBytes() uint64 {
+	if t.packed {
 		return 8
 	}
 	return uint64(8*t.w + 4)
 }
 
-func (t *visited) bytesPerSlot() uint64 { return t.slotBytes(t.size) }
+func (t *visited) bytesPerSlot() uint64 { return t.slotBytes() }
 
 // nextSize is the size to grow to from the current one.
 func (t *visited) nextSize(n uint64) uint64 {
-	if t.slotBytes(2*n) == 8 {
+	if t.packed {
 		return 2 * n
 	}
 	return n + n/2
 }
+
+// limit bounds the slot numbers in use: overflow slots come after the
+// table's.
+func (t *visited) limit() uint64 { return t.size + uint64(len(t.over.states)) }
 
 func hashVec(v *vec, w int) uint64 {
 	h := v[0]
@@ -104,12 +110,23 @@ func hashVec(v *vec, w int) uint64 {
 
 // touch loads the first slot of every successor's probe sequence before
 // any is inserted, so that the cache misses overlap instead of queuing
-// behind each insert's compare-and-swap.
-func (t *visited) touch(buf []succ) uint64 {
+// behind each insert's compare-and-swap. It hashes each successor's words
+// where they lie, as hashVec does.
+func (t *visited) touch(buf *succs) uint64 {
 	var sink uint64
 	w, size, keys := uint64(t.w), t.size, t.keys
-	for i := range buf {
-		j, _ := bits.Mul64(hashVec(&buf[i].v, t.w), size)
+	for i := range buf.len() {
+		v := buf.state(i)
+		h := v[0]
+		for _, x := range v[1:] {
+			h = bits.RotateLeft64(h, 23) ^ x*0x9e3779b97f4a7c15
+		}
+		h ^= h >> 31
+		h *= 0x7fb5d329728ea185
+		h ^= h >> 27
+		h *= 0x81dadef4bc2dd44d
+		h ^= h >> 33
+		j, _ := bits.Mul64(h, size)
 		sink += atomic.LoadUint64(&keys[j*w])
 	}
 	return sink
@@ -118,31 +135,12 @@ func (t *visited) touch(buf []succ) uint64 {
 // insert adds v with the given parent slot (noParent for the initial
 // state); it returns v's slot and whether v is new.
 func (t *visited) insert(v *vec, parent uint32) (uint32, bool) {
+	if t.packed {
+		return t.insertPackedOne(v[0], parent)
+	}
 	h := hashVec(v, t.w)
 	i, _ := bits.Mul64(h, t.size)
 	keys := t.keys
-	if t.packed {
-		k := v[0]
-		for {
-			cur := atomic.LoadUint64(&keys[i])
-			if cur == 0 {
-				p := uint64(parent)
-				if parent == noParent {
-					p = i
-				}
-				if atomic.CompareAndSwapUint64(&keys[i], 0, k|(p+1)<<t.kbits) {
-					return uint32(i), true
-				}
-				continue
-			}
-			if cur&t.kmask == k {
-				return uint32(i), false
-			}
-			if i++; i == t.size {
-				i = 0
-			}
-		}
-	}
 	k0 := v[0] | occupied
 	if t.w == 1 {
 		for {
@@ -200,22 +198,11 @@ func (t *visited) insert(v *vec, parent uint32) (uint32, bool) {
 
 // lookup returns v's slot.
 func (t *visited) lookup(v *vec) (uint32, bool) {
+	if t.packed {
+		return t.lookupPacked(v[0])
+	}
 	h := hashVec(v, t.w)
 	i, _ := bits.Mul64(h, t.size)
-	if t.packed {
-		for {
-			cur := t.keys[i]
-			if cur == 0 {
-				return 0, false
-			}
-			if cur&t.kmask == v[0] {
-				return uint32(i), true
-			}
-			if i++; i == t.size {
-				i = 0
-			}
-		}
-	}
 	k0 := v[0] | occupied
 	w := uint64(t.w)
 	for {
@@ -245,17 +232,29 @@ func (t *visited) lookup(v *vec) (uint32, bool) {
 // at returns the state stored in slot i.
 func (t *visited) at(i uint32) vec {
 	var v vec
+	t.load(i, &v)
+	return v
+}
+
+// load sets the first words of v to the state stored in slot i.
+func (t *visited) load(i uint32, v *vec) {
 	if t.packed {
-		v[0] = t.keys[i] & t.kmask
-		return v
+		if uint64(i) >= t.size {
+			v[0] = t.over.states[uint64(i)-t.size]
+		} else {
+			v[0] = t.stateOf(t.hashAt(uint64(i), t.keys[i]))
+		}
+		return
 	}
 	copy(v[:t.w], t.keys[uint64(i)*uint64(t.w):])
 	v[0] &^= occupied
-	return v
 }
 
 func (t *visited) used(i uint32) bool {
 	if t.packed {
+		if uint64(i) >= t.size {
+			return uint64(i)-t.size < uint64(len(t.over.states))
+		}
 		return t.keys[i] != 0
 	}
 	return t.keys[uint64(i)*uint64(t.w)]&occupied != 0
@@ -267,7 +266,10 @@ func (t *visited) parentOf(i uint32) uint32 {
 	if !t.packed {
 		return t.parent[i]
 	}
-	p := uint32(t.keys[i]>>t.kbits - 1)
+	if uint64(i) >= t.size {
+		return t.over.parent[uint64(i)-t.size]
+	}
+	p := uint32(t.keys[i]>>t.pshift - 1)
 	if p == i {
 		return noParent
 	}
@@ -280,7 +282,7 @@ func (t *visited) parentOf(i uint32) uint32 {
 func (t *visited) grow(newSize uint64, par int) []uint32 {
 	w := uint64(t.w)
 	oldSize, oldKeys := t.size, t.keys
-	remap := make([]uint32, oldSize)
+	remap := make([]uint32, t.limit())
 	nt := newVisited(t.w, t.bits, newSize)
 	par = max(1, min(par, int(oldSize>>16)))
 	parallel := func(f func(lo, hi uint64)) {
@@ -299,19 +301,16 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 		}
 		wg.Wait()
 	}
-	if w == 1 {
+	switch {
+	case t.packed:
+		t.growPacked(nt, remap, parallel, par > 1)
+		t.size, t.keys, t.sbits, t.qbits, t.pshift = nt.size, nt.keys, nt.sbits, nt.qbits, nt.pshift
+		t.over.slot, t.over.states, t.over.parent = nt.over.slot, nt.over.states, nt.over.parent
+		return remap
+	case w == 1:
 		// Slots come in hash order, so the stores into the new table are
-		// nearly sequential. A packed slot keeps its old parent field
-		// (nonzero) until the second pass.
+		// nearly sequential.
 		nsz, nkeys := nt.size, nt.keys
-		mark := occupied
-		if nt.packed {
-			mark = 0
-		}
-		mask := ^uint64(0)
-		if t.packed && !nt.packed {
-			mask = t.kmask
-		}
 		shared := par > 1
 		parallel(func(lo, hi uint64) {
 			for i := lo; i < hi; i++ {
@@ -319,8 +318,7 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 				if k == 0 {
 					continue
 				}
-				k = k&mask | mark
-				j, _ := bits.Mul64(hash1(t.key(k)), nsz)
+				j, _ := bits.Mul64(hash1(k&^occupied), nsz)
 				for {
 					if shared {
 						if atomic.CompareAndSwapUint64(&nkeys[j], 0, k) {
@@ -337,13 +335,13 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 				remap[i] = uint32(j)
 			}
 		})
-	} else {
+	default:
 		parallel(func(lo, hi uint64) {
+			var v vec
 			for i := lo; i < hi; i++ {
 				if oldKeys[i*w]&occupied == 0 {
 					continue
 				}
-				var v vec
 				copy(v[:w], oldKeys[i*w:i*w+w])
 				v[0] &^= occupied
 				remap[i], _ = nt.insert(&v, 0)
@@ -359,25 +357,9 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 			if p != noParent {
 				p = remap[p]
 			}
-			j := remap[i]
-			if !nt.packed {
-				nt.parent[j] = p
-				continue
-			}
-			if p == noParent {
-				p = j
-			}
-			nt.keys[j] = nt.keys[j]&nt.kmask | (uint64(p)+1)<<nt.kbits
+			nt.parent[remap[i]] = p
 		}
 	})
-	t.size, t.keys, t.parent, t.packed = nt.size, nt.keys, nt.parent, nt.packed
+	t.size, t.keys, t.parent = nt.size, nt.keys, nt.parent
 	return remap
-}
-
-// key is the state in a one-word slot's word k.
-func (t *visited) key(k uint64) uint64 {
-	if t.packed {
-		return k & t.kmask
-	}
-	return k &^ occupied
 }

@@ -5,12 +5,18 @@ import (
 	"testing"
 )
 
-// TestVisitedGrow fills one-word tables across their growth, including
-// the switch from the packed layout to the wide one (50-bit states leave
-// room for 2^14 slots packed), with one goroutine and with two, and checks
-// that every state keeps its slot mapping and its parent.
+// TestVisitedGrow fills one-word tables across their growth, packed (20
+// and 50 bits, and 20 bits with a 2-bit displacement field, which sends
+// many states to the overflow table) and wide (63 bits), with one goroutine
+// and with two, and checks that every state keeps its slot mapping and its
+// parent.
 func TestVisitedGrow(t *testing.T) {
-	for _, stateBits := range []int{20, 50, 63} {
+	defer func(b uint) { packedDispBits = b }(packedDispBits)
+	for _, stateBits := range []int{20, 50, 63, -20} {
+		packedDispBits = 16
+		if stateBits < 0 {
+			stateBits, packedDispBits = -stateBits, 2
+		}
 		for _, par := range []int{1, 2} {
 			rng := rand.New(rand.NewPCG(1, uint64(stateBits)))
 			set := newVisited(1, stateBits, 1024)
@@ -43,11 +49,11 @@ func TestVisitedGrow(t *testing.T) {
 				parentOf[v] = p
 				add(v, slotOf[p])
 			}
-			if stateBits == 50 && set.packed {
-				t.Errorf("%d bits: a table of %d slots is still packed", stateBits, set.size)
+			if set.packed != (stateBits <= maxPackedBits) {
+				t.Errorf("%d bits: packed %v", stateBits, set.packed)
 			}
-			if stateBits == 20 && !set.packed {
-				t.Errorf("%d bits: a table of %d slots is not packed", stateBits, set.size)
+			if n := len(set.over.states); (packedDispBits == 2) != (n > 0) {
+				t.Errorf("%d bits, displacement field %d bits: %d states in the overflow table", stateBits, packedDispBits, n)
 			}
 			for v, s := range slotOf {
 				if got, ok := set.lookup(&vec{v}); !ok || got != s || !set.used(s) || set.at(s)[0] != v {
@@ -59,6 +65,67 @@ func TestVisitedGrow(t *testing.T) {
 				}
 				if got := set.parentOf(s); got != want {
 					t.Fatalf("%d bits, par %d: state %#x: parent %d, want %d", stateBits, par, v, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestMixer: the packed layout's mix is a bijection on k bits that unmix
+// undoes, for every width it is used at.
+func TestMixer(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := uint(1); k <= 64; k++ {
+		m := newMixer(k)
+		for range 2000 {
+			x := rng.Uint64() & m.mask
+			y := m.mix(x)
+			if y&^m.mask != 0 || m.unmix(y) != x {
+				t.Fatalf("k=%d: mix(%#x) = %#x, unmix = %#x", k, x, y, m.unmix(y))
+			}
+		}
+	}
+	// Small widths: a permutation.
+	for k := uint(1); k <= 12; k++ {
+		m := newMixer(k)
+		seen := make([]bool, 1<<k)
+		for x := range uint64(1) << k {
+			seen[m.mix(x)] = true
+		}
+		for y, ok := range seen {
+			if !ok {
+				t.Fatalf("k=%d: %d is not an image", k, y)
+			}
+		}
+	}
+}
+
+// TestOverflowSearch runs whole searches with a 2-bit displacement field,
+// so that many states live in the packed table's overflow table, and
+// checks that they find the same states, transitions, depth and verdicts
+// as with the normal field, with one worker and two, and that every
+// counterexample replays.
+func TestOverflowSearch(t *testing.T) {
+	defer func(b uint) { packedDispBits = b }(packedDispBits)
+	for _, tc := range []struct{ file, check string }{
+		{"../spec/tcp.yaml", "lossy"},
+		{"../spec/tcp.yaml", "api"},
+		{"../spec/testdata/tcp_no_time_wait.yaml", "lossy"},
+		{"../spec/testdata/tcp_no_closing.yaml", "lossy"},
+	} {
+		s, c := loadCheck(t, tc.file, tc.check)
+		packedDispBits = 16
+		_, want := run(t, s, c, Workers(1))
+		for _, workers := range []int{1, 2} {
+			packedDispBits = 2
+			ck, got := run(t, s, c, Workers(workers))
+			if got.States != want.States || got.Transitions != want.Transitions || got.MaxDepth != want.MaxDepth || got.OK() != want.OK() {
+				t.Errorf("%s %s, %d workers: %d states, %d transitions, depth %d, ok %v; want %d, %d, %d, %v", tc.file, tc.check, workers,
+					got.States, got.Transitions, got.MaxDepth, got.OK(), want.States, want.Transitions, want.MaxDepth, want.OK())
+			}
+			if v := got.Violation; v != nil {
+				if err := ck.Confirm(v); err != nil {
+					t.Errorf("%s %s: replay: %v", tc.file, tc.check, err)
 				}
 			}
 		}
