@@ -355,14 +355,14 @@ func (sr *search) level(ctx context.Context) *violation {
 // successor cache works best on a contiguous stretch of the frontier,
 // whose neighbouring states share successors) and late ones short (the
 // workers finish together); never shorter than a chunk.
-func (sr *search) grab(n int) (int, int) {
+func (sr *search) grab(n, chunk int) (int, int) {
 	nw := int64(len(sr.workers))
 	for {
 		cur := sr.cursor.Load()
 		if cur >= int64(n) {
 			return n, n
 		}
-		size := max(int64(sr.chunk), (int64(n)-cur)/(4*nw))
+		size := max(int64(chunk), (int64(n)-cur)/(4*nw))
 		if sr.cursor.CompareAndSwap(cur, cur+size) {
 			return int(cur), min(int(cur+size), n)
 		}
@@ -373,17 +373,18 @@ func (sr *search) work(ctx context.Context, w *worker, n int) {
 	set, words := sr.set, sr.m.words
 	lo, hi := 0, 0 // the worker's range of the frontier, taken a chunk at a time
 	for !sr.stop.Load() {
-		if lo == hi {
-			if lo, hi = sr.grab(n); lo == hi {
-				return
-			}
-		}
 		sr.mu.RLock()
 		chunk := sr.chunk
 		if need := set.count.Load() + uint64(len(sr.workers)*chunk*sr.maxSucc); float64(need) > maxLoad*float64(set.size) {
 			sr.mu.RUnlock()
 			sr.grow()
 			continue
+		}
+		if lo == hi {
+			if lo, hi = sr.grab(n, chunk); lo == hi {
+				sr.mu.RUnlock()
+				return
+			}
 		}
 		start, end := lo, min(lo+chunk, hi)
 		lo = end
