@@ -10,11 +10,11 @@ import (
 // One-word searches: a worker expands a chunk of the frontier, collects
 // every successor, and only then inserts them (delayed duplicate
 // detection). A first pass drops the successors that a small cache of
-// recent ones shows to be stored already, and computes the others' slots
-// and loads them, so that the cache misses overlap instead of queuing one
-// behind the other; a second pass probes lines that are in cache by then.
-// With one worker the visited set is its own and inserts are plain
-// stores; with several they compare-and-swap.
+// recent ones shows to be stored already and hashes the others; the
+// second probes, prefetching the home slots of the next few successors so
+// that their cache misses overlap the current probe instead of queuing
+// behind it. With one worker the visited set is its own and inserts are
+// plain stores; with several they compare-and-swap.
 
 // fwd is a successor waiting to be inserted, with its parent's slot.
 type fwd struct {
