@@ -292,6 +292,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	res.StateBits = m.bits
 	res.StateWords = m.words
 	res.VisitedBytes = sr.set.size * sr.set.bytesPerSlot()
+	res.overflowed = len(sr.set.over.states)
 	res.BytesPerState = float64(res.VisitedBytes) / float64(max(res.States, 1))
 	if found != nil {
 		res.Violation = sr.counterexample(found)

@@ -112,6 +112,21 @@ func tcpVariants(t testing.TB) []*spec.Check {
 	return out
 }
 
+// smallSpecs loads the small test specs that the comparisons with the
+// reference explorer and between state layouts run.
+func smallSpecs(t testing.TB) []*spec.Spec {
+	t.Helper()
+	var out []*spec.Spec
+	for _, f := range []string{"testdata/toggle.yaml", "testdata/counter.yaml", "testdata/cycle.yaml", "testdata/abp.yaml", "testdata/abp_noretx.yaml"} {
+		s, err := spec.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // TestAgreesWithReference compares the checker with the reference
 // explorer (ref_test.go) on every test spec and on TCP under every network
 // semantics.
@@ -121,11 +136,7 @@ func TestAgreesWithReference(t *testing.T) {
 		c *spec.Check
 	}
 	var cases []pair
-	for _, f := range []string{"testdata/toggle.yaml", "testdata/counter.yaml", "testdata/cycle.yaml", "testdata/abp.yaml", "testdata/abp_noretx.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range smallSpecs(t) {
 		for _, c := range s.Checks {
 			cases = append(cases, pair{s, explorable(c)})
 		}

@@ -83,10 +83,8 @@ func (sr *search) expandOwned(w *worker, start, end int) (trans, newStates uint6
 	switch {
 	case set.packed:
 		return trans, sr.insertPacked(w, in, slots, !sr.owned)
-	case !sr.owned:
-		return trans, sr.insertShared(w, in, slots)
 	}
-	return trans, sr.insertOwned(w, in, slots)
+	return trans, sr.insertWide(w, in, slots, !sr.owned)
 }
 
 // recentBits sizes a worker's cache of recent successors (64 KiB: it
@@ -109,32 +107,23 @@ func (w *worker) prepare(in []fwd, set *visited) ([]fwd, []uint64) {
 		w.slots = make([]uint64, len(in), 2*len(in))
 	}
 	slots := w.slots[:len(in)]
+	packed, size := set.packed, set.size
 	n := 0
-	if set.packed {
-		for _, f := range in {
-			h := set.hashOf(f.v)
-			e := &recent[h>>(64-recentBits)]
-			old := *e
-			*e = f.v | occupied
-			in[n], slots[n] = f, h
-			// Keep f unless the cache had it: no branch, since whether it
-			// does is a coin toss.
-			keep := 1
-			if old == f.v|occupied {
-				keep = 0
-			}
-			n += keep
-		}
-		return in[:n], slots[:n]
-	}
-	size := set.size
 	for _, f := range in {
-		h := hash1(f.v)
+		var h, slot uint64
+		if packed {
+			h = set.hashOf(f.v)
+			slot = h
+		} else {
+			h = hash1(f.v)
+			slot, _ = bits.Mul64(h, size)
+		}
 		e := &recent[h>>(64-recentBits)]
 		old := *e
 		*e = f.v | occupied
-		j, _ := bits.Mul64(h, size)
-		in[n], slots[n] = f, j
+		in[n], slots[n] = f, slot
+		// Keep f unless the cache had it: no branch, since whether it does
+		// is a coin toss.
 		keep := 1
 		if old == f.v|occupied {
 			keep = 0
@@ -228,10 +217,11 @@ func (sr *search) insertPacked(w *worker, in []fwd, hashes []uint64, shared bool
 	return newStates
 }
 
-// insertOwned inserts successors into a wide one-word table that only
-// this worker writes (one worker), appends the new ones to the next
-// frontier and checks the invariants on them.
-func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates uint64) {
+// insertWide inserts successors into a wide one-word table, appends the
+// new ones to the next frontier and checks the invariants on them. With
+// shared, several workers write the table and new keys are claimed by
+// compare-and-swap.
+func (sr *search) insertWide(w *worker, in []fwd, slots []uint64, shared bool) (newStates uint64) {
 	m, set := sr.m, sr.set
 	keys, parent, size := set.keys, set.parent, set.size
 	next := w.next
@@ -241,12 +231,23 @@ func (sr *search) insertOwned(w *worker, in []fwd, slots []uint64) (newStates ui
 		j := slots[i]
 		k := in[i].v | occupied
 		for {
-			cur := keys[j]
+			var cur uint64
+			if shared {
+				cur = atomic.LoadUint64(&keys[j])
+			} else {
+				cur = keys[j]
+			}
 			if cur == k {
 				break
 			}
 			if cur == 0 {
-				keys[j] = k
+				if shared {
+					if !atomic.CompareAndSwapUint64(&keys[j], 0, k) {
+						continue
+					}
+				} else {
+					keys[j] = k
+				}
 				parent[j] = in[i].parent
 				newStates++
 				next = append(next, j, in[i].v)
@@ -276,41 +277,4 @@ func (sr *search) checkInvariants(w *worker, slot uint32, v uint64) {
 			return
 		}
 	}
-}
-
-// insertShared is insertOwned for a table that all workers write: new
-// keys are claimed by compare-and-swap.
-func (sr *search) insertShared(w *worker, in []fwd, slots []uint64) (newStates uint64) {
-	m, set := sr.m, sr.set
-	keys, parent, size := set.keys, set.parent, set.size
-	next := w.next
-	prefetchFirst(keys, slots, 0)
-	for i := range in {
-		prefetchNext(keys, slots, i, 0)
-		j := slots[i]
-		k := in[i].v | occupied
-		for {
-			cur := atomic.LoadUint64(&keys[j])
-			if cur == k {
-				break
-			}
-			if cur == 0 {
-				if !atomic.CompareAndSwapUint64(&keys[j], 0, k) {
-					continue
-				}
-				parent[j] = in[i].parent
-				newStates++
-				next = append(next, j, in[i].v)
-				if len(m.invariants) > 0 {
-					sr.checkInvariants(w, uint32(j), in[i].v)
-				}
-				break
-			}
-			if j++; j == size {
-				j = 0
-			}
-		}
-	}
-	w.next = next
-	return newStates
 }

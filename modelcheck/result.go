@@ -55,6 +55,7 @@ type Result struct {
 
 	rowHits        []uint64
 	unhandledHits  []uint64
+	overflowed     int // states in the packed table's overflow table
 	livenessFailed int // index of the goal that failed
 	// Set when the search completed, for liveness: how many states the
 	// liveness pass examined.

@@ -95,17 +95,16 @@ func (t *visited) nextSize(n uint64) uint64 {
 // table's.
 func (t *visited) limit() uint64 { return t.size + uint64(len(t.over.states)) }
 
-func hashVec(v *vec, w int) uint64 {
+func hashVec(v *vec, w int) uint64 { return hashWords(v[:w]) }
+
+// hashWords hashes the words of a state: rotate-xor them together, then
+// mix as hash1 does.
+func hashWords(v []uint64) uint64 {
 	h := v[0]
-	for i := 1; i < w; i++ {
-		h = bits.RotateLeft64(h, 23) ^ v[i]*0x9e3779b97f4a7c15
+	for _, x := range v[1:] {
+		h = bits.RotateLeft64(h, 23) ^ x*0x9e3779b97f4a7c15
 	}
-	h ^= h >> 31
-	h *= 0x7fb5d329728ea185
-	h ^= h >> 27
-	h *= 0x81dadef4bc2dd44d
-	h ^= h >> 33
-	return h
+	return hash1(h)
 }
 
 // touch loads the first slot of every successor's probe sequence before
@@ -116,17 +115,7 @@ func (t *visited) touch(buf *succs) uint64 {
 	var sink uint64
 	w, size, keys := uint64(t.w), t.size, t.keys
 	for i := range buf.len() {
-		v := buf.state(i)
-		h := v[0]
-		for _, x := range v[1:] {
-			h = bits.RotateLeft64(h, 23) ^ x*0x9e3779b97f4a7c15
-		}
-		h ^= h >> 31
-		h *= 0x7fb5d329728ea185
-		h ^= h >> 27
-		h *= 0x81dadef4bc2dd44d
-		h ^= h >> 33
-		j, _ := bits.Mul64(h, size)
+		j, _ := bits.Mul64(hashWords(buf.state(i)), size)
 		sink += atomic.LoadUint64(&keys[j*w])
 	}
 	return sink

@@ -116,9 +116,15 @@ func TestOverflowSearch(t *testing.T) {
 		s, c := loadCheck(t, tc.file, tc.check)
 		packedDispBits = 16
 		_, want := run(t, s, c, Workers(1))
+		if want.overflowed != 0 {
+			t.Errorf("%s %s: %d states overflowed with a 16-bit displacement field", tc.file, tc.check, want.overflowed)
+		}
 		for _, workers := range []int{1, 2} {
 			packedDispBits = 2
 			ck, got := run(t, s, c, Workers(workers))
+			if tc.check == "api" && got.overflowed == 0 {
+				t.Errorf("%s %s, %d workers: no state overflowed with a 2-bit displacement field", tc.file, tc.check, workers)
+			}
 			if got.States != want.States || got.Transitions != want.Transitions || got.MaxDepth != want.MaxDepth || got.OK() != want.OK() {
 				t.Errorf("%s %s, %d workers: %d states, %d transitions, depth %d, ok %v; want %d, %d, %d, %v", tc.file, tc.check, workers,
 					got.States, got.Transitions, got.MaxDepth, got.OK(), want.States, want.Transitions, want.MaxDepth, want.OK())

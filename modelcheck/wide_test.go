@@ -211,11 +211,7 @@ func TestWideLayoutAgrees(t *testing.T) {
 		c *spec.Check
 	}
 	var cases []pair
-	for _, f := range []string{"testdata/toggle.yaml", "testdata/counter.yaml", "testdata/cycle.yaml", "testdata/abp.yaml", "testdata/abp_noretx.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, s := range smallSpecs(t) {
 		for _, c := range s.Checks {
 			cases = append(cases, pair{s, c}, pair{s, explorable(c)})
 		}
