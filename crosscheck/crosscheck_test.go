@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,8 @@ var (
 	specCache = map[string]*spec.Spec{}
 )
 
-// loadSpec loads "tcp" (the embedded spec) or a file under testdata/.
+// loadSpec loads "tcp" (the embedded spec), a file under testdata/ by its
+// base name, or a spec elsewhere in the repository by its path from here.
 func loadSpec(t *testing.T, name string) *spec.Spec {
 	t.Helper()
 	specMu.Lock()
@@ -40,9 +42,12 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 	}
 	var s *spec.Spec
 	var err error
-	if name == "tcp" {
+	switch {
+	case name == "tcp":
 		s, err = spec.TCP()
-	} else {
+	case strings.Contains(name, "/"):
+		s, err = spec.Load(name)
+	default:
 		s, err = spec.Load("testdata/" + name + ".yaml")
 	}
 	if err != nil {
@@ -153,7 +158,14 @@ var matrix = []config{
 	{spec: "tcp", check: "lossy", anyTimeouts: true},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 3, block, true, true}), anyTimeouts: true},
 	{spec: "relay", check: "pair", inbox: both(channel{unordered, 3, drop, true, true}), anyTimeouts: true},
+	// Systems of two machines: a client and a server.
+	{spec: reqresp, check: "lossy"},
+	{spec: reqresp, check: "fifo"},
+	{spec: reqresp, check: "lossy", inbox: both(channel{unordered, 4, block, true, true})},
+	{spec: reqresp, check: "fifo", inbox: [2]*channel{{ordered, 3, drop, true, true}, {unordered, 2, block, false, true}}},
 }
+
+const reqresp = "../examples/reqresp/reqresp.yaml"
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the
 // matrix, without properties, and requires equal counts: SPIN's "states,

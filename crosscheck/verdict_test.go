@@ -2,6 +2,7 @@ package crosscheck
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,6 +51,25 @@ const tcpVariants = `
       server: {calls: {PASSIVE_OPEN: 1, CLOSE: 1}}
     network: {order: ordered, capacity: 2, full: drop}
     terminal: client.state == CLOSED || server.state != ESTABLISHED || !empty(net) || true
+`
+
+// reqrespVariants are checks appended to the request/response example (two
+// machines), one failing invariant and one deadlock.
+const reqrespVariants = `
+  v_answered_never:
+    peers:
+      client: {machine: client, calls: {REQUEST: 1}}
+      server: {machine: server}
+    network: {order: unordered, capacity: 2, loss: true}
+    terminal: "true"
+    invariants:
+      never_answered: client.state != DONE
+  v_ends_in_deadlock:
+    doc: Without terminal, the proper end (answered, nothing in flight) is a deadlock.
+    peers:
+      client: {machine: client, calls: {REQUEST: 1}}
+      server: {machine: server}
+    network: {order: ordered, capacity: 2}
 `
 
 // verdict is what a tool found: "none", "invariant" or "deadlock".
@@ -104,6 +124,23 @@ func TestVerdicts(t *testing.T) {
 	for _, c := range vs.Checks {
 		if w, ok := expect[c.Name]; ok {
 			cells = append(cells, cell{vs, c, w})
+		}
+	}
+	rr := loadSpec(t, reqresp)
+	src, err := os.ReadFile(reqresp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rrv, err := spec.Parse("reqresp_variants.yaml", append(src, reqrespVariants...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rr.Checks {
+		cells = append(cells, cell{rr, c, want{"none", "none"}})
+	}
+	for _, c := range rrv.Checks {
+		if w, ok := map[string]want{"v_answered_never": {"invariant", "none"}, "v_ends_in_deadlock": {"none", "deadlock"}}[c.Name]; ok {
+			cells = append(cells, cell{rrv, c, w})
 		}
 	}
 	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")

@@ -9,7 +9,7 @@ import (
 // DiagramOptions configures the DOT and Mermaid state diagrams.
 type DiagramOptions struct {
 	// Source is the spec file name written into the diagram's header
-	// comment; empty means Spec.File.
+	// comment; empty means the spec's file.
 	Source string
 	// HideSelfLoops leaves out rows that stay in the state they fire in
 	// (retransmissions, duplicate acknowledgements, errors).
@@ -24,7 +24,7 @@ type diagramEdge struct {
 
 // diagramEdges lists the arrows of s's state diagram in row order, then
 // from-state order, labelled "event, event [guard] / action, action".
-func diagramEdges(s *spec.Spec, o DiagramOptions) []diagramEdge {
+func diagramEdges(s *spec.Machine, o DiagramOptions) []diagramEdge {
 	var out []diagramEdge
 	for _, r := range s.Rows {
 		label := rowLabel(r)
@@ -73,7 +73,7 @@ func rowLabel(r *spec.Row) string {
 	return label
 }
 
-func diagramSource(s *spec.Spec, o DiagramOptions) string {
+func diagramSource(s *spec.Machine, o DiagramOptions) string {
 	if o.Source != "" {
 		return o.Source
 	}

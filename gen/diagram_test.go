@@ -18,13 +18,13 @@ func TestDiagramGolden(t *testing.T) {
 	o := gen.DiagramOptions{Source: "gen/testdata/door.yaml"}
 	for _, c := range []struct {
 		golden string
-		render func(*spec.Spec, gen.DiagramOptions) []byte
+		render func(*spec.Machine, gen.DiagramOptions) []byte
 	}{
 		{"testdata/door.dot.golden", gen.Dot},
 		{"testdata/door.mmd.golden", gen.Mermaid},
 	} {
-		got := c.render(s, o)
-		if !bytes.Equal(got, c.render(s, o)) {
+		got := c.render(s.Machine, o)
+		if !bytes.Equal(got, c.render(s.Machine, o)) {
 			t.Fatalf("%s: output is not deterministic", c.golden)
 		}
 		if *update {
@@ -48,8 +48,8 @@ func TestDiagramSelfLoops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := string(gen.Mermaid(s, gen.DiagramOptions{}))
-	some := string(gen.Mermaid(s, gen.DiagramOptions{HideSelfLoops: true}))
+	all := string(gen.Mermaid(s.Machine, gen.DiagramOptions{}))
+	some := string(gen.Mermaid(s.Machine, gen.DiagramOptions{HideSelfLoops: true}))
 	if strings.Count(some, "\n") >= strings.Count(all, "\n") {
 		t.Error("HideSelfLoops hid nothing")
 	}

@@ -21,16 +21,23 @@ type GoOptions struct {
 	// of the transition table; empty means Spec.File. Pass a path relative
 	// to the module root to keep the output independent of where it was generated.
 	Source string
+	// Machine names the machine to generate; it may be empty when the spec
+	// declares only one.
+	Machine string
 }
 
 // runtimePath is the import path of the runtime the generated Machine uses.
 const runtimePath = "github.com/fsmgen/fsmgen/fsm"
 
-// Go renders s as a typed Go package: constants with String methods, a
+// Go renders a machine of s as a typed Go package: constants with String methods, a
 // Snapshot, the pure allocation-free Step, StepPacked over spec.Layout, the
 // transition table, and Machine/SyncMachine wrappers for embedding. The
 // output is gofmt'd and depends only on s and o.
-func Go(s *spec.Spec, o GoOptions) (out []byte, err error) {
+func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
+	s, err := sp.SelectMachine(o.Machine)
+	if err != nil {
+		return nil, err
+	}
 	defer func() {
 		// jennifer panics on malformed code; report it rather than crash the caller.
 		if r := recover(); r != nil {
@@ -62,7 +69,7 @@ func Go(s *spec.Spec, o GoOptions) (out []byte, err error) {
 }
 
 type goGen struct {
-	s     *spec.Spec
+	s     *spec.Machine
 	o     GoOptions
 	f     *jen.File
 	err   error

@@ -38,7 +38,7 @@ func TestDotRendersWithGraphviz(t *testing.T) {
 	for _, s := range specs {
 		for _, hide := range []bool{false, true} {
 			cmd := exec.Command(dot, "-Tsvg")
-			cmd.Stdin = bytes.NewReader(Dot(s, DiagramOptions{HideSelfLoops: hide}))
+			cmd.Stdin = bytes.NewReader(Dot(s.Machine, DiagramOptions{HideSelfLoops: hide}))
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()

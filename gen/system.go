@@ -20,7 +20,7 @@ type rowDispatch struct {
 
 // eventDispatch lists, in file order, the rows that may fire on ev and the
 // states in which each is a candidate.
-func eventDispatch(s *spec.Spec, ev *spec.Event) []rowDispatch {
+func eventDispatch(s *spec.Machine, ev *spec.Event) []rowDispatch {
 	var out []rowDispatch
 	at := map[*spec.Row]int{}
 	for _, st := range s.States {
@@ -47,7 +47,7 @@ func eventDispatch(s *spec.Spec, ev *spec.Event) []rowDispatch {
 }
 
 // tableRows returns the rows of (st, ev) in file order.
-func tableRows(s *spec.Spec, st *spec.State, ev *spec.Event) []*spec.Row {
+func tableRows(s *spec.Machine, st *spec.State, ev *spec.Event) []*spec.Row {
 	if st.Index >= len(s.Table) || ev.Index >= len(s.Table[st.Index]) {
 		return nil
 	}
@@ -56,7 +56,7 @@ func tableRows(s *spec.Spec, st *spec.State, ev *spec.Event) []*spec.Row {
 
 // unhandledSends is what an unhandled event sends: the reply to an
 // unhandled message, or nothing.
-func unhandledSends(s *spec.Spec, ev *spec.Event) []*spec.Message {
+func unhandledSends(s *spec.Machine, ev *spec.Event) []*spec.Message {
 	if ev.Kind == spec.MessageEvent && s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Reply != nil {
 		return []*spec.Message{s.Unhandled.Reply}
 	}
@@ -65,7 +65,7 @@ func unhandledSends(s *spec.Spec, ev *spec.Event) []*spec.Message {
 
 // unhandledAllowed reports whether an unhandled ev happens at all: every
 // unhandled event does, except a call under `calls: reject`.
-func unhandledAllowed(s *spec.Spec, ev *spec.Event) bool {
+func unhandledAllowed(s *spec.Machine, ev *spec.Event) bool {
 	return ev.Kind != spec.CallEvent || s.Unhandled.Calls == spec.IgnoreCall
 }
 
@@ -78,15 +78,15 @@ func failedCall(ev *spec.Event, r *spec.Row) bool {
 // initialEnv is the initial system state of a check, for evaluating
 // properties on it: both peers in their initial snapshot, no timer armed,
 // empty inboxes.
-type initialEnv struct{ s *spec.Spec }
+type initialEnv struct{ c *spec.Check }
 
 func (e initialEnv) Var(_ int, v *spec.Var) int   { return v.Init }
-func (e initialEnv) State(int) int                { return e.s.Initial.Index }
+func (e initialEnv) State(p int) int              { return e.c.Peers[p].Machine.Initial.Index }
 func (e initialEnv) Armed(int, *spec.Timer) bool  { return false }
 func (e initialEnv) Count(int, *spec.Message) int { return 0 }
 
-// holdsInitially evaluates a property on the initial system state.
-func holdsInitially(s *spec.Spec, x spec.Expr) bool { return spec.Eval(x, initialEnv{s}) != 0 }
+// holdsInitially evaluates a property of check c on the initial system state.
+func holdsInitially(c *spec.Check, x spec.Expr) bool { return spec.Eval(x, initialEnv{c}) != 0 }
 
 // isConstTrue reports whether x is the literal true.
 func isConstTrue(x spec.Expr) bool {
@@ -112,7 +112,7 @@ func checkPeers(c *spec.Check) error {
 func rowRef(r *spec.Row) string { return fmt.Sprintf("row %d (%s)", r.Index, r.Pos) }
 
 // rowLine is a one-line description of a row: "SYN_SENT on recv SYN_ACK -> ESTABLISHED".
-func rowLine(s *spec.Spec, r *spec.Row) string {
+func rowLine(s *spec.Machine, r *spec.Row) string {
 	var from, on []string
 	if len(r.From) == len(s.States) {
 		from = []string{"*"}

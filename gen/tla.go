@@ -41,6 +41,9 @@ func TLA(s *spec.Spec, c *spec.Check) (module, cfg []byte, err error) {
 	if err := checkPeers(c); err != nil {
 		return nil, nil, err
 	}
+	if s.Machine == nil {
+		return nil, nil, fmt.Errorf("%s: tla: the TLA+ rendering covers specs with one machine; this one declares %d", s.Pos, len(s.Machines))
+	}
 	g := &tlaGen{s: s, c: c, used: map[string]bool{}}
 	if err := g.names(); err != nil {
 		return nil, nil, err
@@ -546,7 +549,7 @@ func (g *tlaGen) evOp(ev *spec.Event) string {
 // to the next snapshot.
 func (g *tlaGen) emitRow(r *spec.Row) {
 	s := g.s
-	g.f("\\* %s: %s\n", rowRef(r), oneLine(rowLine(s, r)))
+	g.f("\\* %s: %s\n", rowRef(r), oneLine(rowLine(s.Machine, r)))
 	if r.Doc != "" {
 		g.comment("", r.Doc)
 	}
@@ -595,7 +598,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 	s := g.s
 	g.f("\\* %s\n", ev)
 	var arms []string
-	for _, d := range eventDispatch(s, ev) {
+	for _, d := range eventDispatch(s.Machine, ev) {
 		r := d.row
 		cond := g.stateIn(d.states)
 		if r.Guard != nil {
@@ -616,7 +619,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 			other = "Rejected(s) \\* unhandled: rejected"
 		}
 	case spec.MessageEvent:
-		if rs := unhandledSends(s, ev); len(rs) > 0 {
+		if rs := unhandledSends(s.Machine, ev); len(rs) > 0 {
 			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Name))
 		} else {
 			other = "s \\* unhandled: dropped"

@@ -34,7 +34,7 @@ type Checker struct {
 	expected  uint64
 	progress  func(Progress)
 	every     time.Duration
-	steps     [2]StepFunc
+	steps     map[string]StepFunc // by machine name; "" for every peer
 }
 
 // Option configures a Checker.
@@ -61,8 +61,21 @@ func ProgressFunc(f func(Progress), interval time.Duration) Option {
 }
 
 // WithStep makes both peers run step instead of the IR interpreter: pass
-// the generated package's StepPacked to check the code that ships.
-func WithStep(step StepFunc) Option { return func(c *Checker) { c.steps = [2]StepFunc{step, step} } }
+// the generated package's StepPacked to check the code that ships. Both
+// peers must run the same machine; see WithMachineStep.
+func WithStep(step StepFunc) Option { return WithMachineStep("", step) }
+
+// WithMachineStep makes the peers that run the named machine run step
+// instead of the IR interpreter (pass the StepPacked of the package
+// generated for that machine).
+func WithMachineStep(machine string, step StepFunc) Option {
+	return func(c *Checker) {
+		if c.steps == nil {
+			c.steps = map[string]StepFunc{}
+		}
+		c.steps[machine] = step
+	}
+}
 
 // Progress is a snapshot of a running search.
 type Progress struct {
@@ -186,9 +199,8 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	owned := m.words == 1 && c.workers == 1
 	sr := &search{c: c, m: m, set: newVisited(m.words, m.bits, size), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
 	res := c.newResult()
-	nev := len(c.s.Events)
 	for range c.workers {
-		sr.workers = append(sr.workers, &worker{rowHits: make([]uint64, len(c.s.Rows)), unhandled: make([]uint64, len(c.s.States)*nev)})
+		sr.workers = append(sr.workers, &worker{rowHits: make([]uint64, len(c.m.rows)), unhandled: make([]uint64, c.m.unhSize)})
 	}
 	var peak atomic.Uint64
 	sample := func() {
@@ -519,8 +531,6 @@ func (sr *search) counterexample(v *violation) *Violation {
 // expandChunk expands frontier entries [start, end) of a multi-word search.
 func (sr *search) expandChunk(w *worker, start, end int) (trans, newStates uint64) {
 	m, set, stride, words := sr.m, sr.set, sr.stride, sr.m.words
-	nev := len(sr.c.s.Events)
-	stateMask := uint64(1)<<sr.c.s.Layout.StateBits - 1
 	buf, sv := &w.succ, &w.tmp
 	for e := start; e < end; e++ {
 		ent := sr.front[e*stride : e*stride+stride]
@@ -545,10 +555,11 @@ func (sr *search) expandChunk(w *worker, start, end int) (trans, newStates uint6
 				ev := a.event
 				if ev < 0 { // ordered deliver: the message is the head
 					b := m.inbox[a.peer]
-					ev = sr.c.s.MessageEvent(sr.c.s.Messages[b.head[m.box[a.peer].get(v)]]).Index
+					ev = m.recvEvent[a.peer][b.head[m.box[a.peer].get(v)]]
 				}
-				st := m.peer[a.peer].get(v) & stateMask
-				w.unhandled[int(st)*nev+ev]++
+				fp := &m.fast[a.peer]
+				st := m.peer[a.peer].get(v) & fp.stateMask
+				w.unhandled[fp.unhBase+int(st)*fp.nev+ev]++
 			}
 			ns, isNew := set.insert(buf.vec(i, sv), slot)
 			if !isNew {

@@ -71,7 +71,7 @@ func (m *model) indexActions() {
 	for p := range 2 {
 		pa := &m.byPeer[p]
 		b := m.inbox[p]
-		pa.timeout = make([]int, len(m.s.Timers))
+		pa.timeout = make([]int, len(m.mach[p].Timers))
 		for ai, a := range m.actions {
 			if a.peer != p {
 				continue
@@ -106,9 +106,9 @@ func (m *model) indexActions() {
 // is a buffer for the sends of step functions that are not tabulated.
 func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 	out.reset(m.words)
-	timerOff := m.s.Layout.TimerOffset
-	timerMask := uint64(1)<<uint(len(m.s.Timers)) - 1
 	for p := range 2 {
+		timerOff := m.mach[p].Layout.TimerOffset
+		timerMask := uint64(1)<<uint(len(m.mach[p].Timers)) - 1
 		pa := &m.byPeer[p]
 		pf := m.peer[p]
 		snap := pf.get(v)
@@ -129,17 +129,17 @@ func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 		id := int(bf.get(v))
 		if b.ordered {
 			if b.length[id] > 0 {
-				m.fire(out, v, pa.deliver[0], p, snap, m.recvEvent[b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
+				m.fire(out, v, pa.deliver[0], p, snap, m.recvEvent[p][b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
 			}
 		} else if pa.present != nil {
 			for set := pa.present[id]; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
-				m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
+				m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
 			}
 		} else {
 			for k := range b.kinds {
 				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[k], bf, uint64(r), scratch)
+					m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(r), scratch)
 				}
 			}
 		}

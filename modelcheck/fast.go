@@ -30,6 +30,13 @@ type fastPeer struct {
 	step  *peerStep
 	acts  *peerActions
 	block bool // sends into a full inbox block (else they are dropped)
+
+	recv      []int  // message -> the receipt event of the peer's machine
+	timerOff  uint   // the peer's timers in its snapshot
+	timerMask uint64 // (after shifting by timerOff)
+	stateMask uint64 // the peer's control state in its snapshot
+	nev       int    // the events of the peer's machine
+	unhBase   int    // where the machine's (state, event) pairs start in worker.unhandled
 }
 
 func (m *model) fastPeers() {
@@ -38,6 +45,10 @@ func (m *model) fastPeers() {
 			peer: one(m.peer[p]), box: one(m.box[p]), other: one(m.box[1-p]),
 			in: m.inbox[p], out: m.inbox[1-p], step: m.step[p], acts: &m.byPeer[p],
 			block: m.inbox[1-p].ch.Full == spec.BlockWhenFull,
+			recv:  m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
+			timerMask: uint64(1)<<uint(len(m.mach[p].Timers)) - 1,
+			stateMask: uint64(1)<<m.mach[p].Layout.StateBits - 1,
+			nev:       len(m.mach[p].Events), unhBase: m.unhBase[m.mach[p]],
 		}
 	}
 }
@@ -50,8 +61,6 @@ func (m *model) fastPeers() {
 func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 	n := len(w.own)
 	w.parent = parent
-	timerOff := m.s.Layout.TimerOffset
-	timerMask := uint64(1)<<uint(len(m.s.Timers)) - 1
 	for p := range 2 {
 		fp := &m.fast[p]
 		pa, b, bf := fp.acts, fp.in, fp.box
@@ -73,23 +82,23 @@ func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 		var present uint64
 		if b.ordered {
 			if b.length[id] > 0 {
-				m.fire1(w, fp, bf.set(v, uint64(b.remove[id*b.cap])), snap, m.recvEvent[b.head[id]])
+				m.fire1(w, fp, bf.set(v, uint64(b.remove[id*b.cap])), snap, fp.recv[b.head[id]])
 			}
 		} else if pa.present != nil {
 			present = pa.present[id]
 			rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 			for set := present; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
-				m.fire1(w, fp, bf.set(v, uint64(rem[k])), snap, m.recvEvent[k])
+				m.fire1(w, fp, bf.set(v, uint64(rem[k])), snap, fp.recv[k])
 			}
 		} else {
 			for k := range b.kinds {
 				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					m.fire1(w, fp, bf.set(v, uint64(r)), snap, m.recvEvent[k])
+					m.fire1(w, fp, bf.set(v, uint64(r)), snap, fp.recv[k])
 				}
 			}
 		}
-		armed := snap >> timerOff & timerMask
+		armed := snap >> fp.timerOff & fp.timerMask
 		if m.idle && (m.fast[0].box.get(v) != 0 || m.fast[1].box.get(v) != 0) {
 			armed = 0
 		}
@@ -163,7 +172,7 @@ func (m *model) fire1(w *worker, fp *fastPeer, nv, snap uint64, ev int) {
 	if o.row >= 0 {
 		w.rowHits[o.row]++
 	} else {
-		w.unhandled[int(snap&m.stateMask)*len(m.s.Events)+ev]++
+		w.unhandled[fp.unhBase+int(snap&fp.stateMask)*fp.nev+ev]++
 	}
 	w.own = append(w.own, fwd{v: nv, parent: w.parent})
 }

@@ -16,7 +16,7 @@ func TestGeneratedStepAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := tcpVariants(t)
+	checks := tcpVariants(s)
 	for _, c := range s.Checks {
 		checks = append(checks, explorable(c))
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"math/bits"
+	"strings"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -82,21 +83,32 @@ type budget struct {
 type model struct {
 	s         *spec.Spec
 	check     *spec.Check
+	mach      [2]*spec.Machine // the machine each peer runs
 	step      [2]*peerStep
 	peer      [2]field
 	box       [2]field
 	inbox     [2]*inbox
 	budgets   []budget
 	actions   []action
-	recvEvent []int // message -> its receipt event
+	recvEvent [2][]int // per peer: message -> its receipt event
 	byPeer    [2]peerActions
 	fast      [2]fastPeer // one-word states (fast.go)
-	stateMask uint64      // a peer snapshot's control-state bits
-	idle      bool        // timeouts: idle
-	classes   []string    // fairness class names
-	words     int         // words used by a state
-	bits      int         // bits used by a state
-	initial   vec
+
+	// Rows and unhandled (state, event) pairs are numbered across the
+	// machines the peers run (each once, in spec order): a machine's row i
+	// is rows[rowBase[machine]+i], its pair (state, event) is counted at
+	// unhBase[machine] + state*len(Events) + event.
+	machines []*spec.Machine
+	rows     []*spec.Row
+	rowMach  []*spec.Machine // the machine of each of rows
+	rowBase  map[*spec.Machine]int
+	unhBase  map[*spec.Machine]int
+	unhSize  int
+	idle     bool     // timeouts: idle
+	classes  []string // fairness class names
+	words    int      // words used by a state
+	bits     int      // bits used by a state
+	initial  vec
 
 	invariants []compiledProp
 	terminal   propFunc
@@ -115,7 +127,16 @@ type compiledLive struct {
 	goal propFunc
 }
 
-func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
+// machineNames lists the machines the peers of c run, in peer order.
+func machineNames(c *spec.Check) string {
+	var names []string
+	for _, p := range c.Peers {
+		names = append(names, p.Machine.Name)
+	}
+	return strings.Join(names, " and ")
+}
+
+func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, error) {
 	if c == nil {
 		return nil, fmt.Errorf("modelcheck: no check configuration")
 	}
@@ -124,17 +145,50 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
 		}
 	}
-	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout}
+	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout,
+		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{}}
+	for i, p := range c.Peers {
+		if p.Machine == nil {
+			return nil, fmt.Errorf("%s: modelcheck: peer %s runs no machine", p.Pos, p.Name)
+		}
+		m.mach[i] = p.Machine
+	}
+	for _, mc := range s.Machines {
+		if mc != m.mach[0] && mc != m.mach[1] {
+			continue
+		}
+		m.machines = append(m.machines, mc)
+		m.rowBase[mc], m.unhBase[mc] = len(m.rows), m.unhSize
+		m.rows = append(m.rows, mc.Rows...)
+		for range mc.Rows {
+			m.rowMach = append(m.rowMach, mc)
+		}
+		m.unhSize += len(mc.States) * len(mc.Events)
+	}
+	if len(m.machines) == 0 {
+		return nil, fmt.Errorf("%s: modelcheck: check %s: its peers run machines the spec does not declare", c.Pos, c.Name)
+	}
+	for name := range steps {
+		if name != "" && s.MachineNamed(name) == nil {
+			return nil, fmt.Errorf("modelcheck: a step function was given for machine %s, which the spec does not declare", name)
+		}
+	}
+	if steps[""] != nil && m.mach[0] != m.mach[1] {
+		return nil, fmt.Errorf("%s: modelcheck: check %s runs machines %s: give each its step function with WithMachineStep", c.Pos, c.Name, machineNames(c))
+	}
 	var widths []int
 	var slots []*field
-	sb := int(s.Layout.Bits)
 	for i := range 2 {
-		ps, err := newPeerStep(s, steps[i])
+		fn := steps[m.mach[i].Name]
+		if fn == nil {
+			fn = steps[""]
+		}
+		ps, err := newPeerStep(m.mach[i], fn, m.rowBase[m.mach[i]])
 		if err != nil {
 			return nil, err
 		}
 		m.step[i] = ps
-		widths = append(widths, sb)
+		widths = append(widths, int(m.mach[i].Layout.Bits))
 		slots = append(slots, &m.peer[i])
 	}
 	for i := range 2 {
@@ -205,12 +259,12 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 		}
 	}
 	m.words = max(len(free), 1)
-	for _, msg := range s.Messages {
-		m.recvEvent = append(m.recvEvent, s.MessageEvent(msg).Index)
+	for i, mc := range m.mach {
+		for _, msg := range s.Messages {
+			m.recvEvent[i] = append(m.recvEvent[i], mc.MessageEvent(msg).Index)
+		}
+		m.peer[i].set(&m.initial, initialSnapshot(mc))
 	}
-	init0 := initialSnapshot(s)
-	m.peer[0].set(&m.initial, init0)
-	m.peer[1].set(&m.initial, init0)
 	for i := range m.budgets {
 		m.budgets[i].f.set(&m.initial, m.budgets[i].init)
 	}
@@ -231,7 +285,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 				bi = id
 			}
 			m.actions = append(m.actions, action{kind: actCall, peer: i, arg: cb.Call.Index,
-				event: s.CallEvent(cb.Call).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
+				event: p.Machine.CallEvent(cb.Call).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
 		}
 	}
 	for i, p := range c.Peers {
@@ -242,13 +296,13 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 		}
 		for _, msg := range s.Messages {
 			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: msg.Index,
-				event: s.MessageEvent(msg).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, msg.Name))})
+				event: p.Machine.MessageEvent(msg).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, msg.Name))})
 		}
 	}
 	for i, p := range c.Peers {
-		for _, t := range s.Timers {
+		for _, t := range p.Machine.Timers {
 			m.actions = append(m.actions, action{kind: actTimeout, peer: i, arg: t.Index,
-				event: s.TimerEvent(t).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
+				event: p.Machine.TimerEvent(t).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
 		}
 	}
 	for i := range c.Peers {
@@ -273,7 +327,6 @@ func newModel(s *spec.Spec, c *spec.Check, steps [2]StepFunc) (*model, error) {
 	}
 	m.indexActions()
 	m.fastPeers()
-	m.stateMask = uint64(1)<<s.Layout.StateBits - 1
 	// Properties.
 	var err error
 	for _, p := range c.Invariants {
@@ -314,7 +367,7 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 		if err := peerOK(e.Peer); err != nil {
 			return nil, err
 		}
-		f, sm := m.peer[e.Peer], uint64(1)<<m.s.Layout.StateBits-1
+		f, sm := m.peer[e.Peer], uint64(1)<<m.mach[e.Peer].Layout.StateBits-1
 		return func(v *vec) int { return int(f.get(v) & sm) }, nil
 	case *spec.VarRef:
 		if err := peerOK(e.Peer); err != nil {
@@ -326,7 +379,7 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 		if err := peerOK(e.Peer); err != nil {
 			return nil, err
 		}
-		f, bit := m.peer[e.Peer], uint(m.s.Layout.TimerOffset)+uint(e.Timer.Index)
+		f, bit := m.peer[e.Peer], uint(m.mach[e.Peer].Layout.TimerOffset)+uint(e.Timer.Index)
 		return func(v *vec) int { return int(f.get(v) >> bit & 1) }, nil
 	case *spec.Count:
 		var boxes []int

@@ -10,7 +10,7 @@ import (
 // StepFunc applies one event to a peer's packed snapshot (spec.Layout). It
 // appends the messages the peer sends (message indexes, in order) to sends
 // and returns the extended slice; row is the index in Spec.Rows of the row
-// that fired, or -1 when the event was unhandled. ok is false only when the
+// that fired (its index in the machine's Rows), or -1 when the event was unhandled. ok is false only when the
 // event was refused: a call that a row with `error` handles (a failed
 // call), or an unhandled call under `calls: reject`. An unhandled
 // message or timer expiry is consumed as docs/semantics.md says (reply,
@@ -45,14 +45,14 @@ type compiledAssign struct {
 
 // interpreter runs the IR's transition table over packed snapshots.
 type interpreter struct {
-	s         *spec.Spec
+	s         *spec.Machine
 	stateMask uint64
 	table     [][][]compiledRow // [state][event]
 }
 
-// Interpreter compiles s's transition table to dense per-(state, event)
-// rows with precompiled guards and returns its step function.
-func Interpreter(s *spec.Spec) (StepFunc, error) {
+// Interpreter compiles machine s's transition table to dense per-(state,
+// event) rows with precompiled guards and returns its step function.
+func Interpreter(s *spec.Machine) (StepFunc, error) {
 	in, err := newInterpreter(s)
 	if err != nil {
 		return nil, err
@@ -60,9 +60,9 @@ func Interpreter(s *spec.Spec) (StepFunc, error) {
 	return in.step, nil
 }
 
-func newInterpreter(s *spec.Spec) (*interpreter, error) {
+func newInterpreter(s *spec.Machine) (*interpreter, error) {
 	if s == nil || len(s.States) == 0 || s.Initial == nil {
-		return nil, fmt.Errorf("modelcheck: spec has no states")
+		return nil, fmt.Errorf("modelcheck: machine has no states")
 	}
 	in := &interpreter{s: s, stateMask: 1<<s.Layout.StateBits - 1}
 	rows := make([]compiledRow, len(s.Rows))
@@ -153,8 +153,8 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 	return unhandled(in.s, snap, event, sends)
 }
 
-// unhandled applies the spec's policy for an event no row handles.
-func unhandled(s *spec.Spec, snap uint64, event int, sends []uint8) (uint64, []uint8, int, bool) {
+// unhandled applies the machine's policy for an event no row handles.
+func unhandled(s *spec.Machine, snap uint64, event int, sends []uint8) (uint64, []uint8, int, bool) {
 	ev := s.Events[event]
 	switch ev.Kind {
 	case spec.CallEvent:
@@ -169,7 +169,7 @@ func unhandled(s *spec.Spec, snap uint64, event int, sends []uint8) (uint64, []u
 }
 
 // initialSnapshot is a peer's snapshot before any event.
-func initialSnapshot(s *spec.Spec) uint64 {
+func initialSnapshot(s *spec.Machine) uint64 {
 	snap := uint64(s.Initial.Index)
 	for _, v := range s.Vars {
 		snap |= v.Encode(v.Init) << v.Offset

@@ -79,20 +79,22 @@ type LivenessSummary struct {
 
 // RowCoverage is how often one spec row fired over all explored transitions.
 type RowCoverage struct {
-	Row  int    `json:"row"`
-	Pos  string `json:"pos"`
-	Desc string `json:"desc"`
-	Hits uint64 `json:"hits"`
+	Machine string `json:"machine,omitempty"` // in a spec with several machines
+	Row     int    `json:"row"`               // the row's index in its machine
+	Pos     string `json:"pos"`
+	Desc    string `json:"desc"`
+	Hits    uint64 `json:"hits"`
 }
 
 // UnhandledEvent counts transitions in which a peer in State received Event
 // and no row handled it (a message dropped or replied to, a timer expiry
 // that only disarmed the timer, or an ignored call).
 type UnhandledEvent struct {
-	State string `json:"state"`
-	Event string `json:"event"`
-	Kind  string `json:"kind"`
-	Count uint64 `json:"count"`
+	Machine string `json:"machine,omitempty"` // in a spec with several machines
+	State   string `json:"state"`
+	Event   string `json:"event"`
+	Kind    string `json:"kind"`
+	Count   uint64 `json:"count"`
 }
 
 // Violation is a counterexample.
@@ -108,11 +110,11 @@ type Violation struct {
 }
 
 func (c *Checker) newResult() *Result {
-	return &Result{Spec: c.s.File, Check: c.check.Name, rowHits: make([]uint64, len(c.s.Rows)),
-		unhandledHits: make([]uint64, len(c.s.States)*len(c.s.Events))}
+	return &Result{Spec: c.s.File, Check: c.check.Name, rowHits: make([]uint64, len(c.m.rows)),
+		unhandledHits: make([]uint64, c.m.unhSize)}
 }
 
-func rowDesc(s *spec.Spec, r *spec.Row) string {
+func rowDesc(s *spec.Machine, r *spec.Row) string {
 	var from, on []string
 	for _, st := range r.From {
 		from = append(from, st.Name)
@@ -151,21 +153,33 @@ func failedCallRow(row *spec.Row) bool {
 }
 
 func (r *Result) finish(c *Checker) {
-	s := c.s
-	for i, row := range s.Rows {
-		rc := RowCoverage{Row: i, Pos: row.Pos.String(), Desc: rowDesc(s, row), Hits: r.rowHits[i]}
+	m := c.m
+	several := len(c.s.Machines) > 1
+	for i, row := range m.rows {
+		mc := m.rowMach[i]
+		rc := RowCoverage{Row: row.Index, Pos: row.Pos.String(), Desc: rowDesc(mc, row), Hits: r.rowHits[i]}
+		if several {
+			rc.Machine = mc.Name
+			rc.Desc = mc.Name + ": " + rc.Desc
+		}
 		r.Coverage = append(r.Coverage, rc)
 		if rc.Hits == 0 && r.Complete && !failedCallRow(row) {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: row never fired: %s", rc.Pos, rc.Desc))
 		}
 	}
-	nev := len(s.Events)
-	for i, n := range r.unhandledHits {
-		if n == 0 {
-			continue
+	for _, mc := range m.machines {
+		nev, base := len(mc.Events), m.unhBase[mc]
+		for i, n := range r.unhandledHits[base : base+len(mc.States)*nev] {
+			if n == 0 {
+				continue
+			}
+			ev := mc.Events[i%nev]
+			u := UnhandledEvent{State: mc.States[i/nev].Name, Event: ev.String(), Kind: ev.Kind.String(), Count: n}
+			if several {
+				u.Machine = mc.Name
+			}
+			r.Unhandled = append(r.Unhandled, u)
 		}
-		ev := s.Events[i%nev]
-		r.Unhandled = append(r.Unhandled, UnhandledEvent{State: s.States[i/nev].Name, Event: ev.String(), Kind: ev.Kind.String(), Count: n})
 	}
 	sort.SliceStable(r.Unhandled, func(i, j int) bool { return r.Unhandled[i].Count > r.Unhandled[j].Count })
 	// A search stops at its first violation. Safety properties are all
@@ -242,7 +256,11 @@ func (r *Result) WriteText(w io.Writer) {
 	var timers []string
 	for _, u := range r.Unhandled {
 		if u.Kind == spec.TimerEvent.String() {
-			timers = append(timers, fmt.Sprintf("%s in %s (%s)", u.Event, u.State, group(u.Count)))
+			st := u.State
+			if u.Machine != "" {
+				st = u.Machine + " " + st
+			}
+			timers = append(timers, fmt.Sprintf("%s in %s (%s)", u.Event, st, group(u.Count)))
 		}
 	}
 	if len(timers) > 0 {

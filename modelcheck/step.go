@@ -19,13 +19,14 @@ const maxMemo = 1 << 22
 // it tabulates every (snapshot, event) outcome once, so exploring costs a
 // table lookup per event whichever step function is used.
 type peerStep struct {
-	s    *spec.Spec
-	fn   StepFunc
-	nev  int
-	memo []outcome
+	s       *spec.Machine
+	fn      StepFunc
+	nev     int
+	rowBase int32 // added to the machine's row indexes: rows are numbered across the check's machines
+	memo    []outcome
 }
 
-func newPeerStep(s *spec.Spec, fn StepFunc) (*peerStep, error) {
+func newPeerStep(s *spec.Machine, fn StepFunc, rowBase int) (*peerStep, error) {
 	if fn == nil {
 		in, err := newInterpreter(s)
 		if err != nil {
@@ -33,7 +34,7 @@ func newPeerStep(s *spec.Spec, fn StepFunc) (*peerStep, error) {
 		}
 		fn = in.step
 	}
-	p := &peerStep{s: s, fn: fn, nev: len(s.Events)}
+	p := &peerStep{s: s, fn: fn, nev: len(s.Events), rowBase: int32(rowBase)}
 	if s.Layout.Bits > 22 || (1<<s.Layout.Bits)*p.nev > maxMemo {
 		return p, nil
 	}
@@ -52,7 +53,7 @@ func newPeerStep(s *spec.Spec, fn StepFunc) (*peerStep, error) {
 }
 
 // validSnapshot reports whether every field of snap is in range.
-func validSnapshot(s *spec.Spec, snap uint64) bool {
+func validSnapshot(s *spec.Machine, snap uint64) bool {
 	if snap&(1<<s.Layout.StateBits-1) >= uint64(len(s.States)) {
 		return false
 	}
@@ -81,6 +82,9 @@ func (p *peerStep) call(snap uint64, ev int, buf []uint8) outcome {
 	}
 	if !ok {
 		return outcome{next: snap, row: -1}
+	}
+	if row >= 0 {
+		row += int(p.rowBase)
 	}
 	return outcome{next: next, sends: out, row: int32(row), ok: true}
 }

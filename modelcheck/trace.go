@@ -61,7 +61,7 @@ type InboxView struct {
 func (c *Checker) actionName(ai int) string {
 	a := &c.m.actions[ai]
 	p := c.check.Peers[a.peer].Name
-	s := c.s
+	s := c.m.mach[a.peer]
 	switch a.kind {
 	case actCall:
 		return fmt.Sprintf("call(%s, %s)", p, s.Calls[a.arg].Name)
@@ -79,9 +79,10 @@ func (c *Checker) actionName(ai int) string {
 }
 
 func (c *Checker) view(v *vec) SystemState {
-	m, s := c.m, c.s
+	m := c.m
 	var out SystemState
 	for i, p := range c.check.Peers {
+		s := m.mach[i]
 		snap := m.peer[i].get(v)
 		ps := PeerState{Name: p.Name, State: stateName(s, snap)}
 		for _, x := range s.Vars {
@@ -108,14 +109,14 @@ func (c *Checker) view(v *vec) SystemState {
 	for i, p := range c.check.Peers {
 		iv := InboxView{To: p.Name, Messages: []string{}}
 		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
-			iv.Messages = append(iv.Messages, s.Messages[msg].Name)
+			iv.Messages = append(iv.Messages, c.s.Messages[msg].Name)
 		}
 		out.Inboxes = append(out.Inboxes, iv)
 	}
 	return out
 }
 
-func stateName(s *spec.Spec, snap uint64) string {
+func stateName(s *spec.Machine, snap uint64) string {
 	st := int(snap & (1<<s.Layout.StateBits - 1))
 	if st < len(s.States) {
 		return s.States[st].Name
@@ -151,8 +152,9 @@ func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 
 // step describes the transition sc from prev to next.
 func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
-	m, s := c.m, c.s
+	m := c.m
 	a := &m.actions[sc.act]
+	s := m.mach[a.peer]
 	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: int(sc.row)}
 	switch a.kind {
 	case actCall:
@@ -177,7 +179,7 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		st.From = stateName(s, m.peer[a.peer].get(prev))
 		st.To = stateName(s, m.peer[a.peer].get(next))
 		if sc.row >= 0 {
-			r := s.Rows[sc.row]
+			r := m.rows[sc.row]
 			st.RowPos, st.Error = r.Pos.String(), r.Error
 			for _, msg := range r.Send {
 				st.Sent = append(st.Sent, msg.Name)

@@ -223,7 +223,7 @@ func TestWideLayoutAgrees(t *testing.T) {
 	for _, c := range s.Checks {
 		cases = append(cases, pair{s, c})
 	}
-	for _, c := range tcpVariants(t) {
+	for _, c := range tcpVariants(s) {
 		cases = append(cases, pair{s, c})
 	}
 	defer func(b bool) { spreadFields = b }(spreadFields)

@@ -180,7 +180,7 @@ func main() {
 			failed = true
 			continue
 		}
-		ir, err := modelcheck.Interpreter(s)
+		ir, err := modelcheck.Interpreter(s.Machine)
 		if err != nil {
 			fmt.Printf("%s: %v\n", m.name, err)
 			failed = true

@@ -16,7 +16,7 @@ import (
 // stands in for the generated code of specs that are not generated, such as
 // the deliberately broken copies of tcp.yaml, and for any param values.
 func NewIRMachine(s *spec.Spec) NewMachine {
-	step, err := modelcheck.Interpreter(s)
+	step, err := modelcheck.Interpreter(s.Machine)
 	if err != nil {
 		panic(fmt.Sprintf("proptest: %v", err)) // s is a validated spec
 	}

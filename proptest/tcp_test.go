@@ -45,7 +45,7 @@ func snapGen(s *spec.Spec) gopter.Gen {
 // interpreter on random snapshots and events, the unhandled policy included.
 func TestTCPStepMatchesSpec(t *testing.T) {
 	s := mustTCP(t)
-	ir, err := modelcheck.Interpreter(s)
+	ir, err := modelcheck.Interpreter(s.Machine)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"strings"
+
 	"gopkg.in/yaml.v3"
 )
 
@@ -73,16 +75,31 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		if pf == nil {
 			continue
 		}
+		if mn := pf["machine"]; mn != nil {
+			if name, ok := l.str(mn, "peer "+p.key+" machine"); ok {
+				if peer.Machine = l.s.MachineNamed(name); peer.Machine == nil {
+					l.errorf(mn, "unknown machine %q: expected %s", clip(name), l.machineNames())
+					continue
+				}
+			} else {
+				continue
+			}
+		} else if len(l.s.Machines) == 1 {
+			peer.Machine = l.s.Machines[0]
+		} else {
+			l.errorf(p.kn, "peer %s needs machine: the machine it runs, one of %s", p.key, l.machineNames())
+			continue
+		}
 		calls, _ := l.mapping(pf["calls"], "peer "+p.key+" calls")
 		for _, cp := range calls {
 			var call *Call
-			for _, x := range l.s.Calls {
+			for _, x := range peer.Machine.Calls {
 				if x.Name == cp.key {
 					call = x
 				}
 			}
 			if call == nil {
-				l.errorf(cp.kn, "unknown call %q", clip(cp.key))
+				l.errorf(cp.kn, "unknown call %q%s", clip(cp.key), l.ofMachine(peer.Machine))
 				continue
 			}
 			b := &CallBudget{Call: call, Pos: l.pos(cp.kn)}
@@ -251,4 +268,24 @@ func (l *loader) integerOr(n *yaml.Node, what string, min, max int, word string)
 	}
 	l.errorf(n, "%s must be an integer from %d to %d or %s, found %s", what, min, max, word, kindName(n))
 	return 0, false
+}
+
+// machineNames lists the spec's machines for error messages.
+func (l *loader) machineNames() string {
+	var names []string
+	for _, m := range l.s.Machines {
+		names = append(names, m.Name)
+	}
+	if len(names) > 1 {
+		return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return strings.Join(names, "")
+}
+
+// ofMachine names machine m in an error message when the spec has several.
+func (l *loader) ofMachine(m *Machine) string {
+	if len(l.s.Machines) > 1 {
+		return " of machine " + m.Name
+	}
+	return ""
 }

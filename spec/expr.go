@@ -22,8 +22,9 @@ const (
 
 // Type is the type of an expression.
 type Type struct {
-	Kind TypeKind
-	Enum *Var // with EnumType
+	Kind    TypeKind
+	Enum    *Var     // with EnumType
+	Machine *Machine // with StateType: the machine whose states these are
 }
 
 func (t Type) String() string {
@@ -35,6 +36,9 @@ func (t Type) String() string {
 	case EnumType:
 		return "enum " + t.Enum.Name
 	case StateType:
+		if t.Machine != nil && t.Machine.several {
+			return "state of " + t.Machine.Name
+		}
 		return "state"
 	}
 	return "message"
@@ -69,6 +73,7 @@ type VarRef struct {
 type StateOf struct {
 	Peer     int
 	PeerName string
+	Machine  *Machine // the machine the peer runs
 	P        Pos
 }
 
@@ -105,7 +110,7 @@ type Binary struct {
 
 func (e *Const) Type() Type   { return e.T }
 func (e *VarRef) Type() Type  { return varType(e.Var) }
-func (e *StateOf) Type() Type { return Type{Kind: StateType} }
+func (e *StateOf) Type() Type { return Type{Kind: StateType, Machine: e.Machine} }
 func (e *Armed) Type() Type   { return Type{Kind: BoolType} }
 func (e *Count) Type() Type   { return Type{Kind: IntType} }
 func (e *Unary) Type() Type {
@@ -267,8 +272,17 @@ func Walk(e Expr, f func(Expr)) {
 
 // exprScope resolves names while compiling an expression.
 type exprScope struct {
+	m     *Machine // the machine whose guards and set values are compiled; nil for properties
 	spec  *Spec
 	check *Check // nil for guards
+}
+
+// messages is the message vocabulary in scope.
+func (sc *exprScope) messages() []*Message {
+	if sc.m != nil {
+		return sc.m.Messages
+	}
+	return sc.spec.Messages
 }
 
 // unresolved is a bare identifier whose meaning depends on what it is compared with.
@@ -405,7 +419,7 @@ func (sc *exprScope) ident(name string, p Pos) Expr {
 		return &Const{T: Type{Kind: BoolType}, Val: 0, Src: name, P: p}
 	}
 	if sc.check == nil {
-		for _, v := range sc.spec.Vars {
+		for _, v := range sc.m.Vars {
 			if v.Name == name {
 				return &VarRef{Peer: -1, Var: v, P: p}
 			}
@@ -444,14 +458,14 @@ func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
 	}
 	name := x.Sel.Name
 	if name == "state" {
-		return &StateOf{Peer: pr.Index, PeerName: pr.Name, P: p}, nil
+		return &StateOf{Peer: pr.Index, PeerName: pr.Name, Machine: pr.Machine, P: p}, nil
 	}
-	for _, v := range sc.spec.Vars {
+	for _, v := range pr.Machine.Vars {
 		if v.Name == name {
 			return &VarRef{Peer: pr.Index, PeerName: pr.Name, Var: v, P: p}, nil
 		}
 	}
-	for _, t := range sc.spec.Timers {
+	for _, t := range pr.Machine.Timers {
 		if t.Name == name {
 			return &Armed{Peer: pr.Index, PeerName: pr.Name, Timer: t, P: p}, nil
 		}
@@ -514,7 +528,7 @@ func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
 		if !ok {
 			return nil, errorf(mp, "expected a message name")
 		}
-		for _, m := range sc.spec.Messages {
+		for _, m := range sc.messages() {
 			if m.Name == id.Name {
 				return &Count{To: to, ToName: name, Msg: m, P: p}, nil
 			}
@@ -570,7 +584,7 @@ func (sc *exprScope) typed(op token.Token, l, r Expr, want TypeKind, p Pos) (Exp
 	return &Binary{Op: op, X: l, Y: r, P: p}, nil
 }
 
-func sameType(a, b Type) bool { return a.Kind == b.Kind && a.Enum == b.Enum }
+func sameType(a, b Type) bool { return a.Kind == b.Kind && a.Enum == b.Enum && a.Machine == b.Machine }
 
 func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {
 	lu, lok := l.(*unresolved)
@@ -591,7 +605,7 @@ func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {
 func (sc *exprScope) resolveAs(u *unresolved, t Type) (Expr, error) {
 	switch t.Kind {
 	case StateType:
-		if st := sc.spec.State(u.name); st != nil {
+		if st := t.Machine.State(u.name); st != nil {
 			return &Const{T: t, Val: st.Index, Src: u.name, P: u.p}, nil
 		}
 		return nil, errorf(u.p, "unknown state %q", u.name)

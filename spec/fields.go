@@ -3,7 +3,8 @@ package spec
 // The fields each kind of mapping in a spec accepts; any other key is an
 // error. schema.json lists the same (a test keeps them in step).
 var (
-	specFields       = []string{"machine", "doc", "params", "vars", "messages", "timers", "calls", "states", "transitions", "unhandled", "checks"}
+	specFields       = []string{"machine", "machines", "doc", "params", "vars", "messages", "timers", "calls", "states", "transitions", "unhandled", "checks"}
+	machineFields    = []string{"doc", "vars", "timers", "calls", "states", "transitions", "unhandled"}
 	paramFields      = []string{"value", "doc"}
 	varFields        = []string{"type", "values", "min", "max", "init", "doc"}
 	declFields       = []string{"doc"}     // a message or a call
@@ -12,7 +13,7 @@ var (
 	transitionFields = []string{"from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc"}
 	unhandledFields  = []string{"messages", "calls"}
 	checkFields      = []string{"doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually"}
-	peerFields       = []string{"calls", "inbox"}
+	peerFields       = []string{"machine", "calls", "inbox"}
 	networkFields    = []string{"order", "capacity", "full", "loss", "duplicate"}
 	goalFields       = []string{"goal", "fairness"}
 )

@@ -13,7 +13,9 @@ import (
 // and events, and expressions are written in canonical form.
 func Format(s *Spec) ([]byte, error) {
 	root := mapNode()
-	add(root, "machine", str(s.Name))
+	if s.Machine != nil {
+		add(root, "machine", str(s.Name))
+	}
 	if s.Doc != "" {
 		add(root, "doc", str(s.Doc))
 	}
@@ -29,6 +31,46 @@ func Format(s *Spec) ([]byte, error) {
 		}
 		add(root, "params", m)
 	}
+	names, docs := []string(nil), []string(nil)
+	for _, m := range s.Messages {
+		names, docs = append(names, m.Name), append(docs, m.Doc)
+	}
+	addDecls(root, "messages", names, docs, nil)
+	if s.Machine != nil {
+		formatMachine(root, s.Machine)
+	} else {
+		ms := mapNode()
+		for _, m := range s.Machines {
+			n := mapNode()
+			if m.Doc != "" {
+				add(n, "doc", str(m.Doc))
+			}
+			formatMachine(n, m)
+			add(ms, m.Name, n)
+		}
+		add(root, "machines", ms)
+	}
+	if len(s.Checks) > 0 {
+		m := mapNode()
+		for _, c := range s.Checks {
+			m.Content = append(m.Content, str(c.Name), formatCheck(c))
+		}
+		add(root, "checks", m)
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// formatMachine adds machine s's sections (vars to unhandled) to root.
+func formatMachine(root *yaml.Node, s *Machine) {
 	if len(s.Vars) > 0 {
 		m := mapNode()
 		for _, v := range s.Vars {
@@ -52,43 +94,21 @@ func Format(s *Spec) ([]byte, error) {
 		}
 		add(root, "vars", m)
 	}
-	decl := func(key string, names, docs []string, extra func(i int, n *yaml.Node)) {
-		if len(names) == 0 {
-			return
-		}
-		m := mapNode()
-		for i, name := range names {
-			n := mapNode()
-			if extra != nil {
-				extra(i, n)
-			}
-			if docs[i] != "" {
-				add(n, "doc", str(docs[i]))
-			}
-			add(m, name, n)
-		}
-		add(root, key, m)
-	}
 	var names, docs []string
-	for _, m := range s.Messages {
-		names, docs = append(names, m.Name), append(docs, m.Doc)
-	}
-	decl("messages", names, docs, nil)
-	names, docs = nil, nil
 	for _, t := range s.Timers {
 		names, docs = append(names, t.Name), append(docs, t.Doc)
 	}
-	decl("timers", names, docs, func(i int, n *yaml.Node) { add(n, "after", str(s.Timers[i].AfterExpr)) })
+	addDecls(root, "timers", names, docs, func(i int, n *yaml.Node) { add(n, "after", str(s.Timers[i].AfterExpr)) })
 	names, docs = nil, nil
 	for _, c := range s.Calls {
 		names, docs = append(names, c.Name), append(docs, c.Doc)
 	}
-	decl("calls", names, docs, nil)
+	addDecls(root, "calls", names, docs, nil)
 	names, docs = nil, nil
 	for _, st := range s.States {
 		names, docs = append(names, st.Name), append(docs, st.Doc)
 	}
-	decl("states", names, docs, func(i int, n *yaml.Node) {
+	addDecls(root, "states", names, docs, func(i int, n *yaml.Node) {
 		if s.States[i].Initial {
 			add(n, "initial", boolNode(true))
 		}
@@ -154,23 +174,25 @@ func Format(s *Spec) ([]byte, error) {
 	}
 	add(u, "calls", str([...]string{"reject", "ignore"}[s.Unhandled.Calls]))
 	add(root, "unhandled", u)
-	if len(s.Checks) > 0 {
-		m := mapNode()
-		for _, c := range s.Checks {
-			m.Content = append(m.Content, str(c.Name), formatCheck(c))
+}
+
+// addDecls adds a declaration section (messages, timers, calls, states) to root.
+func addDecls(root *yaml.Node, key string, names, docs []string, extra func(i int, n *yaml.Node)) {
+	if len(names) == 0 {
+		return
+	}
+	m := mapNode()
+	for i, name := range names {
+		n := mapNode()
+		if extra != nil {
+			extra(i, n)
 		}
-		add(root, "checks", m)
+		if docs[i] != "" {
+			add(n, "doc", str(docs[i]))
+		}
+		add(m, name, n)
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(root); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	add(root, key, m)
 }
 
 func formatCheck(c *Check) *yaml.Node {
@@ -184,6 +206,9 @@ func formatCheck(c *Check) *yaml.Node {
 	peers := mapNode()
 	for i, p := range c.Peers {
 		pn := mapNode()
+		if p.Machine.several {
+			add(pn, "machine", str(p.Machine.Name))
+		}
 		calls := mapNode()
 		for _, b := range p.Calls {
 			if b.Budget == Unbounded {

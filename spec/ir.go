@@ -5,6 +5,7 @@ package spec
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,20 +26,53 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-// Spec is a validated machine: the IR. Slices are in declaration order and
-// every element's Index is its position in its slice.
+// Spec is a validated spec file: the IR. It declares one or more machines
+// (roles) sharing one message vocabulary and one set of params, and the
+// check configurations that run them as peers. Slices are in declaration
+// order and every element's Index is its position in its slice.
 type Spec struct {
 	File     string // the name the spec was loaded under (used in positions and generated headers)
-	Name     string // machine name, a Go identifier
 	Doc      string
 	Pos      Pos
 	Params   []*Param
-	Vars     []*Var
 	Messages []*Message
-	Timers   []*Timer
-	Calls    []*Call
-	States   []*State
-	Initial  *State
+
+	// Machines are the spec's machines in declaration order. A file in the
+	// single-machine form (a top-level machine:) has exactly one.
+	Machines []*Machine
+
+	// Machine is the spec's only machine when it declares exactly one, and
+	// nil when it declares several; its fields read through Spec (s.States,
+	// s.Rows, ...) for single-machine code such as the generated TCP machine.
+	// Code that serves systems of several machines uses Machines, or the
+	// machine each check peer runs.
+	*Machine
+
+	Checks []*Check
+
+	// Warnings are findings that do not make the spec invalid (unreachable
+	// states, events that can never fire). Strict validation turns them into errors.
+	Warnings []*Error
+}
+
+// Machine is one state machine of a spec: a role that check peers run and
+// that generated Go implements.
+type Machine struct {
+	Name  string // a Go identifier
+	Doc   string
+	Pos   Pos
+	Index int
+	File  string // the spec's file name
+
+	// Params and Messages are the spec's, shared by all its machines.
+	Params   []*Param
+	Messages []*Message
+
+	Vars    []*Var
+	Timers  []*Timer
+	Calls   []*Call
+	States  []*State
+	Initial *State
 
 	// Events lists every event: first one per call, then one receipt per
 	// message, then one expiry per timer, each group in declaration order.
@@ -51,12 +85,9 @@ type Spec struct {
 	Table [][][]*Row
 
 	Unhandled Unhandled
-	Checks    []*Check
 	Layout    Layout
 
-	// Warnings are findings that do not make the spec invalid (unreachable
-	// states, events that can never fire). Strict validation turns them into errors.
-	Warnings []*Error
+	several bool // the spec declares other machines too (error messages name the machine)
 }
 
 // Param is a named duration that timer expressions may use (MSL).
@@ -332,7 +363,7 @@ const (
 
 func (f Fairness) String() string { return [...]string{"none", "weak", "strong"}[f] }
 
-// Check is a named check configuration: two peers running the machine, one
+// Check is a named check configuration: two peers, each running a machine, one
 // channel per direction, and the properties to verify.
 type Check struct {
 	Name       string
@@ -348,11 +379,12 @@ type Check struct {
 	Eventually []*Liveness
 }
 
-// Peer is one endpoint of a check: a named instance of the machine.
+// Peer is one endpoint of a check: a named instance of one of the spec's machines.
 type Peer struct {
-	Name  string
-	Index int
-	Pos   Pos
+	Name    string
+	Index   int
+	Pos     Pos
+	Machine *Machine
 	// Calls lists the calls the peer may make. Budget is how many times in
 	// a run; Unbounded means any number.
 	Calls []*CallBudget
@@ -400,8 +432,37 @@ type Liveness struct {
 
 // Lookup helpers.
 
+// MachineNamed returns the machine named name, or nil.
+func (s *Spec) MachineNamed(name string) *Machine {
+	for _, m := range s.Machines {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// SelectMachine returns the machine named name, or the spec's only machine
+// when name is empty; the error lists the machines to choose from.
+func (s *Spec) SelectMachine(name string) (*Machine, error) {
+	if m := s.MachineNamed(name); m != nil {
+		return m, nil
+	}
+	if name == "" && s.Machine != nil {
+		return s.Machine, nil
+	}
+	var names []string
+	for _, m := range s.Machines {
+		names = append(names, m.Name)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("%s: the spec declares %d machines: name one of %s", s.Pos, len(names), strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("%s: no machine %q: expected one of %s", s.Pos, name, strings.Join(names, ", "))
+}
+
 // State returns the state named name, or nil.
-func (s *Spec) State(name string) *State {
+func (s *Machine) State(name string) *State {
 	for _, st := range s.States {
 		if st.Name == name {
 			return st
@@ -422,12 +483,12 @@ func (s *Spec) Check(name string) *Check {
 }
 
 // CallEvent returns the event for call c.
-func (s *Spec) CallEvent(c *Call) *Event { return s.Events[c.Index] }
+func (s *Machine) CallEvent(c *Call) *Event { return s.Events[c.Index] }
 
 // MessageEvent returns the receipt event for message m.
-func (s *Spec) MessageEvent(m *Message) *Event { return s.Events[len(s.Calls)+m.Index] }
+func (s *Machine) MessageEvent(m *Message) *Event { return s.Events[len(s.Calls)+m.Index] }
 
 // TimerEvent returns the expiry event for timer t.
-func (s *Spec) TimerEvent(t *Timer) *Event {
+func (s *Machine) TimerEvent(t *Timer) *Event {
 	return s.Events[len(s.Calls)+len(s.Messages)+t.Index]
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -88,6 +89,7 @@ type loader struct {
 	file string
 	opts options
 	s    *Spec
+	m    *Machine // the machine whose sections are being read
 	errs ErrorList
 }
 
@@ -130,39 +132,114 @@ func (l *loader) parse(data []byte) {
 	if f == nil {
 		return
 	}
-	if n := f["machine"]; n == nil {
-		l.errorf(root, "missing field machine: the machine's name")
-	} else if name, ok := l.name(n, "machine"); ok {
-		l.s.Name = name
-	}
 	if n := f["doc"]; n != nil {
 		l.s.Doc, _ = l.str(n, "doc")
 	}
 	l.params(f["params"])
-	l.vars(f["vars"])
 	l.decls(f["messages"], "message", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
 		l.s.Messages = append(l.s.Messages, &Message{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Messages)})
 	})
-	l.timers(f["timers"])
-	l.decls(f["calls"], "call", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
-		l.s.Calls = append(l.s.Calls, &Call{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Calls)})
-	})
-	l.states(f["states"], root)
-	l.checkSizes()
-	l.checkNamespaces()
-	l.events()
+	type machineNodes struct {
+		name string
+		kn   *yaml.Node // the name's node, for positions
+		n    *yaml.Node // the machine's mapping
+		f    map[string]*yaml.Node
+	}
+	var ms []machineNodes
+	if mn := f["machines"]; mn != nil {
+		// The multi-machine form: machine-level sections live inside each machine.
+		for _, k := range machineFields {
+			if k != "doc" && f[k] != nil {
+				l.errorf(f[k], "%s: with machines:, each machine declares its own %s", k, k)
+			}
+		}
+		if f["machine"] != nil {
+			l.errorf(f["machine"], "a spec has either machine: (one machine) or machines: (several), not both")
+		}
+		pairs, _ := l.mapping(mn, "machines")
+		for _, p := range pairs {
+			if !l.checkIdent(p.kn, p.key, "machine") {
+				continue
+			}
+			if mf := l.fields(p.v, "machine "+p.key, machineFields...); mf != nil {
+				ms = append(ms, machineNodes{p.key, p.kn, p.v, mf})
+			}
+		}
+		if len(pairs) == 0 && len(l.errs) == 0 {
+			l.errorf(mn, "machines must declare at least one machine")
+		}
+	} else {
+		// The single-machine form; its sections are validated even when the
+		// name is missing or invalid.
+		name := ""
+		if n := f["machine"]; n == nil {
+			l.errorf(root, "missing field machine: the machine's name (or machines: to declare several)")
+		} else {
+			name, _ = l.name(n, "machine")
+		}
+		ms = append(ms, machineNodes{name, root, root, f})
+	}
+	for _, mn := range ms {
+		m := &Machine{Name: mn.name, Pos: l.pos(mn.kn), Index: len(l.s.Machines), File: l.file, Params: l.s.Params, Messages: l.s.Messages}
+		if n := mn.f["doc"]; n != nil {
+			m.Doc, _ = l.str(n, "doc")
+		}
+		l.s.Machines = append(l.s.Machines, m)
+		l.m = m
+		l.vars(mn.f["vars"])
+		l.timers(mn.f["timers"])
+		l.decls(mn.f["calls"], "call", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
+			m.Calls = append(m.Calls, &Call{Name: name, Doc: doc, Pos: l.pos(n), Index: len(m.Calls)})
+		})
+		l.states(mn.f["states"], mn.n)
+		l.checkSizes()
+		l.checkNamespaces()
+		l.events()
+	}
 	if len(l.errs) > 0 {
 		return // rows and checks would only repeat errors about names
 	}
-	l.rows(f["transitions"], root)
-	l.unhandled(f["unhandled"])
-	l.layout(root)
+	for i, mn := range ms {
+		l.m = l.s.Machines[i]
+		l.rows(mn.f["transitions"], mn.n)
+		l.unhandled(mn.f["unhandled"])
+		l.layout(mn.n)
+	}
 	if len(l.errs) > 0 {
 		return
 	}
-	l.table()
+	for _, m := range l.s.Machines {
+		l.m = m
+		l.table()
+	}
+	if len(l.s.Machines) == 1 {
+		l.s.Machine = l.s.Machines[0]
+	} else {
+		for _, m := range l.s.Machines {
+			m.several = true
+		}
+	}
+	l.m = nil
 	l.checks(f["checks"])
-	l.warnings()
+	for _, m := range l.s.Machines {
+		l.m = m
+		l.warnings()
+	}
+	if len(l.s.Machines) > 1 {
+		for _, msg := range l.s.Messages {
+			received := false
+			for _, m := range l.s.Machines {
+				ev := m.MessageEvent(msg)
+				for _, r := range m.Rows {
+					received = received || slices.Contains(r.On, ev)
+				}
+			}
+			if !received {
+				l.s.Warnings = append(l.s.Warnings, errorf(msg.Pos, "message %s is received by no machine: no transition handles recv %s", msg.Name, msg.Name))
+			}
+		}
+	}
+	sort.SliceStable(l.s.Warnings, func(i, j int) bool { return l.s.Warnings[i].Pos.Line < l.s.Warnings[j].Pos.Line })
 }
 
 // badBytes finds invalid UTF-8 and the characters YAML does not allow
@@ -354,7 +431,7 @@ func (l *loader) vars(n *yaml.Node) {
 		if f == nil {
 			continue
 		}
-		v := &Var{Name: p.key, Pos: l.pos(p.kn), Index: len(l.s.Vars)}
+		v := &Var{Name: p.key, Pos: l.pos(p.kn), Index: len(l.m.Vars)}
 		if d := f["doc"]; d != nil {
 			v.Doc, _ = l.str(d, "doc")
 		}
@@ -444,7 +521,7 @@ func (l *loader) vars(n *yaml.Node) {
 			continue
 		}
 		if ok {
-			l.s.Vars = append(l.s.Vars, v)
+			l.m.Vars = append(l.m.Vars, v)
 		}
 	}
 }
@@ -460,12 +537,12 @@ func (l *loader) timers(n *yaml.Node) {
 		if !ok {
 			return
 		}
-		d, err := evalDuration(src, l.s.Params)
+		d, err := evalDuration(src, l.m.Params)
 		if err != nil {
 			l.errs = append(l.errs, errorf(shift(l.valuePos(after), err.col), "timer %s: %s", name, err.msg))
 			return
 		}
-		l.s.Timers = append(l.s.Timers, &Timer{Name: name, After: d, AfterExpr: src, Doc: doc, Pos: l.pos(kn), Index: len(l.s.Timers)})
+		l.m.Timers = append(l.m.Timers, &Timer{Name: name, After: d, AfterExpr: src, Doc: doc, Pos: l.pos(kn), Index: len(l.m.Timers)})
 	}, timerExtra...)
 }
 
@@ -476,26 +553,26 @@ func (l *loader) states(n, root *yaml.Node) {
 	}
 	var initial []*yaml.Node
 	l.decls(n, "state", func(name, doc string, kn *yaml.Node, f map[string]*yaml.Node) {
-		st := &State{Name: name, Doc: doc, Pos: l.pos(kn), Index: len(l.s.States)}
+		st := &State{Name: name, Doc: doc, Pos: l.pos(kn), Index: len(l.m.States)}
 		if i := f["initial"]; i != nil {
 			st.Initial, _ = l.boolean(i, "state "+name+" initial")
 		}
 		if st.Initial {
 			initial = append(initial, kn)
-			if l.s.Initial == nil {
-				l.s.Initial = st
+			if l.m.Initial == nil {
+				l.m.Initial = st
 			}
 		}
-		l.s.States = append(l.s.States, st)
+		l.m.States = append(l.m.States, st)
 	}, stateExtra...)
 	switch {
-	case len(l.s.States) == 0 && len(l.errs) == 0:
+	case len(l.m.States) == 0 && len(l.errs) == 0:
 		l.errorf(n, "states must declare at least one state")
-	case len(initial) == 0 && len(l.s.States) > 0:
+	case len(initial) == 0 && len(l.m.States) > 0:
 		l.errorf(n, "no initial state: mark exactly one state with initial: true")
 	case len(initial) > 1:
 		for _, kn := range initial[1:] {
-			l.errorf(kn, "state %s is initial too (the first is %s): exactly one state is initial", kn.Value, l.s.Initial.Name)
+			l.errorf(kn, "state %s is initial too (the first is %s): exactly one state is initial", kn.Value, l.m.Initial.Name)
 		}
 	}
 }
@@ -511,7 +588,7 @@ const (
 )
 
 func (l *loader) checkSizes() {
-	s := l.s
+	s := l.m
 	for _, c := range []struct {
 		what   string
 		n, max int
@@ -542,16 +619,16 @@ func (l *loader) checkNamespaces() {
 		}
 		seen[name] = what + " " + name
 	}
-	for _, v := range l.s.Vars {
+	for _, v := range l.m.Vars {
 		claim(v.Name, "variable", v.Pos)
 	}
-	for _, t := range l.s.Timers {
+	for _, t := range l.m.Timers {
 		claim(t.Name, "timer", t.Pos)
 	}
 }
 
 func (l *loader) events() {
-	s := l.s
+	s := l.m
 	for _, c := range s.Calls {
 		s.Events = append(s.Events, &Event{Kind: CallEvent, Call: c, Index: len(s.Events)})
 	}
@@ -568,34 +645,34 @@ func (l *loader) event(n *yaml.Node) *Event {
 	words := strings.Fields(n.Value)
 	switch {
 	case len(words) == 1:
-		for _, c := range l.s.Calls {
+		for _, c := range l.m.Calls {
 			if c.Name == words[0] {
-				return l.s.CallEvent(c)
+				return l.m.CallEvent(c)
 			}
 		}
 		hint := ""
-		for _, m := range l.s.Messages {
+		for _, m := range l.m.Messages {
 			if m.Name == words[0] {
 				hint = fmt.Sprintf(" (for the receipt of message %s write \"recv %s\")", m.Name, m.Name)
 			}
 		}
-		for _, t := range l.s.Timers {
+		for _, t := range l.m.Timers {
 			if t.Name == words[0] {
 				hint = fmt.Sprintf(" (for the expiry of timer %s write \"timeout %s\")", t.Name, t.Name)
 			}
 		}
 		l.errorf(n, "unknown call %q%s", clip(words[0]), hint)
 	case len(words) == 2 && words[0] == "recv":
-		for _, m := range l.s.Messages {
+		for _, m := range l.m.Messages {
 			if m.Name == words[1] {
-				return l.s.MessageEvent(m)
+				return l.m.MessageEvent(m)
 			}
 		}
 		l.errorf(n, "unknown message %q", clip(words[1]))
 	case len(words) == 2 && words[0] == "timeout":
-		for _, t := range l.s.Timers {
+		for _, t := range l.m.Timers {
 			if t.Name == words[1] {
-				return l.s.TimerEvent(t)
+				return l.m.TimerEvent(t)
 			}
 		}
 		l.errorf(n, "unknown timer %q", clip(words[1]))
@@ -606,7 +683,7 @@ func (l *loader) event(n *yaml.Node) *Event {
 }
 
 func (l *loader) stateNamed(n *yaml.Node) *State {
-	if st := l.s.State(n.Value); st != nil {
+	if st := l.m.State(n.Value); st != nil {
 		return st
 	}
 	l.errorf(n, "unknown state %q", clip(n.Value))
@@ -614,7 +691,7 @@ func (l *loader) stateNamed(n *yaml.Node) *State {
 }
 
 func (l *loader) messageNamed(n *yaml.Node) *Message {
-	for _, m := range l.s.Messages {
+	for _, m := range l.m.Messages {
 		if m.Name == n.Value {
 			return m
 		}
@@ -624,7 +701,7 @@ func (l *loader) messageNamed(n *yaml.Node) *Message {
 }
 
 func (l *loader) timerNamed(n *yaml.Node) *Timer {
-	for _, t := range l.s.Timers {
+	for _, t := range l.m.Timers {
 		if t.Name == n.Value {
 			return t
 		}
@@ -644,8 +721,8 @@ func (l *loader) rows(n, root *yaml.Node) {
 	}
 	for _, rn := range n.Content {
 		if r := l.row(rn); r != nil {
-			r.Index = len(l.s.Rows)
-			l.s.Rows = append(l.s.Rows, r)
+			r.Index = len(l.m.Rows)
+			l.m.Rows = append(l.m.Rows, r)
 		}
 	}
 }
@@ -672,7 +749,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 	from := map[*State]bool{}
 	fn := f["from"]
 	if fn.Kind == yaml.ScalarNode && fn.Value == "*" {
-		for _, st := range l.s.States {
+		for _, st := range l.m.States {
 			from[st] = true
 		}
 	} else {
@@ -695,7 +772,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 			}
 		}
 	}
-	for _, st := range l.s.States {
+	for _, st := range l.m.States {
 		if from[st] {
 			r.From = append(r.From, st)
 		}
@@ -716,7 +793,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 	}
 	if g := f["if"]; g != nil {
 		if src, ok := l.str(g, "if"); ok {
-			sc := &exprScope{spec: l.s}
+			sc := &exprScope{m: l.m}
 			e, err := sc.compile(src, l.valuePos(g), BoolType)
 			if err != nil {
 				l.errs = append(l.errs, err.(*Error))
@@ -771,7 +848,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 		pairs, _ := l.mapping(s, "set")
 		for _, p := range pairs {
 			var v *Var
-			for _, x := range l.s.Vars {
+			for _, x := range l.m.Vars {
 				if x.Name == p.key {
 					v = x
 				}
@@ -828,7 +905,7 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 			return nil
 		}
 	}
-	sc := &exprScope{spec: l.s}
+	sc := &exprScope{m: l.m}
 	want := varType(v)
 	e, err := sc.compileAny(src, p)
 	if err != nil {
@@ -843,7 +920,7 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 }
 
 func (l *loader) isVar(name string) bool {
-	for _, v := range l.s.Vars {
+	for _, v := range l.m.Vars {
 		if v.Name == name {
 			return true
 		}
@@ -852,7 +929,7 @@ func (l *loader) isVar(name string) bool {
 }
 
 func (l *loader) unhandled(n *yaml.Node) {
-	u := &l.s.Unhandled
+	u := &l.m.Unhandled
 	if isNull(n) {
 		return
 	}
@@ -893,7 +970,7 @@ func bitsFor(n int) uint {
 }
 
 func (l *loader) layout(root *yaml.Node) {
-	s := l.s
+	s := l.m
 	off := bitsFor(len(s.States))
 	s.Layout.StateBits = off
 	for _, v := range s.Vars {
@@ -912,7 +989,7 @@ func (l *loader) layout(root *yaml.Node) {
 const maxValuations = 1 << 16
 
 // valuations calls f for every assignment of values to the spec's variables.
-func (s *Spec) valuations(f func(vals []int)) {
+func (s *Machine) valuations(f func(vals []int)) {
 	vals := make([]int, len(s.Vars))
 	var rec func(i int)
 	rec = func(i int) {
@@ -939,7 +1016,7 @@ func (e valEnv) Var(_ int, v *Var) int   { return e[v.Index] }
 func (e valEnv) State(int) int           { return 0 }
 func (e valEnv) Armed(int, *Timer) bool  { return false }
 func (e valEnv) Count(int, *Message) int { return 0 }
-func describe(s *Spec, vals []int) string {
+func describe(s *Machine, vals []int) string {
 	var parts []string
 	for i, v := range s.Vars {
 		parts = append(parts, v.Name+"="+v.Format(vals[i]))
@@ -948,7 +1025,7 @@ func describe(s *Spec, vals []int) string {
 }
 
 func (l *loader) table() {
-	s := l.s
+	s := l.m
 	entries := 0
 	for _, r := range s.Rows {
 		entries += len(r.From) * len(r.On)
@@ -1035,9 +1112,9 @@ func (l *loader) table() {
 func holds(g Expr, vals []int) bool { return g == nil || Eval(g, valEnv(vals)) != 0 }
 
 func (l *loader) warnings() {
-	s := l.s
+	s := l.m
 	warn := func(p Pos, format string, args ...any) {
-		s.Warnings = append(s.Warnings, errorf(p, format, args...))
+		l.s.Warnings = append(l.s.Warnings, errorf(p, format, args...))
 	}
 	// Reachability over rows, ignoring guards.
 	reached := make([]bool, len(s.States))
@@ -1074,6 +1151,9 @@ func (l *loader) warnings() {
 	}
 	for _, e := range s.Events {
 		switch {
+		case e.Kind == MessageEvent && len(l.s.Machines) > 1:
+			// With several machines a message is meant for some of them; the
+			// spec warns only about messages that no machine receives.
 		case e.Kind == TimerEvent && !started[e.Timer.Index]:
 			warn(e.Timer.Pos, "timer %s is never started", e.Timer.Name)
 		case !used[e.Index]:
@@ -1089,5 +1169,4 @@ func (l *loader) warnings() {
 			warn(p, "event %s is handled by no transition: it can never fire", e)
 		}
 	}
-	sort.SliceStable(s.Warnings, func(i, j int) bool { return s.Warnings[i].Pos.Line < s.Warnings[j].Pos.Line })
 }

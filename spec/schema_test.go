@@ -31,6 +31,7 @@ func TestSchema(t *testing.T) {
 	// The closed objects, by JSON pointer, and the loader's field lists.
 	want := map[string][]string{
 		"":                     specFields,
+		"/$defs/machine":       machineFields,
 		"/$defs/param/oneOf/1": paramFields,
 		"/$defs/var":           varFields,
 		"/$defs/decl":          declFields,

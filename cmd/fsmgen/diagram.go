@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/fsmgen/fsmgen/gen"
@@ -16,8 +17,9 @@ func init() {
 	}}
 }
 
-func diagram(name string, render func(*spec.Spec, gen.DiagramOptions) []byte, args []string, stdout, stderr io.Writer) error {
+func diagram(name string, render func(*spec.Machine, gen.DiagramOptions) []byte, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet(name, "[spec.yaml]", stderr)
+	machine := fs.String("machine", "", "the machine to draw, when the spec declares several")
 	out := fs.String("o", "", "write to `FILE` (replaced atomically); default standard output")
 	self := fs.Bool("self", true, "draw rows that stay in their state (retransmissions, errors)")
 	sf := addSpecFlags(fs)
@@ -28,7 +30,11 @@ func diagram(name string, render func(*spec.Spec, gen.DiagramOptions) []byte, ar
 	if err != nil {
 		return err
 	}
-	data := render(s, gen.DiagramOptions{Source: moduleRelative(s.File), HideSelfLoops: !*self})
+	m, err := s.SelectMachine(*machine)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	data := render(m, gen.DiagramOptions{Source: moduleRelative(s.File), HideSelfLoops: !*self})
 	if *out == "" {
 		_, err = stdout.Write(data)
 		return err

@@ -17,6 +17,7 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", "[spec.yaml]", stderr)
 	out := fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
 	pkg := fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
+	machine := fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
 	sf := addSpecFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -28,7 +29,10 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	for _, w := range s.Warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
 	}
-	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File)})
+	if _, err := s.SelectMachine(*machine); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File), Machine: *machine})
 	if err != nil {
 		return err
 	}

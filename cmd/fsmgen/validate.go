@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/fsmgen/fsmgen/spec"
 )
 
 func init() {
@@ -22,11 +25,32 @@ func validate(args []string, stdout, stderr io.Writer) error {
 	for _, w := range s.Warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
 	}
-	fmt.Fprintf(stdout, "%s: machine %s: %s, %s (%s, %s, %s), %s, %s, %s\n", s.File, s.Name,
-		count(len(s.States), "state"), count(len(s.Events), "event"), count(len(s.Calls), "call"),
-		count(len(s.Messages), "message"), count(len(s.Timers), "timer"), count(len(s.Rows), "transition"),
-		count(len(s.Vars), "variable"), count(len(s.Checks), "check"))
+	if s.Machine != nil {
+		fmt.Fprintf(stdout, "%s: machine %s, %s\n", s.File, machineSummary(s.Machine), count(len(s.Checks), "check"))
+		return nil
+	}
+	fmt.Fprintf(stdout, "%s: %s (%s), %s, %s\n", s.File, count(len(s.Machines), "machine"), machineNames(s),
+		count(len(s.Messages), "message"), count(len(s.Checks), "check"))
+	for _, m := range s.Machines {
+		fmt.Fprintf(stdout, "  machine %s\n", machineSummary(m))
+	}
 	return nil
+}
+
+// machineSummary counts what machine m declares.
+func machineSummary(m *spec.Machine) string {
+	return fmt.Sprintf("%s: %s, %s (%s, %s, %s), %s, %s", m.Name,
+		count(len(m.States), "state"), count(len(m.Events), "event"), count(len(m.Calls), "call"),
+		count(len(m.Messages), "message"), count(len(m.Timers), "timer"), count(len(m.Rows), "transition"),
+		count(len(m.Vars), "variable"))
+}
+
+func machineNames(s *spec.Spec) string {
+	var names []string
+	for _, m := range s.Machines {
+		names = append(names, m.Name)
+	}
+	return strings.Join(names, ", ")
 }
 
 // count renders n things, in the plural unless n is 1.
