@@ -17,7 +17,7 @@ func crossSpecs(t *testing.T) []*spec.Spec {
 		t.Fatal(err)
 	}
 	out := []*spec.Spec{tcp}
-	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml"} {
+	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../examples/reqresp/reqresp.yaml"} {
 		s, err := spec.Load(f)
 		if err != nil {
 			t.Fatal(err)
@@ -76,27 +76,27 @@ func TestPromelaStructure(t *testing.T) {
 		for _, c := range s.Checks {
 			src, err := Promela(s, c)
 			if err != nil {
-				t.Fatalf("%s/%s: %v", s.Name, c.Name, err)
+				t.Fatalf("%s/%s: %v", s.File, c.Name, err)
 			}
 			again, _ := Promela(s, c)
 			if !bytes.Equal(src, again) {
-				t.Errorf("%s/%s: two renderings differ", s.Name, c.Name)
+				t.Errorf("%s/%s: two renderings differ", s.File, c.Name)
 			}
 			text := string(src)
 			if msg := balanced(text, "//", "/*", "*/"); msg != "" {
-				t.Errorf("%s/%s: %s", s.Name, c.Name, msg)
+				t.Errorf("%s/%s: %s", s.File, c.Name, msg)
 			}
 			for _, kw := range []string{"if", "do"} {
 				end := map[string]string{"if": "fi", "do": "od"}[kw]
 				n, m := countWord(text, kw), countWord(text, end)
 				if n != m {
-					t.Errorf("%s/%s: %d %s but %d %s", s.Name, c.Name, n, kw, m, end)
+					t.Errorf("%s/%s: %d %s but %d %s", s.File, c.Name, n, kw, m, end)
 				}
 			}
 			// Every inline is called, and the loop has one option per action.
 			for _, name := range regexp.MustCompile(`(?m)^inline (\w+)\(`).FindAllStringSubmatch(text, -1) {
 				if !strings.HasPrefix(name[1], "send_") && strings.Count(text, name[1]+"(") < 2 {
-					t.Errorf("%s/%s: inline %s is never used", s.Name, c.Name, name[1])
+					t.Errorf("%s/%s: inline %s is never used", s.File, c.Name, name[1])
 				}
 			}
 		}
@@ -150,9 +150,9 @@ func TestTLAStructure(t *testing.T) {
 		for _, c := range s.Checks {
 			mod, cfg, err := TLA(s, c)
 			if err != nil {
-				t.Fatalf("%s/%s: %v", s.Name, c.Name, err)
+				t.Fatalf("%s/%s: %v", s.File, c.Name, err)
 			}
-			name := s.Name + "/" + c.Name
+			name := s.File + "/" + c.Name
 			text := string(mod)
 			if msg := balanced(text, `\*`, "(*", "*)"); msg != "" {
 				t.Errorf("%s: %s", name, msg)
@@ -171,15 +171,23 @@ func TestTLAStructure(t *testing.T) {
 					t.Errorf("%s: extends %s, not a standard module", name, m)
 				}
 			}
+			pre := func(m *spec.Machine) string { // per-machine operators carry its name when the peers run two
+				if c.Peers[0].Machine != c.Peers[1].Machine {
+					return m.Name + "_"
+				}
+				return ""
+			}
 			made := map[string]bool{} // calls some peer makes
 			for _, p := range c.Peers {
 				for _, cb := range p.Calls {
-					made["Ev_"+cb.Call.Name] = true
+					made["Ev_"+pre(p.Machine)+cb.Call.Name] = true
 				}
 			}
-			for _, cl := range s.Calls {
-				if !made["Ev_"+cl.Name] {
-					made["Ev_"+cl.Name+"?"] = true
+			for _, p := range c.Peers {
+				for _, cl := range p.Machine.Calls {
+					if !made["Ev_"+pre(p.Machine)+cl.Name] {
+						made["Ev_"+pre(p.Machine)+cl.Name+"?"] = true
+					}
 				}
 			}
 			defs := map[string]bool{}
@@ -204,10 +212,12 @@ func TestTLAStructure(t *testing.T) {
 					t.Errorf("%s: the cfg names %s, which the module does not define", name, w[1])
 				}
 			}
-			// Every row of the spec has its operator.
-			for _, r := range s.Rows {
-				if !defs[rowOp(s, r)] {
-					t.Errorf("%s: no operator for row %d", name, r.Index)
+			// Every row of the machines the peers run has its operator.
+			for _, p := range c.Peers {
+				for _, r := range p.Machine.Rows {
+					if !defs[rowOp(&tlaMachine{m: p.Machine, pre: pre(p.Machine)}, r)] {
+						t.Errorf("%s: no operator for row %d of %s", name, r.Index, p.Machine.Name)
+					}
 				}
 			}
 		}

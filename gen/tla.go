@@ -4,14 +4,34 @@ import (
 	"bytes"
 	"fmt"
 	"go/token"
+	"path"
+	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
 
 // TLAModuleName is the name of the TLA+ module TLA renders for check c of
-// s, and so the base name of its .tla and .cfg files: MACHINE_CHECK.
-func TLAModuleName(s *spec.Spec, c *spec.Check) string { return s.Name + "_" + c.Name }
+// s, and so the base name of its .tla and .cfg files: MACHINE_CHECK, or
+// FILE_CHECK for a spec of several machines (FILE: the spec file's base
+// name, made an identifier).
+func TLAModuleName(s *spec.Spec, c *spec.Check) string {
+	if s.Machine != nil {
+		return s.Name + "_" + c.Name
+	}
+	base := strings.TrimSuffix(path.Base(s.File), path.Ext(s.File))
+	id := []rune(base)
+	for i, r := range id {
+		if !(r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) && i > 0) {
+			id[i] = '_'
+		}
+	}
+	if len(id) == 0 {
+		return "spec_" + c.Name
+	}
+	return string(id) + "_" + c.Name
+}
 
 // TLA renders check c of spec s as a TLA+ module and a TLC configuration,
 // with the semantics of docs/semantics.md and the state variables of the
@@ -41,10 +61,23 @@ func TLA(s *spec.Spec, c *spec.Check) (module, cfg []byte, err error) {
 	if err := checkPeers(c); err != nil {
 		return nil, nil, err
 	}
-	if s.Machine == nil {
-		return nil, nil, fmt.Errorf("%s: tla: the TLA+ rendering covers specs with one machine; this one declares %d", s.Pos, len(s.Machines))
+	g := &tlaGen{s: s, c: c, used: map[string]bool{}, mi: map[*spec.Machine]*tlaMachine{}}
+	for i := range 2 {
+		g.mach[i] = c.Peers[i].Machine
 	}
-	g := &tlaGen{s: s, c: c, used: map[string]bool{}}
+	for _, m := range s.Machines {
+		if m == g.mach[0] || m == g.mach[1] {
+			tm := &tlaMachine{m: m}
+			g.ms = append(g.ms, tm)
+			g.mi[m] = tm
+		}
+	}
+	if len(g.ms) > 1 {
+		for _, tm := range g.ms {
+			tm.pre = tm.m.Name + "_"
+		}
+	}
+	g.cur = g.ms[0]
 	if err := g.names(); err != nil {
 		return nil, nil, err
 	}
@@ -57,11 +90,46 @@ type tlaGen struct {
 	c       *spec.Check
 	b, cfg  bytes.Buffer
 	peer    [2]string // "client": the peers' names as TLA+ strings
-	varID   []string  // TLA+ variable of each machine variable
-	timerID []string  // TLA+ variable of each timer
-	budget  bool      // some call has a bounded budget
+	mach    [2]*spec.Machine
+	ms      []*tlaMachine // the machines the peers run, each once, in spec order
+	mi      map[*spec.Machine]*tlaMachine
+	cur     *tlaMachine // the machine whose rows and events are being written
+	budget  bool        // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
+}
+
+// tlaMachine is what the module declares for one machine. When the peers
+// run two different machines, its variables and operators carry its name
+// (client_retry, Snap_client, Row0_client_IDLE_REQUEST, Ev_client_REQUEST)
+// and its variables range over the peers that run it.
+type tlaMachine struct {
+	m       *spec.Machine
+	pre     string   // "" when the peers run one machine, else "NAME_"
+	varID   []string // TLA+ variable of each machine variable
+	timerID []string // TLA+ variable of each timer
+}
+
+// op names a per-machine operator: Snap, or Snap_client.
+func (tm *tlaMachine) op(name string) string {
+	if tm.pre == "" {
+		return name
+	}
+	return name + "_" + tm.m.Name
+}
+
+// peersOf is the set of the peers that run tm's machine, in TLA+.
+func (g *tlaGen) peersOf(tm *tlaMachine) string {
+	if tm.pre == "" {
+		return "Peers"
+	}
+	var ps []string
+	for p := range 2 {
+		if g.mach[p] == tm.m {
+			ps = append(ps, g.peerStr(p))
+		}
+	}
+	return "{" + strings.Join(ps, ", ") + "}"
 }
 
 type tlaAction struct {
@@ -138,9 +206,14 @@ func (g *tlaGen) names() error {
 	for _, k := range append(append([]string(nil), tlaReserved...), tlaBound...) {
 		taken[k] = true
 	}
+	prefixes := tlaOpPrefixes
+	if len(g.ms) > 1 {
+		// The per-machine operators: Snap_client, Apply_client, ...
+		prefixes = append(slices.Clip(prefixes), "Snap_", "Apply_", "Recv_", "States_")
+	}
 	pick := func(name, prefix string) string {
 		clash := taken[name]
-		for _, pre := range tlaOpPrefixes {
+		for _, pre := range prefixes {
 			clash = clash || strings.HasPrefix(name, pre)
 		}
 		if clash {
@@ -149,26 +222,28 @@ func (g *tlaGen) names() error {
 		taken[name] = true
 		return name
 	}
-	for _, v := range g.s.Vars {
-		g.varID = append(g.varID, pick(v.Name, "var_"))
-		if v.Name == "state" || v.Name == "ok" || v.Name == "sends" {
-			return fmt.Errorf("%s: tla: variable %s clashes with a field of the snapshot record", v.Pos, v.Name)
-		}
-	}
-	for _, t := range g.s.Timers {
-		if t.Name == "state" || t.Name == "ok" || t.Name == "sends" {
-			return fmt.Errorf("%s: tla: timer %s clashes with a field of the snapshot record", t.Pos, t.Name)
-		}
-	}
-	for _, t := range g.s.Timers {
-		g.timerID = append(g.timerID, pick(t.Name, "timer_"))
-	}
 	seen := map[string]bool{}
-	for _, id := range append(append([]string(nil), g.varID...), g.timerID...) {
-		if seen[id] {
-			return fmt.Errorf("%s: tla: two variables render as %s", g.c.Pos, id)
+	for _, tm := range g.ms {
+		for _, v := range tm.m.Vars {
+			tm.varID = append(tm.varID, pick(tm.pre+v.Name, "var_"))
+			if v.Name == "state" || v.Name == "ok" || v.Name == "sends" {
+				return fmt.Errorf("%s: tla: variable %s clashes with a field of the snapshot record", v.Pos, v.Name)
+			}
 		}
-		seen[id] = true
+		for _, t := range tm.m.Timers {
+			if t.Name == "state" || t.Name == "ok" || t.Name == "sends" {
+				return fmt.Errorf("%s: tla: timer %s clashes with a field of the snapshot record", t.Pos, t.Name)
+			}
+		}
+		for _, t := range tm.m.Timers {
+			tm.timerID = append(tm.timerID, pick(tm.pre+t.Name, "timer_"))
+		}
+		for _, id := range append(append([]string(nil), tm.varID...), tm.timerID...) {
+			if seen[id] {
+				return fmt.Errorf("%s: tla: two variables render as %s", g.c.Pos, id)
+			}
+			seen[id] = true
+		}
 	}
 	for i := range 2 {
 		g.peer[i] = g.c.Peers[i].Name
@@ -198,20 +273,22 @@ func (g *tlaGen) peerStr(p int) string { return q(g.peer[p]) }
 // stateVars is every variable, in declaration order.
 func (g *tlaGen) stateVars() []string {
 	vs := []string{"state"}
-	vs = append(vs, g.varID...)
-	vs = append(vs, g.timerID...)
+	for _, tm := range g.ms {
+		vs = append(vs, tm.varID...)
+		vs = append(vs, tm.timerID...)
+	}
 	if g.budget {
 		vs = append(vs, "budget")
 	}
 	return append(vs, "inbox")
 }
 
-// peerFields are the fields of a snapshot record, with their variables.
-// A field is named as its variable, which no keyword names.
-func (g *tlaGen) peerFields() (fields, vars []string) {
+// peerFields are the fields of a snapshot record of machine tm, with
+// their variables. A field is named as its variable, which no keyword names.
+func (g *tlaGen) peerFields(tm *tlaMachine) (fields, vars []string) {
 	vars = append(vars, "state")
-	vars = append(vars, g.varID...)
-	vars = append(vars, g.timerID...)
+	vars = append(vars, tm.varID...)
+	vars = append(vars, tm.timerID...)
 	return vars, vars
 }
 
@@ -221,11 +298,24 @@ func (g *tlaGen) emit() {
 	head := fmt.Sprintf("---- MODULE %s ----", name)
 	g.f("%s\n", head)
 	g.f("\\* Code generated by fsmgen tla from %s, check %s; DO NOT EDIT.\n", s.File, c.Name)
-	g.comment("", fmt.Sprintf("Machine %s: %s", s.Name, s.Doc))
+	if s.Machine != nil {
+		g.comment("", fmt.Sprintf("Machine %s: %s", s.Name, s.Doc))
+	} else {
+		if s.Doc != "" {
+			g.comment("", s.Doc)
+		}
+		for _, tm := range g.ms {
+			g.comment("", fmt.Sprintf("Machine %s: %s", tm.m.Name, tm.m.Doc))
+		}
+	}
 	if c.Doc != "" {
 		g.comment("", fmt.Sprintf("Check %s: %s", c.Name, c.Doc))
 	}
-	g.comment("", "Two peers run the machine; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.")
+	if len(g.ms) > 1 {
+		g.comment("", fmt.Sprintf("Peer %s runs machine %s and peer %s machine %s; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.", g.peer[0], g.mach[0].Name, g.peer[1], g.mach[1].Name))
+	} else {
+		g.comment("", "Two peers run the machine; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.")
+	}
 	for p := range 2 {
 		ch := c.Channels[p]
 		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", g.peer[p], ch.Order, ch.Capacity, ch.Full)
@@ -245,29 +335,34 @@ func (g *tlaGen) emit() {
 	g.f("EXTENDS %s, Sequences, FiniteSets, TLC\n\n", num)
 
 	// Constants of the machine.
-	var sts, ms []string
-	for _, st := range s.States {
-		sts = append(sts, q(st.Name))
-	}
+	var ms []string
 	for _, m := range s.Messages {
 		ms = append(ms, q(m.Name))
 	}
 	g.f("Peers == {%s, %s}\n", g.peerStr(0), g.peerStr(1))
-	g.f("States == {%s}\n", strings.Join(sts, ", "))
+	for _, tm := range g.ms {
+		var sts []string
+		for _, st := range tm.m.States {
+			sts = append(sts, q(st.Name))
+		}
+		g.f("%s == {%s}\n", tm.op("States"), strings.Join(sts, ", "))
+	}
 	g.f("Msgs == {%s}\n", strings.Join(ms, ", "))
 	g.f("Min(a, b) == IF a < b THEN a ELSE b\n\n")
 
 	g.f("VARIABLES\n")
 	g.f("    state, \\* state[p]: peer p's control state\n")
-	for i, v := range s.Vars {
-		doc := v.Doc
-		if doc == "" {
-			doc = "machine variable " + v.Name
+	for _, tm := range g.ms {
+		for i, v := range tm.m.Vars {
+			doc := v.Doc
+			if doc == "" {
+				doc = "machine variable " + v.Name
+			}
+			g.f("    %s, \\* %s[p] (%s): %s\n", tm.varID[i], tm.varID[i], tlaDomain(v), oneLine(doc))
 		}
-		g.f("    %s, \\* %s[p] (%s): %s\n", g.varID[i], g.varID[i], tlaDomain(v), oneLine(doc))
-	}
-	for i, t := range s.Timers {
-		g.f("    %s, \\* %s[p]: timer %s (%s) is armed\n", g.timerID[i], g.timerID[i], t.Name, t.AfterExpr)
+		for i, t := range tm.m.Timers {
+			g.f("    %s, \\* %s[p]: timer %s (%s) is armed\n", tm.timerID[i], tm.timerID[i], t.Name, t.AfterExpr)
+		}
 	}
 	if g.budget {
 		g.f("    budget, \\* budget[p][c]: how many more times peer p may make call c (bounded calls only)\n")
@@ -277,12 +372,18 @@ func (g *tlaGen) emit() {
 
 	// Init.
 	g.f("Init ==\n")
-	g.f("    /\\ state = [p \\in Peers |-> %s]\n", q(s.Initial.Name))
-	for i, v := range s.Vars {
-		g.f("    /\\ %s = [p \\in Peers |-> %s]\n", g.varID[i], tlaValue(v, v.Init))
+	if len(g.ms) == 1 {
+		g.f("    /\\ state = [p \\in Peers |-> %s]\n", q(g.ms[0].m.Initial.Name))
+	} else {
+		g.f("    /\\ state = %s\n", tlaRecord(g.peer[:], []string{q(g.mach[0].Initial.Name), q(g.mach[1].Initial.Name)}))
 	}
-	for i := range s.Timers {
-		g.f("    /\\ %s = [p \\in Peers |-> FALSE]\n", g.timerID[i])
+	for _, tm := range g.ms {
+		for i, v := range tm.m.Vars {
+			g.f("    /\\ %s = [p \\in %s |-> %s]\n", tm.varID[i], g.peersOf(tm), tlaValue(v, v.Init))
+		}
+		for i := range tm.m.Timers {
+			g.f("    /\\ %s = [p \\in %s |-> FALSE]\n", tm.timerID[i], g.peersOf(tm))
+		}
 	}
 	if g.budget {
 		var per []string
@@ -320,41 +421,66 @@ func (g *tlaGen) emit() {
 		g.emitInbox(p)
 	}
 
-	// The machine: a snapshot record per peer.
-	fields, vars := g.peerFields()
+	// The machines: a snapshot record per peer.
 	g.f("\\* A peer's snapshot, with ok (the event happened) and sends (what it sent, in order).\n")
-	var snap []string
-	for i, f := range fields {
-		snap = append(snap, fmt.Sprintf("%s |-> %s[p]", f, vars[i]))
+	for _, tm := range g.ms {
+		fields, vars := g.peerFields(tm)
+		var snap []string
+		for i, f := range fields {
+			snap = append(snap, fmt.Sprintf("%s |-> %s[p]", f, vars[i]))
+		}
+		g.f("%s(p) == [%s, ok |-> TRUE, sends |-> <<>>]\n", tm.op("Snap"), strings.Join(snap, ", "))
 	}
-	g.f("Snap(p) == [%s, ok |-> TRUE, sends |-> <<>>]\n", strings.Join(snap, ", "))
 	g.f("\\* A failed call (a call row with an error) is not an action; nor is a rejected call.\n")
 	g.f("Failed(s) == [s EXCEPT !.ok = FALSE]\n")
 	g.f("Rejected(s) == [s EXCEPT !.ok = FALSE]\n\n")
-	for _, r := range s.Rows {
-		g.emitRow(r)
-	}
-	for _, ev := range s.Events {
-		g.emitEvent(ev)
-	}
-	if len(s.Messages) > 0 && (c.Channels[0].Order == spec.Ordered || c.Channels[1].Order == spec.Ordered) {
-		var arms []string
-		for _, m := range s.Messages {
-			arms = append(arms, fmt.Sprintf("m = %s -> %s(s)", q(m.Name), g.evOp(s.MessageEvent(m))))
+	for _, tm := range g.ms {
+		g.cur = tm
+		if len(g.ms) > 1 {
+			g.f("\\* Machine %s.\n\n", tm.m.Name)
 		}
-		g.f("Recv(m, s) ==\n    CASE %s\n\n", strings.Join(arms, "\n      [] "))
+		for _, r := range tm.m.Rows {
+			g.emitRow(r)
+		}
+		for _, ev := range tm.m.Events {
+			g.emitEvent(ev)
+		}
+		ordered := false
+		for p := range 2 {
+			ordered = ordered || g.mach[p] == tm.m && c.Channels[p].Order == spec.Ordered
+		}
+		if len(s.Messages) > 0 && ordered {
+			var arms []string
+			for _, m := range s.Messages {
+				arms = append(arms, fmt.Sprintf("m = %s -> %s(s)", q(m.Name), g.evOp(tm.m.MessageEvent(m))))
+			}
+			g.f("%s(m, s) ==\n    CASE %s\n\n", tm.op("Recv"), strings.Join(arms, "\n      [] "))
+		}
 	}
 
 	// Apply an outcome to the system.
 	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
 	g.f("\\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.\n")
-	g.f("Apply(p, r, box) ==\n    /\\ r.ok\n")
-	g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
-	for i, f := range fields {
-		g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", vars[i], vars[i], f)
+	for _, tm := range g.ms {
+		fields, vars := g.peerFields(tm)
+		g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
+		g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
+		for i, f := range fields {
+			g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", vars[i], vars[i], f)
+		}
+		var others []string
+		for _, o := range g.ms {
+			if o != tm {
+				others = append(others, o.varID...)
+				others = append(others, o.timerID...)
+			}
+		}
+		if len(others) > 0 {
+			g.f("    /\\ UNCHANGED <<%s>>\n", strings.Join(others, ", "))
+		}
+		g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
+		g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
 	}
-	g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
-	g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
 
 	// Actions.
 	g.emitActions()
@@ -427,9 +553,11 @@ func (g *tlaGen) emit() {
 }
 
 func (g *tlaGen) needsIntegers() bool {
-	for _, v := range g.s.Vars {
-		if v.Kind == spec.Int && v.Min < 0 {
-			return true
+	for _, tm := range g.ms {
+		for _, v := range tm.m.Vars {
+			if v.Kind == spec.Int && v.Min < 0 {
+				return true
+			}
 		}
 	}
 	neg := false
@@ -446,10 +574,12 @@ func (g *tlaGen) needsIntegers() bool {
 			}
 		})
 	}
-	for _, r := range g.s.Rows {
-		visit(r.Guard)
-		for _, a := range r.Set {
-			visit(a.Value)
+	for _, tm := range g.ms {
+		for _, r := range tm.m.Rows {
+			visit(r.Guard)
+			for _, a := range r.Set {
+				visit(a.Value)
+			}
 		}
 	}
 	for _, inv := range g.c.Invariants {
@@ -525,8 +655,9 @@ func (g *tlaGen) emitInbox(p int) {
 	}
 }
 
-// rowOp is the operator name of row r.
-func rowOp(s *spec.Spec, r *spec.Row) string {
+// rowOp is the operator name of row r of tm's machine.
+func rowOp(tm *tlaMachine, r *spec.Row) string {
+	s := tm.m
 	from := "any"
 	switch {
 	case len(r.From) == 1:
@@ -538,18 +669,22 @@ func rowOp(s *spec.Spec, r *spec.Row) string {
 	if len(r.On) > 1 {
 		on += "_etc"
 	}
-	return fmt.Sprintf("Row%d_%s_%s", r.Index, from, on)
+	return fmt.Sprintf("Row%d_%s%s_%s", r.Index, tm.pre, from, on)
 }
 
-func (g *tlaGen) evOp(ev *spec.Event) string {
-	return "Ev_" + strings.ReplaceAll(ev.String(), " ", "_")
+// evOp names the dispatch of ev for the machine being written (g.cur).
+func (g *tlaGen) evOp(ev *spec.Event) string { return g.evOpOf(g.cur, ev) }
+
+func (g *tlaGen) evOpOf(tm *tlaMachine, ev *spec.Event) string {
+	return "Ev_" + tm.pre + strings.ReplaceAll(ev.String(), " ", "_")
 }
 
 // emitRow writes row r as an operator from a snapshot s (the old values)
 // to the next snapshot.
 func (g *tlaGen) emitRow(r *spec.Row) {
-	s := g.s
-	g.f("\\* %s: %s\n", rowRef(r), oneLine(rowLine(s.Machine, r)))
+	tm := g.cur
+	s := tm.m
+	g.f("\\* %s: %s\n", rowRef(r), oneLine(rowLine(s, r)))
 	if r.Doc != "" {
 		g.comment("", r.Doc)
 	}
@@ -558,7 +693,7 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	}
 	var ex []string
 	for _, a := range r.Set {
-		ex = append(ex, fmt.Sprintf("!.%s = %s", g.varID[a.Var.Index], g.guard(a.Value)))
+		ex = append(ex, fmt.Sprintf("!.%s = %s", tm.varID[a.Var.Index], g.guard(a.Value)))
 	}
 	armed := map[*spec.Timer]bool{}
 	for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
@@ -566,12 +701,12 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	}
 	for _, t := range s.Timers {
 		if armed[t] {
-			ex = append(ex, fmt.Sprintf("!.%s = TRUE", g.timerID[t.Index]))
+			ex = append(ex, fmt.Sprintf("!.%s = TRUE", tm.timerID[t.Index]))
 			continue
 		}
 		for _, x := range r.Stop {
 			if x == t {
-				ex = append(ex, fmt.Sprintf("!.%s = FALSE", g.timerID[t.Index]))
+				ex = append(ex, fmt.Sprintf("!.%s = FALSE", tm.timerID[t.Index]))
 			}
 		}
 	}
@@ -586,25 +721,26 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 		ex = append(ex, fmt.Sprintf("!.sends = <<%s>>", strings.Join(ms, ", ")))
 	}
 	if len(ex) == 0 {
-		g.f("%s(s) == s\n\n", rowOp(s, r))
+		g.f("%s(s) == s\n\n", rowOp(tm, r))
 		return
 	}
-	g.f("%s(s) ==\n    [s EXCEPT %s]\n\n", rowOp(s, r), strings.Join(ex, ",\n              "))
+	g.f("%s(s) ==\n    [s EXCEPT %s]\n\n", rowOp(tm, r), strings.Join(ex, ",\n              "))
 }
 
 // emitEvent writes the dispatch of ev over the table: the row that fires,
 // or the unhandled policy. A timer's expiry disarms it first.
 func (g *tlaGen) emitEvent(ev *spec.Event) {
-	s := g.s
+	tm := g.cur
+	s := tm.m
 	g.f("\\* %s\n", ev)
 	var arms []string
-	for _, d := range eventDispatch(s.Machine, ev) {
+	for _, d := range eventDispatch(s, ev) {
 		r := d.row
 		cond := g.stateIn(d.states)
 		if r.Guard != nil {
 			cond = tlaLogic.all(cond, g.guard(r.Guard))
 		}
-		call := rowOp(s, r) + "(s)"
+		call := rowOp(tm, r) + "(s)"
 		if failedCall(ev, r) {
 			call = "Failed(" + call + ")"
 		}
@@ -619,7 +755,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 			other = "Rejected(s) \\* unhandled: rejected"
 		}
 	case spec.MessageEvent:
-		if rs := unhandledSends(s.Machine, ev); len(rs) > 0 {
+		if rs := unhandledSends(s, ev); len(rs) > 0 {
 			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Name))
 		} else {
 			other = "s \\* unhandled: dropped"
@@ -633,7 +769,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 	}
 	if ev.Kind == spec.TimerEvent {
 		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE] \\* a timer that fired is no longer running\n    IN %s\n\n",
-			g.evOp(ev), g.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
+			g.evOp(ev), tm.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
 		return
 	}
 	g.f("%s(s) ==\n    %s\n\n", g.evOp(ev), body)
@@ -641,7 +777,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 
 func (g *tlaGen) stateIn(sts []*spec.State) string {
 	switch {
-	case len(sts) == len(g.s.States):
+	case len(sts) == len(g.cur.m.States):
 		return "TRUE"
 	case len(sts) == 1:
 		return fmt.Sprintf("s.state = %s", q(sts[0].Name))
@@ -668,17 +804,18 @@ func (g *tlaGen) emitActions() {
 		return "UNCHANGED <<" + strings.Join(xs, ", ") + ">>"
 	}
 	for p, pr := range c.Peers {
-		ps := g.peerStr(p)
+		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
+		apply, snap := tm.op("Apply"), tm.op("Snap")
 		for _, cb := range pr.Calls {
 			what := fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)
 			name := fmt.Sprintf("Call_%s_%s", g.peer[p], cb.Call.Name)
-			ev := g.evOp(s.CallEvent(cb.Call))
+			ev := g.evOpOf(tm, tm.m.CallEvent(cb.Call))
 			var body string
 			if cb.Budget != spec.Unbounded {
-				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ Apply(%s, %s(Snap(%s)), inbox)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
-					ps, cb.Call.Name, ps, ev, ps, ps, cb.Call.Name)
+				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
+					ps, cb.Call.Name, apply, ps, ev, snap, ps, ps, cb.Call.Name)
 			} else {
-				body = fmt.Sprintf("    /\\ Apply(%s, %s(Snap(%s)), inbox)", ps, ev, ps)
+				body = fmt.Sprintf("    /\\ %s(%s, %s(%s(%s)), inbox)", apply, ps, ev, snap, ps)
 				if g.budget {
 					body += "\n    /\\ " + unchanged("budget")
 				}
@@ -691,19 +828,20 @@ func (g *tlaGen) emitActions() {
 		keepBudget = "\n    /\\ " + unchanged("budget")
 	}
 	for p := range c.Peers {
-		ps := g.peerStr(p)
+		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
+		apply, snap := tm.op("Apply"), tm.op("Snap")
 		if c.Channels[p].Order == spec.Ordered {
 			what := fmt.Sprintf("deliver(%s)", g.peer[p])
 			add("Deliver_"+g.peer[p], what+": the head of the inbox", what,
-				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ Apply(%s, Recv(Head(inbox[%s]), Snap(%s)), [inbox EXCEPT ![%s] = Tail(@)])%s",
-					ps, ps, ps, ps, ps, keepBudget))
+				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)])%s",
+					ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, keepBudget))
 			continue
 		}
 		for _, m := range s.Messages {
 			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], m.Name)
 			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], m.Name), what, what,
-				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ Apply(%s, %s(Snap(%s)), [inbox EXCEPT ![%s][%s] = @ - 1])%s",
-					ps, q(m.Name), ps, g.evOp(s.MessageEvent(m)), ps, ps, q(m.Name), keepBudget))
+				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1])%s",
+					ps, q(m.Name), apply, ps, g.evOpOf(tm, tm.m.MessageEvent(m)), snap, ps, ps, q(m.Name), keepBudget))
 		}
 	}
 	idle := ""
@@ -711,20 +849,16 @@ func (g *tlaGen) emitActions() {
 		idle = fmt.Sprintf("\n    /\\ Size_%s(inbox[%s]) = 0 /\\ Size_%s(inbox[%s]) = 0 \\* timeouts: idle", g.peer[0], g.peerStr(0), g.peer[1], g.peerStr(1))
 	}
 	for p := range c.Peers {
-		ps := g.peerStr(p)
-		for i, t := range s.Timers {
+		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
+		for i, t := range tm.m.Timers {
 			what := fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name)
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), what, what,
-				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ Apply(%s, %s(Snap(%s)), inbox)%s",
-					g.timerID[i], ps, idle, ps, g.evOp(s.TimerEvent(t)), ps, keepBudget))
+				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox)%s",
+					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.TimerEvent(t)), tm.op("Snap"), ps, keepBudget))
 		}
 	}
-	fields, vars := g.peerFields()
-	_ = fields
-	keep := append([]string(nil), vars...)
-	if g.budget {
-		keep = append(keep, "budget")
-	}
+	vs := g.stateVars()
+	keep := vs[:len(vs)-1] // all but the inboxes
 	for p := range c.Peers {
 		ps, ch := g.peerStr(p), c.Channels[p]
 		if ch.Order == spec.Ordered {
@@ -763,12 +897,21 @@ func (g *tlaGen) emitActions() {
 
 // emitTypeOK writes TypeOK, the domains of the variables.
 func (g *tlaGen) emitTypeOK() {
-	parts := []string{"state \\in [Peers -> States]"}
-	for i, v := range g.s.Vars {
-		parts = append(parts, fmt.Sprintf("%s \\in [Peers -> %s]", g.varID[i], tlaDomain(v)))
+	var parts []string
+	if len(g.ms) == 1 {
+		parts = append(parts, "state \\in [Peers -> States]")
+	} else {
+		for p := range 2 {
+			parts = append(parts, fmt.Sprintf("state[%s] \\in %s", g.peerStr(p), g.mi[g.mach[p]].op("States")))
+		}
 	}
-	for i := range g.s.Timers {
-		parts = append(parts, fmt.Sprintf("%s \\in [Peers -> BOOLEAN]", g.timerID[i]))
+	for _, tm := range g.ms {
+		for i, v := range tm.m.Vars {
+			parts = append(parts, fmt.Sprintf("%s \\in [%s -> %s]", tm.varID[i], g.peersOf(tm), tlaDomain(v)))
+		}
+		for i := range tm.m.Timers {
+			parts = append(parts, fmt.Sprintf("%s \\in [%s -> BOOLEAN]", tm.timerID[i], g.peersOf(tm)))
+		}
 	}
 	for p := range 2 {
 		ch, ps := g.c.Channels[p], g.peerStr(p)
@@ -813,7 +956,11 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 			}
 			return "FALSE"
 		case spec.StateType:
-			return q(g.s.States[e.Val].Name)
+			m := e.T.Machine
+			if m == nil {
+				m = g.cur.m
+			}
+			return q(m.States[e.Val].Name)
 		case spec.EnumType:
 			return q(e.T.Enum.Values[e.Val])
 		}
@@ -823,13 +970,13 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		return fmt.Sprint(e.Val)
 	case *spec.VarRef:
 		if inGuard || e.Peer < 0 {
-			return "s." + g.varID[e.Var.Index]
+			return "s." + g.cur.varID[e.Var.Index]
 		}
-		return fmt.Sprintf("%s[%s]", g.varID[e.Var.Index], g.peerStr(e.Peer))
+		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].varID[e.Var.Index], g.peerStr(e.Peer))
 	case *spec.StateOf:
 		return fmt.Sprintf("state[%s]", g.peerStr(e.Peer))
 	case *spec.Armed:
-		return fmt.Sprintf("%s[%s]", g.timerID[e.Timer.Index], g.peerStr(e.Peer))
+		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].timerID[e.Timer.Index], g.peerStr(e.Peer))
 	case *spec.Count:
 		return countSum(e, g.count)
 	case *spec.Unary:

@@ -2,6 +2,7 @@ package proptest
 
 import (
 	"bytes"
+	"os"
 	"testing"
 
 	"github.com/leanovate/gopter"
@@ -40,12 +41,27 @@ func TestRoundTripTCP(t *testing.T) {
 	}
 }
 
+// TestRoundTripMachines: the same for a spec of several machines.
+func TestRoundTripMachines(t *testing.T) {
+	const file = "../examples/reqresp/reqresp.yaml"
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := roundTripSource(file, src); msg != "" {
+		t.Fatal(msg)
+	}
+}
+
 // roundTrip checks one spec (nil: spec/tcp.yaml) and returns what went wrong, or "".
 func roundTrip(rs *RandomSpec) string {
-	name, src := spec.TCPFile, spec.TCPSource()
 	if rs != nil {
-		name, src = "random.yaml", rs.YAML()
+		return roundTripSource("random.yaml", rs.YAML())
 	}
+	return roundTripSource(spec.TCPFile, spec.TCPSource())
+}
+
+func roundTripSource(name string, src []byte) string {
 	s1, err := spec.Parse(name, src)
 	if err != nil {
 		return "parse: " + err.Error()

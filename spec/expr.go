@@ -473,6 +473,9 @@ func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
 	if name == "inbox" {
 		return nil, errorf(p, "%s.inbox is a channel: use it as len(%s.inbox), count(%s.inbox, MSG) or empty(%s.inbox)", pr.Name, pr.Name, pr.Name, pr.Name)
 	}
+	if pr.Machine.several {
+		return nil, errorf(p, "unknown field %q of peer %s (machine %s): expected state, a variable or a timer", name, pr.Name, pr.Machine.Name)
+	}
 	return nil, errorf(p, "unknown field %q of peer %s: expected state, a variable or a timer", name, pr.Name)
 }
 
@@ -607,6 +610,9 @@ func (sc *exprScope) resolveAs(u *unresolved, t Type) (Expr, error) {
 	case StateType:
 		if st := t.Machine.State(u.name); st != nil {
 			return &Const{T: t, Val: st.Index, Src: u.name, P: u.p}, nil
+		}
+		if t.Machine.several {
+			return nil, errorf(u.p, "unknown state %q of machine %s", u.name, t.Machine.Name)
 		}
 		return nil, errorf(u.p, "unknown state %q", u.name)
 	case EnumType:

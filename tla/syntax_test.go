@@ -31,6 +31,8 @@ var syntaxSpecs = []string{
 	"../modelcheck/testdata/*.yaml",
 	"../crosscheck/testdata/*.yaml",
 	"testdata/*.yaml",
+	"../examples/*/*.yaml",
+	"../examples/*/testdata/*.yaml",
 }
 
 // boundNames are the names a module binds after its VARIABLES (operator
