@@ -163,9 +163,16 @@ var matrix = []config{
 	{spec: reqresp, check: "fifo"},
 	{spec: reqresp, check: "lossy", inbox: both(channel{unordered, 4, block, true, true})},
 	{spec: reqresp, check: "fifo", inbox: [2]*channel{{ordered, 3, drop, true, true}, {unordered, 2, block, false, true}}},
+	// Messages with fields.
+	{spec: abp, check: "lossy_fifo"},
+	{spec: abp, check: "lossy_fifo", inbox: both(channel{unordered, 2, drop, true, true})},
+	{spec: abp, check: "lossy_fifo", inbox: both(channel{ordered, 3, block, true, true})},
 }
 
-const reqresp = "../examples/reqresp/reqresp.yaml"
+const (
+	reqresp = "../examples/reqresp/reqresp.yaml"
+	abp     = "../examples/abp/abp.yaml"
+)
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the
 // matrix, without properties, and requires equal counts: SPIN's "states,

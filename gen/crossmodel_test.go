@@ -17,7 +17,7 @@ func crossSpecs(t *testing.T) []*spec.Spec {
 		t.Fatal(err)
 	}
 	out := []*spec.Spec{tcp}
-	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../examples/reqresp/reqresp.yaml"} {
+	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml"} {
 		s, err := spec.Load(f)
 		if err != nil {
 			t.Fatal(err)
@@ -214,9 +214,23 @@ func TestTLAStructure(t *testing.T) {
 			}
 			// Every row of the machines the peers run has its operator.
 			for _, p := range c.Peers {
+				tm := &tlaMachine{m: p.Machine, pre: pre(p.Machine)}
 				for _, r := range p.Machine.Rows {
-					if !defs[rowOp(&tlaMachine{m: p.Machine, pre: pre(p.Machine)}, r)] {
-						t.Errorf("%s: no operator for row %d of %s", name, r.Index, p.Machine.Name)
+					var ops []string
+					for _, e := range r.On {
+						for _, lt := range s.Letters {
+							if lt.Message == e.Message {
+								ops = append(ops, (&tlaGen{}).rowOpFor(tm, r, lt))
+							}
+						}
+					}
+					if len(ops) == 0 {
+						ops = []string{rowOp(tm, r)}
+					}
+					for _, op := range ops {
+						if !defs[op] {
+							t.Errorf("%s: no operator %s for row %d of %s", name, op, r.Index, p.Machine.Name)
+						}
 					}
 				}
 			}

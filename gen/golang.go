@@ -38,6 +38,11 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, m := range s.Messages {
+		if len(m.Fields) > 0 {
+			return nil, fmt.Errorf("%s: gen: message %s has fields, which generated Go does not carry yet: the checker and the Promela and TLA+ renderings do", m.Pos, m.Name)
+		}
+	}
 	defer func() {
 		// jennifer panics on malformed code; report it rather than crash the caller.
 		if r := recover(); r != nil {

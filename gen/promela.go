@@ -62,6 +62,9 @@ type pmlGen struct {
 	b     bytes.Buffer
 	peer  [2]string
 	m     [2]*spec.Machine  // the machine each peer runs
+	// letter is the message being received while a receipt is written:
+	// msg.FIELD reads its values.
+	letter *spec.Letter
 	names map[string]string // every global identifier -> what it names, to catch clashes
 	// twoLoops: terminal states are declared and not all states are
 	// terminal, so the loop is written twice (see Promela).
@@ -95,8 +98,8 @@ func (g *pmlGen) declareNames() error {
 			}
 		}
 	}
-	for _, m := range g.s.Messages {
-		if err := add(g.msgConst(m), "message "+m.Name); err != nil {
+	for _, lt := range g.s.Letters {
+		if err := add(g.msgConst(lt), "message "+lt.String()); err != nil {
 			return err
 		}
 	}
@@ -109,8 +112,8 @@ func (g *pmlGen) declareNames() error {
 		if g.c.Channels[p].Order == spec.Ordered {
 			ids[g.inboxArr(p)] = pn + "inbox"
 		} else {
-			for _, m := range g.s.Messages {
-				ids[g.inboxCount(p, m)] = pn + "inbox count of " + m.Name
+			for _, lt := range g.s.Letters {
+				ids[g.inboxCount(p, lt)] = pn + "inbox count of " + lt.String()
 			}
 		}
 		for _, v := range g.m[p].Vars {
@@ -124,8 +127,8 @@ func (g *pmlGen) declareNames() error {
 				ids[g.budgetVar(p, cb.Call)] = pn + "budget of " + cb.Call.Name
 			}
 		}
-		for _, ev := range g.m[p].Events {
-			ids[g.eventInline(p, ev)] = pn + "event " + ev.String()
+		for _, in := range g.m[p].Inputs {
+			ids[g.eventInline(p, in)] = pn + "event " + in.String()
 		}
 		ids["send_"+g.peer[p]] = "the send to " + g.peer[p]
 		keys := make([]string, 0, len(ids))
@@ -169,7 +172,7 @@ func (g *pmlGen) stateConst(m *spec.Machine, st *spec.State) string {
 	}
 	return "S_" + st.Name
 }
-func (g *pmlGen) msgConst(m *spec.Message) string   { return "M_" + m.Name }
+func (g *pmlGen) msgConst(lt *spec.Letter) string   { return "M_" + letterID(lt) }
 func (g *pmlGen) stateVar(p int) string             { return g.peer[p] + "_state" }
 func (g *pmlGen) varName(p int, v *spec.Var) string { return g.peer[p] + "_" + v.Name }
 func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
@@ -178,11 +181,11 @@ func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
 func (g *pmlGen) budgetVar(p int, c *spec.Call) string { return g.peer[p] + "_budget_" + c.Name }
 func (g *pmlGen) inboxArr(p int) string                { return g.peer[p] + "_inbox" }
 func (g *pmlGen) inboxLen(p int) string                { return g.peer[p] + "_inbox_len" }
-func (g *pmlGen) inboxCount(p int, m *spec.Message) string {
-	return g.peer[p] + "_inbox_" + m.Name
+func (g *pmlGen) inboxCount(p int, lt *spec.Letter) string {
+	return g.peer[p] + "_inbox_" + letterID(lt)
 }
-func (g *pmlGen) eventInline(p int, ev *spec.Event) string {
-	return g.peer[p] + "_" + strings.ReplaceAll(ev.String(), " ", "_")
+func (g *pmlGen) eventInline(p int, in *spec.Input) string {
+	return g.peer[p] + "_" + inputID(in)
 }
 
 func (g *pmlGen) f(format string, args ...any) { fmt.Fprintf(&g.b, format, args...) }
@@ -256,15 +259,15 @@ func (g *pmlGen) emit() {
 		}
 		g.f("\n")
 	}
-	if len(s.Messages) > 0 {
+	if len(s.Letters) > 0 {
 		var ms []string
-		for _, m := range s.Messages {
-			ms = append(ms, g.msgConst(m))
+		for _, lt := range s.Letters {
+			ms = append(ms, g.msgConst(lt))
 		}
 		g.f("mtype = { %s };\n", strings.Join(ms, ", "))
-		for _, m := range s.Messages {
-			if m.Doc != "" {
-				g.f("/* %s: %s */\n", g.msgConst(m), oneLine(m.Doc))
+		for _, lt := range s.Letters {
+			if lt.Message.Doc != "" {
+				g.f("/* %s: %s */\n", g.msgConst(lt), oneLine(lt.Message.Doc))
 			}
 		}
 		g.f("\n")
@@ -303,9 +306,9 @@ func (g *pmlGen) emit() {
 			g.f("byte %s;\n", g.inboxLen(p))
 		} else {
 			var sum []string
-			for _, m := range s.Messages {
-				g.f("byte %s;\n", g.inboxCount(p, m))
-				sum = append(sum, g.inboxCount(p, m))
+			for _, lt := range s.Letters {
+				g.f("byte %s;\n", g.inboxCount(p, lt))
+				sum = append(sum, g.inboxCount(p, lt))
 			}
 			if len(sum) == 0 {
 				sum = []string{"0"}
@@ -357,11 +360,11 @@ func (g *pmlGen) emit() {
 		for _, cb := range c.Peers[p].Calls {
 			makes[cb.Call] = true
 		}
-		for _, ev := range g.m[p].Events {
-			if ev.Kind == spec.CallEvent && !makes[ev.Call] {
+		for _, in := range g.m[p].Inputs {
+			if in.Event.Kind == spec.CallEvent && !makes[in.Event.Call] {
 				continue // the peer never makes this call
 			}
-			g.emitEvent(p, ev)
+			g.emitEvent(p, in)
 		}
 	}
 	// Actions.
@@ -454,8 +457,8 @@ func (g *pmlGen) emitSend(q int) {
 		g.f("\t:: %s < %d -> %s[%s] = m; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), g.inboxLen(q), g.inboxLen(q))
 	} else {
 		g.f("\t:: %s < %d ->\n\t\tif\n", g.inboxLen(q), ch.Capacity)
-		for _, m := range g.s.Messages {
-			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(m), g.inboxCount(q, m))
+		for _, lt := range g.s.Letters {
+			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(lt), g.inboxCount(q, lt))
 		}
 		g.f("\t\tfi\n")
 	}
@@ -495,9 +498,11 @@ func (g *pmlGen) stateIn(p int, sts []*spec.State) string {
 // enabled is the condition under which applying ev to peer p happens at
 // all: a row fires and its sends fit, or no row fires and the event is
 // unhandled in a way that happens (not a rejected call) and whose reply fits.
-func (g *pmlGen) enabled(p int, ev *spec.Event) string {
+func (g *pmlGen) enabled(p int, in *spec.Input) string {
 	q := 1 - p
-	m := g.m[p]
+	m, ev := g.m[p], in.Event
+	g.letter = in.Letter
+	defer func() { g.letter = nil }()
 	uh := "0"
 	if unhandledAllowed(m, ev) {
 		uh = g.fits(q, len(unhandledSends(m, ev)))
@@ -542,12 +547,14 @@ func (g *pmlGen) enabled(p int, ev *spec.Event) string {
 	return cLogic.any(xs...)
 }
 
-// emitEvent writes the inline applying ev to peer p, assuming enabled(p, ev).
-func (g *pmlGen) emitEvent(p int, ev *spec.Event) {
-	s := g.m[p]
+// emitEvent writes the inline applying input in to peer p, assuming enabled(p, in).
+func (g *pmlGen) emitEvent(p int, in *spec.Input) {
+	s, ev := g.m[p], in.Event
 	q := 1 - p
-	g.f("/* %s: %s */\n", g.peer[p], ev)
-	g.f("inline %s() {\n", g.eventInline(p, ev))
+	g.letter = in.Letter
+	defer func() { g.letter = nil }()
+	g.f("/* %s: %s */\n", g.peer[p], in)
+	g.f("inline %s() {\n", g.eventInline(p, in))
 	if ev.Kind == spec.TimerEvent {
 		g.f("\t%s = 0; /* a timer that fired is no longer running */\n", g.timerVar(p, ev.Timer))
 	}
@@ -589,8 +596,8 @@ func (g *pmlGen) emitEvent(p int, ev *spec.Event) {
 		if r.To != nil {
 			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(s, r.To)))
 		}
-		for _, m := range r.Send {
-			stmts = append(stmts, fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m)))
+		for i, m := range r.Send {
+			stmts = append(stmts, g.send(p, q, m, r, i))
 		}
 		if len(stmts) == 0 {
 			stmts = []string{"skip"}
@@ -610,7 +617,7 @@ func (g *pmlGen) emitEvent(p int, ev *spec.Event) {
 		}
 	case spec.MessageEvent:
 		if rs := unhandledSends(s, ev); len(rs) > 0 {
-			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(rs[0]))
+			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(rs[0].Letters[0]))
 		} else {
 			g.f("\t\tskip /* unhandled message: dropped */\n")
 		}
@@ -633,7 +640,7 @@ func (g *pmlGen) actions() []pmlAction {
 	var acts []pmlAction
 	for p, pr := range c.Peers {
 		for _, cb := range pr.Calls {
-			ev := pr.Machine.CallEvent(cb.Call)
+			ev := pr.Machine.EventInput(pr.Machine.CallEvent(cb.Call))
 			a := pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)}
 			if cb.Budget != spec.Unbounded {
 				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev))
@@ -649,27 +656,27 @@ func (g *pmlGen) actions() []pmlAction {
 		if c.Channels[p].Order == spec.Ordered {
 			a := pmlAction{name: "deliver_" + g.peer[p], what: fmt.Sprintf("deliver(%s): the head of the inbox", g.peer[p])}
 			var heads []string
-			for _, m := range s.Messages {
-				heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(m)), g.enabled(p, g.m[p].MessageEvent(m))))
+			for _, lt := range s.Letters {
+				heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
 			}
 			a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(p)), g.anyHead(p, heads))
 			a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(p)))
 			a.body = append(a.body, g.removeAt(p, 0)...)
 			var opts []string
-			for _, m := range s.Messages {
-				opts = append(opts, fmt.Sprintf(":: head == %s -> %s()", g.msgConst(m), g.eventInline(p, g.m[p].MessageEvent(m))))
+			for _, lt := range s.Letters {
+				opts = append(opts, fmt.Sprintf(":: head == %s -> %s()", g.msgConst(lt), g.eventInline(p, g.m[p].LetterInput(lt))))
 			}
 			a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
 			acts = append(acts, a)
 			continue
 		}
-		for _, m := range s.Messages {
-			ev := g.m[p].MessageEvent(m)
+		for _, lt := range s.Letters {
+			ev := g.m[p].LetterInput(lt)
 			acts = append(acts, pmlAction{
-				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], m.Name),
-				what:  fmt.Sprintf("deliver(%s, %s)", g.peer[p], m.Name),
-				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, m)), g.enabled(p, ev)),
-				body:  []string{g.inboxCount(p, m) + "--", g.eventInline(p, ev) + "()"},
+				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], letterID(lt)),
+				what:  fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt),
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), g.enabled(p, ev)),
+				body:  []string{g.inboxCount(p, lt) + "--", g.eventInline(p, ev) + "()"},
 			})
 		}
 	}
@@ -679,7 +686,7 @@ func (g *pmlGen) actions() []pmlAction {
 	}
 	for p := range c.Peers {
 		for _, t := range g.m[p].Timers {
-			ev := g.m[p].TimerEvent(t)
+			ev := g.m[p].EventInput(g.m[p].TimerEvent(t))
 			acts = append(acts, pmlAction{
 				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], t.Name),
 				what:  fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name),
@@ -714,22 +721,22 @@ func (g *pmlGen) actions() []pmlAction {
 			continue
 		}
 		if ch.Loss {
-			for _, m := range s.Messages {
+			for _, lt := range s.Letters {
 				acts = append(acts, pmlAction{
-					name:  fmt.Sprintf("lose_%s_%s", g.peer[p], m.Name),
-					what:  fmt.Sprintf("lose(%s, %s)", g.peer[p], m.Name),
-					guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, m)),
-					body:  []string{g.inboxCount(p, m) + "--"},
+					name:  fmt.Sprintf("lose_%s_%s", g.peer[p], letterID(lt)),
+					what:  fmt.Sprintf("lose(%s, %s)", g.peer[p], lt),
+					guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)),
+					body:  []string{g.inboxCount(p, lt) + "--"},
 				})
 			}
 		}
 		if ch.Duplicate {
-			for _, m := range s.Messages {
+			for _, lt := range s.Letters {
 				acts = append(acts, pmlAction{
-					name:  fmt.Sprintf("duplicate_%s_%s", g.peer[p], m.Name),
-					what:  fmt.Sprintf("duplicate(%s, %s)", g.peer[p], m.Name),
-					guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, m), g.inboxLen(p), ch.Capacity),
-					body:  []string{g.inboxCount(p, m) + "++"},
+					name:  fmt.Sprintf("duplicate_%s_%s", g.peer[p], letterID(lt)),
+					what:  fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt),
+					guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, lt), g.inboxLen(p), ch.Capacity),
+					body:  []string{g.inboxCount(p, lt) + "++"},
 				})
 			}
 		}
@@ -742,7 +749,7 @@ func (g *pmlGen) actions() []pmlAction {
 func (g *pmlGen) anyHead(p int, heads []string) string {
 	all := true
 	for i, h := range heads {
-		if h != fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(g.s.Messages[i])) {
+		if h != fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(g.s.Letters[i])) {
 			all = false
 		}
 	}
@@ -830,6 +837,8 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 		return g.varName(p, e.Var)
 	case *spec.StateOf:
 		return g.stateVar(e.Peer)
+	case *spec.MsgField:
+		return g.expr(msgConst(g.letter, e), self)
 	case *spec.Armed:
 		return g.timerVar(e.Peer, e.Timer)
 	case *spec.Count:
@@ -852,14 +861,49 @@ func (g *pmlGen) count(p int, m *spec.Message) string {
 	}
 	ch := g.c.Channels[p]
 	if ch.Order != spec.Ordered {
-		return g.inboxCount(p, m)
+		var parts []string
+		for _, lt := range m.Letters {
+			parts = append(parts, g.inboxCount(p, lt))
+		}
+		if len(parts) == 1 {
+			return parts[0]
+		}
+		return "(" + strings.Join(parts, " + ") + ")"
 	}
 	if ch.Capacity == 0 {
 		return "0"
 	}
 	var parts []string
 	for i := range ch.Capacity {
-		parts = append(parts, fmt.Sprintf("(%s[%d] == %s -> 1 : 0)", g.inboxArr(p), i, g.msgConst(m)))
+		for _, lt := range m.Letters {
+			parts = append(parts, fmt.Sprintf("(%s[%d] == %s -> 1 : 0)", g.inboxArr(p), i, g.msgConst(lt)))
+		}
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// send is the statement with which peer p's row r sends its i-th message
+// to q: the letter its field values make, chosen by an if over the letters
+// when they depend on p's variables.
+func (g *pmlGen) send(p, q int, m *spec.Message, r *spec.Row, i int) string {
+	if i >= len(r.SendFields) || r.SendFields[i] == nil {
+		return fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m.Letters[0]))
+	}
+	vals := r.SendFields[i]
+	var opts []string
+	for k, lt := range m.Letters {
+		var conds []string
+		for fi := range m.Fields {
+			conds = append(conds, fmt.Sprintf("(%s == %d)", g.guard(p, vals[fi]), lt.Values[fi]))
+		}
+		cond := cLogic.all(conds...)
+		if k == len(m.Letters)-1 {
+			cond = "else" // the field values are in range: the last letter is what is left
+		}
+		opts = append(opts, fmt.Sprintf(":: %s -> send_%s(%s)", cond, g.peer[q], g.msgConst(lt)))
+	}
+	if len(opts) == 1 {
+		return fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m.Letters[0]))
+	}
+	return "if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"
 }

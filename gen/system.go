@@ -69,6 +69,37 @@ func unhandledAllowed(s *spec.Machine, ev *spec.Event) bool {
 	return ev.Kind != spec.CallEvent || s.Unhandled.Calls == spec.IgnoreCall
 }
 
+// letterID is an identifier part naming letter lt: the message's name,
+// then each field value (DATA_true, SEG_2_m1 for -1).
+func letterID(lt *spec.Letter) string {
+	id := lt.Message.Name
+	for i, f := range lt.Message.Fields {
+		v := f.Format(lt.Values[i])
+		id += "_" + strings.ReplaceAll(v, "-", "m")
+	}
+	return id
+}
+
+// inputID is an identifier part naming input in: recv_DATA_true, CLOSE, timeout_rto.
+func inputID(in *spec.Input) string {
+	if in.Letter != nil {
+		return "recv_" + letterID(in.Letter)
+	}
+	return strings.ReplaceAll(in.Event.String(), " ", "_")
+}
+
+// msgConst is the value of field e of letter lt, as a constant (the
+// renderings write a receipt of each letter apart, so msg.FIELD is known).
+func msgConst(lt *spec.Letter, e *spec.MsgField) *spec.Const {
+	v, _ := lt.Value(e.Name)
+	t := e.Type()
+	src := fmt.Sprint(v)
+	if t.Enum != nil {
+		src = t.Enum.Values[v]
+	}
+	return &spec.Const{T: t, Val: v, Src: src, P: e.P}
+}
+
 // failedCall reports whether r, a candidate for ev, is a failed call: a call
 // row with an error, which changes nothing and is not an action.
 func failedCall(ev *spec.Event, r *spec.Row) bool {

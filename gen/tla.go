@@ -94,6 +94,7 @@ type tlaGen struct {
 	ms      []*tlaMachine // the machines the peers run, each once, in spec order
 	mi      map[*spec.Machine]*tlaMachine
 	cur     *tlaMachine // the machine whose rows and events are being written
+	letter  *spec.Letter // the message received, while a receipt is written (msg.FIELD reads it)
 	budget  bool        // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
@@ -336,8 +337,8 @@ func (g *tlaGen) emit() {
 
 	// Constants of the machine.
 	var ms []string
-	for _, m := range s.Messages {
-		ms = append(ms, q(m.Name))
+	for _, lt := range s.Letters {
+		ms = append(ms, q(lt.String()))
 	}
 	g.f("Peers == {%s, %s}\n", g.peerStr(0), g.peerStr(1))
 	for _, tm := range g.ms {
@@ -440,10 +441,20 @@ func (g *tlaGen) emit() {
 			g.f("\\* Machine %s.\n\n", tm.m.Name)
 		}
 		for _, r := range tm.m.Rows {
-			g.emitRow(r)
+			if !r.ReadsMsg() {
+				g.emitRow(r)
+				continue
+			}
+			for _, e := range r.On { // one operator per letter the row may receive
+				for _, lt := range e.Message.Letters {
+					g.letter = lt
+					g.emitRow(r)
+				}
+			}
+			g.letter = nil
 		}
-		for _, ev := range tm.m.Events {
-			g.emitEvent(ev)
+		for _, in := range tm.m.Inputs {
+			g.emitEvent(in)
 		}
 		ordered := false
 		for p := range 2 {
@@ -451,8 +462,8 @@ func (g *tlaGen) emit() {
 		}
 		if len(s.Messages) > 0 && ordered {
 			var arms []string
-			for _, m := range s.Messages {
-				arms = append(arms, fmt.Sprintf("m = %s -> %s(s)", q(m.Name), g.evOp(tm.m.MessageEvent(m))))
+			for _, lt := range s.Letters {
+				arms = append(arms, fmt.Sprintf("m = %s -> %s(s)", q(lt.String()), g.evOp(tm.m.LetterInput(lt))))
 			}
 			g.f("%s(m, s) ==\n    CASE %s\n\n", tm.op("Recv"), strings.Join(arms, "\n      [] "))
 		}
@@ -629,8 +640,8 @@ func (g *tlaGen) emitInbox(p int) {
 	size := "Len(box)"
 	if ch.Order == spec.Unordered {
 		var xs []string
-		for _, m := range g.s.Messages {
-			xs = append(xs, fmt.Sprintf("box[%s]", q(m.Name)))
+		for _, lt := range g.s.Letters {
+			xs = append(xs, fmt.Sprintf("box[%s]", q(lt.String())))
 		}
 		if len(xs) == 0 {
 			xs = []string{"0"}
@@ -672,11 +683,20 @@ func rowOp(tm *tlaMachine, r *spec.Row) string {
 	return fmt.Sprintf("Row%d_%s%s_%s", r.Index, tm.pre, from, on)
 }
 
-// evOp names the dispatch of ev for the machine being written (g.cur).
-func (g *tlaGen) evOp(ev *spec.Event) string { return g.evOpOf(g.cur, ev) }
+// evOp names the dispatch of input in for the machine being written (g.cur).
+func (g *tlaGen) evOp(in *spec.Input) string { return g.evOpOf(g.cur, in) }
 
-func (g *tlaGen) evOpOf(tm *tlaMachine, ev *spec.Event) string {
-	return "Ev_" + tm.pre + strings.ReplaceAll(ev.String(), " ", "_")
+func (g *tlaGen) evOpOf(tm *tlaMachine, in *spec.Input) string {
+	return "Ev_" + tm.pre + inputID(in)
+}
+
+// rowOpFor names the operator of row r for letter lt: a row that reads
+// the received message has one per letter.
+func (g *tlaGen) rowOpFor(tm *tlaMachine, r *spec.Row, lt *spec.Letter) string {
+	if lt == nil || !r.ReadsMsg() {
+		return rowOp(tm, r)
+	}
+	return rowOp(tm, r) + strings.TrimPrefix(letterID(lt), lt.Message.Name)
 }
 
 // emitRow writes row r as an operator from a snapshot s (the old values)
@@ -715,24 +735,48 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	}
 	if len(r.Send) > 0 {
 		var ms []string
-		for _, m := range r.Send {
-			ms = append(ms, q(m.Name))
+		for i, m := range r.Send {
+			ms = append(ms, g.sendValue(m, r, i))
 		}
 		ex = append(ex, fmt.Sprintf("!.sends = <<%s>>", strings.Join(ms, ", ")))
 	}
+	op := g.rowOpFor(tm, r, g.letter)
 	if len(ex) == 0 {
-		g.f("%s(s) == s\n\n", rowOp(tm, r))
+		g.f("%s(s) == s\n\n", op)
 		return
 	}
-	g.f("%s(s) ==\n    [s EXCEPT %s]\n\n", rowOp(tm, r), strings.Join(ex, ",\n              "))
+	g.f("%s(s) ==\n    [s EXCEPT %s]\n\n", op, strings.Join(ex, ",\n              "))
+}
+
+// sendValue is the i-th message row r sends: its letter, chosen by CASE
+// over the message's letters when the field values depend on variables.
+func (g *tlaGen) sendValue(m *spec.Message, r *spec.Row, i int) string {
+	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
+		return q(m.Letters[0].String())
+	}
+	var arms []string
+	for k, lt := range m.Letters {
+		var conds []string
+		for fi, f := range m.Fields {
+			conds = append(conds, fmt.Sprintf("%s = %s", g.guard(r.SendFields[i][fi]), tlaValue(f, lt.Values[fi])))
+		}
+		cond := tlaLogic.all(conds...)
+		if k == len(m.Letters)-1 {
+			cond = "OTHER" // the field values are in range: the last letter is what is left
+		}
+		arms = append(arms, fmt.Sprintf("%s -> %s", cond, q(lt.String())))
+	}
+	return "(CASE " + strings.Join(arms, " [] ") + ")"
 }
 
 // emitEvent writes the dispatch of ev over the table: the row that fires,
 // or the unhandled policy. A timer's expiry disarms it first.
-func (g *tlaGen) emitEvent(ev *spec.Event) {
-	tm := g.cur
+func (g *tlaGen) emitEvent(in *spec.Input) {
+	tm, ev := g.cur, in.Event
 	s := tm.m
-	g.f("\\* %s\n", ev)
+	g.letter = in.Letter
+	defer func() { g.letter = nil }()
+	g.f("\\* %s\n", in)
 	var arms []string
 	for _, d := range eventDispatch(s, ev) {
 		r := d.row
@@ -740,7 +784,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 		if r.Guard != nil {
 			cond = tlaLogic.all(cond, g.guard(r.Guard))
 		}
-		call := rowOp(tm, r) + "(s)"
+		call := g.rowOpFor(tm, r, in.Letter) + "(s)"
 		if failedCall(ev, r) {
 			call = "Failed(" + call + ")"
 		}
@@ -756,7 +800,7 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 		}
 	case spec.MessageEvent:
 		if rs := unhandledSends(s, ev); len(rs) > 0 {
-			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Name))
+			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Letters[0].String()))
 		} else {
 			other = "s \\* unhandled: dropped"
 		}
@@ -769,10 +813,10 @@ func (g *tlaGen) emitEvent(ev *spec.Event) {
 	}
 	if ev.Kind == spec.TimerEvent {
 		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE] \\* a timer that fired is no longer running\n    IN %s\n\n",
-			g.evOp(ev), tm.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
+			g.evOp(in), tm.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
 		return
 	}
-	g.f("%s(s) ==\n    %s\n\n", g.evOp(ev), body)
+	g.f("%s(s) ==\n    %s\n\n", g.evOp(in), body)
 }
 
 func (g *tlaGen) stateIn(sts []*spec.State) string {
@@ -809,7 +853,7 @@ func (g *tlaGen) emitActions() {
 		for _, cb := range pr.Calls {
 			what := fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)
 			name := fmt.Sprintf("Call_%s_%s", g.peer[p], cb.Call.Name)
-			ev := g.evOpOf(tm, tm.m.CallEvent(cb.Call))
+			ev := g.evOpOf(tm, tm.m.EventInput(tm.m.CallEvent(cb.Call)))
 			var body string
 			if cb.Budget != spec.Unbounded {
 				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
@@ -837,11 +881,11 @@ func (g *tlaGen) emitActions() {
 					ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, keepBudget))
 			continue
 		}
-		for _, m := range s.Messages {
-			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], m.Name)
-			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], m.Name), what, what,
+		for _, lt := range s.Letters {
+			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt)
+			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], letterID(lt)), what, what,
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1])%s",
-					ps, q(m.Name), apply, ps, g.evOpOf(tm, tm.m.MessageEvent(m)), snap, ps, ps, q(m.Name), keepBudget))
+					ps, q(lt.String()), apply, ps, g.evOpOf(tm, tm.m.LetterInput(lt)), snap, ps, ps, q(lt.String()), keepBudget))
 		}
 	}
 	idle := ""
@@ -854,7 +898,7 @@ func (g *tlaGen) emitActions() {
 			what := fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name)
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), what, what,
 				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox)%s",
-					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.TimerEvent(t)), tm.op("Snap"), ps, keepBudget))
+					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.EventInput(tm.m.TimerEvent(t))), tm.op("Snap"), ps, keepBudget))
 		}
 	}
 	vs := g.stateVars()
@@ -878,18 +922,18 @@ func (g *tlaGen) emitActions() {
 			}
 			continue
 		}
-		for _, m := range s.Messages {
+		for _, lt := range s.Letters {
 			if ch.Loss {
-				add(fmt.Sprintf("Lose_%s_%s", g.peer[p], m.Name), fmt.Sprintf("lose(%s, %s)", g.peer[p], m.Name), "",
+				add(fmt.Sprintf("Lose_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("lose(%s, %s)", g.peer[p], lt), "",
 					fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
-						ps, q(m.Name), ps, q(m.Name), unchanged(keep...)))
+						ps, q(lt.String()), ps, q(lt.String()), unchanged(keep...)))
 			}
 		}
-		for _, m := range s.Messages {
+		for _, lt := range s.Letters {
 			if ch.Duplicate {
-				add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], m.Name), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], m.Name), "",
+				add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt), "",
 					fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
-						ps, q(m.Name), g.peer[p], ps, ch.Capacity, ps, q(m.Name), unchanged(keep...)))
+						ps, q(lt.String()), g.peer[p], ps, ch.Capacity, ps, q(lt.String()), unchanged(keep...)))
 			}
 		}
 	}
@@ -975,6 +1019,8 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].varID[e.Var.Index], g.peerStr(e.Peer))
 	case *spec.StateOf:
 		return fmt.Sprintf("state[%s]", g.peerStr(e.Peer))
+	case *spec.MsgField:
+		return g.expr(msgConst(g.letter, e), inGuard)
 	case *spec.Armed:
 		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].timerID[e.Timer.Index], g.peerStr(e.Peer))
 	case *spec.Count:
@@ -998,8 +1044,22 @@ func (g *tlaGen) count(p int, m *spec.Message) string {
 	if m == nil {
 		return fmt.Sprintf("Size_%s(%s)", g.peer[p], box)
 	}
-	if g.c.Channels[p].Order == spec.Unordered {
-		return fmt.Sprintf("%s[%s]", box, q(m.Name))
+	var names []string
+	for _, lt := range m.Letters {
+		names = append(names, q(lt.String()))
 	}
-	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] = %s})", box, box, q(m.Name))
+	if g.c.Channels[p].Order == spec.Unordered {
+		var xs []string
+		for _, n := range names {
+			xs = append(xs, fmt.Sprintf("%s[%s]", box, n))
+		}
+		if len(xs) == 1 {
+			return xs[0]
+		}
+		return "(" + strings.Join(xs, " + ") + ")"
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] = %s})", box, box, names[0])
+	}
+	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] \\in {%s}})", box, box, strings.Join(names, ", "))
 }

@@ -48,7 +48,7 @@ func (m *model) fastPeers() {
 			recv:  m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
 			timerMask: uint64(1)<<uint(len(m.mach[p].Timers)) - 1,
 			stateMask: uint64(1)<<m.mach[p].Layout.StateBits - 1,
-			nev:       len(m.mach[p].Events), unhBase: m.unhBase[m.mach[p]],
+			nev:       len(m.mach[p].Inputs), unhBase: m.unhBase[m.mach[p]],
 		}
 	}
 }

@@ -163,7 +163,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		for range mc.Rows {
 			m.rowMach = append(m.rowMach, mc)
 		}
-		m.unhSize += len(mc.States) * len(mc.Events)
+		m.unhSize += len(mc.States) * len(mc.Inputs)
 	}
 	if len(m.machines) == 0 {
 		return nil, fmt.Errorf("%s: modelcheck: check %s: its peers run machines the spec does not declare", c.Pos, c.Name)
@@ -192,7 +192,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		slots = append(slots, &m.peer[i])
 	}
 	for i := range 2 {
-		b, err := newInbox(c.Channels[i], len(s.Messages))
+		b, err := newInbox(c.Channels[i], len(s.Letters))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Channels[i].Pos, err)
 		}
@@ -260,8 +260,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 	}
 	m.words = max(len(free), 1)
 	for i, mc := range m.mach {
-		for _, msg := range s.Messages {
-			m.recvEvent[i] = append(m.recvEvent[i], mc.MessageEvent(msg).Index)
+		for _, lt := range s.Letters {
+			m.recvEvent[i] = append(m.recvEvent[i], mc.LetterInput(lt).Index)
 		}
 		m.peer[i].set(&m.initial, initialSnapshot(mc))
 	}
@@ -285,7 +285,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 				bi = id
 			}
 			m.actions = append(m.actions, action{kind: actCall, peer: i, arg: cb.Call.Index,
-				event: p.Machine.CallEvent(cb.Call).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
+				event: p.Machine.EventInput(p.Machine.CallEvent(cb.Call)).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
 		}
 	}
 	for i, p := range c.Peers {
@@ -294,20 +294,20 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: -1, event: -1, budget: -1, class: class(fmt.Sprintf("deliver(%s)", p.Name))})
 			continue
 		}
-		for _, msg := range s.Messages {
-			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: msg.Index,
-				event: p.Machine.MessageEvent(msg).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, msg.Name))})
+		for _, lt := range s.Letters {
+			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: lt.Index,
+				event: p.Machine.LetterInput(lt).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, lt))})
 		}
 	}
 	for i, p := range c.Peers {
 		for _, t := range p.Machine.Timers {
 			m.actions = append(m.actions, action{kind: actTimeout, peer: i, arg: t.Index,
-				event: p.Machine.TimerEvent(t).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
+				event: p.Machine.EventInput(p.Machine.TimerEvent(t)).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
 		}
 	}
 	for i := range c.Peers {
 		ch, b := c.Channels[i], m.inbox[i]
-		n := len(s.Messages)
+		n := len(s.Letters)
 		if b.ordered {
 			n = b.cap
 		}
@@ -396,9 +396,19 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 			f, b := m.box[i], m.inbox[i]
 			if e.Msg == nil {
 				parts = append(parts, func(v *vec) int { return int(b.length[f.get(v)]) })
+			} else if lts := e.Msg.Letters; len(lts) == 1 {
+				k, lt := uint64(b.kinds), uint64(lts[0].Index)
+				parts = append(parts, func(v *vec) int { return int(b.count[f.get(v)*k+lt]) })
 			} else {
-				k, msg := uint64(b.kinds), uint64(e.Msg.Index)
-				parts = append(parts, func(v *vec) int { return int(b.count[f.get(v)*k+msg]) })
+				// Every letter of the message: its kind with any field values.
+				k, lo, hi := uint64(b.kinds), uint64(lts[0].Index), uint64(lts[len(lts)-1].Index)
+				parts = append(parts, func(v *vec) int {
+					n, row := 0, f.get(v)*k
+					for lt := lo; lt <= hi; lt++ {
+						n += int(b.count[row+lt])
+					}
+					return n
+				})
 			}
 		}
 		if len(parts) == 1 {

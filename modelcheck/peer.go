@@ -28,14 +28,28 @@ type guardFunc func(snap uint64) int
 type compiledRow struct {
 	index    int
 	guard    guardFunc
-	to       int // -1: stay
-	sends    []uint8
+	to       int     // -1: stay
+	sends    []uint8 // the letters sent, when no message sent has fields
+	dynSends []compiledSend
 	clear    uint64 // timers stopped or restarted, and variables set
 	arm      uint64 // timers started or restarted
 	assigns  []compiledAssign
 	hasGuard bool
 	// failedCall marks a call row with `error`: the call fails and changes nothing.
 	failedCall bool
+}
+
+// compiledSend computes the letter of one message sent: its first letter
+// plus each field's code times its stride (the last field varies fastest).
+type compiledSend struct {
+	base   int
+	fields []compiledField
+}
+
+type compiledField struct {
+	v      *spec.Var
+	value  guardFunc
+	stride int
 }
 
 type compiledAssign struct {
@@ -47,11 +61,11 @@ type compiledAssign struct {
 type interpreter struct {
 	s         *spec.Machine
 	stateMask uint64
-	table     [][][]compiledRow // [state][event]
+	table     [][][]compiledRow // [state][input]
 }
 
 // Interpreter compiles machine s's transition table to dense per-(state,
-// event) rows with precompiled guards and returns its step function.
+// input) rows with precompiled guards and returns its step function.
 func Interpreter(s *spec.Machine) (StepFunc, error) {
 	in, err := newInterpreter(s)
 	if err != nil {
@@ -60,61 +74,105 @@ func Interpreter(s *spec.Machine) (StepFunc, error) {
 	return in.step, nil
 }
 
+// compileRow compiles row r of s for receiving letter lt (nil: for any
+// input, when r does not read the message).
+func compileRow(s *spec.Machine, r *spec.Row, lt *spec.Letter) (compiledRow, error) {
+	cr := compiledRow{index: r.Index, to: -1}
+	if r.To != nil {
+		cr.to = r.To.Index
+	}
+	if r.Guard != nil {
+		g, err := compileGuard(r.Guard, lt)
+		if err != nil {
+			return cr, err
+		}
+		cr.guard, cr.hasGuard = g, true
+	}
+	for i, m := range r.Send {
+		cs := compiledSend{base: m.Letters[0].Index}
+		if i < len(r.SendFields) && r.SendFields[i] != nil {
+			stride := len(m.Letters)
+			for fi, f := range m.Fields {
+				stride /= f.Size()
+				val, err := compileGuard(r.SendFields[i][fi], lt)
+				if err != nil {
+					return cr, err
+				}
+				cs.fields = append(cs.fields, compiledField{v: f, value: val, stride: stride})
+			}
+		}
+		cr.dynSends = append(cr.dynSends, cs)
+		cr.sends = append(cr.sends, uint8(cs.base))
+	}
+	if r.SendFields == nil {
+		cr.dynSends = nil
+	} else {
+		cr.sends = nil
+	}
+	for _, t := range r.Stop {
+		cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+	}
+	for _, t := range r.Restart {
+		cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+		cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+	}
+	for _, t := range r.Start {
+		cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+	}
+	for _, a := range r.Set {
+		val, err := compileGuard(a.Value, lt)
+		if err != nil {
+			return cr, err
+		}
+		cr.assigns = append(cr.assigns, compiledAssign{v: a.Var, value: val})
+		cr.clear |= (1<<a.Var.Width - 1) << a.Var.Offset
+	}
+	return cr, nil
+}
+
 func newInterpreter(s *spec.Machine) (*interpreter, error) {
 	if s == nil || len(s.States) == 0 || s.Initial == nil {
 		return nil, fmt.Errorf("modelcheck: machine has no states")
 	}
 	in := &interpreter{s: s, stateMask: 1<<s.Layout.StateBits - 1}
 	rows := make([]compiledRow, len(s.Rows))
+	perLetter := make([]map[*spec.Letter]compiledRow, len(s.Rows))
 	for i, r := range s.Rows {
-		cr := compiledRow{index: r.Index, to: -1}
-		if r.To != nil {
-			cr.to = r.To.Index
+		if r.ReadsMsg() {
+			perLetter[i] = map[*spec.Letter]compiledRow{}
+			continue
 		}
-		if r.Guard != nil {
-			g, err := compileGuard(r.Guard)
-			if err != nil {
-				return nil, err
-			}
-			cr.guard, cr.hasGuard = g, true
-		}
-		for _, m := range r.Send {
-			cr.sends = append(cr.sends, uint8(m.Index))
-		}
-		for _, t := range r.Stop {
-			cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
-		}
-		for _, t := range r.Restart {
-			cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
-			cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
-		}
-		for _, t := range r.Start {
-			cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
-		}
-		for _, a := range r.Set {
-			val, err := compileGuard(a.Value)
-			if err != nil {
-				return nil, err
-			}
-			cr.assigns = append(cr.assigns, compiledAssign{v: a.Var, value: val})
-			cr.clear |= (1<<a.Var.Width - 1) << a.Var.Offset
+		cr, err := compileRow(s, r, nil)
+		if err != nil {
+			return nil, err
 		}
 		rows[i] = cr
 	}
 	in.table = make([][][]compiledRow, len(s.States))
 	for st := range s.States {
-		in.table[st] = make([][]compiledRow, len(s.Events))
+		in.table[st] = make([][]compiledRow, len(s.Inputs))
 		if st >= len(s.Table) {
 			continue
 		}
-		for ev := range s.Events {
-			if ev >= len(s.Table[st]) {
+		for _, input := range s.Inputs {
+			ev := input.Event
+			if ev.Index >= len(s.Table[st]) {
 				continue
 			}
-			for _, r := range s.Table[st][ev] {
+			for _, r := range s.Table[st][ev.Index] {
 				cr := rows[r.Index]
-				cr.failedCall = s.Events[ev].Kind == spec.CallEvent && r.Error != ""
-				in.table[st][ev] = append(in.table[st][ev], cr)
+				if pl := perLetter[r.Index]; pl != nil {
+					var ok bool
+					if cr, ok = pl[input.Letter]; !ok {
+						var err error
+						if cr, err = compileRow(s, r, input.Letter); err != nil {
+							return nil, err
+						}
+						pl[input.Letter] = cr
+					}
+				}
+				cr.failedCall = ev.Kind == spec.CallEvent && r.Error != ""
+				in.table[st][input.Index] = append(in.table[st][input.Index], cr)
 			}
 		}
 	}
@@ -123,10 +181,10 @@ func newInterpreter(s *spec.Machine) (*interpreter, error) {
 
 func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []uint8, int, bool) {
 	st := int(snap & in.stateMask)
-	if st >= len(in.table) || event < 0 || event >= len(in.s.Events) {
+	if st >= len(in.table) || event < 0 || event >= len(in.s.Inputs) {
 		return snap, sends, -1, false
 	}
-	if ev := in.s.Events[event]; ev.Kind == spec.TimerEvent {
+	if ev := in.s.Inputs[event].Event; ev.Kind == spec.TimerEvent {
 		// A timer that has fired is no longer running (docs/semantics.md, step 0).
 		snap &^= 1 << (in.s.Layout.TimerOffset + uint(ev.Timer.Index))
 	}
@@ -148,20 +206,30 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 		if r.failedCall {
 			return snap, sends, r.index, false
 		}
-		return next, append(sends, r.sends...), r.index, true
+		if r.dynSends == nil {
+			return next, append(sends, r.sends...), r.index, true
+		}
+		for _, cs := range r.dynSends {
+			lt := cs.base
+			for _, f := range cs.fields {
+				lt += int(f.v.Encode(f.value(snap))) * f.stride
+			}
+			sends = append(sends, uint8(lt))
+		}
+		return next, sends, r.index, true
 	}
 	return unhandled(in.s, snap, event, sends)
 }
 
 // unhandled applies the machine's policy for an event no row handles.
 func unhandled(s *spec.Machine, snap uint64, event int, sends []uint8) (uint64, []uint8, int, bool) {
-	ev := s.Events[event]
+	ev := s.Inputs[event].Event
 	switch ev.Kind {
 	case spec.CallEvent:
 		return snap, sends, -1, s.Unhandled.Calls == spec.IgnoreCall
 	case spec.MessageEvent:
 		if s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Reply != nil {
-			sends = append(sends, uint8(s.Unhandled.Reply.Index))
+			sends = append(sends, uint8(s.Unhandled.Reply.Letters[0].Index))
 		}
 		return snap, sends, -1, true
 	}
@@ -177,8 +245,9 @@ func initialSnapshot(s *spec.Machine) uint64 {
 	return snap
 }
 
-// compileGuard turns a guard or set value (over one peer's variables) into a closure.
-func compileGuard(e spec.Expr) (guardFunc, error) {
+// compileGuard turns a guard or value (over one peer's variables and, for
+// a receipt of letter lt, the message's fields) into a closure.
+func compileGuard(e spec.Expr, lt *spec.Letter) (guardFunc, error) {
 	switch e := e.(type) {
 	case *spec.Const:
 		v := e.Val
@@ -191,8 +260,17 @@ func compileGuard(e spec.Expr) (guardFunc, error) {
 			return func(s uint64) int { return int(s>>off&mask) + min }, nil
 		}
 		return func(s uint64) int { return int(s >> off & mask) }, nil
+	case *spec.MsgField:
+		v, ok := 0, false
+		if lt != nil {
+			v, ok = lt.Value(e.Name)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: modelcheck: %s read where no message with that field is received", e.Pos(), e)
+		}
+		return func(uint64) int { return v }, nil
 	case *spec.Unary:
-		x, err := compileGuard(e.X)
+		x, err := compileGuard(e.X, lt)
 		if err != nil {
 			return nil, err
 		}
@@ -201,11 +279,11 @@ func compileGuard(e spec.Expr) (guardFunc, error) {
 		}
 		return func(s uint64) int { return -x(s) }, nil
 	case *spec.Binary:
-		x, err := compileGuard(e.X)
+		x, err := compileGuard(e.X, lt)
 		if err != nil {
 			return nil, err
 		}
-		y, err := compileGuard(e.Y)
+		y, err := compileGuard(e.Y, lt)
 		if err != nil {
 			return nil, err
 		}

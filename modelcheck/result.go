@@ -168,13 +168,13 @@ func (r *Result) finish(c *Checker) {
 		}
 	}
 	for _, mc := range m.machines {
-		nev, base := len(mc.Events), m.unhBase[mc]
+		nev, base := len(mc.Inputs), m.unhBase[mc]
 		for i, n := range r.unhandledHits[base : base+len(mc.States)*nev] {
 			if n == 0 {
 				continue
 			}
-			ev := mc.Events[i%nev]
-			u := UnhandledEvent{State: mc.States[i/nev].Name, Event: ev.String(), Kind: ev.Kind.String(), Count: n}
+			in := mc.Inputs[i%nev]
+			u := UnhandledEvent{State: mc.States[i/nev].Name, Event: in.String(), Kind: in.Event.Kind.String(), Count: n}
 			if several {
 				u.Machine = mc.Name
 			}

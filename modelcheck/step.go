@@ -34,7 +34,7 @@ func newPeerStep(s *spec.Machine, fn StepFunc, rowBase int) (*peerStep, error) {
 		}
 		fn = in.step
 	}
-	p := &peerStep{s: s, fn: fn, nev: len(s.Events), rowBase: int32(rowBase)}
+	p := &peerStep{s: s, fn: fn, nev: len(s.Inputs), rowBase: int32(rowBase)}
 	if s.Layout.Bits > 22 || (1<<s.Layout.Bits)*p.nev > maxMemo {
 		return p, nil
 	}

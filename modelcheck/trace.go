@@ -75,7 +75,7 @@ func (c *Checker) actionName(ai int) string {
 	if c.m.inbox[a.peer].ordered && a.kind != actDeliver {
 		return fmt.Sprintf("%s(%s, #%d)", a.kind, p, a.arg+1)
 	}
-	return fmt.Sprintf("%s(%s, %s)", a.kind, p, s.Messages[a.arg].Name)
+	return fmt.Sprintf("%s(%s, %s)", a.kind, p, c.s.Letters[a.arg])
 }
 
 func (c *Checker) view(v *vec) SystemState {
@@ -109,7 +109,7 @@ func (c *Checker) view(v *vec) SystemState {
 	for i, p := range c.check.Peers {
 		iv := InboxView{To: p.Name, Messages: []string{}}
 		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
-			iv.Messages = append(iv.Messages, c.s.Messages[msg].Name)
+			iv.Messages = append(iv.Messages, c.s.Letters[msg].String())
 		}
 		out.Inboxes = append(out.Inboxes, iv)
 	}
@@ -166,14 +166,14 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		if msg < 0 {
 			msg = int(m.inbox[a.peer].head[m.box[a.peer].get(prev)])
 		}
-		st.Message = s.Messages[msg].Name
+		st.Message = c.s.Letters[msg].String()
 		st.Event = "recv " + st.Message
 	case actLose, actDuplicate:
 		msg := a.arg
 		if m.inbox[a.peer].ordered {
 			msg = m.inbox[a.peer].contents(int(m.box[a.peer].get(prev)))[a.arg]
 		}
-		st.Message = s.Messages[msg].Name
+		st.Message = c.s.Letters[msg].String()
 	}
 	if a.kind == actCall || a.kind == actDeliver || a.kind == actTimeout {
 		st.From = stateName(s, m.peer[a.peer].get(prev))
@@ -181,11 +181,15 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		if sc.row >= 0 {
 			r := m.rows[sc.row]
 			st.RowPos, st.Error = r.Pos.String(), r.Error
-			for _, msg := range r.Send {
-				st.Sent = append(st.Sent, msg.Name)
-			}
-		} else if a.kind == actDeliver && s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Reply != nil {
-			st.Sent = []string{s.Unhandled.Reply.Name}
+		}
+		// What was sent, with its field values: the step again.
+		ev := a.event
+		if ev < 0 { // ordered deliver: the message is the head
+			ev = m.recvEvent[a.peer][m.inbox[a.peer].head[m.box[a.peer].get(prev)]]
+		}
+		o := m.step[a.peer].apply(m.peer[a.peer].get(prev), ev, nil)
+		for _, lt := range o.sends {
+			st.Sent = append(st.Sent, c.s.Letters[lt].String())
 		}
 	}
 	st.State = c.view(next)

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -94,6 +95,18 @@ type Count struct {
 	P      Pos
 }
 
+// MsgField reads a field of the message being received (msg.NAME), in a
+// row on receipts only. Messages is every message the row receives; each
+// declares the field with the same type.
+type MsgField struct {
+	Name     string
+	Messages []*Message
+	P        Pos
+}
+
+// Field returns the declaration of the field in message m.
+func (e *MsgField) Field(m *Message) *Var { return m.Field(e.Name) }
+
 // Unary is !X or -X.
 type Unary struct {
 	Op token.Token
@@ -113,6 +126,7 @@ func (e *VarRef) Type() Type  { return varType(e.Var) }
 func (e *StateOf) Type() Type { return Type{Kind: StateType, Machine: e.Machine} }
 func (e *Armed) Type() Type   { return Type{Kind: BoolType} }
 func (e *Count) Type() Type   { return Type{Kind: IntType} }
+func (e *MsgField) Type() Type { return varType(e.Messages[0].Field(e.Name)) }
 func (e *Unary) Type() Type {
 	if e.Op == token.NOT {
 		return Type{Kind: BoolType}
@@ -132,6 +146,7 @@ func (e *VarRef) Pos() Pos  { return e.P }
 func (e *StateOf) Pos() Pos { return e.P }
 func (e *Armed) Pos() Pos   { return e.P }
 func (e *Count) Pos() Pos   { return e.P }
+func (e *MsgField) Pos() Pos { return e.P }
 func (e *Unary) Pos() Pos   { return e.P }
 func (e *Binary) Pos() Pos  { return e.P }
 
@@ -143,6 +158,7 @@ func (e *VarRef) String() string {
 	return e.PeerName + "." + e.Var.Name
 }
 func (e *StateOf) String() string { return e.PeerName + ".state" }
+func (e *MsgField) String() string { return "msg." + e.Name }
 func (e *Armed) String() string   { return e.PeerName + "." + e.Timer.Name }
 func (e *Count) String() string {
 	where := "net"
@@ -190,7 +206,14 @@ type Env interface {
 	Count(to int, m *Message) int
 }
 
-// Eval evaluates e in env. Bools evaluate to 0 or 1.
+// MsgEnv supplies the fields of the message being received, for rows on
+// receipts: the decoded value of the field named name.
+type MsgEnv interface {
+	Msg(name string) int
+}
+
+// Eval evaluates e in env. Bools evaluate to 0 or 1. An expression that
+// reads the received message (MsgField) needs an env that is a MsgEnv too.
 func Eval(e Expr, env Env) int {
 	switch e := e.(type) {
 	case *Const:
@@ -203,6 +226,8 @@ func Eval(e Expr, env Env) int {
 		return b2i(env.Armed(e.Peer, e.Timer))
 	case *Count:
 		return env.Count(e.To, e.Msg)
+	case *MsgField:
+		return env.(MsgEnv).Msg(e.Name)
 	case *Unary:
 		x := Eval(e.X, env)
 		if e.Op == token.NOT {
@@ -272,7 +297,8 @@ func Walk(e Expr, f func(Expr)) {
 
 // exprScope resolves names while compiling an expression.
 type exprScope struct {
-	m     *Machine // the machine whose guards and set values are compiled; nil for properties
+	m     *Machine   // the machine whose guards and set values are compiled; nil for properties
+	msgs  []*Message // in a row on receipts only: the messages it receives (msg.NAME reads their fields)
 	spec  *Spec
 	check *Check // nil for guards
 }
@@ -452,6 +478,9 @@ func (sc *exprScope) peerNames() string {
 }
 
 func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
+	if id, ok := x.X.(*ast.Ident); ok && id.Name == "msg" && sc.check == nil {
+		return sc.msgField(x.Sel.Name, p)
+	}
 	pr, err := sc.peer(x.X, p)
 	if err != nil {
 		return nil, err
@@ -477,6 +506,32 @@ func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
 		return nil, errorf(p, "unknown field %q of peer %s (machine %s): expected state, a variable or a timer", name, pr.Name, pr.Machine.Name)
 	}
 	return nil, errorf(p, "unknown field %q of peer %s: expected state, a variable or a timer", name, pr.Name)
+}
+
+// msgField resolves msg.NAME in a guard or value of a row.
+func (sc *exprScope) msgField(name string, p Pos) (Expr, error) {
+	if len(sc.msgs) == 0 {
+		return nil, errorf(p, "msg.%s: msg is the message being received, so it may be read only in a row whose on lists receipts only", name)
+	}
+	first := sc.msgs[0].Field(name)
+	for _, m := range sc.msgs {
+		f := m.Field(name)
+		if f == nil {
+			var have []string
+			for _, x := range m.Fields {
+				have = append(have, x.Name)
+			}
+			fields := "it has no fields"
+			if len(have) > 0 {
+				fields = "its fields are " + strings.Join(have, ", ")
+			}
+			return nil, errorf(p, "message %s has no field %s: %s", m.Name, name, fields)
+		}
+		if f.Kind != first.Kind || f.Min != first.Min || f.Max != first.Max || !slices.Equal(f.Values, first.Values) {
+			return nil, errorf(p, "msg.%s: field %s of %s and of %s differ in type: a row reads a field of several messages only when they declare it alike", name, name, sc.msgs[0].Name, m.Name)
+		}
+	}
+	return &MsgField{Name: name, Messages: sc.msgs, P: p}, nil
 }
 
 // channel resolves `net` or `PEER.inbox`.
@@ -587,7 +642,15 @@ func (sc *exprScope) typed(op token.Token, l, r Expr, want TypeKind, p Pos) (Exp
 	return &Binary{Op: op, X: l, Y: r, P: p}, nil
 }
 
-func sameType(a, b Type) bool { return a.Kind == b.Kind && a.Enum == b.Enum && a.Machine == b.Machine }
+// sameType reports whether values of a and b compare: enums compare when
+// they declare the same values in the same order (a message field and the
+// variable it is copied to, say).
+func sameType(a, b Type) bool {
+	if a.Kind != b.Kind || a.Machine != b.Machine {
+		return false
+	}
+	return a.Enum == b.Enum || a.Enum != nil && b.Enum != nil && slices.Equal(a.Enum.Values, b.Enum.Values)
+}
 
 func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {
 	lu, lok := l.(*unresolved)

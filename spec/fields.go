@@ -8,6 +8,8 @@ var (
 	paramFields      = []string{"value", "doc"}
 	varFields        = []string{"type", "values", "min", "max", "init", "doc"}
 	declFields       = []string{"doc"}     // a message or a call
+	messageExtra     = []string{"fields"}  // beyond declFields
+	fieldFields      = []string{"type", "values", "min", "max", "doc"}
 	timerExtra       = []string{"after"}   // beyond declFields
 	stateExtra       = []string{"initial"} // beyond declFields
 	transitionFields = []string{"from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc"}

@@ -35,7 +35,15 @@ func Format(s *Spec) ([]byte, error) {
 	for _, m := range s.Messages {
 		names, docs = append(names, m.Name), append(docs, m.Doc)
 	}
-	addDecls(root, "messages", names, docs, nil)
+	addDecls(root, "messages", names, docs, func(i int, n *yaml.Node) {
+		if fs := s.Messages[i].Fields; len(fs) > 0 {
+			m := mapNode()
+			for _, f := range fs {
+				add(m, f.Name, formatVar(f, false))
+			}
+			add(n, "fields", m)
+		}
+	})
 	if s.Machine != nil {
 		formatMachine(root, s.Machine)
 	} else {
@@ -74,23 +82,7 @@ func formatMachine(root *yaml.Node, s *Machine) {
 	if len(s.Vars) > 0 {
 		m := mapNode()
 		for _, v := range s.Vars {
-			n := mapNode()
-			add(n, "type", str(v.Kind.String()))
-			switch v.Kind {
-			case Enum:
-				add(n, "values", strs(v.Values))
-				add(n, "init", str(v.Values[v.Init]))
-			case Int:
-				add(n, "min", intNode(v.Min))
-				add(n, "max", intNode(v.Max))
-				add(n, "init", intNode(v.Init))
-			default:
-				add(n, "init", boolNode(v.Init != 0))
-			}
-			if v.Doc != "" {
-				add(n, "doc", str(v.Doc))
-			}
-			add(m, v.Name, n)
+			add(m, v.Name, formatVar(v, true))
 		}
 		add(root, "vars", m)
 	}
@@ -131,7 +123,23 @@ func formatMachine(root *yaml.Node, s *Machine) {
 		if r.To != nil {
 			add(n, "to", str(r.To.Name))
 		}
-		if len(r.Send) > 0 {
+		if len(r.SendFields) > 0 {
+			seq := &yaml.Node{Kind: yaml.SequenceNode}
+			for i, m := range r.Send {
+				if r.SendFields[i] == nil {
+					seq.Content = append(seq.Content, str(m.Name))
+					continue
+				}
+				fs := mapNode()
+				for fi, f := range m.Fields {
+					add(fs, f.Name, str(r.SendFields[i][fi].String()))
+				}
+				one := mapNode()
+				add(one, m.Name, fs)
+				seq.Content = append(seq.Content, one)
+			}
+			add(n, "send", seq)
+		} else if len(r.Send) > 0 {
 			var ms []string
 			for _, m := range r.Send {
 				ms = append(ms, m.Name)
@@ -174,6 +182,33 @@ func formatMachine(root *yaml.Node, s *Machine) {
 	}
 	add(u, "calls", str([...]string{"reject", "ignore"}[s.Unhandled.Calls]))
 	add(root, "unhandled", u)
+}
+
+// formatVar renders a variable's declaration, or a message field's (no init).
+func formatVar(v *Var, withInit bool) *yaml.Node {
+	n := mapNode()
+	add(n, "type", str(v.Kind.String()))
+	switch v.Kind {
+	case Enum:
+		add(n, "values", strs(v.Values))
+		if withInit {
+			add(n, "init", str(v.Values[v.Init]))
+		}
+	case Int:
+		add(n, "min", intNode(v.Min))
+		add(n, "max", intNode(v.Max))
+		if withInit {
+			add(n, "init", intNode(v.Init))
+		}
+	default:
+		if withInit {
+			add(n, "init", boolNode(v.Init != 0))
+		}
+	}
+	if v.Doc != "" {
+		add(n, "doc", str(v.Doc))
+	}
+	return n
 }
 
 // addDecls adds a declaration section (messages, timers, calls, states) to root.

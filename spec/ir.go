@@ -36,6 +36,11 @@ type Spec struct {
 	Pos      Pos
 	Params   []*Param
 	Messages []*Message
+	// Letters are the distinct messages that can be in flight: one per
+	// message kind and valuation of its fields, grouped by kind in
+	// declaration order, valuations in order (the last field varies
+	// fastest). A message without fields is one letter.
+	Letters []*Letter
 
 	// Machines are the spec's machines in declaration order. A file in the
 	// single-machine form (a top-level machine:) has exactly one.
@@ -64,9 +69,10 @@ type Machine struct {
 	Index int
 	File  string // the spec's file name
 
-	// Params and Messages are the spec's, shared by all its machines.
+	// Params, Messages and Letters are the spec's, shared by all its machines.
 	Params   []*Param
 	Messages []*Message
+	Letters  []*Letter
 
 	Vars    []*Var
 	Timers  []*Timer
@@ -77,6 +83,10 @@ type Machine struct {
 	// Events lists every event: first one per call, then one receipt per
 	// message, then one expiry per timer, each group in declaration order.
 	Events []*Event
+	// Inputs are the events as a machine executes them: calls, then one
+	// receipt per letter (a message with its field values), then expiries.
+	// Without message fields they are the events, index for index.
+	Inputs []*Input
 
 	// Rows are the transition rows as written, in file order.
 	Rows []*Row
@@ -175,6 +185,70 @@ type Message struct {
 	Doc   string
 	Pos   Pos
 	Index int
+	// Fields are the message's data, small finite values declared like
+	// variables (without init). A field's Offset and Width place its code
+	// in the letter's code.
+	Fields []*Var
+	// Letters are the message with each valuation of its fields.
+	Letters []*Letter
+}
+
+// Field returns the message's field named name, or nil.
+func (m *Message) Field(name string) *Var {
+	for _, f := range m.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Letter is a message kind with values for its fields: what a channel
+// holds and a receipt delivers.
+type Letter struct {
+	Index   int // in Spec.Letters
+	Message *Message
+	Values  []int // decoded, per field (as Var.Decode gives)
+}
+
+// Value returns the letter's value of the field named name (ok false if
+// its message has no such field).
+func (l *Letter) Value(name string) (int, bool) {
+	for i, f := range l.Message.Fields {
+		if f.Name == name {
+			return l.Values[i], true
+		}
+	}
+	return 0, false
+}
+
+// String renders the letter: "SYN", or "DATA(bit=true, seq=2)".
+func (l *Letter) String() string {
+	if len(l.Message.Fields) == 0 {
+		return l.Message.Name
+	}
+	parts := make([]string, len(l.Values))
+	for i, f := range l.Message.Fields {
+		parts[i] = f.Name + "=" + f.Format(l.Values[i])
+	}
+	return l.Message.Name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// Input is one input of a machine as it executes: an event, and for a
+// receipt the letter received.
+type Input struct {
+	Index  int
+	Event  *Event
+	Letter *Letter // with a receipt
+}
+
+// String renders the input as the event, with the letter for a receipt:
+// "CLOSE", "recv DATA(bit=true)" or "timeout rto".
+func (in *Input) String() string {
+	if in.Letter != nil {
+		return "recv " + in.Letter.String()
+	}
+	return in.Event.String()
 }
 
 // Timer is a named timer. After is its duration with the spec's params applied.
@@ -256,7 +330,12 @@ type Row struct {
 	On      []*Event
 	Guard   Expr   // nil when the row has no guard; type Bool, over the machine's variables
 	To      *State // nil: the row stays in the state it fired in
-	Send    []*Message
+	Send    []*Message // the messages sent, in order
+	// SendFields holds, per entry of Send, the value of each of the
+	// message's fields (nil for a message without fields). The values
+	// are expressions over the machine's variables and, in a receipt
+	// row, the received message's fields (msg.NAME).
+	SendFields [][]Expr
 	Start   []*Timer // arm (an armed timer keeps running)
 	Stop    []*Timer
 	Restart []*Timer // disarm and arm afresh
@@ -270,6 +349,27 @@ func (r *Row) Target(from *State) *State {
 		return from
 	}
 	return r.To
+}
+
+// ReadsMsg reports whether any expression of the row (guard, set, send
+// fields) reads the received message (msg.FIELD).
+func (r *Row) ReadsMsg() bool {
+	if readsMsg(r.Guard) {
+		return true
+	}
+	for _, a := range r.Set {
+		if readsMsg(a.Value) {
+			return true
+		}
+	}
+	for _, fs := range r.SendFields {
+		for _, x := range fs {
+			if readsMsg(x) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Assign is one `set:` entry: Var takes the value of Value (an expression over the old values).
@@ -480,6 +580,20 @@ func (s *Spec) Check(name string) *Check {
 		}
 	}
 	return nil
+}
+
+// LetterInput returns the input that receives letter l.
+func (s *Machine) LetterInput(l *Letter) *Input { return s.Inputs[len(s.Calls)+l.Index] }
+
+// EventInput returns the input of a call or expiry event.
+func (s *Machine) EventInput(e *Event) *Input {
+	switch e.Kind {
+	case CallEvent:
+		return s.Inputs[e.Call.Index]
+	case TimerEvent:
+		return s.Inputs[len(s.Calls)+len(s.Letters)+e.Timer.Index]
+	}
+	panic("spec: EventInput of a receipt: a receipt's input depends on the letter")
 }
 
 // CallEvent returns the event for call c.

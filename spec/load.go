@@ -90,6 +90,9 @@ type loader struct {
 	opts options
 	s    *Spec
 	m    *Machine // the machine whose sections are being read
+	// rowMsgs are the messages the row being read receives, when its on
+	// lists receipts only: its expressions may read msg.FIELD.
+	rowMsgs []*Message
 	errs ErrorList
 }
 
@@ -136,9 +139,7 @@ func (l *loader) parse(data []byte) {
 		l.s.Doc, _ = l.str(n, "doc")
 	}
 	l.params(f["params"])
-	l.decls(f["messages"], "message", func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node) {
-		l.s.Messages = append(l.s.Messages, &Message{Name: name, Doc: doc, Pos: l.pos(n), Index: len(l.s.Messages)})
-	})
+	l.messages(f["messages"])
 	type machineNodes struct {
 		name string
 		kn   *yaml.Node // the name's node, for positions
@@ -180,7 +181,7 @@ func (l *loader) parse(data []byte) {
 		ms = append(ms, machineNodes{name, root, root, f})
 	}
 	for _, mn := range ms {
-		m := &Machine{Name: mn.name, Pos: l.pos(mn.kn), Index: len(l.s.Machines), File: l.file, Params: l.s.Params, Messages: l.s.Messages}
+		m := &Machine{Name: mn.name, Pos: l.pos(mn.kn), Index: len(l.s.Machines), File: l.file, Params: l.s.Params, Messages: l.s.Messages, Letters: l.s.Letters}
 		if n := mn.f["doc"]; n != nil {
 			m.Doc, _ = l.str(n, "doc")
 		}
@@ -324,11 +325,17 @@ func findAlias(n *yaml.Node) *yaml.Node {
 // decls reads a declaration section: a list of names, or a mapping from
 // name to a doc string or to {doc: ..., other fields}.
 func (l *loader) decls(n *yaml.Node, what string, add func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node), extra ...string) {
+	l.declsOf(n, what, len(extra) == 0, add, extra...)
+}
+
+// declsOf is decls; short says whether the list and doc-string forms are
+// allowed beside the mapping with extra keys.
+func (l *loader) declsOf(n *yaml.Node, what string, short bool, add func(name, doc string, n *yaml.Node, fields map[string]*yaml.Node), extra ...string) {
 	if isNull(n) {
 		return
 	}
 	section := what + "s"
-	if n.Kind == yaml.SequenceNode && len(extra) == 0 {
+	if n.Kind == yaml.SequenceNode && short {
 		seen := map[string]bool{}
 		for _, c := range n.Content {
 			name, ok := l.name(c, what)
@@ -356,7 +363,7 @@ func (l *loader) decls(n *yaml.Node, what string, add func(name, doc string, n *
 		var fields map[string]*yaml.Node
 		switch {
 		case isNull(p.v):
-		case p.v.Kind == yaml.ScalarNode && len(extra) == 0:
+		case p.v.Kind == yaml.ScalarNode && short:
 			doc = p.v.Value
 		default:
 			fields = l.fields(p.v, what+" "+p.key, append(append([]string(nil), declFields...), extra...)...)
@@ -368,6 +375,64 @@ func (l *loader) decls(n *yaml.Node, what string, add func(name, doc string, n *
 			}
 		}
 		add(p.key, doc, p.kn, fields)
+	}
+}
+
+// maxLetters bounds the distinct messages (kinds with field values): the
+// model checker keeps them in a byte.
+const maxLetters = 256
+
+// messages reads the message declarations with their fields and lists the letters.
+func (l *loader) messages(n *yaml.Node) {
+	l.declsOf(n, "message", true, func(name, doc string, kn *yaml.Node, f map[string]*yaml.Node) {
+		m := &Message{Name: name, Doc: doc, Pos: l.pos(kn), Index: len(l.s.Messages)}
+		l.s.Messages = append(l.s.Messages, m)
+		pairs, _ := l.mapping(f["fields"], "message "+name+" fields")
+		var off uint
+		for _, p := range pairs {
+			if !l.checkIdent(p.kn, p.key, "field") {
+				continue
+			}
+			v := l.variable(p, "field "+p.key+" of "+name, fieldFields, len(m.Fields))
+			if v == nil {
+				continue
+			}
+			v.Offset, v.Width = off, bitsFor(v.Size())
+			off += v.Width
+			m.Fields = append(m.Fields, v)
+		}
+	}, messageExtra...)
+	if len(l.s.Messages) > maxMessages {
+		return // checkSizes reports it
+	}
+	for _, m := range l.s.Messages {
+		n := 1
+		for _, f := range m.Fields {
+			n *= f.Size()
+			if n > maxLetters {
+				break
+			}
+		}
+		if len(l.s.Letters)+n > maxLetters {
+			l.errs = append(l.errs, errorf(m.Pos, "message %s: the messages and their field values make more than %d distinct messages: fewer or smaller fields", m.Name, maxLetters))
+			return
+		}
+		vals := make([]int, len(m.Fields))
+		var rec func(i int)
+		rec = func(i int) {
+			if i == len(m.Fields) {
+				lt := &Letter{Index: len(l.s.Letters), Message: m, Values: slices.Clone(vals)}
+				l.s.Letters = append(l.s.Letters, lt)
+				m.Letters = append(m.Letters, lt)
+				return
+			}
+			f := m.Fields[i]
+			for code := range f.Size() {
+				vals[i] = f.Decode(uint64(code))
+				rec(i + 1)
+			}
+		}
+		rec(0)
 	}
 }
 
@@ -426,104 +491,115 @@ func (l *loader) vars(n *yaml.Node) {
 		if !l.checkIdent(p.kn, p.key, "variable") {
 			continue
 		}
-		what := "variable " + p.key
-		f := l.fields(p.v, what, varFields...)
-		if f == nil {
-			continue
-		}
-		v := &Var{Name: p.key, Pos: l.pos(p.kn), Index: len(l.m.Vars)}
-		if d := f["doc"]; d != nil {
-			v.Doc, _ = l.str(d, "doc")
-		}
-		t := f["type"]
-		if t == nil {
-			l.errorf(p.v, "%s needs a type: bool, enum or int", what)
-			continue
-		}
-		typ, _ := l.str(t, "type")
-		ok := true
-		switch typ {
-		case "bool":
-			v.Kind = Bool
-			for _, k := range []string{"values", "min", "max"} {
-				if f[k] != nil {
-					l.errorf(f[k], "%s is a bool: it takes no %s", what, k)
-					ok = false
-				}
-			}
-			if i := f["init"]; i != nil {
-				b, good := l.boolean(i, what+" init")
-				v.Init, ok = b2i(b), ok && good
-			}
-		case "enum":
-			v.Kind = Enum
-			if f["min"] != nil || f["max"] != nil {
-				l.errorf(p.v, "%s is an enum: it takes values, not min and max", what)
-				ok = false
-			}
-			vals := f["values"]
-			if vals == nil || vals.Kind != yaml.SequenceNode || len(vals.Content) < 2 {
-				l.errorf(p.v, "%s needs values: a list of at least two names", what)
-				continue
-			}
-			seen := map[string]bool{}
-			for _, c := range vals.Content {
-				name, good := l.name(c, "enum value")
-				if good && seen[name] {
-					l.errorf(c, "duplicate value %q in %s", name, what)
-					good = false
-				}
-				seen[name] = true
-				ok = ok && good
-				v.Values = append(v.Values, name)
-			}
-			if i := f["init"]; i != nil && ok {
-				name, _ := l.str(i, what+" init")
-				v.Init = -1
-				for k, val := range v.Values {
-					if val == name {
-						v.Init = k
-					}
-				}
-				if v.Init < 0 {
-					l.errorf(i, "%s init %q is not one of its values: %s", what, clip(name), strings.Join(v.Values, ", "))
-					ok = false
-				}
-			}
-		case "int":
-			v.Kind = Int
-			if f["values"] != nil {
-				l.errorf(f["values"], "%s is an int: it takes min and max, not values", what)
-				ok = false
-			}
-			if f["min"] == nil || f["max"] == nil {
-				l.errorf(p.v, "%s needs min and max", what)
-				continue
-			}
-			var g1, g2 bool
-			v.Min, g1 = l.integer(f["min"], what+" min", -1<<20, 1<<20)
-			v.Max, g2 = l.integer(f["max"], what+" max", -1<<20, 1<<20)
-			if !g1 || !g2 {
-				continue
-			}
-			if v.Max <= v.Min || v.Max-v.Min > 255 {
-				l.errorf(f["max"], "%s: min %d and max %d must give 2 to 256 values", what, v.Min, v.Max)
-				continue
-			}
-			v.Init = v.Min
-			if i := f["init"]; i != nil {
-				var good bool
-				v.Init, good = l.integer(i, what+" init", v.Min, v.Max)
-				ok = ok && good
-			}
-		default:
-			l.errorf(t, "%s: unknown type %q: expected bool, enum or int", what, clip(typ))
-			continue
-		}
-		if ok {
+		if v := l.variable(p, "variable "+p.key, varFields, len(l.m.Vars)); v != nil {
 			l.m.Vars = append(l.m.Vars, v)
 		}
 	}
+}
+
+// variable reads the declaration of a variable or a message field (what
+// names it in errors; allowed are its keys: fields take no init).
+func (l *loader) variable(p pair, what string, allowed []string, index int) *Var {
+	if p.v.Kind == yaml.ScalarNode && p.v.Value == "bool" && p.v.Tag == "!!str" {
+		return &Var{Name: p.key, Pos: l.pos(p.kn), Index: index} // the short form of {type: bool}
+	}
+	f := l.fields(p.v, what, allowed...)
+	if f == nil {
+		return nil
+	}
+	v := &Var{Name: p.key, Pos: l.pos(p.kn), Index: index}
+	if d := f["doc"]; d != nil {
+		v.Doc, _ = l.str(d, "doc")
+	}
+	t := f["type"]
+	if t == nil {
+		l.errorf(p.v, "%s needs a type: bool, enum or int", what)
+		return nil
+	}
+	typ, _ := l.str(t, "type")
+	ok := true
+	switch typ {
+	case "bool":
+		v.Kind = Bool
+		for _, k := range []string{"values", "min", "max"} {
+			if f[k] != nil {
+				l.errorf(f[k], "%s is a bool: it takes no %s", what, k)
+				ok = false
+			}
+		}
+		if i := f["init"]; i != nil {
+			b, good := l.boolean(i, what+" init")
+			v.Init, ok = b2i(b), ok && good
+		}
+	case "enum":
+		v.Kind = Enum
+		if f["min"] != nil || f["max"] != nil {
+			l.errorf(p.v, "%s is an enum: it takes values, not min and max", what)
+			ok = false
+		}
+		vals := f["values"]
+		if vals == nil || vals.Kind != yaml.SequenceNode || len(vals.Content) < 2 {
+			l.errorf(p.v, "%s needs values: a list of at least two names", what)
+			return nil
+		}
+		seen := map[string]bool{}
+		for _, c := range vals.Content {
+			name, good := l.name(c, "enum value")
+			if good && seen[name] {
+				l.errorf(c, "duplicate value %q in %s", name, what)
+				good = false
+			}
+			seen[name] = true
+			ok = ok && good
+			v.Values = append(v.Values, name)
+		}
+		if i := f["init"]; i != nil && ok {
+			name, _ := l.str(i, what+" init")
+			v.Init = -1
+			for k, val := range v.Values {
+				if val == name {
+					v.Init = k
+				}
+			}
+			if v.Init < 0 {
+				l.errorf(i, "%s init %q is not one of its values: %s", what, clip(name), strings.Join(v.Values, ", "))
+				ok = false
+			}
+		}
+	case "int":
+		v.Kind = Int
+		if f["values"] != nil {
+			l.errorf(f["values"], "%s is an int: it takes min and max, not values", what)
+			ok = false
+		}
+		if f["min"] == nil || f["max"] == nil {
+			l.errorf(p.v, "%s needs min and max", what)
+			return nil
+		}
+		var g1, g2 bool
+		v.Min, g1 = l.integer(f["min"], what+" min", -1<<20, 1<<20)
+		v.Max, g2 = l.integer(f["max"], what+" max", -1<<20, 1<<20)
+		if !g1 || !g2 {
+			return nil
+		}
+		if v.Max <= v.Min || v.Max-v.Min > 255 {
+			l.errorf(f["max"], "%s: min %d and max %d must give 2 to 256 values", what, v.Min, v.Max)
+			return nil
+		}
+		v.Init = v.Min
+		if i := f["init"]; i != nil {
+			var good bool
+			v.Init, good = l.integer(i, what+" init", v.Min, v.Max)
+			ok = ok && good
+		}
+	default:
+		l.errorf(t, "%s: unknown type %q: expected bool, enum or int", what, clip(typ))
+		return nil
+	}
+	if ok {
+		return v
+	}
+	return nil
 }
 
 func (l *loader) timers(n *yaml.Node) {
@@ -637,6 +713,15 @@ func (l *loader) events() {
 	}
 	for _, t := range s.Timers {
 		s.Events = append(s.Events, &Event{Kind: TimerEvent, Timer: t, Index: len(s.Events)})
+	}
+	for _, c := range s.Calls {
+		s.Inputs = append(s.Inputs, &Input{Index: len(s.Inputs), Event: s.CallEvent(c)})
+	}
+	for _, lt := range s.Letters {
+		s.Inputs = append(s.Inputs, &Input{Index: len(s.Inputs), Event: s.MessageEvent(lt.Message), Letter: lt})
+	}
+	for _, t := range s.Timers {
+		s.Inputs = append(s.Inputs, &Input{Index: len(s.Inputs), Event: s.TimerEvent(t)})
 	}
 }
 
@@ -791,9 +876,18 @@ func (l *loader) row(n *yaml.Node) *Row {
 			r.On = append(r.On, e)
 		}
 	}
+	l.rowMsgs = nil
+	for _, e := range r.On {
+		if e.Kind != MessageEvent {
+			l.rowMsgs = nil
+			break
+		}
+		l.rowMsgs = append(l.rowMsgs, e.Message)
+	}
+	defer func() { l.rowMsgs = nil }()
 	if g := f["if"]; g != nil {
 		if src, ok := l.str(g, "if"); ok {
-			sc := &exprScope{m: l.m}
+			sc := &exprScope{m: l.m, msgs: l.rowMsgs}
 			e, err := sc.compile(src, l.valuePos(g), BoolType)
 			if err != nil {
 				l.errs = append(l.errs, err.(*Error))
@@ -807,11 +901,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 		}
 	}
 	if s := f["send"]; s != nil {
-		for _, c := range l.list(s, "send") {
-			if m := l.messageNamed(c); m != nil {
-				r.Send = append(r.Send, m)
-			}
-		}
+		l.sends(s, r)
 	}
 	timerList := func(key string) []*Timer {
 		var out []*Timer
@@ -861,7 +951,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 				l.errorf(p.v, "set %s: expected a value, found %s", v.Name, kindName(p.v))
 				continue
 			}
-			if e := l.value(v, p.v); e != nil {
+			if e := l.value(v, p.v, "set "+v.Name); e != nil {
 				r.Set = append(r.Set, Assign{Var: v, Value: e})
 			}
 		}
@@ -890,7 +980,86 @@ func (l *loader) row(n *yaml.Node) *Row {
 
 // value compiles the value of a set entry for variable v: an expression
 // over the old values whose type is v's. A bare enum value name is allowed.
-func (l *loader) value(v *Var, n *yaml.Node) Expr {
+// sends reads a row's send: a message, a list, or a mapping from
+// message to its field values; a list may mix names and one-key mappings.
+func (l *loader) sends(n *yaml.Node, r *Row) {
+	one := func(kn, fields *yaml.Node) {
+		m := l.messageNamed(kn)
+		if m == nil {
+			return
+		}
+		var vals []Expr
+		if len(m.Fields) > 0 || fields != nil {
+			vals = make([]Expr, len(m.Fields))
+			what := "send " + m.Name
+			var pairs []pair
+			if fields != nil && !isNull(fields) {
+				pairs, _ = l.mapping(fields, what)
+			}
+			for _, p := range pairs {
+				f := m.Field(p.key)
+				if f == nil {
+					l.errorf(p.kn, "%s: message %s has no field %q", what, m.Name, clip(p.key))
+					continue
+				}
+				if vals[f.Index] != nil {
+					continue // the mapping reader reported the duplicate key
+				}
+				if p.v.Kind != yaml.ScalarNode || isNull(p.v) {
+					l.errorf(p.v, "%s: field %s: expected a value, found %s", what, f.Name, kindName(p.v))
+					continue
+				}
+				vals[f.Index] = l.value(f, p.v, what+" field "+f.Name)
+				if vals[f.Index] == nil {
+					vals[f.Index] = &Const{} // reported; keeps "missing" quiet
+				}
+			}
+			var missing []string
+			for i, f := range m.Fields {
+				if vals[i] == nil {
+					missing = append(missing, f.Name)
+				}
+			}
+			if len(missing) > 0 {
+				at := kn
+				if fields != nil {
+					at = fields
+				}
+				l.errorf(at, "%s must give every field of %s: missing %s", what, m.Name, strings.Join(missing, ", "))
+			}
+		}
+		r.Send = append(r.Send, m)
+		r.SendFields = append(r.SendFields, vals)
+	}
+	entry := func(c *yaml.Node) {
+		switch {
+		case c.Kind == yaml.ScalarNode && !isNull(c):
+			one(c, nil)
+		case c.Kind == yaml.MappingNode:
+			pairs, _ := l.mapping(c, "send")
+			for _, p := range pairs {
+				one(p.kn, p.v)
+			}
+		default:
+			l.errorf(c, "send must list messages (NAME, or NAME: {field: value, ...}), found %s", kindName(c))
+		}
+	}
+	switch {
+	case n.Kind == yaml.SequenceNode && len(n.Content) > 0:
+		for _, c := range n.Content {
+			entry(c)
+		}
+	case n.Kind == yaml.SequenceNode || isNull(n):
+		l.errorf(n, "send must not be empty")
+	default:
+		entry(n)
+	}
+	if len(r.Send) > 0 && !slices.ContainsFunc(r.SendFields, func(v []Expr) bool { return v != nil }) {
+		r.SendFields = nil // no message sent has fields
+	}
+}
+
+func (l *loader) value(v *Var, n *yaml.Node, what string) Expr {
 	src := n.Value
 	p := l.valuePos(n)
 	if v.Kind == Enum {
@@ -901,11 +1070,11 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 			}
 		}
 		if identRE.MatchString(word) && word != "true" && word != "false" && !l.isVar(word) {
-			l.errorf(n, "set %s: %q is not a value of %s: expected one of %s", v.Name, clip(word), v.Name, strings.Join(v.Values, ", "))
+			l.errorf(n, "%s: %q is not a value of %s: expected one of %s", what, clip(word), v.Name, strings.Join(v.Values, ", "))
 			return nil
 		}
 	}
-	sc := &exprScope{m: l.m}
+	sc := &exprScope{m: l.m, msgs: l.rowMsgs}
 	want := varType(v)
 	e, err := sc.compileAny(src, p)
 	if err != nil {
@@ -913,7 +1082,7 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 		return nil
 	}
 	if !sameType(e.Type(), want) {
-		l.errorf(n, "set %s: %q is %s, expected %s", v.Name, clip(src), e.Type(), want)
+		l.errorf(n, "%s: %q is %s, expected %s", what, clip(src), e.Type(), want)
 		return nil
 	}
 	return e
@@ -944,6 +1113,9 @@ func (l *loader) unhandled(n *yaml.Node) {
 		case len(words) == 2 && words[0] == "reply":
 			u.Messages = ReplyMessage
 			u.Reply = l.messageNamed(&yaml.Node{Value: words[1], Line: m.Line, Column: m.Column})
+			if u.Reply != nil && len(u.Reply.Fields) > 0 {
+				l.errorf(m, "unhandled messages: the reply %s has fields, which an unhandled message cannot give: reply with a message without fields, or handle the message in a row", u.Reply.Name)
+			}
 		default:
 			l.errorf(m, "unhandled messages: expected drop or \"reply MESSAGE\", found %q", clip(s))
 		}
@@ -1010,18 +1182,55 @@ func (s *Machine) valuations(f func(vals []int)) {
 	rec(0)
 }
 
-type valEnv []int
+// valEnv is a valuation of a machine's variables and, for a receipt, the
+// letter received: what guards and values are checked over.
+type valEnv struct {
+	vals   []int
+	letter *Letter
+}
 
-func (e valEnv) Var(_ int, v *Var) int   { return e[v.Index] }
+func (e valEnv) Var(_ int, v *Var) int   { return e.vals[v.Index] }
 func (e valEnv) State(int) int           { return 0 }
 func (e valEnv) Armed(int, *Timer) bool  { return false }
 func (e valEnv) Count(int, *Message) int { return 0 }
-func describe(s *Machine, vals []int) string {
+func (e valEnv) Msg(name string) int {
+	v, _ := e.letter.Value(name)
+	return v
+}
+
+func describe(s *Machine, e valEnv) string {
 	var parts []string
 	for i, v := range s.Vars {
-		parts = append(parts, v.Name+"="+v.Format(vals[i]))
+		parts = append(parts, v.Name+"="+v.Format(e.vals[i]))
+	}
+	if e.letter != nil {
+		parts = append(parts, "msg="+e.letter.String())
 	}
 	return strings.Join(parts, ", ")
+}
+
+// readsMsg reports whether e reads the received message's fields.
+func readsMsg(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) {
+		if _, ok := x.(*MsgField); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+// rowLetters are the letters a row's expressions are checked over: every
+// letter it may receive when they read msg, else just nil.
+func rowLetters(r *Row, reads bool) []*Letter {
+	if !reads {
+		return []*Letter{nil}
+	}
+	var out []*Letter
+	for _, e := range r.On {
+		out = append(out, e.Message.Letters...)
+	}
+	return out
 }
 
 func (l *loader) table() {
@@ -1054,32 +1263,42 @@ func (l *loader) table() {
 		}
 	}
 	// Guards of rows that share a (state, event) must be mutually exclusive,
-	// and set values must stay in range; both are checked on every valuation.
-	// Guards do not depend on the state or the event, so each pair of rows is
-	// enumerated once, and a row is reported with the first row it overlaps.
-	checked := map[[2]int]bool{}
+	// and set values must stay in range; both are checked on every valuation
+	// (and, where they read the received message, every letter). Guards do
+	// not depend on the state, so each pair of rows is enumerated once per
+	// message, and a row is reported with the first row it overlaps.
+	checked := map[[3]int]bool{}
 	reported := make([]bool, len(s.Rows))
 	for si, byEvent := range s.Table {
 		for ei, rows := range byEvent {
+			ev := s.Events[ei]
 			for j := 1; j < len(rows); j++ {
 				for i := 0; i < j && !reported[rows[j].Index]; i++ {
 					a, b := rows[i], rows[j]
-					if checked[[2]int{a.Index, b.Index}] {
+					letters := []*Letter{nil}
+					key := [3]int{a.Index, b.Index, -1}
+					if ev.Kind == MessageEvent && (readsMsg(a.Guard) || readsMsg(b.Guard)) {
+						letters, key[2] = ev.Message.Letters, ev.Message.Index
+					}
+					if checked[key] {
 						continue
 					}
-					checked[[2]int{a.Index, b.Index}] = true
-					var witness []int
-					found := false // witness is nil when there are no variables
-					s.valuations(func(vals []int) {
-						if !found && holds(a.Guard, vals) && holds(b.Guard, vals) {
-							witness, found = append([]int(nil), vals...), true
-						}
-					})
+					checked[key] = true
+					var witness valEnv
+					found := false
+					for _, lt := range letters {
+						s.valuations(func(vals []int) {
+							e := valEnv{vals, lt}
+							if !found && holds(a.Guard, e) && holds(b.Guard, e) {
+								witness, found = valEnv{slices.Clone(vals), lt}, true
+							}
+						})
+					}
 					if found {
 						reported[b.Index] = true
 						when := ""
-						if len(s.Vars) > 0 {
-							when = " when " + describe(s, witness)
+						if d := describe(s, witness); d != "" {
+							when = " when " + d
 						}
 						l.errs = append(l.errs, errorf(b.Pos, "this transition and the one at line %d both fire on %s in state %s%s: their guards must exclude each other",
 							a.Pos.Line, s.Events[ei], s.States[si].Name, when))
@@ -1088,28 +1307,45 @@ func (l *loader) table() {
 			}
 		}
 	}
-	for _, r := range s.Rows {
-		for _, a := range r.Set {
-			if a.Var.Kind != Int {
-				continue
-			}
-			bad := ""
+	inRange := func(r *Row, v *Var, x Expr, what string) {
+		if v.Kind != Int {
+			return
+		}
+		bad := ""
+		for _, lt := range rowLetters(r, readsMsg(x) || readsMsg(r.Guard)) {
 			s.valuations(func(vals []int) {
-				if bad != "" || !holds(r.Guard, vals) {
+				e := valEnv{vals, lt}
+				if bad != "" || !holds(r.Guard, e) {
 					return
 				}
-				if x := Eval(a.Value, valEnv(vals)); x < a.Var.Min || x > a.Var.Max {
-					bad = fmt.Sprintf("set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, describe(s, vals))
+				if n := Eval(x, e); n < v.Min || n > v.Max {
+					bad = fmt.Sprintf("%s: value %d is outside %d..%d", what, n, v.Min, v.Max)
+					if d := describe(s, e); d != "" {
+						bad += " when " + d
+					}
 				}
 			})
-			if bad != "" {
-				l.errs = append(l.errs, errorf(a.Value.Pos(), "%s", bad))
+		}
+		if bad != "" {
+			l.errs = append(l.errs, errorf(x.Pos(), "%s", bad))
+		}
+	}
+	for _, r := range s.Rows {
+		for _, a := range r.Set {
+			inRange(r, a.Var, a.Value, "set "+a.Var.Name)
+		}
+		for i, vals := range r.SendFields {
+			for fi, x := range vals {
+				if x != nil && x.Pos().Line > 0 {
+					f := r.Send[i].Fields[fi]
+					inRange(r, f, x, "send "+r.Send[i].Name+" field "+f.Name)
+				}
 			}
 		}
 	}
 }
 
-func holds(g Expr, vals []int) bool { return g == nil || Eval(g, valEnv(vals)) != 0 }
+func holds(g Expr, e valEnv) bool { return g == nil || Eval(g, e) != 0 }
 
 func (l *loader) warnings() {
 	s := l.m

@@ -35,6 +35,8 @@ func TestSchema(t *testing.T) {
 		"/$defs/param/oneOf/1": paramFields,
 		"/$defs/var":           varFields,
 		"/$defs/decl":          declFields,
+		"/$defs/message":       append(slices.Clone(declFields), messageExtra...),
+		"/$defs/field":         fieldFields,
 		"/$defs/timer":         append(slices.Clone(declFields), timerExtra...),
 		"/$defs/state/oneOf/1": append(slices.Clone(declFields), stateExtra...),
 		"/$defs/transition":    transitionFields,
