@@ -57,15 +57,15 @@ func Promela(s *spec.Spec, c *spec.Check) ([]byte, error) {
 }
 
 type pmlGen struct {
-	s     *spec.Spec
-	c     *spec.Check
-	b     bytes.Buffer
-	peer  [2]string
-	m     [2]*spec.Machine  // the machine each peer runs
+	s    *spec.Spec
+	c    *spec.Check
+	b    bytes.Buffer
+	peer [2]string
+	m    [2]*spec.Machine // the machine each peer runs
 	// letter is the message being received while a receipt is written:
 	// msg.FIELD reads its values.
 	letter *spec.Letter
-	names map[string]string // every global identifier -> what it names, to catch clashes
+	names  map[string]string // every global identifier -> what it names, to catch clashes
 	// twoLoops: terminal states are declared and not all states are
 	// terminal, so the loop is written twice (see Promela).
 	twoLoops bool

@@ -93,9 +93,9 @@ type tlaGen struct {
 	mach    [2]*spec.Machine
 	ms      []*tlaMachine // the machines the peers run, each once, in spec order
 	mi      map[*spec.Machine]*tlaMachine
-	cur     *tlaMachine // the machine whose rows and events are being written
+	cur     *tlaMachine  // the machine whose rows and events are being written
 	letter  *spec.Letter // the message received, while a receipt is written (msg.FIELD reads it)
-	budget  bool        // some call has a bounded budget
+	budget  bool         // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
 }

@@ -121,11 +121,11 @@ type Binary struct {
 	P    Pos
 }
 
-func (e *Const) Type() Type   { return e.T }
-func (e *VarRef) Type() Type  { return varType(e.Var) }
-func (e *StateOf) Type() Type { return Type{Kind: StateType, Machine: e.Machine} }
-func (e *Armed) Type() Type   { return Type{Kind: BoolType} }
-func (e *Count) Type() Type   { return Type{Kind: IntType} }
+func (e *Const) Type() Type    { return e.T }
+func (e *VarRef) Type() Type   { return varType(e.Var) }
+func (e *StateOf) Type() Type  { return Type{Kind: StateType, Machine: e.Machine} }
+func (e *Armed) Type() Type    { return Type{Kind: BoolType} }
+func (e *Count) Type() Type    { return Type{Kind: IntType} }
 func (e *MsgField) Type() Type { return varType(e.Messages[0].Field(e.Name)) }
 func (e *Unary) Type() Type {
 	if e.Op == token.NOT {
@@ -141,14 +141,14 @@ func (e *Binary) Type() Type {
 	return Type{Kind: BoolType}
 }
 
-func (e *Const) Pos() Pos   { return e.P }
-func (e *VarRef) Pos() Pos  { return e.P }
-func (e *StateOf) Pos() Pos { return e.P }
-func (e *Armed) Pos() Pos   { return e.P }
-func (e *Count) Pos() Pos   { return e.P }
+func (e *Const) Pos() Pos    { return e.P }
+func (e *VarRef) Pos() Pos   { return e.P }
+func (e *StateOf) Pos() Pos  { return e.P }
+func (e *Armed) Pos() Pos    { return e.P }
+func (e *Count) Pos() Pos    { return e.P }
 func (e *MsgField) Pos() Pos { return e.P }
-func (e *Unary) Pos() Pos   { return e.P }
-func (e *Binary) Pos() Pos  { return e.P }
+func (e *Unary) Pos() Pos    { return e.P }
+func (e *Binary) Pos() Pos   { return e.P }
 
 func (e *Const) String() string { return e.Src }
 func (e *VarRef) String() string {
@@ -157,9 +157,9 @@ func (e *VarRef) String() string {
 	}
 	return e.PeerName + "." + e.Var.Name
 }
-func (e *StateOf) String() string { return e.PeerName + ".state" }
+func (e *StateOf) String() string  { return e.PeerName + ".state" }
 func (e *MsgField) String() string { return "msg." + e.Name }
-func (e *Armed) String() string   { return e.PeerName + "." + e.Timer.Name }
+func (e *Armed) String() string    { return e.PeerName + "." + e.Timer.Name }
 func (e *Count) String() string {
 	where := "net"
 	if e.To >= 0 {

@@ -7,8 +7,8 @@ var (
 	machineFields    = []string{"doc", "vars", "timers", "calls", "states", "transitions", "unhandled"}
 	paramFields      = []string{"value", "doc"}
 	varFields        = []string{"type", "values", "min", "max", "init", "doc"}
-	declFields       = []string{"doc"}     // a message or a call
-	messageExtra     = []string{"fields"}  // beyond declFields
+	declFields       = []string{"doc"}    // a message or a call
+	messageExtra     = []string{"fields"} // beyond declFields
 	fieldFields      = []string{"type", "values", "min", "max", "doc"}
 	timerExtra       = []string{"after"}   // beyond declFields
 	stateExtra       = []string{"initial"} // beyond declFields

@@ -323,24 +323,24 @@ func (e *Event) String() string {
 // Row is one transition row as written in the spec. It fires for every
 // (state, event) pair of From × On when its guard holds.
 type Row struct {
-	Index   int
-	Pos     Pos
-	Doc     string
-	From    []*State // the states the row leaves (expanded from "*" and except)
-	On      []*Event
-	Guard   Expr   // nil when the row has no guard; type Bool, over the machine's variables
-	To      *State // nil: the row stays in the state it fired in
-	Send    []*Message // the messages sent, in order
+	Index int
+	Pos   Pos
+	Doc   string
+	From  []*State // the states the row leaves (expanded from "*" and except)
+	On    []*Event
+	Guard Expr       // nil when the row has no guard; type Bool, over the machine's variables
+	To    *State     // nil: the row stays in the state it fired in
+	Send  []*Message // the messages sent, in order
 	// SendFields holds, per entry of Send, the value of each of the
 	// message's fields (nil for a message without fields). The values
 	// are expressions over the machine's variables and, in a receipt
 	// row, the received message's fields (msg.NAME).
 	SendFields [][]Expr
-	Start   []*Timer // arm (an armed timer keeps running)
-	Stop    []*Timer
-	Restart []*Timer // disarm and arm afresh
-	Set     []Assign // evaluated simultaneously on the old values
-	Error   string   // a user-visible error the row reports ("connection reset"), or ""
+	Start      []*Timer // arm (an armed timer keeps running)
+	Stop       []*Timer
+	Restart    []*Timer // disarm and arm afresh
+	Set        []Assign // evaluated simultaneously on the old values
+	Error      string   // a user-visible error the row reports ("connection reset"), or ""
 }
 
 // Target is the state the row enters when it fires in state from.

@@ -93,7 +93,7 @@ type loader struct {
 	// rowMsgs are the messages the row being read receives, when its on
 	// lists receipts only: its expressions may read msg.FIELD.
 	rowMsgs []*Message
-	errs ErrorList
+	errs    ErrorList
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
