@@ -1,0 +1,223 @@
+package conformance
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// connected opens a listener on the server's port and a client connection
+// to it, accepted: three sockets, all closed when the test ends.
+func connected(sc *Sc, port int) (listener, client, server *Sock) {
+	sc.t.Helper()
+	listener = sc.Socket(sc.Server(port))
+	if err := listener.Listen(4); err != nil {
+		sc.t.Fatal(err)
+	}
+	client = sc.Socket(sc.Client(port))
+	if err := client.Connect(sc.Server(port)); err != nil {
+		sc.t.Fatal(err)
+	}
+	server, err := listener.Accept()
+	if err != nil {
+		sc.t.Fatal(err)
+	}
+	sc.t.Cleanup(func() { server.Close() })
+	return listener, client, server
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Scenarios are the Linux conformance scenarios, each named for what it provokes.
+var Scenarios = []Scenario{
+	{
+		Name: "client_active_close",
+		Doc:  "The client closes first: FIN_WAIT_1, FIN_WAIT_2 and TIME_WAIT on its side, CLOSE_WAIT and LAST_ACK on the server's.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, c.Close())
+			must(sc.t, s.ReadEOF())
+			must(sc.t, s.Close())
+			must(sc.t, l.Close())
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"ESTABLISHED/CLOSE", "FIN_WAIT_1/recv ACK_FIN", "FIN_WAIT_2/recv FIN", "CLOSE_WAIT/CLOSE", "LAST_ACK/recv ACK_FIN", "LISTEN/recv SYN", "SYN_SENT/recv SYN_ACK"},
+		Deviations: []string{ListenerChild, TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "server_active_close",
+		Doc:  "The server's accepted socket closes first and ends in TIME_WAIT; the client passes through CLOSE_WAIT and LAST_ACK.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, s.Close())
+			must(sc.t, c.ReadEOF())
+			must(sc.t, c.Close())
+			must(sc.t, l.Close())
+			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"ESTABLISHED/CLOSE", "FIN_WAIT_2/recv FIN", "CLOSE_WAIT/CLOSE", "LAST_ACK/recv ACK_FIN", "LISTEN/CLOSE"},
+		Deviations: []string{ListenerChild, TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "simultaneous_close",
+		Doc:  "Both sides shut down while an nft rule drops every FIN; once it is removed the retransmitted FINs cross, so a FIN_WAIT_1 receives a FIN that does not acknowledge its own: CLOSING.",
+		Run: func(sc *Sc) {
+			_, c, s := connected(sc, 5000)
+			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			must(sc.t, c.ShutdownWrite())
+			must(sc.t, s.ShutdownWrite())
+			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_FIN_WAIT1")
+			remove()
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"FIN_WAIT_1/recv FIN", "CLOSING/recv ACK_FIN", "FIN_WAIT_1/timeout retransmit"},
+		Deviations: []string{TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "simultaneous_open",
+		Doc:  "A socket connects to its own address: its SYN arrives in SYN_SENT (SYN_RCVD, SYN_ACK sent) and its SYN_ACK completes the open; its close is a simultaneous close as well.",
+		Run: func(sc *Sc) {
+			c := sc.Socket(sc.Client(4100))
+			must(sc.t, c.Connect(sc.Client(4100)))
+			must(sc.t, c.Close())
+			sc.WaitProc(sc.Client(4100), sc.Client(4100), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"SYN_SENT/recv SYN", "SYN_RCVD/recv SYN_ACK", "FIN_WAIT_1/recv FIN", "CLOSING/recv ACK_FIN"},
+		Deviations: []string{TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "connect_to_closed_port",
+		Doc:  "A SYN to a port with no listener is answered with a reset: SYN_SENT to CLOSED by recv RST.",
+		Run: func(sc *Sc) {
+			c := sc.Socket(sc.Client(4000))
+			if err := c.Connect(sc.Server(5001)); !errors.Is(err, unix.ECONNREFUSED) {
+				sc.t.Fatalf("connect: %v, want ECONNREFUSED", err)
+			}
+		},
+		Want:       []string{"SYN_SENT/recv RST", "CLOSED/recv SYN"},
+		Deviations: []string{NoSocketReset},
+	},
+	{
+		Name: "syn_retries_exhausted",
+		Doc:  "Every SYN is dropped (nft) and net.ipv4.tcp_syn_retries is 1: the kernel retransmits within the time that allows (with net.ipv4.tcp_syn_linear_timeouts), then gives up.",
+		Run: func(sc *Sc) {
+			sc.Sysctl("net.ipv4.tcp_syn_retries", "1")
+			sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & (syn | ack) == syn drop\n }\n}\n")
+			c := sc.Socket(sc.Client(4000))
+			if err := c.Connect(sc.Server(5000)); !errors.Is(err, unix.ETIMEDOUT) {
+				sc.t.Fatalf("connect: %v, want ETIMEDOUT", err)
+			}
+		},
+		Want:       []string{"SYN_SENT/timeout retransmit", "SYN_SENT/ABORT"},
+		Deviations: []string{SynRetriesGiveUp},
+	},
+	{
+		Name: "abort_with_linger_0",
+		Doc:  "close() with SO_LINGER 0 in ESTABLISHED: the spec's ABORT; the peer receives the reset.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, c.Abort())
+			if _, err := s.Read(); !errors.Is(err, unix.ECONNRESET) {
+				sc.t.Fatalf("read after the peer's abort: %v, want ECONNRESET", err)
+			}
+			must(sc.t, s.Close())
+			must(sc.t, l.Close())
+		},
+		Want:       []string{"ESTABLISHED/ABORT", "ESTABLISHED/recv RST"},
+		Deviations: []string{ResetOnClose, ListenerChild},
+	},
+	{
+		Name: "half_close_then_close",
+		Doc:  "The client shuts down its sending side and keeps reading; the server answers, then closes: FIN_WAIT_2 receives the FIN with the socket still open.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, c.ShutdownWrite())
+			must(sc.t, s.ReadEOF())
+			must(sc.t, s.Write([]byte("reply")))
+			if n, err := c.Read(); n != 5 || err != nil {
+				sc.t.Fatalf("read in FIN_WAIT_2: %d bytes, %v", n, err)
+			}
+			must(sc.t, s.Close())
+			must(sc.t, c.ReadEOF())
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+			must(sc.t, c.Close())
+			must(sc.t, l.Close())
+		},
+		Want:       []string{"ESTABLISHED/CLOSE", "FIN_WAIT_2/recv FIN", "CLOSE_WAIT/CLOSE"},
+		Deviations: []string{TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "fin_wait_1_fin_lost",
+		Doc:  "The client's FIN is dropped (nft) until it has been retransmitted once: FIN_WAIT_1 takes its retransmission timeout.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			remove := sc.Nft(fmt.Sprintf("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp sport %d tcp flags & fin == fin drop\n }\n}\n", 5000))
+			must(sc.t, c.Close())
+			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_FIN_WAIT1")
+			remove()
+			must(sc.t, s.ReadEOF())
+			must(sc.t, s.Close())
+			must(sc.t, l.Close())
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"FIN_WAIT_1/timeout retransmit", "FIN_WAIT_1/recv ACK_FIN", "FIN_WAIT_2/recv FIN"},
+		Deviations: []string{TimewaitHandover, TimewaitProc},
+	},
+	{
+		Name: "listen_close_with_pending_connection",
+		Doc:  "A listener closes with a connection established but not accepted: the connection is reset (ABORT), the client receives the reset, the listener goes from LISTEN to CLOSED.",
+		Run: func(sc *Sc) {
+			l := sc.Socket(sc.Server(5000))
+			must(sc.t, l.Listen(4))
+			c := sc.Socket(sc.Client(5000))
+			must(sc.t, c.Connect(sc.Server(5000)))
+			must(sc.t, l.Close())
+			if _, err := c.Read(); !errors.Is(err, unix.ECONNRESET) {
+				sc.t.Fatalf("read: %v, want ECONNRESET", err)
+			}
+		},
+		Want:       []string{"ESTABLISHED/ABORT", "ESTABLISHED/recv RST", "LISTEN/CLOSE"},
+		Deviations: []string{ResetOnClose, ListenerChild},
+	},
+	{
+		Name: "new_syn_to_time_wait",
+		Doc:  "The server closes first and holds TIME_WAIT; the client reconnects from the same port: the new SYN ends the TIME_WAIT and opens a new connection.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, s.Close())
+			must(sc.t, c.ReadEOF())
+			must(sc.t, c.Close())
+			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_TIME_WAIT")
+			c2 := sc.Socket(sc.Client(5000))
+			must(sc.t, c2.Connect(sc.Server(5000)))
+			s2, err := l.Accept()
+			must(sc.t, err)
+			must(sc.t, c2.Close())
+			must(sc.t, s2.ReadEOF())
+			must(sc.t, s2.Close())
+			must(sc.t, l.Close())
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"TIME_WAIT/timeout time_wait", "LISTEN/recv SYN"},
+		Deviations: []string{TimewaitReuse, ListenerChild},
+	},
+}
+
+func TestLinux(t *testing.T) {
+	for i, s := range Scenarios {
+		t.Run(s.Name, func(t *testing.T) {
+			start := time.Now()
+			runScenario(t, i+1, s)
+			t.Logf("%s: %s (%.1fs)", s.Name, s.Doc, time.Since(start).Seconds())
+		})
+	}
+}
