@@ -54,11 +54,19 @@ func ParseRecords(text, prefix string) ([]Record, error) {
 			if !strings.HasPrefix(m[2], markPrefix) {
 				continue
 			}
+			// The scenario's own lines: "sock L R STATE" (a /proc/net/tcp line),
+			// "seg L R MESSAGE REPLY" (L received MESSAGE, injected, and answered REPLY, captured),
+			// "unacceptable-rst L R STATE" (an RST injected into L was not accepted; L is in STATE).
 			f := strings.Fields(strings.TrimPrefix(m[2], markPrefix))
-			if len(f) != 4 || f[0] != "sock" {
+			switch {
+			case len(f) == 4 && (f[0] == "sock" || f[0] == UnacceptableReset):
+				r.Fields["state"] = f[3]
+			case len(f) == 5 && f[0] == "seg":
+				r.Fields["message"], r.Fields["reply"] = f[3], f[4]
+			default:
 				return nil, fmt.Errorf("trace line %d: bad marker %q", i+1, m[2])
 			}
-			r.Fields["local"], r.Fields["remote"], r.Fields["state"] = f[1], f[2], f[3]
+			r.Fields["kind"], r.Fields["local"], r.Fields["remote"] = f[0], f[1], f[2]
 		} else {
 			for _, kv := range strings.Fields(m[2]) {
 				if k, v, ok := strings.Cut(kv, "="); ok {
@@ -212,6 +220,25 @@ func (rd *reader) record(rec *Record) error {
 			return fmt.Errorf("retransmission in %s", rec.Fields["state"])
 		}
 	case "tracing_mark_write":
+		switch rec.Fields["kind"] {
+		case "seg":
+			if in == nil || in.finished {
+				return fmt.Errorf("a segment injected into a socket not seen before")
+			}
+			rd.emit(in, rec, trace.Line{Event: "recv " + rec.Fields["message"], Send: &[]string{rec.Fields["reply"]},
+				Note: "segment injected by the scenario; its answer captured on loopback"}, "")
+			return nil
+		case UnacceptableReset:
+			if in == nil || in.finished {
+				return fmt.Errorf("a reset injected into a socket not seen before")
+			}
+			st, ok := specState[rec.Fields["state"]]
+			if !ok {
+				return fmt.Errorf("unknown state %s", rec.Fields["state"])
+			}
+			rd.emit(in, rec, trace.Line{State: st}, UnacceptableReset)
+			return nil
+		}
 		if in != nil && in.handedOff && !in.finished {
 			st, ok := map[string]string{"TCP_TIME_WAIT": "TIME_WAIT", "TCP_FIN_WAIT2": "FIN_WAIT_2"}[rec.Fields["state"]]
 			if !ok {

@@ -189,6 +189,53 @@ var Scenarios = []Scenario{
 		Deviations: []string{ResetOnClose, ListenerChild},
 	},
 	{
+		Name: "rst_and_syn_in_established",
+		Doc:  "Segments injected into ESTABLISHED (RFC 5961): a SYN is answered with a challenge ACK and changes nothing; an RST in the window but not at the next sequence number is not accepted; an RST at exactly the next sequence number resets the connection.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			sn, err := sc.N.Sniff()
+			must(sc.t, err)
+			defer sn.Close()
+			client, server := sc.Client(5000), sc.Server(5000)
+			must(sc.t, s.Write([]byte("x")))
+			data, err := sn.Next(func(g Segment) bool { return g.Src == server && g.Dst == client && g.Len == 1 })
+			must(sc.t, err)
+			rcvNxt := data.Seq + 1 // the client's next expected sequence number
+			if n, err := c.Read(); n != 1 || err != nil {
+				sc.t.Fatalf("read: %d bytes, %v", n, err)
+			}
+			time.Sleep(100 * time.Millisecond) // the ACK of the data has gone
+			must(sc.t, sc.N.Inject(server, client, rcvNxt+10, 0, FlagSYN))
+			_, err = sn.Next(func(g Segment) bool {
+				return g.Src == client && g.Dst == server && g.Flags == FlagACK && g.Ack == rcvNxt && g.Len == 0
+			})
+			must(sc.t, err)
+			must(sc.t, sc.Tr.Mark("seg %s %s SYN ACK_SYN", client, server))
+			must(sc.t, sc.N.Inject(server, client, rcvNxt+100, 0, FlagRST))
+			time.Sleep(50 * time.Millisecond)
+			socks, err := sc.N.ProcTCP()
+			must(sc.t, err)
+			state := ""
+			for _, p := range socks {
+				if p.Local == client && p.Remote == server {
+					state = p.State
+				}
+			}
+			if state != "TCP_ESTABLISHED" {
+				sc.t.Fatalf("after an in-window RST the client is in %q, want TCP_ESTABLISHED", state)
+			}
+			must(sc.t, sc.Tr.Mark("%s %s %s %s", UnacceptableReset, client, server, state))
+			must(sc.t, sc.N.Inject(server, client, rcvNxt, 0, FlagRST))
+			if _, err := c.Read(); !errors.Is(err, unix.ECONNRESET) {
+				sc.t.Fatalf("read after an exact RST: %v, want ECONNRESET", err)
+			}
+			must(sc.t, s.Abort())
+			must(sc.t, l.Close())
+		},
+		Want:       []string{"ESTABLISHED/recv SYN", "ESTABLISHED/recv RST", "ESTABLISHED/ABORT"},
+		Deviations: []string{UnacceptableReset, ResetOnClose},
+	},
+	{
 		Name: "new_syn_to_time_wait",
 		Doc:  "The server closes first and holds TIME_WAIT; the client reconnects from the same port: the new SYN ends the TIME_WAIT and opens a new connection.",
 		Run: func(sc *Sc) {
