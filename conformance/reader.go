@@ -292,7 +292,13 @@ func (rd *reader) setState(rec *Record, key string, in *sockInst) error {
 		in.handedOff = true
 		rd.emit(in, rec, trace.Line{State: specState[old]}, TimewaitHandover)
 	case nw == "TCP_CLOSE" && in.resetRecv:
-		rd.emit(in, rec, trace.Line{State: "CLOSED"}, "")
+		if last := len(rd.out.Lines) - 1; last >= 0 && rd.out.Lines[last].ID == in.id && rd.out.Lines[last].Event == "recv RST" && rd.out.Lines[last].State == "" {
+			// The reset and the close it causes are one step: observe them on one line.
+			rd.out.Lines[last].State = "CLOSED"
+			in.spec = "CLOSED"
+		} else {
+			rd.emit(in, rec, trace.Line{State: "CLOSED"}, "")
+		}
 		in.finished = true
 	case nw == "TCP_CLOSE":
 		in.pending = rec

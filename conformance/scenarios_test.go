@@ -173,6 +173,23 @@ var Scenarios = []Scenario{
 		Deviations: []string{TimewaitHandover, TimewaitProc},
 	},
 	{
+		Name: "last_ack_fin_lost",
+		Doc:  "The server's FIN from CLOSE_WAIT is dropped (nft) until it has been retransmitted once: LAST_ACK takes its retransmission timeout.",
+		Run: func(sc *Sc) {
+			l, c, s := connected(sc, 5000)
+			must(sc.t, c.Close())
+			must(sc.t, s.ReadEOF())
+			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			must(sc.t, s.Close())
+			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_LAST_ACK")
+			remove()
+			must(sc.t, l.Close())
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
+		},
+		Want:       []string{"LAST_ACK/timeout retransmit", "LAST_ACK/recv ACK_FIN", "FIN_WAIT_2/recv FIN"},
+		Deviations: []string{TimewaitHandover, TimewaitProc},
+	},
+	{
 		Name: "listen_close_with_pending_connection",
 		Doc:  "A listener closes with a connection established but not accepted: the connection is reset (ABORT), the client receives the reset, the listener goes from LISTEN to CLOSED.",
 		Run: func(sc *Sc) {
@@ -260,11 +277,18 @@ var Scenarios = []Scenario{
 }
 
 func TestLinux(t *testing.T) {
+	requireEnv(t)
+	var outs []*Outcome
+	all := true
 	for i, s := range Scenarios {
-		t.Run(s.Name, func(t *testing.T) {
+		ok := t.Run(s.Name, func(t *testing.T) {
 			start := time.Now()
-			runScenario(t, i+1, s)
+			outs = append(outs, runScenario(t, i+1, s))
 			t.Logf("%s: %s (%.1fs)", s.Name, s.Doc, time.Since(start).Seconds())
 		})
+		all = all && ok
+	}
+	if all && len(outs) == len(Scenarios) {
+		coverage(t, outs)
 	}
 }
