@@ -14,7 +14,8 @@
 // ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". The event
 // is applied with the spec's own transition semantics (the model checker's
 // interpreter): the first row whose guard holds fires, a refused call
-// changes nothing, and a timeout is only valid while its timer is armed.
+// changes nothing, an event no row handles follows the spec's `unhandled`
+// policy, and a timeout is only valid while its timer is armed.
 // "send", when present, lists the messages the step must send, in order
 // ([] for none). "state" is the state the instance must be in after the
 // line. "fields" (message fields) and "note" (free text, e.g. how the line
