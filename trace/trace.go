@@ -17,8 +17,9 @@
 // changes nothing, an event no row handles follows the spec's `unhandled`
 // policy, and a timeout is only valid while its timer is armed.
 // "send", when present, lists the messages the step must send, in order
-// ([] for none). "state" is the state the instance must be in after the
-// line. "fields" (message fields) and "note" (free text, e.g. how the line
+// ([] for none). "refused", on a call, says whether the call failed (an
+// `error` row, or an unhandled call under `calls: reject`). "state" is the
+// state the instance must be in after the line. "fields" (message fields) and "note" (free text, e.g. how the line
 // was derived from a raw log) are accepted and not interpreted.
 //
 // Observation may be partial. A line with only a state is reached by the
@@ -45,12 +46,15 @@ import (
 
 // Line is one observation, as decoded from one JSON line.
 type Line struct {
-	ID     string         `json:"id"`
-	Event  string         `json:"event,omitempty"`
-	State  string         `json:"state,omitempty"`
-	Send   *[]string      `json:"send,omitempty"`
-	Fields map[string]any `json:"fields,omitempty"`
-	Note   string         `json:"note,omitempty"`
+	ID    string    `json:"id"`
+	Event string    `json:"event,omitempty"`
+	State string    `json:"state,omitempty"`
+	Send  *[]string `json:"send,omitempty"`
+	// Refused, on a call, says whether the call failed (true) or was
+	// accepted (false); absent, either is fine.
+	Refused *bool          `json:"refused,omitempty"`
+	Fields  map[string]any `json:"fields,omitempty"`
+	Note    string         `json:"note,omitempty"`
 }
 
 // InputError is a malformed trace line: bad JSON, a missing id, or a name
@@ -224,6 +228,9 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 		}
 		ev = e
 	}
+	if l.Refused != nil && (ev == nil || ev.Kind != spec.CallEvent) {
+		return &fieldError{"refused", `"refused" belongs on a line whose event is a call`}
+	}
 	var st *spec.State
 	if l.State != "" {
 		if st = v.s.State(l.State); st == nil {
@@ -254,7 +261,7 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 	var next []cand
 	var reason string
 	if ev != nil {
-		next, reason = v.applyEvent(prev, lineNo, ev, l.Send != nil, send, st)
+		next, reason = v.applyEvent(prev, lineNo, ev, l.Send != nil, send, l.Refused, st)
 	} else {
 		next, reason = v.reach(prev, lineNo, st)
 	}
@@ -306,7 +313,7 @@ func (v *Validator) mkStep(line int, ev *spec.Event, from, to uint64, row int, o
 		Row: row, Hidden: hidden, Refused: !ok, Sent: v.names(sent)}
 }
 
-func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend bool, want []int, st *spec.State) ([]cand, string) {
+func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend bool, want []int, refused *bool, st *spec.State) ([]cand, string) {
 	var out []cand
 	seen := map[uint64]bool{}
 	var reason string
@@ -318,6 +325,14 @@ func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend
 		}
 		if !ok {
 			next = c.snap
+		}
+		if refused != nil && *refused == ok {
+			if ok {
+				reason = "the spec accepts the call"
+			} else {
+				reason = "the spec refuses the call"
+			}
+			continue
 		}
 		if checkSend && !sameSends(sent, want) {
 			reason = fmt.Sprintf("the spec sends %s", list(v.names(sent)))
@@ -414,6 +429,9 @@ func (v *Validator) divergence(cands []cand, line int, l Line, reason string) *D
 	}
 	if l.Send != nil {
 		obs = append(obs, "send "+list(*l.Send))
+	}
+	if l.Refused != nil {
+		obs = append(obs, map[bool]string{true: "refused", false: "accepted"}[*l.Refused])
 	}
 	if l.State != "" {
 		obs = append(obs, "state "+l.State)

@@ -84,7 +84,7 @@ func check(t *testing.T, res *trace.Result, want map[string]verdict) {
 func TestTCPConforming(t *testing.T) {
 	s := load(t, "")
 	res := validateFile(t, s, "testdata/tcp_conform.jsonl")
-	check(t, res, map[string]verdict{"client": {states: "CLOSED"}, "server": {states: "CLOSED"}, "simul": {states: "CLOSED"}})
+	check(t, res, map[string]verdict{"client": {states: "CLOSED"}, "server": {states: "CLOSED"}, "simul": {states: "CLOSED"}, "calls": {states: "LISTEN"}})
 	if !res.OK() {
 		t.Fatal("not OK")
 	}
@@ -103,8 +103,8 @@ func TestTCPConforming(t *testing.T) {
 	if got, want := simul.Rows, []int{rowAt(t, s, 100), rowAt(t, s, 133), rowAt(t, s, 167)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("simul rows %v, want %v", got, want)
 	}
-	if len(res.Union) != 17 {
-		t.Errorf("union %d rows, want 17: %v", len(res.Union), res.Union)
+	if len(res.Union) != 19 {
+		t.Errorf("union %d rows, want 19: %v", len(res.Union), res.Union)
 	}
 }
 
@@ -115,6 +115,7 @@ func TestTCPDiverging(t *testing.T) {
 		"a": {line: 5, states: "SYN_RCVD", reason: "the spec goes to CLOSED"},
 		"b": {line: 6, states: "SYN_RCVD", reason: "timer time_wait is not armed"},
 		"c": {line: 8, states: "ESTABLISHED", reason: "the spec sends RST"},
+		"d": {line: 12, states: "FIN_WAIT_2", reason: "the spec refuses the call"},
 	})
 	d := res.Instances[0].Divergence
 	// Both recv RST rows of SYN_RCVD are candidates in general; with passive false only the closing one applies.
@@ -198,6 +199,7 @@ func TestBadInput(t *testing.T) {
 		{`{"id":"a","event":"CLOSE","colour":1}`, `t:1:1: bad JSON: unknown field "colour"`},
 		{`{"id":"a","event":"CLOSE"} {"id":"b"}`, `t:1:28: bad JSON: more than one value`},
 		{`{"id":"a","event":"sideways CLOSE"}`, `want CALL, recv MESSAGE or timeout TIMER`},
+		{`{"id":"a","event":"recv SYN","refused":true}`, `t:1:30: "refused" belongs on a line whose event is a call`},
 	} {
 		_, err := trace.Validate(s, strings.NewReader(tc.in), "t", trace.Options{})
 		var ie *trace.InputError

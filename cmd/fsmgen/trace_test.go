@@ -10,7 +10,7 @@ import (
 func TestTraceConforms(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "trace", "../../trace/testdata/tcp_conform.jsonl")
 	if code != 0 || stderr != "" || !strings.Contains(stdout, "client: accepted (9 lines, ends in CLOSED)") ||
-		!strings.HasSuffix(stdout, "3 instances, 3 conform, 0 diverge\n") {
+		!strings.HasSuffix(stdout, "4 instances, 4 conform, 0 diverge\n") {
 		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 	}
 	code, stdout, _ = runCLI(t, "trace", "../../spec/testdata/good/door.yaml", "../../trace/testdata/door_conform.jsonl")
@@ -25,6 +25,7 @@ func TestTraceDiverges(t *testing.T) {
 		`a: diverges at line 5: in SYN_RCVD, observed event "recv RST", state LISTEN: the spec goes to CLOSED; rows that could have applied: `,
 		`b: diverges at line 6: in SYN_RCVD, observed event "timeout time_wait": timer time_wait is not armed`,
 		`c: diverges at line 8: in ESTABLISHED, observed event "ABORT", send nothing: the spec sends RST`,
+		`d: diverges at line 12: in FIN_WAIT_2, observed event "SEND", accepted: the spec refuses the call`,
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q", want)
@@ -50,7 +51,7 @@ func TestTraceStdin(t *testing.T) {
 	os.Stdin = f
 	defer func() { os.Stdin = old }()
 	code, stdout, _ := runCLI(t, "trace", "-")
-	if code != 1 || !strings.Contains(stdout, "3 instances, 0 conform, 3 diverge") {
+	if code != 1 || !strings.Contains(stdout, "4 instances, 0 conform, 4 diverge") {
 		t.Fatalf("exit %d\n%s", code, stdout)
 	}
 }
