@@ -35,25 +35,17 @@ func rowLabel(r *spec.Row) string {
 // row that a scenario reaches is reported, so the list stays true.
 var unreached = map[string]string{
 	"LISTEN/ACTIVE_OPEN":          "listen-send: Linux cannot turn a listener into an active open (connect() on a listener fails).",
-	"LISTEN/recv SYN_ACK":         "A listener answering stray ACK-bearing segments with a reset: the reset is sent with no socket behind it for the listener (tcp_v4_send_reset), so no trace attributes it to the LISTEN instance; not provoked.",
-	"LISTEN/recv RST":             "A reset to a listener is dropped without any tracepoint; not provoked.",
-	"SYN_RCVD/recv RST":           "listener-child: Linux's passive SYN_RCVD is a request socket, which no tracepoint reports; a reset there frees the request silently (guard passive).",
+	"LISTEN/recv SYN_ACK":         "Not provoked: a listener's reset to a stray ACK-bearing segment would need an injected segment and a captured reset; no scenario does it.",
+	"LISTEN/recv RST":             "Not provoked: a reset to a listener is dropped with no tracepoint and no answer, so only its absence could be observed.",
+	"SYN_RCVD/recv RST":           "listener-child: a passive SYN_RCVD is a request socket, which no tracepoint reports (a reset frees it silently); an active SYN_RCVD (simultaneous open on loopback) lasts one segment, too short to aim a reset at.",
 	"SYN_RCVD/timeout retransmit": "listener-child: SYN_ACK retransmissions belong to the untraced request socket (tcp:tcp_retransmit_synack is not mapped); a self-connect's SYN_RCVD lasts one segment.",
 	"FIN_WAIT_1/recv FIN_ACK":     "fin-ack-split: Linux handles the ACK (→FIN_WAIT2, traced) before the FIN, so the spec's two-step path explains every trace.",
-	"CLOSE_WAIT/recv FIN":         "A retransmitted FIN needs the peer's ACK lost; no scenario drops ACKs. The tracepoint reports no event for it.",
-	"TIME_WAIT/recv FIN":          "The TIME_WAIT mini-socket is not traced (timewait-handover); a retransmitted FIN to it is invisible.",
-	"CLOSING/recv RST":            "A reset in CLOSING or LAST_ACK needs a peer that aborts after closing; not provoked.",
+	"CLOSE_WAIT/recv FIN":         "Not provoked: a retransmitted FIN needs the peer's ACK lost (no scenario drops ACKs), and no tracepoint reports its receipt.",
+	"TIME_WAIT/recv FIN":          "timewait-handover: the TIME_WAIT mini-socket is not traced; a retransmitted FIN to it is invisible.",
 	"TIME_WAIT/recv RST":          "rfc1337-off: the mini-socket is not traced; Linux kills it where the spec ignores the reset.",
-	"CLOSING/ABORT":               "Reachable in Linux (shutdown(SHUT_WR) in CLOSE_WAIT, then close() with SO_LINGER 0 leaves LAST_ACK with no reset, as this row says), but calls are not recorded: LAST_ACK→CLOSE is explained by the shorter recv ACK_FIN.",
-	"CLOSED/recv RST":             "A reset to a port with no socket is dropped silently (no tracepoint).",
-	"CLOSED/SEND":                 "Calls on a socket with no connection fail in user space (EPIPE, ENOTCONN) before TCP's state machine; no tracepoint.",
-	"LISTEN/PASSIVE_OPEN":         "Refused calls (listen() twice, connect() when connected) fail with an errno and change nothing; no tracepoint.",
-	"SYN_SENT/ACTIVE_OPEN":        "As LISTEN/PASSIVE_OPEN: a refused call leaves no trace.",
-	"SYN_SENT/SEND":               "SEND and RECEIVE change no state; the tracepoint reports state changes only.",
-	"LISTEN/RECEIVE":              "As SYN_SENT/SEND.",
-	"FIN_WAIT_1/SEND":             "As CLOSED/SEND: refused in user space (EPIPE), no tracepoint.",
-	"CLOSING/RECEIVE":             "As CLOSED/SEND.",
-	"LISTEN/STATUS":               "STATUS changes nothing and leaves no trace.",
+	"CLOSED/recv RST":             "Not provoked: a reset to a port with no socket is dropped with no tracepoint and no answer.",
+	"CLOSING/RECEIVE":             "Not recorded: once the peer's FIN is in, Linux's recv() returns end of file (0 bytes) where the spec refuses with \"connection closing\"; both say there is nothing to receive, and no errno tells a refusal apart.",
+	"LISTEN/STATUS":               "STATUS has no single Linux call (getsockopt(TCP_INFO) answers in every state, CLOSED included, where the spec refuses); not recorded.",
 }
 
 // coverage reports the union of rows the Linux scenarios exercised, and

@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
@@ -349,4 +352,75 @@ func tcpSpec(t *testing.T) *spec.Spec {
 		t.Fatal(tcpOnce.err)
 	}
 	return tcpOnce.s
+}
+
+// refusal reports whether a system call's error means the call itself was
+// refused (the spec's `error` rows), as opposed to succeeding or failing
+// later for a reason the network gave (ECONNREFUSED, ETIMEDOUT).
+func refusal(err error) bool {
+	for _, e := range []error{unix.EISCONN, unix.EALREADY, unix.EINVAL, unix.EPIPE, unix.ENOTCONN, unix.EOPNOTSUPP} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// call records the spec call name made on s by fn: a marker before the
+// system call and its outcome after.
+func (sc *Sc) call(s *Sock, name string, fn func() error) error {
+	sc.t.Helper()
+	remote := s.Remote
+	if remote == "" {
+		remote = "0.0.0.0:0"
+	}
+	if err := sc.Tr.Mark("call %s %s %s", s.Local, remote, name); err != nil {
+		sc.t.Fatal(err)
+	}
+	err := fn()
+	outcome := "ok"
+	if refusal(err) {
+		outcome = "refused"
+	}
+	if merr := sc.Tr.Mark("result %s %s %s %s", s.Local, remote, name, outcome); merr != nil {
+		sc.t.Fatal(merr)
+	}
+	return err
+}
+
+// The spec's calls, made and recorded. Closing a descriptor that is already
+// shut down, reset or closed by the peer releases it and is not a call of
+// the spec; those use the Sock methods directly.
+
+func (sc *Sc) Listen(s *Sock) error {
+	return sc.call(s, "PASSIVE_OPEN", func() error { return s.Listen(4) })
+}
+
+func (sc *Sc) Connect(s *Sock, remote string) error {
+	s.Remote = remote
+	return sc.call(s, "ACTIVE_OPEN", func() error { return s.Connect(remote) })
+}
+
+func (sc *Sc) Close(s *Sock) error { return sc.call(s, "CLOSE", s.Close) }
+
+func (sc *Sc) Shutdown(s *Sock) error { return sc.call(s, "CLOSE", s.ShutdownWrite) }
+
+func (sc *Sc) Abort(s *Sock) error { return sc.call(s, "ABORT", s.Abort) }
+
+func (sc *Sc) Send(s *Sock, p []byte) error {
+	return sc.call(s, "SEND", func() error { return s.Write(p) })
+}
+
+// Receive reads once; a read that returns no data (end of file) is an error here.
+func (sc *Sc) Receive(s *Sock) (int, error) {
+	var n int
+	err := sc.call(s, "RECEIVE", func() error {
+		var err error
+		n, err = s.Read()
+		if err == nil && n == 0 {
+			return fmt.Errorf("read on %s: end of file", s.Local)
+		}
+		return err
+	})
+	return n, err
 }

@@ -56,13 +56,19 @@ func ParseRecords(text, prefix string) ([]Record, error) {
 			}
 			// The scenario's own lines: "sock L R STATE" (a /proc/net/tcp line),
 			// "seg L R MESSAGE REPLY" (L received MESSAGE, injected, and answered REPLY, captured),
-			// "unacceptable-rst L R STATE" (an RST injected into L was not accepted; L is in STATE).
+			// "unacceptable-rst L R STATE" (an RST injected into L was not accepted; L is in STATE),
+			// "call L R NAME" (written just before the system call that is the spec's call NAME),
+			// "result L R NAME ok|refused" (written after it: refused is an errno meaning the call was refused).
 			f := strings.Fields(strings.TrimPrefix(m[2], markPrefix))
 			switch {
 			case len(f) == 4 && (f[0] == "sock" || f[0] == UnacceptableReset):
 				r.Fields["state"] = f[3]
 			case len(f) == 5 && f[0] == "seg":
 				r.Fields["message"], r.Fields["reply"] = f[3], f[4]
+			case len(f) == 4 && f[0] == "call":
+				r.Fields["call"] = f[3]
+			case len(f) == 5 && f[0] == "result" && (f[4] == "ok" || f[4] == "refused"):
+				r.Fields["call"], r.Fields["outcome"] = f[3], f[4]
 			default:
 				return nil, fmt.Errorf("trace line %d: bad marker %q", i+1, m[2])
 			}
@@ -116,6 +122,10 @@ type sockInst struct {
 	handedOff bool // to a timewait mini-socket
 	resetRecv bool
 	pending   *Record // a →CLOSE waiting to see whether a reset follows
+	// callLine is the index in Lines of the last call observed, -1 if none;
+	// lastCall its name while no later call was made.
+	callLine int
+	lastCall string
 }
 
 type reader struct {
@@ -156,20 +166,33 @@ func (rd *reader) emit(in *sockInst, rec *Record, l trace.Line, dev string) {
 
 func (rd *reader) newInst(key string) *sockInst {
 	rd.gen[key]++
-	in := &sockInst{id: fmt.Sprintf("%s#%d", key, rd.gen[key])}
+	in := &sockInst{id: fmt.Sprintf("%s#%d", key, rd.gen[key]), callLine: -1}
 	rd.cur[key] = in
 	rd.order = append(rd.order, in)
 	return in
 }
 
-// flush settles a pending →CLOSE that no reset followed: plain CLOSED,
-// or the kernel's give-up in SYN_SENT.
+// flush settles a pending →CLOSE that no reset followed: the user's
+// abort, a handover to a timewait mini-socket, the kernel's give-up in
+// SYN_SENT, or plain CLOSED.
 func (rd *reader) flush(in *sockInst) {
 	rec := in.pending
 	if rec == nil {
 		return
 	}
 	in.pending = nil
+	old := rec.Fields["oldstate"]
+	if in.lastCall != "ABORT" && (old == "TCP_FIN_WAIT2" || old == "TCP_CLOSING") {
+		in.handedOff, in.finished = true, false
+		rd.emit(in, rec, trace.Line{State: specState[old]}, TimewaitHandover)
+		return
+	}
+	if in.lastCall == "ABORT" {
+		// The user's abort, which sent no reset.
+		rd.out.Lines[in.callLine].Send = &[]string{}
+		rd.emit(in, rec, trace.Line{State: "CLOSED"}, "")
+		return
+	}
 	if rec.Fields["oldstate"] == "TCP_SYN_SENT" && !in.resetRecv {
 		rd.emit(in, rec, trace.Line{Event: "ABORT", Send: &[]string{}, State: "CLOSED"}, SynRetriesGiveUp)
 		return
@@ -205,6 +228,12 @@ func (rd *reader) record(rec *Record) error {
 			return fmt.Errorf("a reset sent by a socket that is not closing")
 		}
 		in.pending = nil
+		if in.lastCall == "ABORT" {
+			// The reset of the user's abort.
+			rd.out.Lines[in.callLine].Send = &[]string{"RST"}
+			rd.emit(in, rec, trace.Line{State: "CLOSED"}, "")
+			return nil
+		}
 		rd.emit(in, rec, trace.Line{Event: "ABORT", Send: &[]string{"RST"}, State: "CLOSED"}, ResetOnClose)
 	case "tcp_retransmit_skb":
 		if in == nil || in.finished {
@@ -220,7 +249,24 @@ func (rd *reader) record(rec *Record) error {
 			return fmt.Errorf("retransmission in %s", rec.Fields["state"])
 		}
 	case "tracing_mark_write":
+		if in != nil {
+			rd.flush(in)
+		}
 		switch rec.Fields["kind"] {
+		case "call":
+			if in == nil || in.finished {
+				in = rd.newInst(key)
+			}
+			in.callLine, in.lastCall = len(rd.out.Lines), rec.Fields["call"]
+			rd.emit(in, rec, trace.Line{Event: rec.Fields["call"], Note: "the scenario's system call"}, "")
+			return nil
+		case "result":
+			if in == nil || in.callLine < 0 || rd.out.Lines[in.callLine].Event != rec.Fields["call"] {
+				return fmt.Errorf("the outcome of a call that was not recorded")
+			}
+			refused := rec.Fields["outcome"] == "refused"
+			rd.out.Lines[in.callLine].Refused = &refused
+			return nil
 		case "seg":
 			if in == nil || in.finished {
 				return fmt.Errorf("a segment injected into a socket not seen before")
@@ -273,8 +319,10 @@ func (rd *reader) setState(rec *Record, key string, in *sockInst) error {
 	case in != nil && in.finished:
 		in = nil
 	}
-	if in == nil {
-		in = rd.newInst(key)
+	if in == nil || in.linux == "" {
+		if in == nil {
+			in = rd.newInst(key)
+		}
 		switch old {
 		case "TCP_CLOSE":
 		case "TCP_LISTEN":
@@ -288,9 +336,6 @@ func (rd *reader) setState(rec *Record, key string, in *sockInst) error {
 	in.linux = nw
 	rd.out.Transitions[in.id] = append(rd.out.Transitions[in.id], strings.TrimPrefix(old, "TCP_")+"→"+strings.TrimPrefix(nw, "TCP_"))
 	switch {
-	case nw == "TCP_CLOSE" && (old == "TCP_FIN_WAIT2" || old == "TCP_CLOSING") && !in.resetRecv:
-		in.handedOff = true
-		rd.emit(in, rec, trace.Line{State: specState[old]}, TimewaitHandover)
 	case nw == "TCP_CLOSE" && in.resetRecv:
 		if last := len(rd.out.Lines) - 1; last >= 0 && rd.out.Lines[last].ID == in.id && rd.out.Lines[last].Event == "recv RST" && rd.out.Lines[last].State == "" {
 			// The reset and the close it causes are one step: observe them on one line.
@@ -301,6 +346,8 @@ func (rd *reader) setState(rec *Record, key string, in *sockInst) error {
 		}
 		in.finished = true
 	case nw == "TCP_CLOSE":
+		// An abort, a handover to a timewait mini-socket or a plain close:
+		// whether a reset follows decides (flush).
 		in.pending = rec
 		in.finished = true
 	default:

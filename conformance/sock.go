@@ -11,8 +11,9 @@ import (
 // Sock is a TCP socket made in a scenario's namespace, driven with plain
 // system calls so that every blocking call has a timeout.
 type Sock struct {
-	FD    int
-	Local string // "127.77.1.2:4000", once bound
+	FD     int
+	Local  string // "127.77.1.2:4000", once bound
+	Remote string // the peer, once connecting or accepted; "" for a listener
 }
 
 // ioTimeout bounds every blocking socket call of a scenario.
@@ -75,6 +76,7 @@ func (s *Sock) Connect(remote string) error {
 	if err != nil {
 		return err
 	}
+	s.Remote = remote
 	if err := unix.Connect(s.FD, sa); err != nil {
 		return fmt.Errorf("connect %s to %s: %w", s.Local, remote, err)
 	}
@@ -87,9 +89,9 @@ func (s *Sock) Accept() (*Sock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("accept on %s: %w", s.Local, err)
 	}
-	c := &Sock{FD: fd}
+	c := &Sock{FD: fd, Local: s.Local}
 	if in, ok := sa.(*unix.SockaddrInet4); ok {
-		c.Local = s.Local + "<" + netip.AddrPortFrom(netip.AddrFrom4(in.Addr), uint16(in.Port)).String()
+		c.Remote = netip.AddrPortFrom(netip.AddrFrom4(in.Addr), uint16(in.Port)).String()
 	}
 	tv := unix.NsecToTimeval(ioTimeout.Nanoseconds())
 	unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
@@ -99,7 +101,7 @@ func (s *Sock) Accept() (*Sock, error) {
 
 // Write sends p.
 func (s *Sock) Write(p []byte) error {
-	_, err := unix.Write(s.FD, p)
+	err := unix.Sendto(s.FD, p, unix.MSG_NOSIGNAL, nil)
 	if err != nil {
 		return fmt.Errorf("write on %s: %w", s.Local, err)
 	}
