@@ -1,6 +1,6 @@
 module github.com/fsmgen/fsmgen/bench
 
-go 1.26
+go 1.26.0
 
 replace github.com/fsmgen/fsmgen => ../
 
@@ -10,7 +10,4 @@ require (
 	github.com/qmuntal/stateless v1.7.2
 )
 
-require (
-	github.com/kr/text v0.2.0 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
-)
+require gopkg.in/yaml.v3 v3.0.1 // indirect

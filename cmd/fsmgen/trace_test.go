@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTraceConforms(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "trace", "../../trace/testdata/tcp_conform.jsonl")
+	if code != 0 || stderr != "" || !strings.Contains(stdout, "client: accepted (9 lines, ends in CLOSED)") ||
+		!strings.HasSuffix(stdout, "4 instances, 4 conform, 0 diverge\n") {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "trace", "../../spec/testdata/good/door.yaml", "../../trace/testdata/door_conform.jsonl")
+	if code != 0 || !strings.Contains(stdout, "rows exercised by all instances: 6 of 7: 1 2 3 4 6 7\n") {
+		t.Fatalf("door: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestTraceDiverges(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "trace", "../../trace/testdata/tcp_diverge.jsonl")
+	for _, want := range []string{
+		`a: diverges at line 5: in SYN_RCVD, observed event "recv RST", state LISTEN: the spec goes to CLOSED; rows that could have applied: `,
+		`b: diverges at line 6: in SYN_RCVD, observed event "timeout time_wait": timer time_wait is not armed`,
+		`c: diverges at line 8: in ESTABLISHED, observed event "ABORT", send nothing: the spec sends RST`,
+		`d: diverges at line 12: in FIN_WAIT_2, observed event "SEND", accepted: the spec refuses the call`,
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if code != 1 || stderr != "" {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	code, stdout, _ = runCLI(t, "trace", "-steps", "../../spec/testdata/good/door.yaml", "../../trace/testdata/door_diverge.jsonl")
+	if code != 1 || !strings.Contains(stdout, "side: diverges at line 7: in LOCKED, observed state OPENED") ||
+		!strings.Contains(stdout, "line 4: OPEN CLOSED -> OPENED [row 1]") {
+		t.Fatalf("door: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestTraceStdin(t *testing.T) {
+	f, err := os.Open("../../trace/testdata/tcp_diverge.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = old }()
+	code, stdout, _ := runCLI(t, "trace", "-")
+	if code != 1 || !strings.Contains(stdout, "4 instances, 0 conform, 4 diverge") {
+		t.Fatalf("exit %d\n%s", code, stdout)
+	}
+}
+
+func TestTraceBadInput(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"id\":\"a\",\"state\":\"LISTEN\"}\n{\"id\":\"a\",\"state\":\"LISTEN\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "trace", bad)
+	if want := filepath.ToSlash(bad) + ":2:"; code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) || !strings.Contains(stderr, "bad JSON") {
+		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant prefix %q", code, stdout, stderr, want)
+	}
+	unknown := filepath.Join(dir, "unknown.jsonl")
+	if err := os.WriteFile(unknown, []byte(`{"id":"a","event":"recv KNOCK"}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runCLI(t, "trace", unknown)
+	if code != 2 || !strings.Contains(stderr, "unknown.jsonl:1:11: event \"recv KNOCK\": machine tcp has no message KNOCK") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, args := range [][]string{{"trace"}, {"trace", "a", "b", "c"}, {"trace", "-depth", "0", bad}} {
+		if code, _, stderr := runCLI(t, args...); code != 2 || stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, "trace", filepath.Join(dir, "none.jsonl")); code != 2 || !strings.Contains(stderr, "none.jsonl") {
+		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+}

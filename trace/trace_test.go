@@ -1,0 +1,210 @@
+package trace_test
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/trace"
+)
+
+func load(t *testing.T, path string) *spec.Spec {
+	t.Helper()
+	if path == "" {
+		s, err := spec.TCP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s, err := spec.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func validateFile(t *testing.T, s *spec.Spec, path string) *trace.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := trace.Validate(s, f, path, trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// rowAt is the index of the row written at line (for assertions that read like the spec).
+func rowAt(t *testing.T, s *spec.Spec, line int) int {
+	t.Helper()
+	for _, r := range s.Rows {
+		if r.Pos.Line == line {
+			return r.Index
+		}
+	}
+	t.Fatalf("no row at line %d", line)
+	return -1
+}
+
+type verdict struct {
+	line   int    // divergence line, 0: accepted
+	states string // states at the divergence, or at the end
+	reason string // substring of the reason
+}
+
+func check(t *testing.T, res *trace.Result, want map[string]verdict) {
+	t.Helper()
+	if len(res.Instances) != len(want) {
+		t.Fatalf("%d instances, want %d", len(res.Instances), len(want))
+	}
+	for _, in := range res.Instances {
+		w, ok := want[in.ID]
+		if !ok {
+			t.Fatalf("unexpected instance %q", in.ID)
+		}
+		if d := in.Divergence; d != nil {
+			if w.line != d.Line || strings.Join(d.States, ",") != w.states || !strings.Contains(d.Reason, w.reason) {
+				t.Errorf("%s: diverges at line %d in %v: %s; want line %d in %s: %s", in.ID, d.Line, d.States, d.Reason, w.line, w.states, w.reason)
+			}
+			continue
+		}
+		if w.line != 0 || strings.Join(in.States, ",") != w.states {
+			t.Errorf("%s: accepted, ending in %v; want line %d, states %s", in.ID, in.States, w.line, w.states)
+		}
+	}
+}
+
+func TestTCPConforming(t *testing.T) {
+	s := load(t, "")
+	res := validateFile(t, s, "testdata/tcp_conform.jsonl")
+	check(t, res, map[string]verdict{"client": {states: "CLOSED"}, "server": {states: "CLOSED"}, "simul": {states: "CLOSED"}, "calls": {states: "LISTEN"}})
+	if !res.OK() {
+		t.Fatal("not OK")
+	}
+	// The server's PASSIVE_OPEN, the third segment and the final ACK were not logged: the search supplies them.
+	var hidden []string
+	for _, st := range res.Instances[1].Steps {
+		if st.Hidden {
+			hidden = append(hidden, st.Event)
+		}
+	}
+	if want := []string{"PASSIVE_OPEN", "recv SYN_ACK", "recv ACK_FIN"}; !reflect.DeepEqual(hidden, want) {
+		t.Errorf("server's unobserved events %v, want %v", hidden, want)
+	}
+	// The guard: the simultaneous open's reset closes (the open was active).
+	simul := res.Instances[2]
+	if got, want := simul.Rows, []int{rowAt(t, s, 100), rowAt(t, s, 133), rowAt(t, s, 167)}; !reflect.DeepEqual(got, want) {
+		t.Errorf("simul rows %v, want %v", got, want)
+	}
+	if len(res.Union) != 19 {
+		t.Errorf("union %d rows, want 19: %v", len(res.Union), res.Union)
+	}
+}
+
+func TestTCPDiverging(t *testing.T) {
+	s := load(t, "")
+	res := validateFile(t, s, "testdata/tcp_diverge.jsonl")
+	check(t, res, map[string]verdict{
+		"a": {line: 5, states: "SYN_RCVD", reason: "the spec goes to CLOSED"},
+		"b": {line: 6, states: "SYN_RCVD", reason: "timer time_wait is not armed"},
+		"c": {line: 8, states: "ESTABLISHED", reason: "the spec sends RST"},
+		"d": {line: 12, states: "FIN_WAIT_2", reason: "the spec refuses the call"},
+	})
+	d := res.Instances[0].Divergence
+	// Both recv RST rows of SYN_RCVD are candidates in general; with passive false only the closing one applies.
+	if !contains(d.Could, rowAt(t, s, 167)) || contains(d.Could, rowAt(t, s, 159)) {
+		t.Errorf("rows that could have applied %v", d.Could)
+	}
+	// Lines after a divergence are counted, not judged.
+	if res.Instances[0].Lines != 4 {
+		t.Errorf("a: %d lines, want 4", res.Instances[0].Lines)
+	}
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDoorConforming(t *testing.T) {
+	s := load(t, "../spec/testdata/good/door.yaml")
+	res := validateFile(t, s, "testdata/door_conform.jsonl")
+	check(t, res, map[string]verdict{"front": {states: "LOCKED"}, "back": {states: "CLOSED"}})
+	// The two SERVICE rows are told apart by their guards on mode.
+	front := res.Instances[0]
+	var rows []int
+	for _, st := range front.Steps {
+		if st.Event == "SERVICE" {
+			rows = append(rows, st.Row)
+		}
+	}
+	if want := []int{5, 6}; !reflect.DeepEqual(rows, want) {
+		t.Errorf("SERVICE fired rows %v, want %v", rows, want)
+	}
+	// OPEN in LOCKED is unhandled and refused (calls: reject): it conforms and changes nothing.
+	last := front.Steps[len(front.Steps)-1]
+	if last.Event != "OPEN" || !last.Refused || last.Row != -1 {
+		t.Errorf("last step %+v", last)
+	}
+}
+
+func TestDoorDiverging(t *testing.T) {
+	s := load(t, "../spec/testdata/good/door.yaml")
+	res := validateFile(t, s, "testdata/door_diverge.jsonl")
+	check(t, res, map[string]verdict{
+		"front": {line: 3, states: "LOCKED", reason: "timer relock is not armed"},
+		"back":  {line: 2, states: "CLOSED", reason: "the spec sends OPEN_REQ"},
+		"side":  {line: 7, states: "LOCKED", reason: "no sequence of at most 8 events reaches OPENED"},
+	})
+}
+
+func TestSearchDepth(t *testing.T) {
+	s := load(t, "")
+	in := `{"id":"x","state":"TIME_WAIT"}`
+	// CLOSED to TIME_WAIT takes at least four events (open, handshake, close, the peer's FIN_ACK).
+	for depth, ok := range map[int]bool{3: false, 4: true} {
+		res, err := trace.Validate(s, strings.NewReader(in), "t", trace.Options{MaxDepth: depth})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.OK() != ok {
+			t.Errorf("depth %d: OK %v, want %v", depth, res.OK(), ok)
+		}
+		if ok && len(res.Instances[0].Steps) != 4 {
+			t.Errorf("depth %d: %d steps, want 4", depth, len(res.Instances[0].Steps))
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	s := load(t, "")
+	for _, tc := range []struct{ in, want string }{
+		{"{\"id\":\"a\",\"state\":\"LISTEN\"}\n{\"id\": \"a\", \"state\": }\n", "t:2:22: bad JSON"},
+		{"\n  {\"id\":\"a\",\"event\":\"recv SYNN\"}\n", `t:2:13: event "recv SYNN": machine tcp has no message SYNN`},
+		{`{"id":"a","state":"OPEN"}`, `t:1:11: state "OPEN": machine tcp has no such state`},
+		{`{"state":"LISTEN"}`, `t:1:1: missing "id"`},
+		{`{"id":"a"}`, `t:1:2: a line needs "event" or "state"`},
+		{`{"id":"a","event":"CLOSE","send":["SYNACK"]}`, `t:1:27: send "SYNACK"`},
+		{`{"id":"a","event":"CLOSE","colour":1}`, `t:1:1: bad JSON: unknown field "colour"`},
+		{`{"id":"a","event":"CLOSE"} {"id":"b"}`, `t:1:28: bad JSON: more than one value`},
+		{`{"id":"a","event":"sideways CLOSE"}`, `want CALL, recv MESSAGE or timeout TIMER`},
+		{`{"id":"a","event":"recv SYN","refused":true}`, `t:1:30: "refused" belongs on a line whose event is a call`},
+	} {
+		_, err := trace.Validate(s, strings.NewReader(tc.in), "t", trace.Options{})
+		var ie *trace.InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
