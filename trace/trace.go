@@ -132,8 +132,8 @@ type Instance struct {
 // Result is the verdict on a whole trace.
 type Result struct {
 	Machine   *spec.Machine // the machine the instances ran
-	Instances []*Instance // in order of first appearance
-	Union     []int       // rows exercised by any instance, sorted
+	Instances []*Instance   // in order of first appearance
+	Union     []int         // rows exercised by any instance, sorted
 }
 
 // OK reports whether every instance conforms.
