@@ -145,6 +145,9 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
 		}
 	}
+	if len(c.Monitors) > 0 {
+		return nil, fmt.Errorf("%s: modelcheck: check %s has monitors, which this checker does not run yet", c.Monitors[0].Pos, c.Name)
+	}
 	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout,
 		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{}}
 	for i, p := range c.Peers {

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -152,6 +154,9 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			l.errorf(t, "%s timeouts must be any (a timer may fire whenever it is armed) or idle (only while no message is in flight), found %q", what, clip(s))
 		}
 	}
+	if mn := f["monitors"]; mn != nil {
+		l.monitors(mn, c)
+	}
 	sc := &exprScope{spec: l.s, check: c}
 	expr := func(n *yaml.Node, what string) (Expr, string) {
 		src, ok := l.str(n, what)
@@ -168,21 +173,46 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if t := f["terminal"]; t != nil {
 		c.Terminal, _ = expr(t, what+" terminal")
 	}
-	invs, _ := l.mapping(f["invariants"], what+" invariants")
+	c.Invariants = append(l.invariants(f["invariants"], what, nil, expr), c.Invariants...)
+	c.Eventually = append(l.goals(f["eventually"], what, nil, expr), c.Eventually...)
+	if len(l.errs) > before {
+		return nil
+	}
+	return c
+}
+
+// invariants reads an invariants section; prefix names a monitor's ("MON.").
+func (l *loader) invariants(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Property {
+	prefix := ""
+	if mon != nil {
+		prefix = mon.Name + "."
+	}
+	var out []*Property
+	invs, _ := l.mapping(n, what+" invariants")
 	for _, p := range invs {
 		if !l.checkIdent(p.kn, p.key, "invariant") {
 			continue
 		}
 		if e, src := expr(p.v, "invariant "+p.key); e != nil {
-			c.Invariants = append(c.Invariants, &Property{Name: p.key, Expr: e, Source: src, Pos: l.pos(p.kn)})
+			out = append(out, &Property{Name: prefix + p.key, Expr: e, Source: src, Pos: l.pos(p.kn), Monitor: mon})
 		}
 	}
-	goals, _ := l.mapping(f["eventually"], what+" eventually")
+	return out
+}
+
+// goals reads an eventually section; prefix names a monitor's ("MON.").
+func (l *loader) goals(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Liveness {
+	prefix := ""
+	if mon != nil {
+		prefix = mon.Name + "."
+	}
+	var out []*Liveness
+	goals, _ := l.mapping(n, what+" eventually")
 	for _, p := range goals {
 		if !l.checkIdent(p.kn, p.key, "goal") {
 			continue
 		}
-		lv := &Liveness{Name: p.key, Pos: l.pos(p.kn), Fairness: WeakFairness}
+		lv := &Liveness{Name: prefix + p.key, Pos: l.pos(p.kn), Fairness: WeakFairness, Monitor: mon}
 		gn := p.v
 		if p.v.Kind == yaml.MappingNode {
 			gf := l.fields(p.v, "goal "+p.key, goalFields...)
@@ -209,13 +239,300 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 		if e, src := expr(gn, "goal "+p.key); e != nil {
 			lv.Goal, lv.Source = e, src
-			c.Eventually = append(c.Eventually, lv)
+			out = append(out, lv)
 		}
 	}
-	if len(l.errs) > before {
+	return out
+}
+
+// monitors reads a check's monitors: their variables, handlers and properties.
+func (l *loader) monitors(n *yaml.Node, c *Check) {
+	pairs, _ := l.mapping(n, "check "+c.Name+" monitors")
+	for _, p := range pairs {
+		if !l.checkIdent(p.kn, p.key, "monitor") {
+			continue
+		}
+		what := "monitor " + p.key
+		for _, pr := range c.Peers {
+			if pr.Name == p.key {
+				l.errorf(p.kn, "%s has the name of a peer: MONITOR.VAR and PEER.VAR must not be ambiguous", what)
+			}
+		}
+		f := l.fields(p.v, what, monitorFields...)
+		if f == nil {
+			continue
+		}
+		mon := &Monitor{Name: p.key, Pos: l.pos(p.kn), Index: len(c.Monitors)}
+		if d := f["doc"]; d != nil {
+			mon.Doc, _ = l.str(d, "doc")
+		}
+		vars, _ := l.mapping(f["vars"], what+" vars")
+		for _, vp := range vars {
+			if !l.checkIdent(vp.kn, vp.key, "variable") {
+				continue
+			}
+			if v := l.variable(vp, "variable "+vp.key+" of "+what, varFields, len(mon.Vars)); v != nil {
+				v.Offset, v.Width = mon.Bits, bitsFor(v.Size())
+				mon.Bits += v.Width
+				mon.Vars = append(mon.Vars, v)
+			}
+		}
+		if len(mon.Vars) == 0 && len(l.errs) == 0 {
+			l.errorf(p.v, "%s needs vars: the variables it keeps", what)
+			continue
+		}
+		if mon.Bits > 63 {
+			l.errorf(f["vars"], "%s: its variables need %d bits, at most 63", what, mon.Bits)
+			continue
+		}
+		c.Monitors = append(c.Monitors, mon)
+		ons := f["on"]
+		if ons == nil || ons.Kind != yaml.SequenceNode || len(ons.Content) == 0 {
+			l.errorf(p.v, "%s needs on: a list of handlers such as {recv: PEER.MESSAGE, set: {VAR: EXPR}}", what)
+			continue
+		}
+		for _, hn := range ons.Content {
+			if h := l.handler(hn, c, mon); h != nil {
+				mon.Handlers = append(mon.Handlers, h)
+			}
+		}
+		sc := &exprScope{spec: l.s, check: c, mon: mon}
+		expr := func(n *yaml.Node, what string) (Expr, string) {
+			src, ok := l.str(n, what)
+			if !ok {
+				return nil, ""
+			}
+			e, err := sc.compile(src, l.valuePos(n), BoolType)
+			if err != nil {
+				l.errs = append(l.errs, err.(*Error))
+				return nil, ""
+			}
+			return e, src
+		}
+		c.Invariants = append(c.Invariants, l.invariants(f["invariants"], what, mon, expr)...)
+		c.Eventually = append(c.Eventually, l.goals(f["eventually"], what, mon, expr)...)
+	}
+}
+
+// handler reads one entry of a monitor's on: exactly one of call, send,
+// recv or enter naming PEER.NAME, an optional if, and set.
+func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
+	f := l.fields(n, "a handler of monitor "+mon.Name, handlerFields...)
+	if f == nil {
 		return nil
 	}
-	return c
+	h := &Handler{Pos: l.pos(n)}
+	var kn *yaml.Node
+	for i, k := range []string{"call", "send", "recv", "enter"} {
+		if f[k] == nil {
+			continue
+		}
+		if kn != nil {
+			l.errorf(f[k], "a handler observes one thing: it has both %s and %s", Observed(h.Kind), k)
+			return nil
+		}
+		kn, h.Kind = f[k], Observed(i)
+	}
+	if kn == nil {
+		l.errorf(n, "a handler needs what it observes: call, send, recv or enter, as PEER.NAME")
+		return nil
+	}
+	src, ok := l.str(kn, h.Kind.String())
+	if !ok {
+		return nil
+	}
+	peerName, name, found := strings.Cut(strings.TrimSpace(src), ".")
+	if !found {
+		l.errorf(kn, "%s %q: expected PEER.NAME", h.Kind, clip(src))
+		return nil
+	}
+	for _, pr := range c.Peers {
+		if pr.Name == peerName {
+			h.Peer = pr
+		}
+	}
+	if h.Peer == nil {
+		var names []string
+		for _, pr := range c.Peers {
+			names = append(names, pr.Name)
+		}
+		l.errorf(kn, "unknown peer %q: expected %s", clip(peerName), strings.Join(names, " or "))
+		return nil
+	}
+	m := h.Peer.Machine
+	switch h.Kind {
+	case ObserveCall:
+		for _, x := range m.Calls {
+			if x.Name == name {
+				h.Call = x
+			}
+		}
+		if h.Call == nil {
+			l.errorf(kn, "unknown call %q of peer %s", clip(name), h.Peer.Name)
+			return nil
+		}
+	case ObserveSend, ObserveRecv:
+		for _, x := range l.s.Messages {
+			if x.Name == name {
+				h.Message = x
+			}
+		}
+		if h.Message == nil {
+			l.errorf(kn, "unknown message %q", clip(name))
+			return nil
+		}
+	case ObserveEnter:
+		if h.State = m.State(name); h.State == nil {
+			l.errorf(kn, "unknown state %q of peer %s", clip(name), h.Peer.Name)
+			return nil
+		}
+	}
+	sc := &exprScope{spec: l.s, check: c, mon: mon}
+	if h.Message != nil {
+		sc.msgs = []*Message{h.Message}
+	}
+	if g := f["if"]; g != nil {
+		if src, ok := l.str(g, "if"); ok {
+			e, err := sc.compile(src, l.valuePos(g), BoolType)
+			if err != nil {
+				l.errs = append(l.errs, err.(*Error))
+				return nil
+			}
+			h.Guard = e
+		}
+	}
+	sn := f["set"]
+	if sn == nil {
+		l.errorf(n, "a handler needs set: the monitor variables it updates")
+		return nil
+	}
+	pairs, _ := l.mapping(sn, "set")
+	for _, p := range pairs {
+		var v *Var
+		for _, x := range mon.Vars {
+			if x.Name == p.key {
+				v = x
+			}
+		}
+		if v == nil {
+			l.errorf(p.kn, "unknown variable %q of monitor %s in set", clip(p.key), mon.Name)
+			continue
+		}
+		if p.v.Kind != yaml.ScalarNode || isNull(p.v) {
+			l.errorf(p.v, "set %s: expected a value, found %s", v.Name, kindName(p.v))
+			continue
+		}
+		if word := strings.TrimSpace(p.v.Value); v.Kind == Enum && slices.Contains(v.Values, word) {
+			h.Set = append(h.Set, Assign{Var: v, Value: &Const{T: varType(v), Val: slices.Index(v.Values, word), Src: word, P: l.valuePos(p.v)}})
+			continue
+		}
+		e, err := sc.compileAny(p.v.Value, l.valuePos(p.v))
+		if err != nil {
+			l.errs = append(l.errs, err.(*Error))
+			continue
+		}
+		if !sameType(e.Type(), varType(v)) {
+			l.errorf(p.v, "set %s: %q is %s, expected %s", v.Name, clip(p.v.Value), e.Type(), varType(v))
+			continue
+		}
+		h.Set = append(h.Set, Assign{Var: v, Value: e})
+	}
+	for _, a := range h.Set {
+		l.monitorRange(mon, h, a)
+	}
+	return h
+}
+
+// monitorRange reports an int set value of a handler that can leave its
+// variable's range, found by enumerating the monitor's variables and the
+// message's letters. Where the guard or the value read the peers, the
+// model checker checks the range as it explores instead.
+func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
+	if a.Var.Kind != Int {
+		return
+	}
+	type dim struct {
+		n   int
+		set func(e *monEnv, i int)
+	}
+	var dims []dim
+	for _, v := range mon.Vars {
+		dims = append(dims, dim{v.Size(), func(e *monEnv, i int) { e.mon[v] = v.Decode(uint64(i)) }})
+	}
+	if h.Message != nil {
+		lts := h.Message.Letters
+		dims = append(dims, dim{len(lts), func(e *monEnv, i int) { e.letter = lts[i] }})
+	}
+	readsPeers := false
+	for _, x := range []Expr{h.Guard, a.Value} {
+		Walk(x, func(x Expr) {
+			switch x.(type) {
+			case *VarRef, *StateOf, *Armed:
+				readsPeers = true
+			}
+		})
+	}
+	if readsPeers {
+		return // the peers' values are not enumerated here: the checker's range check covers it
+	}
+	total := 1
+	for _, d := range dims {
+		total *= d.n
+		if total > maxValuations {
+			return // too many to enumerate: the checker's range check at run time covers it
+		}
+	}
+	env := &monEnv{mon: map[*Var]int{}}
+	bad := ""
+	var rec func(i int)
+	rec = func(i int) {
+		if bad != "" {
+			return
+		}
+		if i == len(dims) {
+			if h.Guard != nil && Eval(h.Guard, env) == 0 {
+				return
+			}
+			if x := Eval(a.Value, env); x < a.Var.Min || x > a.Var.Max {
+				bad = fmt.Sprintf("set %s: value %d is outside %d..%d", a.Var.Name, x, a.Var.Min, a.Var.Max)
+				var parts []string
+				for _, v := range mon.Vars {
+					parts = append(parts, v.Name+"="+v.Format(env.mon[v]))
+				}
+				if env.letter != nil {
+					parts = append(parts, "msg="+env.letter.String())
+				}
+				bad += " when " + strings.Join(parts, ", ")
+			}
+			return
+		}
+		for k := range dims[i].n {
+			dims[i].set(env, k)
+			rec(i + 1)
+		}
+	}
+	rec(0)
+	if bad != "" {
+		l.errs = append(l.errs, errorf(a.Value.Pos(), "%s", bad))
+	}
+}
+
+// monEnv evaluates a handler's expressions while monitorRange enumerates.
+type monEnv struct {
+	mon    map[*Var]int
+	letter *Letter
+}
+
+func (e *monEnv) Var(int, *Var) int       { return 0 }
+func (e *monEnv) State(int) int           { return 0 }
+func (e *monEnv) Armed(int, *Timer) bool  { return false }
+func (e *monEnv) Count(int, *Message) int { return 0 }
+func (e *monEnv) Mon(_ *Monitor, v *Var) int {
+	return e.mon[v]
+}
+func (e *monEnv) Msg(name string) int {
+	v, _ := e.letter.Value(name)
+	return v
 }
 
 // channel reads network fields into ch and reports whether capacity was given.

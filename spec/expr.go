@@ -107,6 +107,15 @@ type MsgField struct {
 // Field returns the declaration of the field in message m.
 func (e *MsgField) Field(m *Message) *Var { return m.Field(e.Name) }
 
+// MonRef reads a monitor's variable: by its bare name inside the
+// monitor, as MONITOR.VAR in the check's other properties.
+type MonRef struct {
+	Monitor *Monitor
+	Var     *Var
+	Bare    bool
+	P       Pos
+}
+
 // Unary is !X or -X.
 type Unary struct {
 	Op token.Token
@@ -127,6 +136,7 @@ func (e *StateOf) Type() Type  { return Type{Kind: StateType, Machine: e.Machine
 func (e *Armed) Type() Type    { return Type{Kind: BoolType} }
 func (e *Count) Type() Type    { return Type{Kind: IntType} }
 func (e *MsgField) Type() Type { return varType(e.Messages[0].Field(e.Name)) }
+func (e *MonRef) Type() Type   { return varType(e.Var) }
 func (e *Unary) Type() Type {
 	if e.Op == token.NOT {
 		return Type{Kind: BoolType}
@@ -147,6 +157,7 @@ func (e *StateOf) Pos() Pos  { return e.P }
 func (e *Armed) Pos() Pos    { return e.P }
 func (e *Count) Pos() Pos    { return e.P }
 func (e *MsgField) Pos() Pos { return e.P }
+func (e *MonRef) Pos() Pos   { return e.P }
 func (e *Unary) Pos() Pos    { return e.P }
 func (e *Binary) Pos() Pos   { return e.P }
 
@@ -159,6 +170,12 @@ func (e *VarRef) String() string {
 }
 func (e *StateOf) String() string  { return e.PeerName + ".state" }
 func (e *MsgField) String() string { return "msg." + e.Name }
+func (e *MonRef) String() string {
+	if e.Bare {
+		return e.Var.Name
+	}
+	return e.Monitor.Name + "." + e.Var.Name
+}
 func (e *Armed) String() string    { return e.PeerName + "." + e.Timer.Name }
 func (e *Count) String() string {
 	where := "net"
@@ -206,6 +223,12 @@ type Env interface {
 	Count(to int, m *Message) int
 }
 
+// MonEnv supplies the values of monitor variables, for properties and
+// handlers that read them.
+type MonEnv interface {
+	Mon(m *Monitor, v *Var) int
+}
+
 // MsgEnv supplies the fields of the message being received, for rows on
 // receipts: the decoded value of the field named name.
 type MsgEnv interface {
@@ -228,6 +251,8 @@ func Eval(e Expr, env Env) int {
 		return env.Count(e.To, e.Msg)
 	case *MsgField:
 		return env.(MsgEnv).Msg(e.Name)
+	case *MonRef:
+		return env.(MonEnv).Mon(e.Monitor, e.Var)
 	case *Unary:
 		x := Eval(e.X, env)
 		if e.Op == token.NOT {
@@ -299,6 +324,7 @@ func Walk(e Expr, f func(Expr)) {
 type exprScope struct {
 	m     *Machine   // the machine whose guards and set values are compiled; nil for properties
 	msgs  []*Message // in a row on receipts only: the messages it receives (msg.NAME reads their fields)
+	mon   *Monitor   // in a monitor's handlers and properties: its variables by their bare names
 	spec  *Spec
 	check *Check // nil for guards
 }
@@ -451,6 +477,13 @@ func (sc *exprScope) ident(name string, p Pos) Expr {
 			}
 		}
 	}
+	if sc.mon != nil {
+		for _, v := range sc.mon.Vars {
+			if v.Name == name {
+				return &MonRef{Monitor: sc.mon, Var: v, Bare: true, P: p}
+			}
+		}
+	}
 	return &unresolved{name: name, p: p}
 }
 
@@ -478,8 +511,21 @@ func (sc *exprScope) peerNames() string {
 }
 
 func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
-	if id, ok := x.X.(*ast.Ident); ok && id.Name == "msg" && sc.check == nil {
+	if id, ok := x.X.(*ast.Ident); ok && id.Name == "msg" && (sc.check == nil || sc.msgs != nil) {
 		return sc.msgField(x.Sel.Name, p)
+	}
+	if id, ok := x.X.(*ast.Ident); ok && sc.check != nil {
+		for _, mon := range sc.check.Monitors {
+			if mon.Name != id.Name {
+				continue
+			}
+			for _, v := range mon.Vars {
+				if v.Name == x.Sel.Name {
+					return &MonRef{Monitor: mon, Var: v, P: p}, nil
+				}
+			}
+			return nil, errorf(p, "monitor %s has no variable %q", mon.Name, x.Sel.Name)
+		}
 	}
 	pr, err := sc.peer(x.X, p)
 	if err != nil {

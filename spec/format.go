@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -262,24 +263,81 @@ func formatCheck(c *Check) *yaml.Node {
 	if c.Terminal != nil {
 		add(n, "terminal", str(c.Terminal.String()))
 	}
-	if len(c.Invariants) > 0 {
-		m := mapNode()
-		for _, p := range c.Invariants {
-			add(m, p.Name, str(p.Expr.String()))
+	formatProperties(n, c, nil)
+	if len(c.Monitors) > 0 {
+		ms := mapNode()
+		for _, mon := range c.Monitors {
+			mn := mapNode()
+			if mon.Doc != "" {
+				add(mn, "doc", str(mon.Doc))
+			}
+			vs := mapNode()
+			for _, v := range mon.Vars {
+				add(vs, v.Name, formatVar(v, true))
+			}
+			add(mn, "vars", vs)
+			on := &yaml.Node{Kind: yaml.SequenceNode}
+			for _, h := range mon.Handlers {
+				hn := mapNode()
+				what := ""
+				switch h.Kind {
+				case ObserveCall:
+					what = h.Call.Name
+				case ObserveSend, ObserveRecv:
+					what = h.Message.Name
+				case ObserveEnter:
+					what = h.State.Name
+				}
+				add(hn, h.Kind.String(), str(h.Peer.Name+"."+what))
+				if h.Guard != nil {
+					add(hn, "if", str(h.Guard.String()))
+				}
+				set := mapNode()
+				for _, a := range h.Set {
+					add(set, a.Var.Name, str(a.Value.String()))
+				}
+				add(hn, "set", set)
+				on.Content = append(on.Content, hn)
+			}
+			add(mn, "on", on)
+			formatProperties(mn, c, mon)
+			add(ms, mon.Name, mn)
 		}
+		add(n, "monitors", ms)
+	}
+	return n
+}
+
+// formatProperties adds the invariants and goals of c that monitor mon
+// declares (nil: the check itself) to n.
+func formatProperties(n *yaml.Node, c *Check, mon *Monitor) {
+	name := func(s string) string {
+		if mon != nil {
+			return strings.TrimPrefix(s, mon.Name+".")
+		}
+		return s
+	}
+	m := mapNode()
+	for _, p := range c.Invariants {
+		if p.Monitor == mon {
+			add(m, name(p.Name), str(p.Expr.String()))
+		}
+	}
+	if len(m.Content) > 0 {
 		add(n, "invariants", m)
 	}
-	if len(c.Eventually) > 0 {
-		m := mapNode()
-		for _, lv := range c.Eventually {
+	m = mapNode()
+	for _, lv := range c.Eventually {
+		if lv.Monitor == mon {
 			g := mapNode()
 			add(g, "goal", str(lv.Goal.String()))
 			add(g, "fairness", str(lv.Fairness.String()))
-			add(m, lv.Name, g)
+			add(m, name(lv.Name), g)
 		}
+	}
+	if len(m.Content) > 0 {
 		add(n, "eventually", m)
 	}
-	return n
 }
 
 func formatChannel(ch *Channel) *yaml.Node {

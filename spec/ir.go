@@ -475,8 +475,67 @@ type Check struct {
 	Channels   [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
 	Timeouts   TimeoutPolicy
 	Terminal   Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	// Invariants and Eventually include the monitors' (named MONITOR.NAME).
 	Invariants []*Property
 	Eventually []*Liveness
+	// Monitors observe the peers: their variables are part of the checked
+	// state, never of a machine.
+	Monitors []*Monitor
+}
+
+// Monitor is an observer of a check, as P's spec machines and TLA+'s
+// history variables: bounded variables, updated by handlers on what the
+// peers do, and properties over them.
+type Monitor struct {
+	Name     string
+	Doc      string
+	Pos      Pos
+	Index    int
+	Vars     []*Var // Offset and Width place each in the monitor's packed value
+	Bits     uint   // the width of the packed value
+	Handlers []*Handler
+}
+
+// Observed is what a monitor handler observes.
+type Observed int
+
+const (
+	ObserveCall  Observed = iota // a peer's successful call
+	ObserveSend                  // a message a peer sends (one handler run per message)
+	ObserveRecv                  // a message delivered to a peer, handled or not
+	ObserveEnter                 // a peer's step that enters a state from another
+)
+
+func (o Observed) String() string { return [...]string{"call", "send", "recv", "enter"}[o] }
+
+// Handler updates a monitor's variables when a peer does what it observes.
+// Its guard and values read the monitor's variables, the peers' states
+// and variables before the action, and for send and recv the message
+// (msg.FIELD). The handlers of one action run in order: the call or
+// receipt, then each message sent, then the entry into a state.
+type Handler struct {
+	Kind    Observed
+	Peer    *Peer
+	Call    *Call    // ObserveCall
+	Message *Message // ObserveSend, ObserveRecv
+	State   *State   // ObserveEnter
+	Guard   Expr     // nil: always
+	Set     []Assign // evaluated simultaneously on the values before the handler
+	Pos     Pos
+}
+
+// String renders what h observes: "recv r.DATA".
+func (h *Handler) String() string {
+	name := ""
+	switch h.Kind {
+	case ObserveCall:
+		name = h.Call.Name
+	case ObserveSend, ObserveRecv:
+		name = h.Message.Name
+	case ObserveEnter:
+		name = h.State.Name
+	}
+	return h.Kind.String() + " " + h.Peer.Name + "." + name
 }
 
 // Peer is one endpoint of a check: a named instance of one of the spec's machines.
@@ -513,10 +572,11 @@ type Channel struct {
 
 // Property is a named invariant: it must hold in every reachable state.
 type Property struct {
-	Name   string
-	Expr   Expr
-	Source string
-	Pos    Pos
+	Name    string
+	Expr    Expr
+	Source  string
+	Pos     Pos
+	Monitor *Monitor // the monitor that declares it, or nil
 }
 
 // Liveness is a named goal that every fair behaviour must reach again and
@@ -528,6 +588,7 @@ type Liveness struct {
 	Source   string
 	Fairness Fairness
 	Pos      Pos
+	Monitor  *Monitor // the monitor that declares it, or nil
 }
 
 // Lookup helpers.

@@ -37,6 +37,8 @@ func TestSchema(t *testing.T) {
 		"/$defs/decl":          declFields,
 		"/$defs/message":       append(slices.Clone(declFields), messageExtra...),
 		"/$defs/field":         fieldFields,
+		"/$defs/monitor":       monitorFields,
+		"/$defs/handler":       handlerFields,
 		"/$defs/timer":         append(slices.Clone(declFields), timerExtra...),
 		"/$defs/state/oneOf/1": append(slices.Clone(declFields), stateExtra...),
 		"/$defs/transition":    transitionFields,
