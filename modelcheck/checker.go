@@ -35,6 +35,7 @@ type Checker struct {
 	progress  func(Progress)
 	every     time.Duration
 	steps     [2]StepFunc
+	cont      bool // go on past violations (Continue)
 }
 
 // Option configures a Checker.
@@ -177,7 +178,16 @@ func (sr *search) halt(reason string) {
 // violation, when ctx is done, or at a MaxStates or MaxMemory limit; the
 // Result then says it is incomplete and carries the figures so far.
 func (c *Checker) Run(ctx context.Context) (*Result, error) {
+	if c.cont {
+		return c.runContinue(ctx)
+	}
+	return c.run(ctx)
+}
+
+func (c *Checker) run(parent context.Context) (*Result, error) {
 	start := time.Now()
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	m := c.m
 	size := uint64(1 << 12)
 	if c.expected > 0 {
@@ -190,6 +200,8 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	for range c.workers {
 		sr.workers = append(sr.workers, &worker{rowHits: make([]uint64, len(c.s.Rows)), unhandled: make([]uint64, len(c.s.States)*nev)})
 	}
+	stopWatch := sr.watchMemory(c.maxMemory, cancel)
+	defer stopWatch()
 	var peak atomic.Uint64
 	sample := func() {
 		var ms runtime.MemStats
@@ -212,12 +224,14 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		}
 		t := time.NewTicker(every)
 		defer t.Stop()
+		cancelled := ctx.Done()
 		for {
 			select {
 			case <-done:
 				return
-			case <-ctx.Done():
-				sr.halt("interrupted")
+			case <-cancelled:
+				sr.halt(sr.cancelReason(ctx))
+				cancelled = nil // halted once; keep reporting progress until the level ends
 			case <-t.C:
 				sample()
 				if c.progress != nil {
@@ -246,7 +260,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	depth := 0
 	for found == nil && len(sr.front) > 0 && !sr.stop.Load() {
 		if ctx.Err() != nil {
-			sr.halt("interrupted")
+			sr.halt(sr.cancelReason(ctx))
 			break
 		}
 		sr.depth.Store(int64(depth))
@@ -260,10 +274,9 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		if sr.stop.Load() {
 			break
 		}
-		var next []uint64
-		for _, w := range sr.workers {
-			next = append(next, w.next...)
-			w.next = w.next[:0]
+		next, ok := sr.joinQueues()
+		if !ok {
+			break
 		}
 		sr.front = next
 		sr.queued.Store(0)
@@ -298,12 +311,15 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		res.Violation = sr.counterexample(found)
 	}
 	if res.Complete && len(m.liveness) > 0 {
-		if err := sr.liveness(ctx, res); err != nil {
+		if need := sr.memory() + livenessBytes(res.States, res.Transitions, sr.set.limit(), len(m.classes)); c.maxMemory > 0 && need > c.maxMemory {
+			res.Complete = false
+			res.StopReason = fmt.Sprintf("stopped at the memory limit (%s) before the liveness pass, which needs about %s", FormatBytes(c.maxMemory), FormatBytes(need))
+		} else if err := sr.liveness(ctx, res); err != nil {
 			return nil, err
 		}
 		if res.Violation == nil && ctx.Err() != nil {
 			res.Complete = false
-			res.StopReason = "interrupted"
+			res.StopReason = sr.cancelReason(ctx)
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -404,21 +420,23 @@ func (sr *search) work(ctx context.Context, w *worker, n int) {
 			sr.halt(fmt.Sprintf("stopped at the state limit (%d)", sr.c.maxStates))
 		}
 		if sr.c.maxMemory > 0 && sr.memory() > sr.c.maxMemory {
-			sr.halt(fmt.Sprintf("stopped at the memory limit (%s)", FormatBytes(sr.c.maxMemory)))
+			sr.halt(sr.memoryReason())
 		}
 		sr.mu.RUnlock()
 		if ctx.Err() != nil {
-			sr.halt("interrupted")
+			sr.halt(sr.cancelReason(ctx))
 		}
 	}
 }
 
-// memory estimates the bytes the search holds: the visited set and the queues.
+// memory estimates the bytes the search holds: the visited set, the
+// queues (the next level's with the slack of growing slices) and what the
+// process holds besides.
 func (sr *search) memory() uint64 {
-	b := sr.set.size * sr.set.bytesPerSlot()
+	b := sr.set.size*sr.set.bytesPerSlot() + uint64(len(sr.set.over.states))*16
 	b += uint64(cap(sr.front)) * 8
-	b += uint64(sr.queued.Load()) * uint64(sr.stride) * 8
-	return b
+	b += uint64(sr.queued.Load()) * uint64(sr.stride) * 8 * 5 / 4
+	return b + baseOverhead
 }
 
 // grow enlarges the visited set with every worker held off, and renumbers
@@ -448,7 +466,8 @@ func (sr *search) grow() {
 	for !fits(size, sr.chunk) {
 		size = set.nextSize(size)
 	}
-	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes() > lim {
+	// Growing holds both tables and the slot renumbering at once.
+	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes()+4*set.limit() > lim {
 		// Cannot grow within the limit: shrink the chunks instead, or stop.
 		if sr.chunk > 1 {
 			sr.chunk = 1
@@ -456,7 +475,7 @@ func (sr *search) grow() {
 				return
 			}
 		}
-		sr.halt(fmt.Sprintf("stopped at the memory limit (%s)", FormatBytes(lim)))
+		sr.halt(sr.memoryReason())
 		return
 	}
 	if size > 1<<32-2 {
@@ -505,7 +524,7 @@ func (sr *search) counterexample(v *violation) *Violation {
 	case Deadlock:
 		out.Property = "deadlock"
 		if t := sr.c.check.Terminal; t != nil {
-			out.Expr = "!(" + t.String() + ")"
+			out.Expr = "!(" + terminalText(sr.c.check) + ")"
 		}
 	}
 	tr, err := sr.c.trace(states, -1, nil)
@@ -513,6 +532,9 @@ func (sr *search) counterexample(v *violation) *Violation {
 		out.Error = err.Error()
 	}
 	out.Trace = tr
+	if v.kind == Deadlock {
+		out.Hint = sr.c.deadlockHint(&states[len(states)-1])
+	}
 	return out
 }
 

@@ -33,6 +33,8 @@ type Step struct {
 	Row     int         `json:"row"`            // the spec row that fired, or -1
 	RowPos  string      `json:"row_pos,omitempty"`
 	Sent    []string    `json:"sent,omitempty"`
+	Set     []string    `json:"set,omitempty"`   // the row's set effects, as VAR=NEW
+
 	Error   string      `json:"error,omitempty"` // the error the row reported to the user
 	State   SystemState `json:"state"`
 }
@@ -47,9 +49,11 @@ type SystemState struct {
 type PeerState struct {
 	Name   string            `json:"name"`
 	State  string            `json:"state"`
-	Vars   map[string]string `json:"vars,omitempty"`
+	Vars   map[string]string `json:"-"`              // in spec syntax; JSON "vars" has them typed (json.go)
 	Timers []string          `json:"timers,omitempty"` // armed timers
 	Calls  map[string]int    `json:"calls_left,omitempty"`
+
+	values map[string]any // Vars typed: bool, int or the enum value's name
 }
 
 // InboxView is the content of the channel to one peer.
@@ -86,9 +90,11 @@ func (c *Checker) view(v *vec) SystemState {
 		ps := PeerState{Name: p.Name, State: stateName(s, snap)}
 		for _, x := range s.Vars {
 			if ps.Vars == nil {
-				ps.Vars = map[string]string{}
+				ps.Vars, ps.values = map[string]string{}, map[string]any{}
 			}
-			ps.Vars[x.Name] = x.Format(x.Decode(snap >> x.Offset & (1<<x.Width - 1)))
+			val := x.Decode(snap >> x.Offset & (1<<x.Width - 1))
+			ps.Vars[x.Name] = x.Format(val)
+			ps.values[x.Name] = typedValue(x, val)
 		}
 		for _, t := range s.Timers {
 			if snap>>(s.Layout.TimerOffset+uint(t.Index))&1 != 0 {
@@ -182,6 +188,11 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 			for _, msg := range r.Send {
 				st.Sent = append(st.Sent, msg.Name)
 			}
+			snap := m.peer[a.peer].get(next)
+			for _, as := range r.Set {
+				x := as.Var
+				st.Set = append(st.Set, x.Name+"="+x.Format(x.Decode(snap>>x.Offset&(1<<x.Width-1))))
+			}
 		} else if a.kind == actDeliver && s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Reply != nil {
 			st.Sent = []string{s.Unhandled.Reply.Name}
 		}
@@ -218,6 +229,9 @@ func (st *Step) describe() string {
 	}
 	if len(st.Sent) > 0 {
 		fmt.Fprintf(&b, ", sends %s", strings.Join(st.Sent, ", "))
+	}
+	if len(st.Set) > 0 {
+		fmt.Fprintf(&b, ", sets %s", strings.Join(st.Set, " "))
 	}
 	if st.Error != "" {
 		fmt.Fprintf(&b, ", reports %q", st.Error)

@@ -11,7 +11,7 @@ var (
 	stateExtra       = []string{"initial"} // beyond declFields
 	transitionFields = []string{"from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc"}
 	unhandledFields  = []string{"messages", "calls"}
-	checkFields      = []string{"doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually"}
+	checkFields      = []string{"extends", "doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually"}
 	peerFields       = []string{"calls", "inbox"}
 	networkFields    = []string{"order", "capacity", "full", "loss", "duplicate"}
 	goalFields       = []string{"goal", "fairness"}

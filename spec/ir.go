@@ -344,6 +344,7 @@ type Check struct {
 	Channels   [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
 	Timeouts   TimeoutPolicy
 	Terminal   Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	TerminalSource string // Terminal as written
 	Invariants []*Property
 	Eventually []*Liveness
 }

@@ -34,8 +34,9 @@ const MaxSize = 1 << 20
 type Option func(*options)
 
 type options struct {
-	params map[string]time.Duration
-	strict bool
+	params    map[string]time.Duration
+	strict    bool
+	overrides []override
 }
 
 // WithParam overrides the value of a declared parameter (such as MSL).
@@ -85,10 +86,11 @@ func Parse(name string, data []byte, opts ...Option) (*Spec, error) {
 }
 
 type loader struct {
-	file string
-	opts options
-	s    *Spec
-	errs ErrorList
+	file   string
+	opts   options
+	s      *Spec
+	errs   ErrorList
+	origin map[*yaml.Node]override // nodes set on the command line
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

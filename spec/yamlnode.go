@@ -19,7 +19,11 @@ func (l *loader) pos(n *yaml.Node) Pos {
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
-	l.errs = append(l.errs, errorf(l.pos(n), format, args...))
+	e := errorf(l.pos(n), format, args...)
+	if o, ok := l.origin[n]; ok && !strings.HasPrefix(e.Msg, o.String()) {
+		e.Msg += " (from " + o.String() + ")"
+	}
+	l.errs = append(l.errs, e)
 }
 
 func kindName(n *yaml.Node) string {

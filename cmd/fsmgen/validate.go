@@ -22,6 +22,9 @@ func validate(args []string, stdout, stderr io.Writer) error {
 	for _, w := range s.Warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
 	}
+	if len(s.Warnings) > 0 && fs.NArg() == 0 {
+		fmt.Fprintln(stderr, embeddedNote(fs))
+	}
 	fmt.Fprintf(stdout, "%s: machine %s: %s, %s (%s, %s, %s), %s, %s, %s\n", s.File, s.Name,
 		count(len(s.States), "state"), count(len(s.Events), "event"), count(len(s.Calls), "call"),
 		count(len(s.Messages), "message"), count(len(s.Timers), "timer"), count(len(s.Rows), "transition"),
