@@ -198,6 +198,8 @@ func (r *Result) finish(c *Checker) {
 	dl := PropertyResult{Name: "deadlock", Kind: Deadlock, Status: status(Deadlock, "deadlock", 0)}
 	if c.check.Terminal != nil {
 		dl.Expr = "terminal: " + terminalText(c.check)
+	} else {
+		dl.Expr = "(no terminal: every state without an enabled action is a deadlock)"
 	}
 	r.Properties = append(r.Properties, dl)
 	for i, l := range c.check.Eventually {
