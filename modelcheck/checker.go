@@ -163,9 +163,34 @@ type search struct {
 	depth  atomic.Int64
 	queue  atomic.Int64
 	queued atomic.Int64 // states queued for the next level
+	halts  atomic.Int64 // calls of halt
+}
+
+// tick calls every (about once a second, or the Checker's interval) until
+// done is closed, and halts the search once when ctx is cancelled.
+func (sr *search) tick(ctx context.Context, done <-chan struct{}, every func()) {
+	interval := sr.c.every
+	if interval <= 0 {
+		interval = time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	cancelled := ctx.Done()
+	for {
+		select {
+		case <-done:
+			return
+		case <-cancelled:
+			sr.halt(sr.cancelReason(ctx))
+			cancelled = nil // halted once: a closed channel would be selected again at once
+		case <-t.C:
+			every()
+		}
+	}
 }
 
 func (sr *search) halt(reason string) {
+	sr.halts.Add(1)
 	sr.reasonM.Lock()
 	if sr.reason == "" {
 		sr.reason = reason
@@ -218,30 +243,15 @@ func (c *Checker) run(parent context.Context) (*Result, error) {
 	tick.Add(1)
 	go func() {
 		defer tick.Done()
-		every := c.every
-		if every <= 0 {
-			every = time.Second
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		cancelled := ctx.Done()
-		for {
-			select {
-			case <-done:
-				return
-			case <-cancelled:
-				sr.halt(sr.cancelReason(ctx))
-				cancelled = nil // halted once; keep reporting progress until the level ends
-			case <-t.C:
-				sample()
-				if c.progress != nil {
-					el := time.Since(start)
-					n := sr.set.count.Load()
-					c.progress(Progress{States: n, Transitions: sr.trans.Load(), Queue: uint64(max(sr.queue.Load(), 0)),
-						Depth: int(sr.depth.Load()), Elapsed: el, StatesPerSec: float64(n) / el.Seconds()})
-				}
+		sr.tick(ctx, done, func() {
+			sample()
+			if c.progress != nil {
+				el := time.Since(start)
+				n := sr.set.count.Load()
+				c.progress(Progress{States: n, Transitions: sr.trans.Load(), Queue: uint64(max(sr.queue.Load(), 0)),
+					Depth: int(sr.depth.Load()), Elapsed: el, StatesPerSec: float64(n) / el.Seconds()})
 			}
-		}
+		})
 	}()
 
 	init := m.initial

@@ -242,7 +242,14 @@ func (r *Result) Summary() string {
 		for _, v := range r.Violations {
 			names = append(names, v.name())
 		}
-		return fmt.Sprintf("outcome: failed: %s violated", strings.Join(names, ", "))
+		out := fmt.Sprintf("outcome: failed: %s violated", strings.Join(names, ", "))
+		if reason := r.StopReason; reason != "" {
+			if reason == "interrupted" {
+				reason = "was interrupted"
+			}
+			out += "; the search " + reason + ": the other properties are not established"
+		}
+		return out
 	case "incomplete":
 		return fmt.Sprintf("outcome: incomplete (%s): the properties are not established", r.StopReason)
 	}
