@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/json"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,7 +126,7 @@ func TestOverride(t *testing.T) {
 		{"", "network.colour", "red", `family.yaml:11:3: unknown field "colour" in network: expected order, capacity, full, loss, duplicate (from --set network.colour=red)`},
 		{"", "peers.nobody.calls.OPEN", "1", `family.yaml:11:3: --set peers.nobody.calls.OPEN=1: check base has no peer "nobody": its peers are front, back`},
 		{"bigger", "peers.back.calls.FLY", "1", `family.yaml:20:3: unknown call "FLY" (from --set peers.back.calls.FLY=1)`},
-		{"", "terminal", "front.state = LOCKED", `family.yaml:11:3: invalid expression "front.state = LOCKED": expected '==', found '=' (from --set terminal=front.state = LOCKED)`},
+		{"", "terminal", "front.state = LOCKED", `family.yaml:11:3: invalid expression "front.state = LOCKED": expected '==', found '=': = is not a comparison, write == (or != for not equal) (from --set terminal=front.state = LOCKED)`},
 		{"", "invariants.front_not_open.x", "1", `--set invariants.front_not_open.x=1: invariants.front_not_open is "front.state != OPENED", not a mapping with field x`},
 	} {
 		_, err := Parse("family.yaml", []byte(familySpec), Override(tc.check, tc.path, tc.val))
@@ -150,5 +152,58 @@ func TestExtendsTCPFamily(t *testing.T) {
 	a, b := s.Check("lossy"), s.Check("lossy_cap6")
 	if b.Channels[0].Capacity != 6 || !b.Channels[0].Loss || len(b.Invariants) != len(a.Invariants) || len(b.Eventually) != 1 {
 		t.Errorf("lossy_cap6 %+v", b)
+	}
+}
+
+// The schema asks for what the loader requires: a check that extends none
+// needs peers, a network and a capacity for every inbox.
+func TestSchemaCheckRequirements(t *testing.T) {
+	data, err := os.ReadFile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs struct {
+			Check struct {
+				If   map[string]any `json:"if"`
+				Then struct {
+					Required []string `json:"required"`
+					AnyOf    []struct {
+						Properties map[string]struct {
+							Required             []string `json:"required"`
+							AdditionalProperties struct {
+								Required   []string `json:"required"`
+								Properties map[string]struct {
+									Required []string `json:"required"`
+								} `json:"properties"`
+							} `json:"additionalProperties"`
+						} `json:"properties"`
+					} `json:"anyOf"`
+				} `json:"then"`
+				Properties map[string]any `json:"properties"`
+			} `json:"check"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	c := schema.Defs.Check
+	if c.Properties["extends"] == nil || c.If == nil {
+		t.Fatal("schema.json: check has no extends, or no condition on it")
+	}
+	if strings.Join(c.Then.Required, ",") != "peers,network" || len(c.Then.AnyOf) != 2 {
+		t.Fatalf("schema.json: check then %+v", c.Then)
+	}
+	if got := c.Then.AnyOf[0].Properties["network"].Required; strings.Join(got, ",") != "capacity" {
+		t.Errorf("network capacity not required: %v", got)
+	}
+	peer := c.Then.AnyOf[1].Properties["peers"].AdditionalProperties
+	if strings.Join(peer.Required, ",") != "inbox" || strings.Join(peer.Properties["inbox"].Required, ",") != "capacity" {
+		t.Errorf("per-peer inbox capacity not required: %+v", peer)
+	}
+	// And the loader agrees: no capacity anywhere is an error.
+	src := strings.Replace(familySpec, "network: {order: unordered, capacity: 2}", "network: {order: unordered}", 1)
+	if _, err := Parse("family.yaml", []byte(src)); err == nil || !strings.Contains(err.Error(), "network needs capacity") {
+		t.Errorf("no capacity: %v", err)
 	}
 }
