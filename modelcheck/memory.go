@@ -107,14 +107,14 @@ const baseOverhead = 8 << 20
 // watchMemory keeps the search sr within limit until the returned stop
 // function is called: it lowers the garbage collector's target below the
 // limit and, every few milliseconds, stops the search (cancel, with
-// errMemoryLimit) when the memory held passes it.
+// errMemoryLimit) when the memory held comes within a sixteenth of it.
 func (sr *search) watchMemory(limit uint64, cancel context.CancelCauseFunc) (stop func()) {
 	if limit == 0 {
 		return func() {}
 	}
-	// The collector works to keep the heap under 90% of the limit; the
+	// The collector works to keep the heap under 85% of the limit; the
 	// rest is for what the runtime holds beyond the heap.
-	target := int64(limit) / 10 * 9
+	target := int64(limit) / 20 * 17
 	if limit > math.MaxInt64 {
 		target = math.MaxInt64
 	}
@@ -132,7 +132,9 @@ func (sr *search) watchMemory(limit uint64, cancel context.CancelCauseFunc) (sto
 			case <-done:
 				return
 			case <-t.C:
-				if held := heldMemory(samples) + baseOverhead; held > limit {
+				// Stop a little short of the limit: allocations in flight
+				// between two samples take the rest.
+				if held := heldMemory(samples) + baseOverhead; held > limit-limit/16 {
 					sr.halt(sr.memoryReason())
 					cancel(errMemoryLimit)
 					return
