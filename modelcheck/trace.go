@@ -22,21 +22,21 @@ type Trace struct {
 
 // Step is one action and the state it leads to.
 type Step struct {
-	N       int      `json:"n"`
-	Action  string   `json:"action"` // e.g. "deliver(server, SYN)"; unique per action of the check
-	Kind    string   `json:"kind"`   // call, deliver, lose, duplicate, timeout, stutter
-	Peer    string   `json:"peer"`   // the peer that acts, or whose inbox the network changes
-	Event   string   `json:"event,omitempty"`
-	Message string   `json:"message,omitempty"`
-	From    string   `json:"from,omitempty"` // the peer's control state before
-	To      string   `json:"to,omitempty"`   // and after
-	Row     int      `json:"row"`            // the spec row that fired, or -1
-	RowPos  string   `json:"row_pos,omitempty"`
-	Sent    []string `json:"sent,omitempty"`
-	Set     []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW
+	N       int         `json:"n"`
+	Action  string      `json:"action"` // e.g. "deliver(server, SYN)"; unique per action of the check
+	Kind    string      `json:"kind"`   // call, deliver, lose, duplicate, timeout, stutter
+	Peer    string      `json:"peer"`   // the peer that acts, or whose inbox the network changes
+	Event   string      `json:"event,omitempty"`
+	Message string      `json:"message,omitempty"`
+	From    string      `json:"from,omitempty"` // the peer's control state before
+	To      string      `json:"to,omitempty"`   // and after
+	Row     int         `json:"row"`            // the spec row that fired, or -1
+	RowPos  string      `json:"row_pos,omitempty"`
+	Sent    []string    `json:"sent,omitempty"`
+	Error   string      `json:"error,omitempty"` // the error the row reported to the user
+	State   SystemState `json:"state"`
 
-	Error string      `json:"error,omitempty"` // the error the row reported to the user
-	State SystemState `json:"state"`
+	Set []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW
 }
 
 // SystemState is a readable system state.

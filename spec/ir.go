@@ -335,18 +335,19 @@ func (f Fairness) String() string { return [...]string{"none", "weak", "strong"}
 // Check is a named check configuration: two peers running the machine, one
 // channel per direction, and the properties to verify.
 type Check struct {
-	Name           string
-	Doc            string
-	Pos            Pos
-	Index          int
-	Default        bool // the configuration `fsmgen check` uses when none is named
-	Peers          [2]*Peer
-	Channels       [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
-	Timeouts       TimeoutPolicy
-	Terminal       Expr   // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	Name       string
+	Doc        string
+	Pos        Pos
+	Index      int
+	Default    bool // the configuration `fsmgen check` uses when none is named
+	Peers      [2]*Peer
+	Channels   [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
+	Timeouts   TimeoutPolicy
+	Terminal   Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	Invariants []*Property
+	Eventually []*Liveness
+
 	TerminalSource string // Terminal as written
-	Invariants     []*Property
-	Eventually     []*Liveness
 }
 
 // Peer is one endpoint of a check: a named instance of the machine.
