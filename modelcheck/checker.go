@@ -35,6 +35,7 @@ type Checker struct {
 	progress  func(Progress)
 	every     time.Duration
 	steps     map[string]StepFunc // by machine name; "" for every peer
+	cont      bool                // go on past violations (Continue)
 }
 
 // Option configures a Checker.
@@ -175,9 +176,34 @@ type search struct {
 	depth  atomic.Int64
 	queue  atomic.Int64
 	queued atomic.Int64 // states queued for the next level
+	halts  atomic.Int64 // calls of halt
+}
+
+// tick calls every (about once a second, or the Checker's interval) until
+// done is closed, and halts the search once when ctx is cancelled.
+func (sr *search) tick(ctx context.Context, done <-chan struct{}, every func()) {
+	interval := sr.c.every
+	if interval <= 0 {
+		interval = time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	cancelled := ctx.Done()
+	for {
+		select {
+		case <-done:
+			return
+		case <-cancelled:
+			sr.halt(sr.cancelReason(ctx))
+			cancelled = nil // halted once: a closed channel would be selected again at once
+		case <-t.C:
+			every()
+		}
+	}
 }
 
 func (sr *search) halt(reason string) {
+	sr.halts.Add(1)
 	sr.reasonM.Lock()
 	if sr.reason == "" {
 		sr.reason = reason
@@ -190,7 +216,16 @@ func (sr *search) halt(reason string) {
 // violation, when ctx is done, or at a MaxStates or MaxMemory limit; the
 // Result then says it is incomplete and carries the figures so far.
 func (c *Checker) Run(ctx context.Context) (*Result, error) {
+	if c.cont {
+		return c.runContinue(ctx)
+	}
+	return c.run(ctx)
+}
+
+func (c *Checker) run(parent context.Context) (*Result, error) {
 	start := time.Now()
+	ctx, cancel := context.WithCancelCause(parent)
+	defer cancel(nil)
 	m := c.m
 	size := uint64(1 << 12)
 	if c.expected > 0 {
@@ -202,6 +237,8 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	for range c.workers {
 		sr.workers = append(sr.workers, &worker{rowHits: make([]uint64, len(c.m.rows)), unhandled: make([]uint64, c.m.unhSize)})
 	}
+	stopWatch := sr.watchMemory(c.maxMemory, cancel)
+	defer stopWatch()
 	var peak atomic.Uint64
 	sample := func() {
 		var ms runtime.MemStats
@@ -218,28 +255,15 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	tick.Add(1)
 	go func() {
 		defer tick.Done()
-		every := c.every
-		if every <= 0 {
-			every = time.Second
-		}
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-ctx.Done():
-				sr.halt("interrupted")
-			case <-t.C:
-				sample()
-				if c.progress != nil {
-					el := time.Since(start)
-					n := sr.set.count.Load()
-					c.progress(Progress{States: n, Transitions: sr.trans.Load(), Queue: uint64(max(sr.queue.Load(), 0)),
-						Depth: int(sr.depth.Load()), Elapsed: el, StatesPerSec: float64(n) / el.Seconds()})
-				}
+		sr.tick(ctx, done, func() {
+			sample()
+			if c.progress != nil {
+				el := time.Since(start)
+				n := sr.set.count.Load()
+				c.progress(Progress{States: n, Transitions: sr.trans.Load(), Queue: uint64(max(sr.queue.Load(), 0)),
+					Depth: int(sr.depth.Load()), Elapsed: el, StatesPerSec: float64(n) / el.Seconds()})
 			}
-		}
+		})
 	}()
 
 	init := m.initial
@@ -258,7 +282,7 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 	depth := 0
 	for found == nil && len(sr.front) > 0 && !sr.stop.Load() {
 		if ctx.Err() != nil {
-			sr.halt("interrupted")
+			sr.halt(sr.cancelReason(ctx))
 			break
 		}
 		sr.depth.Store(int64(depth))
@@ -272,10 +296,9 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		if sr.stop.Load() {
 			break
 		}
-		var next []uint64
-		for _, w := range sr.workers {
-			next = append(next, w.next...)
-			w.next = w.next[:0]
+		next, ok := sr.joinQueues()
+		if !ok {
+			break
 		}
 		sr.front = next
 		sr.queued.Store(0)
@@ -310,12 +333,15 @@ func (c *Checker) Run(ctx context.Context) (*Result, error) {
 		res.Violation = sr.counterexample(found)
 	}
 	if res.Complete && len(m.liveness) > 0 {
-		if err := sr.liveness(ctx, res); err != nil {
+		if need := sr.memory() + livenessBytes(res.States, res.Transitions, sr.set.limit(), len(m.classes)); c.maxMemory > 0 && need > c.maxMemory {
+			res.Complete = false
+			res.StopReason = fmt.Sprintf("stopped at the memory limit (%s) before the liveness pass, which needs about %s", FormatBytes(c.maxMemory), FormatBytes(need))
+		} else if err := sr.liveness(ctx, res); err != nil {
 			return nil, err
 		}
 		if res.Violation == nil && ctx.Err() != nil {
 			res.Complete = false
-			res.StopReason = "interrupted"
+			res.StopReason = sr.cancelReason(ctx)
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -416,21 +442,23 @@ func (sr *search) work(ctx context.Context, w *worker, n int) {
 			sr.halt(fmt.Sprintf("stopped at the state limit (%d)", sr.c.maxStates))
 		}
 		if sr.c.maxMemory > 0 && sr.memory() > sr.c.maxMemory {
-			sr.halt(fmt.Sprintf("stopped at the memory limit (%s)", FormatBytes(sr.c.maxMemory)))
+			sr.halt(sr.memoryReason())
 		}
 		sr.mu.RUnlock()
 		if ctx.Err() != nil {
-			sr.halt("interrupted")
+			sr.halt(sr.cancelReason(ctx))
 		}
 	}
 }
 
-// memory estimates the bytes the search holds: the visited set and the queues.
+// memory estimates the bytes the search holds: the visited set, the
+// queues (the next level's with the slack of growing slices) and what the
+// process holds besides.
 func (sr *search) memory() uint64 {
-	b := sr.set.size * sr.set.bytesPerSlot()
+	b := sr.set.size*sr.set.bytesPerSlot() + uint64(len(sr.set.over.states))*16
 	b += uint64(cap(sr.front)) * 8
-	b += uint64(sr.queued.Load()) * uint64(sr.stride) * 8
-	return b
+	b += uint64(sr.queued.Load()) * uint64(sr.stride) * 8 * 5 / 4
+	return b + baseOverhead
 }
 
 // grow enlarges the visited set with every worker held off, and renumbers
@@ -460,7 +488,8 @@ func (sr *search) grow() {
 	for !fits(size, sr.chunk) {
 		size = set.nextSize(size)
 	}
-	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes() > lim {
+	// Growing holds both tables and the slot renumbering at once.
+	if lim := sr.c.maxMemory; lim > 0 && sr.memory()+size*set.slotBytes()+4*set.limit() > lim {
 		// Cannot grow within the limit: shrink the chunks instead, or stop.
 		if sr.chunk > 1 {
 			sr.chunk = 1
@@ -468,7 +497,7 @@ func (sr *search) grow() {
 				return
 			}
 		}
-		sr.halt(fmt.Sprintf("stopped at the memory limit (%s)", FormatBytes(lim)))
+		sr.halt(sr.memoryReason())
 		return
 	}
 	if size > 1<<32-2 {
@@ -517,7 +546,7 @@ func (sr *search) counterexample(v *violation) *Violation {
 	case Deadlock:
 		out.Property = "deadlock"
 		if t := sr.c.check.Terminal; t != nil {
-			out.Expr = "!(" + t.String() + ")"
+			out.Expr = "!(" + terminalText(sr.c.check) + ")"
 		}
 	}
 	tr, err := sr.c.trace(states, -1, nil)
@@ -525,6 +554,9 @@ func (sr *search) counterexample(v *violation) *Violation {
 		out.Error = err.Error()
 	}
 	out.Trace = tr
+	if v.kind == Deadlock {
+		out.Hint = sr.c.deadlockHint(&states[len(states)-1])
+	}
 	return out
 }
 

@@ -29,6 +29,8 @@ func (sr *search) buildGraph(ctx context.Context) (*graph, error) {
 	n := len(g.slot)
 	g.off = make([]uint32, n+1)
 	g.enabled = make([]uint64, n*g.nc)
+	edges := sr.trans.Load() // every transition of the complete search is an edge
+	g.dst, g.act = make([]uint32, 0, edges), make([]uint16, 0, edges)
 	var buf succs
 	var sv, v vec
 	for u, s := range g.slot {
@@ -80,7 +82,15 @@ func (sr *search) liveness(ctx context.Context, res *Result) error {
 			return nil
 		}
 		if best != nil {
-			res.Violation = sr.lasso(g, l, best)
+			v := sr.lasso(g, l, best)
+			if sr.c.cont {
+				res.Violations = append(res.Violations, v)
+				if res.Violation == nil {
+					res.Violation, res.livenessFailed = v, li
+				}
+				continue
+			}
+			res.Violation = v
 			res.livenessFailed = li
 			return nil
 		}

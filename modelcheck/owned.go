@@ -53,7 +53,7 @@ func (sr *search) workOwned(ctx context.Context, w *worker, n int) {
 			sr.halt(fmt.Sprintf("stopped at the memory limit (%s)", FormatBytes(sr.c.maxMemory)))
 		}
 		if ctx.Err() != nil {
-			sr.halt("interrupted")
+			sr.halt(sr.cancelReason(ctx))
 		}
 	}
 }

@@ -32,6 +32,8 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 type Result struct {
 	Spec          string        `json:"spec"`
 	Check         string        `json:"check"`
+	Doc           string        `json:"doc,omitempty"`         // the check configuration's doc
+	Outcome       string        `json:"outcome"`               // holds, failed (a property is violated) or incomplete (the search stopped first)
 	Complete      bool          `json:"complete"`              // every reachable state was explored (or a violation was found)
 	StopReason    string        `json:"stop_reason,omitempty"` // why an incomplete search stopped
 	States        uint64        `json:"states"`                // distinct states stored, the initial one included
@@ -49,8 +51,10 @@ type Result struct {
 	Properties []PropertyResult  `json:"properties"`
 	Coverage   []RowCoverage     `json:"coverage"`
 	Unhandled  []UnhandledEvent  `json:"unhandled,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`
-	Violation  *Violation        `json:"violation,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`      // rows that never fired in a complete search
+	SpecWarns  []string          `json:"spec_warnings,omitempty"` // the spec's own warnings (timers never started, ...)
+	Violation  *Violation        `json:"violation,omitempty"`     // the shallowest violation
+	Violations []*Violation      `json:"violations,omitempty"`    // with Continue: every violated property's
 	Liveness   []LivenessSummary `json:"liveness,omitempty"`
 
 	rowHits        []uint64
@@ -84,6 +88,8 @@ type RowCoverage struct {
 	Pos     string `json:"pos"`
 	Desc    string `json:"desc"`
 	Hits    uint64 `json:"hits"`
+	// FailedCall marks a row that only refuses calls: it never fires.
+	FailedCall bool `json:"failed_call,omitempty"`
 }
 
 // UnhandledEvent counts transitions in which a peer in State received Event
@@ -107,10 +113,11 @@ type Violation struct {
 	Depth    int    `json:"depth"` // steps from the initial state to the violating state (to the cycle, for liveness)
 	Trace    *Trace `json:"trace"`
 	Error    string `json:"error,omitempty"`
+	Hint     string `json:"hint,omitempty"` // what the violation may mean
 }
 
 func (c *Checker) newResult() *Result {
-	return &Result{Spec: c.s.File, Check: c.check.Name, rowHits: make([]uint64, len(c.m.rows)),
+	return &Result{Spec: c.s.File, Check: c.check.Name, Doc: strings.Join(strings.Fields(c.check.Doc), " "), rowHits: make([]uint64, len(c.m.rows)),
 		unhandledHits: make([]uint64, c.m.unhSize)}
 }
 
@@ -157,7 +164,7 @@ func (r *Result) finish(c *Checker) {
 	several := len(c.s.Machines) > 1
 	for i, row := range m.rows {
 		mc := m.rowMach[i]
-		rc := RowCoverage{Row: row.Index, Pos: row.Pos.String(), Desc: rowDesc(mc, row), Hits: r.rowHits[i]}
+		rc := RowCoverage{Row: row.Index, Pos: row.Pos.String(), Desc: rowDesc(mc, row), Hits: r.rowHits[i], FailedCall: failedCallRow(row)}
 		if several {
 			rc.Machine = mc.Name
 			rc.Desc = mc.Name + ": " + rc.Desc
@@ -204,12 +211,71 @@ func (r *Result) finish(c *Checker) {
 	}
 	dl := PropertyResult{Name: "deadlock", Kind: Deadlock, Status: status(Deadlock, "deadlock", 0)}
 	if c.check.Terminal != nil {
-		dl.Expr = "terminal: " + c.check.Terminal.String()
+		dl.Expr = "terminal: " + terminalText(c.check)
+	} else {
+		dl.Expr = "(no terminal: every state without an enabled action is a deadlock)"
 	}
 	r.Properties = append(r.Properties, dl)
 	for i, l := range c.check.Eventually {
 		r.Properties = append(r.Properties, PropertyResult{Name: l.Name, Kind: LivenessViolation, Expr: l.Source + " (fairness " + l.Fairness.String() + ")", Status: status(LivenessViolation, l.Name, i)})
 	}
+	for _, w := range c.s.Warnings {
+		r.SpecWarns = append(r.SpecWarns, w.Error())
+	}
+	if r.Violation != nil && len(r.Violations) == 0 {
+		r.Violations = []*Violation{r.Violation}
+	}
+	r.setOutcome()
+}
+
+// terminalText is a check's terminal condition as written.
+func terminalText(c *spec.Check) string {
+	if c.TerminalSource != "" {
+		return strings.Join(strings.Fields(c.TerminalSource), " ")
+	}
+	return c.Terminal.String()
+}
+
+// setOutcome says in one word how the search ended.
+func (r *Result) setOutcome() {
+	switch {
+	case r.Violation != nil:
+		r.Outcome = "failed"
+	case !r.Complete:
+		r.Outcome = "incomplete"
+	default:
+		r.Outcome = "holds"
+	}
+}
+
+// Summary is the result's last line: the outcome and what it means.
+func (r *Result) Summary() string {
+	switch r.Outcome {
+	case "failed":
+		var names []string
+		for _, v := range r.Violations {
+			names = append(names, v.name())
+		}
+		out := fmt.Sprintf("outcome: failed: %s violated", strings.Join(names, ", "))
+		if reason := r.StopReason; reason != "" {
+			if reason == "interrupted" {
+				reason = "was interrupted"
+			}
+			out += "; the search " + reason + ": the other properties are not established"
+		}
+		return out
+	case "incomplete":
+		return fmt.Sprintf("outcome: incomplete (%s): the properties are not established", r.StopReason)
+	}
+	return "outcome: holds: every property holds in every reachable state"
+}
+
+// name is "invariant NAME", "deadlock" or "liveness NAME".
+func (v *Violation) name() string {
+	if v.Kind == Deadlock {
+		return "deadlock"
+	}
+	return v.Kind.String() + " " + v.Property
 }
 
 // OK reports whether the search completed and every property holds.
@@ -222,17 +288,36 @@ func (r *Result) WriteJSON(w io.Writer) error {
 	return enc.Encode(r)
 }
 
-// WriteText writes r for people: the figures, the properties, coverage
-// warnings and the counterexample if there is one.
-func (r *Result) WriteText(w io.Writer) {
+// TextOptions select the optional parts of Result.WriteTextOptions.
+type TextOptions struct {
+	Coverage  bool // list the rows that never fired (else one summary line)
+	NoMermaid bool // leave out the counterexample's Mermaid sequence diagram
+}
+
+// WriteText writes r for people with the default options.
+func (r *Result) WriteText(w io.Writer) { r.WriteTextOptions(w, TextOptions{}) }
+
+// WriteTextOptions writes r for people: the figures, the properties,
+// coverage, warnings, the counterexamples if there are any, and the
+// outcome as the last line.
+func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 	fmt.Fprintf(w, "check %s of %s: ", r.Check, r.Spec)
 	switch {
+	case len(r.Violations) > 1:
+		var names []string
+		for _, v := range r.Violations {
+			names = append(names, v.name())
+		}
+		fmt.Fprintf(w, "%d properties VIOLATED (%s)\n", len(r.Violations), strings.Join(names, ", "))
 	case r.Violation != nil:
-		fmt.Fprintf(w, "%s %s VIOLATED\n", r.Violation.Kind, r.Violation.Property)
+		fmt.Fprintf(w, "%s VIOLATED\n", r.Violation.name())
 	case r.Complete:
 		fmt.Fprintln(w, "all properties hold")
 	default:
 		fmt.Fprintf(w, "incomplete (%s)\n", r.StopReason)
+	}
+	if r.Doc != "" {
+		fmt.Fprintf(w, "  %s\n", r.Doc)
 	}
 	fmt.Fprintf(w, "  %s distinct states, %s transitions, depth %d, %s (%s states/s, %d workers)\n",
 		group(r.States), group(r.Transitions), r.MaxDepth, r.Elapsed.Round(time.Millisecond), group(uint64(r.StatesPerSec)), r.Workers)
@@ -240,11 +325,11 @@ func (r *Result) WriteText(w io.Writer) {
 		r.StateBits, r.StateWords, FormatBytes(r.VisitedBytes), r.BytesPerState, FormatBytes(r.PeakHeap))
 	fmt.Fprintln(w, "properties:")
 	for _, p := range r.Properties {
-		expr := ""
-		if p.Expr != "" {
-			expr = "  " + p.Expr
+		name := p.Name + "  "
+		if p.Kind == Deadlock {
+			name = "" // the kind says it
 		}
-		fmt.Fprintf(w, "  %-9s %-10s %s%s\n", p.Status, p.Kind, p.Name, expr)
+		fmt.Fprintf(w, "  %-9s %-10s %s%s\n", p.Status, p.Kind, name, p.Expr)
 	}
 	fired := 0
 	for _, c := range r.Coverage {
@@ -252,38 +337,52 @@ func (r *Result) WriteText(w io.Writer) {
 			fired++
 		}
 	}
-	fmt.Fprintf(w, "coverage: %d of %d rows fired\n", fired, len(r.Coverage))
-	var timers []string
-	for _, u := range r.Unhandled {
-		if u.Kind == spec.TimerEvent.String() {
-			st := u.State
-			if u.Machine != "" {
-				st = u.Machine + " " + st
+	fmt.Fprintf(w, "coverage: %d of %d rows fired", fired, len(r.Coverage))
+	if len(r.Warnings) > 0 && !o.Coverage {
+		fmt.Fprintf(w, "; %d never fired in this check (--coverage lists them)", len(r.Warnings))
+	}
+	fmt.Fprintln(w)
+	if o.Coverage {
+		for _, x := range r.Warnings {
+			fmt.Fprintln(w, "  "+x)
+		}
+	}
+	for _, k := range []struct{ kind, what string }{
+		{spec.MessageEvent.String(), "unhandled messages"},
+		{spec.CallEvent.String(), "unhandled calls"},
+		{spec.TimerEvent.String(), "unhandled timer expiries"},
+	} {
+		var list []string
+		for _, u := range r.Unhandled {
+			if u.Kind == k.kind {
+				st := u.State
+				if u.Machine != "" {
+					st = u.Machine + " " + st
+				}
+				list = append(list, fmt.Sprintf("%s in %s (%s)", u.Event, st, group(u.Count)))
 			}
-			timers = append(timers, fmt.Sprintf("%s in %s (%s)", u.Event, st, group(u.Count)))
+		}
+		if len(list) > 0 {
+			fmt.Fprintf(w, "%s: %s\n", k.what, strings.Join(list, ", "))
 		}
 	}
-	if len(timers) > 0 {
-		fmt.Fprintf(w, "unhandled timer expiries: %s\n", strings.Join(timers, ", "))
-	}
-	const maxWarnings = 8
-	for i, x := range r.Warnings {
-		if i == maxWarnings {
-			fmt.Fprintf(w, "warning: ... and %d more (--json lists them all)\n", len(r.Warnings)-maxWarnings)
-			break
-		}
+	for _, x := range r.SpecWarns {
 		fmt.Fprintln(w, "warning:", x)
 	}
-	if v := r.Violation; v != nil {
+	for _, v := range r.Violations {
 		fmt.Fprintln(w)
 		v.WriteText(w)
-		if v.Trace != nil {
+		if v.Trace != nil && !o.NoMermaid {
 			fmt.Fprintln(w, "\nsequence diagram (Mermaid):")
 			fmt.Fprintln(w, "```mermaid")
 			fmt.Fprint(w, v.Trace.Mermaid())
 			fmt.Fprintln(w, "```")
 		}
 	}
+	if len(r.Violations) > 0 {
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w, r.Summary())
 }
 
 // WriteText writes the counterexample as a numbered step list.
@@ -307,6 +406,9 @@ func (v *Violation) WriteText(w io.Writer) {
 			fmt.Fprintf(w, " [%s]", v.Pos)
 		}
 		fmt.Fprintln(w, ":")
+	}
+	if v.Hint != "" {
+		fmt.Fprintln(w, "  hint:", v.Hint)
 	}
 	if v.Error != "" {
 		fmt.Fprintln(w, "  (trace unavailable:", v.Error+")")

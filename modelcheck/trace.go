@@ -35,6 +35,8 @@ type Step struct {
 	Sent    []string    `json:"sent,omitempty"`
 	Error   string      `json:"error,omitempty"` // the error the row reported to the user
 	State   SystemState `json:"state"`
+
+	Set []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW
 }
 
 // SystemState is a readable system state.
@@ -47,9 +49,11 @@ type SystemState struct {
 type PeerState struct {
 	Name   string            `json:"name"`
 	State  string            `json:"state"`
-	Vars   map[string]string `json:"vars,omitempty"`
+	Vars   map[string]string `json:"-"`                // in spec syntax; JSON "vars" has them typed (json.go)
 	Timers []string          `json:"timers,omitempty"` // armed timers
 	Calls  map[string]int    `json:"calls_left,omitempty"`
+
+	values map[string]any // Vars typed: bool, int or the enum value's name
 }
 
 // InboxView is the content of the channel to one peer.
@@ -87,9 +91,11 @@ func (c *Checker) view(v *vec) SystemState {
 		ps := PeerState{Name: p.Name, State: stateName(s, snap)}
 		for _, x := range s.Vars {
 			if ps.Vars == nil {
-				ps.Vars = map[string]string{}
+				ps.Vars, ps.values = map[string]string{}, map[string]any{}
 			}
-			ps.Vars[x.Name] = x.Format(x.Decode(snap >> x.Offset & (1<<x.Width - 1)))
+			val := x.Decode(snap >> x.Offset & (1<<x.Width - 1))
+			ps.Vars[x.Name] = x.Format(val)
+			ps.values[x.Name] = typedValue(x, val)
 		}
 		for _, t := range s.Timers {
 			if snap>>(s.Layout.TimerOffset+uint(t.Index))&1 != 0 {
@@ -181,6 +187,11 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		if sc.row >= 0 {
 			r := m.rows[sc.row]
 			st.RowPos, st.Error = r.Pos.String(), r.Error
+			snap := m.peer[a.peer].get(next)
+			for _, as := range r.Set {
+				x := as.Var
+				st.Set = append(st.Set, x.Name+"="+x.Format(x.Decode(snap>>x.Offset&(1<<x.Width-1))))
+			}
 		}
 		// What was sent, with its field values: the step again.
 		ev := a.event
@@ -224,6 +235,9 @@ func (st *Step) describe() string {
 	}
 	if len(st.Sent) > 0 {
 		fmt.Fprintf(&b, ", sends %s", strings.Join(st.Sent, ", "))
+	}
+	if len(st.Set) > 0 {
+		fmt.Fprintf(&b, ", sets %s", strings.Join(st.Set, " "))
 	}
 	if st.Error != "" {
 		fmt.Fprintf(&b, ", reports %q", st.Error)

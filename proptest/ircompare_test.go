@@ -14,7 +14,8 @@ var (
 )
 
 // irDiff compares two IR values structurally, ignoring positions and the
-// Source text of properties (Format writes expressions in canonical form),
+// Source text of properties and terminal conditions (Format writes
+// expressions in canonical form),
 // and returns the first difference as a path, or "".
 func irDiff(a, b any) string {
 	return diffValue(reflect.ValueOf(a), reflect.ValueOf(b), "spec", map[[2]uintptr]bool{})
@@ -55,7 +56,7 @@ func diffValue(a, b reflect.Value, path string, seen map[[2]uintptr]bool) string
 	case reflect.Struct:
 		for i := range a.NumField() {
 			f := a.Type().Field(i)
-			if f.Name == "Source" && f.Type.Kind() == reflect.String {
+			if (f.Name == "Source" || f.Name == "TerminalSource") && f.Type.Kind() == reflect.String {
 				continue
 			}
 			if d := diffValue(a.Field(i), b.Field(i), path+"."+f.Name, seen); d != "" {

@@ -12,6 +12,10 @@ import (
 const maxCapacity = 64
 
 func (l *loader) checks(n *yaml.Node) {
+	l.resolveChecks(n)
+	if len(l.errs) > 0 {
+		return
+	}
 	pairs, _ := l.mapping(n, "checks")
 	var def *yaml.Node
 	for _, p := range pairs {
@@ -165,13 +169,17 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 		e, err := sc.compile(src, l.valuePos(n), BoolType)
 		if err != nil {
-			l.errs = append(l.errs, err.(*Error))
+			e := err.(*Error)
+			if o, ok := l.origin[n]; ok {
+				e.Pos, e.Msg = l.pos(n), e.Msg+" (from "+o.String()+")"
+			}
+			l.errs = append(l.errs, e)
 			return nil, ""
 		}
 		return e, src
 	}
 	if t := f["terminal"]; t != nil {
-		c.Terminal, _ = expr(t, what+" terminal")
+		c.Terminal, c.TerminalSource = expr(t, what+" terminal")
 	}
 	c.Invariants = append(l.invariants(f["invariants"], what, nil, expr), c.Invariants...)
 	c.Eventually = append(l.goals(f["eventually"], what, nil, expr), c.Eventually...)

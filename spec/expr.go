@@ -381,6 +381,9 @@ func (sc *exprScope) compileAny(src string, at Pos) (Expr, error) {
 				}
 			}
 		}
+		if strings.HasSuffix(msg, "found '='") {
+			msg += ": = is not a comparison, write == (or != for not equal)"
+		}
 		return nil, errorf(shift(at, col), "invalid expression %q: %s", src, msg)
 	}
 	e, err := sc.expr(x, at)

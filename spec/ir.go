@@ -481,6 +481,8 @@ type Check struct {
 	// Monitors observe the peers: their variables are part of the checked
 	// state, never of a machine.
 	Monitors []*Monitor
+
+	TerminalSource string // Terminal as written
 }
 
 // Monitor is an observer of a check, as P's spec machines and TLA+'s

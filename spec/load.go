@@ -35,8 +35,9 @@ const MaxSize = 1 << 20
 type Option func(*options)
 
 type options struct {
-	params map[string]time.Duration
-	strict bool
+	params    map[string]time.Duration
+	strict    bool
+	overrides []override
 }
 
 // WithParam overrides the value of a declared parameter (such as MSL).
@@ -94,6 +95,7 @@ type loader struct {
 	// lists receipts only: its expressions may read msg.FIELD.
 	rowMsgs []*Message
 	errs    ErrorList
+	origin  map[*yaml.Node]override // nodes set on the command line
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -123,7 +125,11 @@ func (l *loader) parse(data []byte) {
 	}
 	root := doc.Content[0]
 	if bad := findAlias(root); bad != nil {
-		l.errorf(bad, "anchors and aliases are not supported in specs: write the value out")
+		l.errorf(bad, "anchors and aliases are not supported in specs: write the value out (checks can share fields with extends:)")
+		return
+	}
+	if bad := findTag(root); bad != nil {
+		l.errorf(bad, "YAML reads %q as a tag, not as part of the value: quote the value, as in %q", bad.Tag, strings.TrimSpace(bad.Tag+" "+bad.Value))
 		return
 	}
 	if root.Kind != yaml.MappingNode {
@@ -308,6 +314,20 @@ func (l *loader) yamlError(err error) *Error {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
 	return errorf(p, "invalid YAML: %s", msg)
+}
+
+// findTag finds a node with a tag of the spec's own (YAML reads a leading
+// ! as one, as in an unquoted !timer_armed guard).
+func findTag(n *yaml.Node) *yaml.Node {
+	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		return n
+	}
+	for _, c := range n.Content {
+		if bad := findTag(c); bad != nil {
+			return bad
+		}
+	}
+	return nil
 }
 
 func findAlias(n *yaml.Node) *yaml.Node {

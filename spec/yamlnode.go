@@ -19,7 +19,11 @@ func (l *loader) pos(n *yaml.Node) Pos {
 }
 
 func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
-	l.errs = append(l.errs, errorf(l.pos(n), format, args...))
+	e := errorf(l.pos(n), format, args...)
+	if o, ok := l.origin[n]; ok && !strings.HasPrefix(e.Msg, o.String()) {
+		e.Msg += " (from " + o.String() + ")"
+	}
+	l.errs = append(l.errs, e)
 }
 
 func kindName(n *yaml.Node) string {
@@ -95,7 +99,11 @@ func (l *loader) fields(n *yaml.Node, what string, allowed ...string) map[string
 			}
 		}
 		if !found {
-			l.errorf(p.kn, "unknown field %q in %s: expected %s", clip(p.key), what, strings.Join(allowed, ", "))
+			hint := ""
+			if n.Style&yaml.FlowStyle != 0 && isNull(p.v) && len(out) > 0 {
+				hint = " (in a {...} mapping an unquoted comma ends a value: quote a value that has one, e.g. doc: \"one, two\")"
+			}
+			l.errorf(p.kn, "unknown field %q in %s: expected %s%s", clip(p.key), what, strings.Join(allowed, ", "), hint)
 			continue
 		}
 		out[p.key] = p.v

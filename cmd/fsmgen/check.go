@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsmgen/fsmgen/modelcheck"
+	"github.com/fsmgen/fsmgen/spec"
 )
 
 func init() {
@@ -22,33 +24,36 @@ func check(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("check", "[spec.yaml]", stderr)
 	sf := addSpecFlags(fs)
 	config := fs.String("config", "", "the check configuration to run (default: the one marked default: true, else the first)")
+	all := fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
 	workers := fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
-	asJSON := fs.Bool("json", false, "print the result (figures, coverage, counterexample) as JSON")
+	asJSON := fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
+	cont := fs.Bool("continue", false, "go on past violations: report every violated property once, each with its shortest counterexample")
+	coverage := fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")
+	mermaid := fs.Bool("mermaid", true, "print counterexamples as a Mermaid sequence diagram too")
 	maxStates := fs.Uint64("max-states", 0, "stop after storing this many states (0: no limit)")
-	maxMemory := fs.String("max-memory", "", "stop before the visited set and queues pass this size, e.g. 4GiB (default: no limit)")
+	maxMemory := fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than this, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
 	progress := fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
 	list := fs.Bool("list", false, "list the spec's check configurations and exit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *workers < 1 {
-		return fmt.Errorf("%w: --workers must be at least 1, got %d", errUsage, *workers)
-	}
-	var memLimit uint64
-	if *maxMemory != "" {
-		n, err := modelcheck.ParseBytes(*maxMemory)
-		if err != nil {
-			return fmt.Errorf("%w: --max-memory: %v", errUsage, err)
+	sf.check = config
+	if *all {
+		if *config != "" {
+			return errUsagef("--all runs every check configuration: leave out --config")
 		}
-		memLimit = n
+		*sf.check = "*"
+	}
+	if *workers < 1 {
+		return errUsagef("--workers must be at least 1, got %d", *workers)
+	}
+	memLimit, err := memoryLimit(*maxMemory)
+	if err != nil {
+		return err
 	}
 	s, err := sf.load(fs)
 	if err != nil {
 		return err
-	}
-	var names []string
-	for _, c := range s.Checks {
-		names = append(names, c.Name)
 	}
 	if *list {
 		for _, c := range s.Checks {
@@ -60,49 +65,128 @@ func check(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	c := s.Check(*config)
-	if c == nil && *config == "" && len(s.Checks) > 0 {
-		c = s.Checks[0]
-	}
-	if c == nil {
-		if len(s.Checks) == 0 {
+	var checks []*spec.Check
+	if *all {
+		checks = s.Checks
+		if len(checks) == 0 {
 			return fmt.Errorf("%s: the spec has no check configurations: add a checks: section", s.Pos)
 		}
-		sort.Strings(names)
-		return fmt.Errorf("%w: no check configuration %q: expected one of %s", errUsage, *config, strings.Join(names, ", "))
+	} else {
+		c, err := pickCheck(s, *config)
+		if err != nil {
+			return err
+		}
+		checks = []*spec.Check{c}
 	}
 	opts := []modelcheck.Option{modelcheck.Workers(*workers), modelcheck.MaxStates(*maxStates), modelcheck.MaxMemory(memLimit)}
+	if *cont {
+		opts = append(opts, modelcheck.Continue())
+	}
 	if *progress || isTerminal(stderr) {
 		opts = append(opts, modelcheck.ProgressFunc(func(p modelcheck.Progress) {
 			fmt.Fprintf(stderr, "fsmgen check: %d states, %.0f states/s, queue %d, depth %d, %s\n",
 				p.States, p.StatesPerSec, p.Queue, p.Depth, p.Elapsed.Round(time.Second))
 		}, time.Second))
 	}
-	ck, err := modelcheck.New(s, c, opts...)
-	if err != nil {
-		return err
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	res, err := ck.Run(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		if err := res.WriteJSON(stdout); err != nil {
+	var results []*modelcheck.Result
+	for _, c := range checks {
+		ck, err := modelcheck.New(s, c, opts...)
+		if err != nil {
 			return err
 		}
-	} else {
-		res.WriteText(stdout)
+		res, err := ck.Run(ctx)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+		if !*asJSON {
+			if len(checks) > 1 && len(results) > 1 {
+				fmt.Fprintln(stdout)
+			}
+			res.WriteTextOptions(stdout, modelcheck.TextOptions{Coverage: *coverage, NoMermaid: !*mermaid})
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	switch {
-	case res.Violation != nil:
-		return errFailed
-	case !res.Complete:
-		fmt.Fprintf(stderr, "fsmgen check: search incomplete (%s): the properties are not established\n", res.StopReason)
-		return errFailed
+	var union *modelcheck.Union
+	if *all {
+		union = modelcheck.UnionOf(results)
+	}
+	if *asJSON {
+		var v any = results[0]
+		if *all {
+			v = union
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+	} else if *all {
+		fmt.Fprintln(stdout)
+		union.WriteText(stdout)
+	}
+	if !*asJSON && fs.NArg() == 0 && (*coverage || *all || len(s.Warnings) > 0) {
+		fmt.Fprintln(stderr, "fsmgen check:", embeddedNote(fs))
+	}
+	for _, r := range results {
+		if r.Outcome != "holds" {
+			return errFailed
+		}
+	}
+	if len(results) < len(checks) {
+		return errFailed // interrupted before the last check
 	}
 	return nil
+}
+
+// pickCheck finds the check configuration named name ("" the default).
+func pickCheck(s *spec.Spec, name string) (*spec.Check, error) {
+	c := s.Check(name)
+	if c == nil && name == "" && len(s.Checks) > 0 {
+		c = s.Checks[0]
+	}
+	if c != nil {
+		return c, nil
+	}
+	if len(s.Checks) == 0 {
+		return nil, fmt.Errorf("%s: the spec has no check configurations: add a checks: section", s.Pos)
+	}
+	var names []string
+	for _, c := range s.Checks {
+		names = append(names, c.Name)
+	}
+	sort.Strings(names)
+	return nil, errUsagef("no check configuration %q: expected one of %s", name, strings.Join(names, ", "))
+}
+
+// memoryLimit reads --max-memory: a size, auto or 0.
+func memoryLimit(v string) (uint64, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "auto", "":
+		return modelcheck.DefaultMemoryLimit(), nil
+	case "0", "none", "off":
+		return 0, nil
+	}
+	n, err := modelcheck.ParseBytes(v)
+	if err != nil {
+		return 0, errUsagef("--max-memory: %v", err)
+	}
+	if n < 16<<20 {
+		return 0, errUsagef("--max-memory %s is below the 16 MiB a search needs at least", v)
+	}
+	return n, nil
+}
+
+// autoNote says what auto amounts to on this machine.
+func autoNote() string {
+	if n := modelcheck.DefaultMemoryLimit(); n > 0 {
+		return " (here " + modelcheck.FormatBytes(n) + ")"
+	}
+	return " (here unknown: no limit)"
 }
 
 // isTerminal reports whether w is a character device (a terminal).

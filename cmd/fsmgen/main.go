@@ -6,8 +6,10 @@
 //
 //	fsmgen COMMAND [flags] [spec.yaml]
 //
-// With no spec file, the embedded TCP spec (spec/tcp.yaml) is used.
-// Exit status: 0 fine, 1 a property failed, 2 bad input or usage.
+// With no spec file, the embedded TCP spec (spec/tcp.yaml, printed by
+// `fsmgen spec`) is used; `-` reads the spec from standard input. Exit
+// status: 0 fine, 1 a property failed or the search was incomplete, 2 bad
+// input or usage.
 package main
 
 import (
@@ -16,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -33,30 +36,50 @@ var commands = map[string]command{}
 // errUsage marks errors in how the command was invoked (exit 2).
 var errUsage = errors.New("usage")
 
-// errFailed marks a property that did not hold (exit 1); the details were already printed.
+// errFailed marks a property that did not hold or a search that did not
+// finish (exit 1); the details were already printed.
 var errFailed = errors.New("property failed")
+
+// stdin is where a spec argument of "-" is read from.
+var stdin io.Reader = os.Stdin
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
+		return 2
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			if _, ok := commands[args[1]]; ok {
+				return run([]string{args[1], "-h"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "fsmgen: unknown command %q: 'fsmgen help' lists them\n", args[1])
 			return 2
 		}
+		usage(stdout)
+		return 0
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, version())
 		return 0
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "fsmgen: unknown command %q\n", args[0])
-		usage(stderr)
+		fmt.Fprintf(stderr, "fsmgen: unknown command %q: 'fsmgen help' lists them\n", args[0])
 		return 2
 	}
 	err := cmd.run(args[1:], stdout, stderr)
+	var he *helpError
 	switch {
 	case err == nil:
+		return 0
+	case errors.As(err, &he):
+		he.fs.SetOutput(stdout)
+		he.fs.Usage()
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
@@ -69,14 +92,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, msg)
 	} else {
 		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "fsmgen: "), errUsage.Error()+": ")
-		fmt.Fprintln(stderr, "fsmgen:", msg)
+		fmt.Fprintf(stderr, "fsmgen %s: %s\n", args[0], msg)
+		if errors.Is(err, errUsage) {
+			fmt.Fprintf(stderr, "run 'fsmgen help %s' for its flags\n", args[0])
+		}
 	}
 	return 2
 }
 
+// version names the module version and, for a build from a checkout, the
+// VCS revision it was built from.
+func version() string {
+	v := "fsmgen (devel)"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if bi.Main.Version != "" {
+		v = "fsmgen " + bi.Main.Version
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += " " + rev[:min(12, len(rev))] + modified
+	}
+	return v + " " + bi.GoVersion
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: fsmgen COMMAND [flags] [spec.yaml]")
-	fmt.Fprintln(w, "\nWith no spec file, the embedded TCP spec (spec/tcp.yaml) is used.\n\ncommands:")
+	fmt.Fprintln(w, "\nWith no spec file, the embedded TCP spec (spec/tcp.yaml; 'fsmgen spec' prints it) is used;\n'-' reads the spec from standard input. Flags may come before or after the spec file.\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
@@ -85,5 +139,11 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'fsmgen COMMAND -h' for a command's flags. Exit status: 0 fine, 1 a property failed, 2 bad input or usage.")
+	fmt.Fprintln(w, "\nRun 'fsmgen help COMMAND' for a command's flags, 'fsmgen --version' for the version.")
+	fmt.Fprintln(w, "Exit status: 0 fine, 1 a property failed or the search was incomplete, 2 bad input or usage.")
+}
+
+// errUsagef is a usage error (exit 2).
+func errUsagef(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, args...))
 }

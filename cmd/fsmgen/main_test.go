@@ -91,13 +91,13 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{nil, 2, "usage: fsmgen COMMAND"},
 		{[]string{"frobnicate"}, 2, `fsmgen: unknown command "frobnicate"`},
-		{[]string{"validate", "-nosuchflag"}, 2, "flag provided but not defined: -nosuchflag"},
+		{[]string{"validate", "-nosuchflag"}, 2, "fsmgen validate: flag provided but not defined: -nosuchflag\nrun 'fsmgen help validate' for its flags\n"},
 		{[]string{"validate", "-param", "MSL"}, 2, "want NAME=DURATION"},
 		{[]string{"validate", "-param", "MSL=forever"}, 2, `"forever" is not a positive duration`},
+		{[]string{"validate", "--param", "CAP=3"}, 2, "--set FIELD=VALUE sets a check field"},
 		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"},
-		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen: one spec file at most, got 2 arguments"},
-		{[]string{"help"}, 0, "commands:"},
-		{[]string{"validate", "-h"}, 0, "usage: fsmgen validate"},
+		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen validate: one spec file at most, got 2: a.yaml b.yaml"},
+		{[]string{"spec", "x"}, 2, "takes no arguments"},
 	} {
 		code, stdout, stderr := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) {
@@ -105,6 +105,10 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if tc.code != 0 && stdout != "" {
 			t.Errorf("fsmgen %s: stdout %q", strings.Join(tc.args, " "), stdout)
+		}
+		// The error is printed once, not around the usage text.
+		if strings.Count(stderr, "flag provided") > 1 || strings.Contains(stderr, "flags:") {
+			t.Errorf("fsmgen %s: stderr repeats itself or prints the usage:\n%s", strings.Join(tc.args, " "), stderr)
 		}
 	}
 }

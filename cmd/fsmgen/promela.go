@@ -20,6 +20,7 @@ func promela(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("promela", "[spec.yaml]", stderr)
 	sf := addSpecFlags(fs)
 	config := fs.String("config", "", "the check configuration to render (default: the spec's default check)")
+	sf.check = config
 	out := fs.String("o", "", "write the model to `FILE` (atomically) instead of standard output")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -13,10 +13,14 @@ import (
 // specFlags are the flags of every command that reads a spec.
 type specFlags struct {
 	params paramFlags
+	sets   setFlags
 	strict bool
+	// check names the check configuration --set applies to: "" the
+	// default one, "*" all of them. Commands with --config point it there.
+	check *string
 }
 
-// paramFlags collects repeated -param NAME=DURATION flags.
+// paramFlags collects repeated --param NAME=DURATION flags.
 type paramFlags []spec.Option
 
 func (p *paramFlags) String() string { return "" }
@@ -28,52 +32,119 @@ func (p *paramFlags) Set(v string) error {
 	}
 	d, err := time.ParseDuration(val)
 	if err != nil || d <= 0 {
-		return fmt.Errorf("%q is not a positive duration", val)
+		return fmt.Errorf("%q is not a positive duration: --param sets the spec's params (timer durations); --set FIELD=VALUE sets a check field such as network.capacity=3", val)
 	}
 	*p = append(*p, spec.WithParam(name, d))
 	return nil
 }
 
-// newFlagSet makes a flag set whose errors are usage errors (exit 2).
+// setFlags collects repeated --set FIELD=VALUE overrides of check fields.
+type setFlags []string
+
+func (s *setFlags) String() string { return "" }
+
+func (s *setFlags) Set(v string) error {
+	path, _, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(path) == "" {
+		return fmt.Errorf("want FIELD=VALUE, such as network.capacity=6 or peers.client.calls.CLOSE=2")
+	}
+	*s = append(*s, v)
+	return nil
+}
+
+// helpError asks run to print fs's usage to stdout (exit 0).
+type helpError struct{ fs *flag.FlagSet }
+
+func (h *helpError) Error() string { return flag.ErrHelp.Error() }
+func (h *helpError) Unwrap() error { return flag.ErrHelp }
+
+// newFlagSet makes a flag set whose errors are usage errors (exit 2). Its
+// usage text goes to stdout when asked for (-h) and nowhere when a flag is
+// bad: run then prints the error once, with a pointer to the help.
 func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("fsmgen "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: fsmgen %s [flags] %s\n\nflags:\n", name, args)
+		w := fs.Output()
+		fmt.Fprintf(w, "usage: fsmgen %s [flags] %s\n\n", name, args)
+		if c, ok := commands[name]; ok {
+			fmt.Fprintf(w, "%s.\n", strings.ToUpper(c.summary[:1])+c.summary[1:])
+		}
+		fmt.Fprint(w, "Flags may come before or after the spec file; with no spec file the embedded TCP spec is used, '-' reads standard input.\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses args; a bad flag is a usage error.
+// parseFlags parses args, flags and positional arguments in any order (a
+// lone "--" ends the flags); a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if err == flag.ErrHelp {
+				return &helpError{fs}
+			}
+			return fmt.Errorf("%w: %v", errUsage, err)
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if i := len(args) - len(rest); i > 0 && args[i-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave the positional arguments as fs.Args.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	f := &specFlags{}
-	fs.Var(&f.params, "param", "override a spec param, as NAME=DURATION (repeatable), e.g. -param MSL=30s")
+	fs.Var(&f.params, "param", "override a spec param, as NAME=DURATION (repeatable), e.g. --param MSL=30s")
+	fs.Var(&f.sets, "set", "override a field of the check configuration, as FIELD=VALUE (repeatable), e.g.\n--set network.capacity=6 --set peers.client.calls.CLOSE=2")
 	fs.BoolVar(&f.strict, "strict", false, "treat warnings (unreachable states, events that never fire) as errors")
 	return f
 }
 
-// load reads the spec named by the first argument, or the embedded TCP spec.
+// load reads the spec named by the first argument ("-": standard input),
+// or the embedded TCP spec.
 func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 	opts := append([]spec.Option(nil), f.params...)
 	if f.strict {
 		opts = append(opts, spec.Strict())
 	}
+	check := ""
+	if f.check != nil {
+		check = *f.check
+	}
+	for _, s := range f.sets {
+		path, val, _ := strings.Cut(s, "=")
+		opts = append(opts, spec.Override(check, strings.TrimSpace(path), val))
+	}
 	switch fs.NArg() {
 	case 0:
 		return spec.TCP(opts...)
 	case 1:
+		if fs.Arg(0) == "-" {
+			data, err := io.ReadAll(io.LimitReader(stdin, spec.MaxSize+1))
+			if err != nil {
+				return nil, fmt.Errorf("fsmgen: reading standard input: %v", err)
+			}
+			return spec.Parse("<stdin>", data, opts...)
+		}
 		return spec.Load(fs.Arg(0), opts...)
 	}
-	return nil, fmt.Errorf("%w: one spec file at most, got %d arguments", errUsage, fs.NArg())
+	return nil, fmt.Errorf("%w: one spec file at most, got %d: %s", errUsage, fs.NArg(), strings.Join(fs.Args(), " "))
+}
+
+// embeddedNote says where the embedded spec's positions point.
+func embeddedNote(fs *flag.FlagSet) string {
+	if fs.NArg() == 0 {
+		return "(spec/tcp.yaml is the embedded spec: 'fsmgen spec' prints it)"
+	}
+	return ""
 }

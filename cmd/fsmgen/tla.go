@@ -25,6 +25,11 @@ func tla(args []string, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return fmt.Errorf("%w: -o DIR is required", errUsage)
 	}
+	all := "*"
+	sf.check = &all
+	if *config != "" {
+		sf.check = config
+	}
 	s, err := sf.load(fs)
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ func validate(args []string, stdout, stderr io.Writer) error {
 	for _, w := range s.Warnings {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
 	}
+	if len(s.Warnings) > 0 && fs.NArg() == 0 {
+		fmt.Fprintln(stderr, embeddedNote(fs))
+	}
 	if s.Machine != nil {
 		fmt.Fprintf(stdout, "%s: machine %s, %s\n", s.File, machineSummary(s.Machine), count(len(s.Checks), "check"))
 		return nil

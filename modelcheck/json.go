@@ -1,0 +1,70 @@
+package modelcheck
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// typedValue is a variable's value as JSON has it: a bool, a number or
+// the enum value's name.
+func typedValue(x *spec.Var, val int) any {
+	switch x.Kind {
+	case spec.Bool:
+		return val != 0
+	case spec.Int:
+		return val
+	}
+	return x.Format(val)
+}
+
+// peerStateJSON is PeerState as JSON has it.
+type peerStateJSON struct {
+	Name   string         `json:"name"`
+	State  string         `json:"state"`
+	Vars   map[string]any `json:"vars,omitempty"`
+	Timers []string       `json:"timers,omitempty"`
+	Calls  map[string]int `json:"calls_left,omitempty"`
+}
+
+// MarshalJSON writes the variables typed: booleans and numbers as such.
+func (p PeerState) MarshalJSON() ([]byte, error) {
+	vars := p.values
+	if vars == nil && p.Vars != nil {
+		vars = map[string]any{}
+		for k, v := range p.Vars {
+			switch n, err := strconv.Atoi(v); {
+			case err == nil:
+				vars[k] = n
+			case v == "true" || v == "false":
+				vars[k] = v == "true"
+			default:
+				vars[k] = v
+			}
+		}
+	}
+	return json.Marshal(peerStateJSON{Name: p.Name, State: p.State, Vars: vars, Timers: p.Timers, Calls: p.Calls})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes (and variables as strings).
+func (p *PeerState) UnmarshalJSON(data []byte) error {
+	var j peerStateJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*p = PeerState{Name: j.Name, State: j.State, Timers: j.Timers, Calls: j.Calls}
+	if j.Vars != nil {
+		p.Vars, p.values = map[string]string{}, map[string]any{}
+		for k, v := range j.Vars {
+			switch v := v.(type) {
+			case float64:
+				p.Vars[k], p.values[k] = fmt.Sprint(int(v)), int(v)
+			default:
+				p.Vars[k], p.values[k] = fmt.Sprint(v), v
+			}
+		}
+	}
+	return nil
+}
