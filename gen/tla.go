@@ -59,6 +59,7 @@ type tlaGen struct {
 	budget  bool      // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
+	trunc   bool // some / or % needs Quot or Rem (set by needsIntegers)
 }
 
 type tlaAction struct {
@@ -80,7 +81,7 @@ var tlaKeywords = strings.Fields(`ACTION ASSUME ASSUMPTION AXIOM BOOLEAN BY CASE
 // used.
 var tlaReserved = append(strings.Fields(`Nat Int Seq Len Head Tail Append SubSeq SelectSeq Cardinality
 	IsFiniteSet Print PrintT Assert JavaTime TLCGet TLCSet Permutations SortSeq RandomElement Any ToString
-	TLCEval Min`), tlaKeywords...)
+	TLCEval Min Quot Rem`), tlaKeywords...)
 
 // tlaLabel reports whether name can label a record field ([name |-> e],
 // r.name): an identifier that is no keyword and does not start with WF_ or
@@ -252,7 +253,16 @@ func (g *tlaGen) emit() {
 	g.f("Peers == {%s, %s}\n", g.peerStr(0), g.peerStr(1))
 	g.f("States == {%s}\n", strings.Join(sts, ", "))
 	g.f("Msgs == {%s}\n", strings.Join(ms, ", "))
-	g.f("Min(a, b) == IF a < b THEN a ELSE b\n\n")
+	g.f("Min(a, b) == IF a < b THEN a ELSE b\n")
+	if g.trunc {
+		g.f("\\* Quot and Rem are fsmgen's / and %%, which truncate toward zero as Go's do;\n")
+		g.f("\\* TLA+'s \\div and %% round toward minus infinity and want a positive divisor.\n")
+		g.f("Quot(a, b) == LET q == (IF a < 0 THEN -a ELSE a) \\div (IF b < 0 THEN -b ELSE b)\n")
+		g.f("              IN  IF (a < 0) = (b < 0) THEN q ELSE -q\n")
+		g.f("Rem(a, b) == LET r == (IF a < 0 THEN -a ELSE a) %% (IF b < 0 THEN -b ELSE b)\n")
+		g.f("             IN  IF a < 0 THEN -r ELSE r\n")
+	}
+	g.f("\n")
 
 	g.f("VARIABLES\n")
 	g.f("    state, \\* state[p]: peer p's control state\n")
@@ -440,6 +450,9 @@ func (g *tlaGen) needsIntegers() bool {
 			}
 			if b, ok := x.(*spec.Binary); ok && b.Op == token.SUB {
 				neg = true
+			}
+			if b, ok := x.(*spec.Binary); ok && (b.Op == token.QUO || b.Op == token.REM) && !g.floorIsTrunc(b) {
+				neg, g.trunc = true, true
 			}
 		})
 	}
@@ -835,11 +848,29 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		}
 		return "(-" + g.expr(e.X, inGuard) + ")"
 	case *spec.Binary:
+		if (e.Op == token.QUO || e.Op == token.REM) && !g.floorIsTrunc(e) {
+			return fmt.Sprintf("%s(%s, %s)", map[token.Token]string{token.QUO: "Quot", token.REM: "Rem"}[e.Op], g.expr(e.X, inGuard), g.expr(e.Y, inGuard))
+		}
 		op := map[token.Token]string{token.LAND: "/\\", token.LOR: "\\/", token.EQL: "=", token.NEQ: "#",
-			token.LSS: "<", token.LEQ: "=<", token.GTR: ">", token.GEQ: ">=", token.ADD: "+", token.SUB: "-", token.MUL: "*"}[e.Op]
+			token.LSS: "<", token.LEQ: "=<", token.GTR: ">", token.GEQ: ">=", token.ADD: "+", token.SUB: "-", token.MUL: "*",
+			token.QUO: "\\div", token.REM: "%"}[e.Op]
 		return "(" + g.expr(e.X, inGuard) + " " + op + " " + g.expr(e.Y, inGuard) + ")"
+	case *spec.Implies:
+		return "(" + g.expr(e.X, inGuard) + " => " + g.expr(e.Y, inGuard) + ")"
+	case *spec.Cond:
+		return "(IF " + g.expr(e.If, inGuard) + " THEN " + g.expr(e.Then, inGuard) + " ELSE " + g.expr(e.Else, inGuard) + ")"
 	}
 	return "FALSE"
+}
+
+// floorIsTrunc reports whether TLA+'s floored \div and % compute b as Go's
+// truncated / and % do: when the dividend is never negative and the
+// divisor never is (the loader has proved it is never zero), both round
+// the same way. Otherwise b is rendered with Quot or Rem.
+func (g *tlaGen) floorIsTrunc(b *spec.Binary) bool {
+	xlo, _ := spec.Range(b.X, g.s, g.c)
+	ylo, _ := spec.Range(b.Y, g.s, g.c)
+	return xlo >= 0 && ylo >= 0
 }
 
 // count is the number of messages of kind m (nil: any) in p's inbox.

@@ -830,7 +830,7 @@ func (l *loader) value(v *Var, n *yaml.Node) Expr {
 	}
 	sc := &exprScope{spec: l.s}
 	want := varType(v)
-	e, err := sc.compileAny(src, p)
+	e, err := sc.compileValue(src, p, want)
 	if err != nil {
 		l.errs = append(l.errs, err.(*Error))
 		return nil
@@ -1013,20 +1013,24 @@ func (l *loader) table() {
 	}
 	for _, r := range s.Rows {
 		for _, a := range r.Set {
-			if a.Var.Kind != Int {
-				continue
-			}
-			bad := ""
+			// A divisor must not be zero, and an int value must stay in range,
+			// wherever the guard holds.
+			var bad *Error
 			s.valuations(func(vals []int) {
-				if bad != "" || !holds(r.Guard, vals) {
+				if bad != nil || !holds(r.Guard, vals) {
 					return
 				}
-				if x := Eval(a.Value, valEnv(vals)); x < a.Var.Min || x > a.Var.Max {
-					bad = fmt.Sprintf("set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, describe(s, vals))
+				var zero *Binary
+				x := eval(a.Value, valEnv(vals), &zero)
+				switch {
+				case zero != nil:
+					bad = divisionError(zero, describe(s, vals))
+				case a.Var.Kind == Int && (x < a.Var.Min || x > a.Var.Max):
+					bad = errorf(a.Value.Pos(), "set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, describe(s, vals))
 				}
 			})
-			if bad != "" {
-				l.errs = append(l.errs, errorf(a.Value.Pos(), "%s", bad))
+			if bad != nil {
+				l.errs = append(l.errs, bad)
 			}
 		}
 	}
