@@ -153,6 +153,9 @@ var matrix = []config{
 	{spec: "tcp", check: "lossy", anyTimeouts: true},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 3, block, true, true}), anyTimeouts: true},
 	{spec: "relay", check: "pair", inbox: both(channel{unordered, 3, drop, true, true}), anyTimeouts: true},
+	{spec: "arith", check: "pair"},
+	{spec: "arith", check: "pair", inbox: both(channel{ordered, 2, block, false, true})},
+	{spec: "arith", check: "fails"},
 }
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the

@@ -106,6 +106,8 @@ func TestVerdicts(t *testing.T) {
 			cells = append(cells, cell{vs, c, w})
 		}
 	}
+	arith := loadSpec(t, "arith") // / % => cond in guards, set values and invariants
+	cells = append(cells, cell{arith, arith.Check("pair"), want{"none", "none"}}, cell{arith, arith.Check("fails"), want{"invariant", "none"}})
 	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")
 	more, _ := filepath.Glob("testdata/fail_*.yaml")
 	for _, f := range append(files, more...) {
