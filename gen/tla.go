@@ -433,13 +433,15 @@ func (g *tlaGen) emit() {
 	}
 }
 
+// needsIntegers reports whether the module needs Integers rather than
+// Naturals (some value can be negative); it sets g.trunc on the way.
 func (g *tlaGen) needsIntegers() bool {
+	neg := false
 	for _, v := range g.s.Vars {
 		if v.Kind == spec.Int && v.Min < 0 {
-			return true
+			neg = true
 		}
 	}
-	neg := false
 	visit := func(e spec.Expr) {
 		spec.Walk(e, func(x spec.Expr) {
 			if u, ok := x.(*spec.Unary); ok && u.Op == token.SUB {
