@@ -217,6 +217,7 @@ checks:
 		many + "a.x / (a.y / 4 + 1) % (a.z % 3 + 1)",
 		many + "a.x / cond(b.x > 0, 1, -1)",
 		"a.y > 0 => a.x / a.y < 16", // few enough to enumerate
+		"a.state == cond(a.x > 0, A, A) && cond(b.x > 1, b.state, A) != A => a.z % 2 == b.z % 2",
 	} {
 		if _, err := spec.Parse("r.yaml", []byte(src(ok))); err != nil {
 			t.Errorf("%s: %v", ok, err)
