@@ -80,15 +80,20 @@ func isDivision(e Expr) (*Binary, bool) {
 	return b, ok && (b.Op == token.QUO || b.Op == token.REM)
 }
 
-// divisions checks that no divisor in e can be zero (see above).
-func (sc *exprScope) divisions(e Expr) error {
+// hasDivision reports whether e has a / or %.
+func hasDivision(e Expr) bool {
 	has := false
 	Walk(e, func(x Expr) {
 		if _, ok := isDivision(x); ok {
 			has = true
 		}
 	})
-	if !has {
+	return has
+}
+
+// divisions checks that no divisor in e can be zero (see above).
+func (sc *exprScope) divisions(e Expr) error {
+	if !hasDivision(e) {
 		return nil
 	}
 	var zero *Binary

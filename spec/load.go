@@ -1015,6 +1015,9 @@ func (l *loader) table() {
 		for _, a := range r.Set {
 			// A divisor must not be zero, and an int value must stay in range,
 			// wherever the guard holds.
+			if a.Var.Kind != Int && !hasDivision(a.Value) {
+				continue
+			}
 			var bad *Error
 			s.valuations(func(vals []int) {
 				if bad != nil || !holds(r.Guard, vals) {
