@@ -350,8 +350,9 @@ func (u *unresolved) Type() Type     { return Type{Kind: -1} }
 func (u *unresolved) Pos() Pos       { return u.p }
 func (u *unresolved) String() string { return u.name }
 
-// compile parses src (Go syntax) and type-checks it as a want; at is where
-// src starts in the file.
+// compile parses src (Go syntax, plus =>) and type-checks it as a want, a
+// guard or a property, and refuses a divisor that can be zero (see
+// divisions); at is where src starts in the file.
 func (sc *exprScope) compile(src string, at Pos, want TypeKind) (Expr, error) {
 	e, err := sc.compileAny(src, at)
 	if err != nil {
