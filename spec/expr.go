@@ -727,9 +727,15 @@ func (sc *exprScope) cond(x *ast.CallExpr, at, p Pos) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A bare name can only be an enum value or a state like the other branch.
+	named := func(k TypeKind) bool { return k == EnumType || k == StateType }
 	switch {
 	case open(th) && open(el):
 		return &Cond{If: c, Then: th, Else: el, P: p}, nil
+	case open(th) && !named(el.Type().Kind):
+		return nil, errorf(th.Pos(), "the branches of cond differ in type: %q is %s, %q is no variable, true or false", el.String(), el.Type(), th.String())
+	case open(el) && !named(th.Type().Kind):
+		return nil, errorf(el.Pos(), "the branches of cond differ in type: %q is %s, %q is no variable, true or false", th.String(), th.Type(), el.String())
 	case open(th):
 		th, err = sc.resolveTo(th, el.Type())
 	case open(el):

@@ -166,7 +166,7 @@ func TestExprErrors(t *testing.T) {
 		{"x = > b", "", `e.yaml:15:12: invalid expression "x = > b": expected '==', found '='`},
 		{"cond(x, 1, 2) == 1", "", `e.yaml:15:15: the condition of cond must be bool, found int "x"`},
 		{"cond(b, 1, false)", "", `e.yaml:15:21: the branches of cond differ in type: "1" is int, "false" is bool`},
-		{"cond(b, lo, x) == m", "", `e.yaml:15:18: unknown name "lo": expected a variable, an enum value, true or false`},
+		{"cond(b, lo, x) == m", "", `e.yaml:15:18: the branches of cond differ in type: "x" is int, "lo" is no variable, true or false`},
 		{"cond(b, lo, hi)", "", `e.yaml:15:18: unknown name "lo": expected a variable, an enum value, true or false`},
 		{"cond(b, 1) == 1", "", `e.yaml:15:10: cond takes three arguments: a condition, the value when it holds and the value when it does not`},
 		{"b / 2 == 1", "", `e.yaml:15:10: operator / needs int operands, found bool "b"`},
@@ -174,7 +174,7 @@ func TestExprErrors(t *testing.T) {
 		{"", "z: x % 4", `e.yaml:16:10: set z: value -3 is outside 0..3 when x=-7, y=-7, d=1, z=0, b=false, m=lo`},
 		{"", "x: y / z", `e.yaml:16:14: division by zero: the divisor "z" of "y / z" is 0 when x=-7, y=-7, d=1, z=0, b=false, m=lo`},
 		{"", "x: cond(b, y, 8)", `e.yaml:16:10: set x: value 8 is outside -7..7 when x=-7, y=-7, d=1, z=0, b=false, m=lo`},
-		{"", "m: cond(b, lo, x)", `e.yaml:16:18: unknown name "lo": expected a variable, an enum value, true or false`},
+		{"", "m: cond(b, lo, x)", `e.yaml:16:18: the branches of cond differ in type: "x" is int, "lo" is no variable, true or false`},
 	} {
 		_, err := spec.Parse("e.yaml", []byte(exprSpec(c.guard, c.set)))
 		if err == nil {
