@@ -158,6 +158,9 @@ var matrix = []config{
 	{spec: "tcp", check: "lossy", anyTimeouts: true},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 3, block, true, true}), anyTimeouts: true},
 	{spec: "relay", check: "pair", inbox: both(channel{unordered, 3, drop, true, true}), anyTimeouts: true},
+	{spec: "arith", check: "pair"},
+	{spec: "arith", check: "pair", inbox: both(channel{ordered, 2, block, false, true})},
+	{spec: "arith", check: "fails"},
 	// Systems of two machines: a client and a server.
 	{spec: reqresp, check: "lossy"},
 	{spec: reqresp, check: "fifo"},

@@ -126,6 +126,8 @@ func TestVerdicts(t *testing.T) {
 			cells = append(cells, cell{vs, c, w})
 		}
 	}
+	arith := loadSpec(t, "arith") // / % => cond in guards, set values and invariants
+	cells = append(cells, cell{arith, arith.Check("pair"), want{"none", "none"}}, cell{arith, arith.Check("fails"), want{"invariant", "none"}})
 	rr := loadSpec(t, reqresp)
 	src, err := os.ReadFile(reqresp)
 	if err != nil {

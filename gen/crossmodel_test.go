@@ -17,7 +17,7 @@ func crossSpecs(t *testing.T) []*spec.Spec {
 		t.Fatal(err)
 	}
 	out := []*spec.Spec{tcp}
-	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml"} {
+	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../crosscheck/testdata/arith.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml"} {
 		s, err := spec.Load(f)
 		if err != nil {
 			t.Fatal(err)
@@ -234,6 +234,49 @@ func TestTLAStructure(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestExpressionRenderings pins how / % => and cond are rendered: Promela
+// keeps C's truncating / and %, TLA+ uses \div and % only where neither
+// operand can be negative, and Quot and Rem elsewhere.
+func TestExpressionRenderings(t *testing.T) {
+	s, err := spec.Load("../crosscheck/testdata/arith.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Check("pair")
+	pml, err := Promela(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, _, err := TLA(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"(!((a_x % 2) == 0) || a_up)",                      // x % 2 == 0 => up, peer a
+		"((a_up -> (a_x + a_k) : (a_x - a_k)) % 7)",        // cond(up, x + k, x - k) % 7
+		"((a_up -> 1 : 0) + (b_up -> 1 : 0))",              // cond in a property
+		"(((a_k + 1) / 2) == 2) && (((-a_k) % 2) == (-1))", // truncating, as in Go
+	} {
+		if !strings.Contains(string(pml), want) {
+			t.Errorf("Promela lacks %s", want)
+		}
+	}
+	for _, want := range []string{
+		"EXTENDS Integers,",
+		"Quot(a, b) == LET q == (IF a < 0 THEN -a ELSE a) \\div (IF b < 0 THEN -b ELSE b)",
+		"((Rem(s.x, 2) = 0) => s.up)",                                 // x may be negative
+		"Rem((IF s.up THEN (s.x + s.var_k) ELSE (s.x - s.var_k)), 7)", // so may the cond
+		"Quot((-s.x), s.var_k)",
+		"(((var_k[\"a\"] + 1) \\div 2) = 2)", // k + 1 and 2 are never negative
+		"(Size_a(inbox[\"a\"]) \\div 3)",
+		"(IF up[\"a\"] THEN 1 ELSE 0)",
+	} {
+		if !strings.Contains(string(mod), want) {
+			t.Errorf("TLA+ lacks %s", want)
 		}
 	}
 }

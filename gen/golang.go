@@ -634,7 +634,7 @@ func multiline(cs []jen.Code) []jen.Code {
 var goPrec = map[token.Token]int{
 	token.LOR: 1, token.LAND: 2,
 	token.EQL: 3, token.NEQ: 3, token.LSS: 3, token.LEQ: 3, token.GTR: 3, token.GEQ: 3,
-	token.ADD: 4, token.SUB: 4, token.MUL: 5,
+	token.ADD: 4, token.SUB: 4, token.MUL: 5, token.QUO: 5, token.REM: 5,
 }
 
 // expr renders e with operators of precedence below prec parenthesised.
@@ -675,11 +675,44 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 			return jen.Parens(c)
 		}
 		return c
+	case *spec.Implies:
+		// x => y is !x || y.
+		c := jen.Op("!").Add(g.expr(e.X, 6)).Op("||").Add(g.expr(e.Y, 1))
+		if prec > 1 {
+			return jen.Parens(c)
+		}
+		return c
+	case *spec.Cond:
+		// Go has no conditional expression: a function literal called at
+		// once evaluates only the chosen branch (the compiler inlines it).
+		t := g.exprType(e.Type())
+		if t == nil {
+			break
+		}
+		return jen.Func().Params().Add(t).Block(
+			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.expr(e.Then, 0))),
+			jen.Return(g.expr(e.Else, 0)),
+		).Call()
 	}
 	if g.err == nil {
 		g.err = fmt.Errorf("%s: gen: %s cannot be used in a transition", e.Pos(), e)
 	}
 	return jen.Lit(false)
+}
+
+// exprType is the Go type of a guard or set value of type t.
+func (g *goGen) exprType(t spec.Type) jen.Code {
+	switch t.Kind {
+	case spec.BoolType:
+		return jen.Bool()
+	case spec.IntType:
+		return jen.Int()
+	case spec.EnumType:
+		if t.Enum != nil && t.Enum.Index < len(g.enumType) {
+			return jen.Id(g.enumType[t.Enum.Index])
+		}
+	}
+	return nil
 }
 
 func timerMask(ts []*spec.Timer, ids []string) jen.Code {

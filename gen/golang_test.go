@@ -148,6 +148,8 @@ func TestGoEndToEnd(t *testing.T) {
 	// The door once more with a Step that works each cell out from the rows:
 	// what a spec whose variables take too many values for a table gets.
 	all = append(all, pkg{"testdata/door.yaml", "doorrows", true})
+	// / % => and cond in guards and set values, with a table and without.
+	all = append(all, pkg{"../crosscheck/testdata/arith.yaml", "arith", false}, pkg{"../crosscheck/testdata/arith.yaml", "arithrows", true})
 	for _, g := range all {
 		pkgDir := filepath.Join(dir, g.pkg)
 		if err := os.MkdirAll(pkgDir, 0o755); err != nil {

@@ -849,7 +849,12 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 		}
 		return "(-" + g.expr(e.X, self) + ")"
 	case *spec.Binary:
+		// Promela's / and % are C's: they truncate toward zero, as Go's do.
 		return "(" + g.expr(e.X, self) + " " + e.Op.String() + " " + g.expr(e.Y, self) + ")"
+	case *spec.Implies:
+		return "(!" + g.expr(e.X, self) + " || " + g.expr(e.Y, self) + ")"
+	case *spec.Cond:
+		return "(" + g.expr(e.If, self) + " -> " + g.expr(e.Then, self) + " : " + g.expr(e.Else, self) + ")"
 	}
 	return fmt.Sprintf("/* unsupported %T */ false", e)
 }

@@ -98,6 +98,7 @@ type tlaGen struct {
 	budget  bool         // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
+	trunc   bool // some / or % needs Quot or Rem (set by needsIntegers)
 }
 
 // tlaMachine is what the module declares for one machine. When the peers
@@ -152,7 +153,7 @@ var tlaKeywords = strings.Fields(`ACTION ASSUME ASSUMPTION AXIOM BOOLEAN BY CASE
 // used.
 var tlaReserved = append(strings.Fields(`Nat Int Seq Len Head Tail Append SubSeq SelectSeq Cardinality
 	IsFiniteSet Print PrintT Assert JavaTime TLCGet TLCSet Permutations SortSeq RandomElement Any ToString
-	TLCEval Min`), tlaKeywords...)
+	TLCEval Min Quot Rem`), tlaKeywords...)
 
 // tlaLabel reports whether name can label a record field ([name |-> e],
 // r.name): an identifier that is no keyword and does not start with WF_ or
@@ -349,7 +350,16 @@ func (g *tlaGen) emit() {
 		g.f("%s == {%s}\n", tm.op("States"), strings.Join(sts, ", "))
 	}
 	g.f("Msgs == {%s}\n", strings.Join(ms, ", "))
-	g.f("Min(a, b) == IF a < b THEN a ELSE b\n\n")
+	g.f("Min(a, b) == IF a < b THEN a ELSE b\n")
+	if g.trunc {
+		g.f("\\* Quot and Rem are fsmgen's / and %%, which truncate toward zero as Go's do;\n")
+		g.f("\\* TLA+'s \\div and %% round toward minus infinity and want a positive divisor.\n")
+		g.f("Quot(a, b) == LET q == (IF a < 0 THEN -a ELSE a) \\div (IF b < 0 THEN -b ELSE b)\n")
+		g.f("              IN  IF (a < 0) = (b < 0) THEN q ELSE -q\n")
+		g.f("Rem(a, b) == LET r == (IF a < 0 THEN -a ELSE a) %% (IF b < 0 THEN -b ELSE b)\n")
+		g.f("             IN  IF a < 0 THEN -r ELSE r\n")
+	}
+	g.f("\n")
 
 	g.f("VARIABLES\n")
 	g.f("    state, \\* state[p]: peer p's control state\n")
@@ -563,15 +573,17 @@ func (g *tlaGen) emit() {
 	}
 }
 
+// needsIntegers reports whether the module needs Integers rather than
+// Naturals (some value can be negative); it sets g.trunc on the way.
 func (g *tlaGen) needsIntegers() bool {
+	neg := false
 	for _, tm := range g.ms {
 		for _, v := range tm.m.Vars {
 			if v.Kind == spec.Int && v.Min < 0 {
-				return true
+				neg = true
 			}
 		}
 	}
-	neg := false
 	visit := func(e spec.Expr) {
 		spec.Walk(e, func(x spec.Expr) {
 			if u, ok := x.(*spec.Unary); ok && u.Op == token.SUB {
@@ -582,6 +594,9 @@ func (g *tlaGen) needsIntegers() bool {
 			}
 			if b, ok := x.(*spec.Binary); ok && b.Op == token.SUB {
 				neg = true
+			}
+			if b, ok := x.(*spec.Binary); ok && (b.Op == token.QUO || b.Op == token.REM) && !g.floorIsTrunc(b) {
+				neg, g.trunc = true, true
 			}
 		})
 	}
@@ -1031,11 +1046,29 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		}
 		return "(-" + g.expr(e.X, inGuard) + ")"
 	case *spec.Binary:
+		if (e.Op == token.QUO || e.Op == token.REM) && !g.floorIsTrunc(e) {
+			return fmt.Sprintf("%s(%s, %s)", map[token.Token]string{token.QUO: "Quot", token.REM: "Rem"}[e.Op], g.expr(e.X, inGuard), g.expr(e.Y, inGuard))
+		}
 		op := map[token.Token]string{token.LAND: "/\\", token.LOR: "\\/", token.EQL: "=", token.NEQ: "#",
-			token.LSS: "<", token.LEQ: "=<", token.GTR: ">", token.GEQ: ">=", token.ADD: "+", token.SUB: "-", token.MUL: "*"}[e.Op]
+			token.LSS: "<", token.LEQ: "=<", token.GTR: ">", token.GEQ: ">=", token.ADD: "+", token.SUB: "-", token.MUL: "*",
+			token.QUO: "\\div", token.REM: "%"}[e.Op]
 		return "(" + g.expr(e.X, inGuard) + " " + op + " " + g.expr(e.Y, inGuard) + ")"
+	case *spec.Implies:
+		return "(" + g.expr(e.X, inGuard) + " => " + g.expr(e.Y, inGuard) + ")"
+	case *spec.Cond:
+		return "(IF " + g.expr(e.If, inGuard) + " THEN " + g.expr(e.Then, inGuard) + " ELSE " + g.expr(e.Else, inGuard) + ")"
 	}
 	return "FALSE"
+}
+
+// floorIsTrunc reports whether TLA+'s floored \div and % compute b as Go's
+// truncated / and % do: when the dividend is never negative and the
+// divisor never is (the loader has proved it is never zero), both round
+// the same way. Otherwise b is rendered with Quot or Rem.
+func (g *tlaGen) floorIsTrunc(b *spec.Binary) bool {
+	xlo, _ := spec.Range(b.X, g.s, g.c)
+	ylo, _ := spec.Range(b.Y, g.s, g.c)
+	return xlo >= 0 && ylo >= 0
 }
 
 // count is the number of messages of kind m (nil: any) in p's inbox.

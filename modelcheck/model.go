@@ -441,6 +441,30 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 			return f, nil
 		}
 		return nil, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
+	case *spec.Implies:
+		x, err := m.compileProp(e.X)
+		if err != nil {
+			return nil, err
+		}
+		y, err := m.compileProp(e.Y)
+		if err != nil {
+			return nil, err
+		}
+		return implies(x, y), nil
+	case *spec.Cond:
+		c, err := m.compileProp(e.If)
+		if err != nil {
+			return nil, err
+		}
+		x, err := m.compileProp(e.Then)
+		if err != nil {
+			return nil, err
+		}
+		y, err := m.compileProp(e.Else)
+		if err != nil {
+			return nil, err
+		}
+		return cond(c, x, y), nil
 	}
 	return nil, fmt.Errorf("%s: modelcheck: unsupported expression %q", e.Pos(), e.String())
 }

@@ -292,8 +292,52 @@ func compileGuard(e spec.Expr, lt *spec.Letter) (guardFunc, error) {
 			return nil, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
 		}
 		return f, nil
+	case *spec.Implies:
+		x, err := compileGuard(e.X, lt)
+		if err != nil {
+			return nil, err
+		}
+		y, err := compileGuard(e.Y, lt)
+		if err != nil {
+			return nil, err
+		}
+		return implies(x, y), nil
+	case *spec.Cond:
+		c, err := compileGuard(e.If, lt)
+		if err != nil {
+			return nil, err
+		}
+		x, err := compileGuard(e.Then, lt)
+		if err != nil {
+			return nil, err
+		}
+		y, err := compileGuard(e.Else, lt)
+		if err != nil {
+			return nil, err
+		}
+		return cond(c, x, y), nil
 	}
 	return nil, fmt.Errorf("%s: modelcheck: %q cannot appear in a guard", e.Pos(), e.String())
+}
+
+// implies is x => y; y is evaluated only when x holds.
+func implies[S any](x, y func(S) int) func(S) int {
+	return func(s S) int {
+		if x(s) == 0 {
+			return 1
+		}
+		return y(s)
+	}
+}
+
+// cond is cond(c, x, y); only the chosen branch is evaluated.
+func cond[S any](c, x, y func(S) int) func(S) int {
+	return func(s S) int {
+		if c(s) != 0 {
+			return x(s)
+		}
+		return y(s)
+	}
 }
 
 // binary combines two compiled operands; it serves guards and properties alike.
@@ -331,6 +375,10 @@ func binary[S any](op token.Token, x, y func(S) int) func(S) int {
 		return func(s S) int { return x(s) - y(s) }
 	case token.MUL:
 		return func(s S) int { return x(s) * y(s) }
+	case token.QUO: // the loader refuses a divisor that can be zero
+		return func(s S) int { return x(s) / y(s) }
+	case token.REM:
+		return func(s S) int { return x(s) % y(s) }
 	}
 	return nil
 }

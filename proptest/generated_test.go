@@ -39,7 +39,7 @@ func TestGeneratedSpecsMatchInterpreter(t *testing.T) {
 	var pkgs []string
 	specs := map[string]*RandomSpec{}
 	for i := range n {
-		rs := SpecGen{Negation: i%3 == 0}.New(r)
+		rs := SpecGen{Negation: i%3 == 0, Arith: i%2 == 1}.New(r)
 		pkg := fmt.Sprintf("m%03d", i)
 		s, err := spec.Parse(pkg+".yaml", rs.YAML())
 		if err != nil {

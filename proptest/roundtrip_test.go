@@ -21,7 +21,7 @@ func TestRandomSpecsAreValid(t *testing.T) {
 			}
 			return ""
 		},
-		SpecGen{Checks: true}.Gen(),
+		SpecGen{Checks: true, Arith: true}.Gen(),
 	))
 	props.TestingRun(t)
 }
@@ -30,7 +30,7 @@ func TestRandomSpecsAreValid(t *testing.T) {
 // formatting is a fixed point.
 func TestRoundTrip(t *testing.T) {
 	props := gopter.NewProperties(params(t, 2000))
-	props.Property("Parse(Format(s)) == s", prop.ForAll(roundTrip, SpecGen{Checks: true, Negation: true}.Gen()))
+	props.Property("Parse(Format(s)) == s", prop.ForAll(roundTrip, SpecGen{Checks: true, Negation: true, Arith: true}.Gen()))
 	props.TestingRun(t)
 }
 

@@ -102,6 +102,8 @@ type SpecGen struct {
 	// Negation allows unary minus over int expressions, including doubled
 	// (-(-x)), which stresses expression printing.
 	Negation bool
+	// Arith adds / and % (by divisors that are never zero), => and cond.
+	Arith bool
 }
 
 // Gen is the gopter generator of RandomSpec values.
@@ -408,6 +410,12 @@ func (b *specBuilder) setValue(v RandomVar) (string, string) {
 		}
 		return pick(r, v.Values), ""
 	}
+	if b.sg.Arith && r.Intn(4) == 0 {
+		if v.Min <= 0 && v.Max >= 0 && r.Intn(2) == 0 { // between v and 0
+			return v.Name + " " + pick(r, []string{"/ 2", "/ 3", "% 2", "% -3"}), ""
+		}
+		return fmt.Sprintf("cond(%s, %s, %d)", b.boolExpr(1), v.Name, v.Min+r.Intn(v.Max-v.Min+1)), ""
+	}
 	switch r.Intn(7) {
 	case 0:
 		return strconv.Itoa(v.Min + r.Intn(v.Max-v.Min+1)), ""
@@ -432,6 +440,13 @@ func (b *specBuilder) setValue(v RandomVar) (string, string) {
 // boolExpr is a random bool expression over the variables.
 func (b *specBuilder) boolExpr(depth int) string {
 	r, s := b.r, b.s
+	if b.sg.Arith && depth > 0 && r.Intn(4) == 0 {
+		x, y := b.boolExpr(depth-1), b.boolExpr(depth-1)
+		if r.Intn(2) == 0 {
+			return "(" + x + ") => (" + y + ")"
+		}
+		return "cond(" + b.boolExpr(depth-1) + ", " + x + ", " + y + ")"
+	}
 	if depth > 0 && r.Intn(3) == 0 {
 		x, y := b.boolExpr(depth-1), b.boolExpr(depth-1)
 		switch r.Intn(3) {
@@ -468,6 +483,19 @@ func (b *specBuilder) intExpr(depth int) string {
 		if v.Kind == "int" {
 			ints = append(ints, v.Name)
 		}
+	}
+	if b.sg.Arith && depth > 0 && r.Intn(3) == 0 {
+		x := b.intExpr(depth - 1)
+		switch r.Intn(3) {
+		case 0:
+			return "cond(" + b.boolExpr(0) + ", " + x + ", " + b.intExpr(depth-1) + ")"
+		case 1:
+			if len(ints) > 0 { // never zero
+				v := pick(r, ints)
+				return "(" + x + " " + pick(r, []string{"/", "%"}) + " (" + v + " * " + v + " + 1))"
+			}
+		}
+		return "(" + x + " " + pick(r, []string{"/", "%"}) + " " + pick(r, []string{"1", "2", "3", "-2"}) + ")"
 	}
 	if depth > 0 && r.Intn(2) == 0 {
 		x, y := b.intExpr(depth-1), b.intExpr(depth-1)

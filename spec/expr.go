@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"slices"
 	"strconv"
@@ -123,11 +124,27 @@ type Unary struct {
 	P  Pos
 }
 
-// Binary is X Op Y for && || == != < <= > >= + - *.
+// Binary is X Op Y for && || == != < <= > >= + - * / %. Division and
+// remainder truncate toward zero, as in Go; the loader refuses a divisor
+// that can be zero.
 type Binary struct {
 	Op   token.Token
 	X, Y Expr
 	P    Pos
+}
+
+// Implies is X => Y: true when X is false or Y is true (Y is evaluated
+// only when X holds).
+type Implies struct {
+	X, Y Expr
+	P    Pos
+}
+
+// Cond is cond(If, Then, Else): Then when If holds, otherwise Else. Only
+// the chosen branch is evaluated.
+type Cond struct {
+	If, Then, Else Expr
+	P              Pos
 }
 
 func (e *Const) Type() Type    { return e.T }
@@ -145,11 +162,13 @@ func (e *Unary) Type() Type {
 }
 func (e *Binary) Type() Type {
 	switch e.Op {
-	case token.ADD, token.SUB, token.MUL:
+	case token.ADD, token.SUB, token.MUL, token.QUO, token.REM:
 		return Type{Kind: IntType}
 	}
 	return Type{Kind: BoolType}
 }
+func (e *Implies) Type() Type { return Type{Kind: BoolType} }
+func (e *Cond) Type() Type    { return e.Then.Type() }
 
 func (e *Const) Pos() Pos    { return e.P }
 func (e *VarRef) Pos() Pos   { return e.P }
@@ -160,6 +179,8 @@ func (e *MsgField) Pos() Pos { return e.P }
 func (e *MonRef) Pos() Pos   { return e.P }
 func (e *Unary) Pos() Pos    { return e.P }
 func (e *Binary) Pos() Pos   { return e.P }
+func (e *Implies) Pos() Pos  { return e.P }
+func (e *Cond) Pos() Pos     { return e.P }
 
 func (e *Const) String() string { return e.Src }
 func (e *VarRef) String() string {
@@ -197,8 +218,16 @@ func (e *Binary) String() string {
 	return paren(e.X) + " " + e.Op.String() + " " + paren(e.Y)
 }
 
+func (e *Implies) String() string {
+	return paren(e.X) + " => " + paren(e.Y)
+}
+func (e *Cond) String() string {
+	return "cond(" + e.If.String() + ", " + e.Then.String() + ", " + e.Else.String() + ")"
+}
+
 func paren(e Expr) string {
-	if _, ok := e.(*Binary); ok {
+	switch e.(type) {
+	case *Binary, *Implies:
 		return "(" + e.String() + ")"
 	}
 	return e.String()
@@ -235,9 +264,16 @@ type MsgEnv interface {
 	Msg(name string) int
 }
 
-// Eval evaluates e in env. Bools evaluate to 0 or 1. An expression that
-// reads the received message (MsgField) needs an env that is a MsgEnv too.
-func Eval(e Expr, env Env) int {
+// Eval evaluates e in env. Bools evaluate to 0 or 1. && || => and cond
+// evaluate only the operands they need. A zero divisor panics, as in Go; a
+// loaded spec has none (see Spec's division check). An expression that
+// reads the received message (MsgField) or a monitor (MonRef) needs an env
+// that is a MsgEnv or a MonEnv too.
+func Eval(e Expr, env Env) int { return eval(e, env, nil) }
+
+// eval is Eval; when zero is not nil, a division by zero records the
+// division in *zero (the first one met) and yields 0 instead of panicking.
+func eval(e Expr, env Env, zero **Binary) int {
 	switch e := e.(type) {
 	case *Const:
 		return e.Val
@@ -254,26 +290,36 @@ func Eval(e Expr, env Env) int {
 	case *MonRef:
 		return env.(MonEnv).Mon(e.Monitor, e.Var)
 	case *Unary:
-		x := Eval(e.X, env)
+		x := eval(e.X, env, zero)
 		if e.Op == token.NOT {
 			return 1 - x
 		}
 		return -x
+	case *Implies:
+		if eval(e.X, env, zero) == 0 {
+			return 1
+		}
+		return eval(e.Y, env, zero)
+	case *Cond:
+		if eval(e.If, env, zero) != 0 {
+			return eval(e.Then, env, zero)
+		}
+		return eval(e.Else, env, zero)
 	case *Binary:
-		x := Eval(e.X, env)
+		x := eval(e.X, env, zero)
 		switch e.Op { // short-circuit first
 		case token.LAND:
 			if x == 0 {
 				return 0
 			}
-			return Eval(e.Y, env)
+			return eval(e.Y, env, zero)
 		case token.LOR:
 			if x != 0 {
 				return 1
 			}
-			return Eval(e.Y, env)
+			return eval(e.Y, env, zero)
 		}
-		y := Eval(e.Y, env)
+		y := eval(e.Y, env, zero)
 		switch e.Op {
 		case token.EQL:
 			return b2i(x == y)
@@ -293,6 +339,20 @@ func Eval(e Expr, env Env) int {
 			return x - y
 		case token.MUL:
 			return x * y
+		case token.QUO, token.REM:
+			if y == 0 {
+				if zero == nil {
+					panic(fmt.Sprintf("spec: %s: %s divides by zero", e.P, e))
+				}
+				if *zero == nil {
+					*zero = e
+				}
+				return 0
+			}
+			if e.Op == token.QUO {
+				return x / y
+			}
+			return x % y
 		}
 	}
 	panic(fmt.Sprintf("spec: unknown expression %T", e))
@@ -317,6 +377,13 @@ func Walk(e Expr, f func(Expr)) {
 	case *Binary:
 		Walk(e.X, f)
 		Walk(e.Y, f)
+	case *Implies:
+		Walk(e.X, f)
+		Walk(e.Y, f)
+	case *Cond:
+		Walk(e.If, f)
+		Walk(e.Then, f)
+		Walk(e.Else, f)
 	}
 }
 
@@ -327,6 +394,9 @@ type exprScope struct {
 	mon   *Monitor   // in a monitor's handlers and properties: its variables by their bare names
 	spec  *Spec
 	check *Check // nil for guards
+	// impl holds the offsets in the source of the `=>` operators, which
+	// go/parser has read as || (see implications).
+	impl map[int]bool
 }
 
 // messages is the message vocabulary in scope.
@@ -347,8 +417,9 @@ func (u *unresolved) Type() Type     { return Type{Kind: -1} }
 func (u *unresolved) Pos() Pos       { return u.p }
 func (u *unresolved) String() string { return u.name }
 
-// compile parses src (Go syntax) and type-checks it as a want; at is where
-// src starts in the file.
+// compile parses src (Go syntax, plus =>) and type-checks it as a want, a
+// guard or a property, and refuses a divisor that can be zero (see
+// divisions); at is where src starts in the file.
 func (sc *exprScope) compile(src string, at Pos, want TypeKind) (Expr, error) {
 	e, err := sc.compileAny(src, at)
 	if err != nil {
@@ -357,15 +428,90 @@ func (sc *exprScope) compile(src string, at Pos, want TypeKind) (Expr, error) {
 	if e.Type().Kind != want {
 		return nil, errorf(e.Pos(), "expression %q is %s, expected %s", src, e.Type(), Type{Kind: want})
 	}
+	if err := sc.divisions(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// compileValue compiles the value of a set entry, of type want: a bare name
+// in a branch of cond is read as a value of want. Its divisions are checked
+// with the row's guard (see loader.table).
+func (sc *exprScope) compileValue(src string, at Pos, want Type) (Expr, error) {
+	e, err := sc.compileOpen(src, at)
+	if err != nil {
+		return nil, err
+	}
+	if open(e) {
+		if e, err = sc.resolveTo(e, want); err != nil {
+			return nil, err
+		}
+	}
+	if u := firstUnresolved(e); u != nil {
+		return nil, sc.unknown(u)
+	}
 	return e, nil
 }
 
 // compileAny parses and type-checks src, whatever its type.
 func (sc *exprScope) compileAny(src string, at Pos) (Expr, error) {
+	e, err := sc.compileOpen(src, at)
+	if err != nil {
+		return nil, err
+	}
+	if u := firstUnresolved(e); u != nil {
+		return nil, sc.unknown(u)
+	}
+	return e, nil
+}
+
+// implications finds the implication operators of src, `=>` (an = followed
+// at once by >, as go/scanner reads them), and rewrites each as ||, which
+// has the same width and the same (lowest) precedence in Go, so that
+// go/parser reads the expression with exact columns. orChain restores
+// the implications with their own precedence. >=, <= and == are single
+// tokens, so a => never comes out of them.
+func implications(src string) (string, map[int]bool) {
+	fset := token.NewFileSet()
+	file := fset.AddFile("", fset.Base(), len(src))
+	var sc scanner.Scanner
+	sc.Init(file, []byte(src), func(token.Position, string) {}, 0)
+	var out []byte
+	var at map[int]bool
+	assign := -1 // offset of the = just scanned
+	for {
+		pos, tok, _ := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		off := file.Offset(pos)
+		if tok == token.GTR && assign >= 0 && off == assign+1 {
+			if out == nil {
+				out, at = []byte(src), map[int]bool{}
+			}
+			out[assign], out[off] = '|', '|'
+			at[assign] = true
+		}
+		assign = -1
+		if tok == token.ASSIGN {
+			assign = off
+		}
+	}
+	if out == nil {
+		return src, nil
+	}
+	return string(out), at
+}
+
+// compileOpen parses and type-checks src; bare names in the branches of a
+// cond may be left unresolved.
+func (sc *exprScope) compileOpen(src string, at Pos) (Expr, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, errorf(at, "expected an expression, found nothing")
 	}
-	x, err := parser.ParseExpr(src)
+	text, impl := implications(src)
+	sc.impl = impl
+	x, err := parser.ParseExpr(text)
 	if err != nil {
 		msg := err.Error()
 		col := 0
@@ -384,14 +530,47 @@ func (sc *exprScope) compileAny(src string, at Pos) (Expr, error) {
 		if strings.HasSuffix(msg, "found '='") {
 			msg += ": = is not a comparison, write == (or != for not equal)"
 		}
+		if impl[col] {
+			msg = strings.ReplaceAll(msg, "'||'", "'=>'")
+		}
 		return nil, errorf(shift(at, col), "invalid expression %q: %s", src, msg)
 	}
-	e, err := sc.expr(x, at)
-	if err != nil {
-		return nil, err
-	}
-	if u, ok := e.(*unresolved); ok {
-		return nil, sc.unknown(u)
+	return sc.expr(x, at)
+}
+
+// open reports whether e's type is still unknown: a bare name, or a cond
+// whose branches are both bare names.
+func open(e Expr) bool { return e.Type().Kind < 0 }
+
+// firstUnresolved returns the first bare name left in e, or nil.
+func firstUnresolved(e Expr) *unresolved {
+	var u *unresolved
+	Walk(e, func(x Expr) {
+		if v, ok := x.(*unresolved); ok && u == nil {
+			u = v
+		}
+	})
+	return u
+}
+
+// resolveTo reads the bare names of an open e as values of t.
+func (sc *exprScope) resolveTo(e Expr, t Type) (Expr, error) {
+	switch x := e.(type) {
+	case *unresolved:
+		return sc.resolveAs(x, t)
+	case *Cond:
+		if !open(x) {
+			return x, nil
+		}
+		th, err := sc.resolveTo(x.Then, t)
+		if err != nil {
+			return nil, err
+		}
+		el, err := sc.resolveTo(x.Else, t)
+		if err != nil {
+			return nil, err
+		}
+		return &Cond{If: x.If, Then: th, Else: el, P: x.P}, nil
 	}
 	return e, nil
 }
@@ -451,7 +630,7 @@ func (sc *exprScope) expr(x ast.Expr, at Pos) (Expr, error) {
 	case *ast.BinaryExpr:
 		return sc.binary(x, at, p)
 	}
-	return nil, errorf(p, "unsupported expression: expected names, integers, comparisons, arithmetic (+ - *) and && || !")
+	return nil, errorf(p, "unsupported expression: expected names, integers, comparisons, arithmetic (+ - * / %%), && || ! =>, and cond(c, x, y)")
 }
 
 // operand compiles x and requires it to be resolved.
@@ -460,8 +639,8 @@ func (sc *exprScope) operand(x ast.Expr, at Pos) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if u, ok := e.(*unresolved); ok {
-		return nil, sc.unknown(u)
+	if open(e) {
+		return nil, sc.unknown(firstUnresolved(e))
 	}
 	return e, nil
 }
@@ -600,12 +779,15 @@ func (sc *exprScope) channel(x ast.Expr, at Pos) (int, string, error) {
 }
 
 func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
+	if fn, ok := x.Fun.(*ast.Ident); ok && fn.Name == "cond" {
+		return sc.cond(x, at, p)
+	}
 	fn, ok := x.Fun.(*ast.Ident)
 	if !ok || sc.check == nil {
 		if sc.check == nil {
-			return nil, errorf(p, "function calls are not allowed in guards")
+			return nil, errorf(p, "function calls are not allowed in guards: only cond(c, x, y)")
 		}
-		return nil, errorf(p, "unsupported call: expected empty(...), len(...) or count(..., MSG)")
+		return nil, errorf(p, "unsupported call: expected cond(c, x, y), empty(...), len(...) or count(..., MSG)")
 	}
 	switch fn.Name {
 	case "empty", "len":
@@ -642,10 +824,117 @@ func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
 		}
 		return nil, errorf(mp, "unknown message %q", id.Name)
 	}
-	return nil, errorf(p, "unknown function %q: expected empty, len or count", fn.Name)
+	return nil, errorf(p, "unknown function %q: expected cond, empty, len or count", fn.Name)
+}
+
+// cond compiles cond(c, x, y): c is a bool, x and y have one type. A bare
+// name in one branch takes the other's type; when both are bare names the
+// cond stays open until its use decides (a comparison or a set value).
+func (sc *exprScope) cond(x *ast.CallExpr, at, p Pos) (Expr, error) {
+	if len(x.Args) != 3 || x.Ellipsis.IsValid() {
+		return nil, errorf(p, "cond takes three arguments: a condition, the value when it holds and the value when it does not")
+	}
+	c, err := sc.operand(x.Args[0], at)
+	if err != nil {
+		return nil, err
+	}
+	if c.Type().Kind != BoolType {
+		return nil, errorf(c.Pos(), "the condition of cond must be bool, found %s %q", c.Type(), c.String())
+	}
+	th, err := sc.expr(x.Args[1], at)
+	if err != nil {
+		return nil, err
+	}
+	el, err := sc.expr(x.Args[2], at)
+	if err != nil {
+		return nil, err
+	}
+	// A bare name can only be an enum value or a state like the other branch.
+	named := func(k TypeKind) bool { return k == EnumType || k == StateType }
+	switch {
+	case open(th) && open(el):
+		return &Cond{If: c, Then: th, Else: el, P: p}, nil
+	case open(th) && !named(el.Type().Kind):
+		return nil, errorf(th.Pos(), "the branches of cond differ in type: %q is %s, %q is no variable, true or false", el.String(), el.Type(), th.String())
+	case open(el) && !named(th.Type().Kind):
+		return nil, errorf(el.Pos(), "the branches of cond differ in type: %q is %s, %q is no variable, true or false", th.String(), th.Type(), el.String())
+	case open(th):
+		th, err = sc.resolveTo(th, el.Type())
+	case open(el):
+		el, err = sc.resolveTo(el, th.Type())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !sameType(th.Type(), el.Type()) {
+		return nil, errorf(el.Pos(), "the branches of cond differ in type: %q is %s, %q is %s", th.String(), th.Type(), el.String(), el.Type())
+	}
+	return &Cond{If: c, Then: th, Else: el, P: p}, nil
+}
+
+// orChain compiles a chain of || and => (go/parser read both as ||, left
+// to right): => binds loosest and to the right, as in TLA+, so the chain
+// splits at each => into ||-chains, and a => b => c is a => (b => c).
+func (sc *exprScope) orChain(x *ast.BinaryExpr, at Pos) (Expr, error) {
+	var operands []ast.Expr
+	var isImpl []bool // isImpl[i]: the operator after operands[i] is =>
+	var flat func(e ast.Expr)
+	flat = func(e ast.Expr) {
+		if b, ok := e.(*ast.BinaryExpr); ok && b.Op == token.LOR {
+			flat(b.X)
+			isImpl = append(isImpl, sc.impl[int(b.OpPos)-1])
+			flat(b.Y)
+			return
+		}
+		operands = append(operands, e)
+	}
+	flat(x)
+	var segs []Expr
+	var seg Expr
+	for i, o := range operands {
+		e, err := sc.expr(o, at)
+		if err != nil {
+			return nil, err
+		}
+		if seg == nil {
+			seg = e
+		} else if seg, err = sc.typed(token.LOR, seg, e, BoolType, seg.Pos()); err != nil {
+			return nil, err
+		}
+		if i == len(operands)-1 || isImpl[i] {
+			segs = append(segs, seg)
+			seg = nil
+		}
+	}
+	out := segs[len(segs)-1]
+	if len(segs) > 1 {
+		if err := sc.boolOperand("=>", out); err != nil {
+			return nil, err
+		}
+	}
+	for i := len(segs) - 2; i >= 0; i-- {
+		if err := sc.boolOperand("=>", segs[i]); err != nil {
+			return nil, err
+		}
+		out = &Implies{X: segs[i], Y: out, P: segs[i].Pos()}
+	}
+	return out, nil
+}
+
+func (sc *exprScope) boolOperand(op string, e Expr) error {
+	if open(e) {
+		return sc.unknown(firstUnresolved(e))
+	}
+	if e.Type().Kind != BoolType {
+		return errorf(e.Pos(), "operator %s needs bool operands, found %s %q", op, e.Type(), e.String())
+	}
+	return nil
 }
 
 func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
+	if x.Op == token.LOR {
+		return sc.orChain(x, at)
+	}
 	l, err := sc.expr(x.X, at)
 	if err != nil {
 		return nil, err
@@ -664,7 +953,7 @@ func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
 			return nil, errorf(p, "mismatched types: %q is %s, %q is %s", l.String(), l.Type(), r.String(), r.Type())
 		}
 		return &Binary{Op: x.Op, X: l, Y: r, P: p}, nil
-	case token.LAND, token.LOR:
+	case token.LAND:
 		return sc.typed(x.Op, l, r, BoolType, p)
 	case token.LSS, token.LEQ, token.GTR, token.GEQ:
 		b, err := sc.typed(x.Op, l, r, IntType, p)
@@ -673,16 +962,16 @@ func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
 		}
 		b.(*Binary).Op = x.Op
 		return b, nil
-	case token.ADD, token.SUB, token.MUL:
+	case token.ADD, token.SUB, token.MUL, token.QUO, token.REM:
 		return sc.typed(x.Op, l, r, IntType, p)
 	}
-	return nil, errorf(shift(at, int(x.OpPos)-1), "operator %s is not supported: expected && || == != < <= > >= + - *", x.Op)
+	return nil, errorf(shift(at, int(x.OpPos)-1), "operator %s is not supported: expected && || => == != < <= > >= + - * / %%", x.Op)
 }
 
 func (sc *exprScope) typed(op token.Token, l, r Expr, want TypeKind, p Pos) (Expr, error) {
 	for _, e := range []Expr{l, r} {
-		if u, ok := e.(*unresolved); ok {
-			return nil, sc.unknown(u)
+		if open(e) {
+			return nil, sc.unknown(firstUnresolved(e))
 		}
 		if e.Type().Kind != want {
 			return nil, errorf(e.Pos(), "operator %s needs %s operands, found %s %q", op, Type{Kind: want}, e.Type(), e.String())
@@ -702,16 +991,15 @@ func sameType(a, b Type) bool {
 }
 
 func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {
-	lu, lok := l.(*unresolved)
-	ru, rok := r.(*unresolved)
+	lok, rok := open(l), open(r)
 	switch {
 	case lok && rok:
-		return nil, nil, sc.unknown(lu)
+		return nil, nil, sc.unknown(firstUnresolved(l))
 	case lok:
-		x, err := sc.resolveAs(lu, r.Type())
+		x, err := sc.resolveTo(l, r.Type())
 		return x, r, err
 	case rok:
-		x, err := sc.resolveAs(ru, l.Type())
+		x, err := sc.resolveTo(r, l.Type())
 		return l, x, err
 	}
 	return l, r, nil

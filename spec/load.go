@@ -1096,7 +1096,7 @@ func (l *loader) value(v *Var, n *yaml.Node, what string) Expr {
 	}
 	sc := &exprScope{m: l.m, msgs: l.rowMsgs}
 	want := varType(v)
-	e, err := sc.compileAny(src, p)
+	e, err := sc.compileValue(src, p, want)
 	if err != nil {
 		l.errs = append(l.errs, err.(*Error))
 		return nil
@@ -1327,27 +1327,35 @@ func (l *loader) table() {
 			}
 		}
 	}
+	// A divisor must not be zero, and an int value must stay in range,
+	// wherever the guard holds.
 	inRange := func(r *Row, v *Var, x Expr, what string) {
-		if v.Kind != Int {
+		if v.Kind != Int && !hasDivision(x) {
 			return
 		}
-		bad := ""
+		var bad *Error
 		for _, lt := range rowLetters(r, readsMsg(x) || readsMsg(r.Guard)) {
 			s.valuations(func(vals []int) {
 				e := valEnv{vals, lt}
-				if bad != "" || !holds(r.Guard, e) {
+				if bad != nil || !holds(r.Guard, e) {
 					return
 				}
-				if n := Eval(x, e); n < v.Min || n > v.Max {
-					bad = fmt.Sprintf("%s: value %d is outside %d..%d", what, n, v.Min, v.Max)
+				var zero *Binary
+				n := eval(x, e, &zero)
+				switch {
+				case zero != nil:
+					bad = divisionError(zero, describe(s, e))
+				case v.Kind == Int && (n < v.Min || n > v.Max):
+					msg := fmt.Sprintf("%s: value %d is outside %d..%d", what, n, v.Min, v.Max)
 					if d := describe(s, e); d != "" {
-						bad += " when " + d
+						msg += " when " + d
 					}
+					bad = errorf(x.Pos(), "%s", msg)
 				}
 			})
 		}
-		if bad != "" {
-			l.errs = append(l.errs, errorf(x.Pos(), "%s", bad))
+		if bad != nil {
+			l.errs = append(l.errs, bad)
 		}
 	}
 	for _, r := range s.Rows {
