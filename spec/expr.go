@@ -197,7 +197,7 @@ func (e *MonRef) String() string {
 	}
 	return e.Monitor.Name + "." + e.Var.Name
 }
-func (e *Armed) String() string    { return e.PeerName + "." + e.Timer.Name }
+func (e *Armed) String() string { return e.PeerName + "." + e.Timer.Name }
 func (e *Count) String() string {
 	where := "net"
 	if e.To >= 0 {

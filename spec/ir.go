@@ -466,15 +466,15 @@ func (f Fairness) String() string { return [...]string{"none", "weak", "strong"}
 // Check is a named check configuration: two peers, each running a machine, one
 // channel per direction, and the properties to verify.
 type Check struct {
-	Name       string
-	Doc        string
-	Pos        Pos
-	Index      int
-	Default    bool // the configuration `fsmgen check` uses when none is named
-	Peers      [2]*Peer
-	Channels   [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
-	Timeouts   TimeoutPolicy
-	Terminal   Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
+	Name     string
+	Doc      string
+	Pos      Pos
+	Index    int
+	Default  bool // the configuration `fsmgen check` uses when none is named
+	Peers    [2]*Peer
+	Channels [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
+	Timeouts TimeoutPolicy
+	Terminal Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
 	// Invariants and Eventually include the monitors' (named MONITOR.NAME).
 	Invariants []*Property
 	Eventually []*Liveness
