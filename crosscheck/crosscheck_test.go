@@ -170,6 +170,9 @@ var matrix = []config{
 	{spec: abp, check: "lossy_fifo"},
 	{spec: abp, check: "lossy_fifo", inbox: both(channel{unordered, 2, drop, true, true})},
 	{spec: abp, check: "lossy_fifo", inbox: both(channel{ordered, 3, block, true, true})},
+	// Monitors (abp's delivery monitor is part of every abp state).
+	{spec: abp, check: "fifo_dup"},
+	{spec: abp, check: "reordering"},
 }
 
 const (

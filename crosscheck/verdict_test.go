@@ -128,6 +128,9 @@ func TestVerdicts(t *testing.T) {
 	}
 	arith := loadSpec(t, "arith") // / % => cond in guards, set values and invariants
 	cells = append(cells, cell{arith, arith.Check("pair"), want{"none", "none"}}, cell{arith, arith.Check("fails"), want{"invariant", "none"}})
+	ab := loadSpec(t, abp) // message fields and a delivery monitor
+	cells = append(cells, cell{ab, ab.Check("lossy_fifo"), want{"none", "none"}}, cell{ab, ab.Check("fifo_dup"), want{"none", "none"}},
+		cell{ab, ab.Check("reordering"), want{"invariant", "none"}})
 	rr := loadSpec(t, reqresp)
 	src, err := os.ReadFile(reqresp)
 	if err != nil {

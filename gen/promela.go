@@ -103,6 +103,13 @@ func (g *pmlGen) declareNames() error {
 			return err
 		}
 	}
+	for _, mon := range g.c.Monitors {
+		for _, v := range mon.Vars {
+			if err := add(g.monVar(mon, v), "variable "+v.Name+" of monitor "+mon.Name); err != nil {
+				return err
+			}
+		}
+	}
 	for p := range 2 {
 		pn := "peer " + g.peer[p] + "'s "
 		ids := map[string]string{
@@ -317,11 +324,32 @@ func (g *pmlGen) emit() {
 		}
 		g.f("\n")
 	}
+	for _, mon := range c.Monitors {
+		g.comment("", fmt.Sprintf("Monitor %s: %s", mon.Name, mon.Doc))
+		for _, v := range mon.Vars {
+			g.f("%s %s = %d;", pmlVarType(v), g.monVar(mon, v), v.Init)
+			if v.Kind == spec.Enum {
+				g.f(" /* %s: %s */", v.Values[v.Init], enumCodes(v))
+			}
+			if v.Doc != "" {
+				g.f(" /* %s */", oneLine(v.Doc))
+			}
+			g.f("\n")
+		}
+		g.f("\n")
+	}
 	maxSet := 0
 	for _, m := range g.machines() {
 		for _, r := range m.Rows {
 			if len(r.Set) > 1 {
 				maxSet = max(maxSet, len(r.Set))
+			}
+		}
+	}
+	for _, mon := range c.Monitors {
+		for _, h := range mon.Handlers {
+			if len(h.Set) > 1 {
+				maxSet = max(maxSet, len(h.Set))
 			}
 		}
 	}
@@ -405,7 +433,7 @@ func (g *pmlGen) emit() {
 			g.comment("", fmt.Sprintf("eventually %s: %s under %s fairness, not rendered: SPIN's fairness is per process, not per action class; see the TLA+ rendering.", l.Name, l.Source, l.Fairness))
 			continue
 		}
-		g.f("ltl %s { []<>(%s) }\n", l.Name, g.prop(l.Goal))
+		g.f("ltl %s { []<>(%s) }\n", propID(l.Name), g.prop(l.Goal))
 	}
 }
 
@@ -575,6 +603,15 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 			continue
 		}
 		var stmts []string
+		for i, m := range r.Send {
+			stmts = append(stmts, g.observeSend(p, q, m, r, i)...)
+		}
+		if r.To != nil {
+			if obs := g.observe(p, spec.ObserveEnter, func(h *spec.Handler) bool { return h.State == r.To }, nil); len(obs) > 0 {
+				stmts = append(stmts, fmt.Sprintf("if\n\t\t:: %s != %s ->\n\t\t\t%s\n\t\t:: else -> skip\n\t\tfi",
+					g.stateVar(p), g.stateConst(s, r.To), strings.Join(obs, ";\n\t\t\t")))
+			}
+		}
 		switch {
 		case len(r.Set) == 1:
 			a := r.Set[0]
@@ -617,7 +654,11 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 		}
 	case spec.MessageEvent:
 		if rs := unhandledSends(s, ev); len(rs) > 0 {
-			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(rs[0].Letters[0]))
+			lt := rs[0].Letters[0]
+			for _, x := range g.observe(p, spec.ObserveSend, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt) {
+				g.f("\t\t%s;\n", x)
+			}
+			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(lt))
 		} else {
 			g.f("\t\tskip /* unhandled message: dropped */\n")
 		}
@@ -642,6 +683,8 @@ func (g *pmlGen) actions() []pmlAction {
 		for _, cb := range pr.Calls {
 			ev := pr.Machine.EventInput(pr.Machine.CallEvent(cb.Call))
 			a := pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)}
+			call := cb.Call
+			a.body = g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call }, nil)
 			if cb.Budget != spec.Unbounded {
 				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev))
 				a.body = append(a.body, g.budgetVar(p, cb.Call)+"--")
@@ -664,7 +707,8 @@ func (g *pmlGen) actions() []pmlAction {
 			a.body = append(a.body, g.removeAt(p, 0)...)
 			var opts []string
 			for _, lt := range s.Letters {
-				opts = append(opts, fmt.Sprintf(":: head == %s -> %s()", g.msgConst(lt), g.eventInline(p, g.m[p].LetterInput(lt))))
+				obs := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt)
+				opts = append(opts, fmt.Sprintf(":: head == %s -> %s", g.msgConst(lt), strings.Join(append(obs, g.eventInline(p, g.m[p].LetterInput(lt))+"()"), "; ")))
 			}
 			a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
 			acts = append(acts, a)
@@ -676,7 +720,8 @@ func (g *pmlGen) actions() []pmlAction {
 				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], letterID(lt)),
 				what:  fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt),
 				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), g.enabled(p, ev)),
-				body:  []string{g.inboxCount(p, lt) + "--", g.eventInline(p, ev) + "()"},
+				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
+					g.inboxCount(p, lt)+"--", g.eventInline(p, ev)+"()"),
 			})
 		}
 	}
@@ -839,6 +884,8 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 		return g.stateVar(e.Peer)
 	case *spec.MsgField:
 		return g.expr(msgConst(g.letter, e), self)
+	case *spec.MonRef:
+		return g.monVar(e.Monitor, e.Var)
 	case *spec.Armed:
 		return g.timerVar(e.Peer, e.Timer)
 	case *spec.Count:
@@ -885,6 +932,75 @@ func (g *pmlGen) count(p int, m *spec.Message) string {
 		}
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// monVar names variable v of monitor mon.
+func (g *pmlGen) monVar(mon *spec.Monitor, v *spec.Var) string { return mon.Name + "_" + v.Name }
+
+// observe returns the statements of the monitor handlers of kind that an
+// action of peer p runs (match picks them by call, message or state); lt
+// is the message observed, for send and recv. Each handler's guard and
+// values read the state before the action, as the checker's do.
+func (g *pmlGen) observe(p int, kind spec.Observed, match func(h *spec.Handler) bool, lt *spec.Letter) []string {
+	saved := g.letter
+	g.letter = lt
+	defer func() { g.letter = saved }()
+	var out []string
+	for _, mon := range g.c.Monitors {
+		for _, h := range mon.Handlers {
+			if h.Kind != kind || h.Peer.Index != p || !match(h) {
+				continue
+			}
+			var set []string
+			if len(h.Set) == 1 {
+				set = append(set, fmt.Sprintf("%s = %s", g.monVar(mon, h.Set[0].Var), g.prop(h.Set[0].Value)))
+			} else {
+				for i, a := range h.Set {
+					set = append(set, fmt.Sprintf("set_%d = %s", i, g.prop(a.Value)))
+				}
+				for i, a := range h.Set {
+					set = append(set, fmt.Sprintf("%s = set_%d", g.monVar(mon, a.Var), i))
+				}
+			}
+			body := strings.Join(set, "; ")
+			if h.Guard != nil {
+				body = fmt.Sprintf("if :: %s -> %s :: else -> skip fi", g.prop(h.Guard), body)
+			}
+			out = append(out, body+" /* monitor "+mon.Name+": "+h.String()+" */")
+		}
+	}
+	return out
+}
+
+// observeSend returns the statements of the send handlers for the i-th
+// message row r of peer p sends to q: per letter when its field values
+// depend on the variables.
+func (g *pmlGen) observeSend(p, q int, m *spec.Message, r *spec.Row, i int) []string {
+	match := func(h *spec.Handler) bool { return h.Message == m }
+	if len(g.observe(p, spec.ObserveSend, match, m.Letters[0])) == 0 {
+		return nil
+	}
+	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
+		return g.observe(p, spec.ObserveSend, match, m.Letters[0])
+	}
+	vals := r.SendFields[i]
+	var opts []string
+	for k, lt := range m.Letters {
+		var conds []string
+		for fi := range m.Fields {
+			conds = append(conds, fmt.Sprintf("(%s == %d)", g.guard(p, vals[fi]), lt.Values[fi]))
+		}
+		cond := cLogic.all(conds...)
+		if k == len(m.Letters)-1 {
+			cond = "else"
+		}
+		obs := g.observe(p, spec.ObserveSend, match, lt)
+		if len(obs) == 0 {
+			obs = []string{"skip"}
+		}
+		opts = append(opts, fmt.Sprintf(":: %s -> %s", cond, strings.Join(obs, "; ")))
+	}
+	return []string{"if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"}
 }
 
 // send is the statement with which peer p's row r sends its i-th message

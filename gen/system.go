@@ -111,10 +111,11 @@ func failedCall(ev *spec.Event, r *spec.Row) bool {
 // empty inboxes.
 type initialEnv struct{ c *spec.Check }
 
-func (e initialEnv) Var(_ int, v *spec.Var) int   { return v.Init }
-func (e initialEnv) State(p int) int              { return e.c.Peers[p].Machine.Initial.Index }
-func (e initialEnv) Armed(int, *spec.Timer) bool  { return false }
-func (e initialEnv) Count(int, *spec.Message) int { return 0 }
+func (e initialEnv) Var(_ int, v *spec.Var) int           { return v.Init }
+func (e initialEnv) State(p int) int                      { return e.c.Peers[p].Machine.Initial.Index }
+func (e initialEnv) Armed(int, *spec.Timer) bool          { return false }
+func (e initialEnv) Count(int, *spec.Message) int         { return 0 }
+func (e initialEnv) Mon(_ *spec.Monitor, v *spec.Var) int { return v.Init }
 
 // holdsInitially evaluates a property of check c on the initial system state.
 func holdsInitially(c *spec.Check, x spec.Expr) bool { return spec.Eval(x, initialEnv{c}) != 0 }
@@ -242,3 +243,7 @@ func countSum(e *spec.Count, count func(p int, m *spec.Message) string) string {
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
 }
+
+// propID makes a property's name an identifier: a monitor's properties
+// are named MONITOR.NAME.
+func propID(name string) string { return strings.ReplaceAll(name, ".", "_") }

@@ -93,9 +93,11 @@ type tlaGen struct {
 	mach    [2]*spec.Machine
 	ms      []*tlaMachine // the machines the peers run, each once, in spec order
 	mi      map[*spec.Machine]*tlaMachine
-	cur     *tlaMachine  // the machine whose rows and events are being written
-	letter  *spec.Letter // the message received, while a receipt is written (msg.FIELD reads it)
-	budget  bool         // some call has a bounded budget
+	cur     *tlaMachine          // the machine whose rows and events are being written
+	letter  *spec.Letter         // the message received, while a receipt is written (msg.FIELD reads it)
+	monID   map[*spec.Var]string // the TLA+ variable of each monitor variable
+	inMon   bool                 // rendering a handler: monitor variables are fields of mv
+	budget  bool                 // some call has a bounded budget
 	used    map[string]bool
 	actions []tlaAction
 	trunc   bool // some / or % needs Quot or Rem (set by needsIntegers)
@@ -247,6 +249,17 @@ func (g *tlaGen) names() error {
 			seen[id] = true
 		}
 	}
+	g.monID = map[*spec.Var]string{}
+	for _, mon := range g.c.Monitors {
+		for _, v := range mon.Vars {
+			id := pick(mon.Name+"_"+v.Name, "mon_")
+			if seen[id] {
+				return fmt.Errorf("%s: tla: two variables render as %s", v.Pos, id)
+			}
+			seen[id] = true
+			g.monID[v] = id
+		}
+	}
 	for i := range 2 {
 		g.peer[i] = g.c.Peers[i].Name
 		for _, cb := range g.c.Peers[i].Calls {
@@ -279,6 +292,7 @@ func (g *tlaGen) stateVars() []string {
 		vs = append(vs, tm.varID...)
 		vs = append(vs, tm.timerID...)
 	}
+	vs = append(vs, g.monIDs()...)
 	if g.budget {
 		vs = append(vs, "budget")
 	}
@@ -375,6 +389,15 @@ func (g *tlaGen) emit() {
 			g.f("    %s, \\* %s[p]: timer %s (%s) is armed\n", tm.timerID[i], tm.timerID[i], t.Name, t.AfterExpr)
 		}
 	}
+	for _, mon := range c.Monitors {
+		for _, v := range mon.Vars {
+			doc := v.Doc
+			if doc == "" {
+				doc = "variable " + v.Name
+			}
+			g.f("    %s, \\* monitor %s (%s): %s\n", g.monID[v], mon.Name, tlaDomain(v), oneLine(doc))
+		}
+	}
 	if g.budget {
 		g.f("    budget, \\* budget[p][c]: how many more times peer p may make call c (bounded calls only)\n")
 	}
@@ -421,6 +444,11 @@ func (g *tlaGen) emit() {
 			empty = "[m \\in Msgs |-> 0]"
 		}
 		boxes = append(boxes, empty)
+	}
+	for _, mon := range c.Monitors {
+		for _, v := range mon.Vars {
+			g.f("    /\\ %s = %s\n", g.monID[v], tlaValue(v, v.Init))
+		}
 	}
 	g.f("    /\\ inbox = %s\n\n", tlaRecord(g.peer[:], boxes))
 
@@ -479,12 +507,18 @@ func (g *tlaGen) emit() {
 		}
 	}
 
+	g.emitMonitors()
+
 	// Apply an outcome to the system.
 	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
 	g.f("\\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.\n")
 	for _, tm := range g.ms {
 		fields, vars := g.peerFields(tm)
-		g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
+		if len(g.c.Monitors) > 0 {
+			g.f("%s(p, r, box, mv) ==\n    /\\ r.ok\n", tm.op("Apply"))
+		} else {
+			g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
+		}
 		g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
 		for i, f := range fields {
 			g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", vars[i], vars[i], f)
@@ -498,6 +532,12 @@ func (g *tlaGen) emit() {
 		}
 		if len(others) > 0 {
 			g.f("    /\\ UNCHANGED <<%s>>\n", strings.Join(others, ", "))
+		}
+		if ids := g.monIDs(); len(ids) > 0 {
+			g.f("    /\\ LET mv2 == EnterObs(p, SendObs(p, mv, r.sends), state[p], r.state) IN\n")
+			for _, id := range ids {
+				g.f("       /\\ %s' = mv2.%s\n", id, id)
+			}
 		}
 		g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
 		g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
@@ -528,7 +568,7 @@ func (g *tlaGen) emit() {
 	g.emitTypeOK()
 	for _, inv := range c.Invariants {
 		g.f("\\* %s\n", oneLine(inv.Source))
-		g.f("Inv_%s == %s\n\n", inv.Name, g.prop(inv.Expr))
+		g.f("Inv_%s == %s\n\n", propID(inv.Name), g.prop(inv.Expr))
 	}
 	fair := map[spec.Fairness]bool{}
 	for _, l := range c.Eventually {
@@ -550,9 +590,9 @@ func (g *tlaGen) emit() {
 	for _, l := range c.Eventually {
 		g.f("\\* eventually %s: %s, fairness %s\n", l.Name, oneLine(l.Source), l.Fairness)
 		if specName == "FairSpec" {
-			g.f("Live_%s == []<>(%s)\n\n", l.Name, g.prop(l.Goal))
+			g.f("Live_%s == []<>(%s)\n\n", propID(l.Name), g.prop(l.Goal))
 		} else {
-			g.f("Live_%s == Fairness_%s => []<>(%s)\n\n", l.Name, l.Fairness, g.prop(l.Goal))
+			g.f("Live_%s == Fairness_%s => []<>(%s)\n\n", propID(l.Name), l.Fairness, g.prop(l.Goal))
 		}
 	}
 	g.f("%s\n", strings.Repeat("=", len(head)))
@@ -563,12 +603,12 @@ func (g *tlaGen) emit() {
 	fmt.Fprintf(&g.cfg, "SPECIFICATION %s\n", specName)
 	g.cfg.WriteString("INVARIANTS\n    TypeOK\n")
 	for _, inv := range c.Invariants {
-		fmt.Fprintf(&g.cfg, "    Inv_%s\n", inv.Name)
+		fmt.Fprintf(&g.cfg, "    Inv_%s\n", propID(inv.Name))
 	}
 	if len(c.Eventually) > 0 {
 		g.cfg.WriteString("PROPERTIES\n")
 		for _, l := range c.Eventually {
-			fmt.Fprintf(&g.cfg, "    Live_%s\n", l.Name)
+			fmt.Fprintf(&g.cfg, "    Live_%s\n", propID(l.Name))
 		}
 	}
 }
@@ -869,12 +909,14 @@ func (g *tlaGen) emitActions() {
 			what := fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)
 			name := fmt.Sprintf("Call_%s_%s", g.peer[p], cb.Call.Name)
 			ev := g.evOpOf(tm, tm.m.EventInput(tm.m.CallEvent(cb.Call)))
+			call := cb.Call
+			mv := g.mv(g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call }, nil, g.monRec()))
 			var body string
 			if cb.Budget != spec.Unbounded {
-				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
-					ps, cb.Call.Name, apply, ps, ev, snap, ps, ps, cb.Call.Name)
+				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox%s)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
+					ps, cb.Call.Name, apply, ps, ev, snap, ps, mv, ps, cb.Call.Name)
 			} else {
-				body = fmt.Sprintf("    /\\ %s(%s, %s(%s(%s)), inbox)", apply, ps, ev, snap, ps)
+				body = fmt.Sprintf("    /\\ %s(%s, %s(%s(%s)), inbox%s)", apply, ps, ev, snap, ps, mv)
 				if g.budget {
 					body += "\n    /\\ " + unchanged("budget")
 				}
@@ -892,15 +934,17 @@ func (g *tlaGen) emitActions() {
 		if c.Channels[p].Order == spec.Ordered {
 			what := fmt.Sprintf("deliver(%s)", g.peer[p])
 			add("Deliver_"+g.peer[p], what+": the head of the inbox", what,
-				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)])%s",
-					ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, keepBudget))
+				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
+					ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, ps, g.monRec())), keepBudget))
 			continue
 		}
 		for _, lt := range s.Letters {
 			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt)
+			msg := lt.Message
+			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == msg }, lt, g.monRec()))
 			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], letterID(lt)), what, what,
-				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1])%s",
-					ps, q(lt.String()), apply, ps, g.evOpOf(tm, tm.m.LetterInput(lt)), snap, ps, ps, q(lt.String()), keepBudget))
+				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1]%s)%s",
+					ps, q(lt.String()), apply, ps, g.evOpOf(tm, tm.m.LetterInput(lt)), snap, ps, ps, q(lt.String()), mv, keepBudget))
 		}
 	}
 	idle := ""
@@ -912,8 +956,8 @@ func (g *tlaGen) emitActions() {
 		for i, t := range tm.m.Timers {
 			what := fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name)
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), what, what,
-				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox)%s",
-					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.EventInput(tm.m.TimerEvent(t))), tm.op("Snap"), ps, keepBudget))
+				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox%s)%s",
+					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.EventInput(tm.m.TimerEvent(t))), tm.op("Snap"), ps, g.mv(g.monRec()), keepBudget))
 		}
 	}
 	vs := g.stateVars()
@@ -970,6 +1014,11 @@ func (g *tlaGen) emitTypeOK() {
 		}
 		for i := range tm.m.Timers {
 			parts = append(parts, fmt.Sprintf("%s \\in [%s -> BOOLEAN]", tm.timerID[i], g.peersOf(tm)))
+		}
+	}
+	for _, mon := range g.c.Monitors {
+		for _, v := range mon.Vars {
+			parts = append(parts, fmt.Sprintf("%s \\in %s", g.monID[v], tlaDomain(v)))
 		}
 	}
 	for p := range 2 {
@@ -1036,6 +1085,11 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 		return fmt.Sprintf("state[%s]", g.peerStr(e.Peer))
 	case *spec.MsgField:
 		return g.expr(msgConst(g.letter, e), inGuard)
+	case *spec.MonRef:
+		if g.inMon {
+			return "mv." + g.monID[e.Var]
+		}
+		return g.monID[e.Var]
 	case *spec.Armed:
 		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].timerID[e.Timer.Index], g.peerStr(e.Peer))
 	case *spec.Count:
@@ -1095,4 +1149,127 @@ func (g *tlaGen) count(p int, m *spec.Message) string {
 		return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] = %s})", box, box, names[0])
 	}
 	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] \\in {%s}})", box, box, strings.Join(names, ", "))
+}
+
+// mv is the extra argument of Apply when the check has monitors: the
+// monitor record after the action's call or receipt handlers.
+func (g *tlaGen) mv(rec string) string {
+	if len(g.c.Monitors) == 0 {
+		return ""
+	}
+	return ", " + rec
+}
+
+// monIDs are the monitors' variables, in declaration order.
+func (g *tlaGen) monIDs() []string {
+	var ids []string
+	for _, mon := range g.c.Monitors {
+		for _, v := range mon.Vars {
+			ids = append(ids, g.monID[v])
+		}
+	}
+	return ids
+}
+
+// monRec is the record of the monitors' current values (mv's shape).
+func (g *tlaGen) monRec() string {
+	var xs []string
+	for _, id := range g.monIDs() {
+		xs = append(xs, id+" |-> "+id)
+	}
+	return "[" + strings.Join(xs, ", ") + "]"
+}
+
+// handlerOp names the operator of handler number i for letter lt (nil when
+// it observes no message).
+func handlerOp(i int, lt *spec.Letter) string {
+	if lt == nil {
+		return fmt.Sprintf("MonH%d", i)
+	}
+	return fmt.Sprintf("MonH%d_%s", i, letterID(lt))
+}
+
+// monHandlers lists every handler with its number.
+func (g *tlaGen) monHandlers() []*spec.Handler {
+	var hs []*spec.Handler
+	for _, mon := range g.c.Monitors {
+		hs = append(hs, mon.Handlers...)
+	}
+	return hs
+}
+
+// observe composes the handlers of kind that peer p's action runs (match
+// picks them), applied in order to the monitor record mv.
+func (g *tlaGen) observe(p int, kind spec.Observed, match func(h *spec.Handler) bool, lt *spec.Letter, mv string) string {
+	for i, h := range g.monHandlers() {
+		if h.Kind == kind && h.Peer.Index == p && match(h) {
+			mv = fmt.Sprintf("%s(%s)", handlerOp(i, lt), mv)
+		}
+	}
+	return mv
+}
+
+// emitMonitors writes one operator per handler (and letter), mapping the
+// monitor record mv to the next, and the folds that Apply uses: SendObs
+// over the messages a step sends, EnterObs for the state it enters, and
+// RecvObs for the head of an ordered inbox. Handlers read the state before
+// the action (unprimed variables).
+func (g *tlaGen) emitMonitors() {
+	if len(g.c.Monitors) == 0 {
+		return
+	}
+	g.f("\\* Monitors: each handler maps the monitor values mv to the next; it reads the state\n")
+	g.f("\\* before the action. A step runs the call or receipt handlers, then the send handlers\n")
+	g.f("\\* for each message sent in order, then the handlers for the state entered.\n")
+	g.inMon = true
+	defer func() { g.inMon = false }()
+	for i, h := range g.monHandlers() {
+		letters := []*spec.Letter{nil}
+		if h.Message != nil {
+			letters = h.Message.Letters
+		}
+		for _, lt := range letters {
+			g.letter = lt
+			var ex []string
+			for _, a := range h.Set {
+				ex = append(ex, fmt.Sprintf("!.%s = %s", g.monID[a.Var], g.prop(a.Value)))
+			}
+			body := fmt.Sprintf("[mv EXCEPT %s]", strings.Join(ex, ", "))
+			if h.Guard != nil {
+				body = fmt.Sprintf("IF %s THEN %s ELSE mv", g.prop(h.Guard), body)
+			}
+			g.f("\\* %s\n%s(mv) == %s\n", h, handlerOp(i, lt), body)
+		}
+		g.letter = nil
+	}
+	g.f("\n")
+	var sendArms, enterArms, recvArms []string
+	for p := range 2 {
+		for _, lt := range g.s.Letters {
+			msg := lt.Message
+			cond := fmt.Sprintf("p = %s /\\ m = %s", g.peerStr(p), q(lt.String()))
+			if x := g.observe(p, spec.ObserveSend, func(h *spec.Handler) bool { return h.Message == msg }, lt, "mv"); x != "mv" {
+				sendArms = append(sendArms, cond+" -> "+x)
+			}
+			if x := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == msg }, lt, "mv"); x != "mv" {
+				recvArms = append(recvArms, cond+" -> "+x)
+			}
+		}
+		for _, st := range g.mach[p].States {
+			if x := g.observe(p, spec.ObserveEnter, func(h *spec.Handler) bool { return h.State == st }, nil, "mv"); x != "mv" {
+				enterArms = append(enterArms, fmt.Sprintf("p = %s /\\ to = %s -> %s", g.peerStr(p), q(st.Name), x))
+			}
+		}
+	}
+	caseOf := func(arms []string) string {
+		if len(arms) == 0 {
+			return "mv"
+		}
+		return "CASE " + strings.Join(arms, "\n      [] ") + "\n      [] OTHER -> mv"
+	}
+	g.f("SendOne(p, mv, m) ==\n    %s\n", caseOf(sendArms))
+	g.f("RECURSIVE SendObs(_, _, _)\n")
+	g.f("SendObs(p, mv, ss) == IF ss = <<>> THEN mv ELSE SendObs(p, SendOne(p, mv, Head(ss)), Tail(ss))\n")
+	g.f("EnterObs(p, mv, from, to) ==\n    IF from = to THEN mv ELSE\n    %s\n", caseOf(enterArms))
+	g.f("RecvObs(p, m, mv) ==\n    %s\n\n", caseOf(recvArms))
 }

@@ -182,6 +182,9 @@ func (m *model) fire(out *succs, v *vec, ai, p int, snap uint64, ev int, f field
 	nv := out.push(v, ai, o.row)
 	f.store(nv, x)
 	m.peer[p].store(nv, o.next)
+	if m.handlers != nil {
+		m.observe(nv, v, ai, p, snap, o.next, o.sends)
+	}
 	if len(o.sends) > 0 {
 		q := 1 - p
 		bf, b := m.box[q], m.inbox[q]

@@ -104,10 +104,13 @@ type model struct {
 	rowBase  map[*spec.Machine]int
 	unhBase  map[*spec.Machine]int
 	unhSize  int
-	idle     bool     // timeouts: idle
-	classes  []string // fairness class names
-	words    int      // words used by a state
-	bits     int      // bits used by a state
+
+	monVar   map[*spec.Var]*field // each monitor variable's field
+	handlers []compiledHandler    // the monitors' handlers, in order
+	idle     bool                 // timeouts: idle
+	classes  []string             // fairness class names
+	words    int                  // words used by a state
+	bits     int                  // bits used by a state
 	initial  vec
 
 	invariants []compiledProp
@@ -144,9 +147,6 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		if c.Peers[i] == nil || c.Channels[i] == nil {
 			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
 		}
-	}
-	if len(c.Monitors) > 0 {
-		return nil, fmt.Errorf("%s: modelcheck: check %s has monitors, which this checker does not run yet", c.Monitors[0].Pos, c.Name)
 	}
 	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout,
 		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{}}
@@ -217,6 +217,15 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 	for i := range m.budgets {
 		slots = append(slots, &m.budgets[i].f)
 	}
+	m.monVar = map[*spec.Var]*field{}
+	for _, mon := range c.Monitors {
+		for _, v := range mon.Vars {
+			f := new(field)
+			m.monVar[v] = f
+			widths = append(widths, int(v.Width))
+			slots = append(slots, f)
+		}
+	}
 	// First fit, widest first, into as many words as it takes: word 0 holds
 	// 63 bits (its top bit is the visited set's), every other word 64.
 	var free []int
@@ -262,6 +271,12 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		}
 	}
 	m.words = max(len(free), 1)
+	if len(c.Monitors) > 0 && m.words == 1 {
+		m.words = 2 // the one-word fast path does not run monitors
+	}
+	if m.words >= letterWord {
+		return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d words: at most %d are supported", c.Pos, c.Name, m.words, letterWord-1)
+	}
 	for i, mc := range m.mach {
 		for _, lt := range s.Letters {
 			m.recvEvent[i] = append(m.recvEvent[i], mc.LetterInput(lt).Index)
@@ -270,6 +285,12 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 	}
 	for i := range m.budgets {
 		m.budgets[i].f.set(&m.initial, m.budgets[i].init)
+	}
+	for v, f := range m.monVar {
+		f.set(&m.initial, v.Encode(v.Init))
+	}
+	if err := m.compileMonitors(); err != nil {
+		return nil, err
 	}
 	// Actions, in a fixed order: calls, deliveries, timeouts, then the adversary.
 	classOf := map[string]int{}
@@ -419,6 +440,20 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 		}
 		a, b := parts[0], parts[1]
 		return func(v *vec) int { return a(v) + b(v) }, nil
+	case *spec.MonRef:
+		f, v := m.monVar[e.Var], e.Var
+		if f == nil {
+			return nil, fmt.Errorf("%s: modelcheck: %s is not a variable of this check's monitors", e.Pos(), e)
+		}
+		return func(x *vec) int { return v.Decode(f.get(x)) }, nil
+	case *spec.MsgField:
+		// In a monitor handler: the message observed, whose letter the
+		// handler's scratch state holds in its last word (monitor.go).
+		vals := make([]int, len(m.s.Letters))
+		for i, lt := range m.s.Letters {
+			vals[i], _ = lt.Value(e.Name)
+		}
+		return func(x *vec) int { return vals[x[letterWord]] }, nil
 	case *spec.Unary:
 		x, err := m.compileProp(e.X)
 		if err != nil {

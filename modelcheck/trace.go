@@ -41,8 +41,15 @@ type Step struct {
 
 // SystemState is a readable system state.
 type SystemState struct {
-	Peers   []PeerState `json:"peers"`
-	Inboxes []InboxView `json:"inboxes"`
+	Peers    []PeerState    `json:"peers"`
+	Inboxes  []InboxView    `json:"inboxes"`
+	Monitors []MonitorState `json:"monitors,omitempty"`
+}
+
+// MonitorState is one monitor's variables, in spec syntax.
+type MonitorState struct {
+	Name string            `json:"name"`
+	Vars map[string]string `json:"vars"`
 }
 
 // PeerState is one peer's snapshot and remaining call budgets.
@@ -118,6 +125,13 @@ func (c *Checker) view(v *vec) SystemState {
 			iv.Messages = append(iv.Messages, c.s.Letters[msg].String())
 		}
 		out.Inboxes = append(out.Inboxes, iv)
+	}
+	for _, mon := range c.check.Monitors {
+		ms := MonitorState{Name: mon.Name, Vars: map[string]string{}}
+		for _, x := range mon.Vars {
+			ms.Vars[x.Name] = x.Format(x.Decode(m.monVar[x].get(v)))
+		}
+		out.Monitors = append(out.Monitors, ms)
 	}
 	return out
 }
@@ -264,6 +278,13 @@ func (ss SystemState) String() string {
 	}
 	for _, in := range ss.Inboxes {
 		parts = append(parts, "to "+in.To+" ["+strings.Join(in.Messages, " ")+"]")
+	}
+	for _, mon := range ss.Monitors {
+		var vs []string
+		for _, k := range sortedKeys(mon.Vars) {
+			vs = append(vs, k+"="+mon.Vars[k])
+		}
+		parts = append(parts, mon.Name+" {"+strings.Join(vs, " ")+"}")
 	}
 	return strings.Join(parts, " | ")
 }

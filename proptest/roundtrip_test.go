@@ -41,15 +41,17 @@ func TestRoundTripTCP(t *testing.T) {
 	}
 }
 
-// TestRoundTripMachines: the same for a spec of several machines.
+// TestRoundTripMachines: the same for specs of several machines, with
+// message fields and monitors.
 func TestRoundTripMachines(t *testing.T) {
-	const file = "../examples/reqresp/reqresp.yaml"
-	src, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if msg := roundTripSource(file, src); msg != "" {
-		t.Fatal(msg)
+	for _, file := range []string{"../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml"} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg := roundTripSource(file, src); msg != "" {
+			t.Errorf("%s: %s", file, msg)
+		}
 	}
 }
 

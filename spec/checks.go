@@ -261,10 +261,15 @@ func (l *loader) monitors(n *yaml.Node, c *Check) {
 			continue
 		}
 		what := "monitor " + p.key
+		clash := false
 		for _, pr := range c.Peers {
 			if pr.Name == p.key {
 				l.errorf(p.kn, "%s has the name of a peer: MONITOR.VAR and PEER.VAR must not be ambiguous", what)
+				clash = true
 			}
+		}
+		if clash {
+			continue
 		}
 		f := l.fields(p.v, what, monitorFields...)
 		if f == nil {
@@ -445,6 +450,28 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 		}
 		h.Set = append(h.Set, Assign{Var: v, Value: e})
 	}
+	// A handler reads the state before the action; timers and inboxes are
+	// half-way through it there (a fired timer is disarmed, a delivered
+	// message taken), so handlers do not read them.
+	exprs := []Expr{h.Guard}
+	for _, a := range h.Set {
+		exprs = append(exprs, a.Value)
+	}
+	for _, x := range exprs {
+		bad := false
+		Walk(x, func(x Expr) {
+			switch x := x.(type) {
+			case *Armed, *Count:
+				if !bad {
+					l.errs = append(l.errs, errorf(x.Pos(), "a monitor handler may not read %s: it reads the monitors' variables, the peers' states and variables, and msg", x))
+				}
+				bad = true
+			}
+		})
+		if bad {
+			return nil
+		}
+	}
 	for _, a := range h.Set {
 		l.monitorRange(mon, h, a)
 	}
@@ -452,9 +479,9 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 }
 
 // monitorRange reports an int set value of a handler that can leave its
-// variable's range, found by enumerating the monitor's variables and the
-// message's letters. Where the guard or the value read the peers, the
-// model checker checks the range as it explores instead.
+// variable's range, found by enumerating everything the guard and the
+// value read: the monitor's variables, the message's letters, and the
+// peers' states, variables and timers they name.
 func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 	if a.Var.Kind != Int {
 		return
@@ -462,35 +489,50 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 	type dim struct {
 		n   int
 		set func(e *monEnv, i int)
+		say func(e *monEnv) string
 	}
 	var dims []dim
 	for _, v := range mon.Vars {
-		dims = append(dims, dim{v.Size(), func(e *monEnv, i int) { e.mon[v] = v.Decode(uint64(i)) }})
+		dims = append(dims, dim{v.Size(), func(e *monEnv, i int) { e.mon[v] = v.Decode(uint64(i)) },
+			func(e *monEnv) string { return v.Name + "=" + v.Format(e.mon[v]) }})
 	}
 	if h.Message != nil {
 		lts := h.Message.Letters
-		dims = append(dims, dim{len(lts), func(e *monEnv, i int) { e.letter = lts[i] }})
+		dims = append(dims, dim{len(lts), func(e *monEnv, i int) { e.letter = lts[i] },
+			func(e *monEnv) string { return "msg=" + e.letter.String() }})
 	}
-	readsPeers := false
+	seen := map[string]bool{}
 	for _, x := range []Expr{h.Guard, a.Value} {
 		Walk(x, func(x Expr) {
-			switch x.(type) {
-			case *VarRef, *StateOf, *Armed:
-				readsPeers = true
+			if seen[x.String()] {
+				return
+			}
+			seen[x.String()] = true
+			switch x := x.(type) {
+			case *VarRef:
+				v, k := x.Var, [2]any{x.Peer, x.Var}
+				dims = append(dims, dim{v.Size(), func(e *monEnv, i int) { e.vals[k] = v.Decode(uint64(i)) },
+					func(e *monEnv) string { return x.String() + "=" + v.Format(e.vals[k]) }})
+			case *StateOf:
+				sts, k := x.Machine.States, [2]any{x.Peer, "state"}
+				dims = append(dims, dim{len(sts), func(e *monEnv, i int) { e.vals[k] = i },
+					func(e *monEnv) string { return x.String() + "=" + sts[e.vals[k]].Name }})
+			case *Armed:
+				k := [2]any{x.Peer, x.Timer}
+				dims = append(dims, dim{2, func(e *monEnv, i int) { e.vals[k] = i },
+					func(e *monEnv) string { return x.String() + "=" + fmt.Sprint(e.vals[k] != 0) }})
 			}
 		})
-	}
-	if readsPeers {
-		return // the peers' values are not enumerated here: the checker's range check covers it
 	}
 	total := 1
 	for _, d := range dims {
 		total *= d.n
 		if total > maxValuations {
-			return // too many to enumerate: the checker's range check at run time covers it
+			l.errs = append(l.errs, errorf(a.Value.Pos(), "set %s: the values it reads have more than %d combinations: too many to check its range", a.Var.Name, maxValuations))
+			return
 		}
 	}
-	env := &monEnv{mon: map[*Var]int{}}
+	env := &monEnv{mon: map[*Var]int{}, vals: map[[2]any]int{}}
 	bad := ""
 	var rec func(i int)
 	rec = func(i int) {
@@ -502,15 +544,11 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 				return
 			}
 			if x := Eval(a.Value, env); x < a.Var.Min || x > a.Var.Max {
-				bad = fmt.Sprintf("set %s: value %d is outside %d..%d", a.Var.Name, x, a.Var.Min, a.Var.Max)
 				var parts []string
-				for _, v := range mon.Vars {
-					parts = append(parts, v.Name+"="+v.Format(env.mon[v]))
+				for _, d := range dims {
+					parts = append(parts, d.say(env))
 				}
-				if env.letter != nil {
-					parts = append(parts, "msg="+env.letter.String())
-				}
-				bad += " when " + strings.Join(parts, ", ")
+				bad = fmt.Sprintf("set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, strings.Join(parts, ", "))
 			}
 			return
 		}
@@ -528,13 +566,14 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 // monEnv evaluates a handler's expressions while monitorRange enumerates.
 type monEnv struct {
 	mon    map[*Var]int
+	vals   map[[2]any]int // peer values, by [peer, *Var | "state" | *Timer]
 	letter *Letter
 }
 
-func (e *monEnv) Var(int, *Var) int       { return 0 }
-func (e *monEnv) State(int) int           { return 0 }
-func (e *monEnv) Armed(int, *Timer) bool  { return false }
-func (e *monEnv) Count(int, *Message) int { return 0 }
+func (e *monEnv) Var(p int, v *Var) int      { return e.vals[[2]any{p, v}] }
+func (e *monEnv) State(p int) int            { return e.vals[[2]any{p, "state"}] }
+func (e *monEnv) Armed(p int, t *Timer) bool { return e.vals[[2]any{p, t}] != 0 }
+func (e *monEnv) Count(int, *Message) int    { return 0 }
 func (e *monEnv) Mon(_ *Monitor, v *Var) int {
 	return e.mon[v]
 }

@@ -696,6 +696,9 @@ func (sc *exprScope) selector(x *ast.SelectorExpr, p Pos) (Expr, error) {
 	if id, ok := x.X.(*ast.Ident); ok && id.Name == "msg" && (sc.check == nil || sc.msgs != nil) {
 		return sc.msgField(x.Sel.Name, p)
 	}
+	if id, ok := x.X.(*ast.Ident); ok && id.Name == "msg" && sc.mon != nil {
+		return nil, errorf(p, "msg.%s: msg is the message observed, so it may be read only in send and recv handlers", x.Sel.Name)
+	}
 	if id, ok := x.X.(*ast.Ident); ok && sc.check != nil {
 		for _, mon := range sc.check.Monitors {
 			if mon.Name != id.Name {

@@ -1,0 +1,5 @@
+// Package abp is the alternating-bit protocol as two machines of one spec
+// (abp.yaml): data and acknowledgements carry a bit as a message field, and
+// a monitor checks that the receiver delivers exactly what was sent, in
+// order. Its test model-checks the spec with the expected verdicts.
+package abp
