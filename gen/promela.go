@@ -290,14 +290,7 @@ func (g *pmlGen) emit() {
 		}
 		g.f("byte %s = %s;\n", g.stateVar(p), g.stateConst(m, m.Initial))
 		for _, v := range m.Vars {
-			g.f("%s %s = %d;", pmlVarType(v), g.varName(p, v), v.Init)
-			if v.Kind == spec.Enum {
-				g.f(" /* %s: %s */", v.Values[v.Init], enumCodes(v))
-			}
-			if v.Doc != "" {
-				g.f(" /* %s */", oneLine(v.Doc))
-			}
-			g.f("\n")
+			g.declareVar(g.varName(p, v), v)
 		}
 		for _, t := range m.Timers {
 			g.f("bool %s; /* timer %s (%s) is armed */\n", g.timerVar(p, t), t.Name, t.AfterExpr)
@@ -327,14 +320,7 @@ func (g *pmlGen) emit() {
 	for _, mon := range c.Monitors {
 		g.comment("", fmt.Sprintf("Monitor %s: %s", mon.Name, mon.Doc))
 		for _, v := range mon.Vars {
-			g.f("%s %s = %d;", pmlVarType(v), g.monVar(mon, v), v.Init)
-			if v.Kind == spec.Enum {
-				g.f(" /* %s: %s */", v.Values[v.Init], enumCodes(v))
-			}
-			if v.Doc != "" {
-				g.f(" /* %s */", oneLine(v.Doc))
-			}
-			g.f("\n")
+			g.declareVar(g.monVar(mon, v), v)
 		}
 		g.f("\n")
 	}
@@ -932,6 +918,18 @@ func (g *pmlGen) count(p int, m *spec.Message) string {
 		}
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
+}
+
+// declareVar declares the global name for variable v, at its initial value.
+func (g *pmlGen) declareVar(name string, v *spec.Var) {
+	g.f("%s %s = %d;", pmlVarType(v), name, v.Init)
+	if v.Kind == spec.Enum {
+		g.f(" /* %s: %s */", v.Values[v.Init], enumCodes(v))
+	}
+	if v.Doc != "" {
+		g.f(" /* %s */", oneLine(v.Doc))
+	}
+	g.f("\n")
 }
 
 // monVar names variable v of monitor mon.

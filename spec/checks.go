@@ -161,8 +161,23 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if mn := f["monitors"]; mn != nil {
 		l.monitors(mn, c)
 	}
-	sc := &exprScope{spec: l.s, check: c}
-	expr := func(n *yaml.Node, what string) (Expr, string) {
+	expr := l.propCompiler(&exprScope{spec: l.s, check: c})
+	if t := f["terminal"]; t != nil {
+		c.Terminal, c.TerminalSource = expr(t, what+" terminal")
+	}
+	c.Invariants = append(l.invariants(f["invariants"], what, nil, expr), c.Invariants...)
+	c.Eventually = append(l.goals(f["eventually"], what, nil, expr), c.Eventually...)
+	if len(l.errs) > before {
+		return nil
+	}
+	return c
+}
+
+// propCompiler returns the compiler of a check's (or monitor's) property
+// expressions in scope sc; an error in a value set on the command line
+// names where it came from.
+func (l *loader) propCompiler(sc *exprScope) func(n *yaml.Node, what string) (Expr, string) {
+	return func(n *yaml.Node, what string) (Expr, string) {
 		src, ok := l.str(n, what)
 		if !ok {
 			return nil, ""
@@ -178,23 +193,11 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 		return e, src
 	}
-	if t := f["terminal"]; t != nil {
-		c.Terminal, c.TerminalSource = expr(t, what+" terminal")
-	}
-	c.Invariants = append(l.invariants(f["invariants"], what, nil, expr), c.Invariants...)
-	c.Eventually = append(l.goals(f["eventually"], what, nil, expr), c.Eventually...)
-	if len(l.errs) > before {
-		return nil
-	}
-	return c
 }
 
 // invariants reads an invariants section; prefix names a monitor's ("MON.").
 func (l *loader) invariants(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Property {
-	prefix := ""
-	if mon != nil {
-		prefix = mon.Name + "."
-	}
+	prefix := mon.prefix()
 	var out []*Property
 	invs, _ := l.mapping(n, what+" invariants")
 	for _, p := range invs {
@@ -210,10 +213,7 @@ func (l *loader) invariants(n *yaml.Node, what string, mon *Monitor, expr func(*
 
 // goals reads an eventually section; prefix names a monitor's ("MON.").
 func (l *loader) goals(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Liveness {
-	prefix := ""
-	if mon != nil {
-		prefix = mon.Name + "."
-	}
+	prefix := mon.prefix()
 	var out []*Liveness
 	goals, _ := l.mapping(n, what+" eventually")
 	for _, p := range goals {
@@ -251,6 +251,14 @@ func (l *loader) goals(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.
 		}
 	}
 	return out
+}
+
+// prefix starts the names of a monitor's properties: "MON." (nil: the check's own, "").
+func (mon *Monitor) prefix() string {
+	if mon == nil {
+		return ""
+	}
+	return mon.Name + "."
 }
 
 // monitors reads a check's monitors: their variables, handlers and properties.
@@ -309,19 +317,7 @@ func (l *loader) monitors(n *yaml.Node, c *Check) {
 				mon.Handlers = append(mon.Handlers, h)
 			}
 		}
-		sc := &exprScope{spec: l.s, check: c, mon: mon}
-		expr := func(n *yaml.Node, what string) (Expr, string) {
-			src, ok := l.str(n, what)
-			if !ok {
-				return nil, ""
-			}
-			e, err := sc.compile(src, l.valuePos(n), BoolType)
-			if err != nil {
-				l.errs = append(l.errs, err.(*Error))
-				return nil, ""
-			}
-			return e, src
-		}
+		expr := l.propCompiler(&exprScope{spec: l.s, check: c, mon: mon})
 		c.Invariants = append(c.Invariants, l.invariants(f["invariants"], what, mon, expr)...)
 		c.Eventually = append(c.Eventually, l.goals(f["eventually"], what, mon, expr)...)
 	}

@@ -279,16 +279,7 @@ func formatCheck(c *Check) *yaml.Node {
 			on := &yaml.Node{Kind: yaml.SequenceNode}
 			for _, h := range mon.Handlers {
 				hn := mapNode()
-				what := ""
-				switch h.Kind {
-				case ObserveCall:
-					what = h.Call.Name
-				case ObserveSend, ObserveRecv:
-					what = h.Message.Name
-				case ObserveEnter:
-					what = h.State.Name
-				}
-				add(hn, h.Kind.String(), str(h.Peer.Name+"."+what))
+				add(hn, h.Kind.String(), str(h.Target()))
 				if h.Guard != nil {
 					add(hn, "if", str(h.Guard.String()))
 				}

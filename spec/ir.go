@@ -526,8 +526,8 @@ type Handler struct {
 	Pos     Pos
 }
 
-// String renders what h observes: "recv r.DATA".
-func (h *Handler) String() string {
+// Target is what h observes as written: "PEER.NAME".
+func (h *Handler) Target() string {
 	name := ""
 	switch h.Kind {
 	case ObserveCall:
@@ -537,8 +537,11 @@ func (h *Handler) String() string {
 	case ObserveEnter:
 		name = h.State.Name
 	}
-	return h.Kind.String() + " " + h.Peer.Name + "." + name
+	return h.Peer.Name + "." + name
 }
+
+// String renders what h observes: "recv r.DATA".
+func (h *Handler) String() string { return h.Kind.String() + " " + h.Target() }
 
 // Peer is one endpoint of a check: a named instance of one of the spec's machines.
 type Peer struct {
