@@ -32,8 +32,12 @@ func validate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s: machine %s, %s\n", s.File, machineSummary(s.Machine), count(len(s.Checks), "check"))
 		return nil
 	}
+	msgs := count(len(s.Messages), "message")
+	if len(s.Letters) > len(s.Messages) {
+		msgs += fmt.Sprintf(" (%d with their field values)", len(s.Letters))
+	}
 	fmt.Fprintf(stdout, "%s: %s (%s), %s, %s\n", s.File, count(len(s.Machines), "machine"), machineNames(s),
-		count(len(s.Messages), "message"), count(len(s.Checks), "check"))
+		msgs, count(len(s.Checks), "check"))
 	for _, m := range s.Machines {
 		fmt.Fprintf(stdout, "  machine %s\n", machineSummary(m))
 	}
