@@ -14,7 +14,7 @@ import (
 // a position in the file and wrap ErrInvalid.
 func FuzzParse(f *testing.F) {
 	f.Add(spec.TCPSource())
-	for _, dir := range []string{"testdata/good", "testdata/bad"} {
+	for _, dir := range []string{"testdata/good", "testdata/bad", "../examples/*"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		for _, file := range files {
 			data, err := os.ReadFile(file)
@@ -73,7 +73,40 @@ func checkErrors(t *testing.T, name string, err error) {
 }
 
 // checkIR asserts the invariants every validated Spec keeps.
-func checkIR(t *testing.T, s *spec.Spec) {
+func checkIR(t *testing.T, sp *spec.Spec) {
+	t.Helper()
+	if len(sp.Machines) == 0 || (len(sp.Machines) == 1) != (sp.Machine != nil) {
+		t.Fatalf("%d machines, Machine set: %v", len(sp.Machines), sp.Machine != nil)
+	}
+	n := 0
+	for i, lt := range sp.Letters {
+		if lt.Index != i || len(lt.Values) != len(lt.Message.Fields) {
+			t.Fatalf("letter %v at %d has index %d", lt, i, lt.Index)
+		}
+	}
+	for _, m := range sp.Messages {
+		n += len(m.Letters)
+	}
+	if n != len(sp.Letters) || len(sp.Letters) > 256 {
+		t.Fatalf("%d letters, the messages have %d", len(sp.Letters), n)
+	}
+	for _, m := range sp.Machines {
+		checkMachine(t, m)
+	}
+	for _, w := range sp.Warnings {
+		if w.Pos.Line < 1 || w.Pos.Col < 1 {
+			t.Fatalf("warning without a position: %v", w)
+		}
+	}
+	for _, c := range sp.Checks {
+		if c.Peers[0] == nil || c.Peers[1] == nil || c.Channels[0] == nil || c.Channels[1] == nil {
+			t.Fatalf("check %s is incomplete", c.Name)
+		}
+	}
+}
+
+// checkMachine asserts the invariants of one machine of a validated spec.
+func checkMachine(t *testing.T, s *spec.Machine) {
 	t.Helper()
 	if s.Initial == nil || !s.Initial.Initial || s.States[s.Initial.Index] != s.Initial {
 		t.Fatalf("bad initial state %v", s.Initial)
@@ -138,15 +171,8 @@ func checkIR(t *testing.T, s *spec.Spec) {
 	if s.Layout.Bits > 32 {
 		t.Fatalf("layout of %d bits", s.Layout.Bits)
 	}
-	for _, w := range s.Warnings {
-		if w.Pos.Line < 1 || w.Pos.Col < 1 {
-			t.Fatalf("warning without a position: %v", w)
-		}
-	}
-	for _, c := range s.Checks {
-		if c.Peers[0] == nil || c.Peers[1] == nil || c.Channels[0] == nil || c.Channels[1] == nil {
-			t.Fatalf("check %s is incomplete", c.Name)
-		}
+	if len(s.Inputs) != len(s.Calls)+len(s.Letters)+len(s.Timers) {
+		t.Fatalf("%d inputs for %d calls, %d letters, %d timers", len(s.Inputs), len(s.Calls), len(s.Letters), len(s.Timers))
 	}
 }
 
@@ -159,17 +185,25 @@ func contains[T comparable](list []T, x T) bool {
 	return false
 }
 
-// guardEnv evaluates guards over one valuation of the variables.
-type guardEnv []int
+// guardEnv evaluates guards over one valuation of the variables and, for
+// a receipt, the letter received.
+type guardEnv struct {
+	vals []int
+	lt   *spec.Letter
+}
 
-func (e guardEnv) Var(_ int, v *spec.Var) int   { return e[v.Index] }
+func (e guardEnv) Var(_ int, v *spec.Var) int   { return e.vals[v.Index] }
 func (e guardEnv) State(int) int                { return 0 }
 func (e guardEnv) Armed(int, *spec.Timer) bool  { return false }
 func (e guardEnv) Count(int, *spec.Message) int { return 0 }
+func (e guardEnv) Msg(name string) int {
+	v, _ := e.lt.Value(name)
+	return v
+}
 
 // checkExclusive asserts, independently of the loader, that at most one
-// row of each cell fires for every valuation (when there are few).
-func checkExclusive(t *testing.T, s *spec.Spec) {
+// row of each cell fires for every valuation and letter (when there are few).
+func checkExclusive(t *testing.T, s *spec.Machine) {
 	t.Helper()
 	total := 1
 	for _, v := range s.Vars {
@@ -178,7 +212,7 @@ func checkExclusive(t *testing.T, s *spec.Spec) {
 			return
 		}
 	}
-	vals := make(guardEnv, len(s.Vars))
+	vals := make([]int, len(s.Vars))
 	for k := range total {
 		rest := k
 		for i, v := range s.Vars {
@@ -187,14 +221,20 @@ func checkExclusive(t *testing.T, s *spec.Spec) {
 		}
 		for si, byEvent := range s.Table {
 			for ei, rows := range byEvent {
-				fired := 0
-				for _, r := range rows {
-					if r.Guard == nil || spec.Eval(r.Guard, vals) != 0 {
-						fired++
-					}
+				letters := []*spec.Letter{nil}
+				if ev := s.Events[ei]; ev.Kind == spec.MessageEvent {
+					letters = ev.Message.Letters
 				}
-				if fired > 1 {
-					t.Fatalf("%d rows fire on %v in state %s with variables %v", fired, s.Events[ei], s.States[si].Name, vals)
+				for _, lt := range letters {
+					fired := 0
+					for _, r := range rows {
+						if r.Guard == nil || spec.Eval(r.Guard, guardEnv{vals, lt}) != 0 {
+							fired++
+						}
+					}
+					if fired > 1 {
+						t.Fatalf("%d rows fire on %v in state %s with variables %v, letter %v", fired, s.Events[ei], s.States[si].Name, vals, lt)
+					}
 				}
 			}
 		}

@@ -49,7 +49,7 @@ func TestExclusiveGuards(t *testing.T) {
 	}
 	n := s.Vars[2]
 	for x := n.Min; x <= n.Max; x++ {
-		env := guardEnv{0, 0, x}
+		env := guardEnv{vals: []int{0, 0, x}}
 		var fired []int
 		for _, r := range rows {
 			if spec.Eval(r.Guard, env) != 0 {
