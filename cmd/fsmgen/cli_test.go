@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -370,7 +371,7 @@ func TestBinOutputDetails(t *testing.T) {
 	}
 	// Coverage: one line, the list behind --coverage; unhandled drops in text.
 	_, stdout, _ = runBin(t, "", "check")
-	if !strings.Contains(stdout, "coverage: 20 of 45 rows fired; 20 never fired in this check (--coverage lists them)\n") ||
+	if !strings.Contains(stdout, "coverage: 20 of 45 rows fired; 5 only refuse calls, which is not firing; 20 never fired in this check (--coverage lists them)\n") ||
 		strings.Contains(stdout, "row never fired") || !strings.Contains(stdout, "unhandled messages: recv ACK_SYN in FIN_WAIT_1 (5)") {
 		t.Errorf("default coverage output:\n%s", stdout)
 	}
@@ -378,6 +379,21 @@ func TestBinOutputDetails(t *testing.T) {
 	if strings.Count(stdout, "row never fired") != 20 {
 		t.Errorf("--coverage lists %d rows, want 20:\n%s", strings.Count(stdout, "row never fired"), stdout)
 	}
+	// A failed or stopped search lists the rows not fired so far.
+	_, stdout, _ = runBin(t, "", "check", "../../modelcheck/testdata/counter.yaml", "--config", "overflow", "--coverage")
+	if !strings.Contains(stdout, "coverage: 2 of 4 rows fired; 2 not fired so far in a partial search\n  the search was partial (at a violation); these rows had not fired so far:\n") ||
+		strings.Count(stdout, ": row not fired so far: ") != 2 {
+		t.Errorf("--coverage on a failed check:\n%s", stdout)
+	}
+	_, stdout, _ = runBin(t, "", "check", "--max-states", "10", "--coverage")
+	var notFired int
+	if m := regexp.MustCompile(`; (\d+) not fired so far in a partial search\n  the search was partial \(stopped at the state limit \(10\)\); these rows had not fired so far:\n`).FindStringSubmatch(stdout); m != nil {
+		notFired, _ = strconv.Atoi(m[1])
+	}
+	if notFired == 0 || strings.Count(stdout, ": row not fired so far: ") != notFired {
+		t.Errorf("--coverage on a stopped check:\n%s", stdout)
+	}
+	_, stdout, _ = runBin(t, "", "check", "--coverage")
 	if strings.Contains(stdout, "deadlock   deadlock") || !strings.Contains(stdout, "deadlock   terminal: client.state == CLOSED && server.state == CLOSED && empty(net)\n") {
 		t.Errorf("deadlock line:\n%s", stdout)
 	}
