@@ -66,6 +66,7 @@ type Result struct {
 	overflowed     int // states in the packed table's overflow table
 	livenessFailed int // index of the goal that failed
 	livenessDone   int // goals the liveness pass decided (in order) before it stopped
+	specWarnText   []string
 	// Set when the search completed, for liveness: how many states the
 	// liveness pass examined.
 }
@@ -226,6 +227,7 @@ func (r *Result) finish(c *Checker) {
 	}
 	for _, w := range c.s.Warnings {
 		r.SpecWarns = append(r.SpecWarns, w.Error())
+		r.specWarnText = append(r.specWarnText, w.Pos.String()+": warning: "+w.Msg) // as validate prints it
 	}
 	if r.Violation != nil && len(r.Violations) == 0 {
 		r.Violations = []*Violation{r.Violation}
@@ -323,6 +325,9 @@ func (p PropertyResult) name() string {
 	}
 	return p.Kind.String() + " " + p.Name
 }
+
+// steps is "1 step" or "N steps".
+func steps(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "step", "steps")) }
 
 // plural picks one or many by n.
 func plural(n int, one, many string) string {
@@ -455,8 +460,8 @@ func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 			fmt.Fprintf(w, "%s: %s\n", k.what, strings.Join(list, ", "))
 		}
 	}
-	for _, x := range r.SpecWarns {
-		fmt.Fprintln(w, "warning:", x)
+	for _, x := range r.specWarnText {
+		fmt.Fprintln(w, x)
 	}
 	for _, v := range r.Violations {
 		fmt.Fprintln(w)
@@ -478,19 +483,19 @@ func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 func (v *Violation) WriteText(w io.Writer) {
 	switch v.Kind {
 	case InvariantViolation:
-		fmt.Fprintf(w, "invariant %s (%s) is violated after %d steps", v.Property, v.Expr, v.Depth)
+		fmt.Fprintf(w, "invariant %s (%s) is violated after %s", v.Property, v.Expr, steps(v.Depth))
 		if v.Pos != "" {
 			fmt.Fprintf(w, " [%s]", v.Pos)
 		}
 		fmt.Fprintln(w, ":")
 	case Deadlock:
-		fmt.Fprintf(w, "deadlock after %d steps: no action is enabled", v.Depth)
+		fmt.Fprintf(w, "deadlock after %s: no action is enabled", steps(v.Depth))
 		if v.Expr != "" {
 			fmt.Fprintf(w, " and the terminal condition does not hold")
 		}
 		fmt.Fprintln(w, ":")
 	case LivenessViolation:
-		fmt.Fprintf(w, "liveness goal %s (%s) is never reached again under %s fairness: a prefix of %d steps, then a cycle of %d", v.Property, v.Expr, v.Fairness, v.Depth, len(v.Trace.Steps)-v.Depth)
+		fmt.Fprintf(w, "liveness goal %s (%s) is never reached again under %s fairness: a prefix of %s, then a cycle of %d", v.Property, v.Expr, v.Fairness, steps(v.Depth), len(v.Trace.Steps)-v.Depth)
 		if v.Pos != "" {
 			fmt.Fprintf(w, " [%s]", v.Pos)
 		}

@@ -83,3 +83,25 @@ func TestLivenessStoppedKeepsSafety(t *testing.T) {
 		}
 	}
 }
+
+// A step's set effects are typed in JSON, as the state's variables are,
+// and read back.
+func TestStepSetJSON(t *testing.T) {
+	s, c := loadCheck(t, "testdata/counter.yaml", "overflow")
+	_, res := run(t, s, c)
+	st := res.Violation.Trace.Steps[1]
+	b, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"set":{"n":2}`) {
+		t.Errorf("step JSON %s lacks \"set\":{\"n\":2}", b)
+	}
+	var back Step
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Set) != 1 || back.Set[0] != "n=2" || back.describe() != st.describe() {
+		t.Errorf("read back %q as %q", st.describe(), back.describe())
+	}
+}

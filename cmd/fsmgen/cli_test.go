@@ -67,8 +67,9 @@ func TestBinHelpOnStdout(t *testing.T) {
 		{[]string{"-h"}, "usage: fsmgen COMMAND"},
 		{[]string{"help"}, "commands:"},
 		{[]string{"help", "check"}, "usage: fsmgen check [flags] [spec.yaml]"},
-		{[]string{"check", "-h"}, "-continue"},
-		{[]string{"check", "--help"}, "-max-memory"},
+		{[]string{"check", "-h"}, "\n  --continue\n"},
+		{[]string{"check", "--help"}, "\n  --max-memory string\n"},
+		{[]string{"help", "help"}, "commands:"},
 		{[]string{"help", "validate"}, "usage: fsmgen validate"},
 	} {
 		code, stdout, stderr := runBin(t, "", tc.args...)
@@ -82,6 +83,13 @@ func TestBinHelpOnStdout(t *testing.T) {
 	}
 	if code, _, stderr := runBin(t, "", "help", "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
 		t.Errorf("help nosuch: exit %d, stderr %q", code, stderr)
+	}
+	// Flags are shown in the documented style, --name.
+	if _, stdout, _ := runBin(t, "", "help", "trace"); regexp.MustCompile(`(?m)^  -[a-z]`).MatchString(stdout) {
+		t.Errorf("help trace shows a single-dash flag:\n%s", stdout)
+	}
+	if code, stdout, stderr := runBin(t, "", "help", "check", "extra"); code != 2 || stdout != "" || !strings.Contains(stderr, "fsmgen help: one command at most, got 2 arguments: check extra") {
+		t.Errorf("help check extra: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 
@@ -200,7 +208,7 @@ func TestBinExtends(t *testing.T) {
 	}
 	// more inherits the invariant, which its extra OPEN call breaks.
 	code, stdout, _ = runBin(t, "", "check", path, "--config", "more", "--mermaid=false")
-	if code != 1 || !strings.Contains(stdout, "invariant back_never_open (back.state != OPENED) is violated after 1 steps") {
+	if code != 1 || !strings.Contains(stdout, "invariant back_never_open (back.state != OPENED) is violated after 1 step") {
 		t.Errorf("more: exit %d\n%s", code, stdout)
 	}
 	if strings.Contains(stdout, "sequenceDiagram") {
@@ -352,7 +360,7 @@ func TestBinOutputDetails(t *testing.T) {
 		Violation struct {
 			Trace struct {
 				Steps []struct {
-					Set   []string
+					Set   map[string]any
 					State struct {
 						Peers []struct {
 							Vars map[string]any
@@ -366,7 +374,7 @@ func TestBinOutputDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := r.Violation.Trace.Steps
-	if len(st) != 2 || st[1].State.Peers[0].Vars["n"] != float64(2) || len(st[1].Set) != 1 || st[1].Set[0] != "n=2" {
+	if len(st) != 2 || st[1].State.Peers[0].Vars["n"] != float64(2) || len(st[1].Set) != 1 || st[1].Set["n"] != float64(2) {
 		t.Errorf("JSON steps %+v", st)
 	}
 	// Coverage: one line, the list behind --coverage; unhandled drops in text.
@@ -414,7 +422,7 @@ checks:
     terminal: "true"
 `)
 	code, stdout, _ := runBin(t, "", "check", path)
-	if code != 0 || !strings.Contains(stdout, "warning: "+filepath.ToSlash(path)+":6:3: timer idle is never started\n") {
+	if code != 0 || !strings.Contains(stdout, filepath.ToSlash(path)+":6:3: warning: timer idle is never started\n") {
 		t.Errorf("exit %d\n%s", code, stdout)
 	}
 	_, stdout, _ = runBin(t, "", "check", path, "--json")
