@@ -23,7 +23,12 @@ func (l *loader) tagInFlow(data []byte, line int) *Error {
 		if n < 1 || n > len(lines) {
 			continue
 		}
-		if col, key, val, ok := tagValue(string(lines[n-1])); ok {
+		text := string(lines[n-1])
+		col, key, val, ok := tagValue(text)
+		if ok && n != line && !strings.ContainsAny(text[:strings.Index(text, val)], "{[") {
+			continue // a tag in block style on another line is not what yaml.v3 tripped on
+		}
+		if ok {
 			return errorf(Pos{File: l.file, Line: n, Col: col},
 				"YAML reads %q as a tag, not as part of the value: quote the expression, as in %s: %q", tagOf(val), key, val)
 		}
