@@ -18,7 +18,9 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// The performance comparison of docs/DESIGN.md's checker bar: fsmgen with
+// The performance comparison behind the checker's bar (at least 10× the
+// states per second of SPIN at identical state counts, 2 workers at least
+// 1.8× one, at most 16 bytes per stored state): fsmgen with
 // one and two workers against SPIN's default exhaustive search, on the
 // TCP pair model of spec/tcp.yaml's lossy check with unordered inboxes of
 // capacity 4 to 7 (loss, no duplication, drop when full, timeouts: any),

@@ -36,6 +36,9 @@ type Checker struct {
 	every     time.Duration
 	steps     map[string]StepFunc // by machine name; "" for every peer
 	cont      bool                // go on past violations (Continue)
+	// atGoal, when set, is called as the liveness pass takes up goal i
+	// (tests stop the pass there).
+	atGoal func(i int)
 }
 
 // Option configures a Checker.
@@ -311,6 +314,7 @@ func (c *Checker) run(parent context.Context) (*Result, error) {
 	sample()
 
 	res.Complete = found == nil && !sr.stop.Load()
+	res.SafetyComplete = res.Complete
 	res.StopReason = sr.reason
 	res.States = sr.set.count.Load()
 	res.MaxDepth = depth

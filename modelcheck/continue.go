@@ -33,12 +33,17 @@ func (c *Checker) runContinue(ctx context.Context) (*Result, error) {
 			if len(res.Violations) > 0 {
 				res.Violation = res.Violations[0]
 			}
+			goal := 0
 			for i := range res.Properties {
 				p := &res.Properties[i]
+				g := goal
+				if p.Kind == LivenessViolation {
+					goal++
+				}
 				switch {
 				case slices.ContainsFunc(res.Violations, func(v *Violation) bool { return v.Kind == p.Kind && v.Property == p.Name }):
 					p.Status = "violated"
-				case res.Complete:
+				case res.decided(p.Kind, g):
 					p.Status = "holds"
 				default:
 					p.Status = "unknown"

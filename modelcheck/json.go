@@ -3,7 +3,10 @@ package modelcheck
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -35,14 +38,7 @@ func (p PeerState) MarshalJSON() ([]byte, error) {
 	if vars == nil && p.Vars != nil {
 		vars = map[string]any{}
 		for k, v := range p.Vars {
-			switch n, err := strconv.Atoi(v); {
-			case err == nil:
-				vars[k] = n
-			case v == "true" || v == "false":
-				vars[k] = v == "true"
-			default:
-				vars[k] = v
-			}
+			vars[k] = typedText(v)
 		}
 	}
 	return json.Marshal(peerStateJSON{Name: p.Name, State: p.State, Vars: vars, Timers: p.Timers, Calls: p.Calls})
@@ -67,4 +63,59 @@ func (p *PeerState) UnmarshalJSON(data []byte) error {
 		}
 	}
 	return nil
+}
+
+// MarshalJSON writes the step with its set effects typed, as a mapping
+// from variable to new value.
+func (st Step) MarshalJSON() ([]byte, error) {
+	type plain Step
+	set := st.setValues
+	if set == nil && len(st.Set) > 0 {
+		set = map[string]any{}
+		for _, a := range st.Set {
+			k, v, _ := strings.Cut(a, "=")
+			set[k] = typedText(v)
+		}
+	}
+	return json.Marshal(struct {
+		plain
+		Set map[string]any `json:"set,omitempty"`
+	}{plain(st), set})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (st *Step) UnmarshalJSON(data []byte) error {
+	type plain Step
+	var j struct {
+		plain
+		Set map[string]any `json:"set,omitempty"`
+	}
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*st = Step(j.plain)
+	st.Set, st.setValues = nil, nil
+	for _, k := range slices.Sorted(maps.Keys(j.Set)) {
+		v := j.Set[k]
+		if f, ok := v.(float64); ok {
+			v = int(f)
+		}
+		if st.setValues == nil {
+			st.setValues = map[string]any{}
+		}
+		st.setValues[k] = v
+		st.Set = append(st.Set, fmt.Sprintf("%s=%v", k, v))
+	}
+	return nil
+}
+
+// typedText reads a value in spec syntax as JSON types it.
+func typedText(v string) any {
+	switch n, err := strconv.Atoi(v); {
+	case err == nil:
+		return n
+	case v == "true" || v == "false":
+		return v == "true"
+	}
+	return v
 }

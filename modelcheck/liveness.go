@@ -65,6 +65,12 @@ func (sr *search) liveness(ctx context.Context, res *Result) error {
 	m := sr.m
 	n := len(g.slot)
 	for li, l := range m.liveness {
+		if sr.c.atGoal != nil {
+			sr.c.atGoal(li)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
 		bad := make([]bool, n) // the goal does not hold
 		var nbad uint64
 		var v vec
@@ -81,6 +87,7 @@ func (sr *search) liveness(ctx context.Context, res *Result) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		res.livenessDone = li + 1
 		if best != nil {
 			v := sr.lasso(g, l, best)
 			if sr.c.cont {

@@ -30,28 +30,32 @@ func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // Result is the outcome of a search.
 type Result struct {
-	Spec          string        `json:"spec"`
-	Check         string        `json:"check"`
-	Doc           string        `json:"doc,omitempty"`         // the check configuration's doc
-	Outcome       string        `json:"outcome"`               // holds, failed (a property is violated) or incomplete (the search stopped first)
-	Complete      bool          `json:"complete"`              // every reachable state was explored (or a violation was found)
-	StopReason    string        `json:"stop_reason,omitempty"` // why an incomplete search stopped
-	States        uint64        `json:"states"`                // distinct states stored, the initial one included
-	Transitions   uint64        `json:"transitions"`           // (state, enabled action) pairs explored
-	MaxDepth      int           `json:"max_depth"`             // breadth-first depth reached
-	Elapsed       time.Duration `json:"elapsed_ns"`
-	StatesPerSec  float64       `json:"states_per_sec"`
-	PeakHeap      uint64        `json:"peak_heap_bytes"` // the runtime's heap in use, sampled
-	VisitedBytes  uint64        `json:"visited_bytes"`   // the visited set, parents included
-	BytesPerState float64       `json:"bytes_per_state"` // VisitedBytes / States
-	StateBits     int           `json:"state_bits"`      // bits of a packed system state
-	StateWords    int           `json:"state_words"`     // 64-bit words a stored state takes
-	Workers       int           `json:"workers"`
+	Spec     string `json:"spec"`
+	Check    string `json:"check"`
+	Doc      string `json:"doc,omitempty"` // the check configuration's doc
+	Outcome  string `json:"outcome"`       // holds, failed (a property is violated) or incomplete (the search stopped first)
+	Complete bool   `json:"complete"`      // every reachable state was explored (or a violation was found)
+	// SafetyComplete: the search of every reachable state completed, so
+	// the invariants and deadlock are decided even when the liveness pass
+	// that follows was cut short.
+	SafetyComplete bool          `json:"safety_complete"`
+	StopReason     string        `json:"stop_reason,omitempty"` // why an incomplete search stopped
+	States         uint64        `json:"states"`                // distinct states stored, the initial one included
+	Transitions    uint64        `json:"transitions"`           // (state, enabled action) pairs explored
+	MaxDepth       int           `json:"max_depth"`             // breadth-first depth reached
+	Elapsed        time.Duration `json:"elapsed_ns"`
+	StatesPerSec   float64       `json:"states_per_sec"`
+	PeakHeap       uint64        `json:"peak_heap_bytes"` // the runtime's heap in use, sampled
+	VisitedBytes   uint64        `json:"visited_bytes"`   // the visited set, parents included
+	BytesPerState  float64       `json:"bytes_per_state"` // VisitedBytes / States
+	StateBits      int           `json:"state_bits"`      // bits of a packed system state
+	StateWords     int           `json:"state_words"`     // 64-bit words a stored state takes
+	Workers        int           `json:"workers"`
 
 	Properties []PropertyResult  `json:"properties"`
 	Coverage   []RowCoverage     `json:"coverage"`
 	Unhandled  []UnhandledEvent  `json:"unhandled,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`      // rows that never fired in a complete search
+	Warnings   []string          `json:"warnings,omitempty"`      // rows that never fired in a complete safety search
 	SpecWarns  []string          `json:"spec_warnings,omitempty"` // the spec's own warnings (timers never started, ...)
 	Violation  *Violation        `json:"violation,omitempty"`     // the shallowest violation
 	Violations []*Violation      `json:"violations,omitempty"`    // with Continue: every violated property's
@@ -61,6 +65,8 @@ type Result struct {
 	unhandledHits  []uint64
 	overflowed     int // states in the packed table's overflow table
 	livenessFailed int // index of the goal that failed
+	livenessDone   int // goals the liveness pass decided (in order) before it stopped
+	specWarnText   []string
 	// Set when the search completed, for liveness: how many states the
 	// liveness pass examined.
 }
@@ -170,7 +176,7 @@ func (r *Result) finish(c *Checker) {
 			rc.Desc = mc.Name + ": " + rc.Desc
 		}
 		r.Coverage = append(r.Coverage, rc)
-		if rc.Hits == 0 && r.Complete && !failedCallRow(row) {
+		if rc.Hits == 0 && r.SafetyComplete && !failedCallRow(row) {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("%s: row never fired: %s", rc.Pos, rc.Desc))
 		}
 	}
@@ -201,10 +207,10 @@ func (r *Result) finish(c *Checker) {
 				return "holds"
 			}
 			return "unknown"
-		case v != nil || !r.Complete:
-			return "unknown"
+		case v == nil && r.decided(k, goal):
+			return "holds"
 		}
-		return "holds"
+		return "unknown"
 	}
 	for _, p := range c.check.Invariants {
 		r.Properties = append(r.Properties, PropertyResult{Name: p.Name, Kind: InvariantViolation, Expr: p.Source, Status: status(InvariantViolation, p.Name, 0)})
@@ -221,11 +227,28 @@ func (r *Result) finish(c *Checker) {
 	}
 	for _, w := range c.s.Warnings {
 		r.SpecWarns = append(r.SpecWarns, w.Error())
+		r.specWarnText = append(r.specWarnText, w.Pos.String()+": warning: "+w.Msg) // as validate prints it
 	}
 	if r.Violation != nil && len(r.Violations) == 0 {
 		r.Violations = []*Violation{r.Violation}
 	}
 	r.setOutcome()
+}
+
+// decided reports whether a property of kind k (the goal'th liveness goal)
+// that is not violated is established: the search completed, or the
+// safety search completed and the property is an invariant, deadlock or a
+// goal the liveness pass decided before it stopped.
+func (r *Result) decided(k Kind, goal int) bool {
+	switch {
+	case r.Complete:
+		return true
+	case !r.SafetyComplete:
+		return false
+	case k != LivenessViolation:
+		return true
+	}
+	return goal < r.livenessDone
 }
 
 // terminalText is a check's terminal condition as written.
@@ -261,13 +284,57 @@ func (r *Result) Summary() string {
 			if reason == "interrupted" {
 				reason = "was interrupted"
 			}
-			out += "; the search " + reason + ": the other properties are not established"
+			var open []string
+			for _, p := range r.Properties {
+				if p.Status == "unknown" {
+					open = append(open, p.name())
+				}
+			}
+			switch len(open) {
+			case 0:
+			case 1:
+				out += "; the search " + reason + ": " + open[0] + " is not established"
+			default:
+				out += "; the search " + reason + ": " + strings.Join(open, ", ") + " are not established"
+			}
 		}
 		return out
 	case "incomplete":
-		return fmt.Sprintf("outcome: incomplete (%s): the properties are not established", r.StopReason)
+		var held, open []string
+		for _, p := range r.Properties {
+			name := p.name()
+			if p.Status == "holds" {
+				held = append(held, name)
+			} else {
+				open = append(open, name)
+			}
+		}
+		if len(held) == 0 {
+			return fmt.Sprintf("outcome: incomplete (%s): the properties are not established", r.StopReason)
+		}
+		return fmt.Sprintf("outcome: incomplete (%s): %s %s; %s %s not established", r.StopReason,
+			strings.Join(held, ", "), plural(len(held), "holds", "hold"), strings.Join(open, ", "), plural(len(open), "is", "are"))
 	}
 	return "outcome: holds: every property holds in every reachable state"
+}
+
+// name is "invariant NAME", "deadlock freedom" or "liveness NAME".
+func (p PropertyResult) name() string {
+	if p.Kind == Deadlock {
+		return "deadlock freedom"
+	}
+	return p.Kind.String() + " " + p.Name
+}
+
+// steps is "1 step" or "N steps".
+func steps(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "step", "steps")) }
+
+// plural picks one or many by n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // name is "invariant NAME", "deadlock" or "liveness NAME".
@@ -331,19 +398,46 @@ func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 		}
 		fmt.Fprintf(w, "  %-9s %-10s %s%s\n", p.Status, p.Kind, name, p.Expr)
 	}
-	fired := 0
+	fired, refusals := 0, 0
+	var never []string // rows not fired: in the whole graph, or so far
 	for _, c := range r.Coverage {
-		if c.Hits > 0 {
+		switch {
+		case c.Hits > 0:
 			fired++
+		case c.FailedCall:
+			refusals++
+		default:
+			never = append(never, fmt.Sprintf("%s: row never fired: %s", c.Pos, c.Desc))
 		}
 	}
+	partial := !r.SafetyComplete
 	fmt.Fprintf(w, "coverage: %d of %d rows fired", fired, len(r.Coverage))
-	if len(r.Warnings) > 0 && !o.Coverage {
-		fmt.Fprintf(w, "; %d never fired in this check (--coverage lists them)", len(r.Warnings))
+	if refusals > 0 {
+		fmt.Fprintf(w, "; %d only refuse calls, which is not firing", refusals)
+	}
+	if len(never) > 0 {
+		what := "never fired in this check"
+		if partial {
+			what = "not fired so far in a partial search"
+		}
+		fmt.Fprintf(w, "; %d %s", len(never), what)
+		if !o.Coverage {
+			fmt.Fprint(w, " (--coverage lists them)")
+		}
 	}
 	fmt.Fprintln(w)
-	if o.Coverage {
-		for _, x := range r.Warnings {
+	if o.Coverage && len(never) > 0 {
+		if partial {
+			why := r.StopReason
+			if why == "" {
+				why = "at a violation"
+			}
+			fmt.Fprintf(w, "  the search was partial (%s); these rows had not fired so far:\n", why)
+			for i := range never {
+				never[i] = strings.Replace(never[i], "row never fired", "row not fired so far", 1)
+			}
+		}
+		for _, x := range never {
 			fmt.Fprintln(w, "  "+x)
 		}
 	}
@@ -366,8 +460,8 @@ func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 			fmt.Fprintf(w, "%s: %s\n", k.what, strings.Join(list, ", "))
 		}
 	}
-	for _, x := range r.SpecWarns {
-		fmt.Fprintln(w, "warning:", x)
+	for _, x := range r.specWarnText {
+		fmt.Fprintln(w, x)
 	}
 	for _, v := range r.Violations {
 		fmt.Fprintln(w)
@@ -389,19 +483,19 @@ func (r *Result) WriteTextOptions(w io.Writer, o TextOptions) {
 func (v *Violation) WriteText(w io.Writer) {
 	switch v.Kind {
 	case InvariantViolation:
-		fmt.Fprintf(w, "invariant %s (%s) is violated after %d steps", v.Property, v.Expr, v.Depth)
+		fmt.Fprintf(w, "invariant %s (%s) is violated after %s", v.Property, v.Expr, steps(v.Depth))
 		if v.Pos != "" {
 			fmt.Fprintf(w, " [%s]", v.Pos)
 		}
 		fmt.Fprintln(w, ":")
 	case Deadlock:
-		fmt.Fprintf(w, "deadlock after %d steps: no action is enabled", v.Depth)
+		fmt.Fprintf(w, "deadlock after %s: no action is enabled", steps(v.Depth))
 		if v.Expr != "" {
 			fmt.Fprintf(w, " and the terminal condition does not hold")
 		}
 		fmt.Fprintln(w, ":")
 	case LivenessViolation:
-		fmt.Fprintf(w, "liveness goal %s (%s) is never reached again under %s fairness: a prefix of %d steps, then a cycle of %d", v.Property, v.Expr, v.Fairness, v.Depth, len(v.Trace.Steps)-v.Depth)
+		fmt.Fprintf(w, "liveness goal %s (%s) is never reached again under %s fairness: a prefix of %s, then a cycle of %d", v.Property, v.Expr, v.Fairness, steps(v.Depth), len(v.Trace.Steps)-v.Depth)
 		if v.Pos != "" {
 			fmt.Fprintf(w, " [%s]", v.Pos)
 		}

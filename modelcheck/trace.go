@@ -36,7 +36,9 @@ type Step struct {
 	Error   string      `json:"error,omitempty"` // the error the row reported to the user
 	State   SystemState `json:"state"`
 
-	Set []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW
+	Set []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW; JSON "set" maps VAR to NEW typed (json.go)
+
+	setValues map[string]any // Set typed: bool, int or the enum value's name
 }
 
 // SystemState is a readable system state.
@@ -204,7 +206,12 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 			snap := m.peer[a.peer].get(next)
 			for _, as := range r.Set {
 				x := as.Var
-				st.Set = append(st.Set, x.Name+"="+x.Format(x.Decode(snap>>x.Offset&(1<<x.Width-1))))
+				val := x.Decode(snap >> x.Offset & (1<<x.Width - 1))
+				st.Set = append(st.Set, x.Name+"="+x.Format(val))
+				if st.setValues == nil {
+					st.setValues = map[string]any{}
+				}
+				st.setValues[x.Name] = typedValue(x, val)
 			}
 		}
 		// What was sent, with its field values: the step again.

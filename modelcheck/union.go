@@ -58,7 +58,7 @@ func (u *Union) WriteText(w io.Writer) {
 	}
 	partial := 0
 	for _, r := range u.Checks {
-		if !r.Complete {
+		if !r.SafetyComplete {
 			partial++
 		}
 	}

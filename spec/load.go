@@ -116,7 +116,7 @@ func (l *loader) parse(data []byte) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.errs = append(l.errs, l.yamlError(err))
+		l.errs = append(l.errs, l.yamlError(err, data))
 		return
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -130,6 +130,9 @@ func (l *loader) parse(data []byte) {
 	}
 	if bad := findTag(root); bad != nil {
 		l.errorf(bad, "YAML reads %q as a tag, not as part of the value: quote the value, as in %q", bad.Tag, strings.TrimSpace(bad.Tag+" "+bad.Value))
+		return
+	}
+	if l.splitByComma(root) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {
@@ -298,7 +301,7 @@ var yamlParserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-func (l *loader) yamlError(err error) *Error {
+func (l *loader) yamlError(err error, data []byte) *Error {
 	msg := err.Error()
 	if te, ok := err.(*yaml.TypeError); ok && len(te.Errors) > 0 {
 		msg = te.Errors[0]
@@ -312,6 +315,9 @@ func (l *loader) yamlError(err error) *Error {
 		}
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if e := l.tagInFlow(data, p.Line); e != nil {
+		return e
 	}
 	return errorf(p, "invalid YAML: %s", msg)
 }

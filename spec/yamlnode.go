@@ -23,6 +23,11 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 	if o, ok := l.origin[n]; ok && !strings.HasPrefix(e.Msg, o.String()) {
 		e.Msg += " (from " + o.String() + ")"
 	}
+	for _, x := range l.errs {
+		if x.Pos == e.Pos && x.Msg == e.Msg {
+			return // reported already (a field read twice)
+		}
+	}
 	l.errs = append(l.errs, e)
 }
 
@@ -118,7 +123,7 @@ func isNull(n *yaml.Node) bool {
 // str reads a scalar string (any plain or quoted scalar that is not a mapping or list).
 func (l *loader) str(n *yaml.Node, what string) (string, bool) {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		l.errorf(n, "%s must be a string, found %s", what, kindName(n))
+		l.errorf(n, "%s must be a string, found %s%s", what, kindName(n), textHint(n, what))
 		return "", false
 	}
 	return n.Value, true

@@ -5,4 +5,4 @@
 //	java -cp tla2tools.jar tlc2.TLC -config tcp_reliable.cfg tcp_reliable.tla
 package tla
 
-//go:generate go run ../cmd/fsmgen tla -o .
+//go:generate go run ../cmd/fsmgen tla --o .

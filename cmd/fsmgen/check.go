@@ -166,7 +166,9 @@ func pickCheck(s *spec.Spec, name string) (*spec.Check, error) {
 // memoryLimit reads --max-memory: a size, auto or 0.
 func memoryLimit(v string) (uint64, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "auto", "":
+	case "":
+		return 0, errUsagef("--max-memory needs a value: a size such as 4GiB, auto or 0 (no limit)")
+	case "auto":
 		return modelcheck.DefaultMemoryLimit(), nil
 	case "0", "none", "off":
 		return 0, nil

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,8 +67,9 @@ func TestBinHelpOnStdout(t *testing.T) {
 		{[]string{"-h"}, "usage: fsmgen COMMAND"},
 		{[]string{"help"}, "commands:"},
 		{[]string{"help", "check"}, "usage: fsmgen check [flags] [spec.yaml]"},
-		{[]string{"check", "-h"}, "-continue"},
-		{[]string{"check", "--help"}, "-max-memory"},
+		{[]string{"check", "-h"}, "\n  --continue\n"},
+		{[]string{"check", "--help"}, "\n  --max-memory string\n"},
+		{[]string{"help", "help"}, "commands:"},
 		{[]string{"help", "validate"}, "usage: fsmgen validate"},
 	} {
 		code, stdout, stderr := runBin(t, "", tc.args...)
@@ -81,6 +83,13 @@ func TestBinHelpOnStdout(t *testing.T) {
 	}
 	if code, _, stderr := runBin(t, "", "help", "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
 		t.Errorf("help nosuch: exit %d, stderr %q", code, stderr)
+	}
+	// Flags are shown in the documented style, --name.
+	if _, stdout, _ := runBin(t, "", "help", "trace"); regexp.MustCompile(`(?m)^  -[a-z]`).MatchString(stdout) {
+		t.Errorf("help trace shows a single-dash flag:\n%s", stdout)
+	}
+	if code, stdout, stderr := runBin(t, "", "help", "check", "extra"); code != 2 || stdout != "" || !strings.Contains(stderr, "fsmgen help: one command at most, got 2 arguments: check extra") {
+		t.Errorf("help check extra: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
 
@@ -199,7 +208,7 @@ func TestBinExtends(t *testing.T) {
 	}
 	// more inherits the invariant, which its extra OPEN call breaks.
 	code, stdout, _ = runBin(t, "", "check", path, "--config", "more", "--mermaid=false")
-	if code != 1 || !strings.Contains(stdout, "invariant back_never_open (back.state != OPENED) is violated after 1 steps") {
+	if code != 1 || !strings.Contains(stdout, "invariant back_never_open (back.state != OPENED) is violated after 1 step") {
 		t.Errorf("more: exit %d\n%s", code, stdout)
 	}
 	if strings.Contains(stdout, "sequenceDiagram") {
@@ -351,7 +360,7 @@ func TestBinOutputDetails(t *testing.T) {
 		Violation struct {
 			Trace struct {
 				Steps []struct {
-					Set   []string
+					Set   map[string]any
 					State struct {
 						Peers []struct {
 							Vars map[string]any
@@ -365,12 +374,12 @@ func TestBinOutputDetails(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := r.Violation.Trace.Steps
-	if len(st) != 2 || st[1].State.Peers[0].Vars["n"] != float64(2) || len(st[1].Set) != 1 || st[1].Set[0] != "n=2" {
+	if len(st) != 2 || st[1].State.Peers[0].Vars["n"] != float64(2) || len(st[1].Set) != 1 || st[1].Set["n"] != float64(2) {
 		t.Errorf("JSON steps %+v", st)
 	}
 	// Coverage: one line, the list behind --coverage; unhandled drops in text.
 	_, stdout, _ = runBin(t, "", "check")
-	if !strings.Contains(stdout, "coverage: 20 of 45 rows fired; 20 never fired in this check (--coverage lists them)\n") ||
+	if !strings.Contains(stdout, "coverage: 20 of 45 rows fired; 5 only refuse calls, which is not firing; 20 never fired in this check (--coverage lists them)\n") ||
 		strings.Contains(stdout, "row never fired") || !strings.Contains(stdout, "unhandled messages: recv ACK_SYN in FIN_WAIT_1 (5)") {
 		t.Errorf("default coverage output:\n%s", stdout)
 	}
@@ -378,6 +387,21 @@ func TestBinOutputDetails(t *testing.T) {
 	if strings.Count(stdout, "row never fired") != 20 {
 		t.Errorf("--coverage lists %d rows, want 20:\n%s", strings.Count(stdout, "row never fired"), stdout)
 	}
+	// A failed or stopped search lists the rows not fired so far.
+	_, stdout, _ = runBin(t, "", "check", "../../modelcheck/testdata/counter.yaml", "--config", "overflow", "--coverage")
+	if !strings.Contains(stdout, "coverage: 2 of 4 rows fired; 2 not fired so far in a partial search\n  the search was partial (at a violation); these rows had not fired so far:\n") ||
+		strings.Count(stdout, ": row not fired so far: ") != 2 {
+		t.Errorf("--coverage on a failed check:\n%s", stdout)
+	}
+	_, stdout, _ = runBin(t, "", "check", "--max-states", "10", "--coverage")
+	var notFired int
+	if m := regexp.MustCompile(`; (\d+) not fired so far in a partial search\n  the search was partial \(stopped at the state limit \(10\)\); these rows had not fired so far:\n`).FindStringSubmatch(stdout); m != nil {
+		notFired, _ = strconv.Atoi(m[1])
+	}
+	if notFired == 0 || strings.Count(stdout, ": row not fired so far: ") != notFired {
+		t.Errorf("--coverage on a stopped check:\n%s", stdout)
+	}
+	_, stdout, _ = runBin(t, "", "check", "--coverage")
 	if strings.Contains(stdout, "deadlock   deadlock") || !strings.Contains(stdout, "deadlock   terminal: client.state == CLOSED && server.state == CLOSED && empty(net)\n") {
 		t.Errorf("deadlock line:\n%s", stdout)
 	}
@@ -398,7 +422,7 @@ checks:
     terminal: "true"
 `)
 	code, stdout, _ := runBin(t, "", "check", path)
-	if code != 0 || !strings.Contains(stdout, "warning: "+filepath.ToSlash(path)+":6:3: timer idle is never started\n") {
+	if code != 0 || !strings.Contains(stdout, filepath.ToSlash(path)+":6:3: warning: timer idle is never started\n") {
 		t.Errorf("exit %d\n%s", code, stdout)
 	}
 	_, stdout, _ = runBin(t, "", "check", path, "--json")

@@ -55,6 +55,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
+			if len(args) > 2 {
+				fmt.Fprintf(stderr, "fsmgen help: one command at most, got %d arguments: %s\n", len(args)-1, strings.Join(args[1:], " "))
+				return 2
+			}
+			if args[1] == "help" {
+				usage(stdout)
+				return 0
+			}
 			if _, ok := commands[args[1]]; ok {
 				return run([]string{args[1], "-h"}, stdout, stderr)
 			}

@@ -98,6 +98,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"},
 		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen validate: one spec file at most, got 2: a.yaml b.yaml"},
 		{[]string{"spec", "x"}, 2, "takes no arguments"},
+		{[]string{"check", "--max-memory", ""}, 2, "fsmgen check: --max-memory needs a value: a size such as 4GiB, auto or 0 (no limit)"},
 	} {
 		code, stdout, stderr := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) {

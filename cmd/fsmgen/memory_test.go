@@ -28,15 +28,19 @@ func TestBinMaxMemoryBoundsResident(t *testing.T) {
 		limit uint64 // MiB
 		args  []string
 		want  string
+		props []string // property lines the output must have
 	}{
-		{"one word, shared table", 96, append(big, "--workers", "2"), "outcome: incomplete (stopped at the memory limit (96.0 MiB))"},
-		{"one word, owned table", 96, append(big, "--workers", "1"), "outcome: incomplete (stopped at the memory limit (96.0 MiB))"},
-		{"two words", 128, append(big, "--workers", "2", "--set", "peers.client.calls={ACTIVE_OPEN: 200, CLOSE: 200}", "--set", "peers.server.calls={PASSIVE_OPEN: 200, CLOSE: 200}"),
-			"outcome: incomplete (stopped at the memory limit (128.0 MiB))"},
+		{name: "one word, shared table", limit: 96, args: append(big, "--workers", "2"), want: "outcome: incomplete (stopped at the memory limit (96.0 MiB))"},
+		{name: "one word, owned table", limit: 96, args: append(big, "--workers", "1"), want: "outcome: incomplete (stopped at the memory limit (96.0 MiB))"},
+		{name: "two words", limit: 128, args: append(big, "--workers", "2", "--set", "peers.client.calls={ACTIVE_OPEN: 200, CLOSE: 200}", "--set", "peers.server.calls={PASSIVE_OPEN: 200, CLOSE: 200}"),
+			want: "outcome: incomplete (stopped at the memory limit (128.0 MiB))"},
 		// The safety search fits; the liveness graph of its 2.6 million
 		// states and 30 million transitions does not.
-		{"liveness", 128, []string{"--config", "lossy", "--set", "timeouts=any", "--set", "network.capacity=6", "--set", "terminal=true", "--workers", "2"},
-			"outcome: incomplete (stopped at the memory limit (128.0 MiB) before the liveness pass, which needs about"},
+		{name: "liveness", limit: 128, args: []string{"--config", "lossy", "--set", "timeouts=any", "--set", "network.capacity=6", "--set", "terminal=true", "--workers", "2"},
+			want: "outcome: incomplete (stopped at the memory limit (128.0 MiB) before the liveness pass, which needs about",
+			// The safety search completed: its properties are established.
+			props: []string{"holds     invariant  client_never_listens", "holds     invariant  closed_has_no_timers", "holds     deadlock   terminal: true",
+				"unknown   liveness   both_closed", "): invariant client_never_listens, invariant closed_has_no_timers, deadlock freedom hold; liveness both_closed is not established"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"check", "--max-memory", strconv.FormatUint(tc.limit, 10) + "MiB", "--mermaid=false"}, tc.args...)
@@ -49,6 +53,11 @@ func TestBinMaxMemoryBoundsResident(t *testing.T) {
 			}
 			if !strings.Contains(lastLine(stdout.String()), tc.want) {
 				t.Fatalf("last line %q, want it to contain %q\n%s", lastLine(stdout.String()), tc.want, stdout.String())
+			}
+			for _, p := range tc.props {
+				if !strings.Contains(stdout.String(), p) {
+					t.Errorf("output lacks %q\n%s", p, stdout.String())
+				}
 			}
 			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 			if !ok {

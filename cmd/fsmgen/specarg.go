@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"time"
 
@@ -61,6 +62,8 @@ func (h *helpError) Unwrap() error { return flag.ErrHelp }
 // newFlagSet makes a flag set whose errors are usage errors (exit 2). Its
 // usage text goes to stdout when asked for (-h) and nowhere when a flag is
 // bad: run then prints the error once, with a pointer to the help.
+var flagLineRE = regexp.MustCompile(`(?m)^(  )-`)
+
 func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("fsmgen "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -71,7 +74,12 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 			fmt.Fprintf(w, "%s.\n", strings.ToUpper(c.summary[:1])+c.summary[1:])
 		}
 		fmt.Fprint(w, "Flags may come before or after the spec file; with no spec file the embedded TCP spec is used, '-' reads standard input.\n\nflags:\n")
+		// PrintDefaults writes -name; the documented style is --name.
+		var b strings.Builder
+		fs.SetOutput(&b)
 		fs.PrintDefaults()
+		fs.SetOutput(w)
+		fmt.Fprint(w, flagLineRE.ReplaceAllString(b.String(), "$1--"))
 	}
 	return fs
 }

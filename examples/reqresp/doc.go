@@ -4,5 +4,5 @@
 // packages, client and server, against each other on a fake clock.
 package reqresp
 
-//go:generate go run ../../cmd/fsmgen generate -machine client -pkg client -o client/client.go reqresp.yaml
-//go:generate go run ../../cmd/fsmgen generate -machine server -pkg server -o server/server.go reqresp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine client --pkg client --o client/client.go reqresp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine server --pkg server --o server/server.go reqresp.yaml

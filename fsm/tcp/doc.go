@@ -12,4 +12,4 @@
 // tcp.go is generated: edit spec/tcp.yaml and run go generate.
 package tcp
 
-//go:generate go run ../../cmd/fsmgen generate -o tcp.go -pkg tcp ../../spec/tcp.yaml
+//go:generate go run ../../cmd/fsmgen generate --o tcp.go --pkg tcp ../../spec/tcp.yaml

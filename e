@@ -1,2 +1,0 @@
-fsmgen check: flag provided but not defined: -bogus
-run 'fsmgen help check' for its flags
