@@ -417,8 +417,11 @@ func (sc *Sc) call(s *Sock, name string, fn func() error) error {
 	}
 	err := fn()
 	outcome := "ok"
-	if refusal(err) {
+	switch {
+	case refusal(err):
 		outcome = "refused"
+	case errors.Is(err, unix.ETIMEDOUT):
+		outcome = "ETIMEDOUT"
 	}
 	if merr := sc.Tr.Mark("result %s %s %s %s", s.Local, remote, name, outcome); merr != nil {
 		sc.t.Fatal(merr)

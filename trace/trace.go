@@ -9,25 +9,39 @@
 //	{"id": "c1", "event": "recv SYN_ACK", "send": ["ACK_SYN"], "state": "ESTABLISHED"}
 //	{"id": "c1", "state": "FIN_WAIT_2"}
 //	{"id": "c1", "event": "timeout retransmit"}
+//	{"id": "r1", "event": "recv DATA", "fields": {"bit": true}, "send": ["ACK(bit=true)"]}
 //
 // An event is written as the spec's `on:` syntax writes it: a call name
-// ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". The event
-// is applied with the spec's own transition semantics (the model checker's
-// interpreter): the first row whose guard holds fires, a refused call
-// changes nothing, an event no row handles follows the spec's `unhandled`
-// policy, and a timeout is only valid while its timer is armed.
+// ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". A receipt
+// of a message with fields gives every field's value in "fields" (a JSON
+// bool, an enum value's name, or an integer in the field's range), which
+// selects the letter received; "fields" on any other line is an error. The
+// event is applied with the spec's own transition semantics (the model
+// checker's interpreter): the first row whose guard holds fires, a refused
+// call changes nothing, an event no row handles follows the spec's
+// `unhandled` policy, and a timeout is only valid while its timer is armed.
 // "send", when present, lists the messages the step must send, in order
-// ([] for none). "refused", on a call, says whether the call failed (an
-// `error` row, or an unhandled call under `calls: reject`). "state" is the
-// state the instance must be in after the line. "fields" (message fields) and "note" (free text, e.g. how the line
-// was derived from a raw log) are accepted and not interpreted.
+// ([] for none): "SYN", or for a message with fields "DATA(bit=true)" (as
+// spec.Letter.String writes it; every field) or "DATA" (any values).
+// "refused", on a call, says whether the call failed (an `error` row, or
+// an unhandled call under `calls: reject`). "state" is the state the
+// instance must be in after the line. "note" is free text (e.g. how the
+// line was derived from a raw log) and is not interpreted. Any other key,
+// a value of the wrong type, a name the machine does not know or a trace
+// with no observation at all is an *InputError, with the line and the
+// column of the key or value at fault.
 //
 // Observation may be partial. A line with only a state is reached by the
-// shortest sequence of unobserved events (bounded by Options.MaxDepth) from
-// where the instance is; every shortest explanation is kept, so later lines
-// choose between them. The first line no explanation survives is the
-// divergence, reported with the state reached, what was observed and the
-// rows that could have applied there.
+// shortest sequence of unobserved inputs (bounded by Options.MaxDepth)
+// from where the instance is; a receipt in it may be of any letter. Paths
+// that reach the same snapshot are merged, keeping one explanation per
+// snapshot (see Validator.reach for which), so later lines choose between
+// the snapshots. The first line no explanation survives is the divergence,
+// reported with the state reached, what was observed and the rows that
+// could have applied there. A search that runs out of budget, or a
+// divergence after explanations were dropped (beyond
+// Options.MaxCandidates), is reported as incomplete instead
+// (Divergence.Incomplete): not shown to conform, not shown to diverge.
 package trace
 
 import (
@@ -54,13 +68,18 @@ type Line struct {
 	Send  *[]string `json:"send,omitempty"`
 	// Refused, on a call, says whether the call failed (true) or was
 	// accepted (false); absent, either is fine.
-	Refused *bool          `json:"refused,omitempty"`
-	Fields  map[string]any `json:"fields,omitempty"`
-	Note    string         `json:"note,omitempty"`
+	Refused *bool `json:"refused,omitempty"`
+	// Fields, on a receipt of a message with fields, gives every field's
+	// value: bool, string (an enum value's name) or an integer (int,
+	// int64, a whole float64 or json.Number).
+	Fields map[string]any `json:"fields,omitempty"`
+	Note   string         `json:"note,omitempty"`
 }
 
-// InputError is a malformed trace line: bad JSON, a missing id, or a name
-// the spec does not know. Line and Col are 1-based.
+// InputError is a malformed trace line (bad JSON, an unknown key, a
+// missing id, a name the spec does not know, a missing or ill-typed field
+// value) or a trace with no observation. Line and Col are 1-based; Col is
+// the key or value at fault.
 type InputError struct {
 	File string
 	Line int
@@ -79,7 +98,8 @@ type Options struct {
 	MaxDepth int
 	// MaxNodes bounds the snapshots one search visits (default 100000).
 	MaxNodes int
-	// MaxCandidates bounds the explanations kept per instance (default 64).
+	// MaxCandidates bounds the explanations kept per instance (default 64);
+	// once any is dropped, a later divergence is reported as incomplete.
 	MaxCandidates int
 	// Machine names the machine the instances run, when the spec declares several.
 	Machine string

@@ -136,3 +136,59 @@ func TestTraceHelp(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// TestTraceReadmeExample runs the README's `fsmgen trace` examples: every
+// line shown must be in the real output, in order ("..." stands for lines
+// left out).
+func TestTraceReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds [][]string
+	var wants [][]string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if args, ok := strings.CutPrefix(line, "$ fsmgen trace "); ok {
+			var argv []string
+			for _, a := range strings.Fields(args) {
+				if strings.Contains(a, "/") {
+					a = "../../" + a
+				}
+				argv = append(argv, a)
+			}
+			cmds = append(cmds, append([]string{"trace"}, argv...))
+			wants = append(wants, nil)
+			continue
+		}
+		if len(cmds) > 0 && wants[len(wants)-1] != nil && line == "```" {
+			cmds, wants = append(cmds, nil), append(wants, nil) // the block ended
+			continue
+		}
+		if n := len(wants); n > 0 && cmds[n-1] != nil {
+			wants[n-1] = append(wants[n-1], line)
+		}
+	}
+	ran := 0
+	for i, args := range cmds {
+		if args == nil {
+			continue
+		}
+		ran++
+		_, stdout, _ := runCLI(t, args...)
+		rest := stdout
+		for _, w := range wants[i] {
+			if w == "..." || w == "```" {
+				continue
+			}
+			k := strings.Index(rest, w+"\n")
+			if k < 0 {
+				t.Errorf("README: %v: line %q is not in the output (in order):\n%s", args, w, stdout)
+				break
+			}
+			rest = rest[k+len(w)+1:]
+		}
+	}
+	if ran < 2 {
+		t.Fatalf("the README shows %d fsmgen trace examples, want 2", ran)
+	}
+}
