@@ -127,3 +127,15 @@ func TestDeviationsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestRunNets: every scenario run has a /24 of its own, never 127.0.x.x.
+func TestRunNets(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		n := nextNet()
+		if seen[n] || strings.HasPrefix(n, "127.0.") || strings.Count(n, ".") != 2 {
+			t.Fatalf("run %d: %s (seen: %v)", i, n, seen[n])
+		}
+		seen[n] = true
+	}
+}

@@ -9,7 +9,7 @@
 //	{"id": "c1", "event": "recv SYN_ACK", "send": ["ACK_SYN"], "state": "ESTABLISHED"}
 //	{"id": "c1", "state": "FIN_WAIT_2"}
 //	{"id": "c1", "event": "timeout retransmit"}
-//	{"id": "r1", "event": "recv DATA", "fields": {"bit": true}, "send": ["ACK(bit=true)"]}
+//	{"id": "r1", "event": "recv DATA", "fields": {"bit": true, "item": 0}, "send": ["ACK(bit=true)"]}
 //
 // An event is written as the spec's `on:` syntax writes it: a call name
 // ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". A receipt

@@ -245,14 +245,15 @@ func TestMessageFields(t *testing.T) {
 		events = append(events, fmt.Sprintf("%s/%v/%s", st.Event, st.Hidden, strings.Join(st.Sent, ",")))
 	}
 	// The unobserved receipt is found among every letter of ACK: only bit=false acknowledges the first item.
-	if want := []string{"SEND/false/DATA(bit=false)", "recv ACK(bit=false)/true/", "SEND/false/DATA(bit=true)"}; !reflect.DeepEqual(events, want) {
+	if want := []string{"SEND/false/DATA(bit=false, item=0)", "recv ACK(bit=false)/true/", "SEND/false/DATA(bit=true, item=1)"}; !reflect.DeepEqual(events, want) {
 		t.Errorf("s2 steps %v, want %v", events, want)
 	}
 	res = validate("testdata/abp_sender_diverge.jsonl", "sender")
 	check(t, res, map[string]verdict{
 		"s1": {line: 2, states: "WAIT", reason: "the spec goes to WAIT"},
-		"s2": {line: 3, states: "READY", reason: "the spec sends DATA(bit=false)"},
-		"s3": {line: 6, states: "READY", reason: "the spec sends DATA(bit=true)"},
+		"s2": {line: 3, states: "READY", reason: "the spec sends DATA(bit=false, item=0)"},
+		"s3": {line: 6, states: "READY", reason: "the spec sends DATA(bit=true, item=1)"},
+		"s4": {line: 7, states: "READY", reason: "the spec sends DATA(bit=false, item=0)"},
 	})
 	if d := res.Instances[0].Divergence; d.Observed != `event "recv ACK", fields {"bit":true}, state READY` {
 		t.Errorf("s1 observed %q", d.Observed)
@@ -264,14 +265,18 @@ func TestMessageFields(t *testing.T) {
 	})
 
 	for _, tc := range []struct{ in, want string }{
-		{`{"id":"r","event":"recv DATA"}`, `t:1:11: message DATA has fields (bit): the line needs them in "fields"`},
+		{`{"id":"r","event":"recv DATA"}`, `t:1:11: message DATA has fields (bit, item): the line needs them in "fields"`},
 		{`{"id":"r","event":"recv DATA","fields":{}}`, `t:1:31: message DATA: field bit is missing`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":1}}`, `t:1:47: message DATA: field bit is a bool: want true or false, not 1`},
-		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"seq":2}}`, `t:1:52: message DATA has no field seq (its fields: bit)`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true}}`, `t:1:31: message DATA: field item is missing`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0,"seq":2}}`, `t:1:61: message DATA has no field seq (its fields: bit, item)`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":4}}`, `t:1:59: message DATA: field item: 4 is out of its range 0..3`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":1.5}}`, `t:1:59: message DATA: field item is an int: want an integer from 0 to 3, not 1.5`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":"1"}}`, `t:1:59: message DATA: field item is an int`},
 		{`{"id":"r","event":"recv DATA","fields":[true]}`, `t:1:40: bad JSON: "fields" must be an object`},
-		{`{"id":"r","event":"recv DATA","fields":{"bit":true},"send":["ACK(bit=maybe)"]}`, `t:1:53: send "ACK(bit=maybe)": field bit is a bool`},
-		{`{"id":"r","event":"recv DATA","fields":{"bit":true},"send":["ACK(parity=true)"]}`, `send "ACK(parity=true)": message ACK has no field parity`},
-		{`{"id":"r","event":"recv DATA","fields":{"bit":true},"send":["ACK()"]}`, `send "ACK()": want MESSAGE(field=value, ...)`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK(bit=maybe)"]}`, `t:1:62: send "ACK(bit=maybe)": field bit is a bool`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK(parity=true)"]}`, `send "ACK(parity=true)": message ACK has no field parity`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK()"]}`, `send "ACK()": want MESSAGE(field=value, ...)`},
 	} {
 		_, err := trace.Validate(s, strings.NewReader(tc.in), "t", trace.Options{Machine: "receiver"})
 		var ie *trace.InputError

@@ -106,7 +106,7 @@ func TestTraceMachine(t *testing.T) {
 		t.Fatalf("abp sender: exit %d\n%s", code, stdout)
 	}
 	code, stdout, _ = runCLI(t, "trace", "-machine", "sender", "../../examples/abp/abp.yaml", "../../trace/testdata/abp_sender_diverge.jsonl")
-	if code != 1 || !strings.Contains(stdout, `s3: diverges at line 6: in READY, observed event "SEND", send DATA(bit=false): the spec sends DATA(bit=true)`) {
+	if code != 1 || !strings.Contains(stdout, `s3: diverges at line 6: in READY, observed event "SEND", send DATA(bit=false, item=1): the spec sends DATA(bit=true, item=1)`) {
 		t.Fatalf("abp sender diverging: exit %d\n%s", code, stdout)
 	}
 }
