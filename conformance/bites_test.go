@@ -21,7 +21,7 @@ func TestValidatorBites(t *testing.T) {
 			target = s
 		}
 	}
-	out := runScenario(t, 40, target)
+	out := runScenario(t, target)
 	if !out.Result.OK() {
 		t.Fatal("the recorded trace does not conform to begin with")
 	}

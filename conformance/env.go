@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -152,7 +153,16 @@ var linuxStates = []string{"", "TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV"
 
 // Tracer is a private tracefs instance recording the TCP tracepoints.
 type Tracer struct {
-	dir string
+	dir    string
+	closed bool
+}
+
+// tracefsMount counts the open Tracers and says whether tracefs was
+// mounted by this package: it is unmounted when the last one closes.
+var tracefsMount struct {
+	sync.Mutex
+	open    int
+	mounted bool
 }
 
 // tracefsRoot is where tracefs is (or is mounted).
@@ -167,33 +177,53 @@ var Events = []string{
 }
 
 // NewTracer mounts tracefs if needed, creates the instance named name and
-// enables Events in it. Close removes the instance.
+// enables Events in it. Close removes the instance, and unmounts tracefs
+// when NewTracer mounted it and no other Tracer is open.
 func NewTracer(name string) (*Tracer, error) {
+	tracefsMount.Lock()
+	defer tracefsMount.Unlock()
 	if _, err := os.Stat(filepath.Join(tracefsRoot, "instances")); err != nil {
 		if err := unix.Mount("nodev", tracefsRoot, "tracefs", 0, ""); err != nil {
 			return nil, fmt.Errorf("mount tracefs on %s: %w", tracefsRoot, err)
 		}
+		tracefsMount.mounted = true
 	}
+	tracefsMount.open++
 	dir := filepath.Join(tracefsRoot, "instances", name)
 	if err := os.Mkdir(dir, 0o755); err != nil {
+		releaseTracefs()
 		return nil, fmt.Errorf("create trace instance: %w", err)
 	}
 	tr := &Tracer{dir: dir}
 	if err := tr.write("buffer_size_kb", "1024"); err != nil {
-		tr.Close()
+		tr.close()
 		return nil, err
 	}
 	for _, e := range Events {
 		if err := tr.write(filepath.Join("events", e, "enable"), "1"); err != nil {
-			tr.Close()
+			tr.close()
 			return nil, err
 		}
 	}
 	if err := tr.write("tracing_on", "1"); err != nil {
-		tr.Close()
+		tr.close()
 		return nil, err
 	}
 	return tr, nil
+}
+
+// releaseTracefs drops one open Tracer and unmounts tracefs after the last
+// one if this package mounted it. The caller holds tracefsMount.
+func releaseTracefs() error {
+	tracefsMount.open--
+	if tracefsMount.open > 0 || !tracefsMount.mounted {
+		return nil
+	}
+	tracefsMount.mounted = false
+	if err := unix.Unmount(tracefsRoot, 0); err != nil {
+		return fmt.Errorf("unmount tracefs from %s: %w", tracefsRoot, err)
+	}
+	return nil
 }
 
 func (tr *Tracer) write(file, value string) error {
@@ -223,17 +253,31 @@ func (tr *Tracer) Read() (string, error) {
 	return string(data), nil
 }
 
-// Close disables the events and removes the instance. Removal can race
-// with a reader still closing the files, so it is retried a few times.
+// Close disables the events and removes the instance (and tracefs, when
+// NewTracer mounted it and this was the last Tracer open). Removal can
+// race with a reader still closing the files, so it is retried a few
+// times.
 func (tr *Tracer) Close() error {
+	tracefsMount.Lock()
+	defer tracefsMount.Unlock()
+	return tr.close()
+}
+
+func (tr *Tracer) close() error {
+	if tr.closed {
+		return nil
+	}
+	tr.closed = true
 	tr.write("tracing_on", "0")
 	var err error
 	for i := 0; i < 20; i++ {
 		if err = unix.Rmdir(tr.dir); err == nil || errors.Is(err, unix.ENOENT) {
-			return nil
+			return releaseTracefs()
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The instance is still there, so tracefs cannot be unmounted either.
+	tracefsMount.open--
 	return fmt.Errorf("remove trace instance %s: %w", tr.dir, err)
 }
 

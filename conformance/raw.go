@@ -57,10 +57,20 @@ func (n *Netns) Sniff() (*Sniffer, error) {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// Next waits (at most 3 s, 30 reads) for a TCP segment that match accepts.
+// Next waits (at most 3 s, 1000 reads) for a TCP segment that match accepts.
 func (s *Sniffer) Next(match func(Segment) bool) (Segment, error) {
+	seg, ok := s.NextWithin(3*time.Second, match)
+	if !ok {
+		return Segment{}, fmt.Errorf("packet capture: no matching segment within 3s")
+	}
+	return seg, nil
+}
+
+// NextWithin waits at most d (and 1000 reads) for a TCP segment that match
+// accepts; ok is false when none came.
+func (s *Sniffer) NextWithin(d time.Duration, match func(Segment) bool) (seg Segment, ok bool) {
 	buf := make([]byte, 65536)
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(d)
 	for i := 0; i < 1000 && time.Now().Before(deadline); i++ {
 		n, _, err := unix.Recvfrom(s.fd, buf, 0)
 		if err != nil {
@@ -68,10 +78,10 @@ func (s *Sniffer) Next(match func(Segment) bool) (Segment, error) {
 		}
 		seg, ok := parseSegment(buf[:n])
 		if ok && match(seg) {
-			return seg, nil
+			return seg, true
 		}
 	}
-	return Segment{}, fmt.Errorf("packet capture: no matching segment within 3s")
+	return Segment{}, false
 }
 
 // Close ends the capture.

@@ -58,7 +58,8 @@ func ParseRecords(text, prefix string) ([]Record, error) {
 			// "seg L R MESSAGE REPLY" (L received MESSAGE, injected, and answered REPLY, captured),
 			// "unacceptable-rst L R STATE" (an RST injected into L was not accepted; L is in STATE),
 			// "call L R NAME" (written just before the system call that is the spec's call NAME),
-			// "result L R NAME ok|refused" (written after it: refused is an errno meaning the call was refused).
+			// "result L R NAME ok|refused|ETIMEDOUT" (written after it: refused is an errno meaning the call was
+			// refused; ETIMEDOUT, a connect() that was accepted and timed out).
 			f := strings.Fields(strings.TrimPrefix(m[2], markPrefix))
 			switch {
 			case len(f) == 4 && (f[0] == "sock" || f[0] == UnacceptableReset):
@@ -67,7 +68,7 @@ func ParseRecords(text, prefix string) ([]Record, error) {
 				r.Fields["message"], r.Fields["reply"] = f[3], f[4]
 			case len(f) == 4 && f[0] == "call":
 				r.Fields["call"] = f[3]
-			case len(f) == 5 && f[0] == "result" && (f[4] == "ok" || f[4] == "refused"):
+			case len(f) == 5 && f[0] == "result" && (f[4] == "ok" || f[4] == "refused" || f[4] == "ETIMEDOUT"):
 				r.Fields["call"], r.Fields["outcome"] = f[3], f[4]
 			default:
 				return nil, fmt.Errorf("trace line %d: bad marker %q", i+1, m[2])
@@ -126,6 +127,10 @@ type sockInst struct {
 	// lastCall its name while no later call was made.
 	callLine int
 	lastCall string
+	// gaveUp: SYN_SENT closed with no reset, read as the kernel's give-up
+	// (syn-retries-exhausted); timedOut: connect() was seen to fail with
+	// ETIMEDOUT, which that reading requires.
+	gaveUp, timedOut bool
 }
 
 type reader struct {
@@ -147,6 +152,11 @@ func Read(recs []Record) (*Reading, error) {
 	}
 	for _, in := range rd.order {
 		rd.flush(in)
+	}
+	for _, in := range rd.order {
+		if in.gaveUp && !in.timedOut {
+			return nil, fmt.Errorf("%s: SYN_SENT closed with no reset, but connect() was not seen to fail with ETIMEDOUT: %s does not explain it", in.id, SynRetriesGiveUp)
+		}
 	}
 	return rd.out, nil
 }
@@ -194,6 +204,7 @@ func (rd *reader) flush(in *sockInst) {
 		return
 	}
 	if rec.Fields["oldstate"] == "TCP_SYN_SENT" && !in.resetRecv {
+		in.gaveUp = true
 		rd.emit(in, rec, trace.Line{Event: "ABORT", Send: &[]string{}, State: "CLOSED"}, SynRetriesGiveUp)
 		return
 	}
@@ -266,6 +277,9 @@ func (rd *reader) record(rec *Record) error {
 			}
 			refused := rec.Fields["outcome"] == "refused"
 			rd.out.Lines[in.callLine].Refused = &refused
+			if rec.Fields["outcome"] == "ETIMEDOUT" {
+				in.timedOut = true
+			}
 			return nil
 		case "seg":
 			if in == nil || in.finished {

@@ -92,6 +92,12 @@ func TestReadUnexplained(t *testing.T) {
 				" t-1 [000] ..... 1.1: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 oldstate=TCP_ESTABLISHED newstate=TCP_FIN_WAIT1\n",
 			"last traced in TCP_SYN_SENT"},
 		{"lost events", "CPU:1 [LOST 3 EVENTS]\n", "lost events"},
+		{"a SYN_SENT that gives up while connect() succeeds",
+			" t-2 [000] ...1. 0.9: tracing_mark_write: fsmgen call 127.77.9.2:4000 127.77.9.1:5000 ACTIVE_OPEN\n" +
+				" t-1 [000] ..... 1.0: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT\n" +
+				" t-1 [000] ..... 1.1: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 oldstate=TCP_SYN_SENT newstate=TCP_CLOSE\n" +
+				" t-2 [000] ...1. 1.2: tracing_mark_write: fsmgen result 127.77.9.2:4000 127.77.9.1:5000 ACTIVE_OPEN ok\n",
+			"not seen to fail with ETIMEDOUT"},
 	} {
 		recs, err := ParseRecords(tc.text, "127.77.9.")
 		if err == nil {
@@ -119,5 +125,17 @@ func TestDeviationsDocumented(t *testing.T) {
 				t.Errorf("docs/linux.md: %s: text differs from the Deviations table: %q", d.Name, part)
 			}
 		}
+	}
+}
+
+// TestRunNets: every scenario run has a /24 of its own, never 127.0.x.x.
+func TestRunNets(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		n := nextNet()
+		if seen[n] || strings.HasPrefix(n, "127.0.") || strings.Count(n, ".") != 2 {
+			t.Fatalf("run %d: %s (seen: %v)", i, n, seen[n])
+		}
+		seen[n] = true
 	}
 }

@@ -196,6 +196,10 @@ var Scenarios = []Scenario{
 			l, c, s := connected(sc, 5000)
 			must(sc.t, sc.Close(c))
 			must(sc.t, s.ReadEOF())
+			// The server's ACK of the client's FIN must have arrived before
+			// the rule that drops FINs, or it could leave with the server's
+			// FIN and be dropped with it.
+			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_FIN_WAIT2")
 			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
 			must(sc.t, sc.Shutdown(s))
 			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_LAST_ACK")
@@ -278,13 +282,15 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name: "rst_and_syn_in_established",
-		Doc:  "Segments injected into ESTABLISHED (RFC 5961): a SYN is answered with a challenge ACK and changes nothing; an RST in the window but not at the next sequence number is not accepted; an RST at exactly the next sequence number resets the connection.",
+		Doc:  "Segments injected into ESTABLISHED (RFC 5961): a SYN is answered with a challenge ACK and changes nothing; an RST in the window but not at the next sequence number is answered with a challenge ACK and not accepted; an RST at exactly the next sequence number resets the connection.",
 		Run: func(sc *Sc) {
 			l, c, s := connected(sc, 5000)
+			// Challenge ACKs are rate-limited per socket (500 ms by default);
+			// the two this scenario provokes must both be sent.
+			sc.Sysctl("net.ipv4.tcp_invalid_ratelimit", "0")
+			client, server := sc.Client(5000), sc.Server(5000)
 			sn, err := sc.N.Sniff()
 			must(sc.t, err)
-			defer sn.Close()
-			client, server := sc.Client(5000), sc.Server(5000)
 			must(sc.t, sc.Send(s, []byte("x")))
 			data, err := sn.Next(func(g Segment) bool { return g.Src == server && g.Dst == client && g.Len == 1 })
 			must(sc.t, err)
@@ -292,15 +298,32 @@ var Scenarios = []Scenario{
 			if n, err := sc.Receive(c); n != 1 || err != nil {
 				sc.t.Fatalf("read: %d bytes, %v", n, err)
 			}
-			time.Sleep(100 * time.Millisecond) // the ACK of the data has gone
-			must(sc.t, sc.N.Inject(server, client, rcvNxt+10, 0, FlagSYN))
-			_, err = sn.Next(func(g Segment) bool {
+			// The client's ACK of the data: after it, the client has nothing to send.
+			dataAck, err := sn.Next(func(g Segment) bool {
 				return g.Src == client && g.Dst == server && g.Flags == FlagACK && g.Ack == rcvNxt && g.Len == 0
 			})
 			must(sc.t, err)
+			sn.Close()
+			// A fresh capture sees only what is sent from now on.
+			sn, err = sc.N.Sniff()
+			must(sc.t, err)
+			defer sn.Close()
+			challenge := func(g Segment) bool {
+				return g.Src == client && g.Dst == server && g.Flags == FlagACK && g.Seq == dataAck.Seq && g.Ack == rcvNxt && g.Len == 0
+			}
+			// Nothing provoked, nothing captured: the filter matches only an answer to what is injected next.
+			if g, ok := sn.NextWithin(300*time.Millisecond, challenge); ok {
+				sc.t.Fatalf("a segment like a challenge ACK before anything was injected: %+v", g)
+			}
+			must(sc.t, sc.N.Inject(server, client, rcvNxt+10, 0, FlagSYN))
+			if _, ok := sn.NextWithin(3*time.Second, challenge); !ok {
+				sc.t.Fatalf("no challenge ACK (seq %d, ack %d) answered the SYN injected into ESTABLISHED", dataAck.Seq, rcvNxt)
+			}
 			must(sc.t, sc.Tr.Mark("seg %s %s SYN ACK_SYN", client, server))
 			must(sc.t, sc.N.Inject(server, client, rcvNxt+100, 0, FlagRST))
-			time.Sleep(50 * time.Millisecond)
+			if _, ok := sn.NextWithin(3*time.Second, challenge); !ok {
+				sc.t.Fatalf("no challenge ACK (seq %d, ack %d) answered the in-window RST", dataAck.Seq, rcvNxt)
+			}
 			socks, err := sc.N.ProcTCP()
 			must(sc.t, err)
 			state := ""
@@ -351,10 +374,10 @@ func TestLinux(t *testing.T) {
 	requireEnv(t)
 	var outs []*Outcome
 	all := true
-	for i, s := range Scenarios {
+	for _, s := range Scenarios {
 		ok := t.Run(s.Name, func(t *testing.T) {
 			start := time.Now()
-			outs = append(outs, runScenario(t, i+1, s))
+			outs = append(outs, runScenario(t, s))
 			t.Logf("%s: %s (%.1fs)", s.Name, s.Doc, time.Since(start).Seconds())
 		})
 		all = all && ok

@@ -45,12 +45,17 @@ func rowNumbers(rows []int) string {
 	return strings.Join(parts, " ")
 }
 
-// Write prints the verdict: per instance, accepted or its divergence, the
+// Write prints the verdict: per instance, accepted, its divergence or the
+// line where the search for unobserved events ran out of budget, the
 // rows it exercised (and with steps, every step), then the union.
 func (r *Result) Write(w io.Writer, steps bool) {
-	bad := 0
+	bad, incomplete := 0, 0
 	for _, in := range r.Instances {
-		if d := in.Divergence; d != nil {
+		if d := in.Divergence; d != nil && d.Incomplete {
+			incomplete++
+			fmt.Fprintf(w, "%s: search incomplete at line %d: in %s, observed %s: %s; rows that could have applied: %s\n",
+				in.ID, d.Line, strings.Join(d.States, " or "), d.Observed, d.Reason, rowNumbers(d.Could))
+		} else if d != nil {
 			bad++
 			fmt.Fprintf(w, "%s: diverges at line %d: in %s, observed %s: %s; rows that could have applied: %s\n",
 				in.ID, d.Line, strings.Join(d.States, " or "), d.Observed, d.Reason, rowNumbers(d.Could))
@@ -70,5 +75,9 @@ func (r *Result) Write(w io.Writer, steps bool) {
 			fmt.Fprintf(w, "    %s\n", r.RowName(i))
 		}
 	}
-	fmt.Fprintf(w, "%d instances, %d conform, %d diverge\n", len(r.Instances), len(r.Instances)-bad, bad)
+	fmt.Fprintf(w, "%d instances, %d conform, %d diverge", len(r.Instances), len(r.Instances)-bad-incomplete, bad)
+	if incomplete > 0 {
+		fmt.Fprintf(w, ", %d incomplete", incomplete)
+	}
+	fmt.Fprintln(w)
 }

@@ -9,25 +9,39 @@
 //	{"id": "c1", "event": "recv SYN_ACK", "send": ["ACK_SYN"], "state": "ESTABLISHED"}
 //	{"id": "c1", "state": "FIN_WAIT_2"}
 //	{"id": "c1", "event": "timeout retransmit"}
+//	{"id": "r1", "event": "recv DATA", "fields": {"bit": true, "item": 0}, "send": ["ACK(bit=true)"]}
 //
 // An event is written as the spec's `on:` syntax writes it: a call name
-// ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". The event
-// is applied with the spec's own transition semantics (the model checker's
-// interpreter): the first row whose guard holds fires, a refused call
-// changes nothing, an event no row handles follows the spec's `unhandled`
-// policy, and a timeout is only valid while its timer is armed.
+// ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". A receipt
+// of a message with fields gives every field's value in "fields" (a JSON
+// bool, an enum value's name, or an integer in the field's range), which
+// selects the letter received; "fields" on any other line is an error. The
+// event is applied with the spec's own transition semantics (the model
+// checker's interpreter): the first row whose guard holds fires, a refused
+// call changes nothing, an event no row handles follows the spec's
+// `unhandled` policy, and a timeout is only valid while its timer is armed.
 // "send", when present, lists the messages the step must send, in order
-// ([] for none). "refused", on a call, says whether the call failed (an
-// `error` row, or an unhandled call under `calls: reject`). "state" is the
-// state the instance must be in after the line. "fields" (message fields) and "note" (free text, e.g. how the line
-// was derived from a raw log) are accepted and not interpreted.
+// ([] for none): "SYN", or for a message with fields "DATA(bit=true)" (as
+// spec.Letter.String writes it; every field) or "DATA" (any values).
+// "refused", on a call, says whether the call failed (an `error` row, or
+// an unhandled call under `calls: reject`). "state" is the state the
+// instance must be in after the line. "note" is free text (e.g. how the
+// line was derived from a raw log) and is not interpreted. Any other key,
+// a value of the wrong type, a name the machine does not know or a trace
+// with no observation at all is an *InputError, with the line and the
+// column of the key or value at fault.
 //
 // Observation may be partial. A line with only a state is reached by the
-// shortest sequence of unobserved events (bounded by Options.MaxDepth) from
-// where the instance is; every shortest explanation is kept, so later lines
-// choose between them. The first line no explanation survives is the
-// divergence, reported with the state reached, what was observed and the
-// rows that could have applied there.
+// shortest sequence of unobserved inputs (bounded by Options.MaxDepth)
+// from where the instance is; a receipt in it may be of any letter. Paths
+// that reach the same snapshot are merged, keeping one explanation per
+// snapshot (see Validator.reach for which), so later lines choose between
+// the snapshots. The first line no explanation survives is the divergence,
+// reported with the state reached, what was observed and the rows that
+// could have applied there. A search that runs out of budget, or a
+// divergence after explanations were dropped (beyond
+// Options.MaxCandidates), is reported as incomplete instead
+// (Divergence.Incomplete): not shown to conform, not shown to diverge.
 package trace
 
 import (
@@ -37,7 +51,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/fsmgen/fsmgen/modelcheck"
@@ -52,13 +68,18 @@ type Line struct {
 	Send  *[]string `json:"send,omitempty"`
 	// Refused, on a call, says whether the call failed (true) or was
 	// accepted (false); absent, either is fine.
-	Refused *bool          `json:"refused,omitempty"`
-	Fields  map[string]any `json:"fields,omitempty"`
-	Note    string         `json:"note,omitempty"`
+	Refused *bool `json:"refused,omitempty"`
+	// Fields, on a receipt of a message with fields, gives every field's
+	// value: bool, string (an enum value's name) or an integer (int,
+	// int64, a whole float64 or json.Number).
+	Fields map[string]any `json:"fields,omitempty"`
+	Note   string         `json:"note,omitempty"`
 }
 
-// InputError is a malformed trace line: bad JSON, a missing id, or a name
-// the spec does not know. Line and Col are 1-based.
+// InputError is a malformed trace line (bad JSON, an unknown key, a
+// missing id, a name the spec does not know, a missing or ill-typed field
+// value) or a trace with no observation. Line and Col are 1-based; Col is
+// the key or value at fault.
 type InputError struct {
 	File string
 	Line int
@@ -77,7 +98,8 @@ type Options struct {
 	MaxDepth int
 	// MaxNodes bounds the snapshots one search visits (default 100000).
 	MaxNodes int
-	// MaxCandidates bounds the explanations kept per instance (default 64).
+	// MaxCandidates bounds the explanations kept per instance (default 64);
+	// once any is dropped, a later divergence is reported as incomplete.
 	MaxCandidates int
 	// Machine names the machine the instances run, when the spec declares several.
 	Machine string
@@ -116,6 +138,10 @@ type Divergence struct {
 	Observed string   // the line's observation, e.g. `event "recv FIN"` or `state LISTEN`
 	Reason   string
 	Could    []int // rows that could have applied in those states (indexes in Spec.Rows)
+	// Incomplete: the search for unobserved events ran out of budget
+	// (Options), or explanations were dropped earlier; the line is not
+	// shown to diverge, only not shown to conform.
+	Incomplete bool
 }
 
 // Instance is the verdict on one instance.
@@ -154,6 +180,9 @@ type cand struct {
 type instance struct {
 	out   *Instance
 	cands []cand
+	// truncated: explanations were dropped (beyond MaxCandidates, or a
+	// search cut short by MaxNodes), so a divergence is not conclusive.
+	truncated bool
 }
 
 // Validator checks observations one at a time; Result summarises.
@@ -163,24 +192,19 @@ type Validator struct {
 	opts  Options
 	insts map[string]*instance
 	order []*instance
-	// searchOrder is the order the search tries events in, which decides
-	// between equally short explanations that end in the same snapshot:
-	// receipts first, then expiries, then calls (an unobserved event is
-	// more often the network's doing than a call left out of the log).
-	searchOrder []*spec.Event
+	// searchOrder is the order the search tries inputs in (receipts of
+	// every letter first, then expiries, then calls: an unobserved event
+	// is more often the network's doing than a call left out of the log).
+	// It breaks ties that the rows' `on:` lists leave (see reach).
+	searchOrder []*spec.Input
 }
 
 // New returns a validator for instances of a machine of sp (opts.Machine,
-// or its only one).
+// or its only one). Its errors are the spec's, "file:line:col: ...".
 func New(sp *spec.Spec, opts Options) (*Validator, error) {
 	s, err := sp.SelectMachine(opts.Machine)
 	if err != nil {
 		return nil, err
-	}
-	for _, m := range s.Messages {
-		if len(m.Fields) > 0 {
-			return nil, fmt.Errorf("%s: trace: message %s has fields, which traces cannot give yet", m.Pos, m.Name)
-		}
 	}
 	step, err := modelcheck.Interpreter(s)
 	if err != nil {
@@ -188,14 +212,17 @@ func New(sp *spec.Spec, opts Options) (*Validator, error) {
 	}
 	v := &Validator{s: s, step: step, opts: opts.withDefaults(), insts: map[string]*instance{}}
 	for _, k := range []spec.EventKind{spec.MessageEvent, spec.TimerEvent, spec.CallEvent} {
-		for _, e := range s.Events {
-			if e.Kind == k {
-				v.searchOrder = append(v.searchOrder, e)
+		for _, in := range s.Inputs {
+			if in.Event.Kind == k {
+				v.searchOrder = append(v.searchOrder, in)
 			}
 		}
 	}
 	return v, nil
 }
+
+// Machine is the machine the validator checks instances of.
+func (v *Validator) Machine() *spec.Machine { return v.s }
 
 // ParseEvent resolves an event in `on:` syntax ("CLOSE", "call CLOSE",
 // "recv SYN", "timeout retransmit").
@@ -222,6 +249,201 @@ func ParseEvent(s *spec.Machine, text string) (*spec.Event, error) {
 	return nil, fmt.Errorf("event %q: want CALL, recv MESSAGE or timeout TIMER", text)
 }
 
+// fieldValue decodes the value of message field f given in a trace: a JSON
+// bool, an enum value's name or an integer in range (from a "fields"
+// object), or the same written as text (inside "DATA(bit=true)"; text is
+// then true).
+func fieldValue(f *spec.Var, x any, text bool) (int, error) {
+	if text {
+		s := x.(string)
+		switch f.Kind {
+		case spec.Bool:
+			switch s {
+			case "true":
+				return 1, nil
+			case "false":
+				return 0, nil
+			}
+		case spec.Int:
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return 0, fmt.Errorf("field %s: %q is not an integer", f.Name, s)
+			}
+			x = n
+		}
+	}
+	switch f.Kind {
+	case spec.Bool:
+		if b, ok := x.(bool); ok {
+			return map[bool]int{false: 0, true: 1}[b], nil
+		}
+		return 0, fmt.Errorf("field %s is a bool: want true or false, not %s", f.Name, show(x))
+	case spec.Enum:
+		if s, ok := x.(string); ok {
+			for i, val := range f.Values {
+				if val == s {
+					return i, nil
+				}
+			}
+		}
+		return 0, fmt.Errorf("field %s is an enum: want one of %s, not %s", f.Name, strings.Join(f.Values, ", "), show(x))
+	}
+	n, ok := 0, false
+	switch y := x.(type) {
+	case int:
+		n, ok = y, true
+	case int64:
+		n, ok = int(y), int64(int(y)) == y
+	case float64:
+		n, ok = int(y), float64(int(y)) == y
+	case json.Number:
+		i, err := y.Int64()
+		n, ok = int(i), err == nil && int64(int(i)) == i
+	}
+	if !ok {
+		return 0, fmt.Errorf("field %s is an int: want an integer from %d to %d, not %s", f.Name, f.Min, f.Max, show(x))
+	}
+	if n < f.Min || n > f.Max {
+		return 0, fmt.Errorf("field %s: %d is out of its range %d..%d", f.Name, n, f.Min, f.Max)
+	}
+	return n, nil
+}
+
+func show(x any) string {
+	if s, ok := x.(string); ok {
+		return strconv.Quote(s)
+	}
+	if x == nil {
+		return "null"
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	return string(b)
+}
+
+// letterOf finds m's letter with the given decoded values.
+func letterOf(m *spec.Message, vals []int) *spec.Letter {
+	for _, l := range m.Letters {
+		if reflect.DeepEqual(l.Values, vals) {
+			return l
+		}
+	}
+	return nil
+}
+
+// received resolves the letter a receipt line names: its message, and for
+// a message with fields, the values in "fields".
+func (v *Validator) received(m *spec.Message, fields map[string]any) (*spec.Letter, error) {
+	if len(m.Fields) == 0 {
+		for k := range fields {
+			return nil, &fieldError{"fields." + k, fmt.Sprintf("message %s has no fields, so no field %s", m.Name, k)}
+		}
+		return m.Letters[0], nil
+	}
+	if fields == nil {
+		return nil, &fieldError{"event", fmt.Sprintf("message %s has fields (%s): the line needs them in \"fields\"", m.Name, fieldNames(m))}
+	}
+	vals := make([]int, len(m.Fields))
+	for i, f := range m.Fields {
+		x, ok := fields[f.Name]
+		if !ok {
+			return nil, &fieldError{"fields", fmt.Sprintf("message %s: field %s is missing", m.Name, f.Name)}
+		}
+		n, err := fieldValue(f, x, false)
+		if err != nil {
+			return nil, &fieldError{"fields." + f.Name + "=", fmt.Sprintf("message %s: %v", m.Name, err)}
+		}
+		vals[i] = n
+	}
+	for _, k := range sortedStrings(fields) {
+		if m.Field(k) == nil {
+			return nil, &fieldError{"fields." + k, fmt.Sprintf("message %s has no field %s (its fields: %s)", m.Name, k, fieldNames(m))}
+		}
+	}
+	l := letterOf(m, vals)
+	if l == nil {
+		return nil, &fieldError{"fields", fmt.Sprintf("message %s: no such value of its fields", m.Name)}
+	}
+	return l, nil
+}
+
+func fieldNames(m *spec.Message) string {
+	names := make([]string, len(m.Fields))
+	for i, f := range m.Fields {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedStrings(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sendPattern is one entry of a "send" list: a message, and its letter
+// when the entry gives the field values ("DATA(bit=true)"); letter nil
+// matches any.
+type sendPattern struct {
+	msg    *spec.Message
+	letter *spec.Letter
+}
+
+// parseSend resolves an entry of a "send" list: "SYN", "DATA" (any field
+// values) or "DATA(bit=true)" (as spec.Letter.String writes it; fields in
+// any order, every field given).
+func (v *Validator) parseSend(text string) (sendPattern, error) {
+	name, args, paren := strings.Cut(strings.TrimSpace(text), "(")
+	name = strings.TrimSpace(name)
+	m := v.message(name)
+	if m == nil {
+		return sendPattern{}, fmt.Errorf("send %q: machine %s has no such message", text, v.s.Name)
+	}
+	if !paren {
+		return sendPattern{msg: m}, nil
+	}
+	body, ok := strings.CutSuffix(strings.TrimSpace(args), ")")
+	if !ok {
+		return sendPattern{}, fmt.Errorf("send %q: want MESSAGE or MESSAGE(field=value, ...)", text)
+	}
+	vals := make([]int, len(m.Fields))
+	given := map[string]bool{}
+	for _, part := range strings.Split(body, ",") {
+		k, val, ok := strings.Cut(part, "=")
+		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+		if !ok || k == "" || val == "" {
+			return sendPattern{}, fmt.Errorf("send %q: want MESSAGE(field=value, ...)", text)
+		}
+		f := m.Field(k)
+		if f == nil {
+			if len(m.Fields) == 0 {
+				return sendPattern{}, fmt.Errorf("send %q: message %s has no fields", text, m.Name)
+			}
+			return sendPattern{}, fmt.Errorf("send %q: message %s has no field %s (its fields: %s)", text, m.Name, k, fieldNames(m))
+		}
+		if given[k] {
+			return sendPattern{}, fmt.Errorf("send %q: field %s given twice", text, k)
+		}
+		given[k] = true
+		n, err := fieldValue(f, val, true)
+		if err != nil {
+			return sendPattern{}, fmt.Errorf("send %q: %v", text, err)
+		}
+		vals[f.Index] = n
+	}
+	for _, f := range m.Fields {
+		if !given[f.Name] {
+			return sendPattern{}, fmt.Errorf("send %q: field %s is missing (or write just %s for any values)", text, f.Name, m.Name)
+		}
+	}
+	return sendPattern{msg: m, letter: letterOf(m, vals)}, nil
+}
+
 // Observe applies one line. lineNo is its 1-based line number. The error
 // is for a line that names something the spec does not know; a
 // divergence is not an error (see Result).
@@ -232,6 +454,7 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 	if l.Event == "" && l.State == "" {
 		return &fieldError{"id", `a line needs "event" or "state" (or both)`}
 	}
+	var input *spec.Input
 	var ev *spec.Event
 	if l.Event != "" {
 		e, err := ParseEvent(v.s, l.Event)
@@ -239,6 +462,18 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 			return &fieldError{"event", err.Error()}
 		}
 		ev = e
+		if e.Kind == spec.MessageEvent {
+			lt, err := v.received(e.Message, l.Fields)
+			if err != nil {
+				return err
+			}
+			input = v.s.LetterInput(lt)
+		} else {
+			input = v.s.EventInput(e)
+		}
+	}
+	if l.Fields != nil && (ev == nil || ev.Kind != spec.MessageEvent) {
+		return &fieldError{"fields", `"fields" belongs on a line whose event is a receipt (recv MESSAGE)`}
 	}
 	if l.Refused != nil && (ev == nil || ev.Kind != spec.CallEvent) {
 		return &fieldError{"refused", `"refused" belongs on a line whose event is a call`}
@@ -249,14 +484,14 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 			return &fieldError{"state", fmt.Sprintf("state %q: machine %s has no such state", l.State, v.s.Name)}
 		}
 	}
-	var send []int
+	var send []sendPattern
 	if l.Send != nil {
 		for _, name := range *l.Send {
-			m := v.message(name)
-			if m == nil {
-				return &fieldError{"send", fmt.Sprintf("send %q: machine %s has no such message", name, v.s.Name)}
+			p, err := v.parseSend(name)
+			if err != nil {
+				return &fieldError{"send", err.Error()}
 			}
-			send = append(send, m.Index)
+			send = append(send, p)
 		}
 	}
 	in := v.insts[l.ID]
@@ -272,23 +507,36 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 	prev := in.cands
 	var next []cand
 	var reason string
-	if ev != nil {
-		next, reason = v.applyEvent(prev, lineNo, ev, l.Send != nil, send, l.Refused, st)
+	incomplete := false
+	if input != nil {
+		next, reason = v.applyInput(prev, lineNo, input, l.Send != nil, send, l.Refused, st)
 	} else {
-		next, reason = v.reach(prev, lineNo, st)
+		var cut bool
+		next, reason, incomplete, cut = v.reach(prev, lineNo, st)
+		in.truncated = in.truncated || cut
 	}
 	if len(next) == 0 {
-		in.out.Divergence = v.divergence(prev, lineNo, l, reason)
+		d := v.divergence(prev, lineNo, l, reason)
+		switch {
+		case incomplete:
+			d.Incomplete = true
+		case in.truncated:
+			d.Incomplete = true
+			d.Reason += fmt.Sprintf(" (explanations were dropped earlier, beyond %d per instance or %d snapshots per search: one of them might have continued)", v.opts.MaxCandidates, v.opts.MaxNodes)
+		}
+		in.out.Divergence = d
 		return nil
 	}
 	if len(next) > v.opts.MaxCandidates {
 		next = next[:v.opts.MaxCandidates]
+		in.truncated = true
 	}
 	in.cands = next
 	return nil
 }
 
-// fieldError is a bad line, with the JSON key at fault.
+// fieldError is a bad line, with the JSON key at fault: "send",
+// "fields.bit" (the key bit of "fields"), "fields.bit=" (its value).
 type fieldError struct{ key, msg string }
 
 func (e *fieldError) Error() string { return e.msg }
@@ -302,38 +550,37 @@ func (v *Validator) message(name string) *spec.Message {
 	return nil
 }
 
-func (v *Validator) names(msgs []uint8) []string {
-	out := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		out = append(out, v.s.Messages[m].Name)
+func (v *Validator) names(letters []uint8) []string {
+	out := make([]string, 0, len(letters))
+	for _, l := range letters {
+		out = append(out, v.s.Letters[l].String())
 	}
 	return out
 }
 
-// fire applies ev to snap with the spec's semantics. valid is false for a
-// timeout whose timer is not armed.
-func (v *Validator) fire(snap uint64, ev *spec.Event) (next uint64, sent []uint8, row int, ok, valid bool) {
-	if ev.Kind == spec.TimerEvent && !v.s.SnapshotArmed(snap, ev.Timer) {
+// fire applies input in to snap with the spec's semantics. valid is false
+// for a timeout whose timer is not armed.
+func (v *Validator) fire(snap uint64, in *spec.Input) (next uint64, sent []uint8, row int, ok, valid bool) {
+	if in.Event.Kind == spec.TimerEvent && !v.s.SnapshotArmed(snap, in.Event.Timer) {
 		return snap, nil, -1, false, false
 	}
-	in := ev.Index // without message fields, inputs are the events, index for index
-	next, sent, row, ok = v.step(snap, in, nil)
+	next, sent, row, ok = v.step(snap, in.Index, nil)
 	return next, sent, row, ok, true
 }
 
-func (v *Validator) mkStep(line int, ev *spec.Event, from, to uint64, row int, ok, hidden bool, sent []uint8) Step {
-	return Step{Line: line, Event: ev.String(), From: v.s.SnapshotState(from).Name, To: v.s.SnapshotState(to).Name,
+func (v *Validator) mkStep(line int, in *spec.Input, from, to uint64, row int, ok, hidden bool, sent []uint8) Step {
+	return Step{Line: line, Event: in.String(), From: v.s.SnapshotState(from).Name, To: v.s.SnapshotState(to).Name,
 		Row: row, Hidden: hidden, Refused: !ok, Sent: v.names(sent)}
 }
 
-func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend bool, want []int, refused *bool, st *spec.State) ([]cand, string) {
+func (v *Validator) applyInput(cands []cand, line int, input *spec.Input, checkSend bool, want []sendPattern, refused *bool, st *spec.State) ([]cand, string) {
 	var out []cand
 	seen := map[uint64]bool{}
 	var reason string
 	for _, c := range cands {
-		next, sent, row, ok, valid := v.fire(c.snap, ev)
+		next, sent, row, ok, valid := v.fire(c.snap, input)
 		if !valid {
-			reason = fmt.Sprintf("timer %s is not armed", ev.Timer.Name)
+			reason = fmt.Sprintf("timer %s is not armed", input.Event.Timer.Name)
 			continue
 		}
 		if !ok {
@@ -347,7 +594,7 @@ func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend
 			}
 			continue
 		}
-		if checkSend && !sameSends(sent, want) {
+		if checkSend && !v.sameSends(sent, want) {
 			reason = fmt.Sprintf("the spec sends %s", list(v.names(sent)))
 			continue
 		}
@@ -359,18 +606,19 @@ func (v *Validator) applyEvent(cands []cand, line int, ev *spec.Event, checkSend
 			continue
 		}
 		seen[next] = true
-		steps := append(append([]Step(nil), c.steps...), v.mkStep(line, ev, c.snap, next, row, ok, false, sent))
+		steps := append(append([]Step(nil), c.steps...), v.mkStep(line, input, c.snap, next, row, ok, false, sent))
 		out = append(out, cand{snap: next, steps: steps})
 	}
 	return out, reason
 }
 
-func sameSends(got []uint8, want []int) bool {
+func (v *Validator) sameSends(got []uint8, want []sendPattern) bool {
 	if len(got) != len(want) {
 		return false
 	}
-	for i := range got {
-		if int(got[i]) != want[i] {
+	for i, g := range got {
+		lt := v.s.Letters[g]
+		if lt.Message != want[i].msg || (want[i].letter != nil && want[i].letter != lt) {
 			return false
 		}
 	}
@@ -385,9 +633,19 @@ func list(names []string) string {
 }
 
 // reach finds, from every candidate, the shortest sequences of unobserved
-// events that end in st, and keeps every end snapshot at the least depth.
-func (v *Validator) reach(cands []cand, line int, st *spec.State) ([]cand, string) {
-	var out []cand
+// inputs that end in st. Paths are merged by the snapshot they reach: one
+// explanation per snapshot is kept, at the least depth, so later lines
+// choose between snapshots, not between paths to the same one. Among
+// equally short paths to one snapshot the one kept is the one whose
+// events come first in the `on:` lists of the rows they fire, step by
+// step (a row's usual event before its rarer ones), and then the one
+// whose inputs come first in the search order (receipts, expiries,
+// calls, each in declaration order).
+//
+// incomplete says the search ran out of budget (Options.MaxNodes, or
+// Options.MaxDepth with snapshots still unexplored) before finding any
+// explanation; cut says it stopped with some found but possibly not all.
+func (v *Validator) reach(cands []cand, line int, st *spec.State) (out []cand, reason string, incomplete, cut bool) {
 	seen := map[uint64]bool{}
 	for _, c := range cands {
 		if v.s.SnapshotState(c.snap) == st && !seen[c.snap] {
@@ -396,42 +654,91 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State) ([]cand, strin
 		}
 	}
 	if len(out) > 0 {
-		return out, ""
+		return out, "", false, false
 	}
-	frontier := cands
+	type path struct {
+		cand
+		rank []int // per hidden step, the position of its event in its row's on: list
+	}
+	frontier := make([]path, len(cands))
 	visited := map[uint64]bool{}
-	for _, c := range cands {
+	for i, c := range cands {
+		frontier[i] = path{cand: c}
 		visited[c.snap] = true
 	}
 	nodes := 0
 	for depth := 1; depth <= v.opts.MaxDepth && len(frontier) > 0; depth++ {
-		var nextFrontier []cand
+		var order []uint64
+		level := map[uint64]*path{}
 		for _, c := range frontier {
-			for _, ev := range v.searchOrder {
-				next, sent, row, ok, valid := v.fire(c.snap, ev)
+			for _, in := range v.searchOrder {
+				next, sent, row, ok, valid := v.fire(c.snap, in)
 				if !valid || !ok || row < 0 || visited[next] {
 					continue
 				}
-				visited[next] = true
-				nodes++
-				if nodes > v.opts.MaxNodes {
-					return out, fmt.Sprintf("search stopped after %d snapshots", v.opts.MaxNodes)
-				}
-				steps := append(append([]Step(nil), c.steps...), v.mkStep(line, ev, c.snap, next, row, ok, true, sent))
-				nc := cand{snap: next, steps: steps}
-				if v.s.SnapshotState(next) == st {
-					out = append(out, nc)
+				rank := append(append([]int(nil), c.rank...), onRank(v.s.Rows[row], in.Event))
+				if old, dup := level[next]; dup {
+					if !lessRank(rank, old.rank) {
+						continue
+					}
 				} else {
-					nextFrontier = append(nextFrontier, nc)
+					nodes++
+					if nodes > v.opts.MaxNodes {
+						cut = true
+						break
+					}
+					order = append(order, next)
 				}
+				steps := append(append([]Step(nil), c.steps...), v.mkStep(line, in, c.snap, next, row, ok, true, sent))
+				level[next] = &path{cand: cand{snap: next, steps: steps}, rank: rank}
+			}
+			if cut {
+				break
+			}
+		}
+		frontier = frontier[:0:0]
+		for _, snap := range order {
+			visited[snap] = true
+			p := level[snap]
+			if v.s.SnapshotState(snap) == st {
+				out = append(out, p.cand)
+			} else {
+				frontier = append(frontier, *p)
 			}
 		}
 		if len(out) > 0 {
-			return out, ""
+			return out, "", false, cut
 		}
-		frontier = nextFrontier
+		if cut {
+			return nil, fmt.Sprintf("search incomplete: it stopped after %d snapshots (the budget) at depth %d without reaching %s", v.opts.MaxNodes, depth, st.Name), true, true
+		}
 	}
-	return nil, fmt.Sprintf("no sequence of at most %d events reaches %s", v.opts.MaxDepth, st.Name)
+	if len(frontier) > 0 {
+		return nil, fmt.Sprintf("search incomplete: no sequence of at most %d unobserved events reaches %s, and longer ones were not tried (raise the depth)", v.opts.MaxDepth, st.Name), true, false
+	}
+	return nil, fmt.Sprintf("no sequence of unobserved events reaches %s (every snapshot reachable was tried)", st.Name), false, false
+}
+
+// onRank is the position of ev in r's on: list.
+func onRank(r *spec.Row, ev *spec.Event) int {
+	for i, e := range r.On {
+		if e == ev {
+			return i
+		}
+	}
+	return len(r.On)
+}
+
+func lessRank(a, b []int) bool {
+	for i := range a {
+		if i >= len(b) {
+			return false
+		}
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
 }
 
 func (v *Validator) divergence(cands []cand, line int, l Line, reason string) *Divergence {
@@ -439,6 +746,9 @@ func (v *Validator) divergence(cands []cand, line int, l Line, reason string) *D
 	var obs []string
 	if l.Event != "" {
 		obs = append(obs, fmt.Sprintf("event %q", l.Event))
+	}
+	if len(l.Fields) > 0 {
+		obs = append(obs, "fields "+show(l.Fields))
 	}
 	if l.Send != nil {
 		obs = append(obs, "send "+list(*l.Send))
@@ -458,8 +768,8 @@ func (v *Validator) divergence(cands []cand, line int, l Line, reason string) *D
 			states[name] = true
 			d.States = append(d.States, name)
 		}
-		for _, ev := range v.s.Events {
-			if _, _, row, _, valid := v.fire(c.snap, ev); valid && row >= 0 {
+		for _, in := range v.s.Inputs {
+			if _, _, row, _, valid := v.fire(c.snap, in); valid && row >= 0 {
 				rows[row] = true
 			}
 		}
@@ -509,14 +819,23 @@ func (v *Validator) Result() *Result {
 }
 
 // Validate reads a JSON-lines trace from r (named name in errors) and
-// checks every instance in it against s. A malformed line is an
-// *InputError; divergences are in the Result.
+// checks every instance in it against a machine of s. A malformed line,
+// or a trace with no observation at all, is an *InputError; divergences
+// are in the Result. Errors from New (the machine selection) are returned
+// as they are.
 func Validate(s *spec.Spec, r io.Reader, name string, opts Options) (*Result, error) {
 	v, err := New(s, opts)
 	if err != nil {
 		return nil, err
 	}
+	return v.Read(r, name)
+}
+
+// Read observes every line of a JSON-lines trace read from r (named name
+// in errors) and returns the Result.
+func (v *Validator) Read(r io.Reader, name string) (*Result, error) {
 	br := bufio.NewReader(r)
+	lines, observed := 0, 0
 	for lineNo := 1; ; lineNo++ {
 		raw, err := br.ReadBytes('\n')
 		if len(raw) == 0 && err == io.EOF {
@@ -525,8 +844,10 @@ func Validate(s *spec.Spec, r io.Reader, name string, opts Options) (*Result, er
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		lines = lineNo
 		text := bytes.TrimSpace(raw)
 		if len(text) > 0 {
+			observed++
 			if ierr := v.observeJSON(lineNo, text, raw); ierr != nil {
 				ierr.File = name
 				return nil, ierr
@@ -536,41 +857,177 @@ func Validate(s *spec.Spec, r io.Reader, name string, opts Options) (*Result, er
 			break
 		}
 	}
+	if observed == 0 {
+		what := "empty"
+		if lines > 0 {
+			what = fmt.Sprintf("%d blank lines", lines)
+		}
+		return nil, &InputError{File: name, Line: max(lines, 1), Col: 1, Msg: "no observations: the trace is " + what}
+	}
 	return v.Result(), nil
+}
+
+// member is one key of a JSON object on a trace line, with the 1-based
+// columns of the key and of its value.
+type member struct {
+	key            string
+	keyCol, valCol int
+	raw            json.RawMessage
+}
+
+// skipTo returns the offset of the next byte of text at or after off that
+// is not white space or one of seps.
+func skipTo(text []byte, off int, seps string) int {
+	for off < len(text) && (text[off] == ' ' || text[off] == '\t' || text[off] == '\r' || text[off] == '\n' || strings.IndexByte(seps, text[off]) >= 0) {
+		off++
+	}
+	return off
+}
+
+// jsonError turns a decoding error into a message and the 0-based offset
+// in text it points at (the end of text for a truncated value).
+func jsonError(err error, text []byte, at int) (int, string) {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		off := int(se.Offset) - 1
+		if off < at {
+			off = at
+		}
+		return off, "bad JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return len(text), "bad JSON: the line ends inside a value"
+	}
+	return at, "bad JSON: " + strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// parseObject reads the JSON object in text (which holds nothing else)
+// key by key. base is text's offset on the line (for columns); keys must
+// be distinct.
+func parseObject(text []byte, base int) ([]member, *InputError) {
+	bad := func(off int, msg string) *InputError { return &InputError{Col: base + off + 1, Msg: msg} }
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	start := skipTo(text, 0, "")
+	tok, err := dec.Token()
+	if err != nil {
+		off, msg := jsonError(err, text, start)
+		return nil, bad(off, msg)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, bad(start, "bad JSON: want an object {...}")
+	}
+	var out []member
+	seen := map[string]bool{}
+	for dec.More() {
+		keyOff := skipTo(text, int(dec.InputOffset()), ",")
+		tok, err := dec.Token()
+		if err != nil {
+			off, msg := jsonError(err, text, keyOff)
+			return nil, bad(off, msg)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, bad(keyOff, "bad JSON: want a key")
+		}
+		if seen[key] {
+			return nil, bad(keyOff, fmt.Sprintf("bad JSON: key %q given twice", key))
+		}
+		seen[key] = true
+		valOff := skipTo(text, int(dec.InputOffset()), ":")
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			off, msg := jsonError(err, text, valOff)
+			return nil, bad(off, msg)
+		}
+		out = append(out, member{key: key, keyCol: base + keyOff + 1, valCol: base + valOff + 1, raw: raw})
+	}
+	endOff := skipTo(text, int(dec.InputOffset()), "")
+	if _, err := dec.Token(); err != nil {
+		off, msg := jsonError(err, text, endOff)
+		return nil, bad(off, msg)
+	}
+	if rest := skipTo(text, int(dec.InputOffset()), ""); rest < len(text) {
+		return nil, bad(rest, "bad JSON: more than one value on the line")
+	}
+	return out, nil
 }
 
 func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 	lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r"))
-	dec := json.NewDecoder(bytes.NewReader(text))
-	dec.DisallowUnknownFields()
-	var l Line
-	if err := dec.Decode(&l); err != nil {
-		col := 1
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			col = int(se.Offset)
-		case errors.As(err, &te):
-			col = int(te.Offset)
-		}
-		if col < 1 {
-			col = 1
-		}
-		return &InputError{Line: lineNo, Col: lead + col, Msg: "bad JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	members, ierr := parseObject(text, lead)
+	if ierr != nil {
+		ierr.Line = lineNo
+		return ierr
 	}
-	if dec.More() {
-		return &InputError{Line: lineNo, Col: lead + int(dec.InputOffset()) + 1, Msg: "bad JSON: more than one value on the line"}
+	// cols: where each key is, for errors about it ("fields.bit" for a
+	// key of "fields", KEY+"=" for its value).
+	cols := map[string]int{}
+	var l Line
+	for _, m := range members {
+		cols[m.key], cols[m.key+"="] = m.keyCol, m.valCol
+		var dst any
+		switch m.key {
+		case "id":
+			dst = &l.ID
+		case "event":
+			dst = &l.Event
+		case "state":
+			dst = &l.State
+		case "send":
+			dst = &l.Send
+		case "refused":
+			dst = &l.Refused
+		case "note":
+			dst = &l.Note
+		case "fields":
+			fm, ierr := parseObject(m.raw, m.valCol-1)
+			if ierr != nil {
+				if ierr.Msg == "bad JSON: want an object {...}" {
+					ierr.Msg = `bad JSON: "fields" must be an object {"field": value, ...}`
+				}
+				ierr.Line = lineNo
+				return ierr
+			}
+			l.Fields = map[string]any{}
+			for _, f := range fm {
+				cols["fields."+f.key], cols["fields."+f.key+"="] = f.keyCol, f.valCol
+				var x any
+				dec := json.NewDecoder(bytes.NewReader(f.raw))
+				dec.UseNumber()
+				if err := dec.Decode(&x); err != nil {
+					return &InputError{Line: lineNo, Col: f.valCol, Msg: "bad JSON: " + err.Error()}
+				}
+				l.Fields[f.key] = x
+			}
+			continue
+		default:
+			return &InputError{Line: lineNo, Col: m.keyCol, Msg: fmt.Sprintf("bad JSON: unknown key %q (want id, event, state, send, refused, fields, note)", m.key)}
+		}
+		if err := json.Unmarshal(m.raw, dst); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "json: ")
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				msg = fmt.Sprintf("%q must be %s, not %s", m.key, map[string]string{"send": "a list of message names", "refused": "true or false"}[m.key], te.Value)
+				if m.key != "send" && m.key != "refused" {
+					msg = fmt.Sprintf("%q must be a string, not %s", m.key, te.Value)
+				}
+			}
+			return &InputError{Line: lineNo, Col: m.valCol, Msg: "bad JSON: " + msg}
+		}
 	}
 	if err := v.Observe(lineNo, l); err != nil {
-		col := 1
+		col := lead + 1
 		var fe *fieldError
 		if errors.As(err, &fe) {
-			if i := bytes.Index(text, []byte(`"`+fe.key+`"`)); i >= 0 {
-				col = i + 1
+			for _, k := range []string{fe.key, strings.TrimSuffix(fe.key, "="), "fields"} {
+				if c, ok := cols[k]; ok {
+					col = c
+					break
+				}
 			}
 		}
-		return &InputError{Line: lineNo, Col: lead + col, Msg: err.Error()}
+		return &InputError{Line: lineNo, Col: col, Msg: err.Error()}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -88,14 +89,15 @@ func TestTCPConforming(t *testing.T) {
 	if !res.OK() {
 		t.Fatal("not OK")
 	}
-	// The server's PASSIVE_OPEN, the third segment and the final ACK were not logged: the search supplies them.
+	// The server's PASSIVE_OPEN, the third segment and the final ACK were not logged: the search supplies
+	// them, and of the two events of the row SYN_RCVD -> ESTABLISHED it names the first (recv ACK_SYN).
 	var hidden []string
 	for _, st := range res.Instances[1].Steps {
 		if st.Hidden {
 			hidden = append(hidden, st.Event)
 		}
 	}
-	if want := []string{"PASSIVE_OPEN", "recv SYN_ACK", "recv ACK_FIN"}; !reflect.DeepEqual(hidden, want) {
+	if want := []string{"PASSIVE_OPEN", "recv ACK_SYN", "recv ACK_FIN"}; !reflect.DeepEqual(hidden, want) {
 		t.Errorf("server's unobserved events %v, want %v", hidden, want)
 	}
 	// The guard: the simultaneous open's reset closes (the open was active).
@@ -165,7 +167,7 @@ func TestDoorDiverging(t *testing.T) {
 	check(t, res, map[string]verdict{
 		"front": {line: 3, states: "LOCKED", reason: "timer relock is not armed"},
 		"back":  {line: 2, states: "CLOSED", reason: "the spec sends OPEN_REQ"},
-		"side":  {line: 7, states: "LOCKED", reason: "no sequence of at most 8 events reaches OPENED"},
+		"side":  {line: 7, states: "LOCKED", reason: "no sequence of unobserved events reaches OPENED (every snapshot reachable was tried)"},
 	})
 }
 
@@ -196,7 +198,19 @@ func TestBadInput(t *testing.T) {
 		{`{"state":"LISTEN"}`, `t:1:1: missing "id"`},
 		{`{"id":"a"}`, `t:1:2: a line needs "event" or "state"`},
 		{`{"id":"a","event":"CLOSE","send":["SYNACK"]}`, `t:1:27: send "SYNACK"`},
-		{`{"id":"a","event":"CLOSE","colour":1}`, `t:1:1: bad JSON: unknown field "colour"`},
+		{`{"id":"a","event":"CLOSE","colour":1}`, `t:1:27: bad JSON: unknown key "colour"`},
+		// The column is the key's, not an earlier string value that reads like it.
+		{`{"id":"state","state":"OPEN"}`, `t:1:15: state "OPEN": machine tcp has no such state`},
+		{`{"note":"\"send\"","id":"a","event":"CLOSE","send":["SYNACK"]}`, `t:1:45: send "SYNACK"`},
+		{`{"id":"a","event":"CLOSE","send":"SYN"}`, `t:1:34: bad JSON: "send" must be a list of message names, not string`},
+		{`{"id":"a","event":"CLOSE","id":"b"}`, `t:1:27: bad JSON: key "id" given twice`},
+		{`{"id":"a","event":"CLO`, `t:1:23: bad JSON: the line ends inside a value`},
+		{`{"id":"a","event":"CLOSE"`, `t:1:26: bad JSON: the line ends inside a value`},
+		{`  ["a"]`, `t:1:3: bad JSON: want an object`},
+		{`{"id":"a","event":"recv SYN","fields":{"bit":true}}`, `t:1:40: message SYN has no fields, so no field bit`},
+		{`{"id":"a","event":"CLOSE","fields":{}}`, `t:1:27: "fields" belongs on a line whose event is a receipt`},
+		{"", `t:1:1: no observations: the trace is empty`},
+		{"\n  \n\n", `t:3:1: no observations: the trace is 3 blank lines`},
 		{`{"id":"a","event":"CLOSE"} {"id":"b"}`, `t:1:28: bad JSON: more than one value`},
 		{`{"id":"a","event":"sideways CLOSE"}`, `want CALL, recv MESSAGE or timeout TIMER`},
 		{`{"id":"a","event":"recv SYN","refused":true}`, `t:1:30: "refused" belongs on a line whose event is a call`},
@@ -206,5 +220,119 @@ func TestBadInput(t *testing.T) {
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
 		}
+	}
+}
+
+func TestMessageFields(t *testing.T) {
+	s := load(t, "../examples/abp/abp.yaml")
+	validate := func(path, machine string) *trace.Result {
+		t.Helper()
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		res, err := trace.Validate(s, f, path, trace.Options{Machine: machine})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := validate("testdata/abp_sender_conform.jsonl", "sender")
+	check(t, res, map[string]verdict{"s1": {states: "READY"}, "s2": {states: "WAIT"}})
+	var events []string
+	for _, st := range res.Instances[1].Steps {
+		events = append(events, fmt.Sprintf("%s/%v/%s", st.Event, st.Hidden, strings.Join(st.Sent, ",")))
+	}
+	// The unobserved receipt is found among every letter of ACK: only bit=false acknowledges the first item.
+	if want := []string{"SEND/false/DATA(bit=false, item=0)", "recv ACK(bit=false)/true/", "SEND/false/DATA(bit=true, item=1)"}; !reflect.DeepEqual(events, want) {
+		t.Errorf("s2 steps %v, want %v", events, want)
+	}
+	res = validate("testdata/abp_sender_diverge.jsonl", "sender")
+	check(t, res, map[string]verdict{
+		"s1": {line: 2, states: "WAIT", reason: "the spec goes to WAIT"},
+		"s2": {line: 3, states: "READY", reason: "the spec sends DATA(bit=false, item=0)"},
+		"s3": {line: 6, states: "READY", reason: "the spec sends DATA(bit=true, item=1)"},
+		"s4": {line: 7, states: "READY", reason: "the spec sends DATA(bit=false, item=0)"},
+	})
+	if d := res.Instances[0].Divergence; d.Observed != `event "recv ACK", fields {"bit":true}, state READY` {
+		t.Errorf("s1 observed %q", d.Observed)
+	}
+	res = validate("testdata/abp_receiver.jsonl", "receiver")
+	check(t, res, map[string]verdict{
+		"r1": {states: "RECV"},
+		"r2": {line: 4, states: "RECV", reason: "the spec sends ACK(bit=true)"},
+	})
+
+	for _, tc := range []struct{ in, want string }{
+		{`{"id":"r","event":"recv DATA"}`, `t:1:11: message DATA has fields (bit, item): the line needs them in "fields"`},
+		{`{"id":"r","event":"recv DATA","fields":{}}`, `t:1:31: message DATA: field bit is missing`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":1}}`, `t:1:47: message DATA: field bit is a bool: want true or false, not 1`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true}}`, `t:1:31: message DATA: field item is missing`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0,"seq":2}}`, `t:1:61: message DATA has no field seq (its fields: bit, item)`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":4}}`, `t:1:59: message DATA: field item: 4 is out of its range 0..3`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":1.5}}`, `t:1:59: message DATA: field item is an int: want an integer from 0 to 3, not 1.5`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":"1"}}`, `t:1:59: message DATA: field item is an int`},
+		{`{"id":"r","event":"recv DATA","fields":[true]}`, `t:1:40: bad JSON: "fields" must be an object`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK(bit=maybe)"]}`, `t:1:62: send "ACK(bit=maybe)": field bit is a bool`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK(parity=true)"]}`, `send "ACK(parity=true)": message ACK has no field parity`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0},"send":["ACK()"]}`, `send "ACK()": want MESSAGE(field=value, ...)`},
+	} {
+		_, err := trace.Validate(s, strings.NewReader(tc.in), "t", trace.Options{Machine: "receiver"})
+		var ie *trace.InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+func TestMachineSelection(t *testing.T) {
+	s := load(t, "../examples/reqresp/reqresp.yaml")
+	f, err := os.Open("testdata/reqresp_client.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	res, err := trace.Validate(s, f, "reqresp_client.jsonl", trace.Options{Machine: "client"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, map[string]verdict{"c1": {states: "DONE"}, "c2": {line: 5, states: "WAITING", reason: "the spec refuses the call"}})
+	for _, machine := range []string{"", "proxy"} {
+		_, err := trace.Validate(s, strings.NewReader(`{"id":"c","state":"IDLE"}`), "t", trace.Options{Machine: machine})
+		var ie *trace.InputError
+		if err == nil || errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "../examples/reqresp/reqresp.yaml:") {
+			t.Errorf("machine %q: error %v, want the spec's position first", machine, err)
+		}
+	}
+}
+
+// TestIncompleteSearch: a search that runs out of budget does not claim a divergence.
+func TestIncompleteSearch(t *testing.T) {
+	s := load(t, "")
+	in := `{"id":"x","state":"TIME_WAIT"}`
+	for _, opts := range []trace.Options{{MaxDepth: 3}, {MaxNodes: 3}} {
+		res, err := trace.Validate(s, strings.NewReader(in), "t", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := res.Instances[0].Divergence
+		if d == nil || !d.Incomplete || !strings.HasPrefix(d.Reason, "search incomplete") {
+			t.Fatalf("%+v: %+v, want an incomplete search", opts, d)
+		}
+		var b strings.Builder
+		res.Write(&b, false)
+		if !strings.Contains(b.String(), "x: search incomplete at line 1:") || !strings.HasSuffix(b.String(), "1 instances, 0 conform, 0 diverge, 1 incomplete\n") {
+			t.Errorf("%+v: report\n%s", opts, b.String())
+		}
+	}
+	// Explanations beyond MaxCandidates are dropped: a later divergence is then not conclusive.
+	two := "{\"id\":\"y\",\"state\":\"SYN_RCVD\"}\n{\"id\":\"y\",\"event\":\"recv RST\",\"state\":\"CLOSED\"}\n"
+	res, err := trace.Validate(s, strings.NewReader(two), "t", trace.Options{MaxCandidates: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Instances[0].Divergence; d != nil && !d.Incomplete {
+		t.Errorf("after dropping explanations, a conclusive divergence: %+v", d)
 	}
 }

@@ -14,9 +14,37 @@ func init() {
 	commands["trace"] = command{"validate a recorded JSON-lines trace against the machine", traceCmd}
 }
 
+// traceFormat is the trace format, for 'fsmgen trace -h'.
+const traceFormat = `
+The trace is JSON lines, one observation of one instance a line (blank lines are skipped):
+  id       string, required: the instance (one machine instance per id, ids interleave)
+  event    "CALL" (or "call CALL"), "recv MESSAGE" or "timeout TIMER", as the spec's on: writes it
+  state    the state the instance is in after the line (a line needs an event, a state or both)
+  send     the messages the step sends, in order ([] for none): "SYN", or for a message with
+           fields "DATA(bit=true)" (every field) or just "DATA" (any values); absent: not checked
+  refused  on a call: true if the call failed (an error row), false if it was accepted
+  fields   on "recv MESSAGE" of a message with fields: every field's value, e.g. {"bit": true}
+           (bool: true/false, enum: the value's name, int: an integer in range)
+  note     free text, not interpreted
+Example:
+  {"id": "c1", "event": "ACTIVE_OPEN", "send": ["SYN"], "state": "SYN_SENT"}
+  {"id": "c1", "event": "recv SYN_ACK", "send": ["ACK_SYN"]}
+  {"id": "c1", "state": "FIN_WAIT_2"}
+A line with only a state stands for the shortest sequence of unobserved events that reaches it
+(at most -depth). Exit status: 0 every instance conforms; 1 one diverges or the search for
+unobserved events ran out of budget (reported as "search incomplete"); 2 bad input, which is
+reported as file:line:col.
+`
+
 func traceCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("trace", "[spec.yaml] TRACE.jsonl|-", stderr)
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprint(fs.Output(), traceFormat)
+	}
 	sf := addSpecFlags(fs)
+	machine := fs.String("machine", "", "the machine the instances run, when the spec declares several")
 	depth := fs.Int("depth", 8, "the most unobserved events one state-only line may stand for")
 	steps := fs.Bool("steps", false, "print every step of every instance (observed and unobserved) and the rows by position")
 	if err := parseFlags(fs, args); err != nil {
@@ -42,6 +70,12 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The validator's errors (the machine selection) are the spec's,
+	// "file:line:col: ...", and print as they are.
+	v, err := trace.New(s, trace.Options{MaxDepth: *depth, Machine: *machine})
+	if err != nil {
+		return err
+	}
 	name := fs.Arg(fs.NArg() - 1)
 	var in io.Reader = os.Stdin
 	if name == "-" {
@@ -54,7 +88,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 		defer f.Close()
 		in = f
 	}
-	res, err := trace.Validate(s, in, name, trace.Options{MaxDepth: *depth})
+	res, err := v.Read(in, name)
 	if err != nil {
 		var ie *trace.InputError
 		if errors.As(err, &ie) {

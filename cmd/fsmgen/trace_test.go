@@ -83,3 +83,112 @@ func TestTraceBadInput(t *testing.T) {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestTraceMachine(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "trace", "-machine", "client", "../../examples/reqresp/reqresp.yaml", "../../trace/testdata/reqresp_client.jsonl")
+	if code != 1 || stderr != "" || !strings.Contains(stdout, "c1: accepted (3 lines, ends in DONE)") ||
+		!strings.Contains(stdout, `c2: diverges at line 5: in WAITING, observed event "REQUEST", accepted: the spec refuses the call`) {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	// Selecting no machine, or one the spec lacks, is the spec's error: its position first.
+	for _, args := range [][]string{
+		{"trace", "../../examples/reqresp/reqresp.yaml", "../../trace/testdata/reqresp_client.jsonl"},
+		{"trace", "-machine", "proxy", "../../examples/reqresp/reqresp.yaml", "../../trace/testdata/reqresp_client.jsonl"},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, "../../examples/reqresp/reqresp.yaml:2:1: ") {
+			t.Errorf("%v: exit %d\nstdout %q\nstderr %q", args, code, stdout, stderr)
+		}
+	}
+	code, stdout, _ = runCLI(t, "trace", "-machine", "sender", "-steps", "../../examples/abp/abp.yaml", "../../trace/testdata/abp_sender_conform.jsonl")
+	if code != 0 || !strings.Contains(stdout, "line 8: (unobserved) recv ACK(bit=false) WAIT -> READY [row 3]") ||
+		!strings.HasSuffix(stdout, "2 instances, 2 conform, 0 diverge\n") {
+		t.Fatalf("abp sender: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, "trace", "-machine", "sender", "../../examples/abp/abp.yaml", "../../trace/testdata/abp_sender_diverge.jsonl")
+	if code != 1 || !strings.Contains(stdout, `s3: diverges at line 6: in READY, observed event "SEND", send DATA(bit=false, item=1): the spec sends DATA(bit=true, item=1)`) {
+		t.Fatalf("abp sender diverging: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestTraceEmpty(t *testing.T) {
+	dir := t.TempDir()
+	for _, text := range []string{"", "\n \n"} {
+		path := filepath.Join(dir, "empty.jsonl")
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCLI(t, "trace", path)
+		if code != 2 || stdout != "" || !strings.HasPrefix(stderr, filepath.ToSlash(path)+":") || !strings.Contains(stderr, "no observations") {
+			t.Errorf("%q: exit %d\nstdout %q\nstderr %q", text, code, stdout, stderr)
+		}
+	}
+}
+
+func TestTraceHelp(t *testing.T) {
+	code, stdout, _ := runCLI(t, "trace", "-h")
+	for _, want := range []string{"-machine", "  fields  ", "  refused ", "  note  ", `{"id": "c1", "event": "ACTIVE_OPEN"`, "search incomplete"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("trace -h lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+// TestTraceReadmeExample runs the README's `fsmgen trace` examples: every
+// line shown must be in the real output, in order ("..." stands for lines
+// left out).
+func TestTraceReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds [][]string
+	var wants [][]string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if args, ok := strings.CutPrefix(line, "$ fsmgen trace "); ok {
+			var argv []string
+			for _, a := range strings.Fields(args) {
+				if strings.Contains(a, "/") {
+					a = "../../" + a
+				}
+				argv = append(argv, a)
+			}
+			cmds = append(cmds, append([]string{"trace"}, argv...))
+			wants = append(wants, nil)
+			continue
+		}
+		if len(cmds) > 0 && wants[len(wants)-1] != nil && line == "```" {
+			cmds, wants = append(cmds, nil), append(wants, nil) // the block ended
+			continue
+		}
+		if n := len(wants); n > 0 && cmds[n-1] != nil {
+			wants[n-1] = append(wants[n-1], line)
+		}
+	}
+	ran := 0
+	for i, args := range cmds {
+		if args == nil {
+			continue
+		}
+		ran++
+		_, stdout, _ := runCLI(t, args...)
+		rest := stdout
+		for _, w := range wants[i] {
+			if w == "..." || w == "```" {
+				continue
+			}
+			k := strings.Index(rest, w+"\n")
+			if k < 0 {
+				t.Errorf("README: %v: line %q is not in the output (in order):\n%s", args, w, stdout)
+				break
+			}
+			rest = rest[k+len(w)+1:]
+		}
+	}
+	if ran < 2 {
+		t.Fatalf("the README shows %d fsmgen trace examples, want 2", ran)
+	}
+}
