@@ -451,6 +451,10 @@ func (g *goGen) emitSnapshot() {
 	L := s.Layout
 	pack := []jen.Code{jen.Id("w").Op(":=").Uint64().Call(jen.Id("s").Dot("State")).Op("&").Add(mask(L.StateBits))}
 	unpack := []jen.Code{jen.Var().Id("s").Id("Snapshot"), jen.Id("s").Dot("State").Op("=").Id("State").Call(jen.Id("w").Op("&").Add(mask(L.StateBits)))}
+	if L.StateBits == 0 { // one state: it takes no bits
+		pack = []jen.Code{jen.Id("w").Op(":=").Uint64().Call(jen.Lit(0))}
+		unpack = []jen.Code{jen.Var().Id("s").Id("Snapshot")}
+	}
 	for i, v := range s.Vars {
 		if v.Width == 0 {
 			continue // a variable with one value needs no bits

@@ -180,14 +180,13 @@ func Initial() Snapshot {
 // (spec.Layout): the state in the low 0 bits, each variable's code at its
 // offset, one bit per timer from bit 0.
 func (s Snapshot) Pack() uint64 {
-	w := uint64(s.State) & 0x0
+	w := uint64(0)
 	return w
 }
 
 // Unpack decodes a snapshot that Pack encoded.
 func Unpack(w uint64) Snapshot {
 	var s Snapshot
-	s.State = State(w & 0x0)
 	return s
 }
 
