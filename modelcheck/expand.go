@@ -107,8 +107,6 @@ func (m *model) indexActions() {
 func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 	out.reset(m.words)
 	for p := range 2 {
-		timerOff := m.mach[p].Layout.TimerOffset
-		timerMask := uint64(1)<<uint(len(m.mach[p].Timers)) - 1
 		pa := &m.byPeer[p]
 		pf := m.peer[p]
 		snap := pf.get(v)
@@ -143,7 +141,7 @@ func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 				}
 			}
 		}
-		timers := snap >> timerOff & timerMask
+		timers := snap >> m.fast[p].timerOff & m.fast[p].timerMask
 		if m.check.Timeouts == spec.IdleTimeout && (m.box[0].get(v) != 0 || m.box[1].get(v) != 0) {
 			timers = 0 // content id 0 is the empty inbox; timers wait until nothing is in flight
 		}

@@ -47,7 +47,7 @@ func (m *model) fastPeers() {
 			block: m.inbox[1-p].ch.Full == spec.BlockWhenFull,
 			recv:  m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
 			timerMask: uint64(1)<<uint(len(m.mach[p].Timers)) - 1,
-			stateMask: uint64(1)<<m.mach[p].Layout.StateBits - 1,
+			stateMask: m.mach[p].Layout.StateMask(),
 			nev:       len(m.mach[p].Inputs), unhBase: m.unhBase[m.mach[p]],
 		}
 	}

@@ -281,7 +281,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		for _, lt := range s.Letters {
 			m.recvEvent[i] = append(m.recvEvent[i], mc.LetterInput(lt).Index)
 		}
-		m.peer[i].set(&m.initial, initialSnapshot(mc))
+		m.peer[i].set(&m.initial, mc.InitialSnapshot())
 	}
 	for i := range m.budgets {
 		m.budgets[i].f.set(&m.initial, m.budgets[i].init)
@@ -391,20 +391,20 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 		if err := peerOK(e.Peer); err != nil {
 			return nil, err
 		}
-		f, sm := m.peer[e.Peer], uint64(1)<<m.mach[e.Peer].Layout.StateBits-1
+		f, sm := m.peer[e.Peer], m.mach[e.Peer].Layout.StateMask()
 		return func(v *vec) int { return int(f.get(v) & sm) }, nil
 	case *spec.VarRef:
 		if err := peerOK(e.Peer); err != nil {
 			return nil, err
 		}
-		f, g := m.peer[e.Peer], mustGuard(e)
+		f, g := m.peer[e.Peer], varReader(e.Var)
 		return func(v *vec) int { return g(f.get(v)) }, nil
 	case *spec.Armed:
 		if err := peerOK(e.Peer); err != nil {
 			return nil, err
 		}
-		f, bit := m.peer[e.Peer], uint(m.mach[e.Peer].Layout.TimerOffset)+uint(e.Timer.Index)
-		return func(v *vec) int { return int(f.get(v) >> bit & 1) }, nil
+		f, bit := m.peer[e.Peer], m.mach[e.Peer].Layout.TimerBit(e.Timer)
+		return func(v *vec) int { return b2i(f.get(v)&bit != 0) }, nil
 	case *spec.Count:
 		var boxes []int
 		switch e.To {
@@ -504,8 +504,9 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 	return nil, fmt.Errorf("%s: modelcheck: unsupported expression %q", e.Pos(), e.String())
 }
 
-func mustGuard(e *spec.VarRef) guardFunc {
-	v := e.Var
+// varReader reads v's decoded value from a peer snapshot (v.Get, with the
+// decoding chosen once).
+func varReader(v *spec.Var) guardFunc {
 	off, mask := v.Offset, uint64(1)<<v.Width-1
 	if v.Kind == spec.Int {
 		min := v.Min

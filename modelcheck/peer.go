@@ -110,14 +110,14 @@ func compileRow(s *spec.Machine, r *spec.Row, lt *spec.Letter) (compiledRow, err
 		cr.sends = nil
 	}
 	for _, t := range r.Stop {
-		cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+		cr.clear |= s.Layout.TimerBit(t)
 	}
 	for _, t := range r.Restart {
-		cr.clear |= 1 << (s.Layout.TimerOffset + uint(t.Index))
-		cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+		cr.clear |= s.Layout.TimerBit(t)
+		cr.arm |= s.Layout.TimerBit(t)
 	}
 	for _, t := range r.Start {
-		cr.arm |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+		cr.arm |= s.Layout.TimerBit(t)
 	}
 	for _, a := range r.Set {
 		val, err := compileGuard(a.Value, lt)
@@ -125,7 +125,7 @@ func compileRow(s *spec.Machine, r *spec.Row, lt *spec.Letter) (compiledRow, err
 			return cr, err
 		}
 		cr.assigns = append(cr.assigns, compiledAssign{v: a.Var, value: val})
-		cr.clear |= (1<<a.Var.Width - 1) << a.Var.Offset
+		cr.clear |= a.Var.Mask()
 	}
 	return cr, nil
 }
@@ -134,7 +134,7 @@ func newInterpreter(s *spec.Machine) (*interpreter, error) {
 	if s == nil || len(s.States) == 0 || s.Initial == nil {
 		return nil, fmt.Errorf("modelcheck: machine has no states")
 	}
-	in := &interpreter{s: s, stateMask: 1<<s.Layout.StateBits - 1}
+	in := &interpreter{s: s, stateMask: s.Layout.StateMask()}
 	rows := make([]compiledRow, len(s.Rows))
 	perLetter := make([]map[*spec.Letter]compiledRow, len(s.Rows))
 	for i, r := range s.Rows {
@@ -186,7 +186,7 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 	}
 	if ev := in.s.Inputs[event].Event; ev.Kind == spec.TimerEvent {
 		// A timer that has fired is no longer running (docs/semantics.md, step 0).
-		snap &^= 1 << (in.s.Layout.TimerOffset + uint(ev.Timer.Index))
+		snap &^= in.s.Layout.TimerBit(ev.Timer)
 	}
 	for i := range in.table[st][event] {
 		r := &in.table[st][event][i]
@@ -196,8 +196,7 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 		next := snap
 		var set uint64
 		for _, a := range r.assigns {
-			code := a.v.Encode(a.value(snap)) & (1<<a.v.Width - 1)
-			set |= code << a.v.Offset
+			set = a.v.Put(set, a.value(snap))
 		}
 		next = next&^r.clear | set | r.arm
 		if r.to >= 0 {
@@ -233,16 +232,7 @@ func unhandled(s *spec.Machine, snap uint64, event int, sends []uint8) (uint64, 
 		}
 		return snap, sends, -1, true
 	}
-	return snap &^ (1 << (s.Layout.TimerOffset + uint(ev.Timer.Index))), sends, -1, true
-}
-
-// initialSnapshot is a peer's snapshot before any event.
-func initialSnapshot(s *spec.Machine) uint64 {
-	snap := uint64(s.Initial.Index)
-	for _, v := range s.Vars {
-		snap |= v.Encode(v.Init) << v.Offset
-	}
-	return snap
+	return snap &^ s.Layout.TimerBit(ev.Timer), sends, -1, true
 }
 
 // compileGuard turns a guard or value (over one peer's variables and, for
@@ -253,13 +243,7 @@ func compileGuard(e spec.Expr, lt *spec.Letter) (guardFunc, error) {
 		v := e.Val
 		return func(uint64) int { return v }, nil
 	case *spec.VarRef:
-		v := e.Var
-		off, mask := v.Offset, uint64(1)<<v.Width-1
-		if v.Kind == spec.Int {
-			min := v.Min
-			return func(s uint64) int { return int(s>>off&mask) + min }, nil
-		}
-		return func(s uint64) int { return int(s >> off & mask) }, nil
+		return varReader(e.Var), nil
 	case *spec.MsgField:
 		v, ok := 0, false
 		if lt != nil {

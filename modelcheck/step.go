@@ -40,7 +40,7 @@ func newPeerStep(s *spec.Machine, fn StepFunc, rowBase int) (*peerStep, error) {
 	}
 	p.memo = make([]outcome, (1<<s.Layout.Bits)*p.nev)
 	for snap := range uint64(1) << s.Layout.Bits {
-		if !validSnapshot(s, snap) {
+		if !s.ValidSnapshot(snap) {
 			continue
 		}
 		for ev := range p.nev {
@@ -50,19 +50,6 @@ func newPeerStep(s *spec.Machine, fn StepFunc, rowBase int) (*peerStep, error) {
 		}
 	}
 	return p, nil
-}
-
-// validSnapshot reports whether every field of snap is in range.
-func validSnapshot(s *spec.Machine, snap uint64) bool {
-	if snap&(1<<s.Layout.StateBits-1) >= uint64(len(s.States)) {
-		return false
-	}
-	for _, v := range s.Vars {
-		if snap>>v.Offset&(1<<v.Width-1) >= uint64(v.Size()) {
-			return false
-		}
-	}
-	return true
 }
 
 // apply returns the outcome of event ev on snap; buf is scratch for the sends.

@@ -102,12 +102,12 @@ func (c *Checker) view(v *vec) SystemState {
 			if ps.Vars == nil {
 				ps.Vars, ps.values = map[string]string{}, map[string]any{}
 			}
-			val := x.Decode(snap >> x.Offset & (1<<x.Width - 1))
+			val := x.Get(snap)
 			ps.Vars[x.Name] = x.Format(val)
 			ps.values[x.Name] = typedValue(x, val)
 		}
 		for _, t := range s.Timers {
-			if snap>>(s.Layout.TimerOffset+uint(t.Index))&1 != 0 {
+			if s.SnapshotArmed(snap, t) {
 				ps.Timers = append(ps.Timers, t.Name)
 			}
 		}
@@ -139,11 +139,10 @@ func (c *Checker) view(v *vec) SystemState {
 }
 
 func stateName(s *spec.Machine, snap uint64) string {
-	st := int(snap & (1<<s.Layout.StateBits - 1))
-	if st < len(s.States) {
-		return s.States[st].Name
+	if st := s.SnapshotState(snap); st != nil {
+		return st.Name
 	}
-	return fmt.Sprintf("state#%d", st)
+	return fmt.Sprintf("state#%d", snap&s.Layout.StateMask())
 }
 
 // trace builds the trace through states; with loop >= 0 the last state
@@ -206,7 +205,7 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 			snap := m.peer[a.peer].get(next)
 			for _, as := range r.Set {
 				x := as.Var
-				val := x.Decode(snap >> x.Offset & (1<<x.Width - 1))
+				val := x.Get(snap)
 				st.Set = append(st.Set, x.Name+"="+x.Format(val))
 				if st.setValues == nil {
 					st.setValues = map[string]any{}

@@ -187,7 +187,7 @@ func (hg HistoryGen) New(r *rand.Rand, n int) History {
 	visits := make([]int, len(s.States))
 	for len(h) < n {
 		snap := m.Packed()
-		st := int(snap & (1<<s.Layout.StateBits - 1))
+		st := int(snap & s.Layout.StateMask())
 		visits[st]++
 		var handled, moving []int
 		var weights []float64 // of moving: rarely visited targets first

@@ -53,7 +53,7 @@ func initialSnapshot(s *spec.Spec) uint64 {
 func (m *irMachine) Packed() uint64 { return m.snap }
 
 func (m *irMachine) armed(snap uint64) uint64 {
-	return snap >> m.s.Layout.TimerOffset & (1<<len(m.s.Timers) - 1)
+	return snap & m.s.Layout.TimerBits() >> m.s.Layout.TimerOffset
 }
 
 // errRejected is what the IR machine returns for a rejected call.
@@ -93,7 +93,7 @@ func (m *irMachine) Fire(e int) error {
 		if m.clock != nil {
 			at = m.clock.Now()
 		}
-		stateMask := uint64(1)<<m.s.Layout.StateBits - 1
+		stateMask := m.s.Layout.StateMask()
 		m.observe(Transition{From: int(prev & stateMask), Event: e, To: int(next & stateMask), Row: row, At: at})
 	}
 	if m.s.Rows[row].Error != "" {

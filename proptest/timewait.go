@@ -57,7 +57,7 @@ func CheckTimeWait(s *spec.Spec, newM NewMachine, h History) string {
 		}
 	}
 	m := newM(clock, observe)
-	stateMask := uint64(1)<<s.Layout.StateBits - 1
+	stateMask := s.Layout.StateMask()
 	Run(s, m, clock, h, func(i int, st Step, _ error) {
 		if int(m.Packed()&stateMask) == tw && clock.Now().Sub(since) >= twait {
 			fail("still in TIME_WAIT after step %d (%s), %v after the wait began (2×MSL = %v)", i, st.GoString(), clock.Now().Sub(since), twait)

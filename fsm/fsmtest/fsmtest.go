@@ -18,13 +18,13 @@ type StepFunc func(snap uint64, event int, sends []uint8) (next uint64, out []ui
 // applies the policy, which disarms it); ok is also false, with the row,
 // when a call fails (a call row with an error changes nothing).
 func Step(s *spec.Spec, snap uint64, event int) (next uint64, sends []uint8, row int, ok bool) {
-	st := int(snap & (1<<s.Layout.StateBits - 1))
+	st := int(snap & s.Layout.StateMask())
 	if st >= len(s.States) || event < 0 || event >= len(s.Events) {
 		return snap, nil, -1, false
 	}
 	orig := snap
 	if ev := s.Events[event]; ev.Kind == spec.TimerEvent {
-		snap &^= 1 << (s.Layout.TimerOffset + uint(ev.Timer.Index)) // a timer that fired is no longer running
+		snap &^= s.Layout.TimerBit(ev.Timer) // a timer that fired is no longer running
 	}
 	env := packedEnv{s: s, w: snap}
 	for _, r := range s.Table[st][event] {
@@ -41,18 +41,16 @@ func Step(s *spec.Spec, snap uint64, event int) (next uint64, sends []uint8, row
 			vals[i] = spec.Eval(a.Value, env)
 		}
 		for i, a := range r.Set {
-			v := a.Var
-			m := uint64(1)<<v.Width - 1
-			next = next&^(m<<v.Offset) | (v.Encode(vals[i])&m)<<v.Offset
+			next = a.Var.Put(next, vals[i])
 		}
 		for _, t := range r.Stop {
-			next &^= 1 << (s.Layout.TimerOffset + uint(t.Index))
+			next &^= s.Layout.TimerBit(t)
 		}
 		for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
-			next |= 1 << (s.Layout.TimerOffset + uint(t.Index))
+			next |= s.Layout.TimerBit(t)
 		}
 		to := r.Target(s.States[st])
-		next = next&^(1<<s.Layout.StateBits-1) | uint64(to.Index)
+		next = next&^s.Layout.StateMask() | uint64(to.Index)
 		for _, m := range r.Send {
 			sends = append(sends, uint8(m.Index))
 		}
@@ -66,28 +64,14 @@ type packedEnv struct {
 	w uint64
 }
 
-func (e packedEnv) Var(_ int, v *spec.Var) int {
-	return v.Decode(e.w >> v.Offset & (1<<v.Width - 1))
-}
-func (e packedEnv) State(int) int { return int(e.w & (1<<e.s.Layout.StateBits - 1)) }
-func (e packedEnv) Armed(_ int, t *spec.Timer) bool {
-	return e.w>>(e.s.Layout.TimerOffset+uint(t.Index))&1 != 0
-}
-func (e packedEnv) Count(int, *spec.Message) int { return 0 }
+func (e packedEnv) Var(_ int, v *spec.Var) int      { return v.Get(e.w) }
+func (e packedEnv) State(int) int                   { return int(e.w & e.s.Layout.StateMask()) }
+func (e packedEnv) Armed(_ int, t *spec.Timer) bool { return e.s.SnapshotArmed(e.w, t) }
+func (e packedEnv) Count(int, *spec.Message) int    { return 0 }
 
 // Valid reports whether snap is a snapshot the machine can be in as far as
 // the encoding goes: a state in range and every variable's code in range.
-func Valid(s *spec.Spec, snap uint64) bool {
-	if snap>>s.Layout.Bits != 0 || int(snap&(1<<s.Layout.StateBits-1)) >= len(s.States) {
-		return false
-	}
-	for _, v := range s.Vars {
-		if int(snap>>v.Offset&(1<<v.Width-1)) >= v.Size() {
-			return false
-		}
-	}
-	return true
-}
+func Valid(s *spec.Spec, snap uint64) bool { return s.ValidSnapshot(snap) }
 
 // ComparePacked runs step and the reference Step on every valid packed
 // snapshot and every event and returns the first difference, or nil. It
