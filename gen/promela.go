@@ -665,12 +665,18 @@ type pmlAction struct {
 func (g *pmlGen) actions() []pmlAction {
 	s, c := g.s, g.c
 	var acts []pmlAction
-	for p, pr := range c.Peers {
-		for _, cb := range pr.Calls {
-			ev := pr.Machine.EventInput(pr.Machine.CallEvent(cb.Call))
-			a := pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)}
-			call := cb.Call
-			a.body = g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call }, nil)
+	idle := ""
+	if c.Timeouts == spec.IdleTimeout {
+		idle = fmt.Sprintf("(%s == 0 && %s == 0)", g.inboxLen(0), g.inboxLen(1))
+	}
+	for _, sa := range c.Actions() {
+		p, ch, lt := sa.Peer.Index, c.Channels[sa.Peer.Index], sa.Letter
+		var a pmlAction
+		switch sa.Kind {
+		case spec.CallAction:
+			cb, ev := sa.Call, sa.Input
+			a = pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: sa.Class}
+			a.body = g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == cb.Call }, nil)
 			if cb.Budget != spec.Unbounded {
 				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev))
 				a.body = append(a.body, g.budgetVar(p, cb.Call)+"--")
@@ -678,99 +684,58 @@ func (g *pmlGen) actions() []pmlAction {
 				a.guard = g.enabled(p, ev)
 			}
 			a.body = append(a.body, g.eventInline(p, ev)+"()")
-			acts = append(acts, a)
-		}
-	}
-	for p := range c.Peers {
-		if c.Channels[p].Order == spec.Ordered {
-			a := pmlAction{name: "deliver_" + g.peer[p], what: fmt.Sprintf("deliver(%s): the head of the inbox", g.peer[p])}
-			var heads []string
-			for _, lt := range s.Letters {
-				heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
+		case spec.DeliverAction:
+			if lt == nil { // ordered: the head
+				a = pmlAction{name: "deliver_" + g.peer[p], what: sa.Class + ": the head of the inbox"}
+				var heads []string
+				for _, lt := range s.Letters {
+					heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
+				}
+				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(p)), g.anyHead(p, heads))
+				a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(p)))
+				a.body = append(a.body, g.removeAt(p, 0)...)
+				var opts []string
+				for _, lt := range s.Letters {
+					obs := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt)
+					opts = append(opts, fmt.Sprintf(":: head == %s -> %s", g.msgConst(lt), strings.Join(append(obs, g.eventInline(p, g.m[p].LetterInput(lt))+"()"), "; ")))
+				}
+				a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
+				break
 			}
-			a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(p)), g.anyHead(p, heads))
-			a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(p)))
-			a.body = append(a.body, g.removeAt(p, 0)...)
-			var opts []string
-			for _, lt := range s.Letters {
-				obs := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt)
-				opts = append(opts, fmt.Sprintf(":: head == %s -> %s", g.msgConst(lt), strings.Join(append(obs, g.eventInline(p, g.m[p].LetterInput(lt))+"()"), "; ")))
-			}
-			a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
-			acts = append(acts, a)
-			continue
-		}
-		for _, lt := range s.Letters {
-			ev := g.m[p].LetterInput(lt)
-			acts = append(acts, pmlAction{
+			a = pmlAction{
 				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], letterID(lt)),
-				what:  fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt),
-				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), g.enabled(p, ev)),
+				what:  sa.Class,
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), g.enabled(p, sa.Input)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					g.inboxCount(p, lt)+"--", g.eventInline(p, ev)+"()"),
-			})
-		}
-	}
-	idle := ""
-	if c.Timeouts == spec.IdleTimeout {
-		idle = fmt.Sprintf("(%s == 0 && %s == 0)", g.inboxLen(0), g.inboxLen(1))
-	}
-	for p := range c.Peers {
-		for _, t := range g.m[p].Timers {
-			ev := g.m[p].EventInput(g.m[p].TimerEvent(t))
-			acts = append(acts, pmlAction{
-				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], t.Name),
-				what:  fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name),
-				guard: cLogic.all(g.timerVar(p, t), idle, g.enabled(p, ev)),
-				body:  []string{g.eventInline(p, ev) + "()"},
-			})
-		}
-	}
-	for p := range c.Peers {
-		ch := c.Channels[p]
-		if ch.Order == spec.Ordered {
-			if ch.Loss {
-				for i := range ch.Capacity {
-					acts = append(acts, pmlAction{
-						name:  fmt.Sprintf("lose_%s_%d", g.peer[p], i),
-						what:  fmt.Sprintf("lose(%s, %d)", g.peer[p], i),
-						guard: fmt.Sprintf("(%s > %d)", g.inboxLen(p), i),
-						body:  g.removeAt(p, i),
-					})
-				}
+					g.inboxCount(p, lt)+"--", g.eventInline(p, sa.Input)+"()"),
 			}
-			if ch.Duplicate {
-				for i := range ch.Capacity {
-					acts = append(acts, pmlAction{
-						name:  fmt.Sprintf("duplicate_%s_%d", g.peer[p], i),
-						what:  fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i),
-						guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(p), i, g.inboxLen(p), ch.Capacity),
-						body:  g.duplicateAt(p, i),
-					})
-				}
+		case spec.TimeoutAction:
+			a = pmlAction{
+				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], sa.Timer.Name),
+				what:  sa.Class,
+				guard: cLogic.all(g.timerVar(p, sa.Timer), idle, g.enabled(p, sa.Input)),
+				body:  []string{g.eventInline(p, sa.Input) + "()"},
 			}
-			continue
-		}
-		if ch.Loss {
-			for _, lt := range s.Letters {
-				acts = append(acts, pmlAction{
-					name:  fmt.Sprintf("lose_%s_%s", g.peer[p], letterID(lt)),
-					what:  fmt.Sprintf("lose(%s, %s)", g.peer[p], lt),
-					guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)),
-					body:  []string{g.inboxCount(p, lt) + "--"},
-				})
+		case spec.LoseAction:
+			if lt == nil {
+				i := sa.Slot
+				a = pmlAction{name: fmt.Sprintf("lose_%s_%d", g.peer[p], i), what: fmt.Sprintf("lose(%s, %d)", g.peer[p], i),
+					guard: fmt.Sprintf("(%s > %d)", g.inboxLen(p), i), body: g.removeAt(p, i)}
+				break
 			}
-		}
-		if ch.Duplicate {
-			for _, lt := range s.Letters {
-				acts = append(acts, pmlAction{
-					name:  fmt.Sprintf("duplicate_%s_%s", g.peer[p], letterID(lt)),
-					what:  fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt),
-					guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, lt), g.inboxLen(p), ch.Capacity),
-					body:  []string{g.inboxCount(p, lt) + "++"},
-				})
+			a = pmlAction{name: fmt.Sprintf("lose_%s_%s", g.peer[p], letterID(lt)), what: fmt.Sprintf("lose(%s, %s)", g.peer[p], lt),
+				guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), body: []string{g.inboxCount(p, lt) + "--"}}
+		case spec.DuplicateAction:
+			if lt == nil {
+				i := sa.Slot
+				a = pmlAction{name: fmt.Sprintf("duplicate_%s_%d", g.peer[p], i), what: fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i),
+					guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(p), i, g.inboxLen(p), ch.Capacity), body: g.duplicateAt(p, i)}
+				break
 			}
+			a = pmlAction{name: fmt.Sprintf("duplicate_%s_%s", g.peer[p], letterID(lt)), what: fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt),
+				guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, lt), g.inboxLen(p), ch.Capacity), body: []string{g.inboxCount(p, lt) + "++"}}
 		}
+		acts = append(acts, a)
 	}
 	return acts
 }

@@ -891,7 +891,7 @@ func (g *tlaGen) stateIn(sts []*spec.State) string {
 // emitActions writes one action per action instance, in the checker's
 // order: calls, deliveries, timeouts, then the adversary.
 func (g *tlaGen) emitActions() {
-	s, c := g.s, g.c
+	c := g.c
 	add := func(name, what, class, body string) {
 		g.f("\\* %s\n%s ==\n%s\n\n", what, name, body)
 		g.actions = append(g.actions, tlaAction{name: name, what: what, class: class})
@@ -902,15 +902,26 @@ func (g *tlaGen) emitActions() {
 		}
 		return "UNCHANGED <<" + strings.Join(xs, ", ") + ">>"
 	}
-	for p, pr := range c.Peers {
-		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
+	keepBudget := ""
+	if g.budget {
+		keepBudget = "\n    /\\ " + unchanged("budget")
+	}
+	idle := ""
+	if c.Timeouts == spec.IdleTimeout {
+		idle = fmt.Sprintf("\n    /\\ Size_%s(inbox[%s]) = 0 /\\ Size_%s(inbox[%s]) = 0 \\* timeouts: idle", g.peer[0], g.peerStr(0), g.peer[1], g.peerStr(1))
+	}
+	vs := g.stateVars()
+	keep := vs[:len(vs)-1] // all but the inboxes
+	for _, sa := range c.Actions() {
+		p, lt := sa.Peer.Index, sa.Letter
+		ps, tm, ch := g.peerStr(p), g.mi[g.mach[p]], c.Channels[p]
 		apply, snap := tm.op("Apply"), tm.op("Snap")
-		for _, cb := range pr.Calls {
-			what := fmt.Sprintf("call(%s, %s)", g.peer[p], cb.Call.Name)
+		switch sa.Kind {
+		case spec.CallAction:
+			cb := sa.Call
 			name := fmt.Sprintf("Call_%s_%s", g.peer[p], cb.Call.Name)
-			ev := g.evOpOf(tm, tm.m.EventInput(tm.m.CallEvent(cb.Call)))
-			call := cb.Call
-			mv := g.mv(g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call }, nil, g.monRec()))
+			ev := g.evOpOf(tm, sa.Input)
+			mv := g.mv(g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == cb.Call }, nil, g.monRec()))
 			var body string
 			if cb.Budget != spec.Unbounded {
 				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox%s)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
@@ -921,79 +932,45 @@ func (g *tlaGen) emitActions() {
 					body += "\n    /\\ " + unchanged("budget")
 				}
 			}
-			add(name, what, what, body)
-		}
-	}
-	keepBudget := ""
-	if g.budget {
-		keepBudget = "\n    /\\ " + unchanged("budget")
-	}
-	for p := range c.Peers {
-		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
-		apply, snap := tm.op("Apply"), tm.op("Snap")
-		if c.Channels[p].Order == spec.Ordered {
-			what := fmt.Sprintf("deliver(%s)", g.peer[p])
-			add("Deliver_"+g.peer[p], what+": the head of the inbox", what,
-				fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
-					ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, ps, g.monRec())), keepBudget))
-			continue
-		}
-		for _, lt := range s.Letters {
-			what := fmt.Sprintf("deliver(%s, %s)", g.peer[p], lt)
-			msg := lt.Message
-			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == msg }, lt, g.monRec()))
-			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], letterID(lt)), what, what,
+			add(name, sa.Class, sa.Class, body)
+		case spec.DeliverAction:
+			if lt == nil { // ordered: the head
+				add("Deliver_"+g.peer[p], sa.Class+": the head of the inbox", sa.Class,
+					fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
+						ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, ps, g.monRec())), keepBudget))
+				break
+			}
+			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt, g.monRec()))
+			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], letterID(lt)), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1]%s)%s",
-					ps, q(lt.String()), apply, ps, g.evOpOf(tm, tm.m.LetterInput(lt)), snap, ps, ps, q(lt.String()), mv, keepBudget))
-		}
-	}
-	idle := ""
-	if c.Timeouts == spec.IdleTimeout {
-		idle = fmt.Sprintf("\n    /\\ Size_%s(inbox[%s]) = 0 /\\ Size_%s(inbox[%s]) = 0 \\* timeouts: idle", g.peer[0], g.peerStr(0), g.peer[1], g.peerStr(1))
-	}
-	for p := range c.Peers {
-		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
-		for i, t := range tm.m.Timers {
-			what := fmt.Sprintf("timeout(%s, %s)", g.peer[p], t.Name)
-			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), what, what,
+					ps, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, ps, q(lt.String()), mv, keepBudget))
+		case spec.TimeoutAction:
+			t := sa.Timer
+			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox%s)%s",
-					tm.timerID[i], ps, idle, tm.op("Apply"), ps, g.evOpOf(tm, tm.m.EventInput(tm.m.TimerEvent(t))), tm.op("Snap"), ps, g.mv(g.monRec()), keepBudget))
-		}
-	}
-	vs := g.stateVars()
-	keep := vs[:len(vs)-1] // all but the inboxes
-	for p := range c.Peers {
-		ps, ch := g.peerStr(p), c.Channels[p]
-		if ch.Order == spec.Ordered {
-			if ch.Loss {
-				for i := range ch.Capacity {
-					add(fmt.Sprintf("Lose_%s_%d", g.peer[p], i), fmt.Sprintf("lose(%s, %d)", g.peer[p], i), "",
-						fmt.Sprintf("    /\\ Len(inbox[%s]) > %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = RemoveAt(@, %d)]\n    /\\ %s",
-							ps, i, ps, i+1, unchanged(keep...)))
-				}
+					tm.timerID[t.Index], ps, idle, apply, ps, g.evOpOf(tm, sa.Input), snap, ps, g.mv(g.monRec()), keepBudget))
+		case spec.LoseAction:
+			if lt == nil {
+				i := sa.Slot
+				add(fmt.Sprintf("Lose_%s_%d", g.peer[p], i), fmt.Sprintf("lose(%s, %d)", g.peer[p], i), "",
+					fmt.Sprintf("    /\\ Len(inbox[%s]) > %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = RemoveAt(@, %d)]\n    /\\ %s",
+						ps, i, ps, i+1, unchanged(keep...)))
+				break
 			}
-			if ch.Duplicate {
-				for i := range ch.Capacity {
-					add(fmt.Sprintf("Duplicate_%s_%d", g.peer[p], i), fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i), "",
-						fmt.Sprintf("    /\\ Len(inbox[%s]) > %d /\\ Len(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = CopyAfter(@, %d)]\n    /\\ %s",
-							ps, i, ps, ch.Capacity, ps, i+1, unchanged(keep...)))
-				}
+			add(fmt.Sprintf("Lose_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("lose(%s, %s)", g.peer[p], lt), "",
+				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
+					ps, q(lt.String()), ps, q(lt.String()), unchanged(keep...)))
+		case spec.DuplicateAction:
+			if lt == nil {
+				i := sa.Slot
+				add(fmt.Sprintf("Duplicate_%s_%d", g.peer[p], i), fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i), "",
+					fmt.Sprintf("    /\\ Len(inbox[%s]) > %d /\\ Len(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = CopyAfter(@, %d)]\n    /\\ %s",
+						ps, i, ps, ch.Capacity, ps, i+1, unchanged(keep...)))
+				break
 			}
-			continue
-		}
-		for _, lt := range s.Letters {
-			if ch.Loss {
-				add(fmt.Sprintf("Lose_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("lose(%s, %s)", g.peer[p], lt), "",
-					fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
-						ps, q(lt.String()), ps, q(lt.String()), unchanged(keep...)))
-			}
-		}
-		for _, lt := range s.Letters {
-			if ch.Duplicate {
-				add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt), "",
-					fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
-						ps, q(lt.String()), g.peer[p], ps, ch.Capacity, ps, q(lt.String()), unchanged(keep...)))
-			}
+			add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt), "",
+				fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
+					ps, q(lt.String()), g.peer[p], ps, ch.Capacity, ps, q(lt.String()), unchanged(keep...)))
 		}
 	}
 }

@@ -292,7 +292,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 	if err := m.compileMonitors(); err != nil {
 		return nil, err
 	}
-	// Actions, in a fixed order: calls, deliveries, timeouts, then the adversary.
+	// Actions: the check's, as spec.Check.Actions defines them and orders them.
 	classOf := map[string]int{}
 	class := func(name string) int {
 		if id, ok := classOf[name]; ok {
@@ -302,49 +302,37 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 		m.classes = append(m.classes, name)
 		return classOf[name]
 	}
-	for i, p := range c.Peers {
-		for _, cb := range p.Calls {
-			bi := -1
-			if id, ok := budgetOf[[2]int{i, cb.Call.Index}]; ok {
-				bi = id
+	for _, sa := range c.Actions() {
+		a := action{peer: sa.Peer.Index, arg: -1, event: -1, budget: -1, class: -1}
+		if sa.Input != nil {
+			a.event = sa.Input.Index
+		}
+		if sa.Class != "" {
+			a.class = class(sa.Class)
+		}
+		switch sa.Kind {
+		case spec.CallAction:
+			a.kind, a.arg = actCall, sa.Call.Call.Index
+			if id, ok := budgetOf[[2]int{a.peer, a.arg}]; ok {
+				a.budget = id
 			}
-			m.actions = append(m.actions, action{kind: actCall, peer: i, arg: cb.Call.Index,
-				event: p.Machine.EventInput(p.Machine.CallEvent(cb.Call)).Index, budget: bi, class: class(fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name))})
-		}
-	}
-	for i, p := range c.Peers {
-		b := m.inbox[i]
-		if b.ordered {
-			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: -1, event: -1, budget: -1, class: class(fmt.Sprintf("deliver(%s)", p.Name))})
-			continue
-		}
-		for _, lt := range s.Letters {
-			m.actions = append(m.actions, action{kind: actDeliver, peer: i, arg: lt.Index,
-				event: p.Machine.LetterInput(lt).Index, budget: -1, class: class(fmt.Sprintf("deliver(%s, %s)", p.Name, lt))})
-		}
-	}
-	for i, p := range c.Peers {
-		for _, t := range p.Machine.Timers {
-			m.actions = append(m.actions, action{kind: actTimeout, peer: i, arg: t.Index,
-				event: p.Machine.EventInput(p.Machine.TimerEvent(t)).Index, budget: -1, class: class(fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name))})
-		}
-	}
-	for i := range c.Peers {
-		ch, b := c.Channels[i], m.inbox[i]
-		n := len(s.Letters)
-		if b.ordered {
-			n = b.cap
-		}
-		if ch.Loss {
-			for a := range n {
-				m.actions = append(m.actions, action{kind: actLose, peer: i, arg: a, event: -1, budget: -1, class: -1})
+		case spec.DeliverAction:
+			a.kind = actDeliver
+			if sa.Letter != nil {
+				a.arg = sa.Letter.Index
+			}
+		case spec.TimeoutAction:
+			a.kind, a.arg = actTimeout, sa.Timer.Index
+		case spec.LoseAction, spec.DuplicateAction:
+			a.kind, a.arg = actLose, sa.Slot
+			if sa.Kind == spec.DuplicateAction {
+				a.kind = actDuplicate
+			}
+			if sa.Letter != nil {
+				a.arg = sa.Letter.Index
 			}
 		}
-		if ch.Duplicate {
-			for a := range n {
-				m.actions = append(m.actions, action{kind: actDuplicate, peer: i, arg: a, event: -1, budget: -1, class: -1})
-			}
-		}
+		m.actions = append(m.actions, a)
 	}
 	if len(m.actions) > 1<<15 {
 		return nil, fmt.Errorf("%s: modelcheck: check %s has %d actions: at most %d are supported", c.Pos, c.Name, len(m.actions), 1<<15)

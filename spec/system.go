@@ -1,0 +1,95 @@
+package spec
+
+import "fmt"
+
+// The actions of a check: the system as the model checker explores it and
+// the Promela and TLA+ renderings write it, defined once (docs/semantics.md,
+// "Two peers and a network").
+
+// ActionKind is what an action of a check does.
+type ActionKind int
+
+const (
+	CallAction      ActionKind = iota // a peer makes a call
+	DeliverAction                     // a message is taken from a peer's inbox and received
+	TimeoutAction                     // a peer's armed timer fires
+	LoseAction                        // the network loses a message (never fair)
+	DuplicateAction                   // the network duplicates a message (never fair)
+)
+
+func (k ActionKind) String() string {
+	return [...]string{"call", "deliver", "timeout", "lose", "duplicate"}[k]
+}
+
+// Action is one action schema of a check: the unit of transitions,
+// coverage and fairness.
+type Action struct {
+	Kind ActionKind
+	Peer *Peer
+	// Call is the call and its budget, for CallAction.
+	Call *CallBudget
+	// Letter is the message delivered, lost or duplicated in an unordered
+	// inbox; nil in an ordered one, where a delivery takes the head and a
+	// loss or duplication names a position.
+	Letter *Letter
+	// Slot is the position a loss or duplication in an ordered inbox acts
+	// on (0 is the head); -1 otherwise.
+	Slot  int
+	Timer *Timer // TimeoutAction
+	// Input is what the peer applies: the call, the receipt of Letter, the
+	// expiry; nil for a delivery from an ordered inbox (the head decides)
+	// and for losses and duplications.
+	Input *Input
+	// Class names the action's fairness class: call(P, C), deliver(P, M)
+	// or deliver(P) (ordered), timeout(P, T); "" for losses and
+	// duplications, which are never fair.
+	Class string
+}
+
+// Actions lists c's actions in their fixed order: every peer's calls, then
+// every peer's deliveries, then every peer's timeouts, then per peer the
+// losses and the duplications its inbox allows.
+func (c *Check) Actions() []*Action {
+	var out []*Action
+	add := func(a *Action) { out = append(out, a) }
+	for _, p := range c.Peers {
+		for _, cb := range p.Calls {
+			add(&Action{Kind: CallAction, Peer: p, Call: cb, Slot: -1, Input: p.Machine.EventInput(p.Machine.CallEvent(cb.Call)),
+				Class: fmt.Sprintf("call(%s, %s)", p.Name, cb.Call.Name)})
+		}
+	}
+	for i, p := range c.Peers {
+		if c.Channels[i].Order == Ordered {
+			add(&Action{Kind: DeliverAction, Peer: p, Slot: -1, Class: fmt.Sprintf("deliver(%s)", p.Name)})
+			continue
+		}
+		for _, lt := range p.Machine.Letters {
+			add(&Action{Kind: DeliverAction, Peer: p, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt),
+				Class: fmt.Sprintf("deliver(%s, %s)", p.Name, lt)})
+		}
+	}
+	for _, p := range c.Peers {
+		for _, t := range p.Machine.Timers {
+			add(&Action{Kind: TimeoutAction, Peer: p, Timer: t, Slot: -1, Input: p.Machine.EventInput(p.Machine.TimerEvent(t)),
+				Class: fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name)})
+		}
+	}
+	for i, p := range c.Peers {
+		ch := c.Channels[i]
+		for _, k := range []ActionKind{LoseAction, DuplicateAction} {
+			if k == LoseAction && !ch.Loss || k == DuplicateAction && !ch.Duplicate {
+				continue
+			}
+			if ch.Order == Ordered {
+				for slot := range ch.Capacity {
+					add(&Action{Kind: k, Peer: p, Slot: slot})
+				}
+				continue
+			}
+			for _, lt := range p.Machine.Letters {
+				add(&Action{Kind: k, Peer: p, Letter: lt, Slot: -1})
+			}
+		}
+	}
+	return out
+}
