@@ -1,6 +1,3 @@
-// Package proptest holds fsmgen's property tests (gopter) and the random
-// generators they share: valid specs, and histories of calls, message
-// arrivals and clock advances for a generated Machine.
 package proptest
 
 import (

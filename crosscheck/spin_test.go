@@ -1,7 +1,3 @@
-// Package crosscheck checks fsmgen's model checker against an independent
-// tool: it renders a check configuration as Promela (gen.Promela), has
-// SPIN verify it exhaustively, and compares the state and transition
-// counts and the verdicts.
 package crosscheck
 
 import (

@@ -21,7 +21,7 @@ func NewIRMachine(s *spec.Spec) NewMachine {
 		panic(fmt.Sprintf("proptest: %v", err)) // s is a validated spec
 	}
 	return func(clock fsm.Clock, observe func(Transition)) Machine {
-		m := &irMachine{s: s, step: step, clock: clock, observe: observe, snap: initialSnapshot(s)}
+		m := &irMachine{s: s, step: step, clock: clock, observe: observe, snap: s.InitialSnapshot()}
 		if clock != nil {
 			after := make([]time.Duration, len(s.Timers))
 			for i, t := range s.Timers {
@@ -40,14 +40,6 @@ type irMachine struct {
 	timers  *fsm.Timers
 	observe func(Transition)
 	snap    uint64
-}
-
-func initialSnapshot(s *spec.Spec) uint64 {
-	snap := uint64(s.Initial.Index)
-	for _, v := range s.Vars {
-		snap |= v.Encode(v.Init) << v.Offset
-	}
-	return snap
 }
 
 func (m *irMachine) Packed() uint64 { return m.snap }
