@@ -299,13 +299,13 @@ func (g *tlaGen) stateVars() []string {
 	return append(vs, "inbox")
 }
 
-// peerFields are the fields of a snapshot record of machine tm, with
-// their variables. A field is named as its variable, which no keyword names.
-func (g *tlaGen) peerFields(tm *tlaMachine) (fields, vars []string) {
-	vars = append(vars, "state")
+// peerVars are the variables of a peer of machine tm, which are also the
+// fields of its snapshot record: a field is named as its variable, which
+// no keyword names.
+func (g *tlaGen) peerVars(tm *tlaMachine) []string {
+	vars := []string{"state"}
 	vars = append(vars, tm.varID...)
-	vars = append(vars, tm.timerID...)
-	return vars, vars
+	return append(vars, tm.timerID...)
 }
 
 func (g *tlaGen) emit() {
@@ -463,10 +463,9 @@ func (g *tlaGen) emit() {
 	// The machines: a snapshot record per peer.
 	g.f("\\* A peer's snapshot, with ok (the event happened) and sends (what it sent, in order).\n")
 	for _, tm := range g.ms {
-		fields, vars := g.peerFields(tm)
 		var snap []string
-		for i, f := range fields {
-			snap = append(snap, fmt.Sprintf("%s |-> %s[p]", f, vars[i]))
+		for _, v := range g.peerVars(tm) {
+			snap = append(snap, fmt.Sprintf("%s |-> %s[p]", v, v))
 		}
 		g.f("%s(p) == [%s, ok |-> TRUE, sends |-> <<>>]\n", tm.op("Snap"), strings.Join(snap, ", "))
 	}
@@ -513,15 +512,14 @@ func (g *tlaGen) emit() {
 	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
 	g.f("\\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.\n")
 	for _, tm := range g.ms {
-		fields, vars := g.peerFields(tm)
 		if len(g.c.Monitors) > 0 {
 			g.f("%s(p, r, box, mv) ==\n    /\\ r.ok\n", tm.op("Apply"))
 		} else {
 			g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
 		}
 		g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
-		for i, f := range fields {
-			g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", vars[i], vars[i], f)
+		for _, v := range g.peerVars(tm) {
+			g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", v, v, v)
 		}
 		var others []string
 		for _, o := range g.ms {
