@@ -35,6 +35,8 @@ type Checker struct {
 	progress  func(Progress)
 	every     time.Duration
 	steps     map[string]StepFunc // by machine name; "" for every peer
+	spread    bool                // tests: a word per field (newModel)
+	dispBits  uint                // tests: the packed visited set's displacement field (newVisited)
 	cont      bool                // go on past violations (Continue)
 	// atGoal, when set, is called as the liveness pass takes up goal i
 	// (tests stop the pass there).
@@ -102,14 +104,14 @@ func New(s *spec.Spec, c *spec.Check, opts ...Option) (*Checker, error) {
 			return nil, fmt.Errorf("%s: modelcheck: the spec has no check configuration (add checks:)", s.Pos)
 		}
 	}
-	ch := &Checker{s: s, check: c, workers: runtime.NumCPU(), every: time.Second}
+	ch := &Checker{s: s, check: c, workers: runtime.NumCPU(), every: time.Second, dispBits: packedDispBits}
 	for _, o := range opts {
 		o(ch)
 	}
 	if ch.workers < 1 {
 		ch.workers = 1
 	}
-	m, err := newModel(s, c, ch.steps)
+	m, err := newModel(s, c, ch.steps, ch.spread)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +237,7 @@ func (c *Checker) run(parent context.Context) (*Result, error) {
 		size = uint64(float64(c.expected)/maxLoad*1.05) + 1024
 	}
 	owned := m.words == 1 && c.workers == 1
-	sr := &search{c: c, m: m, set: newVisited(m.words, m.bits, size), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
+	sr := &search{c: c, m: m, set: newVisited(m.words, m.bits, size, c.dispBits), stride: 1 + m.words, maxSucc: max(len(m.actions), 1), owned: owned}
 	res := c.newResult()
 	for range c.workers {
 		sr.workers = append(sr.workers, &worker{rowHits: make([]uint64, len(c.m.rows)), unhandled: make([]uint64, c.m.unhSize)})

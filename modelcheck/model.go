@@ -16,10 +16,6 @@ import (
 // instead of bounds-checked.
 const maxWords = 128
 
-// spreadFields makes newModel give every field a word of its own instead
-// of packing them (tests set it to run small checks through the
-// multi-word search).
-var spreadFields = false
 
 // vec is a packed system state: bit fields that never straddle a word. Word
 // 0 holds at most 63 bits; its top bit marks an occupied slot in the
@@ -139,7 +135,10 @@ func machineNames(c *spec.Check) string {
 	return strings.Join(names, " and ")
 }
 
-func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, error) {
+// newModel compiles check c of s. spread gives every field a word of its
+// own instead of packing them (tests use it to run small checks through
+// the multi-word search).
+func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread bool) (*model, error) {
 	if c == nil {
 		return nil, fmt.Errorf("modelcheck: no check configuration")
 	}
@@ -255,7 +254,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc) (*model, e
 			if k > 0 {
 				used = 64 - free[k]
 			}
-			if free[k] < w || spreadFields && used > 0 {
+			if free[k] < w || spread && used > 0 {
 				continue
 			}
 			*slots[i] = field{word: uint8(k), shift: uint8(used), width: uint8(w), mask: 1<<uint(w) - 1}

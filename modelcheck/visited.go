@@ -41,20 +41,23 @@ type visited struct {
 	dbits   uint   // bits of a stored displacement
 	pshift  uint   // qbits + dbits: where the parent field starts
 	maxDisp uint64 // 2^dbits - 1: displacements stored are below it
+	// dispLimit bounds dbits (packedDispBits but in tests).
+	dispLimit uint
 	over    overflow
 }
 
 const maxLoad = 0.8
 
 // packedDispBits is the widest displacement field of a packed slot (tests
-// narrow it to exercise the overflow table).
-var packedDispBits uint = 16
+// narrow it, with the dispBits option, to exercise the overflow table).
+const packedDispBits = 16
 
 // newVisited returns an empty table of at least size slots for states of
-// the given words and bits, packed if they allow it.
-func newVisited(words, stateBits int, size uint64) *visited {
+// the given words and bits, packed if they allow it, with displacement
+// fields of at most dispBits bits.
+func newVisited(words, stateBits int, size uint64, dispBits uint) *visited {
 	size = max(size, 1024)
-	t := &visited{w: words, bits: stateBits, size: size}
+	t := &visited{w: words, bits: stateBits, size: size, dispLimit: dispBits}
 	t.packed = words == 1 && stateBits <= maxPackedBits
 	if t.packed {
 		k := uint(max(stateBits, 1))
@@ -62,7 +65,7 @@ func newVisited(words, stateBits int, size uint64) *visited {
 		t.size = 1 << t.sbits
 		t.mix = newMixer(k)
 		t.qbits = k - min(k, t.sbits)
-		t.dbits = min(packedDispBits, 63-k)
+		t.dbits = min(dispBits, 63-k)
 		t.pshift = t.qbits + t.dbits
 		t.maxDisp = 1<<t.dbits - 1
 		t.keys = make([]uint64, t.size)
@@ -272,7 +275,7 @@ func (t *visited) grow(newSize uint64, par int) []uint32 {
 	w := uint64(t.w)
 	oldSize, oldKeys := t.size, t.keys
 	remap := make([]uint32, t.limit())
-	nt := newVisited(t.w, t.bits, newSize)
+	nt := newVisited(t.w, t.bits, newSize, t.dispLimit)
 	par = max(1, min(par, int(oldSize>>16)))
 	parallel := func(f func(lo, hi uint64)) {
 		if par == 1 {

@@ -11,15 +11,14 @@ import (
 // and with two, and checks that every state keeps its slot mapping and its
 // parent.
 func TestVisitedGrow(t *testing.T) {
-	defer func(b uint) { packedDispBits = b }(packedDispBits)
 	for _, stateBits := range []int{20, 50, 63, -20} {
-		packedDispBits = 16
+		dispBits := uint(packedDispBits)
 		if stateBits < 0 {
-			stateBits, packedDispBits = -stateBits, 2
+			stateBits, dispBits = -stateBits, 2
 		}
 		for _, par := range []int{1, 2} {
 			rng := rand.New(rand.NewPCG(1, uint64(stateBits)))
-			set := newVisited(1, stateBits, 1024)
+			set := newVisited(1, stateBits, 1024, dispBits)
 			mask := uint64(1)<<stateBits - 1
 			parentOf := map[uint64]uint64{} // state -> parent state
 			slotOf := map[uint64]uint32{}
@@ -52,8 +51,8 @@ func TestVisitedGrow(t *testing.T) {
 			if set.packed != (stateBits <= maxPackedBits) {
 				t.Errorf("%d bits: packed %v", stateBits, set.packed)
 			}
-			if n := len(set.over.states); (packedDispBits == 2) != (n > 0) {
-				t.Errorf("%d bits, displacement field %d bits: %d states in the overflow table", stateBits, packedDispBits, n)
+			if n := len(set.over.states); (dispBits == 2) != (n > 0) {
+				t.Errorf("%d bits, displacement field %d bits: %d states in the overflow table", stateBits, dispBits, n)
 			}
 			for v, s := range slotOf {
 				if got, ok := set.lookup(&vec{v}); !ok || got != s || !set.used(s) || set.at(s)[0] != v {
@@ -106,7 +105,6 @@ func TestMixer(t *testing.T) {
 // as with the normal field, with one worker and two, and that every
 // counterexample replays.
 func TestOverflowSearch(t *testing.T) {
-	defer func(b uint) { packedDispBits = b }(packedDispBits)
 	for _, tc := range []struct{ file, check string }{
 		{"../spec/tcp.yaml", "lossy"},
 		{"../spec/tcp.yaml", "api"},
@@ -114,14 +112,12 @@ func TestOverflowSearch(t *testing.T) {
 		{"../spec/testdata/tcp_no_closing.yaml", "lossy"},
 	} {
 		s, c := loadCheck(t, tc.file, tc.check)
-		packedDispBits = 16
 		_, want := run(t, s, c, Workers(1))
 		if want.overflowed != 0 {
 			t.Errorf("%s %s: %d states overflowed with a 16-bit displacement field", tc.file, tc.check, want.overflowed)
 		}
 		for _, workers := range []int{1, 2} {
-			packedDispBits = 2
-			ck, got := run(t, s, c, Workers(workers))
+			ck, got := run(t, s, c, Workers(workers), func(c *Checker) { c.dispBits = 2 })
 			if tc.check == "api" && got.overflowed == 0 {
 				t.Errorf("%s %s, %d workers: no state overflowed with a 2-bit displacement field", tc.file, tc.check, workers)
 			}

@@ -226,18 +226,16 @@ func TestWideLayoutAgrees(t *testing.T) {
 	for _, c := range tcpVariants(s) {
 		cases = append(cases, pair{s, c})
 	}
-	defer func(b bool) { spreadFields = b }(spreadFields)
+	spread := func(c *Checker) { c.spread = true }
 	for _, p := range cases {
 		name := p.s.Name + "/" + p.c.Name
 		if len(p.c.Invariants) == 0 && len(p.c.Eventually) == 0 {
 			name += "/explore"
 		}
 		t.Run(name, func(t *testing.T) {
-			spreadFields = false
 			_, want := run(t, p.s, p.c, Workers(1))
-			spreadFields = true
 			for _, workers := range []int{1, 2} {
-				ck, res := run(t, p.s, p.c, Workers(workers))
+				ck, res := run(t, p.s, p.c, Workers(workers), spread)
 				if res.StateWords < 4 || res.StateWords <= want.StateWords {
 					t.Errorf("spread over %d words, packed in %d", res.StateWords, want.StateWords)
 				}
@@ -275,7 +273,7 @@ func TestTouchProbesHome(t *testing.T) {
 				v[i] = rng.Uint64()
 			}
 			v[0] &^= occupied
-			set := newVisited(words, 64*words-1, 1024)
+			set := newVisited(words, 64*words-1, 1024, packedDispBits)
 			if _, isNew := set.insert(&v, noParent); !isNew {
 				t.Fatal("insert into an empty table found the state")
 			}
