@@ -16,7 +16,6 @@ import (
 // instead of bounds-checked.
 const maxWords = 128
 
-
 // vec is a packed system state: bit fields that never straddle a word. Word
 // 0 holds at most 63 bits; its top bit marks an occupied slot in the
 // visited set.

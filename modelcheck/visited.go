@@ -43,7 +43,7 @@ type visited struct {
 	maxDisp uint64 // 2^dbits - 1: displacements stored are below it
 	// dispLimit bounds dbits (packedDispBits but in tests).
 	dispLimit uint
-	over    overflow
+	over      overflow
 }
 
 const maxLoad = 0.8
