@@ -144,8 +144,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/modelcheck"
-	"github.com/fsmgen/fsmgen/proptest"
 	"github.com/fsmgen/fsmgen/spec"
 {{range .}}
 	"proptmp/{{.}}"{{end}}
@@ -154,13 +154,13 @@ import (
 type machine struct {
 	name   string
 	packed modelcheck.StepFunc
-	step   func(snap uint64, e int) proptest.StepOutcome
+	step   func(snap uint64, e int) fsmtest.StepOutcome
 }
 
 var machines = []machine{ {{- range .}}
-	{"{{.}}", {{.}}.StepPacked, func(snap uint64, e int) proptest.StepOutcome {
+	{"{{.}}", {{.}}.StepPacked, func(snap uint64, e int) fsmtest.StepOutcome {
 		n, fx, err := {{.}}.Step({{.}}.Unpack(snap), {{.}}.Event(e))
-		o := proptest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
+		o := fsmtest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
 		for _, m := range fx.Sent() {
 			o.Sends = append(o.Sends, uint8(m))
 		}
@@ -197,9 +197,9 @@ func main() {
 			}
 			snap |= uint64(r.Int63n(1<<len(s.Timers))) << s.Layout.TimerOffset
 			e := r.Intn(len(s.Events))
-			msg := proptest.CompareStep(ir, m.packed, snap, e)
+			msg := fsmtest.CompareStep(fsmtest.StepFunc(ir), fsmtest.StepFunc(m.packed), snap, e)
 			if msg == "" {
-				msg = proptest.CompareFullStep(ir, rowErrors, snap, e, m.step(snap, e))
+				msg = fsmtest.CompareFullStep(fsmtest.StepFunc(ir), rowErrors, snap, e, m.step(snap, e))
 			}
 			if msg != "" {
 				fmt.Printf("%s: snapshot %#x, event %d (%s): %s\n", m.name, snap, e, s.Events[e], msg)

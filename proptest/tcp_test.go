@@ -11,6 +11,7 @@ import (
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/fsmgen/fsmgen/fsm"
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
@@ -54,17 +55,19 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 		rowErrors = append(rowErrors, r.Error)
 	}
 	props := gopter.NewProperties(params(t, 5000))
-	props.Property("StepPacked == IR interpreter", prop.ForAll(func(c stepCase) string { return CompareStep(ir, tcp.StepPacked, c.Snap, c.Event) }, snapGen(s)))
+	props.Property("StepPacked == IR interpreter", prop.ForAll(func(c stepCase) string {
+		return fsmtest.CompareStep(fsmtest.StepFunc(ir), tcp.StepPacked, c.Snap, c.Event)
+	}, snapGen(s)))
 	props.Property("Step == IR interpreter", prop.ForAll(func(c stepCase) string {
 		n, fx, err := tcp.Step(tcp.Unpack(c.Snap), tcp.Event(c.Event))
-		got := StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
+		got := fsmtest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
 		for _, m := range fx.Sent() {
 			got.Sends = append(got.Sends, uint8(m))
 		}
 		if err != nil && !got.Rejected && !errors.Is(err, tcp.ErrReported) {
 			return fmt.Sprintf("Step returned %v", err)
 		}
-		return CompareFullStep(ir, rowErrors, c.Snap, c.Event, got)
+		return fsmtest.CompareFullStep(fsmtest.StepFunc(ir), rowErrors, c.Snap, c.Event, got)
 	}, snapGen(s)))
 	props.TestingRun(t)
 }

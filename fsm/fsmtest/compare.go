@@ -1,17 +1,15 @@
-package proptest
+package fsmtest
 
 import (
 	"fmt"
 	"slices"
-
-	"github.com/fsmgen/fsmgen/modelcheck"
 )
 
 // CompareStep compares a generated StepPacked (gen) with modelcheck's IR
 // interpreter (ir) on one packed snapshot and event and returns the
 // difference, or "". The interpreter applies the spec's unhandled policy;
 // StepPacked leaves it to its caller: ok false and row -1, snap unchanged.
-func CompareStep(ir, gen modelcheck.StepFunc, snap uint64, event int) string {
+func CompareStep(ir, gen StepFunc, snap uint64, event int) string {
 	wn, ws, wr, wok := ir(snap, event, nil)
 	gn, gs, gr, gok := gen(snap, event, nil)
 	if wr < 0 {
@@ -40,7 +38,7 @@ type StepOutcome struct {
 // CompareFullStep compares a generated Step, seen through an adapter, with
 // the IR interpreter, the unhandled policy included, and returns the
 // difference, or "".
-func CompareFullStep(ir modelcheck.StepFunc, rowErrors []string, snap uint64, event int, got StepOutcome) string {
+func CompareFullStep(ir StepFunc, rowErrors []string, snap uint64, event int, got StepOutcome) string {
 	wn, ws, wr, wok := ir(snap, event, nil)
 	switch {
 	case !wok && wr >= 0: // a failed call: it reports its row's error and changes nothing
