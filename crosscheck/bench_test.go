@@ -123,7 +123,7 @@ func benchSpin(b *testing.B, capacity int) {
 		}
 		return out.String()
 	}
-	run("spin", "-a", "model.pml")
+	run("spin", "-o2", "-a", "model.pml")
 	run("gcc", append(append([]string{"-O2"}, CCFlags...), "-o", "pan", "pan.c")...)
 	var res SpinResult
 	var search time.Duration

@@ -173,6 +173,8 @@ var matrix = []config{
 	// Monitors (abp's delivery monitor is part of every abp state).
 	{spec: abp, check: "fifo_dup"},
 	{spec: abp, check: "reordering"},
+	// Variables written and never read (a monitor's read only by a goal).
+	{spec: "writeonly", check: "lossy"},
 }
 
 const (

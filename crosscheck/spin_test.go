@@ -93,7 +93,8 @@ func RunSpin(ctx context.Context, s *spec.Spec, c *spec.Check, o SpinOptions) (*
 	return RunPromela(ctx, model, o)
 }
 
-// RunPromela verifies a Promela model with spin -a, gcc and pan.
+// RunPromela verifies a Promela model with spin -o2 -a (keeping variables
+// that are written and never read, as fsmgen does), gcc and pan.
 func RunPromela(ctx context.Context, model []byte, o SpinOptions) (*SpinResult, error) {
 	if err := Available(); err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func RunPromela(ctx context.Context, model []byte, o SpinOptions) (*SpinResult, 
 	}
 	res := &SpinResult{}
 	t0 := time.Now()
-	if _, err := run("spin", "-a", "model.pml"); err != nil {
+	if _, err := run("spin", "-o2", "-a", "model.pml"); err != nil {
 		return nil, err
 	}
 	if _, err := run("gcc", append(append([]string{o.Optimize}, CCFlags...), "-o", "pan", "pan.c")...); err != nil {

@@ -238,7 +238,10 @@ func (g *pmlGen) emit() {
  * states and its "transitions" (stored + matched) equals fsmgen's
  * transitions + 1, the initial state.
  *
- *   spin -a FILE.pml && gcc -O2 -DSAFETY -DNOREDUCE -DNOCLAIM -o pan pan.c && ./pan -m1000000
+ *   spin -o2 -a FILE.pml && gcc -O2 -DSAFETY -DNOREDUCE -DNOCLAIM -o pan pan.c && ./pan -m1000000
+ *
+ * (-o2 keeps variables that are written and never read, such as a monitor
+ * variable only a liveness goal reads: fsmgen's states include them.)
  */
 
 `)

@@ -119,3 +119,34 @@ func typedText(v string) any {
 	}
 	return v
 }
+
+// MarshalJSON writes the monitor's variables typed, as PeerState does.
+func (ms MonitorState) MarshalJSON() ([]byte, error) {
+	vars := map[string]any{}
+	for k, v := range ms.Vars {
+		vars[k] = typedText(v)
+	}
+	return json.Marshal(struct {
+		Name string         `json:"name"`
+		Vars map[string]any `json:"vars"`
+	}{ms.Name, vars})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (ms *MonitorState) UnmarshalJSON(data []byte) error {
+	var j struct {
+		Name string         `json:"name"`
+		Vars map[string]any `json:"vars"`
+	}
+	if err := json.Unmarshal(data, &j); err != nil {
+		return err
+	}
+	*ms = MonitorState{Name: j.Name, Vars: map[string]string{}}
+	for k, v := range j.Vars {
+		if f, ok := v.(float64); ok {
+			v = int(f)
+		}
+		ms.Vars[k] = fmt.Sprint(v)
+	}
+	return nil
+}

@@ -30,7 +30,7 @@ type Step struct {
 	Message string      `json:"message,omitempty"`
 	From    string      `json:"from,omitempty"` // the peer's control state before
 	To      string      `json:"to,omitempty"`   // and after
-	Row     int         `json:"row"`            // the spec row that fired, or -1
+	Row     int         `json:"row"`            // the row that fired (its index in the peer's machine), or -1
 	RowPos  string      `json:"row_pos,omitempty"`
 	Sent    []string    `json:"sent,omitempty"`
 	Error   string      `json:"error,omitempty"` // the error the row reported to the user
@@ -176,7 +176,10 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	m := c.m
 	a := &m.actions[sc.act]
 	s := m.mach[a.peer]
-	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: int(sc.row)}
+	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: -1}
+	if sc.row >= 0 {
+		st.Row = m.rows[sc.row].Index // in the peer's machine, as coverage numbers it
+	}
 	switch a.kind {
 	case actCall:
 		st.Event = s.Calls[a.arg].Name

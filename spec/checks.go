@@ -488,7 +488,18 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 		say func(e *monEnv) string
 	}
 	var dims []dim
+	read := map[*Var]bool{} // the monitor variables the guard and the value read
+	for _, x := range []Expr{h.Guard, a.Value} {
+		Walk(x, func(x Expr) {
+			if r, ok := x.(*MonRef); ok {
+				read[r.Var] = true
+			}
+		})
+	}
 	for _, v := range mon.Vars {
+		if !read[v] {
+			continue
+		}
 		dims = append(dims, dim{v.Size(), func(e *monEnv, i int) { e.mon[v] = v.Decode(uint64(i)) },
 			func(e *monEnv) string { return v.Name + "=" + v.Format(e.mon[v]) }})
 	}
@@ -524,27 +535,38 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 	for _, d := range dims {
 		total *= d.n
 		if total > maxValuations {
-			l.errs = append(l.errs, errorf(a.Value.Pos(), "set %s: the values it reads have more than %d combinations: too many to check its range", a.Var.Name, maxValuations))
+			// Too many to enumerate: the value's range (Range) must do.
+			if lo, hi := Range(a.Value, nil, nil); lo < a.Var.Min || hi > a.Var.Max {
+				l.errs = append(l.errs, errorf(a.Value.Pos(), "set %s: its values range over %d..%d, outside %d..%d (too many combinations to tell exactly)", a.Var.Name, lo, hi, a.Var.Min, a.Var.Max))
+			}
 			return
 		}
 	}
 	env := &monEnv{mon: map[*Var]int{}, vals: map[[2]any]int{}}
-	bad := ""
+	var badErr *Error
 	var rec func(i int)
 	rec = func(i int) {
-		if bad != "" {
+		if badErr != nil {
 			return
 		}
 		if i == len(dims) {
-			if h.Guard != nil && Eval(h.Guard, env) == 0 {
+			var zero *Binary
+			if h.Guard != nil && eval(h.Guard, env, &zero) == 0 && zero == nil {
 				return
 			}
-			if x := Eval(a.Value, env); x < a.Var.Min || x > a.Var.Max {
-				var parts []string
-				for _, d := range dims {
-					parts = append(parts, d.say(env))
-				}
-				bad = fmt.Sprintf("set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, strings.Join(parts, ", "))
+			x := 0
+			if zero == nil {
+				x = eval(a.Value, env, &zero)
+			}
+			var parts []string
+			for _, d := range dims {
+				parts = append(parts, d.say(env))
+			}
+			switch {
+			case zero != nil:
+				badErr = divisionError(zero, strings.Join(parts, ", "))
+			case x < a.Var.Min || x > a.Var.Max:
+				badErr = errorf(a.Value.Pos(), "set %s: value %d is outside %d..%d when %s", a.Var.Name, x, a.Var.Min, a.Var.Max, strings.Join(parts, ", "))
 			}
 			return
 		}
@@ -554,8 +576,8 @@ func (l *loader) monitorRange(mon *Monitor, h *Handler, a Assign) {
 		}
 	}
 	rec(0)
-	if bad != "" {
-		l.errs = append(l.errs, errorf(a.Value.Pos(), "%s", bad))
+	if badErr != nil {
+		l.errs = append(l.errs, badErr)
 	}
 }
 

@@ -78,6 +78,12 @@ func Parse(name string, data []byte, opts ...Option) (*Spec, error) {
 	}
 	if len(l.errs) > 0 {
 		l.errs.sort()
+		seen := map[string]bool{} // an error reported twice (a field read twice, an inherited field) once
+		l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
+			k := e.Error()
+			defer func() { seen[k] = true }()
+			return seen[k]
+		})
 		if len(l.errs) == 1 {
 			return nil, l.errs[0]
 		}

@@ -23,12 +23,7 @@ func (l *loader) errorf(n *yaml.Node, format string, args ...any) {
 	if o, ok := l.origin[n]; ok && !strings.HasPrefix(e.Msg, o.String()) {
 		e.Msg += " (from " + o.String() + ")"
 	}
-	for _, x := range l.errs {
-		if x.Pos == e.Pos && x.Msg == e.Msg {
-			return // reported already (a field read twice)
-		}
-	}
-	l.errs = append(l.errs, e)
+	l.errs = append(l.errs, e) // a field read twice reports twice: Parse drops the repeats
 }
 
 func kindName(n *yaml.Node) string {

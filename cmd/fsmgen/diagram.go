@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/fsmgen/fsmgen/gen"
@@ -32,7 +31,7 @@ func diagram(name string, render func(*spec.Machine, gen.DiagramOptions) []byte,
 	}
 	m, err := s.SelectMachine(*machine)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err // it names the spec's position first
 	}
 	data := render(m, gen.DiagramOptions{Source: moduleRelative(s.File), HideSelfLoops: !*self})
 	if *out == "" {

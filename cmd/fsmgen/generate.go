@@ -30,7 +30,7 @@ func generate(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
 	}
 	if _, err := s.SelectMachine(*machine); err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err // it names the spec's position first
 	}
 	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File), Machine: *machine})
 	if err != nil {
