@@ -49,8 +49,16 @@ func rowLabel(r *spec.Row) string {
 		label += " [" + r.Guard.String() + "]"
 	}
 	var acts []string
-	for _, m := range r.Send {
-		acts = append(acts, "send "+m.Name)
+	for i, m := range r.Send {
+		send := "send " + m.Name
+		if i < len(r.SendFields) && r.SendFields[i] != nil {
+			var fs []string
+			for fi, f := range m.Fields {
+				fs = append(fs, f.Name+"="+r.SendFields[i][fi].String())
+			}
+			send += "(" + strings.Join(fs, " ") + ")"
+		}
+		acts = append(acts, send)
 	}
 	for _, t := range r.Stop {
 		acts = append(acts, "stop "+t.Name)
