@@ -92,16 +92,16 @@ type goGen struct {
 	// each message; msg the Msg constant of a message without fields and
 	// the constructor of one with fields. letter is the letter whose
 	// receipt the expressions being rendered read (msg.FIELD).
-	fields    bool
-	kind      []string
-	letter    *spec.Letter
-	sentLists [][]int // the distinct lists of letters a step sends; 0 is none
-	sentBase  []int   // per row, its first list in sentLists (-1: none)
-	sentMult  [][]int // per row and message sent, the weight of its letter offset
-	replyList int     // the list the unhandled policy replies with
-	failing                  bool   // some call row reports an error
-	reply                    bool   // unhandled messages are answered
-	stateT, eventT, setT     string // underlying integer types
+	fields               bool
+	kind                 []string
+	letter               *spec.Letter
+	sentLists            [][]int // the distinct lists of letters a step sends; 0 is none
+	sentBase             []int   // per row, its first list in sentLists (-1: none)
+	sentMult             [][]int // per row and message sent, the weight of its letter offset
+	replyList            int     // the list the unhandled policy replies with
+	failing              bool    // some call row reports an error
+	reply                bool    // unhandled messages are answered
+	stateT, eventT, setT string  // underlying integer types
 }
 
 // reserved are the package-level identifiers the generated code always declares.
