@@ -33,6 +33,13 @@ const runtimePath = "github.com/fsmgen/fsmgen/fsm"
 // Snapshot, the pure allocation-free Step, StepPacked over spec.Layout, the
 // transition table, and Machine/SyncMachine wrappers for embedding. The
 // output is gofmt'd and depends only on s and o.
+//
+// When the spec's messages have fields (bool or int; enum fields are
+// refused), Message identifies a message with its field values, as
+// spec.Spec.Letters numbers them, and Event indexes the machine's
+// spec.Inputs: rows that read msg.FIELD are rendered once per letter
+// received, and what a step sends is an index into a table of the lists
+// of messages the rows may send. Without fields the output is as before.
 func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	s, err := sp.SelectMachine(o.Machine)
 	if err != nil {
@@ -1295,7 +1302,11 @@ func (g *goGen) emitStepRows() {
 func (g *goGen) emitPacked() {
 	f := g.f
 	id := jen.Id
-	g.doc("StepPacked is Step over the packed layout of spec.Layout, for the model\nchecker. event indexes spec.Events. It appends the indexes of the sent\nmessages to sends and returns it, with the index in Transitions of the\nrow that fired. ok is false when the event takes no effect: when no row\nfired (row is -1, snap is returned unchanged and the caller applies the\nunhandled policy) and when a call failed (row is the failed call's row;\nnothing changes).")
+	events := "spec.Events"
+	if g.fields {
+		events = "the machine's spec.Inputs (one receipt per message with its field\nvalues, as Event does), and sends hold Message values (spec.Letters)"
+	}
+	g.doc("StepPacked is Step over the packed layout of spec.Layout, for the model\nchecker. event indexes " + events + ". It appends the indexes of the sent\nmessages to sends and returns it, with the index in Transitions of the\nrow that fired. ok is false when the event takes no effect: when no row\nfired (row is -1, snap is returned unchanged and the caller applies the\nunhandled policy) and when a call failed (row is the failed call's row;\nnothing changes).")
 	f.Func().Id("StepPacked").Params(id("snap").Uint64(), id("event").Int(), id("sends").Index().Uint8()).Params(
 		id("next").Uint64(), id("out").Index().Uint8(), id("row").Int(), id("ok").Bool(),
 	).Block(

@@ -799,7 +799,8 @@ func Step(s Snapshot, e Event) (n Snapshot, fx Effects, err error) {
 }
 
 // StepPacked is Step over the packed layout of spec.Layout, for the model
-// checker. event indexes spec.Events. It appends the indexes of the sent
+// checker. event indexes the machine's spec.Inputs (one receipt per message with its field
+// values, as Event does), and sends hold Message values (spec.Letters). It appends the indexes of the sent
 // messages to sends and returns it, with the index in Transitions of the
 // row that fired. ok is false when the event takes no effect: when no row
 // fired (row is -1, snap is returned unchanged and the caller applies the
