@@ -34,23 +34,16 @@ const runtimePath = "github.com/fsmgen/fsmgen/fsm"
 // transition table, and Machine/SyncMachine wrappers for embedding. The
 // output is gofmt'd and depends only on s and o.
 //
-// When the spec's messages have fields (bool or int; enum fields are
-// refused), Message identifies a message with its field values, as
-// spec.Spec.Letters numbers them, and Event indexes the machine's
-// spec.Inputs: rows that read msg.FIELD are rendered once per letter
-// received, and what a step sends is an index into a table of the lists
-// of messages the rows may send. Without fields the output is as before.
+// When the spec's messages have fields, Message identifies a message with
+// its field values, as spec.Spec.Letters numbers them, and Event indexes
+// the machine's spec.Inputs: rows that read msg.FIELD are rendered once
+// per letter received, and what a step sends is an index into a table of
+// the lists of messages the rows may send. Without fields the output is
+// as before.
 func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	s, err := sp.SelectMachine(o.Machine)
 	if err != nil {
 		return nil, err
-	}
-	for _, m := range s.Messages {
-		for _, f := range m.Fields {
-			if f.Kind == spec.Enum {
-				return nil, fmt.Errorf("%s: gen: field %s of message %s is an enum, which generated Go does not carry yet (bool and int fields it does): the checker and the Promela and TLA+ renderings do", f.Pos, f.Name, m.Name)
-			}
-		}
 	}
 	defer func() {
 		// jennifer panics on malformed code; report it rather than crash the caller.
@@ -82,6 +75,12 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	return buf.Bytes(), nil
 }
 
+// goEnum is the Go type of an enum variable or message field and its constants.
+type goEnum struct {
+	typ  string
+	vals []string
+}
+
 type goGen struct {
 	s     *spec.Machine
 	o     GoOptions
@@ -100,6 +99,7 @@ type goGen struct {
 	// the constructor of one with fields. letter is the letter whose
 	// receipt the expressions being rendered read (msg.FIELD).
 	fields               bool
+	enums                map[*spec.Var]goEnum // every enum variable and message field
 	kind                 []string
 	letter               *spec.Letter
 	sentLists            [][]int // the distinct lists of letters a step sends; 0 is none
@@ -233,6 +233,28 @@ func (g *goGen) prepare() error {
 		g.enumVal = append(g.enumVal, vals)
 		if v.Width > 32 || v.Offset+v.Width > 64 {
 			return fmt.Errorf("gen: %s: variable %s does not fit the snapshot layout", v.Pos, v.Name)
+		}
+	}
+	g.enums = map[*spec.Var]goEnum{}
+	for i, v := range s.Vars {
+		if v.Kind == spec.Enum {
+			g.enums[v] = goEnum{g.enumType[i], g.enumVal[i]}
+		}
+	}
+	for _, m := range s.Messages {
+		for _, f := range m.Fields {
+			if f.Kind != spec.Enum {
+				continue
+			}
+			t := GoName(m.Name) + GoName(f.Name)
+			g.declare(t, "the type of field "+f.Name+" of message "+m.Name)
+			e := goEnum{typ: t}
+			for _, val := range f.Values {
+				id := t + GoName(val)
+				g.declare(id, "value "+val+" of field "+f.Name+" of message "+m.Name)
+				e.vals = append(e.vals, id)
+			}
+			g.enums[f] = e
 		}
 	}
 	u := s.Unhandled
@@ -736,6 +758,9 @@ var goPrec = map[token.Token]int{
 
 // expr renders e with operators of precedence below prec parenthesised.
 func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
+	if v, ok := g.folded(e); ok {
+		return g.constCode(e.Type(), v, prec)
+	}
 	switch e := e.(type) {
 	case *spec.Const:
 		switch e.T.Kind {
@@ -744,8 +769,8 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		case spec.IntType:
 			return jen.Lit(e.Val)
 		case spec.EnumType:
-			if e.T.Enum != nil && e.T.Enum.Index < len(g.enumVal) && e.Val >= 0 && e.Val < len(g.enumVal[e.T.Enum.Index]) {
-				return jen.Id(g.enumVal[e.T.Enum.Index][e.Val])
+			if en, ok := g.enums[e.T.Enum]; ok && e.Val >= 0 && e.Val < len(en.vals) {
+				return jen.Id(en.vals[e.Val])
 			}
 		case spec.StateType:
 			if e.Val >= 0 && e.Val < len(g.state) {
@@ -757,20 +782,7 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 			return jen.Id("s").Dot(g.field[e.Var.Index])
 		}
 	case *spec.MsgField:
-		if g.letter != nil {
-			if f := g.letter.Message.Field(e.Name); f != nil {
-				v, _ := g.letter.Value(e.Name)
-				if f.Kind == spec.Bool {
-					return jen.Lit(v != 0)
-				}
-				if f.Kind == spec.Int {
-					if v < 0 && prec > 5 {
-						return jen.Parens(jen.Lit(v))
-					}
-					return jen.Lit(v)
-				}
-			}
-		}
+		// Read where no letter is being rendered: an error below.
 	case *spec.Unary:
 		x := g.expr(e.X, 6)
 		if e.Op == token.NOT {
@@ -782,7 +794,24 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		if !ok {
 			break
 		}
-		c := jen.Add(g.expr(e.X, p)).Op(e.Op.String()).Add(g.expr(e.Y, p+1))
+		if v, ok := g.decided(e); ok {
+			return jen.Lit(v != 0)
+		}
+		if e.Op == token.LAND || e.Op == token.LOR {
+			// A side that the letter received decides drops out.
+			if _, ok := g.decided(e.X); ok {
+				return g.expr(e.Y, prec)
+			}
+			if _, ok := g.decided(e.Y); ok {
+				return g.expr(e.X, prec)
+			}
+		}
+		x, y := g.expr(e.X, p), g.expr(e.Y, p+1)
+		if tx, ty := e.X.Type(), e.Y.Type(); p == 3 && tx.Kind == spec.EnumType && ty.Kind == spec.EnumType && tx.Enum != ty.Enum {
+			// Enums of different variables or fields compare by value.
+			x, y = jen.Int().Call(g.expr(e.X, 0)), jen.Int().Call(g.expr(e.Y, 0))
+		}
+		c := jen.Add(x).Op(e.Op.String()).Add(y)
 		if p < prec {
 			return jen.Parens(c)
 		}
@@ -801,9 +830,16 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		if t == nil {
 			break
 		}
+		if v, ok := g.decided(e.If); ok {
+			// The letter received chooses the branch.
+			if v != 0 {
+				return g.exprAs(e.Type(), e.Then)
+			}
+			return g.exprAs(e.Type(), e.Else)
+		}
 		return jen.Func().Params().Add(t).Block(
-			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.expr(e.Then, 0))),
-			jen.Return(g.expr(e.Else, 0)),
+			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.exprAs(e.Type(), e.Then))),
+			jen.Return(g.exprAs(e.Type(), e.Else)),
 		).Call()
 	}
 	if g.err == nil {
@@ -820,11 +856,137 @@ func (g *goGen) exprType(t spec.Type) jen.Code {
 	case spec.IntType:
 		return jen.Int()
 	case spec.EnumType:
-		if t.Enum != nil && t.Enum.Index < len(g.enumType) {
-			return jen.Id(g.enumType[t.Enum.Index])
+		if en, ok := g.enums[t.Enum]; ok {
+			return jen.Id(en.typ)
 		}
 	}
 	return nil
+}
+
+// exprAs renders x as a value of type t: a value of another enum with the
+// same values (a message field copied to a variable, say) is converted.
+func (g *goGen) exprAs(t spec.Type, x spec.Expr) jen.Code {
+	if xt := x.Type(); t.Kind == spec.EnumType && xt.Kind == spec.EnumType && xt.Enum != t.Enum {
+		if en, ok := g.enums[t.Enum]; ok {
+			return jen.Id(en.typ).Call(g.expr(x, 0))
+		}
+	}
+	return g.expr(x, 0)
+}
+
+// folded reports the value of e when it reads the message being received
+// (g.letter) and no variable: it is then a constant, rendered as one.
+func (g *goGen) folded(e spec.Expr) (int, bool) {
+	if g.letter == nil || !readsMsg(e) {
+		return 0, false
+	}
+	constant := true
+	spec.Walk(e, func(x spec.Expr) {
+		switch x.(type) {
+		case *spec.Const, *spec.MsgField, *spec.Unary, *spec.Binary, *spec.Implies, *spec.Cond:
+		default:
+			constant = false
+		}
+	})
+	if !constant {
+		return 0, false
+	}
+	return spec.Eval(e, letterEnv{g.letter}), true
+}
+
+// decided reports the value of e when the letter received decides it: e
+// is folded, or an && or || one of whose sides is decided and decides it.
+func (g *goGen) decided(e spec.Expr) (int, bool) {
+	if v, ok := g.folded(e); ok || e == nil || g.letter == nil {
+		return v, ok
+	}
+	if c, ok := e.(*spec.Cond); ok {
+		if v, ok := g.decided(c.If); ok {
+			if v != 0 {
+				return g.sendConst(c.Then)
+			}
+			return g.sendConst(c.Else)
+		}
+		return 0, false
+	}
+	b, ok := e.(*spec.Binary)
+	if !ok || (b.Op != token.LAND && b.Op != token.LOR) {
+		return 0, false
+	}
+	short := 0 // the value of a side that decides the operator
+	if b.Op == token.LOR {
+		short = 1
+	}
+	vx, okx := g.decided(b.X)
+	vy, oky := g.decided(b.Y)
+	switch {
+	case okx && b2i(vx != 0) == short, oky && b2i(vy != 0) == short:
+		return short, true
+	case okx && oky:
+		return 1 - short, true
+	}
+	return 0, false
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sendConst reports the value of a sent field value that reads no
+// variable: a constant, or one the letter received decides.
+func (g *goGen) sendConst(e spec.Expr) (int, bool) {
+	if v, ok := g.decided(e); ok {
+		return v, true
+	}
+	if e == nil || readsMsg(e) {
+		return 0, false
+	}
+	constant := true
+	spec.Walk(e, func(x spec.Expr) {
+		switch x.(type) {
+		case *spec.Const, *spec.Unary, *spec.Binary, *spec.Implies, *spec.Cond:
+		default:
+			constant = false
+		}
+	})
+	if !constant {
+		return 0, false
+	}
+	return spec.Eval(e, letterEnv{}), true
+}
+
+// letterEnv evaluates expressions that read only a letter's fields.
+type letterEnv struct{ l *spec.Letter }
+
+func (letterEnv) Var(int, *spec.Var) int       { return 0 }
+func (letterEnv) State(int) int                { return 0 }
+func (letterEnv) Armed(int, *spec.Timer) bool  { return false }
+func (letterEnv) Count(int, *spec.Message) int { return 0 }
+func (e letterEnv) Msg(name string) int {
+	if e.l == nil {
+		return 0
+	}
+	v, _ := e.l.Value(name)
+	return v
+}
+
+// constCode renders the value v of type t.
+func (g *goGen) constCode(t spec.Type, v, prec int) jen.Code {
+	switch t.Kind {
+	case spec.BoolType:
+		return jen.Lit(v != 0)
+	case spec.EnumType:
+		if en, ok := g.enums[t.Enum]; ok && v >= 0 && v < len(en.vals) {
+			return jen.Id(en.vals[v])
+		}
+	}
+	if v < 0 && prec > 5 {
+		return jen.Parens(jen.Lit(v))
+	}
+	return jen.Lit(v)
 }
 
 func timerMask(ts []*spec.Timer, ids []string) jen.Code {
@@ -881,20 +1043,37 @@ func (g *goGen) emitStep() {
 				rows = byEvent[ev.Index]
 			}
 			g.letter = in.Letter
+			// A guard that reads only the letter received is decided here.
+			type cand struct {
+				r     *spec.Row
+				guard spec.Expr
+			}
+			var cands []cand
+			for _, r := range rows {
+				v, ok := g.decided(r.Guard)
+				switch {
+				case r.Guard == nil:
+					cands = append(cands, cand{r, nil})
+				case !ok:
+					cands = append(cands, cand{r, r.Guard})
+				case v != 0:
+					cands = append(cands, cand{r, nil})
+				}
+			}
 			switch {
-			case len(rows) == 0:
+			case len(cands) == 0:
 				vals[ei] = jen.Lit(-1)
-			case len(rows) == 1 && rows[0].Guard == nil:
-				vals[ei] = jen.Lit(rows[0].Index)
+			case cands[0].guard == nil && (len(cands) == 1 || g.fields):
+				vals[ei] = jen.Lit(cands[0].r.Index)
 			default:
 				vals[ei] = jen.Lit(-2)
 				var body []jen.Code
-				for _, r := range rows {
-					if r.Guard == nil {
-						body = append(body, jen.Return(jen.Lit(r.Index)))
+				for _, c := range cands {
+					if c.guard == nil {
+						body = append(body, jen.Return(jen.Lit(c.r.Index)))
 						break
 					}
-					body = append(body, jen.If(g.expr(r.Guard, 0)).Block(jen.Return(jen.Lit(r.Index))))
+					body = append(body, jen.If(g.expr(c.guard, 0)).Block(jen.Return(jen.Lit(c.r.Index))))
 				}
 				evCode := jen.Int().Call(id(g.event[ei]))
 				if g.event[ei] == "" {
@@ -959,7 +1138,7 @@ func (g *goGen) emitStep() {
 			body := g.perLetter(r, setReadsMsg(r), func() []jen.Code {
 				var body []jen.Code
 				for _, as := range r.Set {
-					body = append(body, id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.expr(as.Value, 0)))
+					body = append(body, id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
 				}
 				return body
 			})
@@ -1726,6 +1905,10 @@ func (g *goGen) fieldExample() string {
 		}
 		var args []string
 		for _, f := range m.Fields {
+			if f.Kind == spec.Enum {
+				args = append(args, g.enums[f].vals[0])
+				continue
+			}
 			args = append(args, f.Format(f.Decode(0)))
 		}
 		return g.msg[m.Index] + "(" + strings.Join(args, ", ") + ")"
@@ -1804,6 +1987,17 @@ func (g *goGen) emitLetters() {
 			case spec.Bool:
 				typ, code = jen.Bool(), id("b2i").Call(id(pn))
 				sets = append(sets, id("f").Dot(fn).Op("=").Add(c()).Op("/").Lit(st[i]).Op("%").Lit(2).Op("!=").Lit(0))
+			case spec.Enum:
+				en := g.enums[fv]
+				typ, code = id(en.typ), jen.Int().Call(id(pn))
+				cond := id(pn).Op(">=").Lit(fv.Size())
+				if checks == nil {
+					checks = cond
+				} else {
+					checks = jen.Add(checks).Op("||").Add(cond)
+				}
+				ranges = append(ranges, fmt.Sprintf("%s one of the %s constants", pn, en.typ))
+				sets = append(sets, id("f").Dot(fn).Op("=").Id(en.typ).Call(c().Op("/").Lit(st[i]).Op("%").Lit(fv.Size())))
 			default:
 				cond := id(pn).Op("<").Lit(fv.Min).Op("||").Id(pn).Op(">").Lit(fv.Max)
 				if checks == nil {
@@ -1812,12 +2006,14 @@ func (g *goGen) emitLetters() {
 					checks = jen.Add(checks).Op("||").Add(cond)
 				}
 				ranges = append(ranges, fmt.Sprintf("%s in %d..%d", pn, fv.Min, fv.Max))
-				if fv.Min != 0 {
-					code = jen.Parens(id(pn).Op("-").Lit(fv.Min))
-				}
 				val := c().Op("/").Lit(st[i]).Op("%").Lit(fv.Size())
-				if fv.Min != 0 {
+				switch {
+				case fv.Min > 0:
+					code = jen.Parens(id(pn).Op("-").Lit(fv.Min))
 					val = val.Op("+").Lit(fv.Min)
+				case fv.Min < 0:
+					code = jen.Parens(id(pn).Op("+").Lit(-fv.Min))
+					val = val.Op("-").Lit(-fv.Min)
 				}
 				sets = append(sets, id("f").Dot(fn).Op("=").Add(val))
 			}
@@ -1827,6 +2023,15 @@ func (g *goGen) emitLetters() {
 				code = jen.Add(code).Op("*").Lit(st[i])
 			}
 			sum = append(sum, jen.Op("+").Add(code))
+		}
+		for _, fv := range m.Fields {
+			if fv.Kind != spec.Enum {
+				continue
+			}
+			en := g.enums[fv]
+			g.doc(comment(fmt.Sprintf("%s is the type of the field %s of message %s.", en.typ, fv.Name, m.Name), fv.Doc))
+			f.Type().Id(en.typ).Id(intType(len(fv.Values)))
+			g.stringer(en.typ, en.vals, fv.Values, make([]string, len(fv.Values)))
 		}
 		g.doc(fmt.Sprintf("%sFields are the field values of a message %s.", name, m.Name))
 		f.Type().Id(name + "Fields").Struct(fields...)
@@ -1928,8 +2133,12 @@ func (g *goGen) fieldCode(f *spec.Var, x spec.Expr) *jen.Statement {
 	switch {
 	case f.Kind == spec.Bool:
 		return jen.Id("b2i").Call(g.expr(x, 0))
-	case f.Min != 0:
+	case f.Kind == spec.Enum:
+		return jen.Int().Call(g.expr(x, 0))
+	case f.Min > 0:
 		return jen.Parens(jen.Add(g.expr(x, 4)).Op("-").Lit(f.Min))
+	case f.Min < 0:
+		return jen.Parens(jen.Add(g.expr(x, 4)).Op("+").Lit(-f.Min))
 	}
 	return jen.Add(g.expr(x, 5))
 }
@@ -1963,21 +2172,32 @@ func (g *goGen) emitSentOf() {
 			continue
 		}
 		body := g.perLetter(r, sendReadsMsg(r), func() []jen.Code {
-			sum := jen.Lit(base)
+			// Field values that the letter received decides add to the base.
+			at := base
+			var terms []jen.Code
 			for j, m := range r.Send {
 				if j >= len(r.SendFields) || r.SendFields[j] == nil {
 					continue
 				}
 				st := fieldStrides(m)
 				for fi, fv := range m.Fields {
-					code := g.fieldCode(fv, r.SendFields[j][fi])
-					if k := st[fi] * g.sentMult[r.Index][j]; k != 1 {
+					k := st[fi] * g.sentMult[r.Index][j]
+					x := r.SendFields[j][fi]
+					if v, ok := g.sendConst(x); ok {
+						at += k * int(fv.Encode(v))
+						continue
+					}
+					code := g.fieldCode(fv, x)
+					if k != 1 {
 						code = code.Op("*").Lit(k)
 					}
-					sum = sum.Op("+").Add(code)
+					terms = append(terms, jen.Op("+").Add(code))
 				}
 			}
-			return []jen.Code{jen.Return(jen.Uint32().Call(sum))}
+			if len(terms) == 0 {
+				return []jen.Code{jen.Return(jen.Lit(at))}
+			}
+			return []jen.Code{jen.Return(jen.Uint32().Call(jen.Lit(at).Add(terms...)))}
 		})
 		cases = append(cases, jen.Case(jen.Lit(r.Index)).Block(body...))
 	}

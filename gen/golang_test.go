@@ -210,16 +210,3 @@ func TestGoEndToEnd(t *testing.T) {
 		}
 	}
 }
-
-// TestGoEnumFieldRefused: generated Go does not carry enum message fields
-// yet; it says so at the field's position instead of writing code.
-func TestGoEnumFieldRefused(t *testing.T) {
-	s, err := spec.Load("testdata/enumfield.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := gen.Go(s, gen.GoOptions{})
-	if err == nil || out != nil || !strings.HasPrefix(err.Error(), "testdata/enumfield.yaml:4:") || !strings.Contains(err.Error(), "field why of message NAK is an enum") {
-		t.Errorf("got %v", err)
-	}
-}

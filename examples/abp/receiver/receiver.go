@@ -626,55 +626,55 @@ func sentOf(s Snapshot, e Event, r int) uint32 {
 		switch e {
 		case 0:
 			// recv DATA(bit=false, item=0)
-			return uint32(1 + b2i(false))
+			return 1
 		case 1:
 			// recv DATA(bit=false, item=1)
-			return uint32(1 + b2i(false))
+			return 1
 		case 2:
 			// recv DATA(bit=false, item=2)
-			return uint32(1 + b2i(false))
+			return 1
 		case 3:
 			// recv DATA(bit=false, item=3)
-			return uint32(1 + b2i(false))
+			return 1
 		case 4:
 			// recv DATA(bit=true, item=0)
-			return uint32(1 + b2i(true))
+			return 2
 		case 5:
 			// recv DATA(bit=true, item=1)
-			return uint32(1 + b2i(true))
+			return 2
 		case 6:
 			// recv DATA(bit=true, item=2)
-			return uint32(1 + b2i(true))
+			return 2
 		case 7:
 			// recv DATA(bit=true, item=3)
-			return uint32(1 + b2i(true))
+			return 2
 		}
 	case 1:
 		switch e {
 		case 0:
 			// recv DATA(bit=false, item=0)
-			return uint32(3 + b2i(false))
+			return 3
 		case 1:
 			// recv DATA(bit=false, item=1)
-			return uint32(3 + b2i(false))
+			return 3
 		case 2:
 			// recv DATA(bit=false, item=2)
-			return uint32(3 + b2i(false))
+			return 3
 		case 3:
 			// recv DATA(bit=false, item=3)
-			return uint32(3 + b2i(false))
+			return 3
 		case 4:
 			// recv DATA(bit=true, item=0)
-			return uint32(3 + b2i(true))
+			return 4
 		case 5:
 			// recv DATA(bit=true, item=1)
-			return uint32(3 + b2i(true))
+			return 4
 		case 6:
 			// recv DATA(bit=true, item=2)
-			return uint32(3 + b2i(true))
+			return 4
 		case 7:
 			// recv DATA(bit=true, item=3)
-			return uint32(3 + b2i(true))
+			return 4
 		}
 	}
 	return 0
