@@ -490,6 +490,11 @@ func (g *goGen) emitTypes() {
 			jen.If(jen.Id("m").Op(">=").Id("NumLetters")).Block(jen.Return(jen.Id("NumEvents"))),
 			jen.Return(jen.Id("firstRecv").Op("+").Id("Event").Call(jen.Id("m"))),
 		)
+		g.doc("Message returns the message whose arrival e is, with its field values,\nand false when e is not an arrival (for OnTransition hooks, say).")
+		f.Func().Params(jen.Id("e").Id("Event")).Id("Message").Params().Params(jen.Id("Message"), jen.Bool()).Block(
+			jen.If(jen.Id("e").Op("<").Id("firstRecv").Op("||").Id("e").Op(">=").Id("firstTimeout")).Block(jen.Return(jen.Id("NumLetters"), jen.False())),
+			jen.Return(jen.Id("Message").Call(jen.Id("e").Op("-").Id("firstRecv")), jen.True()),
+		)
 	} else {
 		g.doc("RecvEvent is the event of message m arriving.")
 		f.Func().Id("RecvEvent").Params(jen.Id("m").Id("Message")).Id("Event").Block(jen.Return(jen.Id("firstRecv").Op("+").Id("Event").Call(jen.Id("m"))))

@@ -210,3 +210,16 @@ func TestGoEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestGoFieldNameClash: a message with fields named like a method of
+// Message is refused at the message, with no code written.
+func TestGoFieldNameClash(t *testing.T) {
+	s, err := spec.Load("testdata/fieldnames.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := gen.Go(s, gen.GoOptions{})
+	if err == nil || out != nil || !strings.HasPrefix(err.Error(), "testdata/fieldnames.yaml:4:") || !strings.Contains(err.Error(), "accessor Valid is a method of Message") {
+		t.Errorf("got %v", err)
+	}
+}

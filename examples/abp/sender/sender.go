@@ -277,6 +277,15 @@ func RecvEvent(m Message) Event {
 	return firstRecv + Event(m)
 }
 
+// Message returns the message whose arrival e is, with its field values,
+// and false when e is not an arrival (for OnTransition hooks, say).
+func (e Event) Message() (Message, bool) {
+	if e < firstRecv || e >= firstTimeout {
+		return NumLetters, false
+	}
+	return Message(e - firstRecv), true
+}
+
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event {
 	return firstTimeout + Event(t)
