@@ -266,6 +266,10 @@ func (g *goGen) prepare() error {
 	g.stateT = intType(len(s.States))
 	g.eventT = intType(len(g.inputs()))
 	if g.fields {
+		// RecvEvent returns NumEvents for an invalid message: it must fit.
+		g.eventT = intType(len(g.inputs()) + 1)
+	}
+	if g.fields {
 		if err := g.prepareSends(); err != nil {
 			return err
 		}
@@ -1933,9 +1937,9 @@ func (g *goGen) emitLetters() {
 		consts0 = "A message without fields is a constant such as " + c + ".\n"
 	}
 	g.doc("Message is a message the machine sends or receives, with the values of\nits fields: a small integer, numbered as the spec numbers its letters\n(one per message kind and valuation of its fields, the last field\nvarying fastest). " + consts0 + "A message with fields is made by its constructor, such as\n" + g.fieldExample() + ", and read with Kind and its accessor. Values from\nNumLetters on are invalid.")
-	f.Type().Id("Message").Id(intType(len(s.Letters)))
+	f.Type().Id("Message").Id(intType(len(s.Letters) + 1)) // NumLetters is the invalid message
 	g.doc("MessageKind is a kind of message, without its field values.")
-	f.Type().Id("MessageKind").Id(intType(len(s.Messages)))
+	f.Type().Id("MessageKind").Id(intType(len(s.Messages) + 1))
 	var names, docs []string
 	for _, m := range s.Messages {
 		names, docs = append(names, m.Name), append(docs, m.Doc)

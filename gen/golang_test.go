@@ -164,7 +164,8 @@ func TestGoEndToEnd(t *testing.T) {
 		pkg{"../examples/abp/abp.yaml", "sender", false, "sender", true},
 		pkg{"../examples/abp/abp.yaml", "receiver", false, "receiver", true},
 		pkg{"../examples/abp/abp.yaml", "senderrows", true, "sender", true},
-		pkg{"testdata/window.yaml", "windowrows", true, "", true})
+		pkg{"testdata/window.yaml", "windowrows", true, "", true},
+		pkg{"testdata/letters256.yaml", "letters256", false, "", true})
 	// The door once more with a Step that works each cell out from the rows:
 	// what a spec whose variables take too many values for a table gets.
 	all = append(all, pkg{"testdata/door.yaml", "doorrows", true, "", false})
