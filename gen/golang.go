@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"math/bits"
+	"slices"
 	"strings"
 	"time"
 
@@ -2117,7 +2118,7 @@ func (g *goGen) perLetter(r *spec.Row, reads bool, body func() []jen.Code) []jen
 	}
 	var cases []jen.Code
 	for _, in := range g.s.Inputs {
-		if in.Letter == nil || !slicesContains(r.On, in.Event) {
+		if in.Letter == nil || !slices.Contains(r.On, in.Event) {
 			continue
 		}
 		g.letter = in.Letter
@@ -2125,15 +2126,6 @@ func (g *goGen) perLetter(r *spec.Row, reads bool, body func() []jen.Code) []jen
 	}
 	g.letter = nil
 	return []jen.Code{jen.Switch(jen.Id("e")).Block(cases...)}
-}
-
-func slicesContains(es []*spec.Event, e *spec.Event) bool {
-	for _, x := range es {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 // fieldCode renders the code of the value x of field f (Var.Encode) at
