@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/token"
 	"math/bits"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,15 +34,17 @@ const runtimePath = "github.com/fsmgen/fsmgen/fsm"
 // Snapshot, the pure allocation-free Step, StepPacked over spec.Layout, the
 // transition table, and Machine/SyncMachine wrappers for embedding. The
 // output is gofmt'd and depends only on s and o.
+//
+// When the spec's messages have fields, Message identifies a message with
+// its field values, as spec.Spec.Letters numbers them, and Event indexes
+// the machine's spec.Inputs: rows that read msg.FIELD are rendered once
+// per letter received, and what a step sends is an index into a table of
+// the lists of messages the rows may send. Without fields the output is
+// as before.
 func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	s, err := sp.SelectMachine(o.Machine)
 	if err != nil {
 		return nil, err
-	}
-	for _, m := range s.Messages {
-		if len(m.Fields) > 0 {
-			return nil, fmt.Errorf("%s: gen: message %s has fields, which generated Go does not carry yet: the checker and the Promela and TLA+ renderings do", m.Pos, m.Name)
-		}
 	}
 	defer func() {
 		// jennifer panics on malformed code; report it rather than crash the caller.
@@ -73,6 +76,12 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	return buf.Bytes(), nil
 }
 
+// goEnum is the Go type of an enum variable or message field and its constants.
+type goEnum struct {
+	typ  string
+	vals []string
+}
+
 type goGen struct {
 	s     *spec.Machine
 	o     GoOptions
@@ -84,9 +93,23 @@ type goGen struct {
 	field, enumType          []string // per variable: Snapshot field, enum type ("" unless enum)
 	enumVal                  [][]string
 	maxSends                 int
-	failing                  bool   // some call row reports an error
-	reply                    bool   // unhandled messages are answered
-	stateT, eventT, setT     string // underlying integer types
+	// With message fields (fields true), Message identifies a letter (a
+	// message kind with its field values) and Event indexes the machine's
+	// inputs: one receipt per letter. kind holds the MessageKind constant of
+	// each message; msg the Msg constant of a message without fields and
+	// the constructor of one with fields. letter is the letter whose
+	// receipt the expressions being rendered read (msg.FIELD).
+	fields               bool
+	enums                map[*spec.Var]goEnum // every enum variable and message field
+	kind                 []string
+	letter               *spec.Letter
+	sentLists            [][]int // the distinct lists of letters a step sends; 0 is none
+	sentBase             []int   // per row, its first list in sentLists (-1: none)
+	sentMult             [][]int // per row and message sent, the weight of its letter offset
+	replyList            int     // the list the unhandled policy replies with
+	failing              bool    // some call row reports an error
+	reply                bool    // unhandled messages are answered
+	stateT, eventT, setT string  // underlying integer types
 }
 
 // reserved are the package-level identifiers the generated code always declares.
@@ -135,16 +158,38 @@ func (g *goGen) prepare() error {
 		g.state = append(g.state, id)
 	}
 	for _, m := range s.Messages {
+		g.fields = g.fields || len(m.Fields) > 0
+	}
+	if g.fields {
+		for _, id := range []string{"MessageKind", "NumLetters", "b2i", "sentLists", "sentOf"} {
+			g.declare(id, "the generated "+id)
+		}
+	}
+	methods := map[string]bool{"Kind": true, "String": true, "Valid": true}
+	for _, m := range s.Messages {
 		id := "Msg" + GoName(m.Name)
+		if len(m.Fields) > 0 {
+			id = GoName(m.Name)
+			if methods[id] && g.err == nil {
+				g.err = fmt.Errorf("%s: gen: message %s: its Go accessor %s is a method of Message already: rename the message", m.Pos, m.Name, id)
+			}
+			g.declare(id+"Fields", "the fields of message "+m.Name)
+		}
 		g.declare(id, "message "+m.Name)
 		g.msg = append(g.msg, id)
+		if g.fields {
+			k := "Kind" + GoName(m.Name)
+			g.declare(k, "the kind of message "+m.Name)
+			g.kind = append(g.kind, k)
+		}
 	}
 	for _, t := range s.Timers {
 		id := "Timer" + GoName(t.Name)
 		g.declare(id, "timer "+t.Name)
 		g.timer = append(g.timer, id)
 	}
-	for _, e := range s.Events {
+	for _, in := range g.inputs() {
+		e := in.Event
 		var id string
 		switch e.Kind {
 		case spec.CallEvent:
@@ -154,7 +199,11 @@ func (g *goGen) prepare() error {
 		default:
 			id = "Timeout" + GoName(e.Name())
 		}
-		g.declare(id, "event "+e.String())
+		if in.Letter != nil && len(in.Letter.Message.Fields) > 0 {
+			id = "" // no constant: RecvEvent(Data(...))
+		} else {
+			g.declare(id, "event "+e.String())
+		}
 		g.event = append(g.event, id)
 	}
 	fields := map[string]bool{"State": true, "Timers": true}
@@ -187,6 +236,28 @@ func (g *goGen) prepare() error {
 			return fmt.Errorf("gen: %s: variable %s does not fit the snapshot layout", v.Pos, v.Name)
 		}
 	}
+	g.enums = map[*spec.Var]goEnum{}
+	for i, v := range s.Vars {
+		if v.Kind == spec.Enum {
+			g.enums[v] = goEnum{g.enumType[i], g.enumVal[i]}
+		}
+	}
+	for _, m := range s.Messages {
+		for _, f := range m.Fields {
+			if f.Kind != spec.Enum {
+				continue
+			}
+			t := GoName(m.Name) + GoName(f.Name)
+			g.declare(t, "the type of field "+f.Name+" of message "+m.Name)
+			e := goEnum{typ: t}
+			for _, val := range f.Values {
+				id := t + GoName(val)
+				g.declare(id, "value "+val+" of field "+f.Name+" of message "+m.Name)
+				e.vals = append(e.vals, id)
+			}
+			g.enums[f] = e
+		}
+	}
 	u := s.Unhandled
 	g.reply = u.Messages == spec.ReplyMessage && u.Reply != nil && len(s.Messages) > 0
 	g.maxSends = 1
@@ -194,7 +265,16 @@ func (g *goGen) prepare() error {
 		g.maxSends = max(g.maxSends, len(r.Send))
 	}
 	g.stateT = intType(len(s.States))
-	g.eventT = intType(len(s.Events))
+	g.eventT = intType(len(g.inputs()))
+	if g.fields {
+		// RecvEvent returns NumEvents for an invalid message: it must fit.
+		g.eventT = intType(len(g.inputs()) + 1)
+	}
+	if g.fields {
+		if err := g.prepareSends(); err != nil {
+			return err
+		}
+	}
 	switch n := len(s.Timers); {
 	case n <= 8:
 		g.setT = "uint8"
@@ -253,18 +333,28 @@ func (g *goGen) machineName() string { return g.s.Name }
 // name table, and the stringer-style guard that stops stale code compiling.
 func (g *goGen) stringer(typ string, ids, names, docs []string) {
 	f := g.f
+	gaps := false // some values have no constant: the others say their value
+	for _, id := range ids {
+		gaps = gaps || id == ""
+	}
 	if len(ids) > 0 {
-		defs := make([]jen.Code, len(ids))
+		var defs []jen.Code
 		for i, id := range ids {
+			if id == "" {
+				continue
+			}
 			c := docLines(comment(id+" is "+names[i]+".", docs[i])).Id(id)
-			if i == 0 {
+			switch {
+			case gaps:
+				c = c.Id(typ).Op("=").Lit(i)
+			case i == 0:
 				c = c.Id(typ).Op("=").Iota()
 			}
-			defs[i] = c
+			defs = append(defs, c)
 		}
 		f.Const().Defs(defs...)
 	}
-	if len(ids) > 0 {
+	if len(ids) > 0 && !gaps {
 		guard := []jen.Code{jen.Comment("A compile error here means the constants changed: run go generate again."), jen.Var().Id("x").Index(jen.Lit(1)).Struct()}
 		for i, id := range ids {
 			guard = append(guard, jen.Id("_").Op("=").Id("x").Index(jen.Id(id).Op("-").Lit(i)))
@@ -323,13 +413,17 @@ func (g *goGen) emitTypes() {
 		g.stringer(t, g.enumVal[i], v.Values, docs)
 	}
 
-	g.doc("Message is a kind of message the machine sends and receives.")
-	f.Type().Id("Message").Id(intType(len(s.Messages)))
-	names, docs = nil, nil
-	for _, m := range s.Messages {
-		names, docs = append(names, m.Name), append(docs, m.Doc)
+	if g.fields {
+		g.emitLetters()
+	} else {
+		g.doc("Message is a kind of message the machine sends and receives.")
+		f.Type().Id("Message").Id(intType(len(s.Messages)))
+		names, docs = nil, nil
+		for _, m := range s.Messages {
+			names, docs = append(names, m.Name), append(docs, m.Doc)
+		}
+		g.stringer("Message", g.msg, names, docs)
 	}
-	g.stringer("Message", g.msg, names, docs)
 
 	g.doc("Timer is one of the machine's timers.")
 	f.Type().Id("Timer").Id(intType(len(s.Timers)))
@@ -363,8 +457,9 @@ func (g *goGen) emitTypes() {
 	g.doc(comment("Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.", ""))
 	f.Type().Id("Event").Id(g.eventT)
 	names, docs = nil, nil
-	for _, e := range s.Events {
-		names = append(names, e.String())
+	for _, in := range g.inputs() {
+		e := in.Event
+		names = append(names, in.String())
 		switch e.Kind {
 		case spec.CallEvent:
 			docs = append(docs, e.Call.Doc)
@@ -374,19 +469,41 @@ func (g *goGen) emitTypes() {
 			docs = append(docs, "The "+e.Timer.Name+" timer expired.")
 		}
 	}
+	if g.fields {
+		g.doc("The receipt of a message with fields has no constant: it is\nRecvEvent(" + g.fieldExample() + ").")
+	}
 	g.stringer("Event", g.event, names, docs)
 
-	f.Const().Defs(
+	consts := []jen.Code{
 		docLines("NumStates is the number of states.").Id("NumStates").Op("=").Lit(len(s.States)),
-		docLines("NumEvents is the number of events.").Id("NumEvents").Op("=").Lit(len(s.Events)),
+		docLines("NumEvents is the number of events.").Id("NumEvents").Op("=").Lit(len(g.inputs())),
 		docLines("NumMessages is the number of message kinds.").Id("NumMessages").Op("=").Lit(len(s.Messages)),
+	}
+	if g.fields {
+		consts = append(consts, docLines("NumLetters is the number of distinct messages: one per kind and\nvaluation of its fields.").Id("NumLetters").Op("=").Lit(len(s.Letters)))
+	}
+	consts = append(consts,
 		docLines("NumTimers is the number of timers.").Id("NumTimers").Op("=").Lit(len(s.Timers)),
 		docLines("MaxSends is the most messages one step sends.").Id("MaxSends").Op("=").Lit(g.maxSends),
 		jen.Id("firstRecv").Op("=").Lit(len(s.Calls)),
-		jen.Id("firstTimeout").Op("=").Lit(len(s.Calls)+len(s.Messages)),
+		jen.Id("firstTimeout").Op("=").Lit(len(g.inputs())-len(s.Timers)),
 	)
-	g.doc("RecvEvent is the event of message m arriving.")
-	f.Func().Id("RecvEvent").Params(jen.Id("m").Id("Message")).Id("Event").Block(jen.Return(jen.Id("firstRecv").Op("+").Id("Event").Call(jen.Id("m"))))
+	f.Const().Defs(consts...)
+	if g.fields {
+		g.doc("RecvEvent is the event of message m arriving, with its field values. An\ninvalid m gives NumEvents, which Step rejects.")
+		f.Func().Id("RecvEvent").Params(jen.Id("m").Id("Message")).Id("Event").Block(
+			jen.If(jen.Id("m").Op(">=").Id("NumLetters")).Block(jen.Return(jen.Id("NumEvents"))),
+			jen.Return(jen.Id("firstRecv").Op("+").Id("Event").Call(jen.Id("m"))),
+		)
+		g.doc("Message returns the message whose arrival e is, with its field values,\nand false when e is not an arrival (for OnTransition hooks, say).")
+		f.Func().Params(jen.Id("e").Id("Event")).Id("Message").Params().Params(jen.Id("Message"), jen.Bool()).Block(
+			jen.If(jen.Id("e").Op("<").Id("firstRecv").Op("||").Id("e").Op(">=").Id("firstTimeout")).Block(jen.Return(jen.Id("NumLetters"), jen.False())),
+			jen.Return(jen.Id("Message").Call(jen.Id("e").Op("-").Id("firstRecv")), jen.True()),
+		)
+	} else {
+		g.doc("RecvEvent is the event of message m arriving.")
+		f.Func().Id("RecvEvent").Params(jen.Id("m").Id("Message")).Id("Event").Block(jen.Return(jen.Id("firstRecv").Op("+").Id("Event").Call(jen.Id("m"))))
+	}
 	g.doc("TimeoutEvent is the event of timer t expiring.")
 	f.Func().Id("TimeoutEvent").Params(jen.Id("t").Id("Timer")).Id("Event").Block(jen.Return(jen.Id("firstTimeout").Op("+").Id("Event").Call(jen.Id("t"))))
 }
@@ -528,7 +645,9 @@ func mask(bits uint) jen.Code {
 func (g *goGen) emitEffects() {
 	f := g.f
 	fields := []jen.Code{docLines("Row is the index in Transitions of the row that fired, or -1 when none did\n(the event was unhandled or rejected).").Id("Row").Int()}
-	if g.reply {
+	if g.fields {
+		fields = append(fields, jen.Id("sent").Uint32().Comment("the messages sent, with their field values: an index in sentLists"))
+	} else if g.reply {
 		fields = append(fields, jen.Id("reply").Bool().Comment("an unhandled message: the unhandled policy replies"))
 	}
 	g.doc("Effects is what one step does besides changing the snapshot: the row that\nfired. Its methods read the row's messages, timer actions and error from\nstatic tables, so Effects stays a word or two that Step returns in\nregisters.")
@@ -548,6 +667,12 @@ func (g *goGen) emitEffects() {
 		sent = append(sent, jen.If(fx().Dot("reply")).Block(jen.Return(jen.Id("replySends").Index(jen.Op(":")))))
 	}
 	sent = append(sent, jen.Return(jen.Nil()))
+	if g.fields {
+		sent = []jen.Code{
+			jen.If(jen.Uint64().Call(fx().Dot("sent")).Op("<").Uint64().Call(jen.Len(jen.Id("sentLists")))).Block(jen.Return(jen.Id("sentLists").Index(fx().Dot("sent")))),
+			jen.Return(jen.Nil()),
+		}
+	}
 	g.doc("Sent returns the messages to send, in order. The slice is shared by every\nstep with the same effects and must not be modified; it does not allocate.")
 	f.Func().Params(recv).Id("Sent").Params().Index().Id("Message").Block(sent...)
 	for _, t := range []struct{ name, field, doc string }{
@@ -643,6 +768,9 @@ var goPrec = map[token.Token]int{
 
 // expr renders e with operators of precedence below prec parenthesised.
 func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
+	if v, ok := g.folded(e); ok {
+		return g.constCode(e.Type(), v, prec)
+	}
 	switch e := e.(type) {
 	case *spec.Const:
 		switch e.T.Kind {
@@ -651,8 +779,8 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		case spec.IntType:
 			return jen.Lit(e.Val)
 		case spec.EnumType:
-			if e.T.Enum != nil && e.T.Enum.Index < len(g.enumVal) && e.Val >= 0 && e.Val < len(g.enumVal[e.T.Enum.Index]) {
-				return jen.Id(g.enumVal[e.T.Enum.Index][e.Val])
+			if en, ok := g.enums[e.T.Enum]; ok && e.Val >= 0 && e.Val < len(en.vals) {
+				return jen.Id(en.vals[e.Val])
 			}
 		case spec.StateType:
 			if e.Val >= 0 && e.Val < len(g.state) {
@@ -663,6 +791,8 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		if e.Peer < 0 && e.Var != nil && e.Var.Index < len(g.field) {
 			return jen.Id("s").Dot(g.field[e.Var.Index])
 		}
+	case *spec.MsgField:
+		// Read where no letter is being rendered: an error below.
 	case *spec.Unary:
 		x := g.expr(e.X, 6)
 		if e.Op == token.NOT {
@@ -674,7 +804,24 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		if !ok {
 			break
 		}
-		c := jen.Add(g.expr(e.X, p)).Op(e.Op.String()).Add(g.expr(e.Y, p+1))
+		if v, ok := g.decided(e); ok {
+			return jen.Lit(v != 0)
+		}
+		if e.Op == token.LAND || e.Op == token.LOR {
+			// A side that the letter received decides drops out.
+			if _, ok := g.decided(e.X); ok {
+				return g.expr(e.Y, prec)
+			}
+			if _, ok := g.decided(e.Y); ok {
+				return g.expr(e.X, prec)
+			}
+		}
+		x, y := g.expr(e.X, p), g.expr(e.Y, p+1)
+		if tx, ty := e.X.Type(), e.Y.Type(); p == 3 && tx.Kind == spec.EnumType && ty.Kind == spec.EnumType && tx.Enum != ty.Enum {
+			// Enums of different variables or fields compare by value.
+			x, y = jen.Int().Call(g.expr(e.X, 0)), jen.Int().Call(g.expr(e.Y, 0))
+		}
+		c := jen.Add(x).Op(e.Op.String()).Add(y)
 		if p < prec {
 			return jen.Parens(c)
 		}
@@ -693,9 +840,16 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		if t == nil {
 			break
 		}
+		if v, ok := g.decided(e.If); ok {
+			// The letter received chooses the branch.
+			if v != 0 {
+				return g.exprAs(e.Type(), e.Then)
+			}
+			return g.exprAs(e.Type(), e.Else)
+		}
 		return jen.Func().Params().Add(t).Block(
-			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.expr(e.Then, 0))),
-			jen.Return(g.expr(e.Else, 0)),
+			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.exprAs(e.Type(), e.Then))),
+			jen.Return(g.exprAs(e.Type(), e.Else)),
 		).Call()
 	}
 	if g.err == nil {
@@ -712,11 +866,137 @@ func (g *goGen) exprType(t spec.Type) jen.Code {
 	case spec.IntType:
 		return jen.Int()
 	case spec.EnumType:
-		if t.Enum != nil && t.Enum.Index < len(g.enumType) {
-			return jen.Id(g.enumType[t.Enum.Index])
+		if en, ok := g.enums[t.Enum]; ok {
+			return jen.Id(en.typ)
 		}
 	}
 	return nil
+}
+
+// exprAs renders x as a value of type t: a value of another enum with the
+// same values (a message field copied to a variable, say) is converted.
+func (g *goGen) exprAs(t spec.Type, x spec.Expr) jen.Code {
+	if xt := x.Type(); t.Kind == spec.EnumType && xt.Kind == spec.EnumType && xt.Enum != t.Enum {
+		if en, ok := g.enums[t.Enum]; ok {
+			return jen.Id(en.typ).Call(g.expr(x, 0))
+		}
+	}
+	return g.expr(x, 0)
+}
+
+// folded reports the value of e when it reads the message being received
+// (g.letter) and no variable: it is then a constant, rendered as one.
+func (g *goGen) folded(e spec.Expr) (int, bool) {
+	if g.letter == nil || !readsMsg(e) {
+		return 0, false
+	}
+	constant := true
+	spec.Walk(e, func(x spec.Expr) {
+		switch x.(type) {
+		case *spec.Const, *spec.MsgField, *spec.Unary, *spec.Binary, *spec.Implies, *spec.Cond:
+		default:
+			constant = false
+		}
+	})
+	if !constant {
+		return 0, false
+	}
+	return spec.Eval(e, letterEnv{g.letter}), true
+}
+
+// decided reports the value of e when the letter received decides it: e
+// is folded, or an && or || one of whose sides is decided and decides it.
+func (g *goGen) decided(e spec.Expr) (int, bool) {
+	if v, ok := g.folded(e); ok || e == nil || g.letter == nil {
+		return v, ok
+	}
+	if c, ok := e.(*spec.Cond); ok {
+		if v, ok := g.decided(c.If); ok {
+			if v != 0 {
+				return g.sendConst(c.Then)
+			}
+			return g.sendConst(c.Else)
+		}
+		return 0, false
+	}
+	b, ok := e.(*spec.Binary)
+	if !ok || (b.Op != token.LAND && b.Op != token.LOR) {
+		return 0, false
+	}
+	short := 0 // the value of a side that decides the operator
+	if b.Op == token.LOR {
+		short = 1
+	}
+	vx, okx := g.decided(b.X)
+	vy, oky := g.decided(b.Y)
+	switch {
+	case okx && b2i(vx != 0) == short, oky && b2i(vy != 0) == short:
+		return short, true
+	case okx && oky:
+		return 1 - short, true
+	}
+	return 0, false
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sendConst reports the value of a sent field value that reads no
+// variable: a constant, or one the letter received decides.
+func (g *goGen) sendConst(e spec.Expr) (int, bool) {
+	if v, ok := g.decided(e); ok {
+		return v, true
+	}
+	if e == nil || readsMsg(e) {
+		return 0, false
+	}
+	constant := true
+	spec.Walk(e, func(x spec.Expr) {
+		switch x.(type) {
+		case *spec.Const, *spec.Unary, *spec.Binary, *spec.Implies, *spec.Cond:
+		default:
+			constant = false
+		}
+	})
+	if !constant {
+		return 0, false
+	}
+	return spec.Eval(e, letterEnv{}), true
+}
+
+// letterEnv evaluates expressions that read only a letter's fields.
+type letterEnv struct{ l *spec.Letter }
+
+func (letterEnv) Var(int, *spec.Var) int       { return 0 }
+func (letterEnv) State(int) int                { return 0 }
+func (letterEnv) Armed(int, *spec.Timer) bool  { return false }
+func (letterEnv) Count(int, *spec.Message) int { return 0 }
+func (e letterEnv) Msg(name string) int {
+	if e.l == nil {
+		return 0
+	}
+	v, _ := e.l.Value(name)
+	return v
+}
+
+// constCode renders the value v of type t.
+func (g *goGen) constCode(t spec.Type, v, prec int) jen.Code {
+	switch t.Kind {
+	case spec.BoolType:
+		return jen.Lit(v != 0)
+	case spec.EnumType:
+		if en, ok := g.enums[t.Enum]; ok && v >= 0 && v < len(en.vals) {
+			return jen.Id(en.vals[v])
+		}
+	}
+	if v < 0 && prec > 5 {
+		return jen.Parens(jen.Lit(v))
+	}
+	return jen.Lit(v)
 }
 
 func timerMask(ts []*spec.Timer, ids []string) jen.Code {
@@ -765,28 +1045,52 @@ func (g *goGen) emitStep() {
 	var guarded []jen.Code
 	byState := make([]jen.Code, len(s.States))
 	for si, byEvent := range s.Table {
-		vals := make([]jen.Code, len(s.Events))
-		for ei, ev := range s.Events {
+		vals := make([]jen.Code, len(g.inputs()))
+		for ei, in := range g.inputs() {
+			ev := in.Event
 			var rows []*spec.Row
-			if ei < len(byEvent) {
-				rows = byEvent[ei]
+			if ev.Index < len(byEvent) {
+				rows = byEvent[ev.Index]
+			}
+			g.letter = in.Letter
+			// A guard that reads only the letter received is decided here.
+			type cand struct {
+				r     *spec.Row
+				guard spec.Expr
+			}
+			var cands []cand
+			for _, r := range rows {
+				v, ok := g.decided(r.Guard)
+				switch {
+				case r.Guard == nil:
+					cands = append(cands, cand{r, nil})
+				case !ok:
+					cands = append(cands, cand{r, r.Guard})
+				case v != 0:
+					cands = append(cands, cand{r, nil})
+				}
 			}
 			switch {
-			case len(rows) == 0:
+			case len(cands) == 0:
 				vals[ei] = jen.Lit(-1)
-			case len(rows) == 1 && rows[0].Guard == nil:
-				vals[ei] = jen.Lit(rows[0].Index)
+			case cands[0].guard == nil && (len(cands) == 1 || g.fields):
+				vals[ei] = jen.Lit(cands[0].r.Index)
 			default:
 				vals[ei] = jen.Lit(-2)
 				var body []jen.Code
-				for _, r := range rows {
-					if r.Guard == nil {
-						body = append(body, jen.Return(jen.Lit(r.Index)))
+				for _, c := range cands {
+					if c.guard == nil {
+						body = append(body, jen.Return(jen.Lit(c.r.Index)))
 						break
 					}
-					body = append(body, jen.If(g.expr(r.Guard, 0)).Block(jen.Return(jen.Lit(r.Index))))
+					body = append(body, jen.If(g.expr(c.guard, 0)).Block(jen.Return(jen.Lit(c.r.Index))))
 				}
-				guarded = append(guarded, jen.Case(jen.Int().Call(id(g.state[si])).Op("*").Id("NumEvents").Op("+").Int().Call(id(g.event[ei]))).Block(body...))
+				evCode := jen.Int().Call(id(g.event[ei]))
+				if g.event[ei] == "" {
+					evCode = jen.Lit(ei)
+					body = append([]jen.Code{jen.Comment(in.String())}, body...)
+				}
+				guarded = append(guarded, jen.Case(jen.Int().Call(id(g.state[si])).Op("*").Id("NumEvents").Op("+").Add(evCode)).Block(body...))
 			}
 			for _, r := range rows {
 				failing = failing || (r.Error != "" && ev.Kind == spec.CallEvent)
@@ -794,6 +1098,7 @@ func (g *goGen) emitStep() {
 		}
 		byState[si] = jen.Comment(s.States[si].Name).Line().Values(vals...)
 	}
+	g.letter = nil
 	g.failing = failing
 	g.doc("rowOf[state][event] is the row that handles the event in the state when\nno guard decides: -1 for none, -2 when guards decide (matchGuarded).")
 	f.Var().Id("rowOf").Op("=").Index(id("NumStates")).Index(id("NumEvents")).Id(rowT).Values(multiline(byState)...)
@@ -820,7 +1125,7 @@ func (g *goGen) emitStep() {
 	var setCases []jen.Code
 	for i, r := range s.Rows {
 		a := jen.Dict{}
-		if len(r.Send) > 0 {
+		if len(r.Send) > 0 && !g.fields {
 			var ms []jen.Code
 			for _, m := range r.Send {
 				ms = append(ms, id(g.msg[m.Index]))
@@ -840,28 +1145,33 @@ func (g *goGen) emitStep() {
 		}
 		if len(r.Set) > 0 {
 			a[id("set")] = jen.True()
-			var body []jen.Code
-			for _, as := range r.Set {
-				body = append(body, id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.expr(as.Value, 0)))
-			}
+			body := g.perLetter(r, setReadsMsg(r), func() []jen.Code {
+				var body []jen.Code
+				for _, as := range r.Set {
+					body = append(body, id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
+				}
+				return body
+			})
 			setCases = append(setCases, jen.Case(jen.Lit(r.Index)).Block(body...))
 		}
 		acts[i] = jen.Comment(g.rowSummary(r)).Line().Values(a)
 	}
 	g.doc("rowAction is what a row does, as data.")
-	f.Type().Id("rowAction").Struct(
-		id("sends").Index(id("MaxSends")).Id("Message"),
-		id("numSends").Uint8(),
+	var sendFields []jen.Code
+	if !g.fields {
+		sendFields = []jen.Code{id("sends").Index(id("MaxSends")).Id("Message"), id("numSends").Uint8()}
+	}
+	f.Type().Id("rowAction").Struct(append(sendFields,
 		id("stop").Id("TimerSet"),
 		id("start").Id("TimerSet"),
 		id("restart").Id("TimerSet"),
 		id("to").Id("State"),
 		id("stay").Bool(),
 		id("set").Bool().Comment("the row sets variables: see assign"),
-	)
+	)...)
 	g.doc("actions[r] is what row r of Transitions does.")
 	f.Var().Id("actions").Op("=").Index(jen.Op("...")).Id("rowAction").Values(multiline(acts)...)
-	if g.reply {
+	if g.reply && !g.fields {
 		g.doc("replySends is what the unhandled policy answers an unhandled message with.")
 		f.Var().Id("replySends").Op("=").Index(jen.Op("...")).Id("Message").Values(id(g.msg[s.Unhandled.Reply.Index]))
 	}
@@ -872,12 +1182,19 @@ func (g *goGen) emitStep() {
 		assignBody = append(assignBody, id("_").Op("=").Id("r"))
 	}
 	assignBody = append(assignBody, jen.Return(id("n")))
+	// With message fields, a set value may read the message received (e).
+	rowParams := []jen.Code{id("s").Id("Snapshot"), id("r").Int()}
+	rowArgs := []jen.Code{id("s"), id("r")}
+	if g.fields {
+		rowParams = append(rowParams, id("e").Id("Event"))
+		rowArgs = append(rowArgs, id("e"))
+	}
 	g.doc("assign carries out the set actions of row r: values read the old\nsnapshot s and are written to a copy, so they take effect simultaneously.")
-	f.Func().Id("assign").Params(id("s").Id("Snapshot"), id("r").Int()).Id("Snapshot").Block(assignBody...)
+	f.Func().Id("assign").Params(rowParams...).Id("Snapshot").Block(assignBody...)
 	g.doc("fire applies row r to s: stopped timers are disarmed, then started and\nrestarted ones armed; the state becomes the row's target.")
-	f.Func().Id("fire").Params(id("s").Id("Snapshot"), id("r").Int()).Id("Snapshot").Block(
+	f.Func().Id("fire").Params(rowParams...).Id("Snapshot").Block(
 		id("a").Op(":=").Op("&").Id("actions").Index(id("r")),
-		jen.If(id("a").Dot("set")).Block(id("s").Op("=").Id("assign").Call(id("s"), id("r"))),
+		jen.If(id("a").Dot("set")).Block(id("s").Op("=").Id("assign").Call(rowArgs...)),
 		jen.If(jen.Op("!").Id("a").Dot("stay")).Block(id("s").Dot("State").Op("=").Id("a").Dot("to")),
 		id("s").Dot("Timers").Op("=").Id("s").Dot("Timers").Op("&^").Id("a").Dot("stop").Op("|").Id("a").Dot("start").Op("|").Id("a").Dot("restart"),
 		jen.Return(id("s")),
@@ -909,7 +1226,11 @@ func (g *goGen) emitStep() {
 			jen.Return(id("s"), id("r"), jen.Op("&").Id("reported").Index(id("r"))),
 		))
 	}
-	rows = append(rows, jen.Return(id("fire").Call(id("n"), id("r")), id("r"), jen.Nil()))
+	if g.fields {
+		rows = append(rows, jen.Return(id("fire").Call(id("n"), id("r"), id("e")), id("r"), jen.Nil()))
+	} else {
+		rows = append(rows, jen.Return(id("fire").Call(id("n"), id("r")), id("r"), jen.Nil()))
+	}
 	g.doc("stepRows applies e to s row by row, as docs/semantics.md says: the\nreference that fills Step's table. s and e are in range. It returns the\nnext snapshot (s itself with an error), the row that fired (-1 for none)\nand the error of a rejected event or a failed call.")
 	f.Func().Id("stepRows").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), jen.Int(), jen.Error()).Block(rows...)
 
@@ -984,8 +1305,16 @@ func (g *goGen) emitStep() {
 	shRow := shArm + setW
 	shReply := shRow + rowW
 	shErr := shReply
-	if g.reply {
+	if g.reply && !g.fields {
 		shErr++
+	}
+	// With message fields, the cell holds the index in sentLists of what
+	// the step sends (the unhandled policy's reply included).
+	shSent, sentW := shErr, 0
+	if g.fields {
+		g.emitSentOf()
+		sentW = bits.Len(uint(len(g.sentLists) - 1))
+		shErr += sentW
 	}
 	table = table && shErr+bits.Len(uint(nErr)) <= 64
 	if !table {
@@ -1021,8 +1350,11 @@ func (g *goGen) emitStep() {
 		id("cellArm").Op("=").Lit(shArm),
 		id("cellRow").Op("=").Lit(shRow),
 	}
-	if g.reply {
+	if g.reply && !g.fields {
 		consts = append(consts, id("cellReply").Op("=").Lit(shReply))
+	}
+	if g.fields {
+		consts = append(consts, id("cellSent").Op("=").Lit(shSent))
 	}
 	consts = append(consts,
 		id("cellErr").Op("=").Lit(shErr),
@@ -1052,10 +1384,13 @@ func (g *goGen) emitStep() {
 			),
 		),
 	}
-	if g.reply {
+	if g.reply && !g.fields {
 		cf = append(cf, jen.If(id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")).Block(
 			id("c").Op("|=").Lit(1).Op("<<").Id("cellReply"),
 		))
+	}
+	if g.fields {
+		cf = append(cf, id("c").Op("|=").Id("cell").Call(id("sentOf").Call(id("s"), id("e"), id("r"))).Op("<<").Id("cellSent"))
 	}
 	cf = append(cf, jen.Return(id("c")))
 	g.doc("cellOf works out the cell of e in s from the rows (stepRows).")
@@ -1101,8 +1436,11 @@ func (g *goGen) emitStep() {
 		id("c").Op(":=").Id("cells").Index(jen.Min(id("e"), id("NumEvents"))).Index(id("s").Dot("index").Call()),
 		id("fx").Dot("Row").Op("=").Int().Call(id(rowT).Call(id("c").Op(">>").Id("cellRow"))),
 	}
-	if g.reply {
+	if g.reply && !g.fields {
 		body = append(body, id("fx").Dot("reply").Op("=").Id("c").Op(">>").Id("cellReply").Op("&").Lit(1).Op("!=").Lit(0))
+	}
+	if g.fields {
+		body = append(body, id("fx").Dot("sent").Op("=").Uint32().Call(id("c").Op(">>").Id("cellSent")).Op("&").Add(mask(uint(sentW))))
 	}
 	body = append(body,
 		jen.If(id("c").Op(">=").Lit(1).Op("<<").Id("cellErr")).Block(jen.Return(id("s"), id("fx"), id("stepErrors").Index(id("c").Op(">>").Id("cellErr")))),
@@ -1135,7 +1473,9 @@ func (g *goGen) stepDoc(how string) string {
 func (g *goGen) emitStepRows() {
 	id := jen.Id
 	fx := jen.Dict{id("Row"): id("r")}
-	if g.reply {
+	if g.fields {
+		fx[id("sent")] = id("sentOf").Call(id("s"), id("e"), id("r"))
+	} else if g.reply {
 		fx[id("reply")] = id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")
 	}
 	g.doc(g.stepDoc("\n\nThe variables take too many values for a table: Step applies the rows\non every call."))
@@ -1151,7 +1491,11 @@ func (g *goGen) emitStepRows() {
 func (g *goGen) emitPacked() {
 	f := g.f
 	id := jen.Id
-	g.doc("StepPacked is Step over the packed layout of spec.Layout, for the model\nchecker. event indexes spec.Events. It appends the indexes of the sent\nmessages to sends and returns it, with the index in Transitions of the\nrow that fired. ok is false when the event takes no effect: when no row\nfired (row is -1, snap is returned unchanged and the caller applies the\nunhandled policy) and when a call failed (row is the failed call's row;\nnothing changes).")
+	events := "spec.Events"
+	if g.fields {
+		events = "the machine's spec.Inputs (one receipt per message with its field\nvalues, as Event does), and sends hold Message values (spec.Letters)"
+	}
+	g.doc("StepPacked is Step over the packed layout of spec.Layout, for the model\nchecker. event indexes " + events + ". It appends the indexes of the sent\nmessages to sends and returns it, with the index in Transitions of the\nrow that fired. ok is false when the event takes no effect: when no row\nfired (row is -1, snap is returned unchanged and the caller applies the\nunhandled policy) and when a call failed (row is the failed call's row;\nnothing changes).")
 	f.Func().Id("StepPacked").Params(id("snap").Uint64(), id("event").Int(), id("sends").Index().Uint8()).Params(
 		id("next").Uint64(), id("out").Index().Uint8(), id("row").Int(), id("ok").Bool(),
 	).Block(
@@ -1179,7 +1523,7 @@ func (g *goGen) emitTable() {
 		jen.Id("Guard").String().Comment("the guard as written, or \"\""),
 		jen.Id("To").Id("State").Comment("the state entered, unless Stay"),
 		jen.Id("Stay").Bool().Comment("the row stays in the state it fired in"),
-		jen.Id("Send").Index().Id("Message"),
+		g.sendField(),
 		jen.Id("Start").Index().Id("Timer"),
 		jen.Id("Stop").Index().Id("Timer"),
 		jen.Id("Restart").Index().Id("Timer"),
@@ -1205,11 +1549,24 @@ func (g *goGen) emitTable() {
 		for _, st := range r.From {
 			from = append(from, g.state[st.Index])
 		}
+		var onCode []jen.Code
 		for _, e := range r.On {
-			on = append(on, g.event[e.Index])
+			if !g.fields {
+				on = append(on, g.event[e.Index])
+				continue
+			}
+			for _, in := range s.Inputs {
+				if in.Event == e {
+					onCode = append(onCode, g.eventCode(in.Index))
+				}
+			}
 		}
 		for _, m := range r.Send {
-			send = append(send, g.msg[m.Index])
+			if g.fields {
+				send = append(send, g.kind[m.Index])
+			} else {
+				send = append(send, g.msg[m.Index])
+			}
 		}
 		for _, t := range r.Start {
 			start = append(start, g.timer[t.Index])
@@ -1221,7 +1578,11 @@ func (g *goGen) emitTable() {
 			restart = append(restart, g.timer[t.Index])
 		}
 		d[jen.Id("From")] = jen.Index().Id("State").Values(ids(from)...)
-		d[jen.Id("On")] = jen.Index().Id("Event").Values(ids(on)...)
+		if g.fields {
+			d[jen.Id("On")] = jen.Index().Id("Event").Values(onCode...)
+		} else {
+			d[jen.Id("On")] = jen.Index().Id("Event").Values(ids(on)...)
+		}
 		if r.Guard != nil {
 			d[jen.Id("Guard")] = jen.Lit(r.Guard.String())
 		}
@@ -1230,7 +1591,9 @@ func (g *goGen) emitTable() {
 		} else {
 			d[jen.Id("Stay")] = jen.True()
 		}
-		if len(send) > 0 {
+		if len(send) > 0 && g.fields {
+			d[jen.Id("Send")] = jen.Index().Id("MessageKind").Values(ids(send)...)
+		} else if len(send) > 0 {
 			d[jen.Id("Send")] = jen.Index().Id("Message").Values(ids(send)...)
 		}
 		for k, xs := range [][]string{start, stop, restart} {
@@ -1449,4 +1812,416 @@ to another goroutine instead.`)
 		g.doc(mt.doc)
 		f.Func().Params(jen.Id("s").Op("*").Id("SyncMachine")).Id(mt.name).Params(mt.params...).Params(mt.results...).Block(body...)
 	}
+}
+
+// inputs are the events as Event numbers them: the machine's inputs (one
+// receipt per letter) with message fields, and its events without.
+func (g *goGen) inputs() []*spec.Input {
+	if g.fields {
+		return g.s.Inputs
+	}
+	out := make([]*spec.Input, len(g.s.Events))
+	for i, e := range g.s.Events {
+		out[i] = &spec.Input{Index: i, Event: e}
+	}
+	return out
+}
+
+// eventCode is event i as Go: its constant, or its number when it has none
+// (the receipt of a message with fields).
+func (g *goGen) eventCode(i int) *jen.Statement {
+	if g.event[i] == "" {
+		return jen.Lit(i)
+	}
+	return jen.Id(g.event[i])
+}
+
+// maxSentLists bounds the distinct lists of letters the steps of a machine
+// with message fields may send (sentLists).
+const maxSentLists = 1 << 16
+
+// prepareSends enumerates, per row, every list of letters the row may send:
+// each message sent ranges over its letters when it has fields, the last
+// message varying fastest. List 0 is the empty one.
+func (g *goGen) prepareSends() error {
+	s := g.s
+	g.sentLists = [][]int{nil}
+	g.replyList = 0
+	if g.reply {
+		g.replyList = len(g.sentLists)
+		g.sentLists = append(g.sentLists, []int{s.Unhandled.Reply.Letters[0].Index})
+	}
+	for _, r := range s.Rows {
+		g.sentBase = append(g.sentBase, -1)
+		g.sentMult = append(g.sentMult, nil)
+		if len(r.Send) == 0 {
+			continue
+		}
+		n := make([]int, len(r.Send))
+		for j, m := range r.Send {
+			n[j] = 1
+			if j < len(r.SendFields) && r.SendFields[j] != nil {
+				n[j] = len(m.Letters)
+			}
+		}
+		mult := make([]int, len(r.Send))
+		total := 1
+		for j := len(r.Send) - 1; j >= 0; j-- {
+			mult[j] = total
+			total *= n[j]
+		}
+		if len(g.sentLists)+total > maxSentLists {
+			return fmt.Errorf("%s: gen: the rows send more than %d distinct lists of messages with their field values: too many for generated Go", r.Pos, maxSentLists)
+		}
+		g.sentBase[r.Index], g.sentMult[r.Index] = len(g.sentLists), mult
+		for c := 0; c < total; c++ {
+			list := make([]int, len(r.Send))
+			for j, m := range r.Send {
+				list[j] = m.Letters[0].Index + c/mult[j]%n[j]
+			}
+			g.sentLists = append(g.sentLists, list)
+		}
+	}
+	return nil
+}
+
+// fieldParam is the constructor's parameter for field f.
+func fieldParam(f *spec.Var) string {
+	n := GoName(f.Name)
+	n = strings.ToLower(n[:1]) + n[1:]
+	if token.IsKeyword(n) || n == "b2i" {
+		n += "V"
+	}
+	return n
+}
+
+// fieldStrides are the weights of a message's field codes in its letter's
+// offset from its first letter: the last field varies fastest.
+func fieldStrides(m *spec.Message) []int {
+	st := make([]int, len(m.Fields))
+	w := 1
+	for i := len(m.Fields) - 1; i >= 0; i-- {
+		st[i] = w
+		w *= m.Fields[i].Size()
+	}
+	return st
+}
+
+// fieldExample is a call of the first constructor, for docs.
+func (g *goGen) fieldExample() string {
+	for _, m := range g.s.Messages {
+		if len(m.Fields) == 0 {
+			continue
+		}
+		var args []string
+		for _, f := range m.Fields {
+			if f.Kind == spec.Enum {
+				args = append(args, g.enums[f].vals[0])
+				continue
+			}
+			args = append(args, f.Format(f.Decode(0)))
+		}
+		return g.msg[m.Index] + "(" + strings.Join(args, ", ") + ")"
+	}
+	return ""
+}
+
+// emitLetters emits Message as a letter: a message kind with its field
+// values, numbered as spec.Spec.Letters numbers them (and as the model
+// checker's sends are), with MessageKind, a constant per message without
+// fields, and a constructor and an accessor per message with fields.
+func (g *goGen) emitLetters() {
+	s, f := g.s, g.f
+	id := jen.Id
+	consts0 := ""
+	if c := g.firstFieldless(); c != "" {
+		consts0 = "A message without fields is a constant such as " + c + ".\n"
+	}
+	g.doc("Message is a message the machine sends or receives, with the values of\nits fields: a small integer, numbered as the spec numbers its letters\n(one per message kind and valuation of its fields, the last field\nvarying fastest). " + consts0 + "A message with fields is made by its constructor, such as\n" + g.fieldExample() + ", and read with Kind and its accessor. Values from\nNumLetters on are invalid.")
+	f.Type().Id("Message").Id(intType(len(s.Letters) + 1)) // NumLetters is the invalid message
+	g.doc("MessageKind is a kind of message, without its field values.")
+	f.Type().Id("MessageKind").Id(intType(len(s.Messages) + 1))
+	var names, docs []string
+	for _, m := range s.Messages {
+		names, docs = append(names, m.Name), append(docs, m.Doc)
+	}
+	g.stringer("MessageKind", g.kind, names, docs)
+
+	var consts []jen.Code
+	for _, m := range s.Messages {
+		if len(m.Fields) == 0 {
+			consts = append(consts, docLines(comment(g.msg[m.Index]+" is "+m.Name+".", m.Doc)).Id(g.msg[m.Index]).Id("Message").Op("=").Lit(m.Letters[0].Index))
+		}
+	}
+	if len(consts) > 0 {
+		f.Const().Defs(consts...)
+	}
+	names = nil
+	kinds := make([]jen.Code, len(s.Letters))
+	for i, l := range s.Letters {
+		names = append(names, l.String())
+		kinds[i] = id(g.kind[l.Message.Index])
+	}
+	g.stringer("Message", nil, names, nil)
+	g.doc("letterKinds is the kind of each message.")
+	f.Var().Id("letterKinds").Op("=").Index(id("NumLetters")).Id("MessageKind").Values(kinds...)
+	g.doc("Kind returns the kind of m, and NumMessages for an invalid m.")
+	f.Func().Params(id("m").Id("Message")).Id("Kind").Params().Id("MessageKind").Block(
+		jen.If(id("m").Op(">=").Id("NumLetters")).Block(jen.Return(id("NumMessages"))),
+		jen.Return(id("letterKinds").Index(id("m"))),
+	)
+	g.doc("Valid reports whether m is a message: a constructor given a field value\nout of range makes an invalid one.")
+	f.Func().Params(id("m").Id("Message")).Id("Valid").Params().Bool().Block(jen.Return(id("m").Op("<").Id("NumLetters")))
+	g.doc("b2i is 1 for true and 0 for false: a bool field's code.")
+	f.Func().Id("b2i").Params(id("b").Bool()).Int().Block(
+		jen.If(id("b")).Block(jen.Return(jen.Lit(1))),
+		jen.Return(jen.Lit(0)),
+	)
+	for _, m := range s.Messages {
+		if len(m.Fields) == 0 {
+			continue
+		}
+		name := g.msg[m.Index]
+		st := fieldStrides(m)
+		base := m.Letters[0].Index
+		var fields, params []jen.Code
+		var checks jen.Code
+		var sum []jen.Code
+		var ranges []string
+		var sets []jen.Code
+		c := func() *jen.Statement { return id("c") }
+		for i, fv := range m.Fields {
+			fn, pn := GoName(fv.Name), fieldParam(fv)
+			typ, code := jen.Int(), jen.Id(pn)
+			switch fv.Kind {
+			case spec.Bool:
+				typ, code = jen.Bool(), id("b2i").Call(id(pn))
+				sets = append(sets, id("f").Dot(fn).Op("=").Add(c()).Op("/").Lit(st[i]).Op("%").Lit(2).Op("!=").Lit(0))
+			case spec.Enum:
+				en := g.enums[fv]
+				typ, code = id(en.typ), jen.Int().Call(id(pn))
+				cond := id(pn).Op(">=").Lit(fv.Size())
+				if checks == nil {
+					checks = cond
+				} else {
+					checks = jen.Add(checks).Op("||").Add(cond)
+				}
+				ranges = append(ranges, fmt.Sprintf("%s one of the %s constants", pn, en.typ))
+				sets = append(sets, id("f").Dot(fn).Op("=").Id(en.typ).Call(c().Op("/").Lit(st[i]).Op("%").Lit(fv.Size())))
+			default:
+				cond := id(pn).Op("<").Lit(fv.Min).Op("||").Id(pn).Op(">").Lit(fv.Max)
+				if checks == nil {
+					checks = cond
+				} else {
+					checks = jen.Add(checks).Op("||").Add(cond)
+				}
+				ranges = append(ranges, fmt.Sprintf("%s in %d..%d", pn, fv.Min, fv.Max))
+				val := c().Op("/").Lit(st[i]).Op("%").Lit(fv.Size())
+				switch {
+				case fv.Min > 0:
+					code = jen.Parens(id(pn).Op("-").Lit(fv.Min))
+					val = val.Op("+").Lit(fv.Min)
+				case fv.Min < 0:
+					code = jen.Parens(id(pn).Op("+").Lit(-fv.Min))
+					val = val.Op("-").Lit(-fv.Min)
+				}
+				sets = append(sets, id("f").Dot(fn).Op("=").Add(val))
+			}
+			fields = append(fields, docLines(comment(fn+" is the field "+fv.Name+".", fv.Doc)).Id(fn).Add(typ))
+			params = append(params, id(pn).Add(typ))
+			if st[i] != 1 {
+				code = jen.Add(code).Op("*").Lit(st[i])
+			}
+			sum = append(sum, jen.Op("+").Add(code))
+		}
+		for _, fv := range m.Fields {
+			if fv.Kind != spec.Enum {
+				continue
+			}
+			en := g.enums[fv]
+			g.doc(comment(fmt.Sprintf("%s is the type of the field %s of message %s.", en.typ, fv.Name, m.Name), fv.Doc))
+			f.Type().Id(en.typ).Id(intType(len(fv.Values)))
+			g.stringer(en.typ, en.vals, fv.Values, make([]string, len(fv.Values)))
+		}
+		g.doc(fmt.Sprintf("%sFields are the field values of a message %s.", name, m.Name))
+		f.Type().Id(name + "Fields").Struct(fields...)
+		body := []jen.Code{}
+		doc := comment(fmt.Sprintf("%s returns the message %s with the given field values.", name, m.Name), m.Doc)
+		if checks != nil {
+			body = append(body, jen.If(checks).Block(jen.Return(id("NumLetters"))))
+			doc += "\nIt needs " + strings.Join(ranges, ", ") + ": a value out of range\nmakes an invalid Message (see Valid), which RecvEvent and Deliver reject."
+		}
+		body = append(body, jen.Return(id("Message").Call(jen.Lit(base).Add(sum...))))
+		g.doc(doc)
+		f.Func().Id(name).Params(params...).Id("Message").Block(body...)
+		g.doc(fmt.Sprintf("%s returns the field values of m and true when m is a %s message, and\nzero values and false otherwise.", name, m.Name))
+		acc := []jen.Code{
+			jen.If(id("m").Dot("Kind").Call().Op("!=").Id(g.kind[m.Index])).Block(jen.Return(id("f"), jen.False())),
+			id("c").Op(":=").Int().Call(id("m")).Op("-").Lit(base),
+		}
+		acc = append(acc, sets...)
+		acc = append(acc, jen.Return(id("f"), jen.True()))
+		f.Func().Params(id("m").Id("Message")).Id(name).Params().Params(id("f").Id(name+"Fields"), id("ok").Bool()).Block(acc...)
+	}
+}
+
+// firstFieldless names the first message without fields, for docs.
+func (g *goGen) firstFieldless() string {
+	for _, m := range g.s.Messages {
+		if len(m.Fields) == 0 {
+			return g.msg[m.Index]
+		}
+	}
+	return ""
+}
+
+// readsMsg reports whether any of es reads the received message (msg.FIELD).
+func readsMsg(es ...spec.Expr) bool {
+	found := false
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		spec.Walk(e, func(x spec.Expr) {
+			if _, ok := x.(*spec.MsgField); ok {
+				found = true
+			}
+		})
+	}
+	return found
+}
+
+func setReadsMsg(r *spec.Row) bool {
+	for _, a := range r.Set {
+		if readsMsg(a.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+func sendReadsMsg(r *spec.Row) bool {
+	for _, fs := range r.SendFields {
+		if readsMsg(fs...) {
+			return true
+		}
+	}
+	return false
+}
+
+// perLetter renders body once when it does not read the message received,
+// and otherwise once per letter row r receives, in a switch on the event e
+// with msg.FIELD the letter's values.
+func (g *goGen) perLetter(r *spec.Row, reads bool, body func() []jen.Code) []jen.Code {
+	if !reads {
+		return body()
+	}
+	var cases []jen.Code
+	for _, in := range g.s.Inputs {
+		if in.Letter == nil || !slices.Contains(r.On, in.Event) {
+			continue
+		}
+		g.letter = in.Letter
+		cases = append(cases, jen.Case(jen.Lit(in.Index)).Block(append([]jen.Code{jen.Comment(in.String())}, body()...)...))
+	}
+	g.letter = nil
+	return []jen.Code{jen.Switch(jen.Id("e")).Block(cases...)}
+}
+
+// fieldCode renders the code of the value x of field f (Var.Encode) at
+// multiplicative precedence.
+func (g *goGen) fieldCode(f *spec.Var, x spec.Expr) *jen.Statement {
+	switch {
+	case f.Kind == spec.Bool:
+		return jen.Id("b2i").Call(g.expr(x, 0))
+	case f.Kind == spec.Enum:
+		return jen.Int().Call(g.expr(x, 0))
+	case f.Min > 0:
+		return jen.Parens(jen.Add(g.expr(x, 4)).Op("-").Lit(f.Min))
+	case f.Min < 0:
+		return jen.Parens(jen.Add(g.expr(x, 4)).Op("+").Lit(-f.Min))
+	}
+	return jen.Add(g.expr(x, 5))
+}
+
+// emitSentOf emits sentOf, which finds in sentLists the messages a step
+// sends with their field values, and sentLists itself.
+func (g *goGen) emitSentOf() {
+	s, f := g.s, g.f
+	id := jen.Id
+	lists := make([]jen.Code, len(g.sentLists))
+	for i, l := range g.sentLists {
+		var vals []jen.Code
+		var names []string
+		for _, x := range l {
+			vals = append(vals, jen.Lit(x))
+			names = append(names, s.Letters[x].String())
+		}
+		if len(l) == 0 {
+			lists[i] = jen.Comment("none").Line().Nil()
+			continue
+		}
+		lists[i] = jen.Comment(strings.Join(names, ", ")).Line().Values(vals...)
+	}
+	g.doc("sentLists holds every list of messages a step may send, with their field\nvalues; Effects.Sent returns one of them. List 0 is empty.")
+	f.Var().Id("sentLists").Op("=").Index(jen.Op("...")).Index().Id("Message").Values(multiline(lists)...)
+
+	var cases []jen.Code
+	for _, r := range s.Rows {
+		base := g.sentBase[r.Index]
+		if base < 0 {
+			continue
+		}
+		body := g.perLetter(r, sendReadsMsg(r), func() []jen.Code {
+			// Field values that the letter received decides add to the base.
+			at := base
+			var terms []jen.Code
+			for j, m := range r.Send {
+				if j >= len(r.SendFields) || r.SendFields[j] == nil {
+					continue
+				}
+				st := fieldStrides(m)
+				for fi, fv := range m.Fields {
+					k := st[fi] * g.sentMult[r.Index][j]
+					x := r.SendFields[j][fi]
+					if v, ok := g.sendConst(x); ok {
+						at += k * int(fv.Encode(v))
+						continue
+					}
+					code := g.fieldCode(fv, x)
+					if k != 1 {
+						code = code.Op("*").Lit(k)
+					}
+					terms = append(terms, jen.Op("+").Add(code))
+				}
+			}
+			if len(terms) == 0 {
+				return []jen.Code{jen.Return(jen.Lit(at))}
+			}
+			return []jen.Code{jen.Return(jen.Uint32().Call(jen.Lit(at).Add(terms...)))}
+		})
+		cases = append(cases, jen.Case(jen.Lit(r.Index)).Block(body...))
+	}
+	var body []jen.Code
+	if len(cases) > 0 {
+		body = append(body, jen.Switch(id("r")).Block(cases...))
+	}
+	if g.reply {
+		body = append(body, jen.If(id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")).Block(
+			jen.Comment("An unhandled message: the unhandled policy replies."),
+			jen.Return(jen.Lit(g.replyList)),
+		))
+	}
+	body = append(body, jen.Return(jen.Lit(0)))
+	g.doc("sentOf is the index in sentLists of the messages row r (-1: none) sends\nwhen it fires for e in s: field values read s before the step, and e's.")
+	f.Func().Id("sentOf").Params(id("s").Id("Snapshot"), id("e").Id("Event"), id("r").Int()).Uint32().Block(body...)
+}
+
+// sendField is Row's Send field: the messages, or with message fields the
+// kinds of the messages, the row sends.
+func (g *goGen) sendField() jen.Code {
+	if g.fields {
+		return jen.Id("Send").Index().Id("MessageKind").Comment("the kinds of the messages sent; Effects.Sent has their field values")
+	}
+	return jen.Id("Send").Index().Id("Message")
 }

@@ -23,6 +23,7 @@ var goldens = []struct {
 }{
 	{"testdata/door.yaml", "door", "testdata/door.go.golden"},
 	{"testdata/relay.yaml", "relay", "testdata/relay.go.golden"},
+	{"testdata/window.yaml", "window", "testdata/window.go.golden"},
 	{"../spec/tcp.yaml", "tcp", "../fsm/tcp/tcp.go"},
 }
 
@@ -30,12 +31,18 @@ var goldens = []struct {
 // positions relative to the module root, as `fsmgen generate` does.
 func generate(t *testing.T, path, pkg string) []byte {
 	t.Helper()
+	return generateMachine(t, path, "", pkg)
+}
+
+// generateMachine is generate for one machine of a spec that declares several.
+func generateMachine(t *testing.T, path, machine, pkg string) []byte {
+	t.Helper()
 	s, err := spec.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.ToSlash(filepath.Clean(filepath.Join("gen", path)))
-	out, err := gen.Go(s, gen.GoOptions{Package: pkg, Source: src})
+	out, err := gen.Go(s, gen.GoOptions{Package: pkg, Source: src, Machine: machine})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,19 +144,33 @@ func TestGoEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pkgs []string
+	fieldsTmpl, err := os.ReadFile("testdata/e2e_fields_test.go.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
 	type pkg struct {
 		spec, pkg string
 		noTable   bool
+		machine   string
+		fields    bool // the spec's messages have fields: Event indexes inputs
 	}
 	var all []pkg
 	for _, g := range goldens {
-		all = append(all, pkg{g.spec, g.pkg, false})
+		all = append(all, pkg{g.spec, g.pkg, false, "", strings.Contains(g.spec, "window")})
 	}
+	// Message fields: the alternating-bit protocol's two machines, and the
+	// window once more without a table.
+	all = append(all,
+		pkg{"../examples/abp/abp.yaml", "sender", false, "sender", true},
+		pkg{"../examples/abp/abp.yaml", "receiver", false, "receiver", true},
+		pkg{"../examples/abp/abp.yaml", "senderrows", true, "sender", true},
+		pkg{"testdata/window.yaml", "windowrows", true, "", true},
+		pkg{"testdata/letters256.yaml", "letters256", false, "", true})
 	// The door once more with a Step that works each cell out from the rows:
 	// what a spec whose variables take too many values for a table gets.
-	all = append(all, pkg{"testdata/door.yaml", "doorrows", true})
+	all = append(all, pkg{"testdata/door.yaml", "doorrows", true, "", false})
 	// / % => and cond in guards and set values, with a table and without.
-	all = append(all, pkg{"../crosscheck/testdata/arith.yaml", "arith", false}, pkg{"../crosscheck/testdata/arith.yaml", "arithrows", true})
+	all = append(all, pkg{"../crosscheck/testdata/arith.yaml", "arith", false, "", false}, pkg{"../crosscheck/testdata/arith.yaml", "arithrows", true, "", false})
 	for _, g := range all {
 		pkgDir := filepath.Join(dir, g.pkg)
 		if err := os.MkdirAll(pkgDir, 0o755); err != nil {
@@ -159,13 +180,17 @@ func TestGoEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		test := strings.ReplaceAll(string(tmpl), "PACKAGE", g.pkg)
+		test := string(tmpl)
+		if g.fields {
+			test = strings.ReplaceAll(string(fieldsTmpl), "MACHINE", g.machine)
+		}
+		test = strings.ReplaceAll(test, "PACKAGE", g.pkg)
 		test = strings.ReplaceAll(test, "SPECPATH", filepath.ToSlash(abs))
 		restore := gen.SetMaxCells(0)
 		if !g.noTable {
 			restore()
 		}
-		src := generate(t, g.spec, g.pkg)
+		src := generateMachine(t, g.spec, g.machine, g.pkg)
 		restore()
 		if rows := bytes.Contains(src, []byte("too many values for a table")); rows != g.noTable {
 			t.Fatalf("%s: Step applies the rows on every call: %v, want %v", g.pkg, rows, g.noTable)
@@ -184,5 +209,18 @@ func TestGoEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+}
+
+// TestGoFieldNameClash: a message with fields named like a method of
+// Message is refused at the message, with no code written.
+func TestGoFieldNameClash(t *testing.T) {
+	s, err := spec.Load("testdata/fieldnames.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := gen.Go(s, gen.GoOptions{})
+	if err == nil || out != nil || !strings.HasPrefix(err.Error(), "testdata/fieldnames.yaml:4:") || !strings.Contains(err.Error(), "accessor Valid is a method of Message") {
+		t.Errorf("got %v", err)
 	}
 }

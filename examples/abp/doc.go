@@ -3,3 +3,6 @@
 // a monitor checks that the receiver delivers exactly what was sent, in
 // order. Its test model-checks the spec with the expected verdicts.
 package abp
+
+//go:generate go run ../../cmd/fsmgen generate --machine sender --pkg sender --o sender/sender.go abp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine receiver --pkg receiver --o receiver/receiver.go abp.yaml
