@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -126,6 +127,7 @@ func (cf config) build(t *testing.T) (*spec.Spec, *spec.Check) {
 		t.Fatalf("%s has no check %s", cf.spec, cf.check)
 	}
 	c := *base
+	c.Channels = slices.Clone(base.Channels) // the copy's channels are its own
 	for i, ch := range cf.inbox {
 		if ch != nil {
 			c.Channels[i] = ch.apply(base.Channels[i])

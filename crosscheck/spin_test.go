@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -201,6 +202,7 @@ func (r *SpinResult) parse(out string) error {
 // violation, at a point that depends on its search order.
 func CountingCheck(c *spec.Check) *spec.Check {
 	cc := *c
+	cc.Channels = slices.Clone(c.Channels) // the copy's channels are its own
 	cc.Invariants = nil
 	cc.Eventually = nil
 	cc.Terminal = &spec.Const{T: spec.Type{Kind: spec.BoolType}, Val: 1, Src: "true", P: c.Pos}

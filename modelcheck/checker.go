@@ -592,8 +592,8 @@ func (sr *search) expandChunk(w *worker, start, end int) (trans, newStates uint6
 			} else if a := &m.actions[s.act]; a.kind != actLose && a.kind != actDuplicate {
 				ev := a.event
 				if ev < 0 { // ordered deliver: the message is the head
-					b := m.inbox[a.peer]
-					ev = m.recvEvent[a.peer][b.head[m.box[a.peer].get(v)]]
+					b := m.inbox[a.ch]
+					ev = m.recvEvent[a.peer][b.head[m.box[a.ch].get(v)]]
 				}
 				fp := &m.fast[a.peer]
 				st := m.peer[a.peer].get(v) & fp.stateMask

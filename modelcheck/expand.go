@@ -60,41 +60,49 @@ func (b *succs) pop() {
 // peerActions indexes a peer's actions by what enables them.
 type peerActions struct {
 	calls   []int // action indexes of the peer's calls
-	deliver []int // unordered: by message kind; ordered: one entry
 	timeout []int // by timer
+	in      []int // the channels into the peer
+}
+
+// chanActions indexes the actions on one channel.
+type chanActions struct {
+	deliver []int // unordered: by message kind; ordered: one entry
 	lose    []int // by message kind (unordered) or position (ordered); nil without loss
 	dup     []int
 	present []uint64 // unordered inbox content -> bit set of the kinds present
 }
 
 func (m *model) indexActions() {
-	for p := range 2 {
+	for p := range m.byPeer {
 		pa := &m.byPeer[p]
-		b := m.inbox[p]
 		pa.timeout = make([]int, len(m.mach[p].Timers))
-		for ai, a := range m.actions {
-			if a.peer != p {
-				continue
-			}
-			switch a.kind {
-			case actCall:
-				pa.calls = append(pa.calls, ai)
-			case actDeliver:
-				pa.deliver = append(pa.deliver, ai)
-			case actTimeout:
-				pa.timeout[a.arg] = ai
-			case actLose:
-				pa.lose = append(pa.lose, ai)
-			case actDuplicate:
-				pa.dup = append(pa.dup, ai)
-			}
+		for _, ch := range m.check.Into(p) {
+			pa.in = append(pa.in, ch.Index)
 		}
+	}
+	for ai, a := range m.actions {
+		pa := &m.byPeer[a.peer]
+		switch a.kind {
+		case actCall:
+			pa.calls = append(pa.calls, ai)
+		case actDeliver:
+			m.byChan[a.ch].deliver = append(m.byChan[a.ch].deliver, ai)
+		case actTimeout:
+			pa.timeout[a.arg] = ai
+		case actLose:
+			m.byChan[a.ch].lose = append(m.byChan[a.ch].lose, ai)
+		case actDuplicate:
+			m.byChan[a.ch].dup = append(m.byChan[a.ch].dup, ai)
+		}
+	}
+	for ci, b := range m.inbox {
 		if !b.ordered && b.kinds <= 64 {
-			pa.present = make([]uint64, b.n)
+			ca := &m.byChan[ci]
+			ca.present = make([]uint64, b.n)
 			for id := range b.n {
 				for k := range b.kinds {
 					if b.count[id*b.kinds+k] > 0 {
-						pa.present[id] |= 1 << k
+						ca.present[id] |= 1 << k
 					}
 				}
 			}
@@ -102,11 +110,22 @@ func (m *model) indexActions() {
 	}
 }
 
+// quiet reports whether no message is in flight (for timeouts: idle):
+// content id 0 is the empty inbox.
+func (m *model) quiet(v *vec) bool {
+	for _, f := range m.box {
+		if f.get(v) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // expand sets out to the successors of v, one per enabled action. scratch
 // is a buffer for the sends of step functions that are not tabulated.
 func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 	out.reset(m.words)
-	for p := range 2 {
+	for p := range m.byPeer {
 		pa := &m.byPeer[p]
 		pf := m.peer[p]
 		snap := pf.get(v)
@@ -123,45 +142,51 @@ func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 			}
 			m.fire(out, v, ai, p, snap, a.event, f, x, scratch)
 		}
-		bf, b := m.box[p], m.inbox[p]
-		id := int(bf.get(v))
-		if b.ordered {
-			if b.length[id] > 0 {
-				m.fire(out, v, pa.deliver[0], p, snap, m.recvEvent[p][b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
-			}
-		} else if pa.present != nil {
-			for set := pa.present[id]; set != 0; set &= set - 1 {
-				k := bits.TrailingZeros64(set)
-				m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
-			}
-		} else {
-			for k := range b.kinds {
-				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					m.fire(out, v, pa.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(r), scratch)
+		for _, ci := range pa.in {
+			ca, bf, b := &m.byChan[ci], m.box[ci], m.inbox[ci]
+			id := int(bf.get(v))
+			if b.ordered {
+				if b.length[id] > 0 {
+					m.fire(out, v, ca.deliver[0], p, snap, m.recvEvent[p][b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
+				}
+			} else if ca.present != nil {
+				for set := ca.present[id]; set != 0; set &= set - 1 {
+					k := bits.TrailingZeros64(set)
+					m.fire(out, v, ca.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
+				}
+			} else {
+				for k := range b.kinds {
+					if r := b.remove[id*b.kinds+k]; r >= 0 {
+						m.fire(out, v, ca.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(r), scratch)
+					}
 				}
 			}
 		}
 		timers := snap >> m.fast[p].timerOff & m.fast[p].timerMask
-		if m.check.Timeouts == spec.IdleTimeout && (m.box[0].get(v) != 0 || m.box[1].get(v) != 0) {
-			timers = 0 // content id 0 is the empty inbox; timers wait until nothing is in flight
+		if m.check.Timeouts == spec.IdleTimeout && !m.quiet(v) {
+			timers = 0 // timers wait until nothing is in flight
 		}
 		for set := timers; set != 0; set &= set - 1 {
 			t := bits.TrailingZeros64(set)
 			ai := pa.timeout[t]
 			m.fire(out, v, ai, p, snap, m.actions[ai].event, field{}, 0, scratch)
 		}
-		stride := b.kinds
-		if b.ordered {
-			stride = b.cap
-		}
-		for j, ai := range pa.lose {
-			if r := b.remove[id*stride+j]; r >= 0 {
-				bf.store(out.push(v, ai, -1), uint64(r))
+		for _, ci := range pa.in {
+			ca, bf, b := &m.byChan[ci], m.box[ci], m.inbox[ci]
+			id := int(bf.get(v))
+			stride := b.kinds
+			if b.ordered {
+				stride = b.cap
 			}
-		}
-		for j, ai := range pa.dup {
-			if r := b.dup[id*stride+j]; r >= 0 {
-				bf.store(out.push(v, ai, -1), uint64(r))
+			for j, ai := range ca.lose {
+				if r := b.remove[id*stride+j]; r >= 0 {
+					bf.store(out.push(v, ai, -1), uint64(r))
+				}
+			}
+			for j, ai := range ca.dup {
+				if r := b.dup[id*stride+j]; r >= 0 {
+					bf.store(out.push(v, ai, -1), uint64(r))
+				}
 			}
 		}
 	}
@@ -184,20 +209,21 @@ func (m *model) fire(out *succs, v *vec, ai, p int, snap uint64, ev int, f field
 		m.observe(nv, v, ai, p, snap, o.next, o.sends)
 	}
 	if len(o.sends) > 0 {
-		q := 1 - p
-		bf, b := m.box[q], m.inbox[q]
-		id := int32(bf.load(nv))
-		for _, msg := range o.sends {
-			n := b.add[int(id)*b.kinds+int(msg)]
-			if n < 0 {
-				if b.ch.Full == spec.BlockWhenFull {
-					out.pop()
-					return
+		for _, ci := range m.dest[p] { // every message goes to every peer p sends to
+			bf, b := m.box[ci], m.inbox[ci]
+			id := int32(bf.load(nv))
+			for _, msg := range o.sends {
+				n := b.add[int(id)*b.kinds+int(msg)]
+				if n < 0 {
+					if b.ch.Full == spec.BlockWhenFull {
+						out.pop()
+						return
+					}
+					continue
 				}
-				continue
+				id = n
 			}
-			id = n
+			bf.store(nv, uint64(id))
 		}
-		bf.store(nv, uint64(id))
 	}
 }

@@ -29,7 +29,8 @@ type fastPeer struct {
 	out   *inbox
 	step  *peerStep
 	acts  *peerActions
-	block bool // sends into a full inbox block (else they are dropped)
+	chans *chanActions // the actions on the peer's one channel in
+	block bool         // sends into a full inbox block (else they are dropped)
 
 	recv      []int  // message -> the receipt event of the peer's machine
 	timerOff  uint   // the peer's timers in its snapshot
@@ -40,15 +41,18 @@ type fastPeer struct {
 }
 
 func (m *model) fastPeers() {
-	for p := range 2 {
+	for p := range m.fast {
 		m.fast[p] = fastPeer{
-			peer: one(m.peer[p]), box: one(m.box[p]), other: one(m.box[1-p]),
-			in: m.inbox[p], out: m.inbox[1-p], step: m.step[p], acts: &m.byPeer[p],
-			block: m.inbox[1-p].ch.Full == spec.BlockWhenFull,
-			recv:  m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
+			step: m.step[p], acts: &m.byPeer[p],
+			recv: m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
 			timerMask: uint64(1)<<uint(len(m.mach[p].Timers)) - 1,
 			stateMask: m.mach[p].Layout.StateMask(),
 			nev:       len(m.mach[p].Inputs), unhBase: m.unhBase[m.mach[p]],
+		}
+		if len(m.fast) == 2 { // the one-word path: the channel into p is number p
+			m.fast[p].peer, m.fast[p].box, m.fast[p].other = one(m.peer[p]), one(m.box[p]), one(m.box[1-p])
+			m.fast[p].in, m.fast[p].out, m.fast[p].chans = m.inbox[p], m.inbox[1-p], &m.byChan[p]
+			m.fast[p].block = m.inbox[1-p].ch.Full == spec.BlockWhenFull
 		}
 	}
 }
@@ -61,9 +65,9 @@ func (m *model) fastPeers() {
 func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 	n := len(w.own)
 	w.parent = parent
-	for p := range 2 {
+	for p := range 2 { // two peers: the one-word path runs no others
 		fp := &m.fast[p]
-		pa, b, bf := fp.acts, fp.in, fp.box
+		pa, ca, b, bf := fp.acts, fp.chans, fp.in, fp.box
 		snap := fp.peer.get(v)
 		for _, ai := range pa.calls {
 			a := &m.actions[ai]
@@ -84,8 +88,8 @@ func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 			if b.length[id] > 0 {
 				m.fire1(w, fp, bf.set(v, uint64(b.remove[id*b.cap])), snap, fp.recv[b.head[id]])
 			}
-		} else if pa.present != nil {
-			present = pa.present[id]
+		} else if ca.present != nil {
+			present = ca.present[id]
 			rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 			for set := present; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
@@ -99,25 +103,25 @@ func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 			}
 		}
 		armed := snap >> fp.timerOff & fp.timerMask
-		if m.idle && (m.fast[0].box.get(v) != 0 || m.fast[1].box.get(v) != 0) {
+		if m.idle && (m.fast[0].box.get(v) != 0 || m.fast[1].box.get(v) != 0) { // two peers, two channels
 			armed = 0
 		}
 		for set := armed; set != 0; set &= set - 1 {
 			ai := pa.timeout[bits.TrailingZeros64(set)]
 			m.fire1(w, fp, v, snap, m.actions[ai].event)
 		}
-		if len(pa.lose) == 0 && len(pa.dup) == 0 {
+		if len(ca.lose) == 0 && len(ca.dup) == 0 {
 			continue
 		}
-		if pa.present != nil {
+		if ca.present != nil {
 			// Unordered: one loss and one duplication per kind present.
-			if len(pa.lose) > 0 {
+			if len(ca.lose) > 0 {
 				rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 				for set := present; set != 0; set &= set - 1 {
 					w.own = append(w.own, fwd{v: bf.set(v, uint64(rem[bits.TrailingZeros64(set)])), parent: parent})
 				}
 			}
-			if len(pa.dup) > 0 {
+			if len(ca.dup) > 0 {
 				dup := b.dup[id*b.kinds : id*b.kinds+b.kinds]
 				for set := present; set != 0; set &= set - 1 {
 					if r := dup[bits.TrailingZeros64(set)]; r >= 0 {
@@ -131,12 +135,12 @@ func (m *model) expand1(w *worker, v uint64, parent uint32) int {
 		if b.ordered {
 			stride = b.cap
 		}
-		for j := range pa.lose {
+		for j := range ca.lose {
 			if r := b.remove[id*stride+j]; r >= 0 {
 				w.own = append(w.own, fwd{v: bf.set(v, uint64(r)), parent: parent})
 			}
 		}
-		for j := range pa.dup {
+		for j := range ca.dup {
 			if r := b.dup[id*stride+j]; r >= 0 {
 				w.own = append(w.own, fwd{v: bf.set(v, uint64(r)), parent: parent})
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/token"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/fsmgen/fsmgen/spec"
@@ -60,6 +61,7 @@ func (k actionKind) String() string {
 type action struct {
 	kind   actionKind
 	peer   int
+	ch     int // the channel of a delivery, loss or duplication; -1 otherwise
 	arg    int // call index, message index, timer index, or position (ordered lose/duplicate)
 	event  int // the peer event, for call/deliver/timeout
 	budget int // index into model.budgets, or -1 (unbounded)
@@ -78,16 +80,18 @@ type budget struct {
 type model struct {
 	s         *spec.Spec
 	check     *spec.Check
-	mach      [2]*spec.Machine // the machine each peer runs
-	step      [2]*peerStep
-	peer      [2]field
-	box       [2]field
-	inbox     [2]*inbox
+	mach      []*spec.Machine // the machine each peer runs
+	step      []*peerStep
+	peer      []field  // per peer: its snapshot
+	box       []field  // per channel (spec.Check.Channels): its content
+	inbox     []*inbox // per channel
+	dest      [][]int  // per peer: the channels its sends go into
 	budgets   []budget
 	actions   []action
-	recvEvent [2][]int // per peer: message -> its receipt event
-	byPeer    [2]peerActions
-	fast      [2]fastPeer // one-word states (fast.go)
+	recvEvent [][]int // per peer: message -> its receipt event
+	byPeer    []peerActions
+	byChan    []chanActions
+	fast      []fastPeer // per peer (the one-word path runs two-peer checks only: fast.go)
 
 	// Rows and unhandled (state, event) pairs are numbered across the
 	// machines the peers run (each once, in spec order): a machine's row i
@@ -141,13 +145,16 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 	if c == nil {
 		return nil, fmt.Errorf("modelcheck: no check configuration")
 	}
-	for i := range 2 {
-		if c.Peers[i] == nil || c.Channels[i] == nil {
-			return nil, fmt.Errorf("%s: modelcheck: check %s needs two peers and two channels", c.Pos, c.Name)
-		}
+	n := len(c.Peers)
+	if n < 2 || len(c.Channels) != n*(n-1) {
+		return nil, fmt.Errorf("%s: modelcheck: check %s needs two or more peers and a channel between each two", c.Pos, c.Name)
 	}
 	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout,
-		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{}}
+		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{},
+		mach: make([]*spec.Machine, n), step: make([]*peerStep, n), peer: make([]field, n),
+		box: make([]field, len(c.Channels)), inbox: make([]*inbox, len(c.Channels)), dest: make([][]int, n),
+		recvEvent: make([][]int, n), byPeer: make([]peerActions, n), byChan: make([]chanActions, len(c.Channels)),
+		fast: make([]fastPeer, n)}
 	for i, p := range c.Peers {
 		if p.Machine == nil {
 			return nil, fmt.Errorf("%s: modelcheck: peer %s runs no machine", p.Pos, p.Name)
@@ -155,7 +162,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		m.mach[i] = p.Machine
 	}
 	for _, mc := range s.Machines {
-		if mc != m.mach[0] && mc != m.mach[1] {
+		if !slices.Contains(m.mach, mc) {
 			continue
 		}
 		m.machines = append(m.machines, mc)
@@ -174,12 +181,15 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 			return nil, fmt.Errorf("modelcheck: a step function was given for machine %s, which the spec does not declare", name)
 		}
 	}
-	if steps[""] != nil && m.mach[0] != m.mach[1] {
+	if steps[""] != nil && slices.ContainsFunc(m.mach, func(x *spec.Machine) bool { return x != m.mach[0] }) {
 		return nil, fmt.Errorf("%s: modelcheck: check %s runs machines %s: give each its step function with WithMachineStep", c.Pos, c.Name, machineNames(c))
 	}
 	var widths []int
 	var slots []*field
-	for i := range 2 {
+	for i := range n {
+		for _, to := range c.Peers[i].SendsTo {
+			m.dest[i] = append(m.dest[i], c.Between(i, to.Index).Index)
+		}
 		fn := steps[m.mach[i].Name]
 		if fn == nil {
 			fn = steps[""]
@@ -192,10 +202,10 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		widths = append(widths, int(m.mach[i].Layout.Bits))
 		slots = append(slots, &m.peer[i])
 	}
-	for i := range 2 {
-		b, err := newInbox(c.Channels[i], len(s.Letters))
+	for i, ch := range c.Channels {
+		b, err := newInbox(ch, len(s.Letters))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Channels[i].Pos, err)
+			return nil, fmt.Errorf("%s: %w", ch.Pos, err)
 		}
 		m.inbox[i] = b
 		widths = append(widths, bits.Len(uint(b.n-1)))
@@ -269,8 +279,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		}
 	}
 	m.words = max(len(free), 1)
-	if len(c.Monitors) > 0 && m.words == 1 {
-		m.words = 2 // the one-word fast path does not run monitors
+	if (len(c.Monitors) > 0 || n > 2) && m.words == 1 {
+		m.words = 2 // the one-word fast path runs two peers without monitors
 	}
 	if m.words >= letterWord {
 		return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d words: at most %d are supported", c.Pos, c.Name, m.words, letterWord-1)
@@ -301,7 +311,10 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		return classOf[name]
 	}
 	for _, sa := range c.Actions() {
-		a := action{peer: sa.Peer.Index, arg: -1, event: -1, budget: -1, class: -1}
+		a := action{peer: sa.Peer.Index, ch: -1, arg: -1, event: -1, budget: -1, class: -1}
+		if sa.Channel != nil {
+			a.ch = sa.Channel.Index
+		}
 		if sa.Input != nil {
 			a.event = sa.Input.Index
 		}
@@ -364,7 +377,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 // compileProp turns a property over peers and network into a closure over a packed state.
 func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 	peerOK := func(p int) error {
-		if p < 0 || p > 1 {
+		if p < 0 || p >= len(m.peer) {
 			return fmt.Errorf("%s: modelcheck: %q does not name a peer", e.Pos(), e.String())
 		}
 		return nil
@@ -393,12 +406,12 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 		return func(v *vec) int { return b2i(f.get(v)&bit != 0) }, nil
 	case *spec.Count:
 		var boxes []int
-		switch e.To {
-		case -1:
-			boxes = []int{0, 1}
-		case 0, 1:
-			boxes = []int{e.To}
-		default:
+		for _, ch := range m.check.Channels {
+			if e.To < 0 || ch.To == e.To {
+				boxes = append(boxes, ch.Index)
+			}
+		}
+		if len(boxes) == 0 {
 			return nil, fmt.Errorf("%s: modelcheck: %q does not name an inbox", e.Pos(), e.String())
 		}
 		var parts []propFunc
@@ -421,11 +434,20 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 				})
 			}
 		}
-		if len(parts) == 1 {
+		switch len(parts) {
+		case 1:
 			return parts[0], nil
+		case 2:
+			a, b := parts[0], parts[1]
+			return func(v *vec) int { return a(v) + b(v) }, nil
 		}
-		a, b := parts[0], parts[1]
-		return func(v *vec) int { return a(v) + b(v) }, nil
+		return func(v *vec) int {
+			n := 0
+			for _, part := range parts {
+				n += part(v)
+			}
+			return n
+		}, nil
 	case *spec.MonRef:
 		f, v := m.monVar[e.Var], e.Var
 		if f == nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -49,6 +50,7 @@ func explorable(c *spec.Check) *spec.Check {
 	cc := *c
 	cc.Invariants, cc.Eventually = nil, nil
 	cc.Terminal = &spec.Const{T: spec.Type{Kind: spec.BoolType}, Val: 1, Src: "true"}
+	cc.Channels = slices.Clone(c.Channels) // the copy's channels are its own
 	for i, ch := range c.Channels {
 		x := *ch
 		cc.Channels[i] = &x

@@ -84,7 +84,7 @@ func (m *model) observe(nv []uint64, pre *vec, ai, p int, snap, next uint64, sen
 	case actDeliver:
 		lt := a.arg
 		if lt < 0 { // ordered: the head
-			lt = int(m.inbox[p].head[m.box[p].get(pre)])
+			lt = int(m.inbox[a.ch].head[m.box[a.ch].get(pre)])
 		}
 		cur[letterWord] = uint64(lt)
 		msg := m.s.Letters[lt].Message

@@ -1,6 +1,7 @@
 package modelcheck
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/fsmgen/fsmgen/spec"
@@ -18,6 +19,7 @@ func TestTCPStaleReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := *s.Check("lossy")
+	c.Channels = slices.Clone(c.Channels) // the copy's channels are its own
 	for i, ch := range c.Channels {
 		dup := *ch
 		dup.Capacity, dup.Duplicate = 3, true

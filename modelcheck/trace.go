@@ -74,6 +74,9 @@ type InboxView struct {
 func (c *Checker) actionName(ai int) string {
 	a := &c.m.actions[ai]
 	p := c.check.Peers[a.peer].Name
+	if a.ch >= 0 {
+		p = c.check.ChannelName(c.check.Channels[a.ch]) // "r", or "r from s" with more than two peers
+	}
 	s := c.m.mach[a.peer]
 	switch a.kind {
 	case actCall:
@@ -85,7 +88,7 @@ func (c *Checker) actionName(ai int) string {
 			return fmt.Sprintf("deliver(%s)", p)
 		}
 	}
-	if c.m.inbox[a.peer].ordered && a.kind != actDeliver {
+	if c.m.inbox[a.ch].ordered && a.kind != actDeliver {
 		return fmt.Sprintf("%s(%s, #%d)", a.kind, p, a.arg+1)
 	}
 	return fmt.Sprintf("%s(%s, %s)", a.kind, p, c.s.Letters[a.arg])
@@ -121,8 +124,8 @@ func (c *Checker) view(v *vec) SystemState {
 		}
 		out.Peers = append(out.Peers, ps)
 	}
-	for i, p := range c.check.Peers {
-		iv := InboxView{To: p.Name, Messages: []string{}}
+	for i, ch := range c.check.Channels {
+		iv := InboxView{To: c.check.ChannelName(ch), Messages: []string{}}
 		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
 			iv.Messages = append(iv.Messages, c.s.Letters[msg].String())
 		}
@@ -188,14 +191,14 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	case actDeliver:
 		msg := a.arg
 		if msg < 0 {
-			msg = int(m.inbox[a.peer].head[m.box[a.peer].get(prev)])
+			msg = int(m.inbox[a.ch].head[m.box[a.ch].get(prev)])
 		}
 		st.Message = c.s.Letters[msg].String()
 		st.Event = "recv " + st.Message
 	case actLose, actDuplicate:
 		msg := a.arg
-		if m.inbox[a.peer].ordered {
-			msg = m.inbox[a.peer].contents(int(m.box[a.peer].get(prev)))[a.arg]
+		if m.inbox[a.ch].ordered {
+			msg = m.inbox[a.ch].contents(int(m.box[a.ch].get(prev)))[a.arg]
 		}
 		st.Message = c.s.Letters[msg].String()
 	}
@@ -219,7 +222,7 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		// What was sent, with its field values: the step again.
 		ev := a.event
 		if ev < 0 { // ordered deliver: the message is the head
-			ev = m.recvEvent[a.peer][m.inbox[a.peer].head[m.box[a.peer].get(prev)]]
+			ev = m.recvEvent[a.peer][m.inbox[a.ch].head[m.box[a.ch].get(prev)]]
 		}
 		o := m.step[a.peer].apply(m.peer[a.peer].get(prev), ev, nil)
 		for _, lt := range o.sends {

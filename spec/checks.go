@@ -54,20 +54,23 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if d := f["default"]; d != nil {
 		c.Default, _ = l.boolean(d, what+" default")
 	}
-	// Peers: exactly two, each with the calls it may make and optionally its inbox.
+	// Peers: 2 to MaxPeers, each with the calls it may make and optionally
+	// its inbox and where it sends.
 	pn := f["peers"]
 	if pn == nil {
-		l.errorf(n, "%s needs peers: two named peers with the calls each may make", what)
+		l.errorf(n, "%s needs peers: two or more named peers with the calls each may make", what)
 		return nil
 	}
 	peers, _ := l.mapping(pn, what+" peers")
-	if len(peers) != 2 {
+	if len(peers) < 2 || len(peers) > MaxPeers {
 		if len(l.errs) == before {
-			l.errorf(pn, "%s needs exactly two peers, found %d", what, len(peers))
+			l.errorf(pn, "%s needs 2 to %d peers, found %d", what, MaxPeers, len(peers))
 		}
 		return nil
 	}
-	var inboxes [2]*yaml.Node
+	c.Peers = make([]*Peer, len(peers))
+	inboxes := make([]*yaml.Node, len(peers))
+	sendsTo := make([]*yaml.Node, len(peers))
 	for i, p := range peers {
 		if !l.checkIdent(p.kn, p.key, "peer") {
 			continue
@@ -116,9 +119,13 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			}
 			peer.Calls = append(peer.Calls, b)
 		}
-		inboxes[i] = pf["inbox"]
+		inboxes[i], sendsTo[i] = pf["inbox"], pf["sends_to"]
 		c.Peers[i] = peer
 	}
+	if len(l.errs) > before {
+		return nil
+	}
+	l.wire(c, sendsTo)
 	if len(l.errs) > before {
 		return nil
 	}
@@ -131,21 +138,26 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		l.errorf(n, "%s needs network: {order, capacity, full, loss, duplicate}", what)
 		return nil
 	}
-	for i := range c.Channels {
-		ch := base
-		ch.To = i
-		ch.Pos = l.pos(f["network"])
-		capOK := haveCap
-		if in := inboxes[i]; in != nil {
-			ch.Pos = l.pos(in)
-			if l.channel(in, "peer "+c.Peers[i].Name+" inbox", &ch) {
-				capOK = true
+	for to := range c.Peers {
+		for from := range c.Peers {
+			if from == to {
+				continue
 			}
+			ch := base
+			ch.Index, ch.From, ch.To = len(c.Channels), from, to
+			ch.Pos = l.pos(f["network"])
+			capOK := haveCap
+			if in := inboxes[to]; in != nil {
+				ch.Pos = l.pos(in)
+				if l.channel(in, "peer "+c.Peers[to].Name+" inbox", &ch) {
+					capOK = true
+				}
+			}
+			if !capOK && len(l.errs) == before {
+				l.errorf(f["network"], "%s: network needs capacity: how many messages an inbox holds", what)
+			}
+			c.Channels = append(c.Channels, &ch)
 		}
-		if !capOK && len(l.errs) == before {
-			l.errorf(f["network"], "%s: network needs capacity: how many messages an inbox holds", what)
-		}
-		c.Channels[i] = &ch
 	}
 	if t := f["timeouts"]; t != nil {
 		s, _ := l.str(t, what+" timeouts")
@@ -650,6 +662,56 @@ func (l *loader) integerOr(n *yaml.Node, what string, min, max int, word string)
 	}
 	l.errorf(n, "%s must be an integer from %d to %d or %s, found %s", what, min, max, word, kindName(n))
 	return 0, false
+}
+
+// wire resolves where each peer sends: its sends_to, else the only other
+// peer of a two-peer check; a peer whose machine sends needs somewhere to.
+func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
+	for i, p := range c.Peers {
+		if n := sendsTo[i]; n != nil {
+			seen := map[*Peer]bool{}
+			for _, x := range l.list(n, "peer "+p.Name+" sends_to") {
+				var to *Peer
+				for _, q := range c.Peers {
+					if q.Name == x.Value {
+						to = q
+					}
+				}
+				switch {
+				case to == nil:
+					l.errorf(x, "peer %s sends_to: unknown peer %q", p.Name, clip(x.Value))
+				case to == p:
+					l.errorf(x, "peer %s sends_to: a peer does not send to itself", p.Name)
+				case seen[to]:
+					l.errorf(x, "peer %s sends_to: %s is listed twice", p.Name, to.Name)
+				default:
+					seen[to] = true
+					p.SendsTo = append(p.SendsTo, to)
+				}
+			}
+			continue
+		}
+		if len(c.Peers) == 2 {
+			p.SendsTo = []*Peer{c.Peers[1-i]}
+			continue
+		}
+		if sends, at := machineSends(p.Machine); sends {
+			l.errs = append(l.errs, errorf(p.Pos, "peer %s needs sends_to: the peers its messages go to (machine %s sends, at %s, and the check has %d peers)", p.Name, p.Machine.Name, at, len(c.Peers)))
+		}
+	}
+}
+
+// machineSends reports whether m ever sends, and where.
+func machineSends(m *Machine) (bool, Pos) {
+	for _, r := range m.Rows {
+		if len(r.Send) > 0 {
+			return true, r.Pos
+		}
+	}
+	if m.Unhandled.Messages == ReplyMessage && m.Unhandled.Reply != nil {
+		return true, m.Unhandled.Pos
+	}
+	return false, Pos{}
 }
 
 // machineNames lists the spec's machines for error messages.

@@ -17,7 +17,7 @@ var (
 	checkFields      = []string{"extends", "doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually", "monitors"}
 	monitorFields    = []string{"doc", "vars", "on", "invariants", "eventually"}
 	handlerFields    = []string{"call", "send", "recv", "enter", "if", "set", "doc"}
-	peerFields       = []string{"machine", "calls", "inbox"}
+	peerFields       = []string{"machine", "calls", "inbox", "sends_to"}
 	networkFields    = []string{"order", "capacity", "full", "loss", "duplicate"}
 	goalFields       = []string{"goal", "fairness"}
 )

@@ -254,7 +254,14 @@ func formatCheck(c *Check) *yaml.Node {
 			}
 		}
 		add(pn, "calls", calls)
-		add(pn, "inbox", formatChannel(c.Channels[i]))
+		add(pn, "inbox", formatChannel(c.Into(i)[0]))
+		if len(c.Peers) > 2 && len(p.SendsTo) > 0 {
+			var to []string
+			for _, q := range p.SendsTo {
+				to = append(to, q.Name)
+			}
+			add(pn, "sends_to", strs(to))
+		}
 		add(peers, p.Name, pn)
 	}
 	add(n, "peers", peers)

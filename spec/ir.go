@@ -466,13 +466,17 @@ func (f Fairness) String() string { return [...]string{"none", "weak", "strong"}
 // Check is a named check configuration: two peers, each running a machine, one
 // channel per direction, and the properties to verify.
 type Check struct {
-	Name     string
-	Doc      string
-	Pos      Pos
-	Index    int
-	Default  bool // the configuration `fsmgen check` uses when none is named
-	Peers    [2]*Peer
-	Channels [2]*Channel // Channels[i] carries messages to Peers[i] (from the other peer)
+	Name    string
+	Doc     string
+	Pos     Pos
+	Index   int
+	Default bool // the configuration `fsmgen check` uses when none is named
+	// Peers are the check's peers (2 to 8), in declaration order.
+	Peers []*Peer
+	// Channels has one channel per ordered pair of peers, grouped by the
+	// receiving peer in peer order, then by sender: with two peers,
+	// Channels[i] carries the messages sent to Peers[i].
+	Channels []*Channel
 	Timeouts TimeoutPolicy
 	Terminal Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
 	// Invariants and Eventually include the monitors' (named MONITOR.NAME).
@@ -552,6 +556,34 @@ type Peer struct {
 	// Calls lists the calls the peer may make. Budget is how many times in
 	// a run; Unbounded means any number.
 	Calls []*CallBudget
+	// SendsTo are the peers its messages go to: the only other peer of a
+	// two-peer check, else those its sends_to names (each message is sent
+	// to every one of them).
+	SendsTo []*Peer
+}
+
+// MaxPeers bounds the peers of a check.
+const MaxPeers = 8
+
+// Into lists the channels that carry messages to peer to, by sender.
+func (c *Check) Into(to int) []*Channel {
+	var out []*Channel
+	for _, ch := range c.Channels {
+		if ch.To == to {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// Between returns the channel from peer from to peer to.
+func (c *Check) Between(from, to int) *Channel {
+	for _, ch := range c.Channels {
+		if ch.From == from && ch.To == to {
+			return ch
+		}
+	}
+	return nil
 }
 
 // Unbounded is the budget of a call a peer may make any number of times.
@@ -566,7 +598,9 @@ type CallBudget struct {
 
 // Channel is the network in one direction.
 type Channel struct {
-	To        int // index of the receiving peer; the sender is 1-To
+	Index     int // in Check.Channels
+	From      int // index of the sending peer
+	To        int // index of the receiving peer
 	Order     Order
 	Capacity  int
 	Full      FullPolicy

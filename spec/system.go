@@ -26,6 +26,9 @@ func (k ActionKind) String() string {
 type Action struct {
 	Kind ActionKind
 	Peer *Peer
+	// Channel is the channel a delivery, loss or duplication acts on (one
+	// of those into Peer).
+	Channel *Channel
 	// Call is the call and its budget, for CallAction.
 	Call *CallBudget
 	// Letter is the message delivered, lost or duplicated in an unordered
@@ -59,13 +62,16 @@ func (c *Check) Actions() []*Action {
 		}
 	}
 	for i, p := range c.Peers {
-		if c.Channels[i].Order == Ordered {
-			add(&Action{Kind: DeliverAction, Peer: p, Slot: -1, Class: fmt.Sprintf("deliver(%s)", p.Name)})
-			continue
-		}
-		for _, lt := range p.Machine.Letters {
-			add(&Action{Kind: DeliverAction, Peer: p, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt),
-				Class: fmt.Sprintf("deliver(%s, %s)", p.Name, lt)})
+		for _, ch := range c.Into(i) {
+			at := c.ChannelName(ch)
+			if ch.Order == Ordered {
+				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Slot: -1, Class: fmt.Sprintf("deliver(%s)", at)})
+				continue
+			}
+			for _, lt := range p.Machine.Letters {
+				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt),
+					Class: fmt.Sprintf("deliver(%s, %s)", at, lt)})
+			}
 		}
 	}
 	for _, p := range c.Peers {
@@ -75,21 +81,32 @@ func (c *Check) Actions() []*Action {
 		}
 	}
 	for i, p := range c.Peers {
-		ch := c.Channels[i]
-		for _, k := range []ActionKind{LoseAction, DuplicateAction} {
-			if k == LoseAction && !ch.Loss || k == DuplicateAction && !ch.Duplicate {
-				continue
-			}
-			if ch.Order == Ordered {
-				for slot := range ch.Capacity {
-					add(&Action{Kind: k, Peer: p, Slot: slot})
+		for _, ch := range c.Into(i) {
+			for _, k := range []ActionKind{LoseAction, DuplicateAction} {
+				if k == LoseAction && !ch.Loss || k == DuplicateAction && !ch.Duplicate {
+					continue
 				}
-				continue
-			}
-			for _, lt := range p.Machine.Letters {
-				add(&Action{Kind: k, Peer: p, Letter: lt, Slot: -1})
+				if ch.Order == Ordered {
+					for slot := range ch.Capacity {
+						add(&Action{Kind: k, Peer: p, Channel: ch, Slot: slot})
+					}
+					continue
+				}
+				for _, lt := range p.Machine.Letters {
+					add(&Action{Kind: k, Peer: p, Channel: ch, Letter: lt, Slot: -1})
+				}
 			}
 		}
 	}
 	return out
+}
+
+// ChannelName names channel ch in messages and traces: the receiving
+// peer's name when the check has two peers (each receives on one
+// channel), else "TO from FROM".
+func (c *Check) ChannelName(ch *Channel) string {
+	if len(c.Peers) == 2 {
+		return c.Peers[ch.To].Name
+	}
+	return c.Peers[ch.To].Name + " from " + c.Peers[ch.From].Name
 }
