@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"go/token"
 	"sort"
 	"strings"
@@ -46,8 +47,8 @@ func Promela(s *spec.Spec, c *spec.Check) ([]byte, error) {
 		return nil, err
 	}
 	g := &pmlGen{s: s, c: c, names: map[string]string{}}
-	for i := range 2 {
-		g.peer[i], g.m[i] = c.Peers[i].Name, c.Peers[i].Machine
+	for _, p := range c.Peers {
+		g.peer, g.m = append(g.peer, p.Name), append(g.m, p.Machine)
 	}
 	if err := g.declareNames(); err != nil {
 		return nil, err
@@ -60,8 +61,8 @@ type pmlGen struct {
 	s    *spec.Spec
 	c    *spec.Check
 	b    bytes.Buffer
-	peer [2]string
-	m    [2]*spec.Machine // the machine each peer runs
+	peer []string
+	m    []*spec.Machine // the machine each peer runs
 	// letter is the message being received while a receipt is written:
 	// msg.FIELD reads its values.
 	letter *spec.Letter
@@ -110,18 +111,22 @@ func (g *pmlGen) declareNames() error {
 			}
 		}
 	}
-	for p := range 2 {
+	for p := range g.peer {
 		pn := "peer " + g.peer[p] + "'s "
 		ids := map[string]string{
 			g.stateVar(p): pn + "state",
-			g.inboxLen(p): pn + "inbox length",
 		}
-		if g.c.Channels[p].Order == spec.Ordered {
-			ids[g.inboxArr(p)] = pn + "inbox"
-		} else {
-			for _, lt := range g.s.Letters {
-				ids[g.inboxCount(p, lt)] = pn + "inbox count of " + lt.String()
+		for _, ch := range g.c.Into(p) {
+			in := "inbox " + g.c.ChannelName(ch) + ": "
+			ids[g.inboxLen(ch.Index)] = in + "length"
+			if ch.Order == spec.Ordered {
+				ids[g.inboxArr(ch.Index)] = in + "queue"
+			} else {
+				for _, lt := range g.s.Letters {
+					ids[g.inboxCount(ch.Index, lt)] = in + "count of " + lt.String()
+				}
 			}
+			ids["send_"+g.chanPrefix(ch.Index)] = "the send into " + g.c.ChannelName(ch)
 		}
 		for _, v := range g.m[p].Vars {
 			ids[g.varName(p, v)] = pn + "variable " + v.Name
@@ -186,10 +191,37 @@ func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
 	return g.peer[p] + "_" + t.Name
 }
 func (g *pmlGen) budgetVar(p int, c *spec.Call) string { return g.peer[p] + "_budget_" + c.Name }
-func (g *pmlGen) inboxArr(p int) string                { return g.peer[p] + "_inbox" }
-func (g *pmlGen) inboxLen(p int) string                { return g.peer[p] + "_inbox_len" }
-func (g *pmlGen) inboxCount(p int, lt *spec.Letter) string {
-	return g.peer[p] + "_inbox_" + letterID(lt)
+// chanPrefix starts the names of channel ci's variables: the receiving
+// peer's name in a two-peer check, else TO_from_FROM.
+func (g *pmlGen) chanPrefix(ci int) string {
+	ch := g.c.Channels[ci]
+	if len(g.peer) == 2 {
+		return g.peer[ch.To]
+	}
+	return g.peer[ch.To] + "_from_" + g.peer[ch.From]
+}
+func (g *pmlGen) inboxArr(ci int) string { return g.chanPrefix(ci) + "_inbox" }
+func (g *pmlGen) inboxLen(ci int) string { return g.chanPrefix(ci) + "_inbox_len" }
+func (g *pmlGen) inboxCount(ci int, lt *spec.Letter) string {
+	return g.chanPrefix(ci) + "_inbox_" + letterID(lt)
+}
+
+// dests are the channels peer p's sends go into.
+func (g *pmlGen) dests(p int) []int {
+	var out []int
+	for _, q := range g.c.Peers[p].SendsTo {
+		out = append(out, g.c.Between(p, q.Index).Index)
+	}
+	return out
+}
+
+// fitsAll is the condition that n more messages fit every channel of dests.
+func (g *pmlGen) fitsAll(dests []int, n int) string {
+	var xs []string
+	for _, ci := range dests {
+		xs = append(xs, g.fits(ci, n))
+	}
+	return cLogic.all(xs...)
 }
 func (g *pmlGen) eventInline(p int, in *spec.Input) string {
 	return g.peer[p] + "_" + inputID(in)
@@ -245,9 +277,8 @@ func (g *pmlGen) emit() {
  */
 
 `)
-	for p := range 2 {
-		ch := c.Channels[p]
-		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", g.peer[p], ch.Order, ch.Capacity, ch.Full)
+	for _, ch := range c.Channels {
+		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", c.ChannelName(ch), ch.Order, ch.Capacity, ch.Full)
 		if ch.Loss {
 			desc += ", loses"
 		}
@@ -284,7 +315,7 @@ func (g *pmlGen) emit() {
 	}
 
 	// State variables.
-	for p := range 2 {
+	for p := range g.peer {
 		m := g.m[p]
 		if len(s.Machines) > 1 {
 			g.f("/* Peer %s, machine %s. */\n", g.peer[p], m.Name)
@@ -303,20 +334,22 @@ func (g *pmlGen) emit() {
 				g.f("byte %s = %d; /* calls of %s left */\n", g.budgetVar(p, cb.Call), cb.Budget, cb.Call.Name)
 			}
 		}
-		ch := c.Channels[p]
-		if ch.Order == spec.Ordered {
-			g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(p), max(ch.Capacity, 1))
-			g.f("byte %s;\n", g.inboxLen(p))
-		} else {
-			var sum []string
-			for _, lt := range s.Letters {
-				g.f("byte %s;\n", g.inboxCount(p, lt))
-				sum = append(sum, g.inboxCount(p, lt))
+		for _, ch := range c.Into(p) {
+			ci := ch.Index
+			if ch.Order == spec.Ordered {
+				g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(ci), max(ch.Capacity, 1))
+				g.f("byte %s;\n", g.inboxLen(ci))
+			} else {
+				var sum []string
+				for _, lt := range s.Letters {
+					g.f("byte %s;\n", g.inboxCount(ci, lt))
+					sum = append(sum, g.inboxCount(ci, lt))
+				}
+				if len(sum) == 0 {
+					sum = []string{"0"}
+				}
+				g.f("#define %s (%s)\n", g.inboxLen(ci), strings.Join(sum, " + "))
 			}
-			if len(sum) == 0 {
-				sum = []string{"0"}
-			}
-			g.f("#define %s (%s)\n", g.inboxLen(p), strings.Join(sum, " + "))
 		}
 		g.f("\n")
 	}
@@ -345,14 +378,14 @@ func (g *pmlGen) emit() {
 	for i := range maxSet {
 		g.f("hidden int set_%d; /* scratch: set values are computed on the old variables */\n", i)
 	}
-	if c.Channels[0].Order == spec.Ordered || c.Channels[1].Order == spec.Ordered {
+	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered }) {
 		g.f("hidden mtype head; /* scratch: the message being delivered */\n")
 	}
 	g.f("\n")
 
 	// Sends.
-	for q := range 2 {
-		g.emitSend(q)
+	for ci := range c.Channels {
+		g.emitSend(ci)
 	}
 	// Properties.
 	g.f("inline invariants() {\n")
@@ -469,7 +502,7 @@ func pmlVarType(v *spec.Var) string {
 // Under full: block the action's guard has checked that every send fits.
 func (g *pmlGen) emitSend(q int) {
 	ch := g.c.Channels[q]
-	g.f("inline send_%s(m) {\n\tif\n", g.peer[q])
+	g.f("inline send_%s(m) {\n\tif\n", g.chanPrefix(q))
 	if ch.Order == spec.Ordered {
 		g.f("\t:: %s < %d -> %s[%s] = m; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), g.inboxLen(q), g.inboxLen(q))
 	} else {
@@ -516,13 +549,13 @@ func (g *pmlGen) stateIn(p int, sts []*spec.State) string {
 // all: a row fires and its sends fit, or no row fires and the event is
 // unhandled in a way that happens (not a rejected call) and whose reply fits.
 func (g *pmlGen) enabled(p int, in *spec.Input) string {
-	q := 1 - p
+	dests := g.dests(p)
 	m, ev := g.m[p], in.Event
 	g.letter = in.Letter
 	defer func() { g.letter = nil }()
 	uh := "0"
 	if unhandledAllowed(m, ev) {
-		uh = g.fits(q, len(unhandledSends(m, ev)))
+		uh = g.fitsAll(dests, len(unhandledSends(m, ev)))
 	}
 	// Per state, then states with equal conditions grouped.
 	byCond := map[string][]*spec.State{}
@@ -542,7 +575,7 @@ func (g *pmlGen) enabled(p int, in *spec.Input) string {
 				fire = append(fire, "0") // a failed call is not an action
 				continue
 			}
-			fire = append(fire, cLogic.all(gd, g.fits(q, len(r.Send))))
+			fire = append(fire, cLogic.all(gd, g.fitsAll(dests, len(r.Send))))
 		}
 		cond := cLogic.any(fire...)
 		switch {
@@ -567,7 +600,7 @@ func (g *pmlGen) enabled(p int, in *spec.Input) string {
 // emitEvent writes the inline applying input in to peer p, assuming enabled(p, in).
 func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 	s, ev := g.m[p], in.Event
-	q := 1 - p
+	dests := g.dests(p)
 	g.letter = in.Letter
 	defer func() { g.letter = nil }()
 	g.f("/* %s: %s */\n", g.peer[p], in)
@@ -593,7 +626,7 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 		}
 		var stmts []string
 		for i, m := range r.Send {
-			stmts = append(stmts, g.observeSend(p, q, m, r, i)...)
+			stmts = append(stmts, g.observeSend(p, m, r, i)...)
 		}
 		if r.To != nil {
 			if obs := g.observe(p, spec.ObserveEnter, func(h *spec.Handler) bool { return h.State == r.To }, nil); len(obs) > 0 {
@@ -623,7 +656,9 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(s, r.To)))
 		}
 		for i, m := range r.Send {
-			stmts = append(stmts, g.send(p, q, m, r, i))
+			for _, ci := range dests {
+				stmts = append(stmts, g.send(p, ci, m, r, i))
+			}
 		}
 		if len(stmts) == 0 {
 			stmts = []string{"skip"}
@@ -647,7 +682,9 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 			for _, x := range g.observe(p, spec.ObserveSend, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt) {
 				g.f("\t\t%s;\n", x)
 			}
-			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.peer[q], g.msgConst(lt))
+			for _, ci := range dests {
+				g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.chanPrefix(ci), g.msgConst(lt))
+			}
 		} else {
 			g.f("\t\tskip /* unhandled message: dropped */\n")
 		}
@@ -670,10 +707,18 @@ func (g *pmlGen) actions() []pmlAction {
 	var acts []pmlAction
 	idle := ""
 	if c.Timeouts == spec.IdleTimeout {
-		idle = fmt.Sprintf("(%s == 0 && %s == 0)", g.inboxLen(0), g.inboxLen(1))
+		var xs []string
+		for ci := range c.Channels {
+			xs = append(xs, g.inboxLen(ci)+" == 0")
+		}
+		idle = "(" + strings.Join(xs, " && ") + ")"
 	}
 	for _, sa := range c.Actions() {
-		p, ch, lt := sa.Peer.Index, c.Channels[sa.Peer.Index], sa.Letter
+		p, lt := sa.Peer.Index, sa.Letter
+		ci, ch := -1, sa.Channel
+		if ch != nil {
+			ci = ch.Index
+		}
 		var a pmlAction
 		switch sa.Kind {
 		case spec.CallAction:
@@ -689,14 +734,14 @@ func (g *pmlGen) actions() []pmlAction {
 			a.body = append(a.body, g.eventInline(p, ev)+"()")
 		case spec.DeliverAction:
 			if lt == nil { // ordered: the head
-				a = pmlAction{name: "deliver_" + g.peer[p], what: sa.Class + ": the head of the inbox"}
+				a = pmlAction{name: "deliver_" + g.chanPrefix(ci), what: sa.Class + ": the head of the inbox"}
 				var heads []string
 				for _, lt := range s.Letters {
-					heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(p), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
+					heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(ci), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
 				}
-				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(p)), g.anyHead(p, heads))
-				a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(p)))
-				a.body = append(a.body, g.removeAt(p, 0)...)
+				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(ci)), g.anyHead(ci, heads))
+				a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(ci)))
+				a.body = append(a.body, g.removeAt(ci, 0)...)
 				var opts []string
 				for _, lt := range s.Letters {
 					obs := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt)
@@ -706,11 +751,11 @@ func (g *pmlGen) actions() []pmlAction {
 				break
 			}
 			a = pmlAction{
-				name:  fmt.Sprintf("deliver_%s_%s", g.peer[p], letterID(lt)),
+				name:  fmt.Sprintf("deliver_%s_%s", g.chanPrefix(ci), letterID(lt)),
 				what:  sa.Class,
-				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), g.enabled(p, sa.Input)),
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), g.enabled(p, sa.Input)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					g.inboxCount(p, lt)+"--", g.eventInline(p, sa.Input)+"()"),
+					g.inboxCount(ci, lt)+"--", g.eventInline(p, sa.Input)+"()"),
 			}
 		case spec.TimeoutAction:
 			a = pmlAction{
@@ -722,21 +767,21 @@ func (g *pmlGen) actions() []pmlAction {
 		case spec.LoseAction:
 			if lt == nil {
 				i := sa.Slot
-				a = pmlAction{name: fmt.Sprintf("lose_%s_%d", g.peer[p], i), what: fmt.Sprintf("lose(%s, %d)", g.peer[p], i),
-					guard: fmt.Sprintf("(%s > %d)", g.inboxLen(p), i), body: g.removeAt(p, i)}
+				a = pmlAction{name: fmt.Sprintf("lose_%s_%d", g.chanPrefix(ci), i), what: fmt.Sprintf("lose(%s, %d)", c.ChannelName(ch), i),
+					guard: fmt.Sprintf("(%s > %d)", g.inboxLen(ci), i), body: g.removeAt(ci, i)}
 				break
 			}
-			a = pmlAction{name: fmt.Sprintf("lose_%s_%s", g.peer[p], letterID(lt)), what: fmt.Sprintf("lose(%s, %s)", g.peer[p], lt),
-				guard: fmt.Sprintf("(%s > 0)", g.inboxCount(p, lt)), body: []string{g.inboxCount(p, lt) + "--"}}
+			a = pmlAction{name: fmt.Sprintf("lose_%s_%s", g.chanPrefix(ci), letterID(lt)), what: fmt.Sprintf("lose(%s, %s)", c.ChannelName(ch), lt),
+				guard: fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), body: []string{g.inboxCount(ci, lt) + "--"}}
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
-				a = pmlAction{name: fmt.Sprintf("duplicate_%s_%d", g.peer[p], i), what: fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i),
-					guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(p), i, g.inboxLen(p), ch.Capacity), body: g.duplicateAt(p, i)}
+				a = pmlAction{name: fmt.Sprintf("duplicate_%s_%d", g.chanPrefix(ci), i), what: fmt.Sprintf("duplicate(%s, %d)", c.ChannelName(ch), i),
+					guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(ci), i, g.inboxLen(ci), ch.Capacity), body: g.duplicateAt(ci, i)}
 				break
 			}
-			a = pmlAction{name: fmt.Sprintf("duplicate_%s_%s", g.peer[p], letterID(lt)), what: fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt),
-				guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(p, lt), g.inboxLen(p), ch.Capacity), body: []string{g.inboxCount(p, lt) + "++"}}
+			a = pmlAction{name: fmt.Sprintf("duplicate_%s_%s", g.chanPrefix(ci), letterID(lt)), what: fmt.Sprintf("duplicate(%s, %s)", c.ChannelName(ch), lt),
+				guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(ci, lt), g.inboxLen(ci), ch.Capacity), body: []string{g.inboxCount(ci, lt) + "++"}}
 		}
 		acts = append(acts, a)
 	}
@@ -843,7 +888,7 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 	case *spec.Armed:
 		return g.timerVar(e.Peer, e.Timer)
 	case *spec.Count:
-		return countSum(e, g.count)
+		return countSum(e, g.c, g.count)
 	case *spec.Unary:
 		if e.Op == token.NOT {
 			return "!" + g.expr(e.X, self)
@@ -941,7 +986,7 @@ func (g *pmlGen) observe(p int, kind spec.Observed, match func(h *spec.Handler) 
 // observeSend returns the statements of the send handlers for the i-th
 // message row r of peer p sends to q: per letter when its field values
 // depend on the variables.
-func (g *pmlGen) observeSend(p, q int, m *spec.Message, r *spec.Row, i int) []string {
+func (g *pmlGen) observeSend(p int, m *spec.Message, r *spec.Row, i int) []string {
 	match := func(h *spec.Handler) bool { return h.Message == m }
 	if len(g.observe(p, spec.ObserveSend, match, m.Letters[0])) == 0 {
 		return nil
@@ -974,7 +1019,7 @@ func (g *pmlGen) observeSend(p, q int, m *spec.Message, r *spec.Row, i int) []st
 // when they depend on p's variables.
 func (g *pmlGen) send(p, q int, m *spec.Message, r *spec.Row, i int) string {
 	if i >= len(r.SendFields) || r.SendFields[i] == nil {
-		return fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m.Letters[0]))
+		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(m.Letters[0]))
 	}
 	vals := r.SendFields[i]
 	var opts []string
@@ -987,10 +1032,10 @@ func (g *pmlGen) send(p, q int, m *spec.Message, r *spec.Row, i int) string {
 		if k == len(m.Letters)-1 {
 			cond = "else" // the field values are in range: the last letter is what is left
 		}
-		opts = append(opts, fmt.Sprintf(":: %s -> send_%s(%s)", cond, g.peer[q], g.msgConst(lt)))
+		opts = append(opts, fmt.Sprintf(":: %s -> send_%s(%s)", cond, g.chanPrefix(q), g.msgConst(lt)))
 	}
 	if len(opts) == 1 {
-		return fmt.Sprintf("send_%s(%s)", g.peer[q], g.msgConst(m.Letters[0]))
+		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(m.Letters[0]))
 	}
 	return "if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"
 }

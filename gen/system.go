@@ -126,14 +126,24 @@ func isConstTrue(x spec.Expr) bool {
 	return ok && c.T.Kind == spec.BoolType && c.Val != 0
 }
 
-// checkPeers validates that c names two peers and two channels.
+// checkPeers validates that c names 2 to spec.MaxPeers peers and one
+// channel per ordered pair of them.
 func checkPeers(c *spec.Check) error {
 	if c == nil {
 		return fmt.Errorf("gen: no check configuration")
 	}
-	for i := range 2 {
-		if c.Peers[i] == nil || c.Channels[i] == nil {
-			return fmt.Errorf("%s: check %s needs two peers and two channels", c.Pos, c.Name)
+	n := len(c.Peers)
+	if n < 2 || n > spec.MaxPeers || len(c.Channels) != n*(n-1) {
+		return fmt.Errorf("%s: check %s needs 2 to %d peers and a channel per ordered pair", c.Pos, c.Name, spec.MaxPeers)
+	}
+	for _, p := range c.Peers {
+		if p == nil {
+			return fmt.Errorf("%s: check %s has a missing peer", c.Pos, c.Name)
+		}
+	}
+	for _, ch := range c.Channels {
+		if ch == nil {
+			return fmt.Errorf("%s: check %s has a missing channel", c.Pos, c.Name)
 		}
 	}
 	return nil
@@ -229,13 +239,13 @@ func (l logic) fold(op, unit, zero string, xs []string) string {
 	return "(" + strings.Join(parts, op) + ")"
 }
 
-// countSum renders a Count as the sum of count(p, msg) over the inboxes it
-// reads: one inbox, or both.
-func countSum(e *spec.Count, count func(p int, m *spec.Message) string) string {
+// countSum renders a Count as the sum of count(ci, msg) over the channels
+// it reads: those into one peer, or all.
+func countSum(e *spec.Count, c *spec.Check, count func(ci int, m *spec.Message) string) string {
 	var parts []string
-	for p := range 2 {
-		if e.To < 0 || e.To == p {
-			parts = append(parts, count(p, e.Msg))
+	for _, ch := range c.Channels {
+		if e.To < 0 || e.To == ch.To {
+			parts = append(parts, count(ch.Index, e.Msg))
 		}
 	}
 	if len(parts) == 1 {

@@ -62,11 +62,11 @@ func TLA(s *spec.Spec, c *spec.Check) (module, cfg []byte, err error) {
 		return nil, nil, err
 	}
 	g := &tlaGen{s: s, c: c, used: map[string]bool{}, mi: map[*spec.Machine]*tlaMachine{}}
-	for i := range 2 {
-		g.mach[i] = c.Peers[i].Machine
+	for _, p := range c.Peers {
+		g.mach = append(g.mach, p.Machine)
 	}
 	for _, m := range s.Machines {
-		if m == g.mach[0] || m == g.mach[1] {
+		if slices.Contains(g.mach, m) {
 			tm := &tlaMachine{m: m}
 			g.ms = append(g.ms, tm)
 			g.mi[m] = tm
@@ -89,8 +89,8 @@ type tlaGen struct {
 	s       *spec.Spec
 	c       *spec.Check
 	b, cfg  bytes.Buffer
-	peer    [2]string // "client": the peers' names as TLA+ strings
-	mach    [2]*spec.Machine
+	peer    []string // "client": the peers' names as TLA+ strings
+	mach    []*spec.Machine
 	ms      []*tlaMachine // the machines the peers run, each once, in spec order
 	mi      map[*spec.Machine]*tlaMachine
 	cur     *tlaMachine          // the machine whose rows and events are being written
@@ -128,7 +128,7 @@ func (g *tlaGen) peersOf(tm *tlaMachine) string {
 		return "Peers"
 	}
 	var ps []string
-	for p := range 2 {
+	for p := range g.mach {
 		if g.mach[p] == tm.m {
 			ps = append(ps, g.peerStr(p))
 		}
@@ -260,8 +260,8 @@ func (g *tlaGen) names() error {
 			g.monID[v] = id
 		}
 	}
-	for i := range 2 {
-		g.peer[i] = g.c.Peers[i].Name
+	for i := range g.c.Peers {
+		g.peer = append(g.peer, g.c.Peers[i].Name)
 		for _, cb := range g.c.Peers[i].Calls {
 			if cb.Budget != spec.Unbounded {
 				g.budget = true
@@ -327,14 +327,20 @@ func (g *tlaGen) emit() {
 	if c.Doc != "" {
 		g.comment("", fmt.Sprintf("Check %s: %s", c.Name, c.Doc))
 	}
-	if len(g.ms) > 1 {
+	switch {
+	case len(g.peer) > 2:
+		var runs []string
+		for p := range g.peer {
+			runs = append(runs, fmt.Sprintf("%s runs %s", g.peer[p], g.mach[p].Name))
+		}
+		g.comment("", fmt.Sprintf("%d peers (%s); a channel from each peer to each other one. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.", len(g.peer), strings.Join(runs, ", ")))
+	case len(g.ms) > 1:
 		g.comment("", fmt.Sprintf("Peer %s runs machine %s and peer %s machine %s; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.", g.peer[0], g.mach[0].Name, g.peer[1], g.mach[1].Name))
-	} else {
+	default:
 		g.comment("", "Two peers run the machine; each has an inbox for the messages the other sends it. The semantics is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are those of the Promela rendering.")
 	}
-	for p := range 2 {
-		ch := c.Channels[p]
-		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", g.peer[p], ch.Order, ch.Capacity, ch.Full)
+	for _, ch := range c.Channels {
+		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", c.ChannelName(ch), ch.Order, ch.Capacity, ch.Full)
 		if ch.Loss {
 			desc += ", loses"
 		}
@@ -355,7 +361,11 @@ func (g *tlaGen) emit() {
 	for _, lt := range s.Letters {
 		ms = append(ms, q(lt.String()))
 	}
-	g.f("Peers == {%s, %s}\n", g.peerStr(0), g.peerStr(1))
+	var peerStrs []string
+	for p := range g.peer {
+		peerStrs = append(peerStrs, g.peerStr(p))
+	}
+	g.f("Peers == {%s}\n", strings.Join(peerStrs, ", "))
 	for _, tm := range g.ms {
 		var sts []string
 		for _, st := range tm.m.States {
@@ -409,7 +419,11 @@ func (g *tlaGen) emit() {
 	if len(g.ms) == 1 {
 		g.f("    /\\ state = [p \\in Peers |-> %s]\n", q(g.ms[0].m.Initial.Name))
 	} else {
-		g.f("    /\\ state = %s\n", tlaRecord(g.peer[:], []string{q(g.mach[0].Initial.Name), q(g.mach[1].Initial.Name)}))
+		var inits []string
+		for _, m := range g.mach {
+			inits = append(inits, q(m.Initial.Name))
+		}
+		g.f("    /\\ state = %s\n", tlaRecord(g.peer, inits))
 	}
 	for _, tm := range g.ms {
 		for i, v := range tm.m.Vars {
@@ -421,7 +435,7 @@ func (g *tlaGen) emit() {
 	}
 	if g.budget {
 		var per []string
-		for p := range 2 {
+		for p := range g.peer {
 			var calls, bs []string
 			for _, cb := range c.Peers[p].Calls {
 				if cb.Budget != spec.Unbounded {
@@ -435,29 +449,29 @@ func (g *tlaGen) emit() {
 			}
 			per = append(per, rec)
 		}
-		g.f("    /\\ budget = %s\n", tlaRecord(g.peer[:], per))
+		g.f("    /\\ budget = %s\n", tlaRecord(g.peer, per))
 	}
-	var boxes []string
-	for p := range 2 {
+	var boxes, keys []string
+	for ci, ch := range c.Channels {
 		empty := "<<>>"
-		if c.Channels[p].Order == spec.Unordered {
+		if ch.Order == spec.Unordered {
 			empty = "[m \\in Msgs |-> 0]"
 		}
-		boxes = append(boxes, empty)
+		boxes, keys = append(boxes, empty), append(keys, g.chanKey(ci))
 	}
 	for _, mon := range c.Monitors {
 		for _, v := range mon.Vars {
 			g.f("    /\\ %s = %s\n", g.monID[v], tlaValue(v, v.Init))
 		}
 	}
-	g.f("    /\\ inbox = %s\n\n", tlaRecord(g.peer[:], boxes))
+	g.f("    /\\ inbox = %s\n\n", tlaRecord(keys, boxes))
 
 	// Inboxes.
 	g.f("\\* Sending to a full inbox: drop discards the message, block disables the action.\n")
 	g.f("RemoveAt(sq, i) == SubSeq(sq, 1, i - 1) \\o SubSeq(sq, i + 1, Len(sq))\n")
 	g.f("CopyAfter(sq, i) == SubSeq(sq, 1, i) \\o <<sq[i]>> \\o SubSeq(sq, i + 1, Len(sq))\n")
-	for p := range 2 {
-		g.emitInbox(p)
+	for ci := range c.Channels {
+		g.emitInbox(ci)
 	}
 
 	// The machines: a snapshot record per peer.
@@ -494,8 +508,8 @@ func (g *tlaGen) emit() {
 			g.emitEvent(in)
 		}
 		ordered := false
-		for p := range 2 {
-			ordered = ordered || g.mach[p] == tm.m && c.Channels[p].Order == spec.Ordered
+		for _, ch := range c.Channels {
+			ordered = ordered || g.mach[ch.To] == tm.m && ch.Order == spec.Ordered
 		}
 		if len(s.Messages) > 0 && ordered {
 			var arms []string
@@ -517,7 +531,19 @@ func (g *tlaGen) emit() {
 		} else {
 			g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
 		}
-		g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
+		if len(g.peer) == 2 {
+			g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
+		} else {
+			var arms []string
+			for p := range g.peer {
+				var fits []string
+				for _, ci := range g.dests(p) {
+					fits = append(fits, fmt.Sprintf("Fits_%s(box[%s], r.sends)", g.chanKey(ci), q(g.chanKey(ci))))
+				}
+				arms = append(arms, fmt.Sprintf("p = %s -> %s", g.peerStr(p), tlaLogic.all(fits...)))
+			}
+			g.f("    /\\ CASE %s\n", strings.Join(arms, "\n         [] "))
+		}
 		for _, v := range g.peerVars(tm) {
 			g.f("    /\\ %s' = [%s EXCEPT ![p] = r.%s]\n", v, v, v)
 		}
@@ -537,8 +563,24 @@ func (g *tlaGen) emit() {
 				g.f("       /\\ %s' = mv2.%s\n", id, id)
 			}
 		}
-		g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
-		g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
+		if len(g.peer) == 2 {
+			g.f("    /\\ inbox' = IF p = %s THEN [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n", g.peerStr(0), g.peerStr(1), g.peer[1])
+			g.f("                        ELSE [box EXCEPT ![%s] = SendTo_%s(@, r.sends)]\n\n", g.peerStr(0), g.peer[0])
+		} else {
+			var arms []string
+			for p := range g.peer {
+				var ex []string
+				for _, ci := range g.dests(p) {
+					ex = append(ex, fmt.Sprintf("![%s] = SendTo_%s(@, r.sends)", q(g.chanKey(ci)), g.chanKey(ci)))
+				}
+				next := "box"
+				if len(ex) > 0 {
+					next = "[box EXCEPT " + strings.Join(ex, ", ") + "]"
+				}
+				arms = append(arms, fmt.Sprintf("p = %s -> %s", g.peerStr(p), next))
+			}
+			g.f("    /\\ inbox' = CASE %s\n\n", strings.Join(arms, "\n                 [] "))
+		}
 	}
 
 	// Actions.
@@ -687,9 +729,32 @@ func tlaValue(v *spec.Var, val int) string {
 	return fmt.Sprint(val)
 }
 
-// emitInbox writes Fits_P and SendTo_P for peer p's inbox.
+// chanKey names channel ci: the key of its inbox in inbox and the suffix
+// of its operators (Size_, Fits_, SendTo_): the receiving peer's name in a
+// two-peer check, else TO_from_FROM.
+func (g *tlaGen) chanKey(ci int) string {
+	ch := g.c.Channels[ci]
+	if len(g.peer) == 2 {
+		return g.peer[ch.To]
+	}
+	return g.peer[ch.To] + "_from_" + g.peer[ch.From]
+}
+
+// dests are the channels peer p's sends go into.
+func (g *tlaGen) dests(p int) []int {
+	var out []int
+	for _, to := range g.c.Peers[p].SendsTo {
+		out = append(out, g.c.Between(p, to.Index).Index)
+	}
+	return out
+}
+
+// box is channel ci's inbox in TLA+: inbox["server"].
+func (g *tlaGen) box(ci int) string { return fmt.Sprintf("inbox[%s]", q(g.chanKey(ci))) }
+
+// emitInbox writes Size_, Fits_ and SendTo_ for channel p's inbox.
 func (g *tlaGen) emitInbox(p int) {
-	ch, pn := g.c.Channels[p], g.peer[p]
+	ch, pn := g.c.Channels[p], g.chanKey(p)
 	size := "Len(box)"
 	if ch.Order == spec.Unordered {
 		var xs []string
@@ -906,13 +971,21 @@ func (g *tlaGen) emitActions() {
 	}
 	idle := ""
 	if c.Timeouts == spec.IdleTimeout {
-		idle = fmt.Sprintf("\n    /\\ Size_%s(inbox[%s]) = 0 /\\ Size_%s(inbox[%s]) = 0 \\* timeouts: idle", g.peer[0], g.peerStr(0), g.peer[1], g.peerStr(1))
+		var xs []string
+		for ci := range c.Channels {
+			xs = append(xs, fmt.Sprintf("Size_%s(%s) = 0", g.chanKey(ci), g.box(ci)))
+		}
+		idle = "\n    /\\ " + strings.Join(xs, " /\\ ") + " \\* timeouts: idle"
 	}
 	vs := g.stateVars()
 	keep := vs[:len(vs)-1] // all but the inboxes
 	for _, sa := range c.Actions() {
-		p, lt := sa.Peer.Index, sa.Letter
-		ps, tm, ch := g.peerStr(p), g.mi[g.mach[p]], c.Channels[p]
+		p, lt, ch := sa.Peer.Index, sa.Letter, sa.Channel
+		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
+		ck, bx, at := "", "", ""
+		if ch != nil {
+			ck, bx, at = g.chanKey(ch.Index), q(g.chanKey(ch.Index)), c.ChannelName(ch)
+		}
 		apply, snap := tm.op("Apply"), tm.op("Snap")
 		switch sa.Kind {
 		case spec.CallAction:
@@ -933,15 +1006,15 @@ func (g *tlaGen) emitActions() {
 			add(name, sa.Class, sa.Class, body)
 		case spec.DeliverAction:
 			if lt == nil { // ordered: the head
-				add("Deliver_"+g.peer[p], sa.Class+": the head of the inbox", sa.Class,
+				add("Deliver_"+ck, sa.Class+": the head of the inbox", sa.Class,
 					fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
-						ps, apply, ps, tm.op("Recv"), ps, snap, ps, ps, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, ps, g.monRec())), keepBudget))
+						bx, apply, ps, tm.op("Recv"), bx, snap, ps, bx, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, bx, g.monRec())), keepBudget))
 				break
 			}
 			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt, g.monRec()))
-			add(fmt.Sprintf("Deliver_%s_%s", g.peer[p], letterID(lt)), sa.Class, sa.Class,
+			add(fmt.Sprintf("Deliver_%s_%s", ck, letterID(lt)), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1]%s)%s",
-					ps, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, ps, q(lt.String()), mv, keepBudget))
+					bx, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, bx, q(lt.String()), mv, keepBudget))
 		case spec.TimeoutAction:
 			t := sa.Timer
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), sa.Class, sa.Class,
@@ -950,25 +1023,25 @@ func (g *tlaGen) emitActions() {
 		case spec.LoseAction:
 			if lt == nil {
 				i := sa.Slot
-				add(fmt.Sprintf("Lose_%s_%d", g.peer[p], i), fmt.Sprintf("lose(%s, %d)", g.peer[p], i), "",
+				add(fmt.Sprintf("Lose_%s_%d", ck, i), fmt.Sprintf("lose(%s, %d)", at, i), "",
 					fmt.Sprintf("    /\\ Len(inbox[%s]) > %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = RemoveAt(@, %d)]\n    /\\ %s",
-						ps, i, ps, i+1, unchanged(keep...)))
+						bx, i, bx, i+1, unchanged(keep...)))
 				break
 			}
-			add(fmt.Sprintf("Lose_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("lose(%s, %s)", g.peer[p], lt), "",
+			add(fmt.Sprintf("Lose_%s_%s", ck, letterID(lt)), fmt.Sprintf("lose(%s, %s)", at, lt), "",
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
-					ps, q(lt.String()), ps, q(lt.String()), unchanged(keep...)))
+					bx, q(lt.String()), bx, q(lt.String()), unchanged(keep...)))
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
-				add(fmt.Sprintf("Duplicate_%s_%d", g.peer[p], i), fmt.Sprintf("duplicate(%s, %d)", g.peer[p], i), "",
+				add(fmt.Sprintf("Duplicate_%s_%d", ck, i), fmt.Sprintf("duplicate(%s, %d)", at, i), "",
 					fmt.Sprintf("    /\\ Len(inbox[%s]) > %d /\\ Len(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s] = CopyAfter(@, %d)]\n    /\\ %s",
-						ps, i, ps, ch.Capacity, ps, i+1, unchanged(keep...)))
+						bx, i, bx, ch.Capacity, bx, i+1, unchanged(keep...)))
 				break
 			}
-			add(fmt.Sprintf("Duplicate_%s_%s", g.peer[p], letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", g.peer[p], lt), "",
+			add(fmt.Sprintf("Duplicate_%s_%s", ck, letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", at, lt), "",
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
-					ps, q(lt.String()), g.peer[p], ps, ch.Capacity, ps, q(lt.String()), unchanged(keep...)))
+					bx, q(lt.String()), ck, bx, ch.Capacity, bx, q(lt.String()), unchanged(keep...)))
 		}
 	}
 }
@@ -979,7 +1052,7 @@ func (g *tlaGen) emitTypeOK() {
 	if len(g.ms) == 1 {
 		parts = append(parts, "state \\in [Peers -> States]")
 	} else {
-		for p := range 2 {
+		for p := range g.peer {
 			parts = append(parts, fmt.Sprintf("state[%s] \\in %s", g.peerStr(p), g.mi[g.mach[p]].op("States")))
 		}
 	}
@@ -996,12 +1069,12 @@ func (g *tlaGen) emitTypeOK() {
 			parts = append(parts, fmt.Sprintf("%s \\in %s", g.monID[v], tlaDomain(v)))
 		}
 	}
-	for p := range 2 {
-		ch, ps := g.c.Channels[p], g.peerStr(p)
+	for ci, ch := range g.c.Channels {
+		bx := g.box(ci)
 		if ch.Order == spec.Ordered {
-			parts = append(parts, fmt.Sprintf("inbox[%s] \\in Seq(Msgs) /\\ Len(inbox[%s]) =< %d", ps, ps, ch.Capacity))
+			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs) /\\ Len(%s) =< %d", bx, bx, ch.Capacity))
 		} else {
-			parts = append(parts, fmt.Sprintf("inbox[%s] \\in [Msgs -> 0..%d] /\\ Size_%s(inbox[%s]) =< %d", ps, ch.Capacity, g.peer[p], ps, ch.Capacity))
+			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> 0..%d] /\\ Size_%s(%s) =< %d", bx, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
 		}
 	}
 	g.f("TypeOK ==\n    /\\ %s\n\n", strings.Join(parts, "\n    /\\ "))
@@ -1068,7 +1141,7 @@ func (g *tlaGen) expr(e spec.Expr, inGuard bool) string {
 	case *spec.Armed:
 		return fmt.Sprintf("%s[%s]", g.mi[g.mach[e.Peer]].timerID[e.Timer.Index], g.peerStr(e.Peer))
 	case *spec.Count:
-		return countSum(e, g.count)
+		return countSum(e, g.c, g.count)
 	case *spec.Unary:
 		if e.Op == token.NOT {
 			return "~" + g.expr(e.X, inGuard)
@@ -1100,17 +1173,17 @@ func (g *tlaGen) floorIsTrunc(b *spec.Binary) bool {
 	return xlo >= 0 && ylo >= 0
 }
 
-// count is the number of messages of kind m (nil: any) in p's inbox.
-func (g *tlaGen) count(p int, m *spec.Message) string {
-	box := fmt.Sprintf("inbox[%s]", g.peerStr(p))
+// count is the number of messages of kind m (nil: any) in channel ci.
+func (g *tlaGen) count(ci int, m *spec.Message) string {
+	box := g.box(ci)
 	if m == nil {
-		return fmt.Sprintf("Size_%s(%s)", g.peer[p], box)
+		return fmt.Sprintf("Size_%s(%s)", g.chanKey(ci), box)
 	}
 	var names []string
 	for _, lt := range m.Letters {
 		names = append(names, q(lt.String()))
 	}
-	if g.c.Channels[p].Order == spec.Unordered {
+	if g.c.Channels[ci].Order == spec.Unordered {
 		var xs []string
 		for _, n := range names {
 			xs = append(xs, fmt.Sprintf("%s[%s]", box, n))
@@ -1219,7 +1292,7 @@ func (g *tlaGen) emitMonitors() {
 	}
 	g.f("\n")
 	var sendArms, enterArms, recvArms []string
-	for p := range 2 {
+	for p := range g.peer {
 		for _, lt := range g.s.Letters {
 			msg := lt.Message
 			cond := fmt.Sprintf("p = %s /\\ m = %s", g.peerStr(p), q(lt.String()))
