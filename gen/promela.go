@@ -3,8 +3,8 @@ package gen
 import (
 	"bytes"
 	"fmt"
-	"slices"
 	"go/token"
+	"slices"
 	"sort"
 	"strings"
 
@@ -191,6 +191,7 @@ func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
 	return g.peer[p] + "_" + t.Name
 }
 func (g *pmlGen) budgetVar(p int, c *spec.Call) string { return g.peer[p] + "_budget_" + c.Name }
+
 // chanPrefix starts the names of channel ci's variables: the receiving
 // peer's name in a two-peer check, else TO_from_FROM.
 func (g *pmlGen) chanPrefix(ci int) string {
