@@ -175,13 +175,18 @@ var matrix = []config{
 	// Monitors (abp's delivery monitor is part of every abp state).
 	{spec: abp, check: "fifo_dup"},
 	{spec: abp, check: "reordering"},
+	// Three peers: a coordinator that sends to both participants.
+	{spec: twophase, check: "reliable"},
+	{spec: twophase, check: "lossy"},
+	{spec: twophase, check: "lossy", inbox: [2]*channel{{ordered, 2, drop, true, true}, {unordered, 3, block, false, true}}},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
 }
 
 const (
-	reqresp = "../examples/reqresp/reqresp.yaml"
-	abp     = "../examples/abp/abp.yaml"
+	reqresp  = "../examples/reqresp/reqresp.yaml"
+	abp      = "../examples/abp/abp.yaml"
+	twophase = "../examples/twophase/twophase.yaml"
 )
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the

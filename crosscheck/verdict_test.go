@@ -131,6 +131,23 @@ func TestVerdicts(t *testing.T) {
 	ab := loadSpec(t, abp) // message fields and a delivery monitor
 	cells = append(cells, cell{ab, ab.Check("lossy_fifo"), want{"none", "none"}}, cell{ab, ab.Check("fifo_dup"), want{"none", "none"}},
 		cell{ab, ab.Check("reordering"), want{"invariant", "none"}})
+	tp := loadSpec(t, twophase) // three peers
+	cells = append(cells, cell{tp, tp.Check("reliable"), want{"none", "none"}}, cell{tp, tp.Check("lossy"), want{"none", "deadlock"}})
+	tpSrc, err := os.ReadFile(twophase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A coordinator that decides on the last vote alone commits after a no.
+	lastVote := strings.NewReplacer("votes == 1 && all_yes && msg.yes", "votes == 1 && msg.yes",
+		"votes == 1 && !(all_yes && msg.yes)", "votes == 1 && !msg.yes").Replace(string(tpSrc))
+	if lastVote == string(tpSrc) {
+		t.Fatal("twophase.yaml no longer has the guards the last-vote variant breaks")
+	}
+	tpv, err := spec.Parse("twophase_last_vote.yaml", []byte(lastVote))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells = append(cells, cell{tpv, tpv.Check("reliable"), want{"invariant", "none"}})
 	rr := loadSpec(t, reqresp)
 	src, err := os.ReadFile(reqresp)
 	if err != nil {

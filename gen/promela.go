@@ -48,7 +48,7 @@ func Promela(s *spec.Spec, c *spec.Check) ([]byte, error) {
 	}
 	g := &pmlGen{s: s, c: c, names: map[string]string{}}
 	for _, p := range c.Peers {
-		g.peer, g.m = append(g.peer, p.Name), append(g.m, p.Machine)
+		g.peer, g.m = append(g.peer, pmlPrefix(p.Name)), append(g.m, p.Machine)
 	}
 	if err := g.declareNames(); err != nil {
 		return nil, err
@@ -78,6 +78,19 @@ var promelaKeywords = strings.Fields(`active assert atomic bit bool break byte c
 	local ltl mtype nempty never nfull np_ od of pc_value pid printf printm priority proctype provided run
 	select set_priority short show skip timeout trace true typedef unless unsigned xr xs _ _last _nr_pr _pid
 	always eventually until weakuntil stronguntil implies equivalent stronguntil release`)
+
+// pmlPrefix is the prefix of a peer's Promela identifiers (c_state): its
+// name, with an underscore added where the name followed by an underscore
+// begins a Promela keyword (c_state, d_step), so that no identifier of the
+// peer is one.
+func pmlPrefix(name string) string {
+	for _, k := range promelaKeywords {
+		if strings.HasPrefix(k, name+"_") {
+			return name + "_"
+		}
+	}
+	return name
+}
 
 // declareNames records every global identifier and fails on a clash
 // (two spec names that render alike, or a Promela keyword).
@@ -142,7 +155,6 @@ func (g *pmlGen) declareNames() error {
 		for _, in := range g.m[p].Inputs {
 			ids[g.eventInline(p, in)] = pn + "event " + in.String()
 		}
-		ids["send_"+g.peer[p]] = "the send to " + g.peer[p]
 		keys := make([]string, 0, len(ids))
 		for k := range ids {
 			keys = append(keys, k)
@@ -161,7 +173,7 @@ func (g *pmlGen) declareNames() error {
 func (g *pmlGen) machines() []*spec.Machine {
 	var out []*spec.Machine
 	for _, m := range g.s.Machines {
-		if m == g.m[0] || m == g.m[1] {
+		if slices.Contains(g.m, m) {
 			out = append(out, m)
 		}
 	}
@@ -406,7 +418,7 @@ func (g *pmlGen) emit() {
 		g.f("#define terminal %s\n\n", g.prop(c.Terminal))
 	}
 	// Peer events.
-	for p := range 2 {
+	for p := range g.peer {
 		makes := map[*spec.Call]bool{}
 		for _, cb := range c.Peers[p].Calls {
 			makes[cb.Call] = true

@@ -125,6 +125,9 @@ func (c *Checker) view(v *vec) SystemState {
 		out.Peers = append(out.Peers, ps)
 	}
 	for i, ch := range c.check.Channels {
+		if len(c.check.Peers) > 2 && !c.check.Carries(ch) {
+			continue // always empty: its sender never sends to its receiver
+		}
 		iv := InboxView{To: c.check.ChannelName(ch), Messages: []string{}}
 		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
 			iv.Messages = append(iv.Messages, c.s.Letters[msg].String())
@@ -329,16 +332,15 @@ func (t *Trace) WriteText(w io.Writer) {
 func (t *Trace) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("sequenceDiagram\n")
+	// The first peer, the network, then the other peers.
 	var a, z string
-	if len(t.Initial.Peers) == 2 {
-		a, z = t.Initial.Peers[0].Name, t.Initial.Peers[1].Name
-	}
-	fmt.Fprintf(&b, "    participant %s\n    participant net as network\n    participant %s\n", a, z)
-	other := func(p string) string {
-		if p == a {
-			return z
+	for i, p := range t.Initial.Peers {
+		fmt.Fprintf(&b, "    participant %s\n", p.Name)
+		if i == 0 {
+			b.WriteString("    participant net as network\n")
+			a = p.Name
 		}
-		return a
+		z = p.Name
 	}
 	for i, st := range t.Steps {
 		if i == t.LoopStart {
@@ -375,7 +377,6 @@ func (t *Trace) Mermaid() string {
 		if st.Error != "" {
 			fmt.Fprintf(&b, "%sNote right of %s: error: %s\n", ind, st.Peer, st.Error)
 		}
-		_ = other
 	}
 	if t.LoopStart >= 0 && t.LoopStart < len(t.Steps) {
 		b.WriteString("    end\n")

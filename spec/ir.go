@@ -586,6 +586,17 @@ func (c *Check) Between(from, to int) *Channel {
 	return nil
 }
 
+// Carries reports whether any message can ever be in channel ch: whether
+// its sender sends to its receiver.
+func (c *Check) Carries(ch *Channel) bool {
+	for _, to := range c.Peers[ch.From].SendsTo {
+		if to.Index == ch.To {
+			return true
+		}
+	}
+	return false
+}
+
 // Unbounded is the budget of a call a peer may make any number of times.
 const Unbounded = -1
 

@@ -51,7 +51,8 @@ type Action struct {
 
 // Actions lists c's actions in their fixed order: every peer's calls, then
 // every peer's deliveries, then every peer's timeouts, then per peer the
-// losses and the duplications its inbox allows.
+// losses and the duplications its inbox allows. A channel whose sender never
+// sends to its receiver (sends_to) has no actions.
 func (c *Check) Actions() []*Action {
 	var out []*Action
 	add := func(a *Action) { out = append(out, a) }
@@ -63,6 +64,9 @@ func (c *Check) Actions() []*Action {
 	}
 	for i, p := range c.Peers {
 		for _, ch := range c.Into(i) {
+			if len(c.Peers) > 2 && !c.Carries(ch) {
+				continue // never holds a message: no action of its is ever enabled
+			}
 			at := c.ChannelName(ch)
 			if ch.Order == Ordered {
 				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Slot: -1, Class: fmt.Sprintf("deliver(%s)", at)})
@@ -82,6 +86,9 @@ func (c *Check) Actions() []*Action {
 	}
 	for i, p := range c.Peers {
 		for _, ch := range c.Into(i) {
+			if len(c.Peers) > 2 && !c.Carries(ch) {
+				continue // never holds a message: no action of its is ever enabled
+			}
 			for _, k := range []ActionKind{LoseAction, DuplicateAction} {
 				if k == LoseAction && !ch.Loss || k == DuplicateAction && !ch.Duplicate {
 					continue

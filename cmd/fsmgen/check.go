@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	commands["check"] = command{"model-check two peers over a network: invariants, deadlock, liveness", check}
+	commands["check"] = command{"model-check communicating peers over a network: invariants, deadlock, liveness", check}
 }
 
 func check(args []string, stdout, stderr io.Writer) error {

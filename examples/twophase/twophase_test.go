@@ -1,0 +1,112 @@
+package twophase_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/modelcheck"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+func run(t *testing.T, s *spec.Spec, check string, opts ...modelcheck.Option) *modelcheck.Result {
+	t.Helper()
+	ck, err := modelcheck.New(s, s.Check(check), append(opts, modelcheck.Workers(2))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ck.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func statuses(r *modelcheck.Result) map[string]string {
+	got := map[string]string{}
+	for _, p := range r.Properties {
+		got[p.Name] = p.Status
+	}
+	return got
+}
+
+// TestVerdicts model-checks both checks of twophase.yaml with the verdicts
+// its README states.
+func TestVerdicts(t *testing.T) {
+	s, err := spec.Load("twophase.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	safe := map[string]string{"agreement": "holds", "commit_follows_coordinator": "holds", "validity.no_commit_after_no": "holds"}
+	for _, c := range []struct {
+		check  string
+		states uint64
+		status map[string]string
+	}{
+		{"reliable", 269, map[string]string{"deadlock": "holds", "decided": "holds"}},
+		{"lossy", 576, map[string]string{"deadlock": "violated"}},
+	} {
+		t.Run(c.check, func(t *testing.T) {
+			r := run(t, s, c.check, modelcheck.Continue())
+			if r.States != c.states {
+				t.Errorf("%d states, expected %d", r.States, c.states)
+			}
+			got := statuses(r)
+			for name, want := range safe {
+				if got[name] != want {
+					t.Errorf("%s: %s, expected %s", name, got[name], want)
+				}
+			}
+			for name, want := range c.status {
+				if got[name] != want {
+					t.Errorf("%s: %s, expected %s", name, got[name], want)
+				}
+			}
+		})
+	}
+}
+
+// TestLastVoteBug breaks the coordinator: it decides on the last vote it
+// receives, forgetting the first. Agreement and validity must fail, each
+// with a counterexample in which one participant voted no.
+func TestLastVoteBug(t *testing.T) {
+	src, err := os.ReadFile("twophase.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	for _, fix := range []string{"votes == 1 && all_yes && msg.yes", "votes == 1 && !(all_yes && msg.yes)"} {
+		if !strings.Contains(text, fix) {
+			t.Fatalf("twophase.yaml no longer has the guard %q", fix)
+		}
+	}
+	text = strings.Replace(text, "votes == 1 && all_yes && msg.yes", "votes == 1 && msg.yes", 1)
+	text = strings.Replace(text, "votes == 1 && !(all_yes && msg.yes)", "votes == 1 && !msg.yes", 1)
+	s, err := spec.Parse("last_vote.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, s, "reliable", modelcheck.Continue())
+	got := statuses(r)
+	for _, name := range []string{"agreement", "validity.no_commit_after_no"} {
+		if got[name] != "violated" {
+			t.Errorf("%s: %s, expected violated", name, got[name])
+		}
+	}
+	if len(r.Violations) == 0 {
+		t.Fatal("no counterexample")
+	}
+	for _, v := range r.Violations {
+		if v.Trace == nil {
+			t.Fatalf("%s: no trace", v.Property)
+		}
+		no := false
+		for _, st := range v.Trace.Steps {
+			no = no || st.Kind == "call" && st.Event == "NO"
+		}
+		if !no {
+			t.Errorf("%s: the counterexample has no NO vote", v.Property)
+		}
+	}
+}
