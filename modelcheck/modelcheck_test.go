@@ -68,6 +68,8 @@ func TestHandCounts(t *testing.T) {
 	}{
 		{"testdata/toggle.yaml", "counts", 4, 6, 2},
 		{"testdata/counter.yaml", "one_peer_counts", 6, 6, 4},
+		{"testdata/broadcast.yaml", "counts", 5, 5, 3},
+		{"testdata/broadcast.yaml", "counts_lossy", 10, 13, 3},
 	} {
 		for _, workers := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/%s/%d", tc.file, tc.check, workers), func(t *testing.T) {
