@@ -280,3 +280,21 @@ func TestExpressionRenderings(t *testing.T) {
 		}
 	}
 }
+
+// TestChannelNameClash: two channels whose names render alike are an
+// error with the check's position in both renderings, never one merged
+// channel.
+func TestChannelNameClash(t *testing.T) {
+	s, err := spec.Load("testdata/clash/channels.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Checks[0]
+	_, perr := Promela(s, c)
+	_, _, terr := TLA(s, c)
+	for name, err := range map[string]error{"promela": perr, "tla": terr} {
+		if err == nil || !strings.Contains(err.Error(), "channels.yaml:11:3:") || !strings.Contains(err.Error(), "x_from_y_from_z") {
+			t.Errorf("%s: got %v, want a clash of x_from_y_from_z at channels.yaml:11:3", name, err)
+		}
+	}
+}

@@ -277,8 +277,8 @@ func (g *pmlGen) emit() {
 	}
 	g.twoLoops = c.Terminal != nil && !isConstTrue(c.Terminal)
 	g.f(`/*
- * Two peers each run a machine; each has an inbox for the messages the other
- * sends it. The semantics is fsmgen's (docs/semantics.md): one d_step per
+ * Each peer runs a machine; a channel carries the messages one peer sends
+ * another (with two peers, each peer's inbox). The semantics is fsmgen's (docs/semantics.md): one d_step per
  * action instance, so SPIN's "states, stored" equals fsmgen's distinct
  * states and its "transitions" (stored + matched) equals fsmgen's
  * transitions + 1, the initial state.

@@ -268,6 +268,14 @@ func (g *tlaGen) names() error {
 			}
 		}
 	}
+	keys := map[string]*spec.Channel{}
+	for ci, ch := range g.c.Channels {
+		k := g.chanKey(ci)
+		if prev, ok := keys[k]; ok {
+			return fmt.Errorf("%s: tla: the channels %s and %s both render as %s", g.c.Pos, g.c.ChannelName(prev), g.c.ChannelName(ch), k)
+		}
+		keys[k] = ch
+	}
 	return nil
 }
 
@@ -411,7 +419,7 @@ func (g *tlaGen) emit() {
 	if g.budget {
 		g.f("    budget, \\* budget[p][c]: how many more times peer p may make call c (bounded calls only)\n")
 	}
-	g.f("    inbox \\* inbox[p]: the messages sent to p: a sequence (ordered) or a count per kind (unordered)\n\n")
+	g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)\n\n")
 	g.f("vars == <<%s>>\n\n", strings.Join(g.stateVars(), ", "))
 
 	// Init.
@@ -524,7 +532,7 @@ func (g *tlaGen) emit() {
 
 	// Apply an outcome to the system.
 	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
-	g.f("\\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.\n")
+	g.f("\\* action's own change (a delivery's removal). r's sends go to the channels to the peers p sends to.\n")
 	for _, tm := range g.ms {
 		if len(g.c.Monitors) > 0 {
 			g.f("%s(p, r, box, mv) ==\n    /\\ r.ok\n", tm.op("Apply"))

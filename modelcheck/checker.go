@@ -1,5 +1,5 @@
-// Package modelcheck explores every reachable state of two peers running a
-// spec's machine over a lossy, reordering network, and reports shortest
+// Package modelcheck explores every reachable state of the peers (two to
+// eight) running a spec's machines over a lossy, reordering network, and reports shortest
 // counterexamples to invariants, deadlock freedom and liveness goals.
 //
 // The semantics are those of docs/semantics.md. A Checker compiles the spec
