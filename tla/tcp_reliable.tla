@@ -23,7 +23,7 @@ VARIABLES
     retransmit, \* retransmit[p]: timer retransmit (1s) is armed
     time_wait, \* time_wait[p]: timer time_wait (2*MSL) is armed
     budget, \* budget[p][c]: how many more times peer p may make call c (bounded calls only)
-    inbox \* inbox[p]: the messages sent to p: a sequence (ordered) or a count per kind (unordered)
+    inbox \* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)
 
 vars == <<state, passive, retransmit, time_wait, budget, inbox>>
 
@@ -472,7 +472,7 @@ Recv(m, s) ==
       [] m = "RST" -> Ev_recv_RST(s)
 
 \* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the
-\* action's own change (a delivery's removal). r's sends go to the other peer's inbox.
+\* action's own change (a delivery's removal). r's sends go to the channels to the peers p sends to.
 Apply(p, r, box) ==
     /\ r.ok
     /\ IF p = "client" THEN Fits_server(box["server"], r.sends) ELSE Fits_client(box["client"], r.sends)
