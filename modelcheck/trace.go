@@ -28,9 +28,10 @@ type Step struct {
 	Peer    string      `json:"peer"`   // the peer that acts, or whose inbox the network changes
 	Event   string      `json:"event,omitempty"`
 	Message string      `json:"message,omitempty"`
-	From    string      `json:"from,omitempty"` // the peer's control state before
-	To      string      `json:"to,omitempty"`   // and after
-	Row     int         `json:"row"`            // the row that fired (its index in the peer's machine), or -1
+	Sender  string      `json:"sender,omitempty"` // with more than two peers: who sent the message delivered, lost or duplicated
+	From    string      `json:"from,omitempty"`   // the peer's control state before
+	To      string      `json:"to,omitempty"`     // and after
+	Row     int         `json:"row"`              // the row that fired (its index in the peer's machine), or -1
 	RowPos  string      `json:"row_pos,omitempty"`
 	Sent    []string    `json:"sent,omitempty"`
 	Error   string      `json:"error,omitempty"` // the error the row reported to the user
@@ -177,12 +178,23 @@ func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 	return tr, nil
 }
 
+// from is " from SENDER" when the step names its message's sender.
+func (st *Step) from() string {
+	if st.Sender == "" {
+		return ""
+	}
+	return " from " + st.Sender
+}
+
 // step describes the transition sc from prev to next.
 func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	m := c.m
 	a := &m.actions[sc.act]
 	s := m.mach[a.peer]
 	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: -1}
+	if a.ch >= 0 && len(c.check.Peers) > 2 {
+		st.Sender = c.check.Peers[c.check.Channels[a.ch].From].Name
+	}
 	if sc.row >= 0 {
 		st.Row = m.rows[sc.row].Index // in the peer's machine, as coverage numbers it
 	}
@@ -242,13 +254,13 @@ func (st *Step) describe() string {
 	case "call":
 		fmt.Fprintf(&b, "%s calls %s", st.Peer, st.Event)
 	case "deliver":
-		fmt.Fprintf(&b, "%s receives %s", st.Peer, st.Message)
+		fmt.Fprintf(&b, "%s receives %s%s", st.Peer, st.Message, st.from())
 	case "timeout":
 		fmt.Fprintf(&b, "%s's %s timer fires", st.Peer, strings.TrimPrefix(st.Event, "timeout "))
 	case "lose":
-		fmt.Fprintf(&b, "network loses %s on its way to %s", st.Message, st.Peer)
+		fmt.Fprintf(&b, "network loses %s%s on its way to %s", st.Message, st.from(), st.Peer)
 	case "duplicate":
-		fmt.Fprintf(&b, "network duplicates %s on its way to %s", st.Message, st.Peer)
+		fmt.Fprintf(&b, "network duplicates %s%s on its way to %s", st.Message, st.from(), st.Peer)
 	case "stutter":
 		fmt.Fprintf(&b, "nothing can happen any more (the system stays here for ever)")
 	}
@@ -363,11 +375,11 @@ func (t *Trace) Mermaid() string {
 		case "timeout":
 			fmt.Fprintf(&b, "%sNote over %s: %d. %s: %s\n", ind, st.Peer, st.N, st.Event, change)
 		case "deliver":
-			fmt.Fprintf(&b, "%snet->>%s: %d. %s (%s)\n", ind, st.Peer, st.N, st.Message, change)
+			fmt.Fprintf(&b, "%snet->>%s: %d. %s%s (%s)\n", ind, st.Peer, st.N, st.Message, st.from(), change)
 		case "lose":
-			fmt.Fprintf(&b, "%sNote over net: %d. %s to %s lost\n", ind, st.N, st.Message, st.Peer)
+			fmt.Fprintf(&b, "%sNote over net: %d. %s%s to %s lost\n", ind, st.N, st.Message, st.from(), st.Peer)
 		case "duplicate":
-			fmt.Fprintf(&b, "%sNote over net: %d. %s to %s duplicated\n", ind, st.N, st.Message, st.Peer)
+			fmt.Fprintf(&b, "%sNote over net: %d. %s%s to %s duplicated\n", ind, st.N, st.Message, st.from(), st.Peer)
 		case "stutter":
 			fmt.Fprintf(&b, "%sNote over %s,%s: %d. no action enabled\n", ind, a, z, st.N)
 		}
