@@ -208,7 +208,11 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 			return nil, fmt.Errorf("%s: %w", ch.Pos, err)
 		}
 		m.inbox[i] = b
-		widths = append(widths, bits.Len(uint(b.n-1)))
+		w := bits.Len(uint(b.n - 1))
+		if n > 2 && !c.Carries(ch) {
+			w = 0 // never holds a message: always content 0, the empty one
+		}
+		widths = append(widths, w)
 		slots = append(slots, &m.box[i])
 	}
 	budgetOf := map[[2]int]int{}
