@@ -689,6 +689,9 @@ func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
 					p.SendsTo = append(p.SendsTo, to)
 				}
 			}
+			if sends, _ := machineSends(p.Machine); !sends && p.Machine != nil {
+				l.s.Warnings = append(l.s.Warnings, errorf(l.pos(n), "peer %s sends_to: machine %s never sends, so nothing goes to these peers", p.Name, p.Machine.Name))
+			}
 			continue
 		}
 		if len(c.Peers) == 2 {

@@ -587,8 +587,13 @@ func (c *Check) Between(from, to int) *Channel {
 }
 
 // Carries reports whether any message can ever be in channel ch: whether
-// its sender sends to its receiver.
+// its sender's machine sends at all, and to its receiver.
 func (c *Check) Carries(ch *Channel) bool {
+	if p := c.Peers[ch.From]; p.Machine != nil {
+		if sends, _ := machineSends(p.Machine); !sends {
+			return false
+		}
+	}
 	for _, to := range c.Peers[ch.From].SendsTo {
 		if to.Index == ch.To {
 			return true
