@@ -18,7 +18,7 @@ func TestGeneratedStepAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := tcpVariants(s)
+	checks := netVariants(s)
 	for _, c := range s.Checks {
 		checks = append(checks, explorable(c))
 	}

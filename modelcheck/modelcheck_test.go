@@ -88,10 +88,10 @@ func TestHandCounts(t *testing.T) {
 	}
 }
 
-// tcpVariants lists the TCP checks with every network semantics the
-// checker implements, at a small capacity so the reference explorer keeps up.
-// tcpVariants returns the checks of s (the TCP spec) under every network semantics.
-func tcpVariants(s *spec.Spec) []*spec.Check {
+// netVariants returns the checks of s (the TCP spec, the three-peer
+// broadcast) under every network semantics the checker implements, at a
+// small capacity so the reference explorer keeps up.
+func netVariants(s *spec.Spec) []*spec.Check {
 	var out []*spec.Check
 	for _, c := range s.Checks {
 		if testing.Short() && totalBudget(c) > 4 {
@@ -143,9 +143,16 @@ func TestAgreesWithReference(t *testing.T) {
 		}
 	}
 	if s, err := spec.TCP(); err == nil {
-		for _, c := range tcpVariants(s) {
+		for _, c := range netVariants(s) {
 			cases = append(cases, pair{s, c})
 		}
+	}
+	if s, err := spec.Load("testdata/broadcast.yaml"); err == nil { // three peers
+		for _, c := range netVariants(s) {
+			cases = append(cases, pair{s, c})
+		}
+	} else {
+		t.Fatal(err)
 	}
 	for _, p := range cases {
 		t.Run(p.s.Name+"/"+p.c.Name, func(t *testing.T) {

@@ -19,17 +19,20 @@ type refPeer struct {
 }
 
 type refState struct {
-	peers   [2]refPeer
-	boxes   [2][]int // ordered: the queue; unordered: sorted
-	budgets [2][]int // per CallBudget of the peer
+	peers   []refPeer
+	boxes   [][]int // per channel; ordered: the queue; unordered: sorted
+	budgets [][]int // per peer, per CallBudget of the peer
+	chans   []*spec.Channel
 }
 
 func (r *refState) clone() *refState {
-	c := &refState{}
-	for i := range 2 {
+	c := &refState{peers: make([]refPeer, len(r.peers)), boxes: make([][]int, len(r.boxes)), budgets: make([][]int, len(r.budgets)), chans: r.chans}
+	for i := range r.peers {
 		c.peers[i] = refPeer{st: r.peers[i].st, vars: slices.Clone(r.peers[i].vars), timers: slices.Clone(r.peers[i].timers)}
-		c.boxes[i] = slices.Clone(r.boxes[i])
 		c.budgets[i] = slices.Clone(r.budgets[i])
+	}
+	for i := range r.boxes {
+		c.boxes[i] = slices.Clone(r.boxes[i])
 	}
 	return c
 }
@@ -53,8 +56,8 @@ func (e refEnv) Armed(peer int, t *spec.Timer) bool {
 }
 func (e refEnv) Count(to int, m *spec.Message) int {
 	n := 0
-	for i := range 2 {
-		if to >= 0 && i != to {
+	for i, ch := range e.r.chans {
+		if to >= 0 && ch.To != to {
 			continue
 		}
 		for _, x := range e.r.boxes[i] {
@@ -120,25 +123,32 @@ func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends []int, ok 
 
 func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 	var out []*refState
-	// finish delivers sends from p to the other peer's inbox; false when blocked.
+	// finish delivers sends from p into the channel to each peer p sends
+	// to; false when blocked.
 	finish := func(n *refState, p int, sends []int) bool {
-		q := 1 - p
-		ch := c.Channels[q]
-		for _, m := range sends {
-			if len(n.boxes[q]) >= ch.Capacity {
-				if ch.Full == spec.BlockWhenFull {
-					return false
+		for _, to := range c.Peers[p].SendsTo {
+			ch := c.Between(p, to.Index)
+			q := ch.Index
+			for _, m := range sends {
+				if len(n.boxes[q]) >= ch.Capacity {
+					if ch.Full == spec.BlockWhenFull {
+						return false
+					}
+					continue
 				}
-				continue
-			}
-			n.boxes[q] = append(n.boxes[q], m)
-			if ch.Order == spec.Unordered {
-				slices.Sort(n.boxes[q])
+				n.boxes[q] = append(n.boxes[q], m)
+				if ch.Order == spec.Unordered {
+					slices.Sort(n.boxes[q])
+				}
 			}
 		}
 		return true
 	}
-	for p := range 2 {
+	inFlight := 0
+	for _, b := range r.boxes {
+		inFlight += len(b)
+	}
+	for p := range c.Peers {
 		for i, cb := range c.Peers[p].Calls {
 			if cb.Budget != spec.Unbounded && r.budgets[p][i] == 0 {
 				continue
@@ -152,28 +162,32 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				out = append(out, n)
 			}
 		}
-		box := r.boxes[p]
-		ch := c.Channels[p]
 		// deliveries
-		for i, m := range box {
-			if ch.Order == spec.Ordered && i > 0 {
-				break
-			}
-			if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+		for _, ch := range c.Channels {
+			if ch.To != p {
 				continue
 			}
-			n := r.clone()
-			n.boxes[p] = slices.Delete(n.boxes[p], i, i+1)
-			sends, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
-			if ok && finish(n, p, sends) {
-				out = append(out, n)
+			box := r.boxes[ch.Index]
+			for i, m := range box {
+				if ch.Order == spec.Ordered && i > 0 {
+					break
+				}
+				if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+					continue
+				}
+				n := r.clone()
+				n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
+				sends, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
+				if ok && finish(n, p, sends) {
+					out = append(out, n)
+				}
 			}
 		}
 		for _, t := range s.Timers {
 			if !r.peers[p].timers[t.Index] {
 				continue
 			}
-			if c.Timeouts == spec.IdleTimeout && len(r.boxes[0])+len(r.boxes[1]) > 0 {
+			if c.Timeouts == spec.IdleTimeout && inFlight > 0 {
 				continue
 			}
 			n := r.clone()
@@ -182,19 +196,25 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				out = append(out, n)
 			}
 		}
-		for i, m := range box {
-			if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+		for _, ch := range c.Channels {
+			if ch.To != p {
 				continue
 			}
-			if ch.Loss {
-				n := r.clone()
-				n.boxes[p] = slices.Delete(n.boxes[p], i, i+1)
-				out = append(out, n)
-			}
-			if ch.Duplicate && len(box) < ch.Capacity {
-				n := r.clone()
-				n.boxes[p] = slices.Insert(n.boxes[p], i+1, m)
-				out = append(out, n)
+			box := r.boxes[ch.Index]
+			for i, m := range box {
+				if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
+					continue
+				}
+				if ch.Loss {
+					n := r.clone()
+					n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
+					out = append(out, n)
+				}
+				if ch.Duplicate && len(box) < ch.Capacity {
+					n := r.clone()
+					n.boxes[ch.Index] = slices.Insert(n.boxes[ch.Index], i+1, m)
+					out = append(out, n)
+				}
 			}
 		}
 	}
@@ -202,8 +222,9 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 }
 
 func refExplore(s *spec.Spec, c *spec.Check) refResult {
-	init := &refState{}
-	for p := range 2 {
+	n := len(c.Peers)
+	init := &refState{peers: make([]refPeer, n), boxes: make([][]int, len(c.Channels)), budgets: make([][]int, n), chans: c.Channels}
+	for p := range n {
 		init.peers[p] = refPeer{st: s.Initial.Index, vars: make([]int, len(s.Vars)), timers: make([]bool, len(s.Timers))}
 		for _, v := range s.Vars {
 			init.peers[p].vars[v.Index] = v.Init

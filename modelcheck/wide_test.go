@@ -223,7 +223,7 @@ func TestWideLayoutAgrees(t *testing.T) {
 	for _, c := range s.Checks {
 		cases = append(cases, pair{s, c})
 	}
-	for _, c := range tcpVariants(s) {
+	for _, c := range netVariants(s) {
 		cases = append(cases, pair{s, c})
 	}
 	spread := func(c *Checker) { c.spread = true }
