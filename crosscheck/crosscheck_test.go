@@ -179,6 +179,8 @@ var matrix = []config{
 	{spec: twophase, check: "reliable"},
 	{spec: twophase, check: "lossy"},
 	{spec: twophase, check: "lossy", inbox: [2]*channel{{ordered, 2, drop, true, true}, {unordered, 3, block, false, true}}},
+	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh"},
+	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
 }
