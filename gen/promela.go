@@ -1007,7 +1007,18 @@ func (g *pmlGen) observeSend(p int, m *spec.Message, r *spec.Row, i int) []strin
 	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
 		return g.observe(p, spec.ObserveSend, match, m.Letters[0])
 	}
-	vals := r.SendFields[i]
+	return []string{g.byLetter(p, m, r.SendFields[i], func(lt *spec.Letter) string {
+		if obs := g.observe(p, spec.ObserveSend, match, lt); len(obs) > 0 {
+			return strings.Join(obs, "; ")
+		}
+		return "skip"
+	})}
+}
+
+// byLetter is an if over the letters of message m that runs body for the
+// one whose field values vals make on peer p's snapshot. The values are in
+// range, so the last letter is the else branch: what is left.
+func (g *pmlGen) byLetter(p int, m *spec.Message, vals []spec.Expr, body func(*spec.Letter) string) string {
 	var opts []string
 	for k, lt := range m.Letters {
 		var conds []string
@@ -1018,37 +1029,19 @@ func (g *pmlGen) observeSend(p int, m *spec.Message, r *spec.Row, i int) []strin
 		if k == len(m.Letters)-1 {
 			cond = "else"
 		}
-		obs := g.observe(p, spec.ObserveSend, match, lt)
-		if len(obs) == 0 {
-			obs = []string{"skip"}
-		}
-		opts = append(opts, fmt.Sprintf(":: %s -> %s", cond, strings.Join(obs, "; ")))
+		opts = append(opts, fmt.Sprintf(":: %s -> %s", cond, body(lt)))
 	}
-	return []string{"if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"}
+	return "if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"
 }
 
 // send is the statement with which peer p's row r sends its i-th message
-// to q: the letter its field values make, chosen by an if over the letters
+// into channel q: the letter its field values make, chosen by an if over the letters
 // when they depend on p's variables.
 func (g *pmlGen) send(p, q int, m *spec.Message, r *spec.Row, i int) string {
-	if i >= len(r.SendFields) || r.SendFields[i] == nil {
+	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
 		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(m.Letters[0]))
 	}
-	vals := r.SendFields[i]
-	var opts []string
-	for k, lt := range m.Letters {
-		var conds []string
-		for fi := range m.Fields {
-			conds = append(conds, fmt.Sprintf("(%s == %d)", g.guard(p, vals[fi]), lt.Values[fi]))
-		}
-		cond := cLogic.all(conds...)
-		if k == len(m.Letters)-1 {
-			cond = "else" // the field values are in range: the last letter is what is left
-		}
-		opts = append(opts, fmt.Sprintf(":: %s -> send_%s(%s)", cond, g.chanPrefix(q), g.msgConst(lt)))
-	}
-	if len(opts) == 1 {
-		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(m.Letters[0]))
-	}
-	return "if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"
+	return g.byLetter(p, m, r.SendFields[i], func(lt *spec.Letter) string {
+		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(lt))
+	})
 }

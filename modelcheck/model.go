@@ -2,7 +2,6 @@ package modelcheck
 
 import (
 	"fmt"
-	"go/token"
 	"math/bits"
 	"slices"
 	"strings"
@@ -466,52 +465,10 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 			vals[i], _ = lt.Value(e.Name)
 		}
 		return func(x *vec) int { return vals[x[letterWord]] }, nil
-	case *spec.Unary:
-		x, err := m.compileProp(e.X)
-		if err != nil {
-			return nil, err
-		}
-		if e.Op == token.NOT {
-			return func(v *vec) int { return 1 - x(v) }, nil
-		}
-		return func(v *vec) int { return -x(v) }, nil
-	case *spec.Binary:
-		x, err := m.compileProp(e.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := m.compileProp(e.Y)
-		if err != nil {
-			return nil, err
-		}
-		if f := binary(e.Op, x, y); f != nil {
-			return f, nil
-		}
-		return nil, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
-	case *spec.Implies:
-		x, err := m.compileProp(e.X)
-		if err != nil {
-			return nil, err
-		}
-		y, err := m.compileProp(e.Y)
-		if err != nil {
-			return nil, err
-		}
-		return implies(x, y), nil
-	case *spec.Cond:
-		c, err := m.compileProp(e.If)
-		if err != nil {
-			return nil, err
-		}
-		x, err := m.compileProp(e.Then)
-		if err != nil {
-			return nil, err
-		}
-		y, err := m.compileProp(e.Else)
-		if err != nil {
-			return nil, err
-		}
-		return cond(c, x, y), nil
+	}
+	rec := func(x spec.Expr) (func(*vec) int, error) { return m.compileProp(x) }
+	if f, ok, err := compileOps(e, rec); ok {
+		return f, err
 	}
 	return nil, fmt.Errorf("%s: modelcheck: unsupported expression %q", e.Pos(), e.String())
 }

@@ -253,55 +253,53 @@ func compileGuard(e spec.Expr, lt *spec.Letter) (guardFunc, error) {
 			return nil, fmt.Errorf("%s: modelcheck: %s read where no message with that field is received", e.Pos(), e)
 		}
 		return func(uint64) int { return v }, nil
-	case *spec.Unary:
-		x, err := compileGuard(e.X, lt)
-		if err != nil {
-			return nil, err
-		}
-		if e.Op == token.NOT {
-			return func(s uint64) int { return 1 - x(s) }, nil
-		}
-		return func(s uint64) int { return -x(s) }, nil
-	case *spec.Binary:
-		x, err := compileGuard(e.X, lt)
-		if err != nil {
-			return nil, err
-		}
-		y, err := compileGuard(e.Y, lt)
-		if err != nil {
-			return nil, err
-		}
-		f := binary(e.Op, x, y)
-		if f == nil {
-			return nil, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
-		}
-		return f, nil
-	case *spec.Implies:
-		x, err := compileGuard(e.X, lt)
-		if err != nil {
-			return nil, err
-		}
-		y, err := compileGuard(e.Y, lt)
-		if err != nil {
-			return nil, err
-		}
-		return implies(x, y), nil
-	case *spec.Cond:
-		c, err := compileGuard(e.If, lt)
-		if err != nil {
-			return nil, err
-		}
-		x, err := compileGuard(e.Then, lt)
-		if err != nil {
-			return nil, err
-		}
-		y, err := compileGuard(e.Else, lt)
-		if err != nil {
-			return nil, err
-		}
-		return cond(c, x, y), nil
+	}
+	rec := func(x spec.Expr) (func(uint64) int, error) { return compileGuard(x, lt) }
+	if f, ok, err := compileOps(e, rec); ok {
+		return f, err
 	}
 	return nil, fmt.Errorf("%s: modelcheck: %q cannot appear in a guard", e.Pos(), e.String())
+}
+
+// compileOps compiles the operators guards and properties share (unary,
+// binary, implication, conditional) into closures over S, compiling the
+// operands with rec; ok is false for any other expression.
+func compileOps[S any](e spec.Expr, rec func(spec.Expr) (func(S) int, error)) (f func(S) int, ok bool, err error) {
+	var operands []spec.Expr
+	switch e := e.(type) {
+	case *spec.Unary:
+		operands = []spec.Expr{e.X}
+	case *spec.Binary:
+		operands = []spec.Expr{e.X, e.Y}
+	case *spec.Implies:
+		operands = []spec.Expr{e.X, e.Y}
+	case *spec.Cond:
+		operands = []spec.Expr{e.If, e.Then, e.Else}
+	default:
+		return nil, false, nil
+	}
+	xs := make([]func(S) int, len(operands))
+	for i, o := range operands {
+		if xs[i], err = rec(o); err != nil {
+			return nil, true, err
+		}
+	}
+	switch e := e.(type) {
+	case *spec.Unary:
+		x := xs[0]
+		if e.Op == token.NOT {
+			return func(s S) int { return 1 - x(s) }, true, nil
+		}
+		return func(s S) int { return -x(s) }, true, nil
+	case *spec.Binary:
+		if f := binary(e.Op, xs[0], xs[1]); f != nil {
+			return f, true, nil
+		}
+		return nil, true, fmt.Errorf("%s: modelcheck: unsupported operator %s", e.Pos(), e.Op)
+	case *spec.Implies:
+		return implies(xs[0], xs[1]), true, nil
+	}
+	return cond(xs[0], xs[1], xs[2]), true, nil
 }
 
 // implies is x => y; y is evaluated only when x holds.
