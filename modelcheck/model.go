@@ -208,7 +208,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		}
 		m.inbox[i] = b
 		w := bits.Len(uint(b.n - 1))
-		if n > 2 && !c.Carries(ch) {
+		if c.Unused(ch) {
 			w = 0 // never holds a message: always content 0, the empty one
 		}
 		widths = append(widths, w)

@@ -75,7 +75,7 @@ func domain(s *Spec, c *Check, e Expr) (lo, hi int) {
 			return 0, math.MaxInt32
 		}
 		for _, ch := range c.Channels {
-			if ch != nil && (e.To < 0 || ch.To == e.To) && (len(c.Peers) <= 2 || c.Carries(ch)) {
+			if ch != nil && (e.To < 0 || ch.To == e.To) && !c.Unused(ch) {
 				hi += ch.Capacity // a channel that never carries a message is always empty
 			}
 		}

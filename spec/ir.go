@@ -586,6 +586,12 @@ func (c *Check) Between(from, to int) *Channel {
 	return nil
 }
 
+// Unused reports whether the system leaves channel ch out: with more than
+// two peers, a channel that never Carries a message has no actions, no
+// bits of state, no place in traces and no part in the range of len(net).
+// A two-peer check keeps both its channels, whatever its machines send.
+func (c *Check) Unused(ch *Channel) bool { return len(c.Peers) > 2 && !c.Carries(ch) }
+
 // Carries reports whether any message can ever be in channel ch: whether
 // its sender's machine sends at all, and to its receiver.
 func (c *Check) Carries(ch *Channel) bool {

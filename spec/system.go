@@ -64,7 +64,7 @@ func (c *Check) Actions() []*Action {
 	}
 	for i, p := range c.Peers {
 		for _, ch := range c.Into(i) {
-			if len(c.Peers) > 2 && !c.Carries(ch) {
+			if c.Unused(ch) {
 				continue // never holds a message: no action of its is ever enabled
 			}
 			at := c.ChannelName(ch)
@@ -86,7 +86,7 @@ func (c *Check) Actions() []*Action {
 	}
 	for i, p := range c.Peers {
 		for _, ch := range c.Into(i) {
-			if len(c.Peers) > 2 && !c.Carries(ch) {
+			if c.Unused(ch) {
 				continue // never holds a message: no action of its is ever enabled
 			}
 			for _, k := range []ActionKind{LoseAction, DuplicateAction} {
