@@ -179,6 +179,9 @@ var matrix = []config{
 	{spec: twophase, check: "reliable"},
 	{spec: twophase, check: "lossy"},
 	{spec: twophase, check: "lossy", inbox: [2]*channel{{ordered, 2, drop, true, true}, {unordered, 3, block, false, true}}},
+	// Replies: the server answers whichever of two clients asked.
+	{spec: reqresp, check: "two_clients"},
+	{spec: reqresp, check: "two_clients", inbox: both(channel{ordered, 2, block, true, true})},
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh"},
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).

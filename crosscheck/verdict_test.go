@@ -165,6 +165,10 @@ func TestVerdicts(t *testing.T) {
 			cells = append(cells, cell{rrv, c, w})
 		}
 	}
+	// A server that sends its answer to both clients instead of replying:
+	// a client is answered before it asks.
+	mc := multicastVariant(t, string(src))
+	cells = append(cells, cell{mc, mc.Check("two_clients"), want{"invariant", ""}})
 	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")
 	more, _ := filepath.Glob("testdata/fail_*.yaml")
 	for _, f := range append(files, more...) {
@@ -214,4 +218,24 @@ func TestVerdicts(t *testing.T) {
 			})
 		}
 	}
+}
+
+// multicastVariant is the request/response example with a server that
+// sends every answer to both clients of two_clients instead of replying.
+func multicastVariant(t *testing.T, src string) *spec.Spec {
+	t.Helper()
+	i := strings.Index(src, "  two_clients:")
+	if i < 0 {
+		t.Fatal("reqresp.yaml no longer has the check two_clients")
+	}
+	v := strings.Replace(src[:i], "reply: RESP", "send: RESP", 1) +
+		strings.Replace(src[i:], "server: {machine: server}", "server: {machine: server, sends_to: [a, b]}", 1)
+	if !strings.Contains(v, "send: RESP") || !strings.Contains(v, "sends_to: [a, b]") {
+		t.Fatal("reqresp.yaml no longer has the reply and the check the multicast variant changes")
+	}
+	s, err := spec.Parse("reqresp_multicast.yaml", []byte(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

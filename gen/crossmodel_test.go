@@ -171,9 +171,11 @@ func TestTLAStructure(t *testing.T) {
 					t.Errorf("%s: extends %s, not a standard module", name, m)
 				}
 			}
-			pre := func(m *spec.Machine) string { // per-machine operators carry its name when the peers run two
-				if c.Peers[0].Machine != c.Peers[1].Machine {
-					return m.Name + "_"
+			pre := func(m *spec.Machine) string { // per-machine operators carry its name when the peers run several
+				for _, p := range c.Peers {
+					if p.Machine != c.Peers[0].Machine {
+						return m.Name + "_"
+					}
 				}
 				return ""
 			}

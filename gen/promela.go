@@ -153,7 +153,9 @@ func (g *pmlGen) declareNames() error {
 			}
 		}
 		for _, in := range g.m[p].Inputs {
-			ids[g.eventInline(p, in)] = pn + "event " + in.String()
+			for _, back := range g.backs(p, in) {
+				ids[g.eventInline(p, in, back)] = pn + "event " + in.String()
+			}
 		}
 		keys := make([]string, 0, len(ids))
 		for k := range ids {
@@ -222,21 +224,54 @@ func (g *pmlGen) inboxCount(ci int, lt *spec.Letter) string {
 // dests are the channels peer p's sends go into.
 func (g *pmlGen) dests(p int) []int {
 	var out []int
-	for _, q := range g.c.Peers[p].SendsTo {
-		out = append(out, g.c.Between(p, q.Index).Index)
+	for _, ch := range g.c.Outbound(g.c.Peers[p]) {
+		out = append(out, ch.Index)
 	}
 	return out
 }
 
-// fitsAll is the condition that n more messages fit every channel of dests.
-func (g *pmlGen) fitsAll(dests []int, n int) string {
+// fitsAll is the condition that nSend more messages fit every channel of
+// dests and nReply more the channel back (a channel index, or -1).
+func (g *pmlGen) fitsAll(dests []int, nSend, back, nReply int) string {
 	var xs []string
 	for _, ci := range dests {
+		n := nSend
+		if ci == back {
+			n += nReply
+		}
 		xs = append(xs, g.fits(ci, n))
+	}
+	if back >= 0 && !slices.Contains(dests, back) {
+		xs = append(xs, g.fits(back, nReply))
 	}
 	return cLogic.all(xs...)
 }
-func (g *pmlGen) eventInline(p int, in *spec.Input) string {
+
+// backs lists the channels peer p's replies to input in may go into, one
+// inline per entry: a receipt is written once per channel it arrives on
+// when the machine replies and messages reach it on several; else once
+// (-1 when it never replies, or on no channel).
+func (g *pmlGen) backs(p int, in *spec.Input) []int {
+	var out []int
+	if in.Event.Kind == spec.MessageEvent && g.m[p].Replies() {
+		for _, ch := range g.c.Into(p) {
+			if !g.c.Unused(ch) {
+				out = append(out, g.c.Between(p, ch.From).Index)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []int{-1}
+	}
+	return out
+}
+
+// eventInline names the inline applying input in to peer p, with its
+// replies going into channel back.
+func (g *pmlGen) eventInline(p int, in *spec.Input, back int) string {
+	if back >= 0 && len(g.backs(p, in)) > 1 {
+		return g.peer[p] + "_" + inputID(in) + "_from_" + g.peer[g.c.Channels[back].To]
+	}
 	return g.peer[p] + "_" + inputID(in)
 }
 
@@ -427,7 +462,9 @@ func (g *pmlGen) emit() {
 			if in.Event.Kind == spec.CallEvent && !makes[in.Event.Call] {
 				continue // the peer never makes this call
 			}
-			g.emitEvent(p, in)
+			for _, back := range g.backs(p, in) {
+				g.emitEvent(p, in, back)
+			}
 		}
 	}
 	// Actions.
@@ -561,14 +598,14 @@ func (g *pmlGen) stateIn(p int, sts []*spec.State) string {
 // enabled is the condition under which applying ev to peer p happens at
 // all: a row fires and its sends fit, or no row fires and the event is
 // unhandled in a way that happens (not a rejected call) and whose reply fits.
-func (g *pmlGen) enabled(p int, in *spec.Input) string {
+func (g *pmlGen) enabled(p int, in *spec.Input, back int) string {
 	dests := g.dests(p)
 	m, ev := g.m[p], in.Event
 	g.letter = in.Letter
 	defer func() { g.letter = nil }()
 	uh := "0"
 	if unhandledAllowed(m, ev) {
-		uh = g.fitsAll(dests, len(unhandledSends(m, ev)))
+		uh = g.fitsAll(nil, 0, back, len(unhandledSends(m, ev)))
 	}
 	// Per state, then states with equal conditions grouped.
 	byCond := map[string][]*spec.State{}
@@ -588,7 +625,7 @@ func (g *pmlGen) enabled(p int, in *spec.Input) string {
 				fire = append(fire, "0") // a failed call is not an action
 				continue
 			}
-			fire = append(fire, cLogic.all(gd, g.fitsAll(dests, len(r.Send))))
+			fire = append(fire, cLogic.all(gd, g.fitsAll(dests, len(r.Sent()), back, r.Replies)))
 		}
 		cond := cLogic.any(fire...)
 		switch {
@@ -610,14 +647,15 @@ func (g *pmlGen) enabled(p int, in *spec.Input) string {
 	return cLogic.any(xs...)
 }
 
-// emitEvent writes the inline applying input in to peer p, assuming enabled(p, in).
-func (g *pmlGen) emitEvent(p int, in *spec.Input) {
+// emitEvent writes the inline applying input in to peer p, its replies
+// going into channel back, assuming enabled(p, in, back).
+func (g *pmlGen) emitEvent(p int, in *spec.Input, back int) {
 	s, ev := g.m[p], in.Event
 	dests := g.dests(p)
 	g.letter = in.Letter
 	defer func() { g.letter = nil }()
 	g.f("/* %s: %s */\n", g.peer[p], in)
-	g.f("inline %s() {\n", g.eventInline(p, in))
+	g.f("inline %s() {\n", g.eventInline(p, in, back))
 	if ev.Kind == spec.TimerEvent {
 		g.f("\t%s = 0; /* a timer that fired is no longer running */\n", g.timerVar(p, ev.Timer))
 	}
@@ -669,6 +707,10 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(s, r.To)))
 		}
 		for i, m := range r.Send {
+			if i >= len(r.Sent()) {
+				stmts = append(stmts, g.send(p, back, m, r, i))
+				continue
+			}
 			for _, ci := range dests {
 				stmts = append(stmts, g.send(p, ci, m, r, i))
 			}
@@ -695,9 +737,7 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input) {
 			for _, x := range g.observe(p, spec.ObserveSend, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt) {
 				g.f("\t\t%s;\n", x)
 			}
-			for _, ci := range dests {
-				g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.chanPrefix(ci), g.msgConst(lt))
-			}
+			g.f("\t\tsend_%s(%s) /* unhandled message: reply */\n", g.chanPrefix(back), g.msgConst(lt))
 		} else {
 			g.f("\t\tskip /* unhandled message: dropped */\n")
 		}
@@ -739,18 +779,19 @@ func (g *pmlGen) actions() []pmlAction {
 			a = pmlAction{name: fmt.Sprintf("call_%s_%s", g.peer[p], cb.Call.Name), what: sa.Class}
 			a.body = g.observe(p, spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == cb.Call }, nil)
 			if cb.Budget != spec.Unbounded {
-				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev))
+				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.budgetVar(p, cb.Call)), g.enabled(p, ev, -1))
 				a.body = append(a.body, g.budgetVar(p, cb.Call)+"--")
 			} else {
-				a.guard = g.enabled(p, ev)
+				a.guard = g.enabled(p, ev, -1)
 			}
-			a.body = append(a.body, g.eventInline(p, ev)+"()")
+			a.body = append(a.body, g.eventInline(p, ev, -1)+"()")
 		case spec.DeliverAction:
+			back := g.replyTo(p, sa)
 			if lt == nil { // ordered: the head
 				a = pmlAction{name: "deliver_" + g.chanPrefix(ci), what: sa.Class + ": the head of the inbox"}
 				var heads []string
 				for _, lt := range s.Letters {
-					heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(ci), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt))))
+					heads = append(heads, cLogic.all(fmt.Sprintf("(%s[0] == %s)", g.inboxArr(ci), g.msgConst(lt)), g.enabled(p, g.m[p].LetterInput(lt), back)))
 				}
 				a.guard = cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxLen(ci)), g.anyHead(ci, heads))
 				a.body = append(a.body, fmt.Sprintf("head = %s[0]", g.inboxArr(ci)))
@@ -758,7 +799,7 @@ func (g *pmlGen) actions() []pmlAction {
 				var opts []string
 				for _, lt := range s.Letters {
 					obs := g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt)
-					opts = append(opts, fmt.Sprintf(":: head == %s -> %s", g.msgConst(lt), strings.Join(append(obs, g.eventInline(p, g.m[p].LetterInput(lt))+"()"), "; ")))
+					opts = append(opts, fmt.Sprintf(":: head == %s -> %s", g.msgConst(lt), strings.Join(append(obs, g.eventInline(p, g.m[p].LetterInput(lt), back)+"()"), "; ")))
 				}
 				a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
 				break
@@ -766,16 +807,16 @@ func (g *pmlGen) actions() []pmlAction {
 			a = pmlAction{
 				name:  fmt.Sprintf("deliver_%s_%s", g.chanPrefix(ci), letterID(lt)),
 				what:  sa.Class,
-				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), g.enabled(p, sa.Input)),
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), g.enabled(p, sa.Input, back)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					g.inboxCount(ci, lt)+"--", g.eventInline(p, sa.Input)+"()"),
+					g.inboxCount(ci, lt)+"--", g.eventInline(p, sa.Input, back)+"()"),
 			}
 		case spec.TimeoutAction:
 			a = pmlAction{
 				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], sa.Timer.Name),
 				what:  sa.Class,
-				guard: cLogic.all(g.timerVar(p, sa.Timer), idle, g.enabled(p, sa.Input)),
-				body:  []string{g.eventInline(p, sa.Input) + "()"},
+				guard: cLogic.all(g.timerVar(p, sa.Timer), idle, g.enabled(p, sa.Input, -1)),
+				body:  []string{g.eventInline(p, sa.Input, -1) + "()"},
 			}
 		case spec.LoseAction:
 			if lt == nil {
@@ -799,6 +840,15 @@ func (g *pmlGen) actions() []pmlAction {
 		acts = append(acts, a)
 	}
 	return acts
+}
+
+// replyTo is the channel the replies of delivery sa go into, as the
+// receipt inlines of peer p know it (backs): -1 when p never replies.
+func (g *pmlGen) replyTo(p int, sa *spec.Action) int {
+	if !g.m[p].Replies() {
+		return -1
+	}
+	return sa.Reply.Index
 }
 
 // anyHead is the disjunction of per-head conditions, or true when every

@@ -86,18 +86,23 @@ func TLA(s *spec.Spec, c *spec.Check) (module, cfg []byte, err error) {
 }
 
 type tlaGen struct {
-	s       *spec.Spec
-	c       *spec.Check
-	b, cfg  bytes.Buffer
-	peer    []string // "client": the peers' names as TLA+ strings
-	mach    []*spec.Machine
-	ms      []*tlaMachine // the machines the peers run, each once, in spec order
-	mi      map[*spec.Machine]*tlaMachine
-	cur     *tlaMachine          // the machine whose rows and events are being written
-	letter  *spec.Letter         // the message received, while a receipt is written (msg.FIELD reads it)
-	monID   map[*spec.Var]string // the TLA+ variable of each monitor variable
-	inMon   bool                 // rendering a handler: monitor variables are fields of mv
-	budget  bool                 // some call has a bounded budget
+	s      *spec.Spec
+	c      *spec.Check
+	b, cfg bytes.Buffer
+	peer   []string // "client": the peers' names as TLA+ strings
+	mach   []*spec.Machine
+	ms     []*tlaMachine // the machines the peers run, each once, in spec order
+	mi     map[*spec.Machine]*tlaMachine
+	cur    *tlaMachine          // the machine whose rows and events are being written
+	letter *spec.Letter         // the message received, while a receipt is written (msg.FIELD reads it)
+	monID  map[*spec.Var]string // the TLA+ variable of each monitor variable
+	inMon  bool                 // rendering a handler: monitor variables are fields of mv
+	budget bool                 // some call has a bounded budget
+	// replies: with more than two peers, when some machine replies, a
+	// snapshot's replies (to a message's sender) are apart from its sends
+	// and Apply is told the channel back; with two peers both go to the
+	// other peer, and replies are sends.
+	replies bool
 	used    map[string]bool
 	actions []tlaAction
 	trunc   bool // some / or % needs Quot or Rem (set by needsIntegers)
@@ -260,7 +265,8 @@ func (g *tlaGen) names() error {
 			g.monID[v] = id
 		}
 	}
-	for i := range g.c.Peers {
+	for i, p := range g.c.Peers {
+		g.replies = g.replies || len(g.c.Peers) > 2 && p.Machine.Replies()
 		g.peer = append(g.peer, g.c.Peers[i].Name)
 		for _, cb := range g.c.Peers[i].Calls {
 			if cb.Budget != spec.Unbounded {
@@ -489,7 +495,11 @@ func (g *tlaGen) emit() {
 		for _, v := range g.peerVars(tm) {
 			snap = append(snap, fmt.Sprintf("%s |-> %s[p]", v, v))
 		}
-		g.f("%s(p) == [%s, ok |-> TRUE, sends |-> <<>>]\n", tm.op("Snap"), strings.Join(snap, ", "))
+		replies := ""
+		if g.replies {
+			replies = ", replies |-> <<>>"
+		}
+		g.f("%s(p) == [%s, ok |-> TRUE, sends |-> <<>>%s]\n", tm.op("Snap"), strings.Join(snap, ", "), replies)
 	}
 	g.f("\\* A failed call (a call row with an error) is not an action; nor is a rejected call.\n")
 	g.f("Failed(s) == [s EXCEPT !.ok = FALSE]\n")
@@ -533,12 +543,11 @@ func (g *tlaGen) emit() {
 	// Apply an outcome to the system.
 	g.f("\\* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the\n")
 	g.f("\\* action's own change (a delivery's removal). r's sends go to the channels to the peers p sends to.\n")
+	if g.replies {
+		g.f("\\* r's replies go to the channel back, the one from p to the sender of the message received.\n")
+	}
 	for _, tm := range g.ms {
-		if len(g.c.Monitors) > 0 {
-			g.f("%s(p, r, box, mv) ==\n    /\\ r.ok\n", tm.op("Apply"))
-		} else {
-			g.f("%s(p, r, box) ==\n    /\\ r.ok\n", tm.op("Apply"))
-		}
+		g.f("%s(p, r, box%s%s) ==\n    /\\ r.ok\n", tm.op("Apply"), g.back("back"), g.mv("mv"))
 		if len(g.peer) == 2 {
 			g.f("    /\\ IF p = %s THEN Fits_%s(box[%s], r.sends) ELSE Fits_%s(box[%s], r.sends)\n", g.peerStr(0), g.peer[1], g.peerStr(1), g.peer[0], g.peerStr(0))
 		} else {
@@ -566,7 +575,11 @@ func (g *tlaGen) emit() {
 			g.f("    /\\ UNCHANGED <<%s>>\n", strings.Join(others, ", "))
 		}
 		if ids := g.monIDs(); len(ids) > 0 {
-			g.f("    /\\ LET mv2 == EnterObs(p, SendObs(p, mv, r.sends), state[p], r.state) IN\n")
+			sent := "r.sends"
+			if g.replies {
+				sent = "r.sends \\o r.replies"
+			}
+			g.f("    /\\ LET mv2 == EnterObs(p, SendObs(p, mv, %s), state[p], r.state) IN\n", sent)
 			for _, id := range ids {
 				g.f("       /\\ %s' = mv2.%s\n", id, id)
 			}
@@ -587,7 +600,21 @@ func (g *tlaGen) emit() {
 				}
 				arms = append(arms, fmt.Sprintf("p = %s -> %s", g.peerStr(p), next))
 			}
-			g.f("    /\\ inbox' = CASE %s\n\n", strings.Join(arms, "\n                 [] "))
+			if !g.replies {
+				g.f("    /\\ inbox' = CASE %s\n\n", strings.Join(arms, "\n                 [] "))
+				continue
+			}
+			var fits, puts []string
+			for ci, ch := range g.c.Channels {
+				if !g.c.Unused(ch) {
+					k := g.chanKey(ci)
+					fits = append(fits, fmt.Sprintf("back = %s -> Fits_%s(sent[%s], r.replies)", q(k), k, q(k)))
+					puts = append(puts, fmt.Sprintf("back = %s -> [sent EXCEPT ![%s] = SendTo_%s(@, r.replies)]", q(k), q(k), k))
+				}
+			}
+			g.f("    /\\ LET sent == CASE %s\n       IN\n", strings.Join(arms, "\n                      [] "))
+			g.f("       /\\ r.replies = <<>> \\/ CASE %s\n", strings.Join(fits, "\n                                  [] "))
+			g.f("       /\\ inbox' = IF r.replies = <<>> THEN sent\n                   ELSE CASE %s\n\n", strings.Join(puts, "\n                          [] "))
 		}
 	}
 
@@ -859,12 +886,19 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	if r.To != nil {
 		ex = append(ex, fmt.Sprintf("!.state = %s", q(r.To.Name)))
 	}
-	if len(r.Send) > 0 {
-		var ms []string
-		for i, m := range r.Send {
+	var ms, rs []string
+	for i, m := range r.Send {
+		if g.replies && i >= len(r.Sent()) {
+			rs = append(rs, g.sendValue(m, r, i))
+		} else {
 			ms = append(ms, g.sendValue(m, r, i))
 		}
+	}
+	if len(ms) > 0 {
 		ex = append(ex, fmt.Sprintf("!.sends = <<%s>>", strings.Join(ms, ", ")))
+	}
+	if len(rs) > 0 {
+		ex = append(ex, fmt.Sprintf("!.replies = <<%s>>", strings.Join(rs, ", ")))
 	}
 	op := g.rowOpFor(tm, r, g.letter)
 	if len(ex) == 0 {
@@ -926,7 +960,11 @@ func (g *tlaGen) emitEvent(in *spec.Input) {
 		}
 	case spec.MessageEvent:
 		if rs := unhandledSends(s, ev); len(rs) > 0 {
-			other = fmt.Sprintf("[s EXCEPT !.sends = <<%s>>] \\* unhandled: reply", q(rs[0].Letters[0].String()))
+			field := "sends"
+			if g.replies {
+				field = "replies"
+			}
+			other = fmt.Sprintf("[s EXCEPT !.%s = <<%s>>] \\* unhandled: reply", field, q(rs[0].Letters[0].String()))
 		} else {
 			other = "s \\* unhandled: dropped"
 		}
@@ -1004,9 +1042,9 @@ func (g *tlaGen) emitActions() {
 			var body string
 			if cb.Budget != spec.Unbounded {
 				body = fmt.Sprintf("    /\\ budget[%s][%q] > 0\n    /\\ %s(%s, %s(%s(%s)), inbox%s)\n    /\\ budget' = [budget EXCEPT ![%s][%q] = @ - 1]",
-					ps, cb.Call.Name, apply, ps, ev, snap, ps, mv, ps, cb.Call.Name)
+					ps, cb.Call.Name, apply, ps, ev, snap, ps, g.back(`"none"`)+mv, ps, cb.Call.Name)
 			} else {
-				body = fmt.Sprintf("    /\\ %s(%s, %s(%s(%s)), inbox%s)", apply, ps, ev, snap, ps, mv)
+				body = fmt.Sprintf("    /\\ %s(%s, %s(%s(%s)), inbox%s)", apply, ps, ev, snap, ps, g.back(`"none"`)+mv)
 				if g.budget {
 					body += "\n    /\\ " + unchanged("budget")
 				}
@@ -1016,18 +1054,18 @@ func (g *tlaGen) emitActions() {
 			if lt == nil { // ordered: the head
 				add("Deliver_"+ck, sa.Class+": the head of the inbox", sa.Class,
 					fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
-						bx, apply, ps, tm.op("Recv"), bx, snap, ps, bx, g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, bx, g.monRec())), keepBudget))
+						bx, apply, ps, tm.op("Recv"), bx, snap, ps, bx, g.back(q(g.chanKey(sa.Reply.Index)))+g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, bx, g.monRec())), keepBudget))
 				break
 			}
 			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt, g.monRec()))
 			add(fmt.Sprintf("Deliver_%s_%s", ck, letterID(lt)), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1]%s)%s",
-					bx, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, bx, q(lt.String()), mv, keepBudget))
+					bx, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, bx, q(lt.String()), g.back(q(g.chanKey(sa.Reply.Index)))+mv, keepBudget))
 		case spec.TimeoutAction:
 			t := sa.Timer
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox%s)%s",
-					tm.timerID[t.Index], ps, idle, apply, ps, g.evOpOf(tm, sa.Input), snap, ps, g.mv(g.monRec()), keepBudget))
+					tm.timerID[t.Index], ps, idle, apply, ps, g.evOpOf(tm, sa.Input), snap, ps, g.back(`"none"`)+g.mv(g.monRec()), keepBudget))
 		case spec.LoseAction:
 			if lt == nil {
 				i := sa.Slot
@@ -1209,6 +1247,15 @@ func (g *tlaGen) count(ci int, m *spec.Message) string {
 
 // mv is the extra argument of Apply when the check has monitors: the
 // monitor record after the action's call or receipt handlers.
+// back is Apply's argument naming the channel for replies, when replies
+// are apart from sends: a delivery's channel back, else "none".
+func (g *tlaGen) back(key string) string {
+	if !g.replies {
+		return ""
+	}
+	return ", " + key
+}
+
 func (g *tlaGen) mv(rec string) string {
 	if len(g.c.Monitors) == 0 {
 		return ""

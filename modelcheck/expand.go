@@ -209,21 +209,36 @@ func (m *model) fire(out *succs, v *vec, ai, p int, snap uint64, ev int, f field
 		m.observe(nv, v, ai, p, snap, o.next, o.sends)
 	}
 	if len(o.sends) > 0 {
-		for _, ci := range m.dest[p] { // every message goes to every peer p sends to
-			bf, b := m.box[ci], m.inbox[ci]
-			id := int32(bf.load(nv))
-			for _, msg := range o.sends {
-				n := b.add[int(id)*b.kinds+int(msg)]
-				if n < 0 {
-					if b.ch.Full == spec.BlockWhenFull {
-						out.pop()
-						return
-					}
-					continue
+		sends, replies := o.sends[:len(o.sends)-int(o.replies)], o.sends[len(o.sends)-int(o.replies):]
+		if len(sends) > 0 {
+			for _, ci := range m.dest[p] { // every message goes to every peer p sends to
+				if !m.send(nv, ci, sends) {
+					out.pop()
+					return
 				}
-				id = n
 			}
-			bf.store(nv, uint64(id))
+		}
+		if len(replies) > 0 && !m.send(nv, m.actions[ai].reply, replies) {
+			out.pop()
 		}
 	}
+}
+
+// send puts msgs into channel ci of state nv, and reports false when a
+// message would not fit and the channel blocks (else it is dropped).
+func (m *model) send(nv []uint64, ci int, msgs []uint8) bool {
+	bf, b := m.box[ci], m.inbox[ci]
+	id := int32(bf.load(nv))
+	for _, msg := range msgs {
+		n := b.add[int(id)*b.kinds+int(msg)]
+		if n < 0 {
+			if b.ch.Full == spec.BlockWhenFull {
+				return false
+			}
+			continue
+		}
+		id = n
+	}
+	bf.store(nv, uint64(id))
+	return true
 }

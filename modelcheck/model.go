@@ -65,6 +65,7 @@ type action struct {
 	event  int // the peer event, for call/deliver/timeout
 	budget int // index into model.budgets, or -1 (unbounded)
 	class  int // fairness class, or -1 (losses and duplications)
+	reply  int // the channel a delivery's replies go into; -1 otherwise
 	// for an unordered deliver/lose/duplicate arg is the message kind; for an
 	// ordered deliver it is -1 (the head).
 }
@@ -186,8 +187,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 	var widths []int
 	var slots []*field
 	for i := range n {
-		for _, to := range c.Peers[i].SendsTo {
-			m.dest[i] = append(m.dest[i], c.Between(i, to.Index).Index)
+		for _, ch := range c.Outbound(c.Peers[i]) {
+			m.dest[i] = append(m.dest[i], ch.Index)
 		}
 		fn := steps[m.mach[i].Name]
 		if fn == nil {
@@ -314,9 +315,12 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		return classOf[name]
 	}
 	for _, sa := range c.Actions() {
-		a := action{peer: sa.Peer.Index, ch: -1, arg: -1, event: -1, budget: -1, class: -1}
+		a := action{peer: sa.Peer.Index, ch: -1, arg: -1, event: -1, budget: -1, class: -1, reply: -1}
 		if sa.Channel != nil {
 			a.ch = sa.Channel.Index
+		}
+		if sa.Reply != nil {
+			a.reply = sa.Reply.Index
 		}
 		if sa.Input != nil {
 			a.event = sa.Input.Index

@@ -70,6 +70,7 @@ func TestHandCounts(t *testing.T) {
 		{"testdata/counter.yaml", "one_peer_counts", 6, 6, 4},
 		{"testdata/broadcast.yaml", "counts", 5, 5, 3},
 		{"testdata/broadcast.yaml", "counts_lossy", 10, 13, 3},
+		{"testdata/reply.yaml", "counts", 10, 13, 5},
 	} {
 		for _, workers := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/%s/%d", tc.file, tc.check, workers), func(t *testing.T) {
@@ -147,12 +148,14 @@ func TestAgreesWithReference(t *testing.T) {
 			cases = append(cases, pair{s, c})
 		}
 	}
-	if s, err := spec.Load("testdata/broadcast.yaml"); err == nil { // three peers
+	for _, f := range []string{"testdata/broadcast.yaml", "testdata/reply.yaml"} { // three peers; replies
+		s, err := spec.Load(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, c := range netVariants(s) {
 			cases = append(cases, pair{s, c})
 		}
-	} else {
-		t.Fatal(err)
 	}
 	for _, p := range cases {
 		t.Run(p.s.Name+"/"+p.c.Name, func(t *testing.T) {

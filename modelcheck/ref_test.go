@@ -76,8 +76,9 @@ type refResult struct {
 }
 
 // refStep applies event ev to peer p of r in place; it reports false when
-// the event is refused.
-func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends []int, ok bool) {
+// the event is refused. sends go to p's sends_to, replies to the sender of
+// the message received.
+func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends, replies []int, ok bool) {
 	pr := &r.peers[p]
 	if ev.Kind == spec.TimerEvent {
 		pr.timers[ev.Timer.Index] = false
@@ -87,7 +88,7 @@ func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends []int, ok 
 			continue
 		}
 		if ev.Kind == spec.CallEvent && row.Error != "" {
-			return nil, false
+			return nil, nil, false
 		}
 		vals := make([]int, len(row.Set))
 		for i, a := range row.Set {
@@ -103,46 +104,56 @@ func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends []int, ok 
 			pr.timers[t.Index] = true
 		}
 		pr.st = row.Target(s.States[pr.st]).Index
-		for _, m := range row.Send {
+		for _, m := range row.Sent() {
 			sends = append(sends, m.Index)
 		}
-		return sends, true
+		for _, m := range row.Replied() {
+			replies = append(replies, m.Index)
+		}
+		return sends, replies, true
 	}
 	switch ev.Kind {
 	case spec.CallEvent:
-		return nil, s.Unhandled.Calls == spec.IgnoreCall
+		return nil, nil, s.Unhandled.Calls == spec.IgnoreCall
 	case spec.MessageEvent:
 		if s.Unhandled.Messages == spec.ReplyMessage {
-			sends = append(sends, s.Unhandled.Reply.Index)
+			replies = append(replies, s.Unhandled.Reply.Index)
 		}
 	case spec.TimerEvent:
 		pr.timers[ev.Timer.Index] = false
 	}
-	return sends, true
+	return nil, replies, true
 }
 
 func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 	var out []*refState
-	// finish delivers sends from p into the channel to each peer p sends
-	// to; false when blocked.
-	finish := func(n *refState, p int, sends []int) bool {
-		for _, to := range c.Peers[p].SendsTo {
-			ch := c.Between(p, to.Index)
-			q := ch.Index
-			for _, m := range sends {
-				if len(n.boxes[q]) >= ch.Capacity {
-					if ch.Full == spec.BlockWhenFull {
-						return false
-					}
-					continue
+	// put appends msgs to channel ch; false when blocked.
+	put := func(n *refState, ch *spec.Channel, msgs []int) bool {
+		q := ch.Index
+		for _, m := range msgs {
+			if len(n.boxes[q]) >= ch.Capacity {
+				if ch.Full == spec.BlockWhenFull {
+					return false
 				}
-				n.boxes[q] = append(n.boxes[q], m)
-				if ch.Order == spec.Unordered {
-					slices.Sort(n.boxes[q])
-				}
+				continue
+			}
+			n.boxes[q] = append(n.boxes[q], m)
+			if ch.Order == spec.Unordered {
+				slices.Sort(n.boxes[q])
 			}
 		}
 		return true
+	}
+	// finish delivers sends from p into the channel to each peer p sends
+	// to, then replies to from (the sender of the message received);
+	// false when blocked.
+	finish := func(n *refState, p int, sends, replies []int, from int) bool {
+		for _, to := range c.Peers[p].SendsTo {
+			if len(sends) > 0 && !put(n, c.Between(p, to.Index), sends) {
+				return false
+			}
+		}
+		return len(replies) == 0 || put(n, c.Between(p, from), replies)
 	}
 	inFlight := 0
 	for _, b := range r.boxes {
@@ -157,8 +168,8 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			if cb.Budget != spec.Unbounded {
 				n.budgets[p][i]--
 			}
-			sends, ok := refStep(s, n, p, s.CallEvent(cb.Call))
-			if ok && finish(n, p, sends) {
+			sends, replies, ok := refStep(s, n, p, s.CallEvent(cb.Call))
+			if ok && finish(n, p, sends, replies, -1) {
 				out = append(out, n)
 			}
 		}
@@ -177,8 +188,8 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				}
 				n := r.clone()
 				n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
-				sends, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
-				if ok && finish(n, p, sends) {
+				sends, replies, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
+				if ok && finish(n, p, sends, replies, ch.From) {
 					out = append(out, n)
 				}
 			}
@@ -191,8 +202,8 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				continue
 			}
 			n := r.clone()
-			sends, ok := refStep(s, n, p, s.TimerEvent(t))
-			if ok && finish(n, p, sends) {
+			sends, replies, ok := refStep(s, n, p, s.TimerEvent(t))
+			if ok && finish(n, p, sends, replies, -1) {
 				out = append(out, n)
 			}
 		}

@@ -7,9 +7,12 @@ import (
 // outcome is the effect of one event on one peer snapshot.
 type outcome struct {
 	next  uint64
-	sends []uint8
+	sends []uint8 // the messages sent, then those replied (back to a message's sender)
 	row   int32
-	ok    bool
+	// replies counts the last sends that are replies: a row's reply, or
+	// the unhandled policy's.
+	replies uint8
+	ok      bool
 }
 
 // maxMemo bounds the (snapshot, event) outcomes tabulated per peer.
@@ -70,8 +73,10 @@ func (p *peerStep) call(snap uint64, ev int, buf []uint8) outcome {
 	if !ok {
 		return outcome{next: snap, row: -1}
 	}
+	replies := len(out) // unhandled: what the policy sends is a reply
 	if row >= 0 {
+		replies = p.s.Rows[row].Replies
 		row += int(p.rowBase)
 	}
-	return outcome{next: next, sends: out, row: int32(row), ok: true}
+	return outcome{next: next, sends: out, row: int32(row), replies: uint8(replies), ok: true}
 }

@@ -34,7 +34,8 @@ type Step struct {
 	Row     int         `json:"row"`              // the row that fired (its index in the peer's machine), or -1
 	RowPos  string      `json:"row_pos,omitempty"`
 	Sent    []string    `json:"sent,omitempty"`
-	Error   string      `json:"error,omitempty"` // the error the row reported to the user
+	Replied []string    `json:"replied,omitempty"` // sent back to the sender of the message delivered
+	Error   string      `json:"error,omitempty"`   // the error the row reported to the user
 	State   SystemState `json:"state"`
 
 	Set []string `json:"set,omitempty"` // the row's set effects, as VAR=NEW; JSON "set" maps VAR to NEW typed (json.go)
@@ -240,8 +241,12 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 			ev = m.recvEvent[a.peer][m.inbox[a.ch].head[m.box[a.ch].get(prev)]]
 		}
 		o := m.step[a.peer].apply(m.peer[a.peer].get(prev), ev, nil)
-		for _, lt := range o.sends {
-			st.Sent = append(st.Sent, c.s.Letters[lt].String())
+		for i, lt := range o.sends {
+			if i < len(o.sends)-int(o.replies) {
+				st.Sent = append(st.Sent, c.s.Letters[lt].String())
+			} else {
+				st.Replied = append(st.Replied, c.s.Letters[lt].String())
+			}
 		}
 	}
 	st.State = c.view(next)
@@ -276,6 +281,9 @@ func (st *Step) describe() string {
 	}
 	if len(st.Sent) > 0 {
 		fmt.Fprintf(&b, ", sends %s", strings.Join(st.Sent, ", "))
+	}
+	if len(st.Replied) > 0 {
+		fmt.Fprintf(&b, ", replies %s", strings.Join(st.Replied, ", "))
 	}
 	if len(st.Set) > 0 {
 		fmt.Fprintf(&b, ", sets %s", strings.Join(st.Set, " "))
@@ -385,6 +393,9 @@ func (t *Trace) Mermaid() string {
 		}
 		for _, m := range st.Sent {
 			fmt.Fprintf(&b, "%s%s->>net: %s\n", ind, st.Peer, m)
+		}
+		for _, m := range st.Replied {
+			fmt.Fprintf(&b, "%s%s->>net: %s (reply)\n", ind, st.Peer, m)
 		}
 		if st.Error != "" {
 			fmt.Fprintf(&b, "%sNote right of %s: error: %s\n", ind, st.Peer, st.Error)

@@ -159,6 +159,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			c.Channels = append(c.Channels, &ch)
 		}
 	}
+	c.carries = c.carrying()
 	if t := f["timeouts"]; t != nil {
 		s, _ := l.str(t, what+" timeouts")
 		switch s {
@@ -704,17 +705,24 @@ func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
 	}
 }
 
-// machineSends reports whether m ever sends, and where.
+// machineSends reports whether m ever sends to where its peer sends
+// (replies go back to a message's sender and need no addressee), and where.
 func machineSends(m *Machine) (bool, Pos) {
 	for _, r := range m.Rows {
-		if len(r.Send) > 0 {
+		if len(r.Sent()) > 0 {
 			return true, r.Pos
 		}
 	}
-	if m.Unhandled.Messages == ReplyMessage && m.Unhandled.Reply != nil {
-		return true, m.Unhandled.Pos
-	}
 	return false, Pos{}
+}
+
+// Replies reports whether m ever replies to the sender of a message: a
+// row's reply, or the unhandled policy `reply X`.
+func (m *Machine) Replies() bool {
+	if m.Unhandled.Messages == ReplyMessage && m.Unhandled.Reply != nil {
+		return true
+	}
+	return slices.ContainsFunc(m.Rows, func(r *Row) bool { return r.Replies > 0 })
 }
 
 // machineNames lists the spec's machines for error messages.

@@ -12,7 +12,7 @@ var (
 	fieldFields      = []string{"type", "values", "min", "max", "doc"}
 	timerExtra       = []string{"after"}   // beyond declFields
 	stateExtra       = []string{"initial"} // beyond declFields
-	transitionFields = []string{"from", "except", "on", "if", "to", "send", "start", "stop", "restart", "set", "error", "doc"}
+	transitionFields = []string{"from", "except", "on", "if", "to", "send", "reply", "start", "stop", "restart", "set", "error", "doc"}
 	unhandledFields  = []string{"messages", "calls"}
 	checkFields      = []string{"extends", "doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually", "monitors"}
 	monitorFields    = []string{"doc", "vars", "on", "invariants", "eventually"}

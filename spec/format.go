@@ -124,10 +124,20 @@ func formatMachine(root *yaml.Node, s *Machine) {
 		if r.To != nil {
 			add(n, "to", str(r.To.Name))
 		}
-		if len(r.SendFields) > 0 {
+		for _, part := range []struct {
+			key    string
+			lo, hi int
+		}{{"send", 0, len(r.Send) - r.Replies}, {"reply", len(r.Send) - r.Replies, len(r.Send)}} {
+			if part.lo == part.hi {
+				continue
+			}
 			seq := &yaml.Node{Kind: yaml.SequenceNode}
-			for i, m := range r.Send {
-				if r.SendFields[i] == nil {
+			if r.SendFields == nil {
+				seq.Style = yaml.FlowStyle
+			}
+			for i := part.lo; i < part.hi; i++ {
+				m := r.Send[i]
+				if r.SendFields == nil || r.SendFields[i] == nil {
 					seq.Content = append(seq.Content, str(m.Name))
 					continue
 				}
@@ -139,13 +149,7 @@ func formatMachine(root *yaml.Node, s *Machine) {
 				add(one, m.Name, fs)
 				seq.Content = append(seq.Content, one)
 			}
-			add(n, "send", seq)
-		} else if len(r.Send) > 0 {
-			var ms []string
-			for _, m := range r.Send {
-				ms = append(ms, m.Name)
-			}
-			add(n, "send", strs(ms))
+			add(n, part.key, seq)
 		}
 		for _, k := range []struct {
 			key string

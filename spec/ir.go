@@ -328,14 +328,19 @@ type Row struct {
 	Doc   string
 	From  []*State // the states the row leaves (expanded from "*" and except)
 	On    []*Event
-	Guard Expr       // nil when the row has no guard; type Bool, over the machine's variables
-	To    *State     // nil: the row stays in the state it fired in
-	Send  []*Message // the messages sent, in order
+	Guard Expr   // nil when the row has no guard; type Bool, over the machine's variables
+	To    *State // nil: the row stays in the state it fired in
+	// Send lists the messages sent, in order: first those of `send:`,
+	// which go where the peer sends (its sends_to), then the last Replies
+	// of them, those of `reply:`, which go back to the sender of the
+	// message received (only a receipt row replies).
+	Send []*Message
 	// SendFields holds, per entry of Send, the value of each of the
 	// message's fields (nil for a message without fields). The values
 	// are expressions over the machine's variables and, in a receipt
 	// row, the received message's fields (msg.NAME).
 	SendFields [][]Expr
+	Replies    int      // how many of the last entries of Send are replies
 	Start      []*Timer // arm (an armed timer keeps running)
 	Stop       []*Timer
 	Restart    []*Timer // disarm and arm afresh
@@ -350,6 +355,12 @@ func (r *Row) Target(from *State) *State {
 	}
 	return r.To
 }
+
+// Sent lists the messages of the row's `send:`.
+func (r *Row) Sent() []*Message { return r.Send[:len(r.Send)-r.Replies] }
+
+// Replied lists the messages of the row's `reply:`.
+func (r *Row) Replied() []*Message { return r.Send[len(r.Send)-r.Replies:] }
 
 // ReadsMsg reports whether any expression of the row (guard, set, send
 // fields) reads the received message (msg.FIELD).
@@ -487,6 +498,8 @@ type Check struct {
 	Monitors []*Monitor
 
 	TerminalSource string // Terminal as written
+
+	carries []bool // Carries by channel, once the loader has wired the peers
 }
 
 // Monitor is an observer of a check, as P's spec machines and TLA+'s
@@ -592,20 +605,46 @@ func (c *Check) Between(from, to int) *Channel {
 // A two-peer check keeps both its channels, whatever its machines send.
 func (c *Check) Unused(ch *Channel) bool { return len(c.Peers) > 2 && !c.Carries(ch) }
 
-// Carries reports whether any message can ever be in channel ch: whether
-// its sender's machine sends at all, and to its receiver.
+// Carries reports whether a message may ever be in channel ch: whether
+// its sender's machine sends, and to its receiver (sends_to), or replies,
+// and its receiver may send it a message (the channel back carries).
 func (c *Check) Carries(ch *Channel) bool {
-	if p := c.Peers[ch.From]; p.Machine != nil {
+	if c.carries != nil {
+		return c.carries[ch.Index]
+	}
+	return c.carrying()[ch.Index]
+}
+
+// carrying computes Carries for every channel: the sends, then replies
+// to what arrives, until nothing changes.
+func (c *Check) carrying() []bool {
+	out := make([]bool, len(c.Channels))
+	replies := make([]bool, len(c.Peers))
+	for i, p := range c.Peers {
+		if p.Machine == nil {
+			continue // reported by the loader
+		}
+		replies[i] = p.Machine.Replies()
 		if sends, _ := machineSends(p.Machine); !sends {
-			return false
+			continue
+		}
+		for _, to := range p.SendsTo {
+			if ch := c.Between(i, to.Index); ch != nil {
+				out[ch.Index] = true
+			}
 		}
 	}
-	for _, to := range c.Peers[ch.From].SendsTo {
-		if to.Index == ch.To {
-			return true
+	for changed := true; changed; {
+		changed = false
+		for _, ch := range c.Channels {
+			if !out[ch.Index] && replies[ch.From] {
+				if back := c.Between(ch.To, ch.From); back != nil && out[back.Index] {
+					out[ch.Index], changed = true, true
+				}
+			}
 		}
 	}
-	return false
+	return out
 }
 
 // Unbounded is the budget of a call a peer may make any number of times.

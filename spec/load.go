@@ -933,7 +933,19 @@ func (l *loader) row(n *yaml.Node) *Row {
 		}
 	}
 	if s := f["send"]; s != nil {
-		l.sends(s, r)
+		l.sends(s, r, "send")
+	}
+	if s := f["reply"]; s != nil {
+		if l.rowMsgs == nil {
+			l.errorf(f["reply"], "reply sends back to the sender of the message received: only a row on receipts (on: recv ...) may reply")
+		} else {
+			n := len(r.Send)
+			l.sends(s, r, "reply")
+			r.Replies = len(r.Send) - n
+		}
+	}
+	if len(r.Send) > 0 && !slices.ContainsFunc(r.SendFields, func(v []Expr) bool { return v != nil }) {
+		r.SendFields = nil // no message sent has fields
 	}
 	timerList := func(key string) []*Timer {
 		var out []*Timer
@@ -1012,9 +1024,10 @@ func (l *loader) row(n *yaml.Node) *Row {
 
 // value compiles the value of a set entry for variable v: an expression
 // over the old values whose type is v's. A bare enum value name is allowed.
-// sends reads a row's send: a message, a list, or a mapping from
-// message to its field values; a list may mix names and one-key mappings.
-func (l *loader) sends(n *yaml.Node, r *Row) {
+// sends reads a row's send (or reply, as key says): a message, a list,
+// or a mapping from message to its field values; a list may mix names and
+// one-key mappings.
+func (l *loader) sends(n *yaml.Node, r *Row, key string) {
 	one := func(kn, fields *yaml.Node) {
 		m := l.messageNamed(kn)
 		if m == nil {
@@ -1023,7 +1036,7 @@ func (l *loader) sends(n *yaml.Node, r *Row) {
 		var vals []Expr
 		if len(m.Fields) > 0 || fields != nil {
 			vals = make([]Expr, len(m.Fields))
-			what := "send " + m.Name
+			what := key + " " + m.Name
 			var pairs []pair
 			if fields != nil && !isNull(fields) {
 				pairs, _ = l.mapping(fields, what)
@@ -1068,12 +1081,12 @@ func (l *loader) sends(n *yaml.Node, r *Row) {
 		case c.Kind == yaml.ScalarNode && !isNull(c):
 			one(c, nil)
 		case c.Kind == yaml.MappingNode:
-			pairs, _ := l.mapping(c, "send")
+			pairs, _ := l.mapping(c, key)
 			for _, p := range pairs {
 				one(p.kn, p.v)
 			}
 		default:
-			l.errorf(c, "send must list messages (NAME, or NAME: {field: value, ...}), found %s", kindName(c))
+			l.errorf(c, "%s must list messages (NAME, or NAME: {field: value, ...}), found %s", key, kindName(c))
 		}
 	}
 	switch {
@@ -1082,12 +1095,9 @@ func (l *loader) sends(n *yaml.Node, r *Row) {
 			entry(c)
 		}
 	case n.Kind == yaml.SequenceNode || isNull(n):
-		l.errorf(n, "send must not be empty")
+		l.errorf(n, "%s must not be empty", key)
 	default:
 		entry(n)
-	}
-	if len(r.Send) > 0 && !slices.ContainsFunc(r.SendFields, func(v []Expr) bool { return v != nil }) {
-		r.SendFields = nil // no message sent has fields
 	}
 }
 
@@ -1377,8 +1387,11 @@ func (l *loader) table() {
 		for i, vals := range r.SendFields {
 			for fi, x := range vals {
 				if x != nil && x.Pos().Line > 0 {
-					f := r.Send[i].Fields[fi]
-					inRange(r, f, x, "send "+r.Send[i].Name+" field "+f.Name)
+					f, key := r.Send[i].Fields[fi], "send "
+					if i >= len(r.Send)-r.Replies {
+						key = "reply "
+					}
+					inRange(r, f, x, key+r.Send[i].Name+" field "+f.Name)
 				}
 			}
 		}

@@ -43,6 +43,9 @@ type Action struct {
 	// expiry; nil for a delivery from an ordered inbox (the head decides)
 	// and for losses and duplications.
 	Input *Input
+	// Reply is the channel a delivery's replies go into: from Peer back
+	// to the sender of the message delivered; nil for other actions.
+	Reply *Channel
 	// Class names the action's fairness class: call(P, C), deliver(P, M)
 	// or deliver(P) (ordered), timeout(P, T); "" for losses and
 	// duplications, which are never fair.
@@ -67,13 +70,13 @@ func (c *Check) Actions() []*Action {
 			if c.Unused(ch) {
 				continue // never holds a message: no action of its is ever enabled
 			}
-			at := c.ChannelName(ch)
+			at, back := c.ChannelName(ch), c.Between(ch.To, ch.From)
 			if ch.Order == Ordered {
-				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Slot: -1, Class: fmt.Sprintf("deliver(%s)", at)})
+				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Slot: -1, Reply: back, Class: fmt.Sprintf("deliver(%s)", at)})
 				continue
 			}
 			for _, lt := range p.Machine.Letters {
-				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt),
+				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt), Reply: back,
 					Class: fmt.Sprintf("deliver(%s, %s)", at, lt)})
 			}
 		}
@@ -104,6 +107,16 @@ func (c *Check) Actions() []*Action {
 				}
 			}
 		}
+	}
+	return out
+}
+
+// Outbound lists the channels peer p's sends go into, one per peer of its
+// sends_to, in order (replies go into the channel back to the sender).
+func (c *Check) Outbound(p *Peer) []*Channel {
+	var out []*Channel
+	for _, to := range p.SendsTo {
+		out = append(out, c.Between(p.Index, to.Index))
 	}
 	return out
 }

@@ -592,7 +592,7 @@ type Assignment struct {
 // Transition.Row index it.
 var Transitions = [...]Row{
 	{
-		Doc:  "Answer.",
+		Doc:  "Answer whoever asked.",
 		From: []State{StateServing},
 		On:   []Event{RecvReq},
 		Pos:  "examples/reqresp/reqresp.yaml:34:9",
