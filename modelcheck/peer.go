@@ -7,19 +7,19 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// StepFunc applies one event to a peer's packed snapshot (spec.Layout). It
-// appends the messages the peer sends (message indexes, in order) to sends
-// and returns the extended slice; row is the index in Spec.Rows of the row
-// that fired (its index in the machine's Rows), or -1 when the event was unhandled. ok is false only when the
-// event was refused: a call that a row with `error` handles (a failed
-// call), or an unhandled call under `calls: reject`. An unhandled
-// message or timer expiry is consumed as docs/semantics.md says (reply,
-// disarm) with row -1 and ok true.
+// StepFunc applies one input (an index into the machine's Inputs) to a
+// peer's packed snapshot (spec.Layout), as a row of the machine's table:
+//   - a row fires: it returns the next snapshot, sends with the letters the
+//     row sends appended (those of `send:`, then those of `reply:`), the
+//     row's index in the machine's Rows, and ok true;
+//   - a call row with `error` (a failed call): snap unchanged, no sends,
+//     the row, ok false;
+//   - no row fires: snap unchanged, no sends, row -1, ok false. The
+//     machine's unhandled policy is the caller's to apply (Unhandled).
 //
-// The generated code exports a function of this type named StepPacked;
-// WithStep makes the checker drive it instead of the IR interpreter. The
-// checker also accepts a step function that returns ok false with row -1
-// for every unhandled event and applies the spec's unhandled policy itself.
+// The generated code exports a function of this type as the checker's
+// step (its Packed descriptor); WithStep makes the checker drive it
+// instead of the IR interpreter (Interpreter), which keeps the same contract.
 type StepFunc func(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool)
 
 // guardFunc evaluates a guard over a peer snapshot.
@@ -184,6 +184,7 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 	if st >= len(in.table) || event < 0 || event >= len(in.s.Inputs) {
 		return snap, sends, -1, false
 	}
+	orig := snap
 	if ev := in.s.Inputs[event].Event; ev.Kind == spec.TimerEvent {
 		// A timer that has fired is no longer running (docs/semantics.md, step 0).
 		snap &^= in.s.Layout.TimerBit(ev.Timer)
@@ -203,7 +204,7 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 			next = next&^in.stateMask | uint64(r.to)
 		}
 		if r.failedCall {
-			return snap, sends, r.index, false
+			return orig, sends, r.index, false
 		}
 		if r.dynSends == nil {
 			return next, append(sends, r.sends...), r.index, true
@@ -217,11 +218,15 @@ func (in *interpreter) step(snap uint64, event int, sends []uint8) (uint64, []ui
 		}
 		return next, sends, r.index, true
 	}
-	return unhandled(in.s, snap, event, sends)
+	return orig, sends, -1, false
 }
 
-// unhandled applies the machine's policy for an event no row handles.
-func unhandled(s *spec.Machine, snap uint64, event int, sends []uint8) (uint64, []uint8, int, bool) {
+// Unhandled applies machine s's policy to an input no row handles
+// (docs/semantics.md): an expired timer is disarmed; a message is consumed,
+// and with `messages: reply X` X is appended to sends (a reply, to the
+// message's sender); a call changes nothing and ok says whether it
+// happens (`calls: ignore`) or is refused (`calls: reject`). row is -1.
+func Unhandled(s *spec.Machine, snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool) {
 	ev := s.Inputs[event].Event
 	switch ev.Kind {
 	case spec.CallEvent:

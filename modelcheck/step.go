@@ -67,8 +67,7 @@ func (p *peerStep) apply(snap uint64, ev int, buf []uint8) *outcome {
 func (p *peerStep) call(snap uint64, ev int, buf []uint8) outcome {
 	next, out, row, ok := p.fn(snap, ev, buf)
 	if !ok && row < 0 {
-		// A step function that leaves the unhandled policy to its caller.
-		next, out, row, ok = unhandled(p.s, snap, ev, buf)
+		next, out, row, ok = Unhandled(p.s, snap, ev, buf)
 	}
 	if !ok {
 		return outcome{next: snap, row: -1}

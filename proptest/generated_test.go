@@ -186,10 +186,6 @@ func main() {
 			failed = true
 			continue
 		}
-		var rowErrors []string
-		for _, row := range s.Rows {
-			rowErrors = append(rowErrors, row.Error)
-		}
 		for range cases {
 			snap := uint64(r.Intn(len(s.States)))
 			for _, v := range s.Vars {
@@ -197,9 +193,9 @@ func main() {
 			}
 			snap |= uint64(r.Int63n(1<<len(s.Timers))) << s.Layout.TimerOffset
 			e := r.Intn(len(s.Events))
-			msg := fsmtest.CompareStep(fsmtest.StepFunc(ir), fsmtest.StepFunc(m.packed), snap, e)
+			msg := fsmtest.CompareStep(ir, m.packed, snap, e)
 			if msg == "" {
-				msg = fsmtest.CompareFullStep(fsmtest.StepFunc(ir), rowErrors, snap, e, m.step(snap, e))
+				msg = fsmtest.CompareFullStep(s.Machine, ir, snap, e, m.step(snap, e))
 			}
 			if msg != "" {
 				fmt.Printf("%s: snapshot %#x, event %d (%s): %s\n", m.name, snap, e, s.Events[e], msg)

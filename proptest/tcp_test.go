@@ -50,13 +50,9 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rowErrors []string
-	for _, r := range s.Rows {
-		rowErrors = append(rowErrors, r.Error)
-	}
 	props := gopter.NewProperties(params(t, 5000))
 	props.Property("StepPacked == IR interpreter", prop.ForAll(func(c stepCase) string {
-		return fsmtest.CompareStep(fsmtest.StepFunc(ir), tcp.StepPacked, c.Snap, c.Event)
+		return fsmtest.CompareStep(ir, tcp.StepPacked, c.Snap, c.Event)
 	}, snapGen(s)))
 	props.Property("Step == IR interpreter", prop.ForAll(func(c stepCase) string {
 		n, fx, err := tcp.Step(tcp.Unpack(c.Snap), tcp.Event(c.Event))
@@ -67,7 +63,7 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 		if err != nil && !got.Rejected && !errors.Is(err, tcp.ErrReported) {
 			return fmt.Sprintf("Step returned %v", err)
 		}
-		return fsmtest.CompareFullStep(fsmtest.StepFunc(ir), rowErrors, c.Snap, c.Event, got)
+		return fsmtest.CompareFullStep(s.Machine, ir, c.Snap, c.Event, got)
 	}, snapGen(s)))
 	props.TestingRun(t)
 }

@@ -565,6 +565,9 @@ func (v *Validator) fire(snap uint64, in *spec.Input) (next uint64, sent []uint8
 		return snap, nil, -1, false, false
 	}
 	next, sent, row, ok = v.step(snap, in.Index, nil)
+	if !ok && row < 0 {
+		next, sent, row, ok = modelcheck.Unhandled(v.s, snap, in.Index, sent)
+	}
 	return next, sent, row, ok, true
 }
 

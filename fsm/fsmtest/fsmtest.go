@@ -6,17 +6,13 @@ package fsmtest
 import (
 	"fmt"
 
+	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// StepFunc is the signature of a generated StepPacked.
-type StepFunc func(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool)
-
 // Step applies event to the packed snapshot snap as docs/semantics.md
-// says, without the unhandled policy: ok is false when no row fires, and
-// snap is returned unchanged (the expired timer still armed; the caller
-// applies the policy, which disarms it); ok is also false, with the row,
-// when a call fails (a call row with an error changes nothing).
+// says, under the contract of modelcheck.StepFunc (without the unhandled
+// policy): a reference written apart from modelcheck's interpreter.
 func Step(s *spec.Spec, snap uint64, event int) (next uint64, sends []uint8, row int, ok bool) {
 	st := int(snap & s.Layout.StateMask())
 	if st >= len(s.States) || event < 0 || event >= len(s.Events) {
@@ -76,22 +72,18 @@ func Valid(s *spec.Spec, snap uint64) bool { return s.ValidSnapshot(snap) }
 // ComparePacked runs step and the reference Step on every valid packed
 // snapshot and every event and returns the first difference, or nil. It
 // enumerates 2^Layout.Bits snapshots, so it suits specs of up to about 20 bits.
-func ComparePacked(s *spec.Spec, step StepFunc) error {
+func ComparePacked(s *spec.Spec, step modelcheck.StepFunc) error {
 	if s.Layout.Bits > 24 {
 		return fmt.Errorf("fsmtest: %d-bit snapshots are too many to enumerate", s.Layout.Bits)
 	}
-	var buf []uint8
+	ref := func(snap uint64, e int, _ []uint8) (uint64, []uint8, int, bool) { return Step(s, snap, e) }
 	for snap := uint64(0); snap < 1<<s.Layout.Bits; snap++ {
 		if !Valid(s, snap) {
 			continue
 		}
 		for e := range s.Events {
-			wn, ws, wr, wok := Step(s, snap, e)
-			gn, gs, gr, gok := step(snap, e, buf[:0])
-			buf = gs
-			if wn != gn || wr != gr || wok != gok || string(ws) != string(gs) {
-				return fmt.Errorf("snapshot %#x, event %s: generated (next %#x, sends %v, row %d, ok %v), want (next %#x, sends %v, row %d, ok %v)",
-					snap, s.Events[e], gn, gs, gr, gok, wn, ws, wr, wok)
+			if msg := CompareStep(ref, step, snap, e); msg != "" {
+				return fmt.Errorf("snapshot %#x, event %s: %s", snap, s.Events[e], msg)
 			}
 		}
 	}
