@@ -124,7 +124,7 @@ func TestGoName(t *testing.T) {
 
 // TestGoEndToEnd generates the test specs into packages inside the module
 // (under testdata, so ./... ignores them), then vets and tests them with a
-// test that compares StepPacked with the reference interpreter on every
+// test that compares Packed.Step with the reference interpreter on every
 // snapshot, checks Step's allocations and drives a Machine on a fake clock.
 func TestGoEndToEnd(t *testing.T) {
 	if testing.Short() {

@@ -16,8 +16,8 @@ import (
 // message or timer expiry is consumed as docs/semantics.md says (reply,
 // disarm) with row -1 and ok true.
 //
-// The generated code exports a function of this type named StepPacked;
-// WithStep makes the checker drive it instead of the IR interpreter. The
+// A generated package's Packed.Step is a function of this type; WithStep
+// makes the checker drive it instead of the IR interpreter. The
 // checker also accepts a step function that returns ok false with row -1
 // for every unhandled event and applies the spec's unhandled policy itself.
 type StepFunc func(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool)

@@ -5,21 +5,21 @@ import (
 	"slices"
 )
 
-// CompareStep compares a generated StepPacked (gen) with modelcheck's IR
+// CompareStep compares a generated Packed.Step (gen) with modelcheck's IR
 // interpreter (ir) on one packed snapshot and event and returns the
 // difference, or "". The interpreter applies the spec's unhandled policy;
-// StepPacked leaves it to its caller: ok false and row -1, snap unchanged.
+// Packed.Step leaves it to its caller: ok false and row -1, snap unchanged.
 func CompareStep(ir, gen StepFunc, snap uint64, event int) string {
 	wn, ws, wr, wok := ir(snap, event, nil)
 	gn, gs, gr, gok := gen(snap, event, nil)
 	if wr < 0 {
 		if gn != snap || len(gs) != 0 || gr != -1 || gok {
-			return fmt.Sprintf("unhandled event: StepPacked gave (next %#x, sends %v, row %d, ok %v), want (%#x, [], -1, false)", gn, gs, gr, gok, snap)
+			return fmt.Sprintf("unhandled event: Packed.Step gave (next %#x, sends %v, row %d, ok %v), want (%#x, [], -1, false)", gn, gs, gr, gok, snap)
 		}
 		return ""
 	}
 	if wn != gn || !slices.Equal(ws, gs) || wr != gr || wok != gok {
-		return fmt.Sprintf("StepPacked gave (next %#x, sends %v, row %d, ok %v), the IR interpreter (next %#x, sends %v, row %d, ok %v)", gn, gs, gr, gok, wn, ws, wr, wok)
+		return fmt.Sprintf("Packed.Step gave (next %#x, sends %v, row %d, ok %v), the IR interpreter (next %#x, sends %v, row %d, ok %v)", gn, gs, gr, gok, wn, ws, wr, wok)
 	}
 	return ""
 }

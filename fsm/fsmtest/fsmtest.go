@@ -1,6 +1,6 @@
 // Package fsmtest checks generated machines against the spec they came
 // from: a reference interpreter of docs/semantics.md over the IR, compared
-// with a generated StepPacked on every packed snapshot.
+// with a generated Packed.Step on every packed snapshot.
 package fsmtest
 
 import (
@@ -9,7 +9,7 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// StepFunc is the signature of a generated StepPacked.
+// StepFunc is the signature of a generated Packed.Step.
 type StepFunc func(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool)
 
 // Step applies event to the packed snapshot snap as docs/semantics.md
