@@ -3,7 +3,9 @@ package gen
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"go/token"
+	"regexp"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -24,6 +26,10 @@ type GoOptions struct {
 	// declares only one.
 	Machine string
 }
+
+// oneLineFunc matches a function declaration whose body is one return
+// statement of at most 60 characters.
+var oneLineFunc = regexp.MustCompile(`(?m)^(func [^\n]*\{)\n\t(return [^\n]{1,60})\n\}$`)
 
 // runtimePath is the import path of the runtime the generated code uses.
 const runtimePath = "github.com/fsmgen/fsmgen/fsm"
@@ -78,7 +84,13 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gen: rendering Go for %s: %v", o.Source, err)
 	}
-	return buf.Bytes(), nil
+	// A function whose body is one short return is written on one line, as
+	// gofmt keeps it.
+	src := oneLineFunc.ReplaceAll(buf.Bytes(), []byte("$1 $2 }"))
+	if out, err = format.Source(src); err != nil {
+		return nil, fmt.Errorf("gen: formatting Go for %s: %v", o.Source, err)
+	}
+	return out, nil
 }
 
 // goEnum is the Go type of an enum variable or message field and its constants.

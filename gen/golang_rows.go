@@ -127,39 +127,40 @@ func (g *goGen) emitRows() {
 // it preallocates.
 func (g *goGen) emitDef() {
 	s, f := g.s, g.f
-	sp := jen.Dict{
-		jen.Id("Name"):         jen.Lit(g.machineName()),
-		jen.Id("NumStates"):    jen.Id("NumStates"),
-		jen.Id("NumEvents"):    jen.Id("NumEvents"),
-		jen.Id("FirstRecv"):    jen.Id("firstRecv"),
-		jen.Id("FirstTimeout"): jen.Id("firstTimeout"),
-		jen.Id("After"):        jen.Id("timerAfter").Index(jen.Op(":")),
-		jen.Id("Initial"):      jen.Id("Initial").Call(),
-		jen.Id("Parts"):        jen.Id("Snapshot").Dot("parts"),
-		jen.Id("With"):         jen.Id("Snapshot").Dot("with"),
-		jen.Id("Recv"):         jen.Id("RecvEvent"),
-		jen.Id("Match"):        jen.Id("match"),
-		jen.Id("Valid"):        jen.Id("Snapshot").Dot("valid"),
-	}
+	// One line of fields, keyed, in Spec's order.
+	var sp []jen.Code
+	field := func(k string, v jen.Code) { sp = append(sp, jen.Id(k).Op(":").Add(v)) }
+	field("Name", jen.Lit(g.machineName()))
+	field("NumStates", jen.Id("NumStates"))
+	field("NumEvents", jen.Id("NumEvents"))
+	field("FirstRecv", jen.Id("firstRecv"))
+	field("FirstTimeout", jen.Id("firstTimeout"))
+	field("After", jen.Id("timerAfter").Index(jen.Op(":")))
 	if s.Unhandled.Calls == spec.IgnoreCall {
-		sp[jen.Id("IgnoreCalls")] = jen.True()
+		field("IgnoreCalls", jen.True())
 	}
 	if g.reply && !g.fields {
-		sp[jen.Id("Reply")] = jen.Index().Id("Message").Values(jen.Id(g.msg[s.Unhandled.Reply.Index]))
+		field("Reply", jen.Index().Id("Message").Values(jen.Id(g.msg[s.Unhandled.Reply.Index])))
 	}
 	if g.fields {
-		sp[jen.Id("Sends")] = jen.Id("sentLists").Index(jen.Op(":"))
-		sp[jen.Id("SentOf")] = jen.Id("sentOf")
+		field("Sends", jen.Id("sentLists").Index(jen.Op(":")))
+		field("SentOf", jen.Id("sentOf"))
 	}
+	field("Initial", jen.Id("Initial").Call())
+	field("Parts", jen.Id("Snapshot").Dot("parts"))
+	field("With", jen.Id("Snapshot").Dot("with"))
+	field("Recv", jen.Id("RecvEvent"))
+	field("Match", jen.Id("match"))
 	for _, r := range s.Rows {
 		if len(r.Set) > 0 {
-			sp[jen.Id("Assign")] = jen.Id("assign")
+			field("Assign", jen.Id("assign"))
 			break
 		}
 	}
+	field("Valid", jen.Id("Snapshot").Dot("valid"))
 	if g.table {
-		sp[jen.Id("Index")] = jen.Id("Snapshot").Dot("index")
-		sp[jen.Id("FromIndex")] = jen.Id("fromIndex")
+		field("Index", jen.Id("Snapshot").Dot("index"))
+		field("FromIndex", jen.Id("fromIndex"))
 	}
 	f.Type().Defs(
 		docLines("RejectedError is the error of an event that no row handles and the\nspec's unhandled policy rejects: nothing changed (fsm.RejectedError).").Id("RejectedError").Op("=").Qual(runtimePath, "RejectedError").Types(typeArgs("State", "Event")...),
@@ -169,9 +170,10 @@ func (g *goGen) emitDef() {
 		docLines("ErrRejected is wrapped by every RejectedError (it is fsm.ErrRejected).").Id("ErrRejected").Op("=").Qual(runtimePath, "ErrRejected"),
 		docLines("ErrReported is wrapped by every ReportedError (it is fsm.ErrReported).").Id("ErrReported").Op("=").Qual(runtimePath, "ErrReported"),
 	)
+	g.option("OnError", "OnError sets the hook called with the *ReportedError of every message or\ntimeout transition that reports one. Failed calls are only returned.", []jen.Code{jen.Id("f").Func().Params(jen.Error())}, jen.Id("f"))
 	g.doc(fmt.Sprintf("machine is the %s machine as package fsm sees it: the rows, the\npreallocated errors, the semantics row by row, and the functions over\nSnapshot that only this package can write.", g.machineName()))
 	f.Var().Id("machine").Op("=").Qual(runtimePath, "NewDef").Call(
-		jen.Qual(runtimePath, "Spec").Types(typeArgs(machineTypes...)...).Values(sp),
+		jen.Qual(runtimePath, "Spec").Types(typeArgs(machineTypes...)...).Values(sp...),
 		jen.Id("rows").Index(jen.Op(":")),
 	)
 }
@@ -189,25 +191,18 @@ func (g *goGen) emitPacked() {
 }
 
 // emitMachine emits the typed names of the runtime's Machine and
-// SyncMachine and of the options that remain.
+// SyncMachine, and their constructors.
 func (g *goGen) emitMachine() {
-	rt := func(name string, types ...string) *jen.Statement {
-		return jen.Qual(runtimePath, name).Types(typeArgs(types...)...)
-	}
-	g.f.Type().Defs(
-		docLines("Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,\napplies events with Step, runs the timers on a clock and calls hooks. It\nbelongs to one goroutine; SyncMachine is safe for concurrent use.").Id("Machine").Op("=").Add(rt("Machine", machineTypes...)),
-		docLines("SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).").Id("SyncMachine").Op("=").Add(rt("SyncMachine", machineTypes...)),
-		docLines("Option configures a Machine or SyncMachine.").Id("Option").Op("=").Add(rt("Option", machineTypes...)),
-		docLines("Transition describes a row that fired, for OnTransition hooks.").Id("Transition").Op("=").Add(rt("Transition", "State", "Event")),
-	)
+	rt := jen.Qual(runtimePath, "Machine").Types(typeArgs(machineTypes...)...)
+	g.doc("Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,\napplies events with Step, runs the timers on a clock and calls hooks. It\nbelongs to one goroutine; SyncMachine is safe for concurrent use.")
+	g.f.Type().Id("Machine").Op("=").Add(rt)
 	opts := jen.Id("opts").Op("...").Id("Option")
 	g.doc("New returns a Machine in the initial snapshot.")
 	g.f.Func().Id("New").Params(opts).Op("*").Id("Machine").Block(jen.Return(jen.Id("machine").Dot("New").Call(jen.Id("Step"), jen.Id("opts").Op("..."))))
+	g.doc("SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).")
+	g.f.Type().Id("SyncMachine").Op("=").Qual(runtimePath, "SyncMachine").Types(typeArgs(machineTypes...)...)
 	g.doc("NewSync returns a SyncMachine in the initial snapshot.")
 	g.f.Func().Id("NewSync").Params(opts).Op("*").Id("SyncMachine").Block(jen.Return(jen.Id("machine").Dot("NewSync").Call(jen.Id("Step"), jen.Id("opts").Op("..."))))
-	g.option("WithClock", "WithClock runs the machine's timers on clock: arming a timer schedules its\ntimeout event. Without it, timers are only tracked in the snapshot.", []jen.Code{jen.Id("clock").Qual(runtimePath, "Clock")}, jen.Id("clock"))
-	g.option("OnTransition", "OnTransition sets the hook called after each transition row fires.", []jen.Code{jen.Id("f").Func().Params(jen.Id("Transition"))}, jen.Id("f"))
-	g.option("OnError", "OnError sets the hook called with the *ReportedError of every message or\ntimeout transition that reports one. Failed calls are only returned.", []jen.Code{jen.Id("f").Func().Params(jen.Error())}, jen.Id("f"))
 }
 
 // multiline puts each element of a composite literal on its own line.

@@ -265,10 +265,8 @@ func (g *goGen) emitTable() {
 		id("cells").Index(jen.Parens(id("NumEvents").Op("+").Lit(1)).Op("<<").Lit(L.off)).Uint64(),
 		id("outcomes").Index().Qual(runtimePath, "Outcome").Types(typeArgs("Message", "TimerSet")...),
 	)
-	layout := jen.Qual(runtimePath, "Cells").Values(jen.Dict{
-		id("StateBits"): jen.Lit(g.stateBits), id("IndexVars"): jen.Lit(L.stateBits),
-		id("Stop"): id("cellStop"), id("Arm"): id("cellArm"), id("Out"): id("cellOut"),
-	})
+	kv := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
+	layout := jen.Qual(runtimePath, "Cells").Values(kv("StateBits", jen.Lit(g.stateBits)), kv("IndexVars", jen.Lit(L.stateBits)), kv("Stop", id("cellStop")), kv("Arm", id("cellArm")), kv("Out", id("cellOut")))
 	f.Func().Id("init").Params().Block(id("outcomes").Op("=").Id("machine").Dot("Fill").Call(id("cells").Index(jen.Op(":")), jen.Lit(L.off), layout))
 
 	dec := jen.Dict{

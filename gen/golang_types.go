@@ -99,6 +99,9 @@ func (g *goGen) emitTypes() {
 		}
 		g.enum("Message", g.msg, names, docs)
 	}
+	g.doc("Option configures a Machine or SyncMachine.")
+	f.Type().Id("Option").Op("=").Qual(runtimePath, "Option").Types(typeArgs(machineTypes...)...)
+	g.option("WithClock", "WithClock runs the machine's timers on clock: arming a timer schedules its\ntimeout event. Without it, timers are only tracked in the snapshot.", []jen.Code{jen.Id("clock").Qual(runtimePath, "Clock")}, jen.Id("clock"))
 	g.option("OnSend", "OnSend sets the hook that sends a message to the peer. It is called once\nper message, in order.", []jen.Code{jen.Id("f").Func().Params(jen.Id("Message"))}, jen.Id("f"))
 	g.emitTimers()
 
@@ -121,6 +124,9 @@ func (g *goGen) emitTypes() {
 		g.doc("The receipt of a message with fields has no constant: it is\nRecvEvent(" + g.fieldExample() + ").")
 	}
 	g.enum("Event", g.event, names, docs)
+	g.doc("Transition describes a row that fired, for OnTransition hooks.")
+	f.Type().Id("Transition").Op("=").Qual(runtimePath, "Transition").Types(typeArgs("State", "Event")...)
+	g.option("OnTransition", "OnTransition sets the hook called after each transition row fires.", []jen.Code{jen.Id("f").Func().Params(jen.Id("Transition"))}, jen.Id("f"))
 
 	consts := []jen.Code{
 		docLines("NumStates is the number of states.").Id("NumStates").Op("=").Lit(len(s.States)),

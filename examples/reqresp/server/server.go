@@ -26,9 +26,7 @@ const (
 )
 
 // String returns the state's name as the spec writes it.
-func (x State) String() string {
-	return stateNames.Of(int(x))
-}
+func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a kind of message the machine sends and receives.
 type Message uint8
@@ -43,23 +41,24 @@ const (
 )
 
 // String returns the message's name as the spec writes it.
-func (x Message) String() string {
-	return messageNames.Of(int(x))
-}
+func (x Message) String() string { return messageNames.Of(int(x)) }
+
+// Option configures a Machine or SyncMachine.
+type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
+
+// WithClock runs the machine's timers on clock: arming a timer schedules its
+// timeout event. Without it, timers are only tracked in the snapshot.
+func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
 
 // OnSend sets the hook that sends a message to the peer. It is called once
 // per message, in order.
-func OnSend(f func(Message)) Option {
-	return machine.OnSend(f)
-}
+func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
 // Timer is one of the machine's timers.
 type Timer uint8
 
 // String returns the timer's name as the spec writes it.
-func (x Timer) String() string {
-	return timerNames.Of(int(x))
-}
+func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
 var timerAfter = [NumTimers]time.Duration{}
@@ -76,16 +75,12 @@ func (t Timer) Duration() time.Duration {
 type TimerSet uint8
 
 // Has reports whether t is in the set.
-func (ts TimerSet) Has(t Timer) bool {
-	return int(t) < NumTimers && ts&(1<<t) != 0
-}
+func (ts TimerSet) Has(t Timer) bool { return int(t) < NumTimers && ts&(1<<t) != 0 }
 
 // WithTimerDuration makes timer t run for d instead of its spec duration
 // (see Timer.Duration), e.g. to shorten a wait in a demonstration. A
 // duration that is not positive, or a timer out of range, is ignored.
-func WithTimerDuration(t Timer, d time.Duration) Option {
-	return machine.WithTimerDuration(t, d)
-}
+func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTimerDuration(t, d) }
 
 // Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.
 type Event uint8
@@ -100,9 +95,13 @@ const (
 )
 
 // String returns the event's name as the spec writes it.
-func (x Event) String() string {
-	return eventNames.Of(int(x))
-}
+func (x Event) String() string { return eventNames.Of(int(x)) }
+
+// Transition describes a row that fired, for OnTransition hooks.
+type Transition = fsm.Transition[State, Event]
+
+// OnTransition sets the hook called after each transition row fires.
+func OnTransition(f func(Transition)) Option { return machine.OnTransition(f) }
 
 const (
 	// NumStates is the number of states.
@@ -136,14 +135,10 @@ var (
 )
 
 // RecvEvent is the event of message m arriving.
-func RecvEvent(m Message) Event {
-	return firstRecv + Event(m)
-}
+func RecvEvent(m Message) Event { return firstRecv + Event(m) }
 
 // TimeoutEvent is the event of timer t expiring.
-func TimeoutEvent(t Timer) Event {
-	return firstTimeout + Event(t)
-}
+func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
@@ -155,20 +150,14 @@ type Snapshot struct {
 
 // Initial returns the initial snapshot: the initial state, every variable at
 // its initial value, no timer armed.
-func Initial() Snapshot {
-	return Snapshot{State: StateServing}
-}
+func Initial() Snapshot { return Snapshot{State: StateServing} }
 
 // WithSnapshot starts the machine from s instead of Initial(); its armed
 // timers start a full period when there is a clock.
-func WithSnapshot(s Snapshot) Option {
-	return machine.WithSnapshot(s)
-}
+func WithSnapshot(s Snapshot) Option { return machine.WithSnapshot(s) }
 
 // parts returns the control state and the armed timers, for package fsm.
-func (s Snapshot) parts() (State, TimerSet) {
-	return s.State, s.Timers
-}
+func (s Snapshot) parts() (State, TimerSet) { return s.State, s.Timers }
 
 // with returns s in state st with the timers ts armed, for package fsm.
 func (s Snapshot) with(st State, ts TimerSet) Snapshot {
@@ -219,9 +208,7 @@ var rows = [...]Row{
 
 // Transitions returns the transition table in spec order, for introspection:
 // a copy, which the caller may change.
-func Transitions() []Row {
-	return fsm.CloneRows(rows[:])
-}
+func Transitions() []Row { return fsm.CloneRows(rows[:]) }
 
 type (
 	// RejectedError is the error of an event that no row handles and the
@@ -238,25 +225,14 @@ var (
 	ErrReported = fsm.ErrReported
 )
 
+// OnError sets the hook called with the *ReportedError of every message or
+// timeout transition that reports one. Failed calls are only returned.
+func OnError(f func(error)) Option { return machine.OnError(f) }
+
 // machine is the server machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{
-	After:        timerAfter[:],
-	FirstRecv:    firstRecv,
-	FirstTimeout: firstTimeout,
-	FromIndex:    fromIndex,
-	Index:        Snapshot.index,
-	Initial:      Initial(),
-	Match:        match,
-	Name:         "server",
-	NumEvents:    NumEvents,
-	NumStates:    NumStates,
-	Parts:        Snapshot.parts,
-	Recv:         RecvEvent,
-	Valid:        Snapshot.valid,
-	With:         Snapshot.with,
-}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "server", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
@@ -281,9 +257,7 @@ func matchGuarded(s Snapshot, e Event) int {
 }
 
 // valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool {
-	return s.State < NumStates
-}
+func (s Snapshot) valid() bool { return s.State < NumStates }
 
 // index packs the state and the variables into the column of cells that
 // holds what an event does to s. A state or variable out of range becomes
@@ -324,13 +298,7 @@ var (
 )
 
 func init() {
-	outcomes = machine.Fill(cells[:], 1, fsm.Cells{
-		Arm:       cellArm,
-		IndexVars: 1,
-		Out:       cellOut,
-		StateBits: 8,
-		Stop:      cellStop,
-	})
+	outcomes = machine.Fill(cells[:], 1, fsm.Cells{StateBits: 8, IndexVars: 1, Stop: cellStop, Arm: cellArm, Out: cellOut})
 }
 
 // next is the snapshot cell c leads to from one whose timers are t.
@@ -366,42 +334,16 @@ func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
 // Unpack between them and Snapshot. Its events index spec.Events.
 var Packed = fsm.NewPacked(0, NumEvents, Step, Snapshot.pack, unpack)
 
-type (
-	// Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,
-	// applies events with Step, runs the timers on a clock and calls hooks. It
-	// belongs to one goroutine; SyncMachine is safe for concurrent use.
-	Machine = fsm.Machine[Snapshot, State, Event, Message, Timer, TimerSet]
-	// SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).
-	SyncMachine = fsm.SyncMachine[Snapshot, State, Event, Message, Timer, TimerSet]
-	// Option configures a Machine or SyncMachine.
-	Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
-	// Transition describes a row that fired, for OnTransition hooks.
-	Transition = fsm.Transition[State, Event]
-)
+// Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,
+// applies events with Step, runs the timers on a clock and calls hooks. It
+// belongs to one goroutine; SyncMachine is safe for concurrent use.
+type Machine = fsm.Machine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // New returns a Machine in the initial snapshot.
-func New(opts ...Option) *Machine {
-	return machine.New(Step, opts...)
-}
+func New(opts ...Option) *Machine { return machine.New(Step, opts...) }
+
+// SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).
+type SyncMachine = fsm.SyncMachine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // NewSync returns a SyncMachine in the initial snapshot.
-func NewSync(opts ...Option) *SyncMachine {
-	return machine.NewSync(Step, opts...)
-}
-
-// WithClock runs the machine's timers on clock: arming a timer schedules its
-// timeout event. Without it, timers are only tracked in the snapshot.
-func WithClock(clock fsm.Clock) Option {
-	return machine.WithClock(clock)
-}
-
-// OnTransition sets the hook called after each transition row fires.
-func OnTransition(f func(Transition)) Option {
-	return machine.OnTransition(f)
-}
-
-// OnError sets the hook called with the *ReportedError of every message or
-// timeout transition that reports one. Failed calls are only returned.
-func OnError(f func(error)) Option {
-	return machine.OnError(f)
-}
+func NewSync(opts ...Option) *SyncMachine { return machine.NewSync(Step, opts...) }
