@@ -295,7 +295,7 @@ func (g *goGen) emitTable() {
 	g.doc("next is the snapshot cell c leads to from one whose timers are t.")
 	f.Func().Id("next").Params(id("c").Uint64(), id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(id("Snapshot").Values(dec)))
 
-	g.doc(g.stepDoc("\n\nStep looks the answer up in a table that package fsm works out from the\nrows when the package is initialised, and is written to be inlined."))
+	g.doc(g.stepDoc("\n\nStep looks the answer up in a table that package fsm works out from the\nrows when the package is initialised, and is written to be inlined. The\nsnapshot it returns with the rejection of a snapshot out of range has the\nvalues out of range clamped to one past their range."))
 	f.Func().Id("Step").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), id("Effects"), jen.Error()).Block(
 		id("c").Op(":=").Id("cells").Index(jen.Uint().Call(jen.Min(id("e"), id("NumEvents"))).Op("<<").Lit(L.off).Op("|").Id("s").Dot("index").Call()),
 		id("o").Op(":=").Op("&").Id("outcomes").Index(id("c").Op(">>").Id("cellOut")),

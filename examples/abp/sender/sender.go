@@ -566,7 +566,9 @@ func next(c uint64, t TimerSet) Snapshot {
 // a timeout's timer is armed: Machine only fires armed timers.
 //
 // Step looks the answer up in a table that package fsm works out from the
-// rows when the package is initialised, and is written to be inlined.
+// rows when the package is initialised, and is written to be inlined. The
+// snapshot it returns with the rejection of a snapshot out of range has the
+// values out of range clamped to one past their range.
 func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
 	c := cells[uint(min(e, NumEvents))<<6|s.index()]
 	o := &outcomes[c>>cellOut]
