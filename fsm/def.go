@@ -93,6 +93,11 @@ type Def[S comparable, St, E, M, T Enum, TS Set] struct {
 	tab        *table[M, TS]
 	rejections []RejectedError[St, E] // (NumStates+1) * (NumEvents+1), out of range last
 	timerMask  TS
+	// The generated table, once Fill has filled it: Machine looks steps up
+	// in it as Step does.
+	cells  []uint64
+	outs   []Outcome[M, TS]
+	layout Cells
 }
 
 // action is one row's record: what it does and what it reports.
@@ -295,21 +300,36 @@ type Outcome[M Enum, TS Set] struct {
 	Err error
 }
 
-// Cells is the layout of a generated table's cell, a uint64 that packs what
-// an event does to a snapshot, from bit 0: the next state in StateBits bits,
-// its variables' codes as Index packs them from bit IndexVars, the timers
-// the step stops (the expired one included) from bit Stop and those it arms
-// from bit Arm, and from bit Out the index of its Outcome. When the outcome
-// has an error, the next snapshot is the one the step started from (with a
-// state or variable out of range clamped as Index clamps it).
+// Cells is the layout of a generated table and its cells. A column holds
+// what each event does to the snapshots that Index maps to it (Columns bits
+// of column, the state in the low IndexVars of them), in a uint64 cell that
+// packs, from bit 0: the next state in StateBits bits (the width of the
+// generated State), the next variables' codes as Index packs them, the
+// timers the step stops (the expired one included) from bit Stop, those it
+// arms from bit Arm, and from bit Out the index of its Outcome. When the
+// outcome has an error, the next snapshot is the one the step started from
+// (with a state or variable out of range clamped as Index clamps it).
 type Cells struct {
-	StateBits, IndexVars, Stop, Arm, Out uint
+	Columns, StateBits, IndexVars, Stop, Arm, Out uint
 }
 
-// Fill fills t, the generated table of Step: t[e<<bits | i] is the cell of
-// event e, up to NumEvents (which is rejected), in the snapshot of column i.
-// It returns the outcomes the cells index, in the order they first occur.
-func (d *Def[S, St, E, M, T, TS]) Fill(t []uint64, bits uint, l Cells) []Outcome[M, TS] {
+// Machine keeps a copy of the table with cells of its own layout, fixed so
+// that it reads them with constant shifts: the next column in bits 0 to 15,
+// Effects.Row as an int16 in bits 16 to 31, in bit 32 whether the step
+// fails, 8 bits each of timers stopped and armed, and the outcome from bit
+// 49. A machine whose table or timers do not fit has no copy: its Machine
+// calls Step.
+const (
+	mcRow, mcFail, mcStop, mcArm, mcOut = 16, 32, 33, 41, 49
+)
+
+// Fill fills t, the generated table of Step: t[e<<l.Columns | i] is the
+// cell of event e, up to NumEvents (which is rejected), in the snapshot of
+// column i. It returns the outcomes the cells index, in the order they
+// first occur, and keeps Machine's copy of the table.
+func (d *Def[S, St, E, M, T, TS]) Fill(t []uint64, l Cells) []Outcome[M, TS] {
+	bits := l.Columns
+	mc := make([]uint64, len(t))
 	sp := &d.spec
 	type key struct {
 		row, sent int
@@ -334,10 +354,17 @@ func (d *Def[S, St, E, M, T, TS]) Fill(t []uint64, bits uint, l Cells) []Outcome
 			index[k] = o
 			outs = append(outs, Outcome[M, TS]{fx, err})
 		}
-		nst, armed := sp.Parts(next)
 		_, kept := sp.Parts(all)
-		t[j] = uint64(nst) | uint64(sp.Index(next)>>l.IndexVars)<<l.StateBits |
-			uint64(d.timerMask&^kept)<<l.Stop | uint64(armed)<<l.Arm | o<<l.Out
+		nst, armed := sp.Parts(next)
+		col, stop := uint64(sp.Index(next)), uint64(d.timerMask&^kept)
+		t[j] = uint64(nst) | col>>l.IndexVars<<l.StateBits | stop<<l.Stop | uint64(armed)<<l.Arm | o<<l.Out
+		mc[j] = col | uint64(uint16(fx.Row))<<mcRow | stop<<mcStop | uint64(armed)<<mcArm | o<<mcOut
+		if err != nil {
+			mc[j] |= 1 << mcFail
+		}
+	}
+	if bits <= mcRow && len(d.tab.acts) < 1<<15 && len(d.spec.After) <= mcArm-mcStop && len(outs) <= 1<<(64-mcOut) {
+		d.cells, d.outs, d.layout = mc, outs, l
 	}
 	return outs
 }

@@ -32,15 +32,30 @@ type StepFunc[S comparable, E, M Enum, TS Set] func(S, E) (S, Effects[M, TS], er
 // fire events on other machines; firing on the same Machine from a hook is
 // allowed but nests the second step inside the first one's hooks.
 type Machine[S comparable, St, E, M, T Enum, TS Set] struct {
-	snap         S
-	state        St // the snapshot's control state
+	snap         S    // the snapshot, when fresh
+	fresh        bool // snap is the current snapshot
+	table        bool // steps are looked up in the generated table, from idx
+	idx          uint // with table: the snapshot's column (fsm.Cells)
+	state        St   // the snapshot's control state
+	armed        TS   // the snapshot's armed timers
 	def          *Def[S, St, E, M, T, TS]
 	step         StepFunc[S, E, M, TS]
-	timers       *Timers     // nil without a clock
-	lock         sync.Locker // set by SyncMachine; timer expiries take it
+	look         lookup[M, TS] // with table: the Def's table
+	timers       *Timers       // nil without a clock
+	lock         sync.Locker   // set by SyncMachine; timer expiries take it
 	onSend       func(M)
 	onTransition func(Transition[St, E])
 	onError      func(error)
+}
+
+// lookup is a Def's table as a Machine reads it (see Def.Fill).
+type lookup[M Enum, TS Set] struct {
+	cells   []uint64 // Machine's copy, in its own layout (mcRow and on)
+	outs    []Outcome[M, TS]
+	columns uint   // a column's bits
+	column  uint64 // the mask of the next column in a cell
+	state   uint64 // the mask of the next state in a column
+	events  uint
 }
 
 // Option configures a Machine or SyncMachine.
@@ -112,23 +127,22 @@ func (m *Machine[S, St, E, M, T, TS]) init(d *Def[S, St, E, M, T, TS], step Step
 		o(&c)
 	}
 	m.def, m.step = d, step
-	m.snap = d.spec.Initial
+	m.snap, m.fresh = d.spec.Initial, true
 	if c.snap != nil {
 		m.snap = *c.snap
 	}
-	m.state, _ = d.spec.Parts(m.snap)
+	m.state, m.armed = d.spec.Parts(m.snap)
+	// A snapshot out of range rejects every event, so it never changes: it
+	// stays as given, outside the table.
+	if m.table = d.cells != nil && d.spec.Valid(m.snap); m.table {
+		m.idx = d.spec.Index(m.snap)
+		m.look = lookup[M, TS]{d.cells, d.outs, d.layout.Columns, 1<<d.layout.Columns - 1, 1<<d.layout.IndexVars - 1, uint(d.spec.NumEvents)}
+	}
 	m.onSend, m.onTransition, m.onError = c.onSend, c.onTransition, c.onError
 	if c.clock != nil {
 		m.timers = NewTimers(c.clock, c.after, m.expire)
-		armed := uint64(m.armed())
-		m.timers.Apply(armed, armed)
+		m.timers.Apply(uint64(m.armed), uint64(m.armed))
 	}
-}
-
-// armed is the set of armed timers.
-func (m *Machine[S, St, E, M, T, TS]) armed() TS {
-	_, ts := m.def.spec.Parts(m.snap)
-	return ts
 }
 
 // Deliver applies the arrival of message msg; see Fire.
@@ -142,37 +156,48 @@ func (m *Machine[S, St, E, M, T, TS]) Deliver(msg M) error {
 // transition that fired reports an error ("connection reset"), after
 // calling OnError. Otherwise it returns nil. It does not allocate.
 func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
-	next, fx, err := m.step(m.snap, e)
-	if err != nil {
-		return err
+	var fx Effects[M, TS] // with the table, only when the hooks need it
+	var row int
+	from, prev := m.state, m.armed
+	l := &m.look
+	var c uint64
+	if m.table {
+		// Step's lookup, on the column and timers the machine keeps.
+		// A shift masked to 63 needs no check that it is in range.
+		c = l.cells[min(uint(e), l.events)<<(l.columns&63)|m.idx]
+		if c&(1<<mcFail) != 0 {
+			return l.outs[c>>mcOut].Err
+		}
+		row = int(int16(c >> mcRow))
+		m.idx, m.state, m.fresh = uint(c&l.column), St(c&l.state), false
+		m.armed = prev&^TS(uint8(c>>mcStop)) | TS(uint8(c>>mcArm))
+	} else {
+		next, f, err := m.step(m.snap, e)
+		if err != nil {
+			return err
+		}
+		fx, row, m.snap = f, f.Row, next
+		m.state, m.armed = m.def.spec.Parts(next)
+	}
+	if m.table && (m.timers != nil || m.onSend != nil) {
+		fx = l.outs[c>>mcOut].Fx
 	}
 	if m.timers != nil {
-		m.retime(next, e, fx)
-	} else {
-		m.snap = next
+		m.retime(prev, e, fx)
 	}
-	a := fx.act()
-	if a == nil {
-		if m.onSend != nil {
-			for _, msg := range fx.Sent() {
-				m.onSend(msg)
-			}
+	var a *action[M, TS]
+	if acts := m.def.tab.acts; uint(row) < uint(len(acts)) {
+		a = &acts[row]
+		if m.onTransition != nil {
+			m.onTransition(Transition[St, E]{from, e, m.state, row})
 		}
-		return nil
-	}
-	from := m.state
-	if !a.stay {
-		m.state = St(a.to)
-	}
-	if m.onTransition != nil {
-		m.onTransition(Transition[St, E]{from, e, m.state, fx.Row})
 	}
 	if m.onSend != nil {
 		for _, msg := range fx.Sent() {
 			m.onSend(msg)
 		}
 	}
-	if a.reported.text != "" {
+	if a != nil && a.reported.text != "" {
 		if m.onError != nil {
 			m.onError(&a.reported)
 		}
@@ -181,14 +206,11 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 	return nil
 }
 
-// retime moves to next, the snapshot after event e with effects fx, and
-// makes the clock timers match its armed ones: a restarted timer, or one
+// retime makes the clock timers match the armed ones after event e with
+// effects fx, prev the timers armed before it: a restarted timer, or one
 // started while stopped, begins a new period.
-func (m *Machine[S, St, E, M, T, TS]) retime(next S, e E, fx Effects[M, TS]) {
-	prev := m.armed()
-	m.snap = next
-	armed := m.armed()
-	if armed == prev && fx.Start()|fx.Restart() == 0 {
+func (m *Machine[S, St, E, M, T, TS]) retime(prev TS, e E, fx Effects[M, TS]) {
+	if m.armed == prev && fx.Start()|fx.Restart() == 0 {
 		return
 	}
 	running := prev &^ fx.Stop()
@@ -196,7 +218,7 @@ func (m *Machine[S, St, E, M, T, TS]) retime(next S, e E, fx Effects[M, TS]) {
 		running &^= 1 << (int(e) - first)
 	}
 	fresh := fx.Restart() | fx.Start()&^running
-	m.timers.Apply(uint64(armed), uint64(fresh))
+	m.timers.Apply(uint64(m.armed), uint64(fresh))
 }
 
 // expire is the clock callback of timer i.
@@ -205,25 +227,31 @@ func (m *Machine[S, St, E, M, T, TS]) expire(i int) {
 		m.lock.Lock()
 		defer m.lock.Unlock()
 	}
-	if !m.timers.Expired(i) || m.armed()&(1<<i) == 0 {
+	if !m.timers.Expired(i) || m.armed&(1<<i) == 0 {
 		return
 	}
 	_ = m.Fire(E(m.def.spec.FirstTimeout + i)) // reported errors went to OnError
 	// The timer stopped running on the clock; run it again if the row re-armed it.
-	m.timers.Apply(uint64(m.armed()), 0)
+	m.timers.Apply(uint64(m.armed), 0)
 }
 
 // State returns the current control state.
 func (m *Machine[S, St, E, M, T, TS]) State() St { return m.state }
 
 // Snapshot returns the current snapshot.
-func (m *Machine[S, St, E, M, T, TS]) Snapshot() S { return m.snap }
+func (m *Machine[S, St, E, M, T, TS]) Snapshot() S {
+	if !m.fresh {
+		sp := &m.def.spec
+		m.snap, m.fresh = sp.With(sp.FromIndex(m.idx), m.state, m.armed), true
+	}
+	return m.snap
+}
 
 // Can reports whether e takes effect now: a transition row fires for it,
 // and it is not a call that fails. Fire also accepts the events that the
 // unhandled policy accepts (see Step).
 func (m *Machine[S, St, E, M, T, TS]) Can(e E) bool {
-	_, fx, err := m.step(m.snap, e)
+	_, fx, err := m.step(m.Snapshot(), e)
 	return fx.Row >= 0 && err == nil
 }
 

@@ -256,7 +256,7 @@ func (g *goGen) emitTable() {
 	s, f, L := g.s, g.f, g.layout
 	id := jen.Id
 	f.Const().Defs(
-		docLines("The fields of a cell (fsm.Cells): the next state and variables from bit\n0, the timers stopped, those armed, and the index of the outcome.").Id("cellStop").Op("=").Lit(L.stop),
+		docLines("The fields of a cell (fsm.Cells) after the next state and variables:\nthe timers stopped, those armed, and the index of the outcome.").Id("cellStop").Op("=").Lit(L.stop),
 		id("cellArm").Op("=").Lit(L.arm),
 		id("cellOut").Op("=").Lit(L.out),
 	)
@@ -266,8 +266,8 @@ func (g *goGen) emitTable() {
 		id("outcomes").Index().Qual(runtimePath, "Outcome").Types(typeArgs("Message", "TimerSet")...),
 	)
 	kv := func(k string, v jen.Code) jen.Code { return jen.Id(k).Op(":").Add(v) }
-	layout := jen.Qual(runtimePath, "Cells").Values(kv("StateBits", jen.Lit(g.stateBits)), kv("IndexVars", jen.Lit(L.stateBits)), kv("Stop", id("cellStop")), kv("Arm", id("cellArm")), kv("Out", id("cellOut")))
-	f.Func().Id("init").Params().Block(id("outcomes").Op("=").Id("machine").Dot("Fill").Call(id("cells").Index(jen.Op(":")), jen.Lit(L.off), layout))
+	layout := jen.Qual(runtimePath, "Cells").Values(kv("Columns", jen.Lit(L.off)), kv("StateBits", jen.Lit(g.stateBits)), kv("IndexVars", jen.Lit(L.stateBits)), kv("Stop", id("cellStop")), kv("Arm", id("cellArm")), kv("Out", id("cellOut")))
+	f.Func().Id("init").Params().Block(id("outcomes").Op("=").Id("machine").Dot("Fill").Call(id("cells").Index(jen.Op(":")), layout))
 
 	dec := jen.Dict{
 		id("State"):  id("State").Call(id("c")),

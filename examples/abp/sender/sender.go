@@ -523,8 +523,8 @@ func fromIndex(i uint) Snapshot {
 type Effects = fsm.Effects[Message, TimerSet]
 
 const (
-	// The fields of a cell (fsm.Cells): the next state and variables from bit
-	// 0, the timers stopped, those armed, and the index of the outcome.
+	// The fields of a cell (fsm.Cells) after the next state and variables:
+	// the timers stopped, those armed, and the index of the outcome.
 	cellStop = 12
 	cellArm  = 20
 	cellOut  = 28
@@ -540,7 +540,7 @@ var (
 )
 
 func init() {
-	outcomes = machine.Fill(cells[:], 6, fsm.Cells{StateBits: 8, IndexVars: 2, Stop: cellStop, Arm: cellArm, Out: cellOut})
+	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 6, StateBits: 8, IndexVars: 2, Stop: cellStop, Arm: cellArm, Out: cellOut})
 }
 
 // next is the snapshot cell c leads to from one whose timers are t.

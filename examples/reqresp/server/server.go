@@ -281,8 +281,8 @@ func fromIndex(i uint) Snapshot {
 type Effects = fsm.Effects[Message, TimerSet]
 
 const (
-	// The fields of a cell (fsm.Cells): the next state and variables from bit
-	// 0, the timers stopped, those armed, and the index of the outcome.
+	// The fields of a cell (fsm.Cells) after the next state and variables:
+	// the timers stopped, those armed, and the index of the outcome.
 	cellStop = 8
 	cellArm  = 16
 	cellOut  = 24
@@ -298,7 +298,7 @@ var (
 )
 
 func init() {
-	outcomes = machine.Fill(cells[:], 1, fsm.Cells{StateBits: 8, IndexVars: 1, Stop: cellStop, Arm: cellArm, Out: cellOut})
+	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 1, StateBits: 8, IndexVars: 1, Stop: cellStop, Arm: cellArm, Out: cellOut})
 }
 
 // next is the snapshot cell c leads to from one whose timers are t.
