@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -124,7 +125,7 @@ func TestGoName(t *testing.T) {
 
 // TestGoEndToEnd generates the test specs into packages inside the module
 // (under testdata, so ./... ignores them), then vets and tests them with a
-// test that compares StepPacked with the reference interpreter on every
+// test that compares Packed.Step with the reference interpreter on every
 // snapshot, checks Step's allocations and drives a Machine on a fake clock.
 func TestGoEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -209,6 +210,27 @@ func TestGoEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
+	}
+	// A file generated for a newer version of package fsm than this one
+	// supports does not compile, and the error is at the version guard.
+	newer := filepath.Join(dir, "newer")
+	if err := os.MkdirAll(newer, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := string(generate(t, "testdata/door.yaml", "newer"))
+	v, w := strconv.Itoa(fsm.GenVersion), strconv.Itoa(fsm.GenVersion+1)
+	guard := "fsm.EnforceVersion(fsm.MaxVersion - " + v + ")"
+	if !strings.Contains(src, guard) {
+		t.Fatalf("the generated file has no version guard %q", guard)
+	}
+	src = strings.ReplaceAll(src, "fsm.EnforceVersion("+v+" - fsm.MinVersion)", "fsm.EnforceVersion("+w+" - fsm.MinVersion)")
+	src = strings.ReplaceAll(src, guard, "fsm.EnforceVersion(fsm.MaxVersion - "+w+")")
+	if err := os.WriteFile(filepath.Join(newer, "newer.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(goTool, "build", "./"+filepath.ToSlash(newer)).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "newer.go:") || !strings.Contains(string(out), "EnforceVersion") {
+		t.Errorf("a file generated for fsm version %s: go build gave %v\n%s", w, err, out)
 	}
 }
 

@@ -67,12 +67,12 @@ func ProgressFunc(f func(Progress), interval time.Duration) Option {
 }
 
 // WithStep makes both peers run step instead of the IR interpreter: pass
-// the generated package's StepPacked to check the code that ships. Both
+// the generated package's Packed.Step to check the code that ships. Both
 // peers must run the same machine; see WithMachineStep.
 func WithStep(step StepFunc) Option { return WithMachineStep("", step) }
 
 // WithMachineStep makes the peers that run the named machine run step
-// instead of the IR interpreter (pass the StepPacked of the package
+// instead of the IR interpreter (pass the Packed.Step of the package
 // generated for that machine).
 func WithMachineStep(machine string, step StepFunc) Option {
 	return func(c *Checker) {

@@ -10,7 +10,7 @@ import (
 )
 
 // TestGeneratedStepAgrees drives the generated TCP machine (fsm/tcp's
-// StepPacked) instead of the IR interpreter and requires the same state
+// Packed.Step) instead of the IR interpreter and requires the same state
 // graph: counts, depth and per-row coverage, for every TCP check under
 // every network semantics. This verifies the code that ships.
 func TestGeneratedStepAgrees(t *testing.T) {
@@ -25,7 +25,7 @@ func TestGeneratedStepAgrees(t *testing.T) {
 	for _, c := range checks {
 		t.Run(c.Name, func(t *testing.T) {
 			_, want := run(t, s, c, Workers(2))
-			_, got := run(t, s, c, Workers(2), WithStep(tcp.StepPacked))
+			_, got := run(t, s, c, Workers(2), WithStep(tcp.Packed.Step))
 			if got.States != want.States || got.Transitions != want.Transitions || got.MaxDepth != want.MaxDepth {
 				t.Fatalf("generated: %d states, %d transitions, depth %d; interpreter: %d, %d, %d",
 					got.States, got.Transitions, got.MaxDepth, want.States, want.Transitions, want.MaxDepth)
@@ -48,7 +48,7 @@ func TestGeneratedFieldsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen := []Option{Workers(2), WithMachineStep("sender", sender.StepPacked), WithMachineStep("receiver", receiver.StepPacked)}
+	gen := []Option{Workers(2), WithMachineStep("sender", sender.Packed.Step), WithMachineStep("receiver", receiver.Packed.Step)}
 	for _, c := range s.Checks {
 		for _, whole := range []bool{false, true} {
 			cc, name := c, c.Name

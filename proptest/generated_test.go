@@ -20,7 +20,7 @@ const generatedSpecs = 30
 
 // TestGeneratedSpecsMatchInterpreter generates Go for a few dozen random
 // specs with gen.Go, builds them in a temporary module and, in one
-// `go run`, compares each StepPacked and Step with modelcheck's IR
+// `go run`, compares each Packed.Step and Step with modelcheck's IR
 // interpreter on random snapshots and events.
 func TestGeneratedSpecsMatchInterpreter(t *testing.T) {
 	if testing.Short() {
@@ -158,9 +158,9 @@ type machine struct {
 }
 
 var machines = []machine{ {{- range .}}
-	{"{{.}}", {{.}}.StepPacked, func(snap uint64, e int) fsmtest.StepOutcome {
-		n, fx, err := {{.}}.Step({{.}}.Unpack(snap), {{.}}.Event(e))
-		o := fsmtest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
+	{"{{.}}", {{.}}.Packed.Step, func(snap uint64, e int) fsmtest.StepOutcome {
+		n, fx, err := {{.}}.Step({{.}}.Packed.Unpack(snap), {{.}}.Event(e))
+		o := fsmtest.StepOutcome{Next: {{.}}.Packed.Pack(n), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
 		for _, m := range fx.Sent() {
 			o.Sends = append(o.Sends, uint8(m))
 		}

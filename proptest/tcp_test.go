@@ -42,7 +42,7 @@ func snapGen(s *spec.Spec) gopter.Gen {
 	}
 }
 
-// TestTCPStepMatchesSpec: fsm/tcp's StepPacked and Step agree with the IR
+// TestTCPStepMatchesSpec: fsm/tcp's Packed.Step and Step agree with the IR
 // interpreter on random snapshots and events, the unhandled policy included.
 func TestTCPStepMatchesSpec(t *testing.T) {
 	s := mustTCP(t)
@@ -51,12 +51,12 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 		t.Fatal(err)
 	}
 	props := gopter.NewProperties(params(t, 5000))
-	props.Property("StepPacked == IR interpreter", prop.ForAll(func(c stepCase) string {
-		return fsmtest.CompareStep(ir, tcp.StepPacked, c.Snap, c.Event)
+	props.Property("Packed.Step == IR interpreter", prop.ForAll(func(c stepCase) string {
+		return fsmtest.CompareStep(ir, tcp.Packed.Step, c.Snap, c.Event)
 	}, snapGen(s)))
 	props.Property("Step == IR interpreter", prop.ForAll(func(c stepCase) string {
-		n, fx, err := tcp.Step(tcp.Unpack(c.Snap), tcp.Event(c.Event))
-		got := fsmtest.StepOutcome{Next: n.Pack(), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
+		n, fx, err := tcp.Step(tcp.Packed.Unpack(c.Snap), tcp.Event(c.Event))
+		got := fsmtest.StepOutcome{Next: tcp.Packed.Pack(n), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
 		for _, m := range fx.Sent() {
 			got.Sends = append(got.Sends, uint8(m))
 		}
@@ -219,7 +219,7 @@ func CheckTimerHygiene(s *spec.Spec, h History) string {
 		if e := eventIndex(s, st); e >= 0 {
 			prev := m.Snapshot()
 			_ = m.Fire(tcp.Event(e))
-			_, _, row, _ := tcp.StepPacked(prev.Pack(), e, nil) // the row that fired, or -1
+			_, _, row, _ := tcp.Packed.Step(tcp.Packed.Pack(prev), e, nil) // the row that fired, or -1
 			update(prev, m.Snapshot(), row)
 		} else {
 			Run(s, tcpMachine{m}, clock.FakeClock, History{st}, nil)

@@ -21,7 +21,7 @@ import (
 type tcpMachine struct{ m *tcp.Machine }
 
 func (a tcpMachine) Fire(e int) error { return a.m.Fire(tcp.Event(e)) }
-func (a tcpMachine) Packed() uint64   { return a.m.Snapshot().Pack() }
+func (a tcpMachine) Packed() uint64   { return tcp.Packed.Pack(a.m.Snapshot()) }
 
 func newTCP(clock fsm.Clock, observe func(Transition)) Machine {
 	opts := []tcp.Option{tcp.WithClock(clock)}

@@ -1,6 +1,6 @@
 // Package fsmtest checks generated machines against the spec they came
 // from: a reference interpreter of docs/semantics.md over the IR, compared
-// with a generated StepPacked on every packed snapshot.
+// with a generated Packed.Step on every packed snapshot.
 package fsmtest
 
 import (

@@ -7,7 +7,10 @@
 // without allocating. Machine wraps it for embedding: it runs the timers
 // on a clock (fsm.SystemClock, or fsm.FakeClock in tests) and calls hooks
 // to send segments and observe transitions. SyncMachine is the variant that
-// is safe for concurrent use. Transitions is the table, for introspection.
+// is safe for concurrent use. Transitions returns the table, for
+// introspection, and Packed is the machine over the model checker's packed
+// snapshots. Machine, SyncMachine, Effects and the errors are package fsm's,
+// named here for the generated types.
 //
 // tcp.go is generated: edit spec/tcp.yaml and run go generate.
 package tcp

@@ -104,7 +104,7 @@ func ExampleStep() {
 	s, fx, err := tcp.Step(s, tcp.CallActiveOpen)
 	fmt.Println(s, fx.Sent(), err)
 	s, fx, _ = tcp.Step(s, tcp.RecvSynAck)
-	fmt.Println(s, fx.Sent(), tcp.Transitions[fx.Row].On)
+	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].On)
 	// A call that the state refuses fails; the snapshot is unchanged.
 	next, _, err := tcp.Step(s, tcp.CallPassiveOpen)
 	fmt.Println(err, errors.Is(err, tcp.ErrReported), next == s)

@@ -6,8 +6,15 @@ import (
 	"github.com/fsmgen/fsmgen/fsm"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+)
+
+// A compile error here means that this file was generated for another version of
+// package fsm: regenerate it with the fsmgen of the module that provides fsm.
+// fsm.GenVersion is 1.
+const (
+	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
 )
 
 // State is a control state of the tcp machine.
@@ -49,34 +56,8 @@ const (
 	StateTimeWait
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[StateClosed-0]
-	_ = x[StateListen-1]
-	_ = x[StateSynSent-2]
-	_ = x[StateSynRcvd-3]
-	_ = x[StateEstablished-4]
-	_ = x[StateFinWait1-5]
-	_ = x[StateFinWait2-6]
-	_ = x[StateCloseWait-7]
-	_ = x[StateClosing-8]
-	_ = x[StateLastAck-9]
-	_ = x[StateTimeWait-10]
-}
-
-// stateNames and stateIndex pack the names for String.
-const stateNames = "CLOSEDLISTENSYN_SENTSYN_RCVDESTABLISHEDFIN_WAIT_1FIN_WAIT_2CLOSE_WAITCLOSINGLAST_ACKTIME_WAIT"
-
-var stateIndex = [...]uint8{0, 6, 12, 20, 28, 39, 49, 59, 69, 76, 84, 93}
-
 // String returns the state's name as the spec writes it.
-func (x State) String() string {
-	if int(x) >= len(stateIndex)-1 {
-		return "State(" + strconv.Itoa(int(x)) + ")"
-	}
-	return stateNames[stateIndex[x]:stateIndex[x+1]]
-}
+func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a kind of message the machine sends and receives.
 type Message uint8
@@ -105,30 +86,19 @@ const (
 	MsgRst
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[MsgSyn-0]
-	_ = x[MsgSynAck-1]
-	_ = x[MsgAckSyn-2]
-	_ = x[MsgFin-3]
-	_ = x[MsgFinAck-4]
-	_ = x[MsgAckFin-5]
-	_ = x[MsgRst-6]
-}
-
-// messageNames and messageIndex pack the names for String.
-const messageNames = "SYNSYN_ACKACK_SYNFINFIN_ACKACK_FINRST"
-
-var messageIndex = [...]uint8{0, 3, 10, 17, 20, 27, 34, 37}
-
 // String returns the message's name as the spec writes it.
-func (x Message) String() string {
-	if int(x) >= len(messageIndex)-1 {
-		return "Message(" + strconv.Itoa(int(x)) + ")"
-	}
-	return messageNames[messageIndex[x]:messageIndex[x+1]]
-}
+func (x Message) String() string { return messageNames.Of(int(x)) }
+
+// Option configures a Machine or SyncMachine.
+type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
+
+// WithClock runs the machine's timers on clock: arming a timer schedules its
+// timeout event. Without it, timers are only tracked in the snapshot.
+func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
+
+// OnSend sets the hook that sends a message to the peer. It is called once
+// per message, in order.
+func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
 // Timer is one of the machine's timers.
 type Timer uint8
@@ -144,25 +114,8 @@ const (
 	TimerTimeWait
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[TimerRetransmit-0]
-	_ = x[TimerTimeWait-1]
-}
-
-// timerNames and timerIndex pack the names for String.
-const timerNames = "retransmittime_wait"
-
-var timerIndex = [...]uint8{0, 10, 19}
-
 // String returns the timer's name as the spec writes it.
-func (x Timer) String() string {
-	if int(x) >= len(timerIndex)-1 {
-		return "Timer(" + strconv.Itoa(int(x)) + ")"
-	}
-	return timerNames[timerIndex[x]:timerIndex[x+1]]
-}
+func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
 var timerAfter = [NumTimers]time.Duration{time.Second, 4 * time.Minute}
@@ -179,9 +132,12 @@ func (t Timer) Duration() time.Duration {
 type TimerSet uint8
 
 // Has reports whether t is in the set.
-func (ts TimerSet) Has(t Timer) bool {
-	return int(t) < NumTimers && ts&(1<<t) != 0
-}
+func (ts TimerSet) Has(t Timer) bool { return int(t) < NumTimers && ts&(1<<t) != 0 }
+
+// WithTimerDuration makes timer t run for d instead of its spec duration
+// (see Timer.Duration), e.g. to shorten a wait in a demonstration. A
+// duration that is not positive, or a timer out of range, is ignored.
+func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTimerDuration(t, d) }
 
 // Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.
 type Event uint8
@@ -237,39 +193,14 @@ const (
 	TimeoutTimeWait
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[CallPassiveOpen-0]
-	_ = x[CallActiveOpen-1]
-	_ = x[CallSend-2]
-	_ = x[CallReceive-3]
-	_ = x[CallClose-4]
-	_ = x[CallAbort-5]
-	_ = x[CallStatus-6]
-	_ = x[RecvSyn-7]
-	_ = x[RecvSynAck-8]
-	_ = x[RecvAckSyn-9]
-	_ = x[RecvFin-10]
-	_ = x[RecvFinAck-11]
-	_ = x[RecvAckFin-12]
-	_ = x[RecvRst-13]
-	_ = x[TimeoutRetransmit-14]
-	_ = x[TimeoutTimeWait-15]
-}
-
-// eventNames and eventIndex pack the names for String.
-const eventNames = "PASSIVE_OPENACTIVE_OPENSENDRECEIVECLOSEABORTSTATUSrecv SYNrecv SYN_ACKrecv ACK_SYNrecv FINrecv FIN_ACKrecv ACK_FINrecv RSTtimeout retransmittimeout time_wait"
-
-var eventIndex = [...]uint8{0, 12, 23, 27, 34, 39, 44, 50, 58, 70, 82, 90, 102, 114, 122, 140, 157}
-
 // String returns the event's name as the spec writes it.
-func (x Event) String() string {
-	if int(x) >= len(eventIndex)-1 {
-		return "Event(" + strconv.Itoa(int(x)) + ")"
-	}
-	return eventNames[eventIndex[x]:eventIndex[x+1]]
-}
+func (x Event) String() string { return eventNames.Of(int(x)) }
+
+// Transition describes a row that fired, for OnTransition hooks.
+type Transition = fsm.Transition[State, Event]
+
+// OnTransition sets the hook called after each transition row fires.
+func OnTransition(f func(Transition)) Option { return machine.OnTransition(f) }
 
 const (
 	// NumStates is the number of states.
@@ -286,15 +217,28 @@ const (
 	firstTimeout = 14
 )
 
-// RecvEvent is the event of message m arriving.
-func RecvEvent(m Message) Event {
-	return firstRecv + Event(m)
+func _() {
+	// A compile error here means the constants changed: run go generate again.
+	var x [1]struct{}
+	_, _, _, _, _, _, _, _, _, _, _ = x[StateClosed-0], x[StateListen-1], x[StateSynSent-2], x[StateSynRcvd-3], x[StateEstablished-4], x[StateFinWait1-5], x[StateFinWait2-6], x[StateCloseWait-7], x[StateClosing-8], x[StateLastAck-9], x[StateTimeWait-10]
+	_, _, _, _, _, _, _ = x[MsgSyn-0], x[MsgSynAck-1], x[MsgAckSyn-2], x[MsgFin-3], x[MsgFinAck-4], x[MsgAckFin-5], x[MsgRst-6]
+	_, _ = x[TimerRetransmit-0], x[TimerTimeWait-1]
+	_, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _ = x[CallPassiveOpen-0], x[CallActiveOpen-1], x[CallSend-2], x[CallReceive-3], x[CallClose-4], x[CallAbort-5], x[CallStatus-6], x[RecvSyn-7], x[RecvSynAck-8], x[RecvAckSyn-9], x[RecvFin-10], x[RecvFinAck-11], x[RecvAckFin-12], x[RecvRst-13], x[TimeoutRetransmit-14], x[TimeoutTimeWait-15]
 }
 
+// The names of the values of each type, for String.
+var (
+	stateNames   = fsm.NewNames("State", "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT")
+	messageNames = fsm.NewNames("Message", "SYN", "SYN_ACK", "ACK_SYN", "FIN", "FIN_ACK", "ACK_FIN", "RST")
+	timerNames   = fsm.NewNames("Timer", "retransmit", "time_wait")
+	eventNames   = fsm.NewNames("Event", "PASSIVE_OPEN", "ACTIVE_OPEN", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS", "recv SYN", "recv SYN_ACK", "recv ACK_SYN", "recv FIN", "recv FIN_ACK", "recv ACK_FIN", "recv RST", "timeout retransmit", "timeout time_wait")
+)
+
+// RecvEvent is the event of message m arriving.
+func RecvEvent(m Message) Event { return firstRecv + Event(m) }
+
 // TimeoutEvent is the event of timer t expiring.
-func TimeoutEvent(t Timer) Event {
-	return firstTimeout + Event(t)
-}
+func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
@@ -316,10 +260,23 @@ func Initial() Snapshot {
 	}
 }
 
-// Pack encodes the snapshot in the 7-bit layout the model checker uses
+// WithSnapshot starts the machine from s instead of Initial(); its armed
+// timers start a full period when there is a clock.
+func WithSnapshot(s Snapshot) Option { return machine.WithSnapshot(s) }
+
+// parts returns the control state and the armed timers, for package fsm.
+func (s Snapshot) parts() (State, TimerSet) { return s.State, s.Timers }
+
+// with returns s in state st with the timers ts armed, for package fsm.
+func (s Snapshot) with(st State, ts TimerSet) Snapshot {
+	s.State, s.Timers = st, ts
+	return s
+}
+
+// pack encodes the snapshot in the 7-bit layout the model checker uses
 // (spec.Layout): the state in the low 4 bits, each variable's code at its
-// offset, one bit per timer from bit 5.
-func (s Snapshot) Pack() uint64 {
+// offset, one bit per timer from bit 5. Packed.Pack calls it.
+func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0xf
 	if s.Passive {
 		w |= 1 << 4
@@ -328,8 +285,8 @@ func (s Snapshot) Pack() uint64 {
 	return w
 }
 
-// Unpack decodes a snapshot that Pack encoded.
-func Unpack(w uint64) Snapshot {
+// unpack decodes a snapshot that pack encoded.
+func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0xf)
 	s.Passive = w>>4&0x1 != 0
@@ -350,59 +307,76 @@ func (s Snapshot) String() string {
 	return b.String()
 }
 
-// Effects is what one step does besides changing the snapshot: the row that
-// fired. Its methods read the row's messages, timer actions and error from
-// static tables, so Effects stays a word or two that Step returns in
-// registers.
-type Effects struct {
-	// Row is the index in Transitions of the row that fired, or -1 when none did
-	// (the event was unhandled or rejected).
-	Row int
+type (
+	// Row is one transition row as the spec writes it, for introspection and
+	// diagrams (fsm.Row). Its Send lists the messages sent.
+	Row = fsm.Row[State, Event, Message, Timer]
+	// Assignment is one set action of a row.
+	Assignment = fsm.Assignment
+)
+
+// rows is the transition table in spec order, one record per row: package
+// fsm derives what each row does from it (Def), and Effects.Row,
+// Transition.Row and ReportedError.Row index it.
+var rows = [...]Row{
+	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:95:5"},
+	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []Message{MsgSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}}, Doc: "Create a TCB, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:100:5"},
+	{From: []State{StateListen}, On: []Event{RecvSyn}, To: StateSynRcvd, Send: []Message{MsgSynAck}, Start: []Timer{TimerRetransmit}, Doc: "A peer asks to connect; answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:107:5"},
+	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []Message{MsgSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:113:5"},
+	{From: []State{StateListen}, On: []Event{RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin}, Stay: true, Send: []Message{MsgRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset (§3.10.7.2).", Pos: "spec/tcp.yaml:120:5"},
+	{From: []State{StateListen}, On: []Event{RecvRst}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:124:5"},
+	{From: []State{StateSynSent}, On: []Event{RecvSynAck}, To: StateEstablished, Send: []Message{MsgAckSyn}, Stop: []Timer{TimerRetransmit}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:127:5"},
+	{From: []State{StateSynSent}, On: []Event{RecvSyn}, To: StateSynRcvd, Send: []Message{MsgSynAck}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:133:5"},
+	{From: []State{StateSynSent}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection (the reset acknowledges our SYN, so it is acceptable).", Pos: "spec/tcp.yaml:141:5"},
+	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:147:5"},
+	{From: []State{StateSynRcvd}, On: []Event{RecvAckSyn, RecvSynAck}, To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK.", Pos: "spec/tcp.yaml:152:5"},
+	{From: []State{StateSynRcvd}, On: []Event{RecvRst}, Guard: "passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:159:5"},
+	{From: []State{StateSynRcvd}, On: []Event{RecvRst}, Guard: "!passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:167:5"},
+	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:174:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{RecvSyn, RecvSynAck}, Stay: true, Send: []Message{MsgAckSyn}, Doc: "A retransmitted or old SYN in a synchronized state: our acknowledgement of it was lost, or it is a stale duplicate. Acknowledge it again (the challenge ACK of §3.10.7.4) and stay.", Pos: "spec/tcp.yaml:181:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []Message{MsgFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:190:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{RecvFin}, To: StateCloseWait, Send: []Message{MsgAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; acknowledge its FIN. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:196:5"},
+	{From: []State{StateFinWait1}, On: []Event{RecvAckFin}, To: StateFinWait2, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send.", Pos: "spec/tcp.yaml:204:5"},
+	{From: []State{StateFinWait1}, On: []Event{RecvFin}, To: StateClosing, Send: []Message{MsgAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:209:5"},
+	{From: []State{StateFinWait1}, On: []Event{RecvFinAck}, To: StateTimeWait, Send: []Message{MsgAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:214:5"},
+	{From: []State{StateFinWait1, StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:223:5"},
+	{From: []State{StateFinWait2}, On: []Event{RecvFin, RecvFinAck}, To: StateTimeWait, Send: []Message{MsgAckFin}, Start: []Timer{TimerTimeWait}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:228:5"},
+	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []Message{MsgFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:234:5"},
+	{From: []State{StateClosing}, On: []Event{RecvAckFin}, To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:242:5"},
+	{From: []State{StateLastAck}, On: []Event{RecvAckFin}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:248:5"},
+	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:253:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck}, On: []Event{RecvFin, RecvFinAck}, Stay: true, Send: []Message{MsgAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again.", Pos: "spec/tcp.yaml:258:5"},
+	{From: []State{StateTimeWait}, On: []Event{RecvFin, RecvFinAck}, Stay: true, Send: []Message{MsgAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:262:5"},
+	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:269:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer reset the connection; tell our user.", Pos: "spec/tcp.yaml:275:5"},
+	{From: []State{StateClosing, StateLastAck}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:281:5"},
+	{From: []State{StateTimeWait}, On: []Event{RecvRst}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:286:5"},
+	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:292:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []Message{MsgRst}, Stop: []Timer{TimerRetransmit}, Doc: "Tell the peer the connection is being abandoned, and abandon it.", Pos: "spec/tcp.yaml:297:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:303:5"},
+	{From: []State{StateClosed}, On: []Event{RecvSyn, RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin}, Stay: true, Send: []Message{MsgRst}, Doc: "There is no connection; any segment but a reset is answered with a reset (§3.10.7.1).", Pos: "spec/tcp.yaml:310:5"},
+	{From: []State{StateClosed}, On: []Event{RecvRst}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:314:5"},
+	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:319:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:323:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:328:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:333:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:338:5"},
+	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:341:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:345:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:349:5"},
 }
 
-// Sent returns the messages to send, in order. The slice is shared by every
-// step with the same effects and must not be modified; it does not allocate.
-func (fx Effects) Sent() []Message {
-	if uint(fx.Row) < uint(len(actions)) {
-		a := &actions[fx.Row]
-		return a.sends[:a.numSends:a.numSends]
-	}
-	return nil
-}
+// Transitions returns the transition table in spec order, for introspection:
+// a copy, which the caller may change.
+func Transitions() []Row { return fsm.CloneRows(rows[:]) }
 
-// Stop is the set of timers the row disarms (before it arms any).
-func (fx Effects) Stop() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].stop
-	}
-	return 0
-}
-
-// Start is the set of timers the row starts: a running timer keeps running.
-func (fx Effects) Start() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].start
-	}
-	return 0
-}
-
-// Restart is the set of timers the row restarts: each begins a new period.
-func (fx Effects) Restart() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].restart
-	}
-	return 0
-}
-
-// ErrorText is the error the row reports to the user, or "". A call row
-// with an error is a failed call (Step returns its *ReportedError); a message
-// or timeout row with one took effect and reports it (Machine calls OnError).
-func (fx Effects) ErrorText() string {
-	if uint(fx.Row) < uint(len(rowErrors)) {
-		return rowErrors[fx.Row]
-	}
-	return ""
-}
+type (
+	// RejectedError is the error of an event that no row handles and the
+	// spec's unhandled policy rejects: nothing changed (fsm.RejectedError).
+	RejectedError = fsm.RejectedError[State, Event]
+	// ReportedError is the error a row reports to the user (fsm.ReportedError).
+	ReportedError = fsm.ReportedError
+)
 
 var (
 	// ErrRejected is wrapped by every RejectedError (it is fsm.ErrRejected).
@@ -411,173 +385,14 @@ var (
 	ErrReported = fsm.ErrReported
 )
 
-// RejectedError is the error for an event that no transition handles in a
-// state and that the spec's unhandled policy rejects; nothing changed.
-// Step returns a pointer to a shared, preallocated value, so rejecting does
-// not allocate and equal rejections are equal errors. Match it with
-// errors.Is(err, ErrRejected) or errors.As(err, new(*RejectedError)).
-type RejectedError struct {
-	state State
-	event Event
-}
+// OnError sets the hook called with the *ReportedError of every message or
+// timeout transition that reports one. Failed calls are only returned.
+func OnError(f func(error)) Option { return machine.OnError(f) }
 
-// State is the state the event was rejected in.
-func (e *RejectedError) State() State {
-	return e.state
-}
-
-// Event is the rejected event.
-func (e *RejectedError) Event() Event {
-	return e.event
-}
-
-// Error names the machine, the event and the state.
-func (e *RejectedError) Error() string {
-	return "tcp: " + e.event.String() + " in state " + e.state.String() + ": event rejected"
-}
-
-// Unwrap returns ErrRejected.
-func (e *RejectedError) Unwrap() error {
-	return ErrRejected
-}
-
-// rejections holds the preallocated rejection of every (state, event),
-// and one more state and event for values out of range.
-var rejections = func() (t [NumStates + 1][NumEvents + 1]RejectedError) {
-	for s := range t {
-		for e := range t[s] {
-			t[s][e] = RejectedError{State(s), Event(e)}
-		}
-	}
-	return
-}()
-
-// reject returns the rejection of e in s. A state or event out of range
-// (from an unchecked conversion) is reported as NumStates or NumEvents, so
-// that rejecting never allocates.
-func reject(s State, e Event) error {
-	return &rejections[min(s, NumStates)][min(e, NumEvents)]
-}
-
-// ReportedError is an error a row of the spec reports to the user. On a
-// call, it is a failed call ("connection does not exist"): nothing changed.
-// On a message or timeout, the transition happened and reports it
-// ("connection reset"). It is a pointer to a shared, preallocated value per
-// row. Match it with errors.Is(err, ErrReported).
-type ReportedError struct {
-	row int
-}
-
-// Row is the index in Transitions of the row that reported the error.
-func (e *ReportedError) Row() int {
-	return e.row
-}
-
-// Error returns the text the spec gives the error.
-func (e *ReportedError) Error() string {
-	return "tcp: " + rowErrors[e.row]
-}
-
-// Unwrap returns ErrReported.
-func (e *ReportedError) Unwrap() error {
-	return ErrReported
-}
-
-// rowErrors and reported hold each row's error text and preallocated error.
-var rowErrors = [...]string{
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"connection reset",
-	"",
-	"",
-	"",
-	"connection refused",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"connection reset",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"",
-	"connection does not exist",
-	"connection already exists",
-	"connection already exists",
-	"",
-	"",
-	"connection closing",
-	"connection closing",
-	"",
-}
-var reported = [...]ReportedError{
-	{0},
-	{1},
-	{2},
-	{3},
-	{4},
-	{5},
-	{6},
-	{7},
-	{8},
-	{9},
-	{10},
-	{11},
-	{12},
-	{13},
-	{14},
-	{15},
-	{16},
-	{17},
-	{18},
-	{19},
-	{20},
-	{21},
-	{22},
-	{23},
-	{24},
-	{25},
-	{26},
-	{27},
-	{28},
-	{29},
-	{30},
-	{31},
-	{32},
-	{33},
-	{34},
-	{35},
-	{36},
-	{37},
-	{38},
-	{39},
-	{40},
-	{41},
-	{42},
-	{43},
-	{44},
-}
+// machine is the tcp machine as package fsm sees it: the rows, the
+// preallocated errors, the semantics row by row, and the functions over
+// Snapshot that only this package can write.
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "tcp", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
@@ -629,312 +444,31 @@ func matchGuarded(s Snapshot, e Event) int {
 	return -1
 }
 
-// rowAction is what a row does, as data.
-type rowAction struct {
-	sends    [MaxSends]Message
-	numSends uint8
-	stop     TimerSet
-	start    TimerSet
-	restart  TimerSet
-	to       State
-	stay     bool
-	set      bool // the row sets variables: see assign
-}
-
-// actions[r] is what row r of Transitions does.
-var actions = [...]rowAction{
-	// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:95:5)
-	{
-		set: true,
-		to:  StateListen,
-	},
-	// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:100:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgSyn},
-		set:      true,
-		start:    TimerSet(1) << TimerRetransmit,
-		to:       StateSynSent,
-	},
-	// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:107:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgSynAck},
-		start:    TimerSet(1) << TimerRetransmit,
-		to:       StateSynRcvd,
-	},
-	// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:113:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgSyn},
-		set:      true,
-		start:    TimerSet(1) << TimerRetransmit,
-		to:       StateSynSent,
-	},
-	// LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay) (spec/tcp.yaml:120:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgRst},
-		stay:     true,
-	},
-	// LISTEN on recv RST -> (stay) (spec/tcp.yaml:124:5)
-	{stay: true},
-	// SYN_SENT on recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:127:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckSyn},
-		stop:     TimerSet(1) << TimerRetransmit,
-		to:       StateEstablished,
-	},
-	// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:133:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgSynAck},
-		to:       StateSynRcvd,
-	},
-	// SYN_SENT on recv RST -> CLOSED (spec/tcp.yaml:141:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// SYN_SENT on timeout retransmit -> (stay) (spec/tcp.yaml:147:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerRetransmit,
-		sends:    [MaxSends]Message{MsgSyn},
-		stay:     true,
-	},
-	// SYN_RCVD on recv ACK_SYN, recv SYN_ACK -> ESTABLISHED (spec/tcp.yaml:152:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateEstablished,
-	},
-	// SYN_RCVD on recv RST if passive -> LISTEN (spec/tcp.yaml:159:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateListen,
-	},
-	// SYN_RCVD on recv RST if !passive -> CLOSED (spec/tcp.yaml:167:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// SYN_RCVD on timeout retransmit -> (stay) (spec/tcp.yaml:174:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerRetransmit,
-		sends:    [MaxSends]Message{MsgSynAck},
-		stay:     true,
-	},
-	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay) (spec/tcp.yaml:181:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckSyn},
-		stay:     true,
-	},
-	// SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1 (spec/tcp.yaml:190:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerRetransmit,
-		sends:    [MaxSends]Message{MsgFin},
-		to:       StateFinWait1,
-	},
-	// SYN_RCVD,ESTABLISHED on recv FIN -> CLOSE_WAIT (spec/tcp.yaml:196:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckFin},
-		stop:     TimerSet(1) << TimerRetransmit,
-		to:       StateCloseWait,
-	},
-	// FIN_WAIT_1 on recv ACK_FIN -> FIN_WAIT_2 (spec/tcp.yaml:204:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateFinWait2,
-	},
-	// FIN_WAIT_1 on recv FIN -> CLOSING (spec/tcp.yaml:209:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckFin},
-		to:       StateClosing,
-	},
-	// FIN_WAIT_1 on recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:214:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckFin},
-		start:    TimerSet(1) << TimerTimeWait,
-		stop:     TimerSet(1) << TimerRetransmit,
-		to:       StateTimeWait,
-	},
-	// FIN_WAIT_1,CLOSING on timeout retransmit -> (stay) (spec/tcp.yaml:223:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerRetransmit,
-		sends:    [MaxSends]Message{MsgFin},
-		stay:     true,
-	},
-	// FIN_WAIT_2 on recv FIN, recv FIN_ACK -> TIME_WAIT (spec/tcp.yaml:228:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckFin},
-		start:    TimerSet(1) << TimerTimeWait,
-		to:       StateTimeWait,
-	},
-	// CLOSE_WAIT on CLOSE -> LAST_ACK (spec/tcp.yaml:234:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgFinAck},
-		start:    TimerSet(1) << TimerRetransmit,
-		to:       StateLastAck,
-	},
-	// CLOSING on recv ACK_FIN -> TIME_WAIT (spec/tcp.yaml:242:5)
-	{
-		start: TimerSet(1) << TimerTimeWait,
-		stop:  TimerSet(1) << TimerRetransmit,
-		to:    StateTimeWait,
-	},
-	// LAST_ACK on recv ACK_FIN -> CLOSED (spec/tcp.yaml:248:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// LAST_ACK on timeout retransmit -> (stay) (spec/tcp.yaml:253:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerRetransmit,
-		sends:    [MaxSends]Message{MsgFinAck},
-		stay:     true,
-	},
-	// CLOSE_WAIT,CLOSING,LAST_ACK on recv FIN, recv FIN_ACK -> (stay) (spec/tcp.yaml:258:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgAckFin},
-		stay:     true,
-	},
-	// TIME_WAIT on recv FIN, recv FIN_ACK -> (stay) (spec/tcp.yaml:262:5)
-	{
-		numSends: 1,
-		restart:  TimerSet(1) << TimerTimeWait,
-		sends:    [MaxSends]Message{MsgAckFin},
-		stay:     true,
-	},
-	// TIME_WAIT on timeout time_wait -> CLOSED (spec/tcp.yaml:269:5)
-	{to: StateClosed},
-	// ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST -> CLOSED (spec/tcp.yaml:275:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// CLOSING,LAST_ACK on recv RST -> CLOSED (spec/tcp.yaml:281:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// TIME_WAIT on recv RST -> (stay) (spec/tcp.yaml:286:5)
-	{stay: true},
-	// LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED (spec/tcp.yaml:292:5)
-	{
-		stop: TimerSet(1) << TimerRetransmit,
-		to:   StateClosed,
-	},
-	// SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED (spec/tcp.yaml:297:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgRst},
-		stop:     TimerSet(1) << TimerRetransmit,
-		to:       StateClosed,
-	},
-	// CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED (spec/tcp.yaml:303:5)
-	{
-		stop: TimerSet(1)<<TimerRetransmit | TimerSet(1)<<TimerTimeWait,
-		to:   StateClosed,
-	},
-	// CLOSED on recv SYN, recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay) (spec/tcp.yaml:310:5)
-	{
-		numSends: 1,
-		sends:    [MaxSends]Message{MsgRst},
-		stay:     true,
-	},
-	// CLOSED on recv RST -> (stay) (spec/tcp.yaml:314:5)
-	{stay: true},
-	// CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay) (spec/tcp.yaml:319:5)
-	{stay: true},
-	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay) (spec/tcp.yaml:323:5)
-	{stay: true},
-	// SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay) (spec/tcp.yaml:328:5)
-	{stay: true},
-	// SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay) (spec/tcp.yaml:333:5)
-	{stay: true},
-	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:338:5)
-	{stay: true},
-	// FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay) (spec/tcp.yaml:341:5)
-	{stay: true},
-	// CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay) (spec/tcp.yaml:345:5)
-	{stay: true},
-	// LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay) (spec/tcp.yaml:349:5)
-	{stay: true},
-}
-
-// assign carries out the set actions of row r: values read the old
-// snapshot s and are written to a copy, so they take effect simultaneously.
-func assign(s Snapshot, r int) Snapshot {
+// assign carries out the set actions of row r, fired by e: values read the
+// old snapshot s and are written to a copy, so they take effect
+// simultaneously.
+func assign(s Snapshot, e Event, r int) Snapshot {
 	n := s
 	switch r {
 	case 0:
+		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:95:5)
 		n.Passive = true
 	case 1:
+		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:100:5)
 		n.Passive = false
 	case 3:
+		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:113:5)
 		n.Passive = false
 	}
 	return n
 }
 
-// fire applies row r to s: stopped timers are disarmed, then started and
-// restarted ones armed; the state becomes the row's target.
-func fire(s Snapshot, r int) Snapshot {
-	a := &actions[r]
-	if a.set {
-		s = assign(s, r)
-	}
-	if !a.stay {
-		s.State = a.to
-	}
-	s.Timers = s.Timers&^a.stop | a.start | a.restart
-	return s
-}
-
-// stepRows applies e to s row by row, as docs/semantics.md says: the
-// reference that fills Step's table. s and e are in range. It returns the
-// next snapshot (s itself with an error), the row that fired (-1 for none)
-// and the error of a rejected event or a failed call.
-func stepRows(s Snapshot, e Event) (Snapshot, int, error) {
-	n := s
-	if e >= firstTimeout {
-		// A timer that has fired is no longer running; a row that wants it again restarts it.
-		n.Timers &^= 1 << (e - firstTimeout)
-	}
-	r := match(s, e)
-	if r < 0 {
-		if e < firstRecv {
-			return s, -1, reject(s.State, e)
-		}
-		return n, -1, nil
-	}
-	if e < firstRecv && rowErrors[r] != "" {
-		// A call row with an error is a failed call; it has no other effect.
-		return s, r, &reported[r]
-	}
-	return fire(n, r), r, nil
-}
-
 // valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool {
-	return s.State < NumStates
-}
+func (s Snapshot) valid() bool { return s.State < NumStates }
 
 // index packs the state and the variables into the column of cells that
-// holds what e does to s. A state or variable out of range becomes one
-// more than its last value, a column of rejections.
+// holds what an event does to s. A state or variable out of range becomes
+// one more than its last value, a column of rejections.
 func (s Snapshot) index() uint {
 	i := uint(min(s.State, NumStates))
 	if s.Passive {
@@ -952,74 +486,34 @@ func fromIndex(i uint) Snapshot {
 	return s
 }
 
-// stepErrors[i] is the error of a cell with error index i: nil, then the
-// rejection of every (state, event) in rejections, then the ReportedError
-// of every row.
-var stepErrors = func() (t [1 + len(rejections)*len(rejections[0]) + len(reported)]error) {
-	for s := range rejections {
-		for e := range rejections[s] {
-			t[rejectIndex(State(s), Event(e))] = &rejections[s][e]
-		}
-	}
-	for r := range reported {
-		t[len(t)-len(reported)+r] = &reported[r]
-	}
-	return
-}()
-
-// rejectIndex is the index in stepErrors of reject(s, e).
-func rejectIndex(s State, e Event) cell {
-	return cell(1 + int(min(s, NumStates))*(NumEvents+1) + int(min(e, NumEvents)))
-}
-
-// cell is what an event does to a snapshot, packed: the next snapshot's
-// index (see fromIndex), the timers it stops (the expired one included) and
-// then arms, Effects.Row, and the index in stepErrors of the error (0: none,
-// and then the snapshot is unchanged).
-type cell uint64
+// Effects is what one step does besides changing the snapshot: the row that
+// fired (Row) and, through its methods, the messages it sends, its timer
+// actions and its error (fsm.Effects).
+type Effects = fsm.Effects[Message, TimerSet]
 
 const (
-	cellStop  = 9
-	cellArm   = 17
-	cellRow   = 25
-	cellErr   = 33
-	timerMask = 1<<NumTimers - 1
+	// The fields of a cell (fsm.Cells) after the next state and variables:
+	// the timers stopped, those armed, and the index of the outcome.
+	cellStop = 9
+	cellArm  = 17
+	cellOut  = 25
 )
 
-// cellOf works out the cell of e in s from the rows (stepRows).
-func cellOf(s Snapshot, e Event) cell {
-	if e >= NumEvents || !s.valid() {
-		return rejectIndex(s.State, e) << cellErr
-	}
-	s.Timers = 0
-	next, r, err := stepRows(s, e)
-	// How the timers change does not depend on them: find it from none and all.
-	s.Timers = timerMask
-	all, _, _ := stepRows(s, e)
-	c := cell(next.State) | cell(next.index()>>4)<<8 | cell(timerMask&^all.Timers)<<cellStop | cell(next.Timers)<<cellArm | cell(uint8(r))<<cellRow
-	switch err := err.(type) {
-	case *RejectedError:
-		c |= rejectIndex(err.state, err.event) << cellErr
-	case *ReportedError:
-		c |= cell(len(stepErrors)-len(reported)+err.row) << cellErr
-	}
-	return c
+// cells[min(e, NumEvents)<<5 | s.index()] is what event e does to snapshot
+// s, packed, and outcomes the effects and errors its cells index: Step is a
+// lookup. The snapshot, which chains one step to the next, indexes the inner
+// dimension.
+var (
+	cells    [(NumEvents + 1) << 5]uint64
+	outcomes []fsm.Outcome[Message, TimerSet]
+)
+
+func init() {
+	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 5, StateBits: 8, IndexVars: 4, Stop: cellStop, Arm: cellArm, Out: cellOut})
 }
 
-// cells[min(e, NumEvents)][s.index()] is cellOf(s, e), worked out once:
-// Step is a lookup. The event comes first so that the snapshot, which
-// chains one step to the next, indexes the inner dimension.
-var cells = func() (t [NumEvents + 1][1 << 5]cell) {
-	for e := range t {
-		for i := range t[e] {
-			t[e][i] = cellOf(fromIndex(uint(i)), Event(e))
-		}
-	}
-	return
-}()
-
-// next is the snapshot the cell leads to from one whose timers are t.
-func (c cell) next(t TimerSet) Snapshot {
+// next is the snapshot cell c leads to from one whose timers are t.
+func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
 		Passive: c&(1<<8) != 0,
 		State:   State(c),
@@ -1039,743 +533,31 @@ func (c cell) next(t TimerSet) Snapshot {
 // state or a variable is out of range, is rejected. Step does not check that
 // a timeout's timer is armed: Machine only fires armed timers.
 //
-// Step looks the answer up in a table that the package works out from the
-// rows when it is initialised, and is written to be inlined.
-func Step(s Snapshot, e Event) (n Snapshot, fx Effects, err error) {
-	c := cells[min(e, NumEvents)][s.index()]
-	fx.Row = int(int8(c >> cellRow))
-	if c >= 1<<cellErr {
-		return s, fx, stepErrors[c>>cellErr]
-	}
-	return c.next(s.Timers), fx, nil
+// Step looks the answer up in a table that package fsm works out from the
+// rows when the package is initialised, and is written to be inlined. The
+// snapshot it returns with the rejection of a snapshot out of range has the
+// values out of range clamped to one past their range.
+func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
+	c := cells[uint(min(e, NumEvents))<<5|s.index()]
+	o := &outcomes[c>>cellOut]
+	return next(c, s.Timers), o.Fx, o.Err
 }
 
-// StepPacked is Step over the packed layout of spec.Layout, for the model
-// checker. event indexes spec.Events. It appends the indexes of the sent
-// messages to sends and returns it, with the index in Transitions of the
-// row that fired. ok is false when the event takes no effect: when no row
-// fired (row is -1, snap is returned unchanged and the caller applies the
-// unhandled policy) and when a call failed (row is the failed call's row;
-// nothing changes).
-func StepPacked(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool) {
-	if uint(event) >= NumEvents {
-		return snap, sends, -1, false
-	}
-	n, fx, err := Step(Unpack(snap), Event(event))
-	if fx.Row < 0 {
-		return snap, sends, -1, false
-	}
-	if err != nil {
-		return snap, sends, fx.Row, false // a failed call changes nothing
-	}
-	for _, m := range fx.Sent() {
-		sends = append(sends, uint8(m))
-	}
-	return n.Pack(), sends, fx.Row, true
-}
+// Packed is Step over the 7-bit packed snapshots of spec.Layout, for the
+// model checker (Packed.Step is a modelcheck.StepFunc), with Pack and
+// Unpack between them and Snapshot. Its events index spec.Events.
+var Packed = fsm.NewPacked(7, NumEvents, Step, Snapshot.pack, unpack)
 
-// Row is one transition row as the spec writes it, for introspection and diagrams.
-type Row struct {
-	From    []State // the states the row leaves
-	On      []Event
-	Guard   string // the guard as written, or ""
-	To      State  // the state entered, unless Stay
-	Stay    bool   // the row stays in the state it fired in
-	Send    []Message
-	Start   []Timer
-	Stop    []Timer
-	Restart []Timer
-	Set     []Assignment
-	Error   string // the error reported to the user, or ""
-	Doc     string
-	Pos     string // where the row is written, file:line:col
-}
-
-// Assignment is one set action: Var takes the value of Value, evaluated on
-// the old variables.
-type Assignment struct {
-	Var   string
-	Value string
-}
-
-// Transitions is the transition table in spec order; Effects.Row and
-// Transition.Row index it.
-var Transitions = [...]Row{
-	{
-		Doc:  "Create a TCB and wait for a SYN.",
-		From: []State{StateClosed},
-		On:   []Event{CallPassiveOpen},
-		Pos:  "spec/tcp.yaml:95:5",
-		Set:  []Assignment{{"passive", "true"}},
-		To:   StateListen,
-	},
-	{
-		Doc:   "Create a TCB, send a SYN and start retransmitting it until it is answered.",
-		From:  []State{StateClosed},
-		On:    []Event{CallActiveOpen},
-		Pos:   "spec/tcp.yaml:100:5",
-		Send:  []Message{MsgSyn},
-		Set:   []Assignment{{"passive", "false"}},
-		Start: []Timer{TimerRetransmit},
-		To:    StateSynSent,
-	},
-	{
-		Doc:   "A peer asks to connect; answer with our SYN and the acknowledgement of theirs.",
-		From:  []State{StateListen},
-		On:    []Event{RecvSyn},
-		Pos:   "spec/tcp.yaml:107:5",
-		Send:  []Message{MsgSynAck},
-		Start: []Timer{TimerRetransmit},
-		To:    StateSynRcvd,
-	},
-	{
-		Doc:   "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).",
-		From:  []State{StateListen},
-		On:    []Event{CallActiveOpen, CallSend},
-		Pos:   "spec/tcp.yaml:113:5",
-		Send:  []Message{MsgSyn},
-		Set:   []Assignment{{"passive", "false"}},
-		Start: []Timer{TimerRetransmit},
-		To:    StateSynSent,
-	},
-	{
-		Doc:  "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset (§3.10.7.2).",
-		From: []State{StateListen},
-		On:   []Event{RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin},
-		Pos:  "spec/tcp.yaml:120:5",
-		Send: []Message{MsgRst},
-		Stay: true,
-	},
-	{
-		Doc:  "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).",
-		From: []State{StateListen},
-		On:   []Event{RecvRst},
-		Pos:  "spec/tcp.yaml:124:5",
-		Stay: true,
-	},
-	{
-		Doc:  "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.",
-		From: []State{StateSynSent},
-		On:   []Event{RecvSynAck},
-		Pos:  "spec/tcp.yaml:127:5",
-		Send: []Message{MsgAckSyn},
-		Stop: []Timer{TimerRetransmit},
-		To:   StateEstablished,
-	},
-	{
-		Doc:  "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.",
-		From: []State{StateSynSent},
-		On:   []Event{RecvSyn},
-		Pos:  "spec/tcp.yaml:133:5",
-		Send: []Message{MsgSynAck},
-		To:   StateSynRcvd,
-	},
-	{
-		Doc:   "The peer refused the connection (the reset acknowledges our SYN, so it is acceptable).",
-		Error: "connection reset",
-		From:  []State{StateSynSent},
-		On:    []Event{RecvRst},
-		Pos:   "spec/tcp.yaml:141:5",
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateClosed,
-	},
-	{
-		Doc:     "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).",
-		From:    []State{StateSynSent},
-		On:      []Event{TimeoutRetransmit},
-		Pos:     "spec/tcp.yaml:147:5",
-		Restart: []Timer{TimerRetransmit},
-		Send:    []Message{MsgSyn},
-		Stay:    true,
-	},
-	{
-		Doc:  "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK.",
-		From: []State{StateSynRcvd},
-		On:   []Event{RecvAckSyn, RecvSynAck},
-		Pos:  "spec/tcp.yaml:152:5",
-		Stop: []Timer{TimerRetransmit},
-		To:   StateEstablished,
-	},
-	{
-		Doc:   "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).",
-		From:  []State{StateSynRcvd},
-		Guard: "passive",
-		On:    []Event{RecvRst},
-		Pos:   "spec/tcp.yaml:159:5",
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateListen,
-	},
-	{
-		Doc:   "The peer reset a connection we opened actively.",
-		Error: "connection refused",
-		From:  []State{StateSynRcvd},
-		Guard: "!passive",
-		On:    []Event{RecvRst},
-		Pos:   "spec/tcp.yaml:167:5",
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateClosed,
-	},
-	{
-		Doc:     "Our SYN_ACK is unacknowledged; send it again.",
-		From:    []State{StateSynRcvd},
-		On:      []Event{TimeoutRetransmit},
-		Pos:     "spec/tcp.yaml:174:5",
-		Restart: []Timer{TimerRetransmit},
-		Send:    []Message{MsgSynAck},
-		Stay:    true,
-	},
-	{
-		Doc:  "A retransmitted or old SYN in a synchronized state: our acknowledgement of it was lost, or it is a stale duplicate. Acknowledge it again (the challenge ACK of §3.10.7.4) and stay.",
-		From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait},
-		On:   []Event{RecvSyn, RecvSynAck},
-		Pos:  "spec/tcp.yaml:181:5",
-		Send: []Message{MsgAckSyn},
-		Stay: true,
-	},
-	{
-		Doc:     "Our user has no more to send; send a FIN and retransmit it until acknowledged.",
-		From:    []State{StateSynRcvd, StateEstablished},
-		On:      []Event{CallClose},
-		Pos:     "spec/tcp.yaml:190:5",
-		Restart: []Timer{TimerRetransmit},
-		Send:    []Message{MsgFin},
-		To:      StateFinWait1,
-	},
-	{
-		Doc:  "The peer closed; acknowledge its FIN. In SYN_RCVD the FIN also acknowledges our SYN.",
-		From: []State{StateSynRcvd, StateEstablished},
-		On:   []Event{RecvFin},
-		Pos:  "spec/tcp.yaml:196:5",
-		Send: []Message{MsgAckFin},
-		Stop: []Timer{TimerRetransmit},
-		To:   StateCloseWait,
-	},
-	{
-		Doc:  "Our FIN is acknowledged; the peer may still send.",
-		From: []State{StateFinWait1},
-		On:   []Event{RecvAckFin},
-		Pos:  "spec/tcp.yaml:204:5",
-		Stop: []Timer{TimerRetransmit},
-		To:   StateFinWait2,
-	},
-	{
-		Doc:  "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.",
-		From: []State{StateFinWait1},
-		On:   []Event{RecvFin},
-		Pos:  "spec/tcp.yaml:209:5",
-		Send: []Message{MsgAckFin},
-		To:   StateClosing,
-	},
-	{
-		Doc:   "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).",
-		From:  []State{StateFinWait1},
-		On:    []Event{RecvFinAck},
-		Pos:   "spec/tcp.yaml:214:5",
-		Send:  []Message{MsgAckFin},
-		Start: []Timer{TimerTimeWait},
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateTimeWait,
-	},
-	{
-		Doc:     "Our FIN is unacknowledged; send it again.",
-		From:    []State{StateFinWait1, StateClosing},
-		On:      []Event{TimeoutRetransmit},
-		Pos:     "spec/tcp.yaml:223:5",
-		Restart: []Timer{TimerRetransmit},
-		Send:    []Message{MsgFin},
-		Stay:    true,
-	},
-	{
-		Doc:   "The peer closed too; acknowledge its FIN and wait 2*MSL.",
-		From:  []State{StateFinWait2},
-		On:    []Event{RecvFin, RecvFinAck},
-		Pos:   "spec/tcp.yaml:228:5",
-		Send:  []Message{MsgAckFin},
-		Start: []Timer{TimerTimeWait},
-		To:    StateTimeWait,
-	},
-	{
-		Doc:   "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).",
-		From:  []State{StateCloseWait},
-		On:    []Event{CallClose},
-		Pos:   "spec/tcp.yaml:234:5",
-		Send:  []Message{MsgFinAck},
-		Start: []Timer{TimerRetransmit},
-		To:    StateLastAck,
-	},
-	{
-		Doc:   "Our FIN is acknowledged too; wait 2*MSL.",
-		From:  []State{StateClosing},
-		On:    []Event{RecvAckFin},
-		Pos:   "spec/tcp.yaml:242:5",
-		Start: []Timer{TimerTimeWait},
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateTimeWait,
-	},
-	{
-		Doc:  "Our FIN is acknowledged; the connection is gone.",
-		From: []State{StateLastAck},
-		On:   []Event{RecvAckFin},
-		Pos:  "spec/tcp.yaml:248:5",
-		Stop: []Timer{TimerRetransmit},
-		To:   StateClosed,
-	},
-	{
-		Doc:     "Our FIN_ACK is unacknowledged; send it again.",
-		From:    []State{StateLastAck},
-		On:      []Event{TimeoutRetransmit},
-		Pos:     "spec/tcp.yaml:253:5",
-		Restart: []Timer{TimerRetransmit},
-		Send:    []Message{MsgFinAck},
-		Stay:    true,
-	},
-	{
-		Doc:  "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again.",
-		From: []State{StateCloseWait, StateClosing, StateLastAck},
-		On:   []Event{RecvFin, RecvFinAck},
-		Pos:  "spec/tcp.yaml:258:5",
-		Send: []Message{MsgAckFin},
-		Stay: true,
-	},
-	{
-		Doc:     "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).",
-		From:    []State{StateTimeWait},
-		On:      []Event{RecvFin, RecvFinAck},
-		Pos:     "spec/tcp.yaml:262:5",
-		Restart: []Timer{TimerTimeWait},
-		Send:    []Message{MsgAckFin},
-		Stay:    true,
-	},
-	{
-		Doc:  "2*MSL have passed; forget the connection.",
-		From: []State{StateTimeWait},
-		On:   []Event{TimeoutTimeWait},
-		Pos:  "spec/tcp.yaml:269:5",
-		To:   StateClosed,
-	},
-	{
-		Doc:   "The peer reset the connection; tell our user.",
-		Error: "connection reset",
-		From:  []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait},
-		On:    []Event{RecvRst},
-		Pos:   "spec/tcp.yaml:275:5",
-		Stop:  []Timer{TimerRetransmit},
-		To:    StateClosed,
-	},
-	{
-		Doc:  "A reset while closing; the connection is gone, with nothing more to report.",
-		From: []State{StateClosing, StateLastAck},
-		On:   []Event{RecvRst},
-		Pos:  "spec/tcp.yaml:281:5",
-		Stop: []Timer{TimerRetransmit},
-		To:   StateClosed,
-	},
-	{
-		Doc:  "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.",
-		From: []State{StateTimeWait},
-		On:   []Event{RecvRst},
-		Pos:  "spec/tcp.yaml:286:5",
-		Stay: true,
-	},
-	{
-		Doc:  "No connection was made yet; delete the TCB.",
-		From: []State{StateListen, StateSynSent},
-		On:   []Event{CallClose, CallAbort},
-		Pos:  "spec/tcp.yaml:292:5",
-		Stop: []Timer{TimerRetransmit},
-		To:   StateClosed,
-	},
-	{
-		Doc:  "Tell the peer the connection is being abandoned, and abandon it.",
-		From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait},
-		On:   []Event{CallAbort},
-		Pos:  "spec/tcp.yaml:297:5",
-		Send: []Message{MsgRst},
-		Stop: []Timer{TimerRetransmit},
-		To:   StateClosed,
-	},
-	{
-		Doc:  "The peer has closed already; delete the TCB without a reset.",
-		From: []State{StateClosing, StateLastAck, StateTimeWait},
-		On:   []Event{CallAbort},
-		Pos:  "spec/tcp.yaml:303:5",
-		Stop: []Timer{TimerRetransmit, TimerTimeWait},
-		To:   StateClosed,
-	},
-	{
-		Doc:  "There is no connection; any segment but a reset is answered with a reset (§3.10.7.1).",
-		From: []State{StateClosed},
-		On:   []Event{RecvSyn, RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin},
-		Pos:  "spec/tcp.yaml:310:5",
-		Send: []Message{MsgRst},
-		Stay: true,
-	},
-	{
-		Doc:  "A reset is never answered with a reset.",
-		From: []State{StateClosed},
-		On:   []Event{RecvRst},
-		Pos:  "spec/tcp.yaml:314:5",
-		Stay: true,
-	},
-	{
-		Doc:   "There is no connection to act on.",
-		Error: "connection does not exist",
-		From:  []State{StateClosed},
-		On:    []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus},
-		Pos:   "spec/tcp.yaml:319:5",
-		Stay:  true,
-	},
-	{
-		Doc:   "A connection (or a wait for one) exists already.",
-		Error: "connection already exists",
-		From:  []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait},
-		On:    []Event{CallPassiveOpen},
-		Pos:   "spec/tcp.yaml:323:5",
-		Stay:  true,
-	},
-	{
-		Doc:   "A connection exists already.",
-		Error: "connection already exists",
-		From:  []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait},
-		On:    []Event{CallActiveOpen},
-		Pos:   "spec/tcp.yaml:328:5",
-		Stay:  true,
-	},
-	{
-		Doc:  "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)",
-		From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait},
-		On:   []Event{CallSend},
-		Pos:  "spec/tcp.yaml:333:5",
-		Stay: true,
-	},
-	{
-		Doc:  "Accepted; in CLOSE_WAIT only data already queued remains to be read.",
-		From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait},
-		On:   []Event{CallReceive},
-		Pos:  "spec/tcp.yaml:338:5",
-		Stay: true,
-	},
-	{
-		Doc:   "Our side is closed already; nothing more may be sent.",
-		Error: "connection closing",
-		From:  []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait},
-		On:    []Event{CallSend, CallClose},
-		Pos:   "spec/tcp.yaml:341:5",
-		Stay:  true,
-	},
-	{
-		Doc:   "Both sides have closed; there is nothing left to receive.",
-		Error: "connection closing",
-		From:  []State{StateClosing, StateLastAck, StateTimeWait},
-		On:    []Event{CallReceive},
-		Pos:   "spec/tcp.yaml:345:5",
-		Stay:  true,
-	},
-	{
-		Doc:  "Report the connection's state; nothing changes.",
-		From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait},
-		On:   []Event{CallStatus},
-		Pos:  "spec/tcp.yaml:349:5",
-		Stay: true,
-	},
-}
-
-// Transition describes a row that fired, for OnTransition hooks.
-type Transition struct {
-	From  State
-	Event Event
-	To    State
-	Row   int // index in Transitions
-}
-
-// Machine runs the machine for embedding: it keeps a Snapshot, applies
-// events with Step, runs the timers on a clock and calls hooks for the
-// messages to send, the transitions taken and the errors reported.
-//
-// A Machine is not safe for concurrent use. Use it from one goroutine, with
-// no clock (timers are tracked in the snapshot and you fire their timeouts)
-// or a clock whose callbacks run on that goroutine, such as fsm.FakeClock,
-// whose Advance runs them. With fsm.SystemClock, timers expire on other
-// goroutines: use SyncMachine.
-//
-// Hooks run after the snapshot has changed, on the goroutine that fired the
-// event: OnTransition, then OnSend per message, then OnError. A hook may
-// fire events on other machines; firing on the same Machine from a hook is
-// allowed but nests the second step inside the first one's hooks.
-type Machine struct {
-	snap         Snapshot
-	timers       *fsm.Timers              // nil without a clock
-	after        [NumTimers]time.Duration // timer durations
-	lock         sync.Locker              // set by SyncMachine; timer expiries take it
-	onSend       func(Message)
-	onTransition func(Transition)
-	onError      func(error)
-}
-
-// Option configures a Machine or SyncMachine.
-type Option func(*config)
-
-// config collects the options.
-type config struct {
-	clock        fsm.Clock
-	snap         *Snapshot
-	after        [NumTimers]time.Duration
-	onSend       func(Message)
-	onTransition func(Transition)
-	onError      func(error)
-}
-
-// WithClock runs the machine's timers on clock: arming a timer schedules its
-// timeout event. Without it, timers are only tracked in the snapshot.
-func WithClock(clock fsm.Clock) Option {
-	return func(c *config) {
-		c.clock = clock
-	}
-}
-
-// WithSnapshot starts the machine from s instead of Initial(); its armed
-// timers start a full period when there is a clock.
-func WithSnapshot(s Snapshot) Option {
-	return func(c *config) {
-		c.snap = &s
-	}
-}
-
-// WithTimerDuration makes timer t run for d instead of its spec duration
-// (see Timer.Duration), e.g. to shorten TIME_WAIT in a demonstration. A
-// duration that is not positive, or a timer out of range, is ignored.
-func WithTimerDuration(t Timer, d time.Duration) Option {
-	return func(c *config) {
-		if int(t) < NumTimers && d > 0 {
-			c.after[t] = d
-		}
-	}
-}
-
-// OnSend sets the hook that sends a message to the peer. It is called once
-// per message, in order.
-func OnSend(f func(Message)) Option {
-	return func(c *config) {
-		c.onSend = f
-	}
-}
-
-// OnTransition sets the hook called after each transition row fires.
-func OnTransition(f func(Transition)) Option {
-	return func(c *config) {
-		c.onTransition = f
-	}
-}
-
-// OnError sets the hook called with the *ReportedError of every message or
-// timeout transition that reports one; timeouts have no caller to return
-// it to. Failed calls are only returned.
-func OnError(f func(error)) Option {
-	return func(c *config) {
-		c.onError = f
-	}
-}
+// Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,
+// applies events with Step, runs the timers on a clock and calls hooks. It
+// belongs to one goroutine; SyncMachine is safe for concurrent use.
+type Machine = fsm.Machine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // New returns a Machine in the initial snapshot.
-func New(opts ...Option) *Machine {
-	m := new(Machine)
-	m.init(opts)
-	return m
-}
+func New(opts ...Option) *Machine { return machine.New(Step, opts...) }
 
-// init applies opts to a zero Machine.
-func (m *Machine) init(opts []Option) {
-	c := config{after: timerAfter}
-	for _, o := range opts {
-		o(&c)
-	}
-	m.snap = Initial()
-	if c.snap != nil {
-		m.snap = *c.snap
-	}
-	m.onSend, m.onTransition, m.onError = c.onSend, c.onTransition, c.onError
-	if c.clock != nil {
-		m.after = c.after
-		m.timers = fsm.NewTimers(c.clock, m.after[:], m.expire)
-		m.timers.Apply(uint64(m.snap.Timers), uint64(m.snap.Timers))
-	}
-}
-
-// Deliver applies the arrival of message msg; see Fire.
-func (m *Machine) Deliver(msg Message) error {
-	return m.Fire(RecvEvent(msg))
-}
-
-// Fire applies event e. It returns a *RejectedError when the event is
-// rejected and a *ReportedError when a call fails, and then the machine is
-// unchanged; it also returns a *ReportedError when the message or timeout
-// transition that fired reports an error ("connection reset"), after
-// calling OnError. Otherwise it returns nil. It does not allocate.
-func (m *Machine) Fire(e Event) error {
-	prev := m.snap
-	next, fx, err := Step(prev, e)
-	if err != nil {
-		return err
-	}
-	m.snap = next
-	if m.timers != nil && (next.Timers != prev.Timers || fx.Start()|fx.Restart() != 0) {
-		// A restarted timer, or one started while stopped, begins a new period.
-		running := prev.Timers &^ fx.Stop()
-		if e >= firstTimeout {
-			running &^= 1 << (e - firstTimeout)
-		}
-		fresh := fx.Restart() | fx.Start()&^running
-		m.timers.Apply(uint64(next.Timers), uint64(fresh))
-	}
-	if fx.Row >= 0 && m.onTransition != nil {
-		m.onTransition(Transition{prev.State, e, next.State, fx.Row})
-	}
-	if m.onSend != nil {
-		for _, msg := range fx.Sent() {
-			m.onSend(msg)
-		}
-	}
-	if fx.ErrorText() != "" {
-		err := &reported[fx.Row]
-		if m.onError != nil {
-			m.onError(err)
-		}
-		return err
-	}
-	return nil
-}
-
-// expire is the clock callback of timer i.
-func (m *Machine) expire(i int) {
-	if m.lock != nil {
-		m.lock.Lock()
-		defer m.lock.Unlock()
-	}
-	if !m.timers.Expired(i) || !m.snap.Timers.Has(Timer(i)) {
-		return
-	}
-	_ = m.Fire(TimeoutEvent(Timer(i))) // reported errors went to OnError
-	// The timer stopped running on the clock; run it again if the row re-armed it.
-	m.timers.Apply(uint64(m.snap.Timers), 0)
-}
-
-// State returns the current control state.
-func (m *Machine) State() State {
-	return m.snap.State
-}
-
-// Snapshot returns the current snapshot.
-func (m *Machine) Snapshot() Snapshot {
-	return m.snap
-}
-
-// Can reports whether e takes effect now: a transition row fires for it,
-// and it is not a call that fails. Fire also accepts the events that the
-// unhandled policy accepts (see Step).
-func (m *Machine) Can(e Event) bool {
-	_, fx, err := Step(m.snap, e)
-	return fx.Row >= 0 && err == nil
-}
-
-// Permitted lists the events for which Can is true, in event order.
-func (m *Machine) Permitted() []Event {
-	var out []Event
-	for e := Event(0); e < NumEvents; e++ {
-		if m.Can(e) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Deadline returns when timer t expires, and false when it is not running
-// on the clock (or there is no clock).
-func (m *Machine) Deadline(t Timer) (time.Time, bool) {
-	if m.timers == nil {
-		return time.Time{}, false
-	}
-	return m.timers.Deadline(int(t))
-}
-
-// StopTimers stops the clock timers, e.g. before discarding the machine.
-// The snapshot still lists them as armed.
-func (m *Machine) StopTimers() {
-	if m.timers != nil {
-		m.timers.StopAll()
-	}
-}
-
-// SyncMachine is a Machine that is safe for concurrent use: every method and
-// every timer expiry holds one mutex. Hooks run with it held, so a hook must
-// not call back into the same SyncMachine (it would deadlock); hand the work
-// to another goroutine instead.
-type SyncMachine struct {
-	mu sync.Mutex
-	m  Machine
-}
+// SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).
+type SyncMachine = fsm.SyncMachine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // NewSync returns a SyncMachine in the initial snapshot.
-func NewSync(opts ...Option) *SyncMachine {
-	s := new(SyncMachine)
-	s.m.lock = &s.mu
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.init(opts)
-	return s
-}
-
-// Fire applies event e; see Machine.Fire.
-func (s *SyncMachine) Fire(e Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Fire(e)
-}
-
-// Deliver applies the arrival of message msg; see Machine.Fire.
-func (s *SyncMachine) Deliver(msg Message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Deliver(msg)
-}
-
-// State returns the current control state.
-func (s *SyncMachine) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.State()
-}
-
-// Snapshot returns the current snapshot.
-func (s *SyncMachine) Snapshot() Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Snapshot()
-}
-
-// Can reports whether e takes effect now; see Machine.Can.
-func (s *SyncMachine) Can(e Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Can(e)
-}
-
-// Permitted lists the events for which Can is true.
-func (s *SyncMachine) Permitted() []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Permitted()
-}
-
-// Deadline returns when timer t expires; see Machine.Deadline.
-func (s *SyncMachine) Deadline(t Timer) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Deadline(t)
-}
-
-// StopTimers stops the clock timers; see Machine.StopTimers.
-func (s *SyncMachine) StopTimers() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.StopTimers()
-}
+func NewSync(opts ...Option) *SyncMachine { return machine.NewSync(Step, opts...) }

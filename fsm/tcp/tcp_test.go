@@ -33,13 +33,13 @@ func TestNotStale(t *testing.T) {
 	}
 }
 
-// TestMatchesSpec compares StepPacked with the reference semantics on every snapshot.
+// TestMatchesSpec compares Packed.Step with the reference semantics on every snapshot.
 func TestMatchesSpec(t *testing.T) {
 	s, err := spec.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fsmtest.ComparePacked(s, tcp.StepPacked); err != nil {
+	if err := fsmtest.ComparePacked(s, tcp.Packed.Step); err != nil {
 		t.Fatal(err)
 	}
 }

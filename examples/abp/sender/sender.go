@@ -6,8 +6,15 @@ import (
 	"github.com/fsmgen/fsmgen/fsm"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+)
+
+// A compile error here means that this file was generated for another version of
+// package fsm: regenerate it with the fsmgen of the module that provides fsm.
+// fsm.GenVersion is 1.
+const (
+	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
 )
 
 // State is a control state of the sender machine.
@@ -22,25 +29,8 @@ const (
 	StateWait
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[StateReady-0]
-	_ = x[StateWait-1]
-}
-
-// stateNames and stateIndex pack the names for String.
-const stateNames = "READYWAIT"
-
-var stateIndex = [...]uint8{0, 5, 9}
-
 // String returns the state's name as the spec writes it.
-func (x State) String() string {
-	if int(x) >= len(stateIndex)-1 {
-		return "State(" + strconv.Itoa(int(x)) + ")"
-	}
-	return stateNames[stateIndex[x]:stateIndex[x+1]]
-}
+func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a message the machine sends or receives, with the values of
 // its fields: a small integer, numbered as the spec numbers its letters
@@ -62,38 +52,11 @@ const (
 	KindAck
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[KindData-0]
-	_ = x[KindAck-1]
-}
-
-// messageKindNames and messageKindIndex pack the names for String.
-const messageKindNames = "DATAACK"
-
-var messageKindIndex = [...]uint8{0, 4, 7}
-
 // String returns the messageKind's name as the spec writes it.
-func (x MessageKind) String() string {
-	if int(x) >= len(messageKindIndex)-1 {
-		return "MessageKind(" + strconv.Itoa(int(x)) + ")"
-	}
-	return messageKindNames[messageKindIndex[x]:messageKindIndex[x+1]]
-}
-
-// messageNames and messageIndex pack the names for String.
-const messageNames = "DATA(bit=false, item=0)DATA(bit=false, item=1)DATA(bit=false, item=2)DATA(bit=false, item=3)DATA(bit=true, item=0)DATA(bit=true, item=1)DATA(bit=true, item=2)DATA(bit=true, item=3)ACK(bit=false)ACK(bit=true)"
-
-var messageIndex = [...]uint8{0, 23, 46, 69, 92, 114, 136, 158, 180, 194, 207}
+func (x MessageKind) String() string { return messageKindNames.Of(int(x)) }
 
 // String returns the message's name as the spec writes it.
-func (x Message) String() string {
-	if int(x) >= len(messageIndex)-1 {
-		return "Message(" + strconv.Itoa(int(x)) + ")"
-	}
-	return messageNames[messageIndex[x]:messageIndex[x+1]]
-}
+func (x Message) String() string { return messageNames.Of(int(x)) }
 
 // letterKinds is the kind of each message.
 var letterKinds = [NumLetters]MessageKind{KindData, KindData, KindData, KindData, KindData, KindData, KindData, KindData, KindAck, KindAck}
@@ -108,9 +71,7 @@ func (m Message) Kind() MessageKind {
 
 // Valid reports whether m is a message: a constructor given a field value
 // out of range makes an invalid one.
-func (m Message) Valid() bool {
-	return m < NumLetters
-}
+func (m Message) Valid() bool { return m < NumLetters }
 
 // b2i is 1 for true and 0 for false: a bool field's code.
 func b2i(b bool) int {
@@ -160,9 +121,7 @@ type AckFields struct {
 
 // Ack returns the message ACK with the given field values.
 // The acknowledgement of the item with this bit.
-func Ack(bit bool) Message {
-	return Message(8 + b2i(bit))
-}
+func Ack(bit bool) Message { return Message(8 + b2i(bit)) }
 
 // Ack returns the field values of m and true when m is a ACK message, and
 // zero values and false otherwise.
@@ -175,6 +134,17 @@ func (m Message) Ack() (f AckFields, ok bool) {
 	return f, true
 }
 
+// Option configures a Machine or SyncMachine.
+type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
+
+// WithClock runs the machine's timers on clock: arming a timer schedules its
+// timeout event. Without it, timers are only tracked in the snapshot.
+func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
+
+// OnSend sets the hook that sends a message to the peer. It is called once
+// per message, in order.
+func OnSend(f func(Message)) Option { return machine.OnSend(f) }
+
 // Timer is one of the machine's timers.
 type Timer uint8
 
@@ -185,24 +155,8 @@ const (
 	TimerRto Timer = iota
 )
 
-func _() {
-	// A compile error here means the constants changed: run go generate again.
-	var x [1]struct{}
-	_ = x[TimerRto-0]
-}
-
-// timerNames and timerIndex pack the names for String.
-const timerNames = "rto"
-
-var timerIndex = [...]uint8{0, 3}
-
 // String returns the timer's name as the spec writes it.
-func (x Timer) String() string {
-	if int(x) >= len(timerIndex)-1 {
-		return "Timer(" + strconv.Itoa(int(x)) + ")"
-	}
-	return timerNames[timerIndex[x]:timerIndex[x+1]]
-}
+func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
 var timerAfter = [NumTimers]time.Duration{time.Second}
@@ -219,9 +173,12 @@ func (t Timer) Duration() time.Duration {
 type TimerSet uint8
 
 // Has reports whether t is in the set.
-func (ts TimerSet) Has(t Timer) bool {
-	return int(t) < NumTimers && ts&(1<<t) != 0
-}
+func (ts TimerSet) Has(t Timer) bool { return int(t) < NumTimers && ts&(1<<t) != 0 }
+
+// WithTimerDuration makes timer t run for d instead of its spec duration
+// (see Timer.Duration), e.g. to shorten a wait in a demonstration. A
+// duration that is not positive, or a timer out of range, is ignored.
+func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTimerDuration(t, d) }
 
 // Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.
 type Event uint8
@@ -237,18 +194,14 @@ const (
 	TimeoutRto Event = 11
 )
 
-// eventNames and eventIndex pack the names for String.
-const eventNames = "SENDrecv DATA(bit=false, item=0)recv DATA(bit=false, item=1)recv DATA(bit=false, item=2)recv DATA(bit=false, item=3)recv DATA(bit=true, item=0)recv DATA(bit=true, item=1)recv DATA(bit=true, item=2)recv DATA(bit=true, item=3)recv ACK(bit=false)recv ACK(bit=true)timeout rto"
-
-var eventIndex = [...]uint16{0, 4, 32, 60, 88, 116, 143, 170, 197, 224, 243, 261, 272}
-
 // String returns the event's name as the spec writes it.
-func (x Event) String() string {
-	if int(x) >= len(eventIndex)-1 {
-		return "Event(" + strconv.Itoa(int(x)) + ")"
-	}
-	return eventNames[eventIndex[x]:eventIndex[x+1]]
-}
+func (x Event) String() string { return eventNames.Of(int(x)) }
+
+// Transition describes a row that fired, for OnTransition hooks.
+type Transition = fsm.Transition[State, Event]
+
+// OnTransition sets the hook called after each transition row fires.
+func OnTransition(f func(Transition)) Option { return machine.OnTransition(f) }
 
 const (
 	// NumStates is the number of states.
@@ -266,6 +219,23 @@ const (
 	MaxSends     = 1
 	firstRecv    = 1
 	firstTimeout = 11
+)
+
+func _() {
+	// A compile error here means the constants changed: run go generate again.
+	var x [1]struct{}
+	_, _ = x[StateReady-0], x[StateWait-1]
+	_, _ = x[KindData-0], x[KindAck-1]
+	_ = x[TimerRto-0]
+}
+
+// The names of the values of each type, for String.
+var (
+	stateNames       = fsm.NewNames("State", "READY", "WAIT")
+	messageKindNames = fsm.NewNames("MessageKind", "DATA", "ACK")
+	messageNames     = fsm.NewNames("Message", "DATA(bit=false, item=0)", "DATA(bit=false, item=1)", "DATA(bit=false, item=2)", "DATA(bit=false, item=3)", "DATA(bit=true, item=0)", "DATA(bit=true, item=1)", "DATA(bit=true, item=2)", "DATA(bit=true, item=3)", "ACK(bit=false)", "ACK(bit=true)")
+	timerNames       = fsm.NewNames("Timer", "rto")
+	eventNames       = fsm.NewNames("Event", "SEND", "recv DATA(bit=false, item=0)", "recv DATA(bit=false, item=1)", "recv DATA(bit=false, item=2)", "recv DATA(bit=false, item=3)", "recv DATA(bit=true, item=0)", "recv DATA(bit=true, item=1)", "recv DATA(bit=true, item=2)", "recv DATA(bit=true, item=3)", "recv ACK(bit=false)", "recv ACK(bit=true)", "timeout rto")
 )
 
 // RecvEvent is the event of message m arriving, with its field values. An
@@ -287,9 +257,7 @@ func (e Event) Message() (Message, bool) {
 }
 
 // TimeoutEvent is the event of timer t expiring.
-func TimeoutEvent(t Timer) Event {
-	return firstTimeout + Event(t)
-}
+func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
@@ -315,10 +283,23 @@ func Initial() Snapshot {
 	}
 }
 
-// Pack encodes the snapshot in the 5-bit layout the model checker uses
+// WithSnapshot starts the machine from s instead of Initial(); its armed
+// timers start a full period when there is a clock.
+func WithSnapshot(s Snapshot) Option { return machine.WithSnapshot(s) }
+
+// parts returns the control state and the armed timers, for package fsm.
+func (s Snapshot) parts() (State, TimerSet) { return s.State, s.Timers }
+
+// with returns s in state st with the timers ts armed, for package fsm.
+func (s Snapshot) with(st State, ts TimerSet) Snapshot {
+	s.State, s.Timers = st, ts
+	return s
+}
+
+// pack encodes the snapshot in the 5-bit layout the model checker uses
 // (spec.Layout): the state in the low 1 bits, each variable's code at its
-// offset, one bit per timer from bit 4.
-func (s Snapshot) Pack() uint64 {
+// offset, one bit per timer from bit 4. Packed.Pack calls it.
+func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0x1
 	if s.Sbit {
 		w |= 1 << 1
@@ -328,8 +309,8 @@ func (s Snapshot) Pack() uint64 {
 	return w
 }
 
-// Unpack decodes a snapshot that Pack encoded.
-func Unpack(w uint64) Snapshot {
+// unpack decodes a snapshot that pack encoded.
+func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0x1)
 	s.Sbit = w>>1&0x1 != 0
@@ -352,59 +333,37 @@ func (s Snapshot) String() string {
 	return b.String()
 }
 
-// Effects is what one step does besides changing the snapshot: the row that
-// fired. Its methods read the row's messages, timer actions and error from
-// static tables, so Effects stays a word or two that Step returns in
-// registers.
-type Effects struct {
-	// Row is the index in Transitions of the row that fired, or -1 when none did
-	// (the event was unhandled or rejected).
-	Row  int
-	sent uint32 // the messages sent, with their field values: an index in sentLists
+type (
+	// Row is one transition row as the spec writes it, for introspection and
+	// diagrams (fsm.Row). Its Send lists the kinds of the messages sent;
+	// Effects.Sent has their field values.
+	Row = fsm.Row[State, Event, MessageKind, Timer]
+	// Assignment is one set action of a row.
+	Assignment = fsm.Assignment
+)
+
+// rows is the transition table in spec order, one record per row: package
+// fsm derives what each row does from it (Def), and Effects.Row,
+// Transition.Row and ReportedError.Row index it.
+var rows = [...]Row{
+	{From: []State{StateReady}, On: []Event{CallSend}, To: StateWait, Send: []MessageKind{KindData}, Start: []Timer{TimerRto}, Doc: "Send the item with the current bit.", Pos: "examples/abp/abp.yaml:29:9"},
+	{From: []State{StateWait}, On: []Event{TimeoutRto}, Stay: true, Send: []MessageKind{KindData}, Start: []Timer{TimerRto}, Doc: "Retransmit.", Pos: "examples/abp/abp.yaml:30:9"},
+	{From: []State{StateWait}, On: []Event{9, 10}, Guard: "msg.bit == sbit", To: StateReady, Stop: []Timer{TimerRto}, Set: []Assignment{{Var: "sbit", Value: "!sbit"}, {Var: "item", Value: "cond(item < 3, item + 1, 3)"}}, Doc: "Acknowledged; flip the bit and move to the next item.", Pos: "examples/abp/abp.yaml:31:9"},
+	{From: []State{StateWait}, On: []Event{9, 10}, Guard: "msg.bit != sbit", Stay: true, Doc: "The acknowledgement of an earlier item; ignore it.", Pos: "examples/abp/abp.yaml:38:9"},
+	{From: []State{StateReady}, On: []Event{9, 10}, Stay: true, Doc: "A duplicate acknowledgement; ignore it.", Pos: "examples/abp/abp.yaml:39:9"},
 }
 
-// Sent returns the messages to send, in order. The slice is shared by every
-// step with the same effects and must not be modified; it does not allocate.
-func (fx Effects) Sent() []Message {
-	if uint64(fx.sent) < uint64(len(sentLists)) {
-		return sentLists[fx.sent]
-	}
-	return nil
-}
+// Transitions returns the transition table in spec order, for introspection:
+// a copy, which the caller may change.
+func Transitions() []Row { return fsm.CloneRows(rows[:]) }
 
-// Stop is the set of timers the row disarms (before it arms any).
-func (fx Effects) Stop() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].stop
-	}
-	return 0
-}
-
-// Start is the set of timers the row starts: a running timer keeps running.
-func (fx Effects) Start() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].start
-	}
-	return 0
-}
-
-// Restart is the set of timers the row restarts: each begins a new period.
-func (fx Effects) Restart() TimerSet {
-	if uint(fx.Row) < uint(len(actions)) {
-		return actions[fx.Row].restart
-	}
-	return 0
-}
-
-// ErrorText is the error the row reports to the user, or "". A call row
-// with an error is a failed call (Step returns its *ReportedError); a message
-// or timeout row with one took effect and reports it (Machine calls OnError).
-func (fx Effects) ErrorText() string {
-	if uint(fx.Row) < uint(len(rowErrors)) {
-		return rowErrors[fx.Row]
-	}
-	return ""
-}
+type (
+	// RejectedError is the error of an event that no row handles and the
+	// spec's unhandled policy rejects: nothing changed (fsm.RejectedError).
+	RejectedError = fsm.RejectedError[State, Event]
+	// ReportedError is the error a row reports to the user (fsm.ReportedError).
+	ReportedError = fsm.ReportedError
+)
 
 var (
 	// ErrRejected is wrapped by every RejectedError (it is fsm.ErrRejected).
@@ -413,93 +372,14 @@ var (
 	ErrReported = fsm.ErrReported
 )
 
-// RejectedError is the error for an event that no transition handles in a
-// state and that the spec's unhandled policy rejects; nothing changed.
-// Step returns a pointer to a shared, preallocated value, so rejecting does
-// not allocate and equal rejections are equal errors. Match it with
-// errors.Is(err, ErrRejected) or errors.As(err, new(*RejectedError)).
-type RejectedError struct {
-	state State
-	event Event
-}
+// OnError sets the hook called with the *ReportedError of every message or
+// timeout transition that reports one. Failed calls are only returned.
+func OnError(f func(error)) Option { return machine.OnError(f) }
 
-// State is the state the event was rejected in.
-func (e *RejectedError) State() State {
-	return e.state
-}
-
-// Event is the rejected event.
-func (e *RejectedError) Event() Event {
-	return e.event
-}
-
-// Error names the machine, the event and the state.
-func (e *RejectedError) Error() string {
-	return "sender: " + e.event.String() + " in state " + e.state.String() + ": event rejected"
-}
-
-// Unwrap returns ErrRejected.
-func (e *RejectedError) Unwrap() error {
-	return ErrRejected
-}
-
-// rejections holds the preallocated rejection of every (state, event),
-// and one more state and event for values out of range.
-var rejections = func() (t [NumStates + 1][NumEvents + 1]RejectedError) {
-	for s := range t {
-		for e := range t[s] {
-			t[s][e] = RejectedError{State(s), Event(e)}
-		}
-	}
-	return
-}()
-
-// reject returns the rejection of e in s. A state or event out of range
-// (from an unchecked conversion) is reported as NumStates or NumEvents, so
-// that rejecting never allocates.
-func reject(s State, e Event) error {
-	return &rejections[min(s, NumStates)][min(e, NumEvents)]
-}
-
-// ReportedError is an error a row of the spec reports to the user. On a
-// call, it is a failed call ("connection does not exist"): nothing changed.
-// On a message or timeout, the transition happened and reports it
-// ("connection reset"). It is a pointer to a shared, preallocated value per
-// row. Match it with errors.Is(err, ErrReported).
-type ReportedError struct {
-	row int
-}
-
-// Row is the index in Transitions of the row that reported the error.
-func (e *ReportedError) Row() int {
-	return e.row
-}
-
-// Error returns the text the spec gives the error.
-func (e *ReportedError) Error() string {
-	return "sender: " + rowErrors[e.row]
-}
-
-// Unwrap returns ErrReported.
-func (e *ReportedError) Unwrap() error {
-	return ErrReported
-}
-
-// rowErrors and reported hold each row's error text and preallocated error.
-var rowErrors = [...]string{
-	"",
-	"",
-	"",
-	"",
-	"",
-}
-var reported = [...]ReportedError{
-	{0},
-	{1},
-	{2},
-	{3},
-	{4},
-}
+// machine is the sender machine as package fsm sees it: the rows, the
+// preallocated errors, the semantics row by row, and the functions over
+// Snapshot that only this package can write.
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "sender", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
@@ -542,46 +422,14 @@ func matchGuarded(s Snapshot, e Event) int {
 	return -1
 }
 
-// rowAction is what a row does, as data.
-type rowAction struct {
-	stop    TimerSet
-	start   TimerSet
-	restart TimerSet
-	to      State
-	stay    bool
-	set     bool // the row sets variables: see assign
-}
-
-// actions[r] is what row r of Transitions does.
-var actions = [...]rowAction{
-	// READY on SEND -> WAIT (examples/abp/abp.yaml:29:9)
-	{
-		start: TimerSet(1) << TimerRto,
-		to:    StateWait,
-	},
-	// WAIT on timeout rto -> (stay) (examples/abp/abp.yaml:30:9)
-	{
-		start: TimerSet(1) << TimerRto,
-		stay:  true,
-	},
-	// WAIT on recv ACK if msg.bit == sbit -> READY (examples/abp/abp.yaml:31:9)
-	{
-		set:  true,
-		stop: TimerSet(1) << TimerRto,
-		to:   StateReady,
-	},
-	// WAIT on recv ACK if msg.bit != sbit -> (stay) (examples/abp/abp.yaml:38:9)
-	{stay: true},
-	// READY on recv ACK -> (stay) (examples/abp/abp.yaml:39:9)
-	{stay: true},
-}
-
-// assign carries out the set actions of row r: values read the old
-// snapshot s and are written to a copy, so they take effect simultaneously.
-func assign(s Snapshot, r int, e Event) Snapshot {
+// assign carries out the set actions of row r, fired by e: values read the
+// old snapshot s and are written to a copy, so they take effect
+// simultaneously.
+func assign(s Snapshot, e Event, r int) Snapshot {
 	n := s
 	switch r {
 	case 2:
+		// WAIT on recv ACK if msg.bit == sbit -> READY (examples/abp/abp.yaml:31:9)
 		n.Sbit = !s.Sbit
 		n.Item = func() int {
 			if s.Item < 3 {
@@ -591,45 +439,6 @@ func assign(s Snapshot, r int, e Event) Snapshot {
 		}()
 	}
 	return n
-}
-
-// fire applies row r to s: stopped timers are disarmed, then started and
-// restarted ones armed; the state becomes the row's target.
-func fire(s Snapshot, r int, e Event) Snapshot {
-	a := &actions[r]
-	if a.set {
-		s = assign(s, r, e)
-	}
-	if !a.stay {
-		s.State = a.to
-	}
-	s.Timers = s.Timers&^a.stop | a.start | a.restart
-	return s
-}
-
-// stepRows applies e to s row by row, as docs/semantics.md says: the
-// reference that fills Step's table. s and e are in range. It returns the
-// next snapshot (s itself with an error), the row that fired (-1 for none)
-// and the error of a rejected event or a failed call.
-func stepRows(s Snapshot, e Event) (Snapshot, int, error) {
-	n := s
-	if e >= firstTimeout {
-		// A timer that has fired is no longer running; a row that wants it again restarts it.
-		n.Timers &^= 1 << (e - firstTimeout)
-	}
-	r := match(s, e)
-	if r < 0 {
-		if e < firstRecv {
-			return s, -1, reject(s.State, e)
-		}
-		return n, -1, nil
-	}
-	return fire(n, r, e), r, nil
-}
-
-// valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool {
-	return s.State < NumStates && s.Item >= 0 && s.Item <= 3
 }
 
 // sentLists holds every list of messages a step may send, with their field
@@ -673,19 +482,22 @@ var sentLists = [...][]Message{
 
 // sentOf is the index in sentLists of the messages row r (-1: none) sends
 // when it fires for e in s: field values read s before the step, and e's.
-func sentOf(s Snapshot, e Event, r int) uint32 {
+func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
 	case 0:
-		return uint32(1 + b2i(s.Sbit)*4 + s.Item)
+		return 1 + b2i(s.Sbit)*4 + s.Item
 	case 1:
-		return uint32(9 + b2i(s.Sbit)*4 + s.Item)
+		return 9 + b2i(s.Sbit)*4 + s.Item
 	}
 	return 0
 }
 
+// valid reports whether the state and every variable are in range.
+func (s Snapshot) valid() bool { return s.State < NumStates && s.Item >= 0 && s.Item <= 3 }
+
 // index packs the state and the variables into the column of cells that
-// holds what e does to s. A state or variable out of range becomes one
-// more than its last value, a column of rejections.
+// holds what an event does to s. A state or variable out of range becomes
+// one more than its last value, a column of rejections.
 func (s Snapshot) index() uint {
 	i := uint(min(s.State, NumStates))
 	if s.Sbit {
@@ -705,76 +517,34 @@ func fromIndex(i uint) Snapshot {
 	return s
 }
 
-// stepErrors[i] is the error of a cell with error index i: nil, then the
-// rejection of every (state, event) in rejections, then the ReportedError
-// of every row.
-var stepErrors = func() (t [1 + len(rejections)*len(rejections[0]) + len(reported)]error) {
-	for s := range rejections {
-		for e := range rejections[s] {
-			t[rejectIndex(State(s), Event(e))] = &rejections[s][e]
-		}
-	}
-	for r := range reported {
-		t[len(t)-len(reported)+r] = &reported[r]
-	}
-	return
-}()
-
-// rejectIndex is the index in stepErrors of reject(s, e).
-func rejectIndex(s State, e Event) cell {
-	return cell(1 + int(min(s, NumStates))*(NumEvents+1) + int(min(e, NumEvents)))
-}
-
-// cell is what an event does to a snapshot, packed: the next snapshot's
-// index (see fromIndex), the timers it stops (the expired one included) and
-// then arms, Effects.Row, and the index in stepErrors of the error (0: none,
-// and then the snapshot is unchanged).
-type cell uint64
+// Effects is what one step does besides changing the snapshot: the row that
+// fired (Row) and, through its methods, the messages it sends, its timer
+// actions and its error (fsm.Effects).
+type Effects = fsm.Effects[Message, TimerSet]
 
 const (
-	cellStop  = 12
-	cellArm   = 20
-	cellRow   = 28
-	cellSent  = 36
-	cellErr   = 41
-	timerMask = 1<<NumTimers - 1
+	// The fields of a cell (fsm.Cells) after the next state and variables:
+	// the timers stopped, those armed, and the index of the outcome.
+	cellStop = 12
+	cellArm  = 20
+	cellOut  = 28
 )
 
-// cellOf works out the cell of e in s from the rows (stepRows).
-func cellOf(s Snapshot, e Event) cell {
-	if e >= NumEvents || !s.valid() {
-		return rejectIndex(s.State, e) << cellErr
-	}
-	s.Timers = 0
-	next, r, err := stepRows(s, e)
-	// How the timers change does not depend on them: find it from none and all.
-	s.Timers = timerMask
-	all, _, _ := stepRows(s, e)
-	c := cell(next.State) | cell(next.index()>>2)<<8 | cell(timerMask&^all.Timers)<<cellStop | cell(next.Timers)<<cellArm | cell(uint8(r))<<cellRow
-	switch err := err.(type) {
-	case *RejectedError:
-		c |= rejectIndex(err.state, err.event) << cellErr
-	case *ReportedError:
-		c |= cell(len(stepErrors)-len(reported)+err.row) << cellErr
-	}
-	c |= cell(sentOf(s, e, r)) << cellSent
-	return c
+// cells[min(e, NumEvents)<<6 | s.index()] is what event e does to snapshot
+// s, packed, and outcomes the effects and errors its cells index: Step is a
+// lookup. The snapshot, which chains one step to the next, indexes the inner
+// dimension.
+var (
+	cells    [(NumEvents + 1) << 6]uint64
+	outcomes []fsm.Outcome[Message, TimerSet]
+)
+
+func init() {
+	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 6, StateBits: 8, IndexVars: 2, Stop: cellStop, Arm: cellArm, Out: cellOut})
 }
 
-// cells[min(e, NumEvents)][s.index()] is cellOf(s, e), worked out once:
-// Step is a lookup. The event comes first so that the snapshot, which
-// chains one step to the next, indexes the inner dimension.
-var cells = func() (t [NumEvents + 1][1 << 6]cell) {
-	for e := range t {
-		for i := range t[e] {
-			t[e][i] = cellOf(fromIndex(uint(i)), Event(e))
-		}
-	}
-	return
-}()
-
-// next is the snapshot the cell leads to from one whose timers are t.
-func (c cell) next(t TimerSet) Snapshot {
+// next is the snapshot cell c leads to from one whose timers are t.
+func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
 		Item:   int(c >> 9 & 0x7),
 		Sbit:   c&(1<<8) != 0,
@@ -795,411 +565,32 @@ func (c cell) next(t TimerSet) Snapshot {
 // state or a variable is out of range, is rejected. Step does not check that
 // a timeout's timer is armed: Machine only fires armed timers.
 //
-// Step looks the answer up in a table that the package works out from the
-// rows when it is initialised, and is written to be inlined.
-func Step(s Snapshot, e Event) (n Snapshot, fx Effects, err error) {
-	c := cells[min(e, NumEvents)][s.index()]
-	fx.Row = int(int8(c >> cellRow))
-	fx.sent = uint32(c>>cellSent) & 0x1f
-	if c >= 1<<cellErr {
-		return s, fx, stepErrors[c>>cellErr]
-	}
-	return c.next(s.Timers), fx, nil
+// Step looks the answer up in a table that package fsm works out from the
+// rows when the package is initialised, and is written to be inlined. The
+// snapshot it returns with the rejection of a snapshot out of range has the
+// values out of range clamped to one past their range.
+func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
+	c := cells[uint(min(e, NumEvents))<<6|s.index()]
+	o := &outcomes[c>>cellOut]
+	return next(c, s.Timers), o.Fx, o.Err
 }
 
-// StepPacked is Step over the packed layout of spec.Layout, for the model
-// checker. event indexes the machine's spec.Inputs (one receipt per message with its field
-// values, as Event does), and sends hold Message values (spec.Letters). It appends the indexes of the sent
-// messages to sends and returns it, with the index in Transitions of the
-// row that fired. ok is false when the event takes no effect: when no row
-// fired (row is -1, snap is returned unchanged and the caller applies the
-// unhandled policy) and when a call failed (row is the failed call's row;
-// nothing changes).
-func StepPacked(snap uint64, event int, sends []uint8) (next uint64, out []uint8, row int, ok bool) {
-	if uint(event) >= NumEvents {
-		return snap, sends, -1, false
-	}
-	n, fx, err := Step(Unpack(snap), Event(event))
-	if fx.Row < 0 {
-		return snap, sends, -1, false
-	}
-	if err != nil {
-		return snap, sends, fx.Row, false // a failed call changes nothing
-	}
-	for _, m := range fx.Sent() {
-		sends = append(sends, uint8(m))
-	}
-	return n.Pack(), sends, fx.Row, true
-}
+// Packed is Step over the 5-bit packed snapshots of spec.Layout, for the
+// model checker (Packed.Step is a modelcheck.StepFunc), with Pack and
+// Unpack between them and Snapshot. Its events index the machine's spec.Inputs (one receipt per message with its field
+// values, as Event does), and sends hold Message values (spec.Letters).
+var Packed = fsm.NewPacked(5, NumEvents, Step, Snapshot.pack, unpack)
 
-// Row is one transition row as the spec writes it, for introspection and diagrams.
-type Row struct {
-	From    []State // the states the row leaves
-	On      []Event
-	Guard   string        // the guard as written, or ""
-	To      State         // the state entered, unless Stay
-	Stay    bool          // the row stays in the state it fired in
-	Send    []MessageKind // the kinds of the messages sent; Effects.Sent has their field values
-	Start   []Timer
-	Stop    []Timer
-	Restart []Timer
-	Set     []Assignment
-	Error   string // the error reported to the user, or ""
-	Doc     string
-	Pos     string // where the row is written, file:line:col
-}
-
-// Assignment is one set action: Var takes the value of Value, evaluated on
-// the old variables.
-type Assignment struct {
-	Var   string
-	Value string
-}
-
-// Transitions is the transition table in spec order; Effects.Row and
-// Transition.Row index it.
-var Transitions = [...]Row{
-	{
-		Doc:   "Send the item with the current bit.",
-		From:  []State{StateReady},
-		On:    []Event{CallSend},
-		Pos:   "examples/abp/abp.yaml:29:9",
-		Send:  []MessageKind{KindData},
-		Start: []Timer{TimerRto},
-		To:    StateWait,
-	},
-	{
-		Doc:   "Retransmit.",
-		From:  []State{StateWait},
-		On:    []Event{TimeoutRto},
-		Pos:   "examples/abp/abp.yaml:30:9",
-		Send:  []MessageKind{KindData},
-		Start: []Timer{TimerRto},
-		Stay:  true,
-	},
-	{
-		Doc:   "Acknowledged; flip the bit and move to the next item.",
-		From:  []State{StateWait},
-		Guard: "msg.bit == sbit",
-		On:    []Event{9, 10},
-		Pos:   "examples/abp/abp.yaml:31:9",
-		Set:   []Assignment{{"sbit", "!sbit"}, {"item", "cond(item < 3, item + 1, 3)"}},
-		Stop:  []Timer{TimerRto},
-		To:    StateReady,
-	},
-	{
-		Doc:   "The acknowledgement of an earlier item; ignore it.",
-		From:  []State{StateWait},
-		Guard: "msg.bit != sbit",
-		On:    []Event{9, 10},
-		Pos:   "examples/abp/abp.yaml:38:9",
-		Stay:  true,
-	},
-	{
-		Doc:  "A duplicate acknowledgement; ignore it.",
-		From: []State{StateReady},
-		On:   []Event{9, 10},
-		Pos:  "examples/abp/abp.yaml:39:9",
-		Stay: true,
-	},
-}
-
-// Transition describes a row that fired, for OnTransition hooks.
-type Transition struct {
-	From  State
-	Event Event
-	To    State
-	Row   int // index in Transitions
-}
-
-// Machine runs the machine for embedding: it keeps a Snapshot, applies
-// events with Step, runs the timers on a clock and calls hooks for the
-// messages to send, the transitions taken and the errors reported.
-//
-// A Machine is not safe for concurrent use. Use it from one goroutine, with
-// no clock (timers are tracked in the snapshot and you fire their timeouts)
-// or a clock whose callbacks run on that goroutine, such as fsm.FakeClock,
-// whose Advance runs them. With fsm.SystemClock, timers expire on other
-// goroutines: use SyncMachine.
-//
-// Hooks run after the snapshot has changed, on the goroutine that fired the
-// event: OnTransition, then OnSend per message, then OnError. A hook may
-// fire events on other machines; firing on the same Machine from a hook is
-// allowed but nests the second step inside the first one's hooks.
-type Machine struct {
-	snap         Snapshot
-	timers       *fsm.Timers              // nil without a clock
-	after        [NumTimers]time.Duration // timer durations
-	lock         sync.Locker              // set by SyncMachine; timer expiries take it
-	onSend       func(Message)
-	onTransition func(Transition)
-	onError      func(error)
-}
-
-// Option configures a Machine or SyncMachine.
-type Option func(*config)
-
-// config collects the options.
-type config struct {
-	clock        fsm.Clock
-	snap         *Snapshot
-	after        [NumTimers]time.Duration
-	onSend       func(Message)
-	onTransition func(Transition)
-	onError      func(error)
-}
-
-// WithClock runs the machine's timers on clock: arming a timer schedules its
-// timeout event. Without it, timers are only tracked in the snapshot.
-func WithClock(clock fsm.Clock) Option {
-	return func(c *config) {
-		c.clock = clock
-	}
-}
-
-// WithSnapshot starts the machine from s instead of Initial(); its armed
-// timers start a full period when there is a clock.
-func WithSnapshot(s Snapshot) Option {
-	return func(c *config) {
-		c.snap = &s
-	}
-}
-
-// WithTimerDuration makes timer t run for d instead of its spec duration
-// (see Timer.Duration), e.g. to shorten TIME_WAIT in a demonstration. A
-// duration that is not positive, or a timer out of range, is ignored.
-func WithTimerDuration(t Timer, d time.Duration) Option {
-	return func(c *config) {
-		if int(t) < NumTimers && d > 0 {
-			c.after[t] = d
-		}
-	}
-}
-
-// OnSend sets the hook that sends a message to the peer. It is called once
-// per message, in order.
-func OnSend(f func(Message)) Option {
-	return func(c *config) {
-		c.onSend = f
-	}
-}
-
-// OnTransition sets the hook called after each transition row fires.
-func OnTransition(f func(Transition)) Option {
-	return func(c *config) {
-		c.onTransition = f
-	}
-}
-
-// OnError sets the hook called with the *ReportedError of every message or
-// timeout transition that reports one; timeouts have no caller to return
-// it to. Failed calls are only returned.
-func OnError(f func(error)) Option {
-	return func(c *config) {
-		c.onError = f
-	}
-}
+// Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,
+// applies events with Step, runs the timers on a clock and calls hooks. It
+// belongs to one goroutine; SyncMachine is safe for concurrent use.
+type Machine = fsm.Machine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // New returns a Machine in the initial snapshot.
-func New(opts ...Option) *Machine {
-	m := new(Machine)
-	m.init(opts)
-	return m
-}
+func New(opts ...Option) *Machine { return machine.New(Step, opts...) }
 
-// init applies opts to a zero Machine.
-func (m *Machine) init(opts []Option) {
-	c := config{after: timerAfter}
-	for _, o := range opts {
-		o(&c)
-	}
-	m.snap = Initial()
-	if c.snap != nil {
-		m.snap = *c.snap
-	}
-	m.onSend, m.onTransition, m.onError = c.onSend, c.onTransition, c.onError
-	if c.clock != nil {
-		m.after = c.after
-		m.timers = fsm.NewTimers(c.clock, m.after[:], m.expire)
-		m.timers.Apply(uint64(m.snap.Timers), uint64(m.snap.Timers))
-	}
-}
-
-// Deliver applies the arrival of message msg; see Fire.
-func (m *Machine) Deliver(msg Message) error {
-	return m.Fire(RecvEvent(msg))
-}
-
-// Fire applies event e. It returns a *RejectedError when the event is
-// rejected and a *ReportedError when a call fails, and then the machine is
-// unchanged; it also returns a *ReportedError when the message or timeout
-// transition that fired reports an error ("connection reset"), after
-// calling OnError. Otherwise it returns nil. It does not allocate.
-func (m *Machine) Fire(e Event) error {
-	prev := m.snap
-	next, fx, err := Step(prev, e)
-	if err != nil {
-		return err
-	}
-	m.snap = next
-	if m.timers != nil && (next.Timers != prev.Timers || fx.Start()|fx.Restart() != 0) {
-		// A restarted timer, or one started while stopped, begins a new period.
-		running := prev.Timers &^ fx.Stop()
-		if e >= firstTimeout {
-			running &^= 1 << (e - firstTimeout)
-		}
-		fresh := fx.Restart() | fx.Start()&^running
-		m.timers.Apply(uint64(next.Timers), uint64(fresh))
-	}
-	if fx.Row >= 0 && m.onTransition != nil {
-		m.onTransition(Transition{prev.State, e, next.State, fx.Row})
-	}
-	if m.onSend != nil {
-		for _, msg := range fx.Sent() {
-			m.onSend(msg)
-		}
-	}
-	if fx.ErrorText() != "" {
-		err := &reported[fx.Row]
-		if m.onError != nil {
-			m.onError(err)
-		}
-		return err
-	}
-	return nil
-}
-
-// expire is the clock callback of timer i.
-func (m *Machine) expire(i int) {
-	if m.lock != nil {
-		m.lock.Lock()
-		defer m.lock.Unlock()
-	}
-	if !m.timers.Expired(i) || !m.snap.Timers.Has(Timer(i)) {
-		return
-	}
-	_ = m.Fire(TimeoutEvent(Timer(i))) // reported errors went to OnError
-	// The timer stopped running on the clock; run it again if the row re-armed it.
-	m.timers.Apply(uint64(m.snap.Timers), 0)
-}
-
-// State returns the current control state.
-func (m *Machine) State() State {
-	return m.snap.State
-}
-
-// Snapshot returns the current snapshot.
-func (m *Machine) Snapshot() Snapshot {
-	return m.snap
-}
-
-// Can reports whether e takes effect now: a transition row fires for it,
-// and it is not a call that fails. Fire also accepts the events that the
-// unhandled policy accepts (see Step).
-func (m *Machine) Can(e Event) bool {
-	_, fx, err := Step(m.snap, e)
-	return fx.Row >= 0 && err == nil
-}
-
-// Permitted lists the events for which Can is true, in event order.
-func (m *Machine) Permitted() []Event {
-	var out []Event
-	for e := Event(0); e < NumEvents; e++ {
-		if m.Can(e) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Deadline returns when timer t expires, and false when it is not running
-// on the clock (or there is no clock).
-func (m *Machine) Deadline(t Timer) (time.Time, bool) {
-	if m.timers == nil {
-		return time.Time{}, false
-	}
-	return m.timers.Deadline(int(t))
-}
-
-// StopTimers stops the clock timers, e.g. before discarding the machine.
-// The snapshot still lists them as armed.
-func (m *Machine) StopTimers() {
-	if m.timers != nil {
-		m.timers.StopAll()
-	}
-}
-
-// SyncMachine is a Machine that is safe for concurrent use: every method and
-// every timer expiry holds one mutex. Hooks run with it held, so a hook must
-// not call back into the same SyncMachine (it would deadlock); hand the work
-// to another goroutine instead.
-type SyncMachine struct {
-	mu sync.Mutex
-	m  Machine
-}
+// SyncMachine is a Machine that is safe for concurrent use (fsm.SyncMachine).
+type SyncMachine = fsm.SyncMachine[Snapshot, State, Event, Message, Timer, TimerSet]
 
 // NewSync returns a SyncMachine in the initial snapshot.
-func NewSync(opts ...Option) *SyncMachine {
-	s := new(SyncMachine)
-	s.m.lock = &s.mu
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.init(opts)
-	return s
-}
-
-// Fire applies event e; see Machine.Fire.
-func (s *SyncMachine) Fire(e Event) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Fire(e)
-}
-
-// Deliver applies the arrival of message msg; see Machine.Fire.
-func (s *SyncMachine) Deliver(msg Message) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Deliver(msg)
-}
-
-// State returns the current control state.
-func (s *SyncMachine) State() State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.State()
-}
-
-// Snapshot returns the current snapshot.
-func (s *SyncMachine) Snapshot() Snapshot {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Snapshot()
-}
-
-// Can reports whether e takes effect now; see Machine.Can.
-func (s *SyncMachine) Can(e Event) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Can(e)
-}
-
-// Permitted lists the events for which Can is true.
-func (s *SyncMachine) Permitted() []Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Permitted()
-}
-
-// Deadline returns when timer t expires; see Machine.Deadline.
-func (s *SyncMachine) Deadline(t Timer) (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m.Deadline(t)
-}
-
-// StopTimers stops the clock timers; see Machine.StopTimers.
-func (s *SyncMachine) StopTimers() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.StopTimers()
-}
+func NewSync(opts ...Option) *SyncMachine { return machine.NewSync(Step, opts...) }
