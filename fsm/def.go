@@ -7,14 +7,15 @@ import (
 
 // Row is one transition row as the spec writes it, for introspection and
 // diagrams. K is the generated Message, or MessageKind when messages have
-// fields (Effects.Sent then has their values).
+// fields (Effects.Sent and Effects.Replied then have their values).
 type Row[St, E, K, T Enum] struct {
 	From    []St // the states the row leaves
 	On      []E
 	Guard   string // the guard as written, or ""
 	To      St     // the state entered, unless Stay
 	Stay    bool   // the row stays in the state it fired in
-	Send    []K
+	Send    []K    // to the peers the machine sends to
+	Reply   []K    // after Send, back to the sender of the message received
 	Start   []T
 	Stop    []T
 	Restart []T
@@ -37,7 +38,7 @@ func CloneRows[St, E, K, T Enum](rows []Row[St, E, K, T]) []Row[St, E, K, T] {
 	out := slices.Clone(rows)
 	for i := range out {
 		r := &out[i]
-		r.From, r.On, r.Send, r.Set = slices.Clone(r.From), slices.Clone(r.On), slices.Clone(r.Send), slices.Clone(r.Set)
+		r.From, r.On, r.Send, r.Reply, r.Set = slices.Clone(r.From), slices.Clone(r.On), slices.Clone(r.Send), slices.Clone(r.Reply), slices.Clone(r.Set)
 		r.Start, r.Stop, r.Restart = slices.Clone(r.Start), slices.Clone(r.Stop), slices.Clone(r.Restart)
 	}
 	return out
@@ -56,9 +57,13 @@ type Spec[S comparable, St, E, M, T Enum, TS Set] struct {
 	IgnoreCalls  bool            // an unhandled call is accepted and changes nothing (else it is rejected)
 	Reply        []M             // what an unhandled message is answered with (none: it is dropped)
 	// Sends is, with message fields, every list of messages a step may send
-	// (list 0 empty), which SentOf indexes. Without, it is nil: the lists are
-	// then none, each row's Send in turn, and Reply.
+	// (list 0 empty), which SentOf indexes: what goes to the peers, then the
+	// replies. Without, it is nil: the lists are then none, each row's Send
+	// and Reply in turn, and Reply.
 	Sends [][]M
+	// Replies is, with message fields, how many of the last messages of each
+	// list of Sends are replies (nil: none is).
+	Replies []int
 	// SentOf is, with message fields, the index in Sends of the messages
 	// row r (-1: none) sends when it fires for e in s.
 	SentOf func(s S, e E, r int) int
@@ -111,9 +116,10 @@ type action[M Enum, TS Set] struct {
 // table is what Effects reads: the rows' actions and the lists of messages
 // sent.
 type table[M Enum, TS Set] struct {
-	acts  []action[M, TS]
-	sends [][]M
-	reply int // the list of Reply, or 0
+	acts    []action[M, TS]
+	sends   [][]M
+	replies []int // per list of sends, how many of its last messages are replies
+	reply   int   // the list of Reply, or 0
 }
 
 // NewDef builds the Def of a generated machine from its Spec and its rows.
@@ -126,25 +132,27 @@ func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, 
 		return m
 	}
 	d.timerMask = 1<<len(spec.After) - 1
-	d.tab.sends = spec.Sends
+	d.tab.sends, d.tab.replies = spec.Sends, spec.Replies
 	if spec.Sends == nil {
-		d.tab.sends = [][]M{nil}
+		d.tab.sends, d.tab.replies = [][]M{nil}, []int{0}
 	}
 	for i, r := range rows {
 		a := action[M, TS]{to: int(r.To), stay: r.Stay, stop: mask(r.Stop), start: mask(r.Start), restart: mask(r.Restart)}
 		a.reported = ReportedError{machine: spec.Name, text: r.Error, row: i}
 		d.tab.acts = append(d.tab.acts, a)
 		if spec.Sends == nil {
-			sends := make([]M, len(r.Send))
-			for j, k := range r.Send {
-				sends[j] = M(k)
+			sends := make([]M, 0, len(r.Send)+len(r.Reply))
+			for _, k := range append(slices.Clone(r.Send), r.Reply...) {
+				sends = append(sends, M(k))
 			}
-			d.tab.sends = append(d.tab.sends, sends[:len(sends):len(sends)])
+			d.tab.sends = append(d.tab.sends, sends)
+			d.tab.replies = append(d.tab.replies, len(r.Reply))
 		}
 	}
 	if spec.Sends == nil && len(spec.Reply) > 0 {
 		d.tab.reply = len(d.tab.sends)
 		d.tab.sends = append(d.tab.sends, spec.Reply)
+		d.tab.replies = append(d.tab.replies, len(spec.Reply))
 	}
 	ns, ne := spec.NumStates+1, spec.NumEvents+1
 	d.rejections = make([]RejectedError[St, E], ns*ne)
@@ -174,13 +182,33 @@ func (d *Def[S, St, E, M, T, TS]) Effects(r, sent int) Effects[M, TS] {
 	return Effects[M, TS]{r, sent, d.tab}
 }
 
-// Sent returns the messages to send, in order. The slice is shared by every
-// step with the same effects and must not be modified; it does not allocate.
+// Sent returns the messages to send to the peers the machine sends to, in
+// order. The slice is shared by every step with the same effects and must
+// not be modified; it does not allocate.
 func (fx Effects[M, TS]) Sent() []M {
-	if fx.tab != nil && uint(fx.sent) < uint(len(fx.tab.sends)) {
-		return fx.tab.sends[fx.sent]
+	l, r := fx.list()
+	return l[: len(l)-r : len(l)-r] // an append copies rather than overwrite the replies
+}
+
+// Replied returns the messages to send back to the sender of the message
+// received (the row's reply, or the unhandled policy's), in order, after
+// those of Sent. The slice is shared and must not be modified.
+func (fx Effects[M, TS]) Replied() []M {
+	l, r := fx.list()
+	return l[len(l)-r:]
+}
+
+// list returns the messages the step sends, replies last, and how many of
+// them are replies.
+func (fx Effects[M, TS]) list() ([]M, int) {
+	if fx.tab == nil || uint(fx.sent) >= uint(len(fx.tab.sends)) {
+		return nil, 0
 	}
-	return nil
+	l := fx.tab.sends[fx.sent]
+	if uint(fx.sent) < uint(len(fx.tab.replies)) {
+		return l, fx.tab.replies[fx.sent]
+	}
+	return l, 0
 }
 
 // act returns the record of the row that fired, or nil.

@@ -29,7 +29,8 @@ type TypedStep[S comparable, E, M Enum, TS Set] func(S, E) (S, Effects[M, TS], e
 // use SyncMachine.
 //
 // Hooks run after the snapshot has changed, on the goroutine that fired the
-// event: OnTransition, then OnSend per message, then OnError. A hook may
+// event: OnTransition, then OnSend per message sent, then OnReply per
+// message replied, then OnError. A hook may
 // fire events on other machines; firing on the same Machine from a hook is
 // allowed but nests the second step inside the first one's hooks.
 type Machine[S comparable, St, E, M, T Enum, TS Set] struct {
@@ -45,6 +46,7 @@ type Machine[S comparable, St, E, M, T Enum, TS Set] struct {
 	timers       *Timers       // nil without a clock
 	lock         sync.Locker   // set by SyncMachine; timer expiries take it
 	onSend       func(M)
+	onReply      func(M)
 	onTransition func(Transition[St, E])
 	onError      func(error)
 }
@@ -68,6 +70,7 @@ type config[S comparable, St, E, M, T Enum, TS Set] struct {
 	snap         *S
 	after        []time.Duration
 	onSend       func(M)
+	onReply      func(M)
 	onTransition func(Transition[St, E])
 	onError      func(error)
 }
@@ -99,6 +102,14 @@ func (d *Def[S, St, E, M, T, TS]) WithTimerDuration(t T, dur time.Duration) Opti
 // per message, in order.
 func (d *Def[S, St, E, M, T, TS]) OnSend(f func(M)) Option[S, St, E, M, T, TS] {
 	return func(c *config[S, St, E, M, T, TS]) { c.onSend = f }
+}
+
+// OnReply sets the hook that sends a message back to the sender of the
+// message received (a row's reply, or the unhandled policy's). It is
+// called once per message, in order, after OnSend's. Without it, replies
+// go to OnSend: with two peers, the sender is the peer.
+func (d *Def[S, St, E, M, T, TS]) OnReply(f func(M)) Option[S, St, E, M, T, TS] {
+	return func(c *config[S, St, E, M, T, TS]) { c.onReply = f }
 }
 
 // OnTransition sets the hook called after each transition row fires.
@@ -139,7 +150,10 @@ func (m *Machine[S, St, E, M, T, TS]) init(d *Def[S, St, E, M, T, TS], step Type
 		m.idx = d.spec.Index(m.snap)
 		m.look = lookup[M, TS]{d.cells, d.outs, d.layout.Columns, 1<<d.layout.Columns - 1, 1<<d.layout.IndexVars - 1, uint(d.spec.NumEvents)}
 	}
-	m.onSend, m.onTransition, m.onError = c.onSend, c.onTransition, c.onError
+	m.onSend, m.onReply, m.onTransition, m.onError = c.onSend, c.onReply, c.onTransition, c.onError
+	if m.onReply == nil {
+		m.onReply = m.onSend
+	}
 	if c.clock != nil {
 		m.timers = NewTimers(c.clock, c.after, m.expire)
 		m.timers.Apply(uint64(m.armed), uint64(m.armed))
@@ -180,7 +194,7 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 		fx, row, m.snap = f, f.Row, next
 		m.state, m.armed = m.def.spec.Parts(next)
 	}
-	if m.table && (m.timers != nil || m.onSend != nil) {
+	if m.table && (m.timers != nil || m.onSend != nil || m.onReply != nil) {
 		fx = l.outs[c>>mcOut].Fx
 	}
 	if m.timers != nil {
@@ -196,6 +210,11 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 	if m.onSend != nil {
 		for _, msg := range fx.Sent() {
 			m.onSend(msg)
+		}
+	}
+	if m.onReply != nil {
+		for _, msg := range fx.Replied() {
+			m.onReply(msg)
 		}
 	}
 	if a != nil && a.reported.text != "" {

@@ -30,7 +30,7 @@ func (p Packed[S, E, M, TS]) Unpack(w uint64) S { return p.unpack(w) }
 // Step is the generated Step over packed snapshots, with the signature of
 // modelcheck.StepFunc. event indexes the machine's events (with message
 // fields, its inputs: one receipt per message with its field values), and
-// sends hold message numbers. It appends the sent messages to sends and
+// sends hold message numbers. It appends the sent messages (replies last) to sends and
 // returns it, with the index in Transitions of the row that fired. ok is
 // false when the event takes no effect: when no row fired (row is -1, snap
 // is returned unchanged and the caller applies the unhandled policy) and
@@ -46,7 +46,8 @@ func (p Packed[S, E, M, TS]) Step(snap uint64, event int, sends []uint8) (next u
 	if err != nil {
 		return snap, sends, fx.Row, false // a failed call changes nothing
 	}
-	for _, m := range fx.Sent() {
+	l, _ := fx.list() // what goes to the peers, then the replies
+	for _, m := range l {
 		sends = append(sends, uint8(m))
 	}
 	return p.pack(n), sends, fx.Row, true

@@ -123,6 +123,7 @@ type goGen struct {
 	kind                 []string
 	letter               *spec.Letter
 	sentLists            [][]int // the distinct lists of letters a step sends; 0 is none
+	sentReplies          []int   // per list, how many of its last letters are replies
 	sentBase             []int   // per row, its first list in sentLists (-1: none)
 	sentMult             [][]int // per row and message sent, the weight of its letter offset
 	replyList            int     // the list the unhandled policy replies with
@@ -139,7 +140,7 @@ type goGen struct {
 var reserved = []string{
 	"State", "Event", "Message", "Timer", "TimerSet", "Snapshot", "Effects", "Step", "Packed",
 	"Initial", "Machine", "SyncMachine", "New", "NewSync", "Option", "WithClock",
-	"WithSnapshot", "OnSend", "OnTransition", "OnError", "WithTimerDuration", "Transition", "Row", "Assignment",
+	"WithSnapshot", "OnSend", "OnReply", "OnTransition", "OnError", "WithTimerDuration", "Transition", "Row", "Assignment",
 	"Transitions", "RejectedError", "ReportedError", "ErrRejected", "ErrReported", "NumStates",
 	"NumEvents", "NumMessages", "NumTimers", "MaxSends", "RecvEvent", "TimeoutEvent", "Name",
 }

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dave/jennifer/jen"
 
@@ -41,7 +42,7 @@ func (g *goGen) sentKind() string {
 func (g *goGen) emitRows() {
 	s, f := g.s, g.f
 	f.Type().Defs(
-		docLines("Row is one transition row as the spec writes it, for introspection and\ndiagrams (fsm.Row). Its Send lists "+map[bool]string{false: "the messages sent.", true: "the kinds of the messages sent;\nEffects.Sent has their field values."}[g.fields]).
+		docLines("Row is one transition row as the spec writes it, for introspection and\ndiagrams (fsm.Row). Its Send and Reply list "+map[bool]string{false: "the messages sent and replied.", true: "the kinds of the messages sent\nand replied; Effects.Sent and Effects.Replied have their field values."}[g.fields]).
 			Id("Row").Op("=").Qual(runtimePath, "Row").Types(typeArgs("State", "Event", g.sentKind(), "Timer")...),
 		docLines("Assignment is one set action of a row.").Id("Assignment").Op("=").Qual(runtimePath, "Assignment"),
 	)
@@ -64,7 +65,7 @@ func (g *goGen) emitRows() {
 		// One line a row, its fields in Row's order.
 		var kv []jen.Code
 		field := func(k string, v jen.Code) { kv = append(kv, jen.Id(k).Op(":").Add(v)) }
-		var from, send []string
+		var from, send, reply []string
 		for _, st := range r.From {
 			from = append(from, g.state[st.Index])
 		}
@@ -76,11 +77,15 @@ func (g *goGen) emitRows() {
 				}
 			}
 		}
-		for _, m := range r.Send {
+		for i, m := range r.Send {
+			name := g.msg[m.Index]
 			if g.fields {
-				send = append(send, g.kind[m.Index])
+				name = g.kind[m.Index]
+			}
+			if i < len(r.Sent()) {
+				send = append(send, name)
 			} else {
-				send = append(send, g.msg[m.Index])
+				reply = append(reply, name)
 			}
 		}
 		field("From", jen.Index().Id("State").Values(ids(from)...))
@@ -95,6 +100,9 @@ func (g *goGen) emitRows() {
 		}
 		if len(send) > 0 {
 			field("Send", jen.Index().Id(g.sentKind()).Values(ids(send)...))
+		}
+		if len(reply) > 0 {
+			field("Reply", jen.Index().Id(g.sentKind()).Values(ids(reply)...))
 		}
 		for k, ts := range [][]*spec.Timer{r.Start, r.Stop, r.Restart} {
 			if len(ts) > 0 {
@@ -144,6 +152,9 @@ func (g *goGen) emitDef() {
 	}
 	if g.fields {
 		field("Sends", jen.Id("sentLists").Index(jen.Op(":")))
+		if slices.ContainsFunc(g.sentReplies, func(n int) bool { return n > 0 }) {
+			field("Replies", jen.Id("sentReplies").Index(jen.Op(":")))
+		}
 		field("SentOf", jen.Id("sentOf"))
 	}
 	field("Initial", jen.Id("Initial").Call())

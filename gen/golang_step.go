@@ -3,6 +3,7 @@ package gen
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -348,11 +349,12 @@ func (g *goGen) eventCode(i int) *jen.Statement {
 // message varying fastest. List 0 is the empty one.
 func (g *goGen) prepareSends() error {
 	s := g.s
-	g.sentLists = [][]int{nil}
+	g.sentLists, g.sentReplies = [][]int{nil}, []int{0}
 	g.replyList = 0
 	if g.reply {
 		g.replyList = len(g.sentLists)
 		g.sentLists = append(g.sentLists, []int{s.Unhandled.Reply.Letters[0].Index})
+		g.sentReplies = append(g.sentReplies, 1)
 	}
 	for _, r := range s.Rows {
 		g.sentBase = append(g.sentBase, -1)
@@ -383,6 +385,7 @@ func (g *goGen) prepareSends() error {
 				list[j] = m.Letters[0].Index + c/mult[j]%n[j]
 			}
 			g.sentLists = append(g.sentLists, list)
+			g.sentReplies = append(g.sentReplies, r.Replies)
 		}
 	}
 	return nil
@@ -407,8 +410,16 @@ func (g *goGen) emitSentOf() {
 		}
 		lists[i] = jen.Comment(strings.Join(names, ", ")).Line().Values(vals...)
 	}
-	g.doc("sentLists holds every list of messages a step may send, with their field\nvalues; Effects.Sent returns one of them. List 0 is empty.")
+	g.doc("sentLists holds every list of messages a step may send, with their field\nvalues, replies last; Effects.Sent and Effects.Replied read one of them.\nList 0 is empty.")
 	f.Var().Id("sentLists").Op("=").Index(jen.Op("...")).Index().Id("Message").Values(multiline(lists)...)
+	if slices.ContainsFunc(g.sentReplies, func(n int) bool { return n > 0 }) {
+		reps := make([]jen.Code, len(g.sentReplies))
+		for i, n := range g.sentReplies {
+			reps[i] = jen.Lit(n)
+		}
+		g.doc("sentReplies is, per list of sentLists, how many of its last messages are\nreplies, sent back to the sender of the message received.")
+		f.Var().Id("sentReplies").Op("=").Index(jen.Op("...")).Int().Values(reps...)
+	}
 
 	var cases []jen.Code
 	for _, r := range s.Rows {

@@ -103,6 +103,7 @@ func (g *goGen) emitTypes() {
 	f.Type().Id("Option").Op("=").Qual(runtimePath, "Option").Types(typeArgs(machineTypes...)...)
 	g.option("WithClock", "WithClock runs the machine's timers on clock: arming a timer schedules its\ntimeout event. Without it, timers are only tracked in the snapshot.", []jen.Code{jen.Id("clock").Qual(runtimePath, "Clock")}, jen.Id("clock"))
 	g.option("OnSend", "OnSend sets the hook that sends a message to the peer. It is called once\nper message, in order.", []jen.Code{jen.Id("f").Func().Params(jen.Id("Message"))}, jen.Id("f"))
+	g.option("OnReply", "OnReply sets the hook that sends a message back to the sender of the\nmessage received (a reply). It is called once per message, in order, after\nOnSend's; without it, replies go to OnSend.", []jen.Code{jen.Id("f").Func().Params(jen.Id("Message"))}, jen.Id("f"))
 	g.emitTimers()
 
 	g.doc("Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.")

@@ -161,7 +161,7 @@ var machines = []machine{ {{- range .}}
 	{"{{.}}", {{.}}.Packed.Step, func(snap uint64, e int) fsmtest.StepOutcome {
 		n, fx, err := {{.}}.Step({{.}}.Packed.Unpack(snap), {{.}}.Event(e))
 		o := fsmtest.StepOutcome{Next: {{.}}.Packed.Pack(n), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, {{.}}.ErrRejected)}
-		for _, m := range fx.Sent() {
+		for _, m := range append(fx.Sent(), fx.Replied()...) {
 			o.Sends = append(o.Sends, uint8(m))
 		}
 		return o

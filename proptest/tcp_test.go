@@ -57,7 +57,7 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 	props.Property("Step == IR interpreter", prop.ForAll(func(c stepCase) string {
 		n, fx, err := tcp.Step(tcp.Packed.Unpack(c.Snap), tcp.Event(c.Event))
 		got := fsmtest.StepOutcome{Next: tcp.Packed.Pack(n), Row: fx.Row, Error: fx.ErrorText(), Rejected: errors.Is(err, tcp.ErrRejected)}
-		for _, m := range fx.Sent() {
+		for _, m := range append(fx.Sent(), fx.Replied()...) {
 			got.Sends = append(got.Sends, uint8(m))
 		}
 		if err != nil && !got.Rejected && !errors.Is(err, tcp.ErrReported) {

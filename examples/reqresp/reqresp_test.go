@@ -124,7 +124,7 @@ func Example() {
 		client.OnTransition(func(tr client.Transition) {
 			fmt.Printf("%4v  client %v --%v--> %v\n", clock.Now().Sub(start), tr.From, tr.Event, tr.To)
 		}))
-	s := server.New(server.OnSend(func(m server.Message) { send(false, m.String(), uint8(m)) }))
+	s := server.New(server.OnReply(func(m server.Message) { send(false, m.String(), uint8(m)) }))
 	deliver := func() {
 		for len(net) > 0 {
 			p := net[0]
@@ -158,4 +158,50 @@ func Example() {
 	//   2s  client WAITING --timeout retry--> WAITING
 	//   2s  client WAITING --recv RESP--> DONE
 	// client: DONE retry armed: false
+}
+
+// TestTwoClients runs two generated clients against one generated server,
+// as the check two_clients does: the server's answers are replies, so its
+// OnReply hook sends each back to whoever sent the request being
+// delivered, and it never sends on its own (OnSend).
+func TestTwoClients(t *testing.T) {
+	type packet struct {
+		from, to string
+		msg      uint8
+	}
+	var net []packet
+	answered := map[string]int{}
+	var from string // the sender of the message the server is receiving
+	srv := server.New(
+		server.OnSend(func(m server.Message) { t.Errorf("the server sent %v: its answers are replies", m) }),
+		server.OnReply(func(m server.Message) { net = append(net, packet{"server", from, uint8(m)}) }))
+	clients := map[string]*client.Machine{}
+	for _, name := range []string{"a", "b"} {
+		clients[name] = client.New(client.OnSend(func(m client.Message) { net = append(net, packet{name, "server", uint8(m)}) }),
+			client.OnTransition(func(tr client.Transition) {
+				if tr.To == client.StateDone {
+					answered[name]++
+				}
+			}))
+	}
+	if err := clients["b"].Fire(client.CallRequest); err != nil {
+		t.Fatal(err)
+	}
+	for steps := 0; len(net) > 0 && steps < 10; steps++ {
+		p := net[0]
+		net = net[1:]
+		var err error
+		if p.to == "server" {
+			from = p.from
+			err = srv.Deliver(server.Message(p.msg))
+		} else {
+			err = clients[p.to].Deliver(client.Message(p.msg))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if clients["a"].State() != client.StateIdle || clients["b"].State() != client.StateDone || answered["b"] != 1 || answered["a"] != 0 {
+		t.Errorf("a %v, b %v, answered %v: want only b answered, once", clients["a"].State(), clients["b"].State(), answered)
+	}
 }

@@ -142,6 +142,11 @@ func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
 // per message, in order.
 func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
+// OnReply sets the hook that sends a message back to the sender of the
+// message received (a reply). It is called once per message, in order, after
+// OnSend's; without it, replies go to OnSend.
+func OnReply(f func(Message)) Option { return machine.OnReply(f) }
+
 // Timer is one of the machine's timers.
 type Timer uint8
 
@@ -307,8 +312,8 @@ func (s Snapshot) String() string {
 
 type (
 	// Row is one transition row as the spec writes it, for introspection and
-	// diagrams (fsm.Row). Its Send lists the kinds of the messages sent;
-	// Effects.Sent has their field values.
+	// diagrams (fsm.Row). Its Send and Reply list the kinds of the messages sent
+	// and replied; Effects.Sent and Effects.Replied have their field values.
 	Row = fsm.Row[State, Event, MessageKind, Timer]
 	// Assignment is one set action of a row.
 	Assignment = fsm.Assignment
@@ -318,8 +323,8 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit == rbit", Stay: true, Send: []MessageKind{KindAck}, Set: []Assignment{{Var: "rbit", Value: "!rbit"}}, Doc: "The expected item; deliver it and acknowledge.", Pos: "examples/abp/abp.yaml:47:9"},
-	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit != rbit", Stay: true, Send: []MessageKind{KindAck}, Doc: "A retransmission of the item already delivered; acknowledge it again.", Pos: "examples/abp/abp.yaml:48:9"},
+	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit == rbit", Stay: true, Reply: []MessageKind{KindAck}, Set: []Assignment{{Var: "rbit", Value: "!rbit"}}, Doc: "The expected item; deliver it and acknowledge.", Pos: "examples/abp/abp.yaml:47:9"},
+	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit != rbit", Stay: true, Reply: []MessageKind{KindAck}, Doc: "A retransmission of the item already delivered; acknowledge it again.", Pos: "examples/abp/abp.yaml:48:9"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
@@ -348,7 +353,7 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the receiver machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "receiver", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "receiver", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], Replies: sentReplies[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
@@ -451,7 +456,8 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 }
 
 // sentLists holds every list of messages a step may send, with their field
-// values; Effects.Sent returns one of them. List 0 is empty.
+// values, replies last; Effects.Sent and Effects.Replied read one of them.
+// List 0 is empty.
 var sentLists = [...][]Message{
 	// none
 	nil,
@@ -464,6 +470,10 @@ var sentLists = [...][]Message{
 	// ACK(bit=true)
 	{9},
 }
+
+// sentReplies is, per list of sentLists, how many of its last messages are
+// replies, sent back to the sender of the message received.
+var sentReplies = [...]int{0, 1, 1, 1, 1}
 
 // sentOf is the index in sentLists of the messages row r (-1: none) sends
 // when it fires for e in s: field values read s before the step, and e's.

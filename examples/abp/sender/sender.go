@@ -145,6 +145,11 @@ func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
 // per message, in order.
 func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
+// OnReply sets the hook that sends a message back to the sender of the
+// message received (a reply). It is called once per message, in order, after
+// OnSend's; without it, replies go to OnSend.
+func OnReply(f func(Message)) Option { return machine.OnReply(f) }
+
 // Timer is one of the machine's timers.
 type Timer uint8
 
@@ -335,8 +340,8 @@ func (s Snapshot) String() string {
 
 type (
 	// Row is one transition row as the spec writes it, for introspection and
-	// diagrams (fsm.Row). Its Send lists the kinds of the messages sent;
-	// Effects.Sent has their field values.
+	// diagrams (fsm.Row). Its Send and Reply list the kinds of the messages sent
+	// and replied; Effects.Sent and Effects.Replied have their field values.
 	Row = fsm.Row[State, Event, MessageKind, Timer]
 	// Assignment is one set action of a row.
 	Assignment = fsm.Assignment
@@ -442,7 +447,8 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 }
 
 // sentLists holds every list of messages a step may send, with their field
-// values; Effects.Sent returns one of them. List 0 is empty.
+// values, replies last; Effects.Sent and Effects.Replied read one of them.
+// List 0 is empty.
 var sentLists = [...][]Message{
 	// none
 	nil,

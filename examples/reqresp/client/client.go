@@ -60,6 +60,11 @@ func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
 // per message, in order.
 func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
+// OnReply sets the hook that sends a message back to the sender of the
+// message received (a reply). It is called once per message, in order, after
+// OnSend's; without it, replies go to OnSend.
+func OnReply(f func(Message)) Option { return machine.OnReply(f) }
+
 // Timer is one of the machine's timers.
 type Timer uint8
 
@@ -216,7 +221,7 @@ func (s Snapshot) String() string {
 
 type (
 	// Row is one transition row as the spec writes it, for introspection and
-	// diagrams (fsm.Row). Its Send lists the messages sent.
+	// diagrams (fsm.Row). Its Send and Reply list the messages sent and replied.
 	Row = fsm.Row[State, Event, Message, Timer]
 	// Assignment is one set action of a row.
 	Assignment = fsm.Assignment

@@ -54,6 +54,11 @@ func WithClock(clock fsm.Clock) Option { return machine.WithClock(clock) }
 // per message, in order.
 func OnSend(f func(Message)) Option { return machine.OnSend(f) }
 
+// OnReply sets the hook that sends a message back to the sender of the
+// message received (a reply). It is called once per message, in order, after
+// OnSend's; without it, replies go to OnSend.
+func OnReply(f func(Message)) Option { return machine.OnReply(f) }
+
 // Timer is one of the machine's timers.
 type Timer uint8
 
@@ -193,7 +198,7 @@ func (s Snapshot) String() string {
 
 type (
 	// Row is one transition row as the spec writes it, for introspection and
-	// diagrams (fsm.Row). Its Send lists the messages sent.
+	// diagrams (fsm.Row). Its Send and Reply list the messages sent and replied.
 	Row = fsm.Row[State, Event, Message, Timer]
 	// Assignment is one set action of a row.
 	Assignment = fsm.Assignment
@@ -203,7 +208,7 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateServing}, On: []Event{RecvReq}, Stay: true, Send: []Message{MsgResp}, Doc: "Answer whoever asked.", Pos: "examples/reqresp/reqresp.yaml:34:9"},
+	{From: []State{StateServing}, On: []Event{RecvReq}, Stay: true, Reply: []Message{MsgResp}, Doc: "Answer whoever asked.", Pos: "examples/reqresp/reqresp.yaml:34:9"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
