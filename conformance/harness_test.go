@@ -175,6 +175,14 @@ func (sc *Sc) WaitRecord(parts ...string) {
 	sc.t.Fatalf("the record never showed %q:\n%s", parts, text)
 }
 
+// DropIn loads an nft rule into the scenario's namespace that drops the
+// incoming segments match selects (an nft expression such as
+// "tcp flags & fin == fin"); the returned function removes it.
+func (sc *Sc) DropIn(match string) func() {
+	sc.t.Helper()
+	return sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  " + match + " drop\n }\n}\n")
+}
+
 // Nft loads an nft script into the scenario's namespace (removed with it, and by the returned function).
 func (sc *Sc) Nft(script string) func() {
 	sc.t.Helper()

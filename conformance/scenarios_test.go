@@ -71,7 +71,7 @@ var Scenarios = []Scenario{
 		Doc:  "Both sides shut down while an nft rule drops every FIN; once it is removed the retransmitted FINs cross, so a FIN_WAIT_1 receives a FIN that does not acknowledge its own: CLOSING.",
 		Run: func(sc *Sc) {
 			_, c, s := connected(sc, 5000)
-			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			remove := sc.DropIn("tcp flags & fin == fin")
 			must(sc.t, sc.Shutdown(c))
 			must(sc.t, sc.Shutdown(s))
 			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_FIN_WAIT1")
@@ -111,7 +111,7 @@ var Scenarios = []Scenario{
 		Doc:  "Every SYN is dropped (nft) and net.ipv4.tcp_syn_retries is 1: the kernel retransmits within the time that allows (with net.ipv4.tcp_syn_linear_timeouts), then gives up.",
 		Run: func(sc *Sc) {
 			sc.Sysctl("net.ipv4.tcp_syn_retries", "1")
-			sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & (syn | ack) == syn drop\n }\n}\n")
+			sc.DropIn("tcp flags & (syn | ack) == syn")
 			c := sc.Socket(sc.Client(4000))
 			if err := sc.Connect(c, sc.Server(5000)); !errors.Is(err, unix.ETIMEDOUT) {
 				sc.t.Fatalf("connect: %v, want ETIMEDOUT", err)
@@ -160,7 +160,7 @@ var Scenarios = []Scenario{
 		Doc:  "The client's FIN is dropped (nft) until it has been retransmitted once: FIN_WAIT_1 takes its retransmission timeout.",
 		Run: func(sc *Sc) {
 			l, c, s := connected(sc, 5000)
-			remove := sc.Nft(fmt.Sprintf("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp sport %d tcp flags & fin == fin drop\n }\n}\n", 5000))
+			remove := sc.DropIn(fmt.Sprintf("tcp sport %d tcp flags & fin == fin", 5000))
 			must(sc.t, sc.Close(c))
 			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_FIN_WAIT1")
 			remove()
@@ -179,7 +179,7 @@ var Scenarios = []Scenario{
 			l, c, s := connected(sc, 5000)
 			must(sc.t, sc.Close(c))
 			must(sc.t, s.ReadEOF())
-			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			remove := sc.DropIn("tcp flags & fin == fin")
 			must(sc.t, sc.Close(s))
 			sc.WaitRecord("tcp_retransmit_skb", "state=TCP_LAST_ACK")
 			remove()
@@ -200,7 +200,7 @@ var Scenarios = []Scenario{
 			// the rule that drops FINs, or it could leave with the server's
 			// FIN and be dropped with it.
 			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_FIN_WAIT2")
-			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			remove := sc.DropIn("tcp flags & fin == fin")
 			must(sc.t, sc.Shutdown(s))
 			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_LAST_ACK")
 			must(sc.t, sc.Abort(s))
@@ -218,7 +218,7 @@ var Scenarios = []Scenario{
 			must(sc.t, sc.Shutdown(c))
 			must(sc.t, s.ReadEOF())
 			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_FIN_WAIT2")
-			remove := sc.Nft("table inet fsmgen {\n chain in {\n  type filter hook input priority 0; policy accept;\n  tcp flags & fin == fin drop\n }\n}\n")
+			remove := sc.DropIn("tcp flags & fin == fin")
 			must(sc.t, sc.Shutdown(s))
 			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_LAST_ACK")
 			must(sc.t, sc.Abort(c))

@@ -223,9 +223,10 @@ func TestCounts(t *testing.T) {
 	}
 }
 
-func runFsmgen(t *testing.T, s *spec.Spec, c *spec.Check) *modelcheck.Result {
+// runFsmgen runs modelcheck on c with one worker, or as opts say.
+func runFsmgen(t *testing.T, s *spec.Spec, c *spec.Check, opts ...modelcheck.Option) *modelcheck.Result {
 	t.Helper()
-	ck, err := modelcheck.New(s, c, modelcheck.Workers(1))
+	ck, err := modelcheck.New(s, c, append([]modelcheck.Option{modelcheck.Workers(1)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,14 +266,7 @@ func TestLarge(t *testing.T) {
 	cf := config{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 6, drop, true, false}), anyTimeouts: true}
 	s, c := cf.build(t)
 	c = CountingCheck(c)
-	ck, err := modelcheck.New(s, c, modelcheck.Workers(2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := ck.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fr := runFsmgen(t, s, c, modelcheck.Workers(2))
 	sr := runSpin(t, s, c, fr.States)
 	t.Logf("%s", cf)
 	t.Logf("fsmgen (2 workers) %d states %d transitions in %v", fr.States, fr.Transitions, fr.Elapsed.Round(time.Millisecond))

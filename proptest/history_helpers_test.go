@@ -259,6 +259,11 @@ func shrinkStep(v any) gopter.Shrink {
 			}
 		}
 	}
+	return shrinkTo(cands)
+}
+
+// shrinkTo offers the candidates in order: a gopter.Shrink over a slice.
+func shrinkTo[T any](cands []T) gopter.Shrink {
 	i := 0
 	return func() (any, bool) {
 		if i >= len(cands) {

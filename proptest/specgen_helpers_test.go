@@ -580,11 +580,7 @@ func (s *RandomSpec) YAML() []byte {
 		put(root, "doc", scalar(s.Doc))
 	}
 	if len(s.Params) > 0 {
-		m := node(yaml.MappingNode)
-		for _, p := range s.Params {
-			put(m, p.Name, scalar(p.Value))
-		}
-		put(root, "params", m)
+		put(root, "params", mappingOf(s.Params))
 	}
 	if len(s.Vars) > 0 {
 		m := node(yaml.MappingNode)
@@ -696,11 +692,8 @@ func (s *RandomSpec) YAML() []byte {
 			}
 		}
 		if len(r.Set) > 0 {
-			m := node(yaml.MappingNode)
+			m := mappingOf(r.Set)
 			m.Style = yaml.FlowStyle
-			for _, a := range r.Set {
-				put(m, a.Name, scalar(a.Value))
-			}
 			put(n, "set", m)
 		}
 		if r.Error != "" {
@@ -756,11 +749,7 @@ func (c *RandomCheck) yaml() *yaml.Node {
 		put(n, "terminal", scalar(c.Terminal))
 	}
 	if len(c.Invariants) > 0 {
-		m := node(yaml.MappingNode)
-		for _, p := range c.Invariants {
-			put(m, p.Name, scalar(p.Value))
-		}
-		put(n, "invariants", m)
+		put(n, "invariants", mappingOf(c.Invariants))
 	}
 	if len(c.Eventually) > 0 {
 		m := node(yaml.MappingNode)
@@ -791,6 +780,15 @@ func node(k yaml.Kind) *yaml.Node { return &yaml.Node{Kind: k} }
 func put(m *yaml.Node, key string, v *yaml.Node) { m.Content = append(m.Content, scalar(key), v) }
 
 func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+// mappingOf renders name/value pairs as a mapping of scalars, in order.
+func mappingOf(pairs []NameValue) *yaml.Node {
+	m := node(yaml.MappingNode)
+	for _, p := range pairs {
+		put(m, p.Name, scalar(p.Value))
+	}
+	return m
+}
 
 func intScalar(i int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}
@@ -840,14 +838,7 @@ func shrinkSpec(v any) gopter.Shrink {
 		}
 		cands = append(cands, c)
 	}
-	i := 0
-	return func() (any, bool) {
-		if i >= len(cands) {
-			return nil, false
-		}
-		i++
-		return cands[i-1], true
-	}
+	return shrinkTo(cands)
 }
 
 func (s *RandomSpec) clone() *RandomSpec {

@@ -161,15 +161,9 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	}
 	c.carries = c.carrying()
 	if t := f["timeouts"]; t != nil {
-		s, _ := l.str(t, what+" timeouts")
-		switch s {
-		case "any":
-			c.Timeouts = AnyTimeout
-		case "idle":
-			c.Timeouts = IdleTimeout
-		default:
-			l.errorf(t, "%s timeouts must be any (a timer may fire whenever it is armed) or idle (only while no message is in flight), found %q", what, clip(s))
-		}
+		keyword(l, t, what+" timeouts", &c.Timeouts,
+			what+" timeouts must be any (a timer may fire whenever it is armed) or idle (only while no message is in flight)",
+			AnyTimeout, IdleTimeout)
 	}
 	if mn := f["monitors"]; mn != nil {
 		l.monitors(mn, c)
@@ -245,17 +239,8 @@ func (l *loader) goals(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.
 				continue
 			}
 			if fn := gf["fairness"]; fn != nil {
-				s, _ := l.str(fn, "fairness")
-				switch s {
-				case "none":
-					lv.Fairness = NoFairness
-				case "weak":
-					lv.Fairness = WeakFairness
-				case "strong":
-					lv.Fairness = StrongFairness
-				default:
-					l.errorf(fn, "fairness must be none, weak or strong, found %q", clip(s))
-				}
+				keyword(l, fn, "fairness", &lv.Fairness, "fairness must be none, weak or strong",
+					NoFairness, WeakFairness, StrongFairness)
 			}
 		}
 		if e, src := expr(gn, "goal "+p.key); e != nil {
@@ -620,26 +605,10 @@ func (l *loader) channel(n *yaml.Node, what string, ch *Channel) bool {
 		return false
 	}
 	if o := f["order"]; o != nil {
-		s, _ := l.str(o, what+" order")
-		switch s {
-		case "ordered":
-			ch.Order = Ordered
-		case "unordered":
-			ch.Order = Unordered
-		default:
-			l.errorf(o, "%s order must be ordered or unordered, found %q", what, clip(s))
-		}
+		keyword(l, o, what+" order", &ch.Order, what+" order must be ordered or unordered", Ordered, Unordered)
 	}
 	if fl := f["full"]; fl != nil {
-		s, _ := l.str(fl, what+" full")
-		switch s {
-		case "drop":
-			ch.Full = DropWhenFull
-		case "block":
-			ch.Full = BlockWhenFull
-		default:
-			l.errorf(fl, "%s full must be drop or block, found %q", what, clip(s))
-		}
+		keyword(l, fl, what+" full", &ch.Full, what+" full must be drop or block", DropWhenFull, BlockWhenFull)
 	}
 	if b := f["loss"]; b != nil {
 		ch.Loss, _ = l.boolean(b, what+" loss")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -62,54 +63,54 @@ func (p *durParser) space() {
 }
 
 func (p *durParser) sum() (durVal, *durationError) {
-	v, err := p.product()
-	for err == nil {
-		p.space()
-		if p.i >= len(p.src) || (p.src[p.i] != '+' && p.src[p.i] != '-') {
-			break
-		}
-		op := p.src[p.i]
-		p.i++
-		var w durVal
-		if w, err = p.product(); err != nil {
-			break
-		}
+	return p.chain("+-", p.product, func(op byte, v, w durVal) (durVal, string) {
 		if v.dur != w.dur {
-			return v, p.fail("cannot add a duration and a plain number")
+			return v, "cannot add a duration and a plain number"
 		}
 		if op == '+' {
 			v.x += w.x
 		} else {
 			v.x -= w.x
 		}
-	}
-	return v, err
+		return v, ""
+	})
 }
 
 func (p *durParser) product() (durVal, *durationError) {
-	v, err := p.factor()
+	return p.chain("*/", p.factor, func(op byte, v, w durVal) (durVal, string) {
+		switch {
+		case op == '*' && v.dur && w.dur:
+			return v, "cannot multiply two durations"
+		case op == '*':
+			return durVal{v.x * w.x, v.dur || w.dur}, ""
+		case w.dur && !v.dur:
+			return v, "cannot divide a number by a duration"
+		case w.x == 0:
+			return v, "division by zero"
+		}
+		return durVal{v.x / w.x, v.dur && !w.dur}, ""
+	})
+}
+
+// chain parses operand, then any number of (op operand) with op one of
+// ops, left to right, combining the values with apply; a message from
+// apply fails the parse there.
+func (p *durParser) chain(ops string, operand func() (durVal, *durationError), apply func(op byte, v, w durVal) (durVal, string)) (durVal, *durationError) {
+	v, err := operand()
 	for err == nil {
 		p.space()
-		if p.i >= len(p.src) || (p.src[p.i] != '*' && p.src[p.i] != '/') {
+		if p.i >= len(p.src) || strings.IndexByte(ops, p.src[p.i]) < 0 {
 			break
 		}
 		op := p.src[p.i]
 		p.i++
 		var w durVal
-		if w, err = p.factor(); err != nil {
+		if w, err = operand(); err != nil {
 			break
 		}
-		switch {
-		case op == '*' && v.dur && w.dur:
-			return v, p.fail("cannot multiply two durations")
-		case op == '*':
-			v = durVal{v.x * w.x, v.dur || w.dur}
-		case w.dur && !v.dur:
-			return v, p.fail("cannot divide a number by a duration")
-		case w.x == 0:
-			return v, p.fail("division by zero")
-		default:
-			v = durVal{v.x / w.x, v.dur && !w.dur}
+		var msg string
+		if v, msg = apply(op, v, w); msg != "" {
+			return v, p.fail("%s", msg)
 		}
 	}
 	return v, err

@@ -185,7 +185,7 @@ func formatMachine(root *yaml.Node, s *Machine) {
 	} else {
 		add(u, "messages", str("drop"))
 	}
-	add(u, "calls", str([...]string{"reject", "ignore"}[s.Unhandled.Calls]))
+	add(u, "calls", str(s.Unhandled.Calls.String()))
 	add(root, "unhandled", u)
 }
 

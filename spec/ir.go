@@ -405,6 +405,8 @@ const (
 	IgnoreCall                      // accept it and do nothing
 )
 
+func (c UnhandledCall) String() string { return [...]string{"reject", "ignore"}[c] }
+
 // Unhandled is the policy for events that no row handles. An expired timer
 // that no row handles is simply disarmed.
 type Unhandled struct {

@@ -1163,15 +1163,7 @@ func (l *loader) unhandled(n *yaml.Node) {
 		}
 	}
 	if c := f["calls"]; c != nil {
-		s, _ := l.str(c, "unhandled calls")
-		switch s {
-		case "reject":
-			u.Calls = RejectCall
-		case "ignore":
-			u.Calls = IgnoreCall
-		default:
-			l.errorf(c, "unhandled calls: expected reject or ignore, found %q", clip(s))
-		}
+		keyword(l, c, "unhandled calls", &u.Calls, "unhandled calls: expected reject or ignore", RejectCall, IgnoreCall)
 	}
 }
 

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -113,6 +114,20 @@ func (l *loader) fields(n *yaml.Node, what string, allowed ...string) map[string
 
 func isNull(n *yaml.Node) bool {
 	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+// keyword reads the scalar n (what names it) as one of values, by the
+// word each value's String gives, into *dst. Another word is reported as
+// want, then what was found; *dst is then left as it was.
+func keyword[T fmt.Stringer](l *loader, n *yaml.Node, what string, dst *T, want string, values ...T) {
+	s, _ := l.str(n, what)
+	for _, v := range values {
+		if v.String() == s {
+			*dst = v
+			return
+		}
+	}
+	l.errorf(n, "%s, found %q", want, clip(s))
 }
 
 // str reads a scalar string (any plain or quoted scalar that is not a mapping or list).

@@ -113,6 +113,17 @@ func syntaxCheck(t *testing.T, node string, files []string) (string, bool) {
 	return "", false
 }
 
+// syntaxClean fails the test when the checker finds syntax errors in files
+// (what names them) and logs what it printed.
+func syntaxClean(t *testing.T, node string, files []string, what string) {
+	t.Helper()
+	out, bad := syntaxCheck(t, node, files)
+	if bad {
+		t.Errorf("TLA+ syntax errors in %s:\n%s", what, out)
+	}
+	t.Log(strings.TrimSpace(out))
+}
+
 func TestSyntaxCheckedIn(t *testing.T) {
 	t.Parallel()
 	node := syntaxChecker(t)
@@ -120,11 +131,7 @@ func TestSyntaxCheckedIn(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no tla/*.tla (%v)", err)
 	}
-	out, bad := syntaxCheck(t, node, files)
-	if bad {
-		t.Errorf("TLA+ syntax errors in the checked-in modules:\n%s", out)
-	}
-	t.Log(strings.TrimSpace(out))
+	syntaxClean(t, node, files, "the checked-in modules")
 }
 
 func TestSyntaxRendered(t *testing.T) {
@@ -161,11 +168,7 @@ func TestSyntaxRendered(t *testing.T) {
 			}
 		}
 	}
-	out, bad := syntaxCheck(t, node, files)
-	if bad {
-		t.Errorf("TLA+ syntax errors in the renderings of the test specs:\n%s", out)
-	}
-	t.Log(strings.TrimSpace(out))
+	syntaxClean(t, node, files, "the renderings of the test specs")
 }
 
 // TestSyntaxCheckerRejects makes sure the check has teeth: each malformed

@@ -47,12 +47,13 @@ package trace
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"reflect"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -357,7 +358,7 @@ func (v *Validator) received(m *spec.Message, fields map[string]any) (*spec.Lett
 		}
 		vals[i] = n
 	}
-	for _, k := range sortedStrings(fields) {
+	for _, k := range sortedKeys(fields) {
 		if m.Field(k) == nil {
 			return nil, &fieldError{"fields." + k, fmt.Sprintf("message %s has no field %s (its fields: %s)", m.Name, k, fieldNames(m))}
 		}
@@ -375,15 +376,6 @@ func fieldNames(m *spec.Message) string {
 		names[i] = f.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func sortedStrings(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // sendPattern is one entry of a "send" list: a message, and its letter
@@ -781,12 +773,14 @@ func (v *Validator) divergence(cands []cand, line int, l Line, reason string) *D
 	return d
 }
 
-func sortedKeys(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
+// sortedKeys returns m's keys in increasing order (an empty slice, not
+// nil, for an empty map).
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
-	sort.Ints(out)
+	slices.Sort(out)
 	return out
 }
 

@@ -34,24 +34,21 @@ func check(args []string, stdout, stderr io.Writer) error {
 	maxMemory := fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than this, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
 	progress := fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
 	list := fs.Bool("list", false, "list the spec's check configurations and exit")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	sf.check = config
-	if *all {
-		if *config != "" {
-			return errUsagef("--all runs every check configuration: leave out --config")
+	var memLimit uint64
+	s, err := sf.parseAndLoad(fs, args, func() (err error) {
+		sf.check = config
+		if *all {
+			if *config != "" {
+				return errUsagef("--all runs every check configuration: leave out --config")
+			}
+			*sf.check = "*"
 		}
-		*sf.check = "*"
-	}
-	if *workers < 1 {
-		return errUsagef("--workers must be at least 1, got %d", *workers)
-	}
-	memLimit, err := memoryLimit(*maxMemory)
-	if err != nil {
+		if *workers < 1 {
+			return errUsagef("--workers must be at least 1, got %d", *workers)
+		}
+		memLimit, err = memoryLimit(*maxMemory)
 		return err
-	}
-	s, err := sf.load(fs)
+	})
 	if err != nil {
 		return err
 	}

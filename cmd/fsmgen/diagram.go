@@ -22,10 +22,7 @@ func diagram(name string, render func(*spec.Machine, gen.DiagramOptions) []byte,
 	out := fs.String("o", "", "write to `FILE` (replaced atomically); default standard output")
 	self := fs.Bool("self", true, "draw rows that stay in their state (retransmissions, errors)")
 	sf := addSpecFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	s, err := sf.load(fs)
+	s, err := sf.parseAndLoad(fs, args, nil)
 	if err != nil {
 		return err
 	}

@@ -19,16 +19,11 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	pkg := fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
 	machine := fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
 	sf := addSpecFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	s, err := sf.load(fs)
+	s, err := sf.parseAndLoad(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	for _, w := range s.Warnings {
-		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
-	}
+	printWarnings(stderr, s)
 	if _, err := s.SelectMachine(*machine); err != nil {
 		return err // it names the spec's position first
 	}

@@ -22,10 +22,7 @@ func promela(args []string, stdout, stderr io.Writer) error {
 	config := fs.String("config", "", "the check configuration to render (default: the spec's default check)")
 	sf.check = config
 	out := fs.String("o", "", "write the model to `FILE` (atomically) instead of standard output")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	s, err := sf.load(fs)
+	s, err := sf.parseAndLoad(fs, args, nil)
 	if err != nil {
 		return err
 	}

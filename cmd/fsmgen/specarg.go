@@ -118,13 +118,35 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	return f
 }
 
-// load reads the spec named by the first argument ("-": standard input),
-// or the embedded TCP spec.
-func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
+// parseAndLoad parses args into fs, then runs ready (when not nil: the
+// command's checks of its own flags, which may point f.check at the
+// configuration --set applies to), then loads the spec the arguments name.
+// A usage error in args is reported before anything in the spec.
+func (f *specFlags) parseAndLoad(fs *flag.FlagSet, args []string, ready func() error) (*spec.Spec, error) {
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			return nil, err
+		}
+	}
+	return f.load(fs)
+}
+
+// options are the loader options of --param and --strict.
+func (f *specFlags) options() []spec.Option {
 	opts := append([]spec.Option(nil), f.params...)
 	if f.strict {
 		opts = append(opts, spec.Strict())
 	}
+	return opts
+}
+
+// load reads the spec named by the first argument ("-": standard input),
+// or the embedded TCP spec.
+func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
+	opts := f.options()
 	check := ""
 	if f.check != nil {
 		check = *f.check
@@ -147,6 +169,14 @@ func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 		return spec.Load(fs.Arg(0), opts...)
 	}
 	return nil, fmt.Errorf("%w: one spec file at most, got %d: %s", errUsage, fs.NArg(), strings.Join(fs.Args(), " "))
+}
+
+// printWarnings writes the spec's warnings to w, one a line, each after
+// its position.
+func printWarnings(w io.Writer, s *spec.Spec) {
+	for _, wn := range s.Warnings {
+		fmt.Fprintf(w, "%s: warning: %s\n", wn.Pos, wn.Msg)
+	}
 }
 
 // embeddedNote says where the embedded spec's positions point.

@@ -19,18 +19,17 @@ func tla(args []string, stdout, stderr io.Writer) error {
 	sf := addSpecFlags(fs)
 	config := fs.String("config", "", "render only this check configuration (default: every one)")
 	dir := fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return fmt.Errorf("%w: -o DIR is required", errUsage)
-	}
-	all := "*"
-	sf.check = &all
-	if *config != "" {
-		sf.check = config
-	}
-	s, err := sf.load(fs)
+	s, err := sf.parseAndLoad(fs, args, func() error {
+		if *dir == "" {
+			return fmt.Errorf("%w: -o DIR is required", errUsage)
+		}
+		all := "*"
+		sf.check = &all
+		if *config != "" {
+			sf.check = config
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -55,10 +55,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var s *spec.Spec
 	var err error
-	opts := append([]spec.Option(nil), sf.params...)
-	if sf.strict {
-		opts = append(opts, spec.Strict())
-	}
+	opts := sf.options()
 	switch fs.NArg() {
 	case 1:
 		s, err = spec.TCP(opts...)

@@ -15,16 +15,11 @@ func init() {
 func validate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("validate", "[spec.yaml]", stderr)
 	sf := addSpecFlags(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	s, err := sf.load(fs)
+	s, err := sf.parseAndLoad(fs, args, nil)
 	if err != nil {
 		return err
 	}
-	for _, w := range s.Warnings {
-		fmt.Fprintf(stderr, "%s: warning: %s\n", w.Pos, w.Msg)
-	}
+	printWarnings(stderr, s)
 	if len(s.Warnings) > 0 && fs.NArg() == 0 {
 		fmt.Fprintln(stderr, embeddedNote(fs))
 	}
