@@ -182,6 +182,8 @@ var matrix = []config{
 	// Replies: the server answers whichever of two clients asked.
 	{spec: reqresp, check: "two_clients"},
 	{spec: reqresp, check: "two_clients", inbox: both(channel{ordered, 2, block, true, true})},
+	// One channel overridden alone (channels: "x from hub").
+	{spec: "../modelcheck/testdata/reply.yaml", check: "lossy_to_x"},
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh"},
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).

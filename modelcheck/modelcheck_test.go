@@ -71,6 +71,7 @@ func TestHandCounts(t *testing.T) {
 		{"testdata/broadcast.yaml", "counts", 5, 5, 3},
 		{"testdata/broadcast.yaml", "counts_lossy", 10, 13, 3},
 		{"testdata/reply.yaml", "counts", 10, 13, 5},
+		{"testdata/reply.yaml", "lossy_to_x", 12, 18, 4},
 	} {
 		for _, workers := range []int{1, 2} {
 			t.Run(fmt.Sprintf("%s/%s/%d", tc.file, tc.check, workers), func(t *testing.T) {

@@ -129,7 +129,28 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if len(l.errs) > before {
 		return nil
 	}
-	// Network: defaults for both inboxes, overridden per peer by peers.P.inbox.
+	// Network: defaults for every channel, overridden per receiving peer by
+	// peers.P.inbox, then per channel by channels["TO from FROM"].
+	perChannel := map[string]*yaml.Node{}
+	if cn := f["channels"]; cn != nil {
+		pairs, _ := l.mapping(cn, what+" channels")
+		for _, p := range pairs {
+			to, from, _ := strings.Cut(p.key, " from ")
+			if c.Peer(to) == nil || c.Peer(from) == nil || to == from {
+				var names []string
+				for _, x := range c.Peers {
+					for _, y := range c.Peers {
+						if x != y {
+							names = append(names, x.Name+" from "+y.Name)
+						}
+					}
+				}
+				l.errorf(p.kn, "%s channels: unknown channel %q: a channel is named TO from FROM, one of %s", what, clip(p.key), strings.Join(names, ", "))
+				continue
+			}
+			perChannel[to+" from "+from] = p.v
+		}
+	}
 	base := Channel{Order: Unordered, Full: DropWhenFull}
 	haveCap := false
 	if nn := f["network"]; nn != nil {
@@ -150,6 +171,12 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			if in := inboxes[to]; in != nil {
 				ch.Pos = l.pos(in)
 				if l.channel(in, "peer "+c.Peers[to].Name+" inbox", &ch) {
+					capOK = true
+				}
+			}
+			if cn := perChannel[c.Peers[to].Name+" from "+c.Peers[from].Name]; cn != nil {
+				ch.Pos = l.pos(cn)
+				if l.channel(cn, "channel "+c.Peers[to].Name+" from "+c.Peers[from].Name, &ch) {
 					capOK = true
 				}
 			}

@@ -14,7 +14,7 @@ var (
 	stateExtra       = []string{"initial"} // beyond declFields
 	transitionFields = []string{"from", "except", "on", "if", "to", "send", "reply", "start", "stop", "restart", "set", "error", "doc"}
 	unhandledFields  = []string{"messages", "calls"}
-	checkFields      = []string{"extends", "doc", "default", "peers", "network", "timeouts", "terminal", "invariants", "eventually", "monitors"}
+	checkFields      = []string{"extends", "doc", "default", "peers", "network", "channels", "timeouts", "terminal", "invariants", "eventually", "monitors"}
 	monitorFields    = []string{"doc", "vars", "on", "invariants", "eventually"}
 	handlerFields    = []string{"call", "send", "recv", "enter", "if", "set", "doc"}
 	peerFields       = []string{"machine", "calls", "inbox", "sends_to"}

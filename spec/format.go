@@ -270,6 +270,15 @@ func formatCheck(c *Check) *yaml.Node {
 	}
 	add(n, "peers", peers)
 	add(n, "network", formatChannel(c.Channels[0]))
+	chans := mapNode()
+	for _, ch := range c.Channels {
+		if in := c.Into(ch.To)[0]; ch.Order != in.Order || ch.Capacity != in.Capacity || ch.Full != in.Full || ch.Loss != in.Loss || ch.Duplicate != in.Duplicate {
+			add(chans, c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name, formatChannel(ch))
+		}
+	}
+	if len(chans.Content) > 0 {
+		add(n, "channels", chans)
+	}
 	add(n, "timeouts", str(c.Timeouts.String()))
 	if c.Terminal != nil {
 		add(n, "terminal", str(c.Terminal.String()))

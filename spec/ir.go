@@ -580,6 +580,16 @@ type Peer struct {
 // MaxPeers bounds the peers of a check.
 const MaxPeers = 8
 
+// Peer returns the peer named name, or nil.
+func (c *Check) Peer(name string) *Peer {
+	for _, p := range c.Peers {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
 // Into lists the channels that carry messages to peer to, by sender.
 func (c *Check) Into(to int) []*Channel {
 	var out []*Channel
