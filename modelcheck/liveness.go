@@ -3,6 +3,8 @@ package modelcheck
 import (
 	"context"
 	"slices"
+
+	"github.com/fsmgen/fsmgen/spec"
 )
 
 // graph is the explored state graph in compressed sparse row form, over
@@ -117,7 +119,7 @@ type liveSearch struct {
 	sr     *search
 	g      *graph
 	bad    []bool
-	fair   interface{ String() string }
+	fair   spec.Fairness
 	cyclic int
 
 	// Tarjan scratch, indexed by node; stamp marks membership of the current subset.
@@ -311,10 +313,10 @@ func (lv *liveSearch) fairness(comp []uint32) (fair, refine []uint32) {
 			every[i] &= g.enabled[int(u)*nc+i]
 		}
 	}
-	switch lv.fair.String() {
-	case "none":
+	switch lv.fair {
+	case spec.NoFairness:
 		return comp, nil
-	case "weak":
+	case spec.WeakFairness:
 		for i := range nc {
 			if every[i]&^taken[i] != 0 {
 				return nil, nil
@@ -447,7 +449,7 @@ func (sr *search) lasso(g *graph, l compiledLive, c *candidate) *Violation {
 		p, _ := bfs(cur, func(e, _ uint32) bool { return m.actions[g.act[e]].class == k })
 		follow(p)
 	}
-	if l.l.Fairness.String() == "weak" {
+	if l.l.Fairness == spec.WeakFairness {
 		for k := range len(m.classes) {
 			if taken[k/64]>>(k%64)&1 != 0 {
 				continue
