@@ -15,10 +15,25 @@ type succ struct {
 // succs holds the transitions out of a state: transition i leads to the
 // state of w words at v[i*w:], by s[i]. The states are stored flat so that
 // wide ones are not copied whole: only their w words in use are.
+//
+// A search worker's buffer also counts coverage (rowHits is set): every
+// transition added counts the row it fired, or the (state, event) pair
+// its peer left unhandled (numbered as model.unhBase says).
 type succs struct {
 	w int
 	v []uint64
 	s []succ
+
+	rowHits   []uint64
+	unhandled []uint64
+
+	scratch []uint8 // for the sends of step functions that are not tabulated
+
+	// What successors is expanding: the model, the state, and the
+	// snapshot of the peer that acts.
+	m    *model
+	at   *vec
+	snap uint64
 }
 
 func (b *succs) reset(w int) {
@@ -46,7 +61,11 @@ func (b *succs) vec(i int, dst *vec) *vec {
 // action ai and row, and returns its words.
 func (b *succs) push(v *vec, ai int, row int32) []uint64 {
 	lo := len(b.v)
-	b.v = append(b.v, v[:b.w]...)
+	if b.w == 1 {
+		b.v = append(b.v, v[0]) // one word: no call to memmove
+	} else {
+		b.v = append(b.v, v[:b.w]...)
+	}
 	b.s = append(b.s, succ{act: int32(ai), row: row})
 	return b.v[lo : lo+b.w : lo+b.w]
 }
@@ -110,6 +129,70 @@ func (m *model) indexActions() {
 	}
 }
 
+// fastPeer gathers, per peer, what expanding a state reads, so that the
+// expansion does not look each up again for every successor.
+type fastPeer struct {
+	index int
+	peer  field // the peer's snapshot
+	step  *peerStep
+	acts  *peerActions
+	in    []inChan  // the channels into the peer, as acts.in
+	out   []outChan // the channels its sends go into (model.dest)
+
+	recv      []int  // message -> the receipt event of the peer's machine
+	timerOff  uint   // the peer's timers in its snapshot
+	timerMask uint64 // (after shifting by timerOff)
+	stateMask uint64 // the peer's control state in its snapshot
+	nev       int    // the events of the peer's machine
+	unhBase   int    // where the machine's (state, event) pairs start in the unhandled counts
+
+	word wordPeer // one-word states (word.go)
+}
+
+// inChan is a channel into a peer: its content and the actions on it.
+type inChan struct {
+	box  field
+	b    *inbox
+	acts *chanActions
+}
+
+// outChan is a channel a peer sends into.
+type outChan struct {
+	box   field
+	b     *inbox
+	block bool // sends into a full inbox block (else they are dropped)
+}
+
+func (m *model) fastPeers() {
+	for p := range m.fast {
+		fp := fastPeer{
+			index: p, peer: m.peer[p], step: m.step[p], acts: &m.byPeer[p],
+			recv: m.recvEvent[p], timerOff: m.mach[p].Layout.TimerOffset,
+			timerMask: uint64(1)<<uint(len(m.mach[p].Timers)) - 1,
+			stateMask: m.mach[p].Layout.StateMask(),
+			nev:       len(m.mach[p].Inputs), unhBase: m.unhBase[m.mach[p]],
+		}
+		for _, ci := range m.byPeer[p].in {
+			fp.in = append(fp.in, inChan{box: m.box[ci], b: m.inbox[ci], acts: &m.byChan[ci]})
+		}
+		for _, ci := range m.dest[p] {
+			fp.out = append(fp.out, outChan{box: m.box[ci], b: m.inbox[ci], block: m.inbox[ci].ch.Full == spec.BlockWhenFull})
+		}
+		if len(m.fast) == 2 { // one-word states are possible: the channel into p is number p
+			fp.word = wordPeer{peer: one(m.peer[p]), box: one(m.box[p]), other: one(m.box[1-p]),
+				in: m.inbox[p], out: m.inbox[1-p], chans: &m.byChan[p], block: m.inbox[1-p].ch.Full == spec.BlockWhenFull}
+		}
+		m.fast[p] = fp
+	}
+}
+
+// with returns the index of f's word in v and what that word becomes with
+// f set to x.
+func (f field) with(v *vec, x uint64) (int, uint64) {
+	w := f.word & (maxWords - 1)
+	return int(w), v[w]&^(f.mask<<f.shift) | x<<f.shift
+}
+
 // quiet reports whether no message is in flight (for timeouts: idle):
 // content id 0 is the empty inbox.
 func (m *model) quiet(v *vec) bool {
@@ -121,58 +204,71 @@ func (m *model) quiet(v *vec) bool {
 	return true
 }
 
-// expand sets out to the successors of v, one per enabled action. scratch
-// is a buffer for the sends of step functions that are not tabulated.
-func (m *model) expand(v *vec, out *succs, scratch []uint8) {
+// expand sets out to the successors of v, one per enabled action.
+func (m *model) expand(v *vec, out *succs) {
 	out.reset(m.words)
-	for p := range m.byPeer {
-		pa := &m.byPeer[p]
-		pf := m.peer[p]
-		snap := pf.get(v)
-		for _, ai := range pa.calls {
+	m.successors(v, out)
+}
+
+// successors appends the successors of v to out, one per enabled action,
+// peer by peer: its calls, deliveries and timeouts, then the losses and
+// duplications in its inboxes. When out counts coverage (the search's
+// buffers do), it also counts the row each transition fires, or the
+// (state, event) pair a peer leaves unhandled.
+func (m *model) successors(v *vec, out *succs) {
+	idle := m.idle && !m.quiet(v) // timers wait until nothing is in flight
+	out.m, out.at = m, v
+	for p := range m.fast {
+		fp := &m.fast[p]
+		snap := fp.peer.get(v)
+		out.snap = snap
+		for _, ai := range fp.acts.calls {
 			a := &m.actions[ai]
-			var f field // the zero field: setting it changes nothing
-			var x uint64
+			wi, nw := 0, v[0] // word 0 as it is: no budget to spend
 			if a.budget >= 0 {
-				f = m.budgets[a.budget].f
-				if x = f.get(v); x == 0 {
+				f := m.budgets[a.budget].f
+				x := f.get(v)
+				if x == 0 {
 					continue
 				}
-				x--
+				wi, nw = f.with(v, x-1)
 			}
-			m.fire(out, v, ai, p, snap, a.event, f, x, scratch)
+			out.fire(fp, ai, a.event, wi, nw)
 		}
-		for _, ci := range pa.in {
-			ca, bf, b := &m.byChan[ci], m.box[ci], m.inbox[ci]
+		for i := range fp.in {
+			ic := &fp.in[i]
+			ca, bf, b := ic.acts, ic.box, ic.b
 			id := int(bf.get(v))
 			if b.ordered {
 				if b.length[id] > 0 {
-					m.fire(out, v, ca.deliver[0], p, snap, m.recvEvent[p][b.head[id]], bf, uint64(b.remove[id*b.cap]), scratch)
+					wi, nw := bf.with(v, uint64(b.remove[id*b.cap]))
+					out.fire(fp, ca.deliver[0], fp.recv[b.head[id]], wi, nw)
 				}
 			} else if ca.present != nil {
+				rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 				for set := ca.present[id]; set != 0; set &= set - 1 {
 					k := bits.TrailingZeros64(set)
-					m.fire(out, v, ca.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(b.remove[id*b.kinds+k]), scratch)
+					wi, nw := bf.with(v, uint64(rem[k]))
+					out.fire(fp, ca.deliver[k], fp.recv[k], wi, nw)
 				}
 			} else {
 				for k := range b.kinds {
 					if r := b.remove[id*b.kinds+k]; r >= 0 {
-						m.fire(out, v, ca.deliver[k], p, snap, m.recvEvent[p][k], bf, uint64(r), scratch)
+						wi, nw := bf.with(v, uint64(r))
+						out.fire(fp, ca.deliver[k], fp.recv[k], wi, nw)
 					}
 				}
 			}
 		}
-		timers := snap >> m.fast[p].timerOff & m.fast[p].timerMask
-		if m.check.Timeouts == spec.IdleTimeout && !m.quiet(v) {
-			timers = 0 // timers wait until nothing is in flight
+		if armed := snap >> fp.timerOff & fp.timerMask; armed != 0 && !idle {
+			for set := armed; set != 0; set &= set - 1 {
+				ai := fp.acts.timeout[bits.TrailingZeros64(set)]
+				out.fire(fp, ai, m.actions[ai].event, 0, v[0])
+			}
 		}
-		for set := timers; set != 0; set &= set - 1 {
-			t := bits.TrailingZeros64(set)
-			ai := pa.timeout[t]
-			m.fire(out, v, ai, p, snap, m.actions[ai].event, field{}, 0, scratch)
-		}
-		for _, ci := range pa.in {
-			ca, bf, b := &m.byChan[ci], m.box[ci], m.inbox[ci]
+		for i := range fp.in {
+			ic := &fp.in[i]
+			ca, bf, b := ic.acts, ic.box, ic.b
 			id := int(bf.get(v))
 			stride := b.kinds
 			if b.ordered {
@@ -192,53 +288,77 @@ func (m *model) expand(v *vec, out *succs, scratch []uint8) {
 	}
 }
 
-// fire applies event ev of action ai to peer p, whose snapshot in v is
-// snap, and appends the successor unless the peer refuses the event or a
-// send blocks. The successor is v with field f set to x (the action's
-// other effect: a budget spent or a message taken; the zero field for
-// none), then p's new snapshot and its sends.
-func (m *model) fire(out *succs, v *vec, ai, p int, snap uint64, ev int, f field, x uint64, scratch []uint8) {
-	o := m.step[p].apply(snap, ev, scratch)
+// fire applies event ev of action ai to peer fp, whose snapshot in the
+// state being expanded (out.at) is out.snap, and appends the successor
+// unless the peer refuses the event or a send blocks. The successor is
+// out.at with word wi set to nw (the action's other effect: a budget spent
+// or a message taken, or none), then the peer's new snapshot and its
+// sends.
+func (out *succs) fire(fp *fastPeer, ai int, ev int, wi int, nw uint64) {
+	snap := out.snap
+	o := fp.step.apply(snap, ev, out.scratch)
 	if !o.ok {
 		return
 	}
-	nv := out.push(v, ai, o.row)
-	f.store(nv, x)
-	m.peer[p].store(nv, o.next)
-	if m.handlers != nil {
-		m.observe(nv, v, ai, p, snap, o.next, o.sends)
+	nv := out.push(out.at, ai, o.row)
+	nv[wi] = nw
+	fp.peer.store(nv, o.next)
+	if out.m.handlers != nil {
+		out.m.observe(nv, out.at, ai, fp.index, snap, o.next, o.sends)
 	}
 	if len(o.sends) > 0 {
 		sends, replies := o.sends[:len(o.sends)-int(o.replies)], o.sends[len(o.sends)-int(o.replies):]
-		if len(sends) > 0 {
-			for _, ci := range m.dest[p] { // every message goes to every peer p sends to
-				if !m.send(nv, ci, sends) {
-					out.pop()
-					return
-				}
+		for i := range fp.out { // every message sent goes to every peer p sends to
+			if len(sends) == 0 {
+				break
 			}
+			oc := &fp.out[i]
+			id, ok := oc.b.send(int32(oc.box.load(nv)), sends, oc.block)
+			if !ok {
+				out.pop()
+				return
+			}
+			oc.box.store(nv, uint64(id))
 		}
-		if len(replies) > 0 && !m.send(nv, m.actions[ai].reply, replies) {
-			out.pop()
+		if len(replies) > 0 { // back to the sender of the message delivered
+			ci := out.m.actions[ai].reply
+			bf, b := out.m.box[ci], out.m.inbox[ci]
+			id, ok := b.send(int32(bf.load(nv)), replies, b.ch.Full == spec.BlockWhenFull)
+			if !ok {
+				out.pop()
+				return
+			}
+			bf.store(nv, uint64(id))
 		}
+	}
+	if out.rowHits != nil {
+		out.count(fp, snap, ev, o.row)
 	}
 }
 
-// send puts msgs into channel ci of state nv, and reports false when a
-// message would not fit and the channel blocks (else it is dropped).
-func (m *model) send(nv []uint64, ci int, msgs []uint8) bool {
-	bf, b := m.box[ci], m.inbox[ci]
-	id := int32(bf.load(nv))
+// count counts a transition of peer fp, by event ev from snapshot snap: the
+// row it fired, or the (state, event) pair the peer left unhandled.
+func (b *succs) count(fp *fastPeer, snap uint64, ev int, row int32) {
+	if row >= 0 {
+		b.rowHits[row]++
+	} else {
+		b.unhandled[fp.unhBase+int(snap&fp.stateMask)*fp.nev+ev]++
+	}
+}
+
+// send returns the content of an inbox with content id after messages
+// msgs are added; ok is false when one finds it full and block says that
+// sends then block (else they are dropped).
+func (b *inbox) send(id int32, msgs []uint8, block bool) (next int32, ok bool) {
 	for _, msg := range msgs {
 		n := b.add[int(id)*b.kinds+int(msg)]
 		if n < 0 {
-			if b.ch.Full == spec.BlockWhenFull {
-				return false
+			if block {
+				return id, false
 			}
 			continue
 		}
 		id = n
 	}
-	bf.store(nv, uint64(id))
-	return true
+	return id, true
 }

@@ -40,7 +40,7 @@ func (sr *search) buildGraph(ctx context.Context) (*graph, error) {
 			return nil, ctx.Err()
 		}
 		set.load(s, &v)
-		m.expand(&v, &buf, nil)
+		m.expand(&v, &buf)
 		for j, sc := range buf.s {
 			t, ok := set.lookup(buf.vec(j, &sv))
 			if !ok {

@@ -91,7 +91,7 @@ type model struct {
 	recvEvent [][]int // per peer: message -> its receipt event
 	byPeer    []peerActions
 	byChan    []chanActions
-	fast      []fastPeer // per peer (the one-word path runs two-peer checks only: fast.go)
+	fast      []fastPeer // per peer: what expanding a state reads (expand.go)
 
 	// Rows and unhandled (state, event) pairs are numbered across the
 	// machines the peers run (each once, in spec order): a machine's row i

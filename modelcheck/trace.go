@@ -163,7 +163,7 @@ func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 	w := c.m.words
 	for i := 1; i < len(states); i++ {
 		prev := &states[i-1]
-		c.m.expand(prev, &buf, nil)
+		c.m.expand(prev, &buf)
 		k := -1
 		for j := range buf.len() {
 			if slices.Equal(buf.state(j), states[i][:w]) && (acts == nil || acts[i-1] < 0 || buf.s[j].act == acts[i-1]) {
@@ -427,7 +427,7 @@ func (c *Checker) Replay(t *Trace) (SystemState, error) {
 			start = v
 		}
 		if st.Kind == "stutter" {
-			if c.m.expand(&v, &buf, nil); buf.len() != 0 {
+			if c.m.expand(&v, &buf); buf.len() != 0 {
 				return c.view(&v), fmt.Errorf("step %d: stutters in a state with %d enabled actions", st.N, buf.len())
 			}
 			continue
@@ -436,7 +436,7 @@ func (c *Checker) Replay(t *Trace) (SystemState, error) {
 		if !ok {
 			return c.view(&v), fmt.Errorf("step %d: no action %q in this check", st.N, st.Action)
 		}
-		c.m.expand(&v, &buf, nil)
+		c.m.expand(&v, &buf)
 		k := slices.IndexFunc(buf.s, func(s succ) bool { return int(s.act) == ai })
 		if k < 0 {
 			return c.view(&v), fmt.Errorf("step %d: %s is not enabled in %s", st.N, st.Action, c.view(&v).String())
@@ -480,7 +480,7 @@ func (c *Checker) Confirm(v *Violation) error {
 		return fmt.Errorf("no invariant %s", v.Property)
 	case Deadlock:
 		var buf succs
-		if c.m.expand(last, &buf, nil); buf.len() != 0 {
+		if c.m.expand(last, &buf); buf.len() != 0 {
 			return fmt.Errorf("the last state has enabled actions")
 		}
 		if c.m.terminal != nil && c.m.terminal(last) != 0 {

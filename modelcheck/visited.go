@@ -100,6 +100,17 @@ func (t *visited) limit() uint64 { return t.size + uint64(len(t.over.states)) }
 
 func hashVec(v *vec, w int) uint64 { return hashWords(v[:w]) }
 
+// hash1 mixes the bits of a word (the finalizer of SplitMix64).
+func hash1(k uint64) uint64 {
+	h := k
+	h ^= h >> 31
+	h *= 0x7fb5d329728ea185
+	h ^= h >> 27
+	h *= 0x81dadef4bc2dd44d
+	h ^= h >> 33
+	return h
+}
+
 // hashWords hashes the words of a state: rotate-xor them together, then
 // mix as hash1 does.
 func hashWords(v []uint64) uint64 {
@@ -108,20 +119,6 @@ func hashWords(v []uint64) uint64 {
 		h = bits.RotateLeft64(h, 23) ^ x*0x9e3779b97f4a7c15
 	}
 	return hash1(h)
-}
-
-// touch loads the first slot of every successor's probe sequence before
-// any is inserted, so that the cache misses overlap instead of queuing
-// behind each insert's compare-and-swap. It hashes each successor's words
-// where they lie, as hashVec does.
-func (t *visited) touch(buf *succs) uint64 {
-	var sink uint64
-	w, size, keys := uint64(t.w), t.size, t.keys
-	for i := range buf.len() {
-		j, _ := bits.Mul64(hashWords(buf.state(i)), size)
-		sink += atomic.LoadUint64(&keys[j*w])
-	}
-	return sink
 }
 
 // insert adds v with the given parent slot (noParent for the initial
