@@ -10,9 +10,9 @@ import (
 	looplab "github.com/looplab/fsm"
 	"github.com/qmuntal/stateless"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
-	"github.com/fsmgen/fsmgen/spec"
 )
 
 // seq is a full active open and a data-less close, CLOSED to CLOSED: each
@@ -157,7 +157,7 @@ func benchMachine(b *testing.B, fire func(tcp.Event) error) {
 type edge struct{ from, event, to string }
 
 func table(tb testing.TB) []edge {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
 )
@@ -37,7 +38,7 @@ func TestValidatorBites(t *testing.T) {
 	}
 
 	// A spec whose SYN_SENT ignores a reset.
-	src := string(spec.TCPSource())
+	src := string(fsmgen.TCPSource())
 	row := "  - from: SYN_SENT\n    on: recv RST\n    to: CLOSED\n"
 	if !strings.Contains(src, row) {
 		t.Fatal("spec/tcp.yaml no longer has the SYN_SENT + recv RST row this test edits")

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
 )
@@ -393,7 +394,7 @@ var tcpOnce struct {
 
 func tcpSpec(t *testing.T) *spec.Spec {
 	t.Helper()
-	tcpOnce.Do(func() { tcpOnce.s, tcpOnce.err = spec.TCP() })
+	tcpOnce.Do(func() { tcpOnce.s, tcpOnce.err = fsmgen.TCP() })
 	if tcpOnce.err != nil {
 		t.Fatal(tcpOnce.err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
@@ -38,7 +39,7 @@ import (
 // benchCheck is the benchmark system of the given inbox capacity.
 func benchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		tb.Fatal(err)
 	}

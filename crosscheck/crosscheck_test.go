@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -45,7 +46,7 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 	var err error
 	switch {
 	case name == "tcp":
-		s, err = spec.TCP()
+		s, err = fsmgen.TCP()
 	case strings.Contains(name, "/"):
 		s, err = spec.Load(name)
 	default:

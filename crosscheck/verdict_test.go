@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -110,7 +111,7 @@ func TestVerdicts(t *testing.T) {
 	for _, c := range tcp.Checks {
 		cells = append(cells, cell{tcp, c, want{}})
 	}
-	vs, err := spec.Parse("tcp_variants.yaml", append(spec.TCPSource(), tcpVariants...))
+	vs, err := spec.Parse("tcp_variants.yaml", append(fsmgen.TCPSource(), tcpVariants...))
 	if err != nil {
 		t.Fatal(err)
 	}

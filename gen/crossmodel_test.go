@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
 // crossSpecs are the specs the Promela and TLA+ renderings are tested on.
 func crossSpecs(t *testing.T) []*spec.Spec {
 	t.Helper()
-	tcp, err := spec.TCP()
+	tcp, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -44,7 +45,7 @@ func TestDiagramGolden(t *testing.T) {
 }
 
 func TestDiagramSelfLoops(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

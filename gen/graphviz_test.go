@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -22,7 +23,7 @@ func TestDotRendersWithGraphviz(t *testing.T) {
 		t.Skip("Graphviz's dot is not installed; apt-get install -y graphviz to run this test")
 	}
 	specs := []*spec.Spec{}
-	tcp, err := spec.TCP()
+	tcp, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

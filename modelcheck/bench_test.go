@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -13,7 +14,7 @@ import (
 // unordered network of the given capacity (loss, no duplication).
 func tcpBenchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package modelcheck
 import (
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/examples/abp/receiver"
 	"github.com/fsmgen/fsmgen/examples/abp/sender"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
@@ -14,7 +15,7 @@ import (
 // graph: counts, depth and per-row coverage, for every TCP check under
 // every network semantics. This verifies the code that ships.
 func TestGeneratedStepAgrees(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -17,7 +18,7 @@ func loadCheck(t testing.TB, file, check string) (*spec.Spec, *spec.Check) {
 	var s *spec.Spec
 	var err error
 	if file == "" {
-		s, err = spec.TCP()
+		s, err = fsmgen.TCP()
 	} else {
 		s, err = spec.Load(file)
 	}
@@ -144,7 +145,7 @@ func TestAgreesWithReference(t *testing.T) {
 			cases = append(cases, pair{s, explorable(c)})
 		}
 	}
-	if s, err := spec.TCP(); err == nil {
+	if s, err := fsmgen.TCP(); err == nil {
 		for _, c := range netVariants(s) {
 			cases = append(cases, pair{s, c})
 		}

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen"
 )
 
 // TestTCPStaleReset records a limit of the TCP abstraction that the
@@ -14,7 +14,7 @@ import (
 // (RFC 9293 §3.10.7.4); the model has none. The server, already closing, is
 // then left in FIN_WAIT_2 for ever: a deadlock short of both sides closed.
 func TestTCPStaleReset(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -216,7 +217,7 @@ func TestWideLayoutAgrees(t *testing.T) {
 			cases = append(cases, pair{s, c}, pair{s, explorable(c)})
 		}
 	}
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -61,7 +62,7 @@ func roundTrip(rs *RandomSpec) string {
 	if rs != nil {
 		return roundTripSource("random.yaml", rs.YAML())
 	}
-	return roundTripSource(spec.TCPFile, spec.TCPSource())
+	return roundTripSource(fsmgen.TCPFile, fsmgen.TCPSource())
 }
 
 func roundTripSource(name string, src []byte) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/spec"
@@ -35,7 +36,7 @@ func newTCP(clock fsm.Clock, observe func(Transition)) Machine {
 
 func mustTCP(t *testing.T, opts ...spec.Option) *spec.Spec {
 	t.Helper()
-	s, err := spec.TCP(opts...)
+	s, err := fsmgen.TCP(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func tcpMSL(msl time.Duration) *spec.Spec {
 	if s, ok := tcpWithMSL.Load(msl); ok {
 		return s.(*spec.Spec)
 	}
-	s, err := spec.TCP(spec.WithParam("MSL", msl))
+	s, err := fsmgen.TCP(spec.WithParam("MSL", msl))
 	if err != nil {
 		panic(err)
 	}

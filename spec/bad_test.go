@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -215,7 +216,7 @@ func TestOverlapReportedOnce(t *testing.T) {
 }
 
 func TestUnknownParamOverride(t *testing.T) {
-	_, err := spec.TCP(spec.WithParam("TTL", time.Second))
+	_, err := fsmgen.TCP(spec.WithParam("TTL", time.Second))
 	want := "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)

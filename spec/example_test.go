@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -69,7 +70,7 @@ transitions:
 }
 
 func ExampleTCP() {
-	s, err := spec.TCP(spec.WithParam("MSL", 30*time.Second))
+	s, err := fsmgen.TCP(spec.WithParam("MSL", 30*time.Second))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -13,7 +14,7 @@ import (
 // not panic, and must return either a consistent IR or errors that all name
 // a position in the file and wrap ErrInvalid.
 func FuzzParse(f *testing.F) {
-	f.Add(spec.TCPSource())
+	f.Add(fsmgen.TCPSource())
 	for _, dir := range []string{"testdata/good", "testdata/bad", "../examples/*"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 		for _, file := range files {

@@ -2,7 +2,6 @@ package spec
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,18 +14,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 )
-
-//go:embed tcp.yaml
-var tcpSource []byte
-
-// TCPSource is the text of the embedded TCP spec (spec/tcp.yaml).
-func TCPSource() []byte { return bytes.Clone(tcpSource) }
-
-// TCPFile is the name the embedded TCP spec is loaded under.
-const TCPFile = "spec/tcp.yaml"
-
-// TCP loads the embedded TCP spec.
-func TCP(opts ...Option) (*Spec, error) { return Parse(TCPFile, tcpSource, opts...) }
 
 // MaxSize is the largest spec file Parse accepts.
 const MaxSize = 1 << 20

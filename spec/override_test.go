@@ -138,6 +138,7 @@ func TestOverride(t *testing.T) {
 
 // The TCP spec's lossy family can be written with extends.
 func TestExtendsTCPFamily(t *testing.T) {
+	tcpSource := readTCP(t)
 	src := string(tcpSource) + `  lossy_cap6:
     extends: lossy
     network: {capacity: 6}
@@ -206,4 +207,14 @@ func TestSchemaCheckRequirements(t *testing.T) {
 	if _, err := Parse("family.yaml", []byte(src)); err == nil || !strings.Contains(err.Error(), "network needs capacity") {
 		t.Errorf("no capacity: %v", err)
 	}
+}
+
+// readTCP reads the product spec, tcp.yaml, beside this package.
+func readTCP(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile("tcp.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

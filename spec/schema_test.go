@@ -24,7 +24,7 @@ func TestSchema(t *testing.T) {
 	if got := schema["$schema"]; got != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("$schema is %v", got)
 	}
-	if first, _, _ := strings.Cut(string(tcpSource), "\n"); first != "# yaml-language-server: $schema=schema.json" {
+	if first, _, _ := strings.Cut(string(readTCP(t)), "\n"); first != "# yaml-language-server: $schema=schema.json" {
 		t.Errorf("tcp.yaml's first line is %q", first)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -98,7 +99,7 @@ func TestWarnings(t *testing.T) {
 
 // TestStrictClean: a spec without warnings passes Strict.
 func TestStrictClean(t *testing.T) {
-	if _, err := spec.TCP(spec.Strict()); err != nil {
+	if _, err := fsmgen.TCP(spec.Strict()); err != nil {
 		t.Fatal(err)
 	}
 }

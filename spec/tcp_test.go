@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -201,7 +202,7 @@ func names[T any](xs []T, name func(T) string) string {
 }
 
 func TestTCPTable(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestTCPTable(t *testing.T) {
 }
 
 func TestTCPShape(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func TestTCPTimeWaitTimer(t *testing.T) {
 		{[]spec.Option{spec.WithParam("MSL", 30*time.Second)}, 30 * time.Second},
 		{[]spec.Option{spec.WithParam("MSL", time.Hour)}, time.Hour},
 	} {
-		s, err := spec.TCP(tc.opts...)
+		s, err := fsmgen.TCP(tc.opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +340,7 @@ func TestTCPTimeWaitTimer(t *testing.T) {
 // TestTCPRFC1337: the spec takes RFC 1337's side: a RST in TIME_WAIT is
 // ignored and the 2*MSL wait goes on, rather than RFC 9293's close.
 func TestTCPRFC1337(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

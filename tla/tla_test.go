@@ -7,15 +7,15 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
 )
 
 // TestUpToDate fails when the checked-in modules differ from a fresh
 // rendering of spec/tcp.yaml (the embedded copy): run `go generate ./tla`
 // after changing the spec or the renderer.
 func TestUpToDate(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

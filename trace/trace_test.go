@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
 )
@@ -15,7 +16,7 @@ import (
 func load(t *testing.T, path string) *spec.Spec {
 	t.Helper()
 	if path == "" {
-		s, err := spec.TCP()
+		s, err := fsmgen.TCP()
 		if err != nil {
 			t.Fatal(err)
 		}

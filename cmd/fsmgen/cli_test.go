@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen"
 )
 
 // bin is the fsmgen binary built once for the tests that run it as users do.
@@ -124,7 +124,7 @@ func TestBinBadFlagValueOnce(t *testing.T) {
 
 func TestBinSpecAndStdin(t *testing.T) {
 	code, stdout, _ := runBin(t, "", "spec")
-	if code != 0 || stdout != string(spec.TCPSource()) {
+	if code != 0 || stdout != string(fsmgen.TCPSource()) {
 		t.Fatalf("fsmgen spec: exit %d, %d bytes, want the embedded spec", code, len(stdout))
 	}
 	// The printed spec reads back from standard input with the same result.

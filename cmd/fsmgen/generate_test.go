@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
 )
 
 func TestGenerateEmbedded(t *testing.T) {
@@ -22,7 +22,7 @@ func TestGenerateEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -157,7 +158,7 @@ func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 	}
 	switch fs.NArg() {
 	case 0:
-		return spec.TCP(opts...)
+		return fsmgen.TCP(opts...)
 	case 1:
 		if fs.Arg(0) == "-" {
 			data, err := io.ReadAll(io.LimitReader(stdin, spec.MaxSize+1))

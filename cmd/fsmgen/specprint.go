@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen"
 )
 
 func init() {
@@ -18,6 +18,6 @@ func printSpec(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return errUsagef("fsmgen spec takes no arguments, got %d", fs.NArg())
 	}
-	_, err := stdout.Write(spec.TCPSource())
+	_, err := stdout.Write(fsmgen.TCPSource())
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
 )
@@ -58,7 +59,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	opts := sf.options()
 	switch fs.NArg() {
 	case 1:
-		s, err = spec.TCP(opts...)
+		s, err = fsmgen.TCP(opts...)
 	case 2:
 		s, err = spec.Load(fs.Arg(0), opts...)
 	default:

@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
 )
 
 // TestNotStale fails when tcp.go differs from a fresh generation from the
 // embedded spec/tcp.yaml: run go generate ./fsm/tcp.
 func TestNotStale(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := gen.Go(s, gen.GoOptions{Package: "tcp", Source: spec.TCPFile})
+	want, err := gen.Go(s, gen.GoOptions{Package: "tcp", Source: fsmgen.TCPFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestNotStale(t *testing.T) {
 
 // TestMatchesSpec compares Packed.Step with the reference semantics on every snapshot.
 func TestMatchesSpec(t *testing.T) {
-	s, err := spec.TCP()
+	s, err := fsmgen.TCP()
 	if err != nil {
 		t.Fatal(err)
 	}
