@@ -51,6 +51,9 @@ func rowLabel(r *spec.Row) string {
 	var acts []string
 	for i, m := range r.Send {
 		send := "send " + m.Name
+		if i >= len(r.Sent()) {
+			send = "reply " + m.Name // back to the sender of the message received
+		}
 		if i < len(r.SendFields) && r.SendFields[i] != nil {
 			var fs []string
 			for fi, f := range m.Fields {

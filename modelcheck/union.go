@@ -76,8 +76,12 @@ func (u *Union) WriteText(w io.Writer) {
 			fmt.Fprintf(w, "  %s: %s\n", c.Pos, c.Desc)
 		}
 	}
+	width := 12
 	for _, r := range u.Checks {
-		fmt.Fprintf(w, "  %-12s %s\n", r.Check, r.Outcome)
+		width = max(width, len(r.Check))
+	}
+	for _, r := range u.Checks {
+		fmt.Fprintf(w, "  %-*s %s\n", width, r.Check, r.Outcome)
 	}
 	fmt.Fprintf(w, "outcome: %s\n", u.Outcome)
 }

@@ -132,10 +132,14 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	// Network: defaults for every channel, overridden per receiving peer by
 	// peers.P.inbox, then per channel by channels["TO from FROM"].
 	perChannel := map[string]*yaml.Node{}
+	chanKey := map[string]*yaml.Node{}
 	if cn := f["channels"]; cn != nil {
 		pairs, _ := l.mapping(cn, what+" channels")
 		for _, p := range pairs {
 			to, from, _ := strings.Cut(p.key, " from ")
+			if len(c.Peers) == 2 && from == "" && c.Peer(to) != nil {
+				from = c.Peers[1-c.Peer(to).Index].Name // with two peers a channel is named by its receiver
+			}
 			if c.Peer(to) == nil || c.Peer(from) == nil || to == from {
 				var names []string
 				for _, x := range c.Peers {
@@ -148,7 +152,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 				l.errorf(p.kn, "%s channels: unknown channel %q: a channel is named TO from FROM, one of %s", what, clip(p.key), strings.Join(names, ", "))
 				continue
 			}
-			perChannel[to+" from "+from] = p.v
+			perChannel[to+" from "+from], chanKey[to+" from "+from] = p.v, p.kn
 		}
 	}
 	base := Channel{Order: Unordered, Full: DropWhenFull}
@@ -187,6 +191,12 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 	}
 	c.carries = c.carrying()
+	l.neverFits(c, what)
+	for _, ch := range c.Channels {
+		if k := chanKey[c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name]; k != nil && c.Unused(ch) {
+			l.s.Warnings = append(l.s.Warnings, errorf(l.pos(k), "%s channels: %s never carries a message (its sender does not send or reply to %s), so this changes nothing", what, c.ChannelName(ch), c.Peers[ch.To].Name))
+		}
+	}
 	if t := f["timeouts"]; t != nil {
 		keyword(l, t, what+" timeouts", &c.Timeouts,
 			what+" timeouts must be any (a timer may fire whenever it is armed) or idle (only while no message is in flight)",
@@ -687,7 +697,7 @@ func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
 				}
 			}
 			if sends, _ := machineSends(p.Machine); !sends && p.Machine != nil {
-				l.s.Warnings = append(l.s.Warnings, errorf(l.pos(n), "peer %s sends_to: machine %s never sends, so nothing goes to these peers", p.Name, p.Machine.Name))
+				l.s.Warnings = append(l.s.Warnings, errorf(l.pos(n), "peer %s sends_to: machine %s never sends (a reply goes back to the sender, not to sends_to), so nothing goes to these peers", p.Name, p.Machine.Name))
 			}
 			continue
 		}
@@ -739,4 +749,50 @@ func (l *loader) ofMachine(m *Machine) string {
 		return " of machine " + m.Name
 	}
 	return ""
+}
+
+// neverFits warns about the rows of check c's peers that put more messages
+// into a channel that blocks when full than it holds, whoever sent the
+// message they reply to: such a row never fires (docs/semantics.md: a send
+// that does not fit disables the action).
+func (l *loader) neverFits(c *Check, what string) {
+	for _, p := range c.Peers {
+		if p.Machine == nil {
+			continue
+		}
+		outs := c.Outbound(p)
+		for _, r := range p.Machine.Rows {
+			// overflow finds a channel the row overfills when its replies go into back.
+			overflow := func(back *Channel) (*Channel, int) {
+				for _, ch := range c.Channels {
+					n := 0
+					if slices.Contains(outs, ch) {
+						n += len(r.Sent())
+					}
+					if ch == back {
+						n += r.Replies
+					}
+					if ch.Full == BlockWhenFull && n > ch.Capacity {
+						return ch, n
+					}
+				}
+				return nil, 0
+			}
+			ch, n := overflow(nil)
+			if r.Replies > 0 {
+				ch = nil
+				for _, in := range c.Into(p.Index) {
+					if c.Unused(in) {
+						continue
+					}
+					if ch, n = overflow(c.Between(p.Index, in.From)); ch == nil {
+						break // the row fires for messages from this sender
+					}
+				}
+			}
+			if ch != nil {
+				l.s.Warnings = append(l.s.Warnings, errorf(r.Pos, "%s: peer %s: this row never fires: it puts %d messages into %s, which holds %d and blocks when full", what, p.Name, n, c.ChannelName(ch), ch.Capacity))
+			}
+		}
+	}
 }

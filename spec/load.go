@@ -232,6 +232,8 @@ func (l *loader) parse(data []byte) {
 		for _, msg := range l.s.Messages {
 			received := false
 			for _, m := range l.s.Machines {
+				// A machine that answers unhandled messages handles every one.
+				received = received || m.Unhandled.Messages == ReplyMessage && m.Unhandled.Reply != nil
 				ev := m.MessageEvent(msg)
 				for _, r := range m.Rows {
 					received = received || slices.Contains(r.On, ev)

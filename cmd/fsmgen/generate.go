@@ -65,9 +65,16 @@ func moduleRelative(name string) string {
 // writeAtomic writes data to a temporary file beside path and renames it
 // over path, so a failed run never leaves half-written output.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("fsmgen: cannot write %s: no directory %s", path, dir)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("fsmgen: %v", err)
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err // the temporary file's name would only confuse
+		}
+		return fmt.Errorf("fsmgen: cannot write %s: %v", path, err)
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
