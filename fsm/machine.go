@@ -154,6 +154,9 @@ func (m *Machine[S, St, E, M, T, TS]) init(d *Def[S, St, E, M, T, TS], step Type
 	if m.onReply == nil {
 		m.onReply = m.onSend
 	}
+	if m.onSend == nil && m.onReply != nil {
+		m.onSend = func(M) {} // replies only: what is sent goes nowhere
+	}
 	if c.clock != nil {
 		m.timers = NewTimers(c.clock, c.after, m.expire)
 		m.timers.Apply(uint64(m.armed), uint64(m.armed))
@@ -194,7 +197,7 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 		fx, row, m.snap = f, f.Row, next
 		m.state, m.armed = m.def.spec.Parts(next)
 	}
-	if m.table && (m.timers != nil || m.onSend != nil || m.onReply != nil) {
+	if m.table && (m.timers != nil || m.onReply != nil) {
 		fx = l.outs[c>>mcOut].Fx
 	}
 	if m.timers != nil {
@@ -207,15 +210,8 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 			m.onTransition(Transition[St, E]{from, e, m.state, row})
 		}
 	}
-	if m.onSend != nil {
-		for _, msg := range fx.Sent() {
-			m.onSend(msg)
-		}
-	}
-	if m.onReply != nil {
-		for _, msg := range fx.Replied() {
-			m.onReply(msg)
-		}
+	if m.onReply != nil { // set whenever OnSend or OnReply is
+		m.send(fx)
 	}
 	if a != nil && a.reported.text != "" {
 		if m.onError != nil {
@@ -224,6 +220,19 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 		return &a.reported
 	}
 	return nil
+}
+
+// send hands the messages of fx to the hooks: those sent to OnSend, then
+// those replied to OnReply.
+func (m *Machine[S, St, E, M, T, TS]) send(fx Effects[M, TS]) {
+	l, r := fx.list()
+	for i, msg := range l {
+		if i < len(l)-r {
+			m.onSend(msg)
+		} else {
+			m.onReply(msg)
+		}
+	}
 }
 
 // retime makes the clock timers match the armed ones after event e with

@@ -434,16 +434,38 @@ func (sr *search) lasso(g *graph, l compiledLive, c *candidate) *Violation {
 		}
 		return nil, false
 	}
+	// The cycle takes every class the component takes (each once is
+	// enough: a class already taken on the way is not sought again), and
+	// under weak fairness passes, for every class it never takes, a state
+	// where that class is disabled. Without fairness any cycle will do.
 	cur := c.entry
 	var cycle []edge
+	covered := make([]uint64, nc)    // classes the cycle takes so far
+	disabledOn := func(k int) bool { // the cycle so far passes a state where class k is disabled
+		if g.enabled[int(c.entry)*nc+k/64]>>(k%64)&1 == 0 {
+			return true
+		}
+		for _, e := range cycle {
+			if g.enabled[int(e.to)*nc+k/64]>>(k%64)&1 == 0 {
+				return true
+			}
+		}
+		return false
+	}
 	follow := func(p []edge) {
 		cycle = append(cycle, p...)
+		for _, e := range p {
+			if k := m.actions[e.act].class; k >= 0 {
+				covered[k/64] |= 1 << (k % 64)
+			}
+		}
 		if len(p) > 0 {
 			cur = p[len(p)-1].to
 		}
 	}
+	fair := l.l.Fairness != spec.NoFairness
 	for k := range len(m.classes) {
-		if taken[k/64]>>(k%64)&1 == 0 {
+		if !fair || taken[k/64]>>(k%64)&1 == 0 || covered[k/64]>>(k%64)&1 != 0 {
 			continue
 		}
 		p, _ := bfs(cur, func(e, _ uint32) bool { return m.actions[g.act[e]].class == k })
@@ -451,10 +473,7 @@ func (sr *search) lasso(g *graph, l compiledLive, c *candidate) *Violation {
 	}
 	if l.l.Fairness == spec.WeakFairness {
 		for k := range len(m.classes) {
-			if taken[k/64]>>(k%64)&1 != 0 {
-				continue
-			}
-			if g.enabled[int(cur)*nc+k/64]>>(k%64)&1 == 0 {
+			if taken[k/64]>>(k%64)&1 != 0 || disabledOn(k) {
 				continue
 			}
 			p, _ := bfs(cur, func(e, _ uint32) bool {

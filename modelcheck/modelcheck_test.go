@@ -338,3 +338,20 @@ func totalBudget(c *spec.Check) int {
 	}
 	return n
 }
+
+// TestLassoTakesEachClassOnce: a liveness counterexample's cycle does not
+// go round twice. One PING bounces between the peers for ever; under no
+// fairness and under weak fairness the cycle is the two deliveries.
+func TestLassoTakesEachClassOnce(t *testing.T) {
+	s, c := loadCheck(t, "testdata/pingpong.yaml", "loop")
+	_, res := run(t, s, c, Continue())
+	if len(res.Violations) != 2 {
+		t.Fatalf("%d violations, want both goals violated", len(res.Violations))
+	}
+	for _, v := range res.Violations {
+		tr := v.Trace
+		if tr == nil || tr.LoopStart != 1 || len(tr.Steps)-tr.LoopStart != 2 {
+			t.Errorf("%s: want a prefix of 1 step and a cycle of 2, got %+v", v.Property, tr)
+		}
+	}
+}

@@ -221,6 +221,9 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	if a.kind == actCall || a.kind == actDeliver || a.kind == actTimeout {
 		st.From = stateName(s, m.peer[a.peer].get(prev))
 		st.To = stateName(s, m.peer[a.peer].get(next))
+		if sc.row < 0 && a.kind == actDeliver && s.Unhandled.Messages == spec.ReplyMessage && s.Unhandled.Pos.Line > 0 {
+			st.RowPos = s.Unhandled.Pos.String() // the policy that answered the message
+		}
 		if sc.row >= 0 {
 			r := m.rows[sc.row]
 			st.RowPos, st.Error = r.Pos.String(), r.Error
