@@ -108,7 +108,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 				}
 			}
 			if call == nil {
-				l.errorf(cp.kn, "unknown call %q%s", clip(cp.key), l.ofMachine(peer.Machine))
+				l.errorf(cp.kn, "unknown call %q%s%s", clip(cp.key), l.ofMachine(peer.Machine), didYouMean(cp.key, peer.Machine.callNames()))
 				continue
 			}
 			b := &CallBudget{Call: call, Pos: l.pos(cp.kn)}
@@ -412,7 +412,7 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			}
 		}
 		if h.Call == nil {
-			l.errorf(kn, "unknown call %q of peer %s", clip(name), h.Peer.Name)
+			l.errorf(kn, "unknown call %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(name, m.callNames()))
 			return nil
 		}
 	case ObserveSend, ObserveRecv:
@@ -422,12 +422,12 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			}
 		}
 		if h.Message == nil {
-			l.errorf(kn, "unknown message %q", clip(name))
+			l.errorf(kn, "unknown message %q%s", clip(name), didYouMean(name, m.messageNames()))
 			return nil
 		}
 	case ObserveEnter:
 		if h.State = m.State(name); h.State == nil {
-			l.errorf(kn, "unknown state %q of peer %s", clip(name), h.Peer.Name)
+			l.errorf(kn, "unknown state %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(name, m.stateNames()))
 			return nil
 		}
 	}

@@ -825,7 +825,11 @@ func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
 				return &Count{To: to, ToName: name, Msg: m, P: p}, nil
 			}
 		}
-		return nil, errorf(mp, "unknown message %q", id.Name)
+		var names []string
+		for _, m := range sc.messages() {
+			names = append(names, m.Name)
+		}
+		return nil, errorf(mp, "unknown message %q%s", id.Name, didYouMean(id.Name, names))
 	}
 	return nil, errorf(p, "unknown function %q: expected cond, empty, len or count", fn.Name)
 }
@@ -1015,9 +1019,9 @@ func (sc *exprScope) resolveAs(u *unresolved, t Type) (Expr, error) {
 			return &Const{T: t, Val: st.Index, Src: u.name, P: u.p}, nil
 		}
 		if t.Machine.several {
-			return nil, errorf(u.p, "unknown state %q of machine %s", u.name, t.Machine.Name)
+			return nil, errorf(u.p, "unknown state %q of machine %s%s", u.name, t.Machine.Name, didYouMean(u.name, t.Machine.stateNames()))
 		}
-		return nil, errorf(u.p, "unknown state %q", u.name)
+		return nil, errorf(u.p, "unknown state %q%s", u.name, didYouMean(u.name, t.Machine.stateNames()))
 	case EnumType:
 		for i, v := range t.Enum.Values {
 			if v == u.name {

@@ -767,6 +767,9 @@ func (l *loader) event(n *yaml.Node) *Event {
 				hint = fmt.Sprintf(" (for the expiry of timer %s write \"timeout %s\")", t.Name, t.Name)
 			}
 		}
+		if hint == "" {
+			hint = didYouMean(words[0], l.m.callNames())
+		}
 		l.errorf(n, "unknown call %q%s", clip(words[0]), hint)
 	case len(words) == 2 && words[0] == "recv":
 		for _, m := range l.m.Messages {
@@ -774,14 +777,14 @@ func (l *loader) event(n *yaml.Node) *Event {
 				return l.m.MessageEvent(m)
 			}
 		}
-		l.errorf(n, "unknown message %q", clip(words[1]))
+		l.errorf(n, "unknown message %q%s", clip(words[1]), didYouMean(words[1], l.m.messageNames()))
 	case len(words) == 2 && words[0] == "timeout":
 		for _, t := range l.m.Timers {
 			if t.Name == words[1] {
 				return l.m.TimerEvent(t)
 			}
 		}
-		l.errorf(n, "unknown timer %q", clip(words[1]))
+		l.errorf(n, "unknown timer %q%s", clip(words[1]), didYouMean(words[1], l.m.timerNames()))
 	default:
 		l.errorf(n, "invalid event %q: expected CALL, \"recv MESSAGE\" or \"timeout TIMER\"", clip(n.Value))
 	}
@@ -792,7 +795,7 @@ func (l *loader) stateNamed(n *yaml.Node) *State {
 	if st := l.m.State(n.Value); st != nil {
 		return st
 	}
-	l.errorf(n, "unknown state %q", clip(n.Value))
+	l.errorf(n, "unknown state %q%s", clip(n.Value), didYouMean(n.Value, l.m.stateNames()))
 	return nil
 }
 
@@ -802,7 +805,7 @@ func (l *loader) messageNamed(n *yaml.Node) *Message {
 			return m
 		}
 	}
-	l.errorf(n, "unknown message %q", clip(n.Value))
+	l.errorf(n, "unknown message %q%s", clip(n.Value), didYouMean(n.Value, l.m.messageNames()))
 	return nil
 }
 
@@ -812,7 +815,7 @@ func (l *loader) timerNamed(n *yaml.Node) *Timer {
 			return t
 		}
 	}
-	l.errorf(n, "unknown timer %q", clip(n.Value))
+	l.errorf(n, "unknown timer %q%s", clip(n.Value), didYouMean(n.Value, l.m.timerNames()))
 	return nil
 }
 
@@ -977,7 +980,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 				}
 			}
 			if v == nil {
-				l.errorf(p.kn, "unknown variable %q in set", clip(p.key))
+				l.errorf(p.kn, "unknown variable %q in set%s", clip(p.key), didYouMean(p.key, l.m.varNames()))
 				continue
 			}
 			if p.v.Kind != yaml.ScalarNode || isNull(p.v) {
