@@ -71,7 +71,9 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	c.Peers = make([]*Peer, len(peers))
 	inboxes := make([]*yaml.Node, len(peers))
 	sendsTo := make([]*yaml.Node, len(peers))
+	peerNodes := make([]*yaml.Node, len(peers))
 	for i, p := range peers {
+		peerNodes[i] = p.v
 		if !l.checkIdent(p.kn, p.key, "peer") {
 			continue
 		}
@@ -125,7 +127,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if len(l.errs) > before {
 		return nil
 	}
-	l.wire(c, sendsTo)
+	l.wire(c, sendsTo, peerNodes)
 	if len(l.errs) > before {
 		return nil
 	}
@@ -673,7 +675,7 @@ func (l *loader) integerOr(n *yaml.Node, what string, min, max int, word string)
 
 // wire resolves where each peer sends: its sends_to, else the only other
 // peer of a two-peer check; a peer whose machine sends needs somewhere to.
-func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
+func (l *loader) wire(c *Check, sendsTo, peerNodes []*yaml.Node) {
 	for i, p := range c.Peers {
 		if n := sendsTo[i]; n != nil {
 			seen := map[*Peer]bool{}
@@ -706,7 +708,11 @@ func (l *loader) wire(c *Check, sendsTo []*yaml.Node) {
 			continue
 		}
 		if sends, at := machineSends(p.Machine); sends {
-			l.errs = append(l.errs, errorf(p.Pos, "peer %s needs sends_to: the peers its messages go to (machine %s sends, at %s, and the check has %d peers)", p.Name, p.Machine.Name, at, len(c.Peers)))
+			e := errorf(p.Pos, "peer %s needs sends_to: the peers its messages go to (machine %s sends, at %s, and the check has %d peers)", p.Name, p.Machine.Name, at, len(c.Peers))
+			if o, ok := l.origin[peerNodes[i]]; ok {
+				e.Msg += " (from " + o.String() + ")"
+			}
+			l.errs = append(l.errs, e)
 		}
 	}
 }

@@ -77,6 +77,11 @@ checks:
       b from c: {loss: true}
       c from b: {loss: true}
 `
+	// A peer set on the command line that needs sends_to says so.
+	if _, err := spec.Parse("w.yaml", []byte(mesh), spec.Override("mesh", "peers.b", "{calls: {GO: 1}}")); err == nil ||
+		!strings.Contains(err.Error(), "w.yaml:12:7: peer b needs sends_to") || !strings.Contains(err.Error(), "(from --set peers.b={calls: {GO: 1}})") {
+		t.Errorf("--set peers.b without sends_to: %v", err)
+	}
 	got = warnings(mesh)
 	if len(got) != 1 || got[0] != "w.yaml:16:7: check mesh channels: b from c never carries a message (its sender does not send or reply to b), so this changes nothing" {
 		t.Errorf("mesh: warnings %q", got)
