@@ -134,7 +134,7 @@ func (t *visited) overflowLookup(v uint64) (uint32, bool) {
 }
 
 // insertPackedOne inserts one state into a packed table that workers may
-// share; hot loops inline the same probe (owned.go).
+// share; hot loops inline the same probe (word.go).
 func (t *visited) insertPackedOne(v uint64, parent uint32) (uint32, bool) {
 	h := t.hashOf(v)
 	j := h >> (64 - t.sbits)
