@@ -110,7 +110,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 				}
 			}
 			if call == nil {
-				l.errorf(cp.kn, "unknown call %q%s%s", clip(cp.key), l.ofMachine(peer.Machine), didYouMean(cp.key, peer.Machine.callNames()))
+				l.errorf(cp.kn, "unknown call %q%s%s", clip(cp.key), l.ofMachine(peer.Machine), didYouMean(&l.hints, cp.key, peer.Machine.Calls, callName))
 				continue
 			}
 			b := &CallBudget{Call: call, Pos: l.pos(cp.kn)}
@@ -207,7 +207,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if mn := f["monitors"]; mn != nil {
 		l.monitors(mn, c)
 	}
-	expr := l.propCompiler(&exprScope{spec: l.s, check: c})
+	expr := l.propCompiler(&exprScope{hints: &l.hints, spec: l.s, check: c})
 	if t := f["terminal"]; t != nil {
 		c.Terminal, c.TerminalSource = expr(t, what+" terminal")
 	}
@@ -354,7 +354,7 @@ func (l *loader) monitors(n *yaml.Node, c *Check) {
 				mon.Handlers = append(mon.Handlers, h)
 			}
 		}
-		expr := l.propCompiler(&exprScope{spec: l.s, check: c, mon: mon})
+		expr := l.propCompiler(&exprScope{hints: &l.hints, spec: l.s, check: c, mon: mon})
 		c.Invariants = append(c.Invariants, l.invariants(f["invariants"], what, mon, expr)...)
 		c.Eventually = append(c.Eventually, l.goals(f["eventually"], what, mon, expr)...)
 	}
@@ -414,7 +414,7 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			}
 		}
 		if h.Call == nil {
-			l.errorf(kn, "unknown call %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(name, m.callNames()))
+			l.errorf(kn, "unknown call %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(&l.hints, name, m.Calls, callName))
 			return nil
 		}
 	case ObserveSend, ObserveRecv:
@@ -424,16 +424,16 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			}
 		}
 		if h.Message == nil {
-			l.errorf(kn, "unknown message %q%s", clip(name), didYouMean(name, m.messageNames()))
+			l.errorf(kn, "unknown message %q%s", clip(name), didYouMean(&l.hints, name, m.Messages, messageName))
 			return nil
 		}
 	case ObserveEnter:
 		if h.State = m.State(name); h.State == nil {
-			l.errorf(kn, "unknown state %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(name, m.stateNames()))
+			l.errorf(kn, "unknown state %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(&l.hints, name, m.States, stateName))
 			return nil
 		}
 	}
-	sc := &exprScope{spec: l.s, check: c, mon: mon}
+	sc := &exprScope{hints: &l.hints, spec: l.s, check: c, mon: mon}
 	if h.Message != nil {
 		sc.msgs = []*Message{h.Message}
 	}

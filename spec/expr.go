@@ -394,6 +394,7 @@ type exprScope struct {
 	mon   *Monitor   // in a monitor's handlers and properties: its variables by their bare names
 	spec  *Spec
 	check *Check // nil for guards
+	hints *int   // the file's budget of name suggestions (didYouMean)
 	// impl holds the offsets in the source of the `=>` operators, which
 	// go/parser has read as || (see implications).
 	impl map[int]bool
@@ -825,11 +826,7 @@ func (sc *exprScope) call(x *ast.CallExpr, at, p Pos) (Expr, error) {
 				return &Count{To: to, ToName: name, Msg: m, P: p}, nil
 			}
 		}
-		var names []string
-		for _, m := range sc.messages() {
-			names = append(names, m.Name)
-		}
-		return nil, errorf(mp, "unknown message %q%s", id.Name, didYouMean(id.Name, names))
+		return nil, errorf(mp, "unknown message %q%s", id.Name, didYouMean(sc.hints, id.Name, sc.messages(), messageName))
 	}
 	return nil, errorf(p, "unknown function %q: expected cond, empty, len or count", fn.Name)
 }
@@ -1019,9 +1016,9 @@ func (sc *exprScope) resolveAs(u *unresolved, t Type) (Expr, error) {
 			return &Const{T: t, Val: st.Index, Src: u.name, P: u.p}, nil
 		}
 		if t.Machine.several {
-			return nil, errorf(u.p, "unknown state %q of machine %s%s", u.name, t.Machine.Name, didYouMean(u.name, t.Machine.stateNames()))
+			return nil, errorf(u.p, "unknown state %q of machine %s%s", u.name, t.Machine.Name, didYouMean(sc.hints, u.name, t.Machine.States, stateName))
 		}
-		return nil, errorf(u.p, "unknown state %q%s", u.name, didYouMean(u.name, t.Machine.stateNames()))
+		return nil, errorf(u.p, "unknown state %q%s", u.name, didYouMean(sc.hints, u.name, t.Machine.States, stateName))
 	case EnumType:
 		for i, v := range t.Enum.Values {
 			if v == u.name {

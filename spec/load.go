@@ -57,7 +57,7 @@ func Parse(name string, data []byte, opts ...Option) (*Spec, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	l := &loader{file: name, opts: o, s: &Spec{File: name}}
+	l := &loader{file: name, opts: o, s: &Spec{File: name}, hints: maxHints}
 	l.parse(data)
 	if len(l.errs) == 0 && o.strict {
 		l.errs = append(l.errs, l.s.Warnings...)
@@ -89,6 +89,7 @@ type loader struct {
 	rowMsgs []*Message
 	errs    ErrorList
 	origin  map[*yaml.Node]override // nodes set on the command line
+	hints   int                     // name suggestions left (didYouMean)
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -768,7 +769,7 @@ func (l *loader) event(n *yaml.Node) *Event {
 			}
 		}
 		if hint == "" {
-			hint = didYouMean(words[0], l.m.callNames())
+			hint = didYouMean(&l.hints, words[0], l.m.Calls, callName)
 		}
 		l.errorf(n, "unknown call %q%s", clip(words[0]), hint)
 	case len(words) == 2 && words[0] == "recv":
@@ -777,14 +778,14 @@ func (l *loader) event(n *yaml.Node) *Event {
 				return l.m.MessageEvent(m)
 			}
 		}
-		l.errorf(n, "unknown message %q%s", clip(words[1]), didYouMean(words[1], l.m.messageNames()))
+		l.errorf(n, "unknown message %q%s", clip(words[1]), didYouMean(&l.hints, words[1], l.m.Messages, messageName))
 	case len(words) == 2 && words[0] == "timeout":
 		for _, t := range l.m.Timers {
 			if t.Name == words[1] {
 				return l.m.TimerEvent(t)
 			}
 		}
-		l.errorf(n, "unknown timer %q%s", clip(words[1]), didYouMean(words[1], l.m.timerNames()))
+		l.errorf(n, "unknown timer %q%s", clip(words[1]), didYouMean(&l.hints, words[1], l.m.Timers, timerName))
 	default:
 		l.errorf(n, "invalid event %q: expected CALL, \"recv MESSAGE\" or \"timeout TIMER\"", clip(n.Value))
 	}
@@ -795,7 +796,7 @@ func (l *loader) stateNamed(n *yaml.Node) *State {
 	if st := l.m.State(n.Value); st != nil {
 		return st
 	}
-	l.errorf(n, "unknown state %q%s", clip(n.Value), didYouMean(n.Value, l.m.stateNames()))
+	l.errorf(n, "unknown state %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.States, stateName))
 	return nil
 }
 
@@ -805,7 +806,7 @@ func (l *loader) messageNamed(n *yaml.Node) *Message {
 			return m
 		}
 	}
-	l.errorf(n, "unknown message %q%s", clip(n.Value), didYouMean(n.Value, l.m.messageNames()))
+	l.errorf(n, "unknown message %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.Messages, messageName))
 	return nil
 }
 
@@ -815,7 +816,7 @@ func (l *loader) timerNamed(n *yaml.Node) *Timer {
 			return t
 		}
 	}
-	l.errorf(n, "unknown timer %q%s", clip(n.Value), didYouMean(n.Value, l.m.timerNames()))
+	l.errorf(n, "unknown timer %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.Timers, timerName))
 	return nil
 }
 
@@ -911,7 +912,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 	defer func() { l.rowMsgs = nil }()
 	if g := f["if"]; g != nil {
 		if src, ok := l.str(g, "if"); ok {
-			sc := &exprScope{m: l.m, msgs: l.rowMsgs}
+			sc := &exprScope{hints: &l.hints, m: l.m, msgs: l.rowMsgs}
 			e, err := sc.compile(src, l.valuePos(g), BoolType)
 			if err != nil {
 				l.errs = append(l.errs, err.(*Error))
@@ -980,7 +981,7 @@ func (l *loader) row(n *yaml.Node) *Row {
 				}
 			}
 			if v == nil {
-				l.errorf(p.kn, "unknown variable %q in set%s", clip(p.key), didYouMean(p.key, l.m.varNames()))
+				l.errorf(p.kn, "unknown variable %q in set%s", clip(p.key), didYouMean(&l.hints, p.key, l.m.Vars, varName))
 				continue
 			}
 			if p.v.Kind != yaml.ScalarNode || isNull(p.v) {
@@ -1108,7 +1109,7 @@ func (l *loader) value(v *Var, n *yaml.Node, what string) Expr {
 			return nil
 		}
 	}
-	sc := &exprScope{m: l.m, msgs: l.rowMsgs}
+	sc := &exprScope{hints: &l.hints, m: l.m, msgs: l.rowMsgs}
 	want := varType(v)
 	e, err := sc.compileValue(src, p, want)
 	if err != nil {

@@ -5,19 +5,35 @@ import (
 	"strings"
 )
 
-// didYouMean is " (did you mean X?)" when one of names is close to name:
-// the same but for case, or within a small edit distance (a typo, a
-// letter left out or doubled); "" otherwise, or when two are equally close.
-func didYouMean(name string, names []string) string {
+// maxHints is how many unknown names of one file get a suggestion: enough
+// for the errors anyone reads, and a file of thousands of unknown names
+// stays fast to load.
+const maxHints = 100
+
+// didYouMean is " (did you mean X?)" when the name of one of xs is close
+// to name: the same but for case, or (names of four letters or more)
+// within an edit or two (a typo, a letter left out or doubled); "" when
+// none is, when two are equally close, or when hints (the suggestions the
+// file may still get) is spent.
+func didYouMean[T any](hints *int, name string, xs []T, nameOf func(T) string) string {
+	if hints == nil || *hints <= 0 || len(name) > maxNameLen {
+		return ""
+	}
+	*hints--
 	best, bestD, tie := "", min(len(name)/4, 2), false // short names: only a difference of case
-	for _, n := range names {
-		d := editDistance(strings.ToLower(name), strings.ToLower(n))
-		if strings.EqualFold(n, name) {
-			d = 0
+	for _, x := range xs {
+		n := nameOf(x)
+		if n == name || len(n) > maxNameLen {
+			continue
+		}
+		if diff := len(n) - len(name); diff > bestD || -diff > bestD {
+			continue // too far apart in length to be within bestD edits
+		}
+		d := 0
+		if !strings.EqualFold(n, name) {
+			d = editDistance(name, n, bestD)
 		}
 		switch {
-		case n == name:
-			continue
 		case d < bestD || best == "" && d <= bestD:
 			best, bestD, tie = n, d, false
 		case d == bestD && best != "":
@@ -30,65 +46,44 @@ func didYouMean(name string, names []string) string {
 	return fmt.Sprintf(" (did you mean %s?)", best)
 }
 
-// editDistance is the Levenshtein distance between a and b, by bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
+// editDistance is the Levenshtein distance between a and b (at most
+// maxNameLen bytes each), ignoring ASCII case, or more than bound when it
+// exceeds bound.
+func editDistance(a, b string, bound int) int {
+	var prev, cur [maxNameLen + 1]int
+	for j := 0; j <= len(b); j++ {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
+		rowMin := i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
-			if a[i-1] == b[j-1] {
+			if lowerASCII(a[i-1]) == lowerASCII(b[j-1]) {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
 		}
-		prev, cur = cur, prev
+		if rowMin > bound {
+			return bound + 1
+		}
+		prev = cur
 	}
 	return prev[len(b)]
 }
 
-// Names of a machine's parts, for didYouMean.
-
-func (m *Machine) stateNames() []string {
-	var out []string
-	for _, s := range m.States {
-		out = append(out, s.Name)
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
 	}
-	return out
+	return c
 }
 
-func (m *Machine) messageNames() []string {
-	var out []string
-	for _, x := range m.Messages {
-		out = append(out, x.Name)
-	}
-	return out
-}
+// The names didYouMean compares, by kind.
 
-func (m *Machine) timerNames() []string {
-	var out []string
-	for _, t := range m.Timers {
-		out = append(out, t.Name)
-	}
-	return out
-}
-
-func (m *Machine) callNames() []string {
-	var out []string
-	for _, c := range m.Calls {
-		out = append(out, c.Name)
-	}
-	return out
-}
-
-func (m *Machine) varNames() []string {
-	var out []string
-	for _, v := range m.Vars {
-		out = append(out, v.Name)
-	}
-	return out
-}
+func stateName(s *State) string     { return s.Name }
+func messageName(m *Message) string { return m.Name }
+func timerName(t *Timer) string     { return t.Name }
+func callName(c *Call) string       { return c.Name }
+func varName(v *Var) string         { return v.Name }
