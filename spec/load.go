@@ -1140,9 +1140,10 @@ func (l *loader) unhandled(n *yaml.Node) {
 	u.Pos = l.pos(n)
 	f := l.fields(n, "unhandled", unhandledFields...)
 	if m := f["messages"]; m != nil {
-		s, _ := l.str(m, "unhandled messages")
+		s, ok := l.str(m, "unhandled messages")
 		words := strings.Fields(s)
 		switch {
+		case !ok: // reported
 		case s == "drop":
 			u.Messages = DropMessage
 		case len(words) == 2 && words[0] == "reply":
