@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/fsmgen/fsmgen/spec"
@@ -110,6 +111,9 @@ func New(s *spec.Spec, c *spec.Check, opts ...Option) (*Checker, error) {
 	}
 	m, err := newModel(s, c, ch.steps, ch.spread)
 	if err != nil {
+		if len(c.Overrides) > 0 {
+			err = fmt.Errorf("%w (the check as changed by %s)", err, strings.Join(c.Overrides, ", "))
+		}
 		return nil, err
 	}
 	ch.m = m

@@ -47,7 +47,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		return nil
 	}
 	before := len(l.errs)
-	c := &Check{Name: name, Pos: l.pos(kn)}
+	c := &Check{Name: name, Pos: l.pos(kn), Overrides: l.overridden[name]}
 	if d := f["doc"]; d != nil {
 		c.Doc, _ = l.str(d, "doc")
 	}

@@ -500,6 +500,9 @@ type Check struct {
 	Monitors []*Monitor
 
 	TerminalSource string // Terminal as written
+	// Overrides are the command-line overrides applied to the check, as
+	// "--set FIELD=VALUE", for errors found after loading to name them.
+	Overrides []string
 
 	carries []bool // Carries by channel, once the loader has wired the peers
 }

@@ -90,6 +90,8 @@ type loader struct {
 	errs    ErrorList
 	origin  map[*yaml.Node]override // nodes set on the command line
 	hints   int                     // name suggestions left (didYouMean)
+	// overridden lists, by check name, the --set overrides applied to it.
+	overridden map[string][]string
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

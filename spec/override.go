@@ -125,6 +125,10 @@ func (l *loader) overrideTargets(n *yaml.Node, names []string, byName map[string
 // apply sets o's field in the check whose value is n.Content[i].
 func (l *loader) apply(n *yaml.Node, i int, o override) {
 	kn := n.Content[i-1]
+	if l.overridden == nil {
+		l.overridden = map[string][]string{}
+	}
+	l.overridden[kn.Value] = append(l.overridden[kn.Value], o.String())
 	at := func(x *yaml.Node) *yaml.Node {
 		l.mark(x, kn, o)
 		return x

@@ -99,6 +99,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen validate: one spec file at most, got 2: a.yaml b.yaml"},
 		{[]string{"spec", "x"}, 2, "takes no arguments"},
 		{[]string{"check", "--max-memory", ""}, 2, "fsmgen check: --max-memory needs a value: a size such as 4GiB, auto or 0 (no limit)"},
+		{[]string{"check", "--set", "network.capacity=15"}, 2, "contents: use a smaller capacity or an unordered inbox (the check as changed by --set network.capacity=15)"},
 	} {
 		code, stdout, stderr := runCLI(t, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) {
