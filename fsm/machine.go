@@ -169,14 +169,18 @@ func (m *Machine[S, St, E, M, T, TS]) Deliver(msg M) error {
 }
 
 // Fire applies event e. It returns a *RejectedError when the event is
-// rejected and a *ReportedError when a call fails, and then the machine is
-// unchanged; it also returns a *ReportedError when the message or timeout
+// rejected (a timeout whose timer is not running included: a timer
+// expires only while it runs) and a *ReportedError when a call fails, and
+// then the machine is unchanged; it also returns a *ReportedError when the message or timeout
 // transition that fired reports an error ("connection reset"), after
 // calling OnError. Otherwise it returns nil. It does not allocate.
 func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 	var fx Effects[M, TS] // with the table, only when the hooks need it
 	var row int
 	from, prev := m.state, m.armed
+	if t := uint(int(e) - m.def.spec.FirstTimeout); t < uint(len(m.def.spec.After)) && prev&(1<<t) == 0 {
+		return m.def.Reject(from, e)
+	}
 	l := &m.look
 	var c uint64
 	if m.table {
@@ -280,6 +284,9 @@ func (m *Machine[S, St, E, M, T, TS]) Snapshot() S {
 // and it is not a call that fails. Fire also accepts the events that the
 // unhandled policy accepts (see Step).
 func (m *Machine[S, St, E, M, T, TS]) Can(e E) bool {
+	if t := uint(int(e) - m.def.spec.FirstTimeout); t < uint(len(m.def.spec.After)) && m.armed&(1<<t) == 0 {
+		return false // its timer is not running
+	}
 	_, fx, err := m.step(m.Snapshot(), e)
 	return fx.Row >= 0 && err == nil
 }

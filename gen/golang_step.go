@@ -319,7 +319,7 @@ func (g *goGen) stepDoc(how string) string {
 		policy += "an unhandled message is dropped;\n"
 	}
 	policy += "a timer's expiry disarms it before any row applies (a row that wants\nit again starts or restarts it)."
-	return "Step applies event e to snapshot s and returns the next snapshot and the\neffects to carry out. It is pure and does not allocate. The first row of\nTransitions for (s.State, e) whose guard holds fires; when none does,\n" + policy + "\nA call row that reports an error is a failed call: Step returns a\n*ReportedError and s unchanged. An event out of range, or a snapshot whose\nstate or a variable is out of range, is rejected. Step does not check that\na timeout's timer is armed: Machine only fires armed timers." + how
+	return "Step applies event e to snapshot s and returns the next snapshot and the\neffects to carry out. It is pure and does not allocate. The first row of\nTransitions for (s.State, e) whose guard holds fires; when none does,\n" + policy + "\nA call row that reports an error is a failed call: Step returns a\n*ReportedError and s unchanged. An event out of range, or a snapshot whose\nstate or a variable is out of range, is rejected. Step does not check that\na timeout's timer is running; Machine rejects the timeout of a timer that is\nnot." + how
 }
 
 // inputs are the events as Event numbers them: the machine's inputs (one

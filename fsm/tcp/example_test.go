@@ -127,7 +127,7 @@ func ExampleMachine_Fire_reported() {
 // Permitted lists the events that take effect in the current state; calls
 // that the state refuses are left out.
 func ExampleMachine_Permitted() {
-	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait}))
+	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait, Timers: 1 << tcp.TimerTimeWait}))
 	fmt.Println(m.Permitted())
 	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort))
 	// Output:

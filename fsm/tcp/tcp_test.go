@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -142,4 +143,18 @@ func TestSyncMachineRealClock(t *testing.T) {
 	wait("close", func() bool { return client.m.State() == tcp.StateClosed && server.m.State() == tcp.StateClosed })
 	client.m.StopTimers()
 	server.m.StopTimers()
+}
+
+// TestFireRejectsIdleTimer: a timer expires only while it runs, so Fire
+// rejects the timeout of a timer that is not running and changes nothing,
+// and Can says no; once the timer runs, the timeout fires.
+func TestFireRejectsIdleTimer(t *testing.T) {
+	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait}))
+	if err := m.Fire(tcp.TimeoutTimeWait); !errors.Is(err, tcp.ErrRejected) || m.State() != tcp.StateTimeWait || m.Can(tcp.TimeoutTimeWait) {
+		t.Errorf("timeout with the timer stopped: %v, state %v, Can %v", err, m.State(), m.Can(tcp.TimeoutTimeWait))
+	}
+	m = tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait, Timers: 1 << tcp.TimerTimeWait}))
+	if err := m.Fire(tcp.TimeoutTimeWait); err != nil || m.State() != tcp.StateClosed {
+		t.Errorf("timeout with the timer running: %v, state %v", err, m.State())
+	}
 }

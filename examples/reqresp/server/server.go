@@ -324,7 +324,8 @@ func next(c uint64, t TimerSet) Snapshot {
 // A call row that reports an error is a failed call: Step returns a
 // *ReportedError and s unchanged. An event out of range, or a snapshot whose
 // state or a variable is out of range, is rejected. Step does not check that
-// a timeout's timer is armed: Machine only fires armed timers.
+// a timeout's timer is running; Machine rejects the timeout of a timer that is
+// not.
 //
 // Step looks the answer up in a table that package fsm works out from the
 // rows when the package is initialised, and is written to be inlined. The
