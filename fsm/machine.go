@@ -40,6 +40,8 @@ type Machine[S comparable, St, E, M, T Enum, TS Set] struct {
 	idx          uint // with table: the snapshot's column (fsm.Cells)
 	state        St   // the snapshot's control state
 	armed        TS   // the snapshot's armed timers
+	firstTimeout uint // the first timeout event (Spec.FirstTimeout)
+	numTimers    uint
 	def          *Def[S, St, E, M, T, TS]
 	step         TypedStep[S, E, M, TS]
 	look         lookup[M, TS] // with table: the Def's table
@@ -139,6 +141,7 @@ func (m *Machine[S, St, E, M, T, TS]) init(d *Def[S, St, E, M, T, TS], step Type
 		o(&c)
 	}
 	m.def, m.step = d, step
+	m.firstTimeout, m.numTimers = uint(d.spec.FirstTimeout), uint(len(d.spec.After))
 	m.snap, m.fresh = d.spec.Initial, true
 	if c.snap != nil {
 		m.snap = *c.snap
@@ -178,8 +181,8 @@ func (m *Machine[S, St, E, M, T, TS]) Fire(e E) error {
 	var fx Effects[M, TS] // with the table, only when the hooks need it
 	var row int
 	from, prev := m.state, m.armed
-	if t := uint(int(e) - m.def.spec.FirstTimeout); t < uint(len(m.def.spec.After)) && prev&(1<<t) == 0 {
-		return m.def.Reject(from, e)
+	if t := uint(e) - m.firstTimeout; t < m.numTimers && prev&(1<<t) == 0 {
+		return m.def.Reject(from, e) // a timer expires only while it runs
 	}
 	l := &m.look
 	var c uint64
@@ -284,7 +287,7 @@ func (m *Machine[S, St, E, M, T, TS]) Snapshot() S {
 // and it is not a call that fails. Fire also accepts the events that the
 // unhandled policy accepts (see Step).
 func (m *Machine[S, St, E, M, T, TS]) Can(e E) bool {
-	if t := uint(int(e) - m.def.spec.FirstTimeout); t < uint(len(m.def.spec.After)) && m.armed&(1<<t) == 0 {
+	if t := uint(e) - m.firstTimeout; t < m.numTimers && m.armed&(1<<t) == 0 {
 		return false // its timer is not running
 	}
 	_, fx, err := m.step(m.Snapshot(), e)
