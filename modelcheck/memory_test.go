@@ -80,7 +80,10 @@ func TestWatchMemoryStopsAtTheLimit(t *testing.T) {
 	if !strings.Contains(sr.reason, "stopped at the memory limit") || sr.cancelReason(ctx) != sr.reason {
 		t.Errorf("reason %q, cancel reason %q", sr.reason, sr.cancelReason(ctx))
 	}
-	if len(hold) > 64 {
+	// The watcher samples every few milliseconds while the loop adds a MiB
+	// a millisecond, and a busy machine delays both: a few MiB past the
+	// limit is the sampling, many more would be a watcher that missed it.
+	if len(hold) > 64+16 {
 		t.Errorf("stopped only after %d MiB more under a limit 64 MiB above", len(hold))
 	}
 	runtime.KeepAlive(hold)
