@@ -72,7 +72,7 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	if o.Source == "" {
 		o.Source = s.File
 	}
-	g := &goGen{s: s, o: o, f: jen.NewFile(o.Package), names: map[string]string{}}
+	g := &goGen{s: s, o: o, f: jen.NewFile(o.Package), names: map[string]string{}, declaredAt: map[string]spec.Pos{}}
 	if err := g.prepare(); err != nil {
 		return nil, err
 	}
@@ -105,6 +105,8 @@ type goGen struct {
 	f     *jen.File
 	err   error
 	names map[string]string // package-level identifier -> what declared it
+	// declaredAt is where the spec writes what declared each identifier.
+	declaredAt map[string]spec.Pos
 
 	state, msg, timer, event []string // Go identifiers, by index
 	field, enumType          []string // per variable: Snapshot field, enum type ("" unless enum)
@@ -145,11 +147,20 @@ var reserved = []string{
 	"NumEvents", "NumMessages", "NumTimers", "MaxSends", "RecvEvent", "TimeoutEvent", "Name",
 }
 
-func (g *goGen) declare(id, what string) {
+// declare records that what, written at at (zero for the generated
+// names), becomes the Go identifier id; a second claim to id is an error at
+// the spec's position of one of the two.
+func (g *goGen) declare(id, what string, at spec.Pos) {
 	if prev, ok := g.names[id]; ok && g.err == nil {
+		if at.Line == 0 {
+			at = g.declaredAt[id]
+		}
 		g.err = fmt.Errorf("gen: %s and %s both become the Go identifier %s: rename one", prev, what, id)
+		if at.Line > 0 {
+			g.err = fmt.Errorf("%s: %w", at, g.err)
+		}
 	}
-	g.names[id] = what
+	g.names[id], g.declaredAt[id] = what, at
 }
 
 // intType is the smallest unsigned type of at least 8 bits that holds the
@@ -184,11 +195,11 @@ func (g *goGen) prepare() error {
 		return fmt.Errorf("gen: %s: the snapshot layout does not fit the machine", g.o.Source)
 	}
 	for _, id := range reserved {
-		g.declare(id, "the generated "+id)
+		g.declare(id, "the generated "+id, spec.Pos{})
 	}
 	for _, st := range s.States {
 		id := "State" + GoName(st.Name)
-		g.declare(id, "state "+st.Name)
+		g.declare(id, "state "+st.Name, st.Pos)
 		g.state = append(g.state, id)
 	}
 	for _, m := range s.Messages {
@@ -196,7 +207,7 @@ func (g *goGen) prepare() error {
 	}
 	if g.fields {
 		for _, id := range []string{"MessageKind", "NumLetters", "b2i", "sentLists", "sentOf"} {
-			g.declare(id, "the generated "+id)
+			g.declare(id, "the generated "+id, spec.Pos{})
 		}
 	}
 	methods := map[string]bool{"Kind": true, "String": true, "Valid": true}
@@ -207,36 +218,37 @@ func (g *goGen) prepare() error {
 			if methods[id] && g.err == nil {
 				g.err = fmt.Errorf("%s: gen: message %s: its Go accessor %s is a method of Message already: rename the message", m.Pos, m.Name, id)
 			}
-			g.declare(id+"Fields", "the fields of message "+m.Name)
+			g.declare(id+"Fields", "the fields of message "+m.Name, m.Pos)
 		}
-		g.declare(id, "message "+m.Name)
+		g.declare(id, "message "+m.Name, m.Pos)
 		g.msg = append(g.msg, id)
 		if g.fields {
 			k := "Kind" + GoName(m.Name)
-			g.declare(k, "the kind of message "+m.Name)
+			g.declare(k, "the kind of message "+m.Name, m.Pos)
 			g.kind = append(g.kind, k)
 		}
 	}
 	for _, t := range s.Timers {
 		id := "Timer" + GoName(t.Name)
-		g.declare(id, "timer "+t.Name)
+		g.declare(id, "timer "+t.Name, t.Pos)
 		g.timer = append(g.timer, id)
 	}
 	for _, in := range g.inputs() {
 		e := in.Event
 		var id string
+		var at spec.Pos
 		switch e.Kind {
 		case spec.CallEvent:
-			id = "Call" + GoName(e.Name())
+			id, at = "Call"+GoName(e.Name()), e.Call.Pos
 		case spec.MessageEvent:
-			id = "Recv" + GoName(e.Name())
+			id, at = "Recv"+GoName(e.Name()), e.Message.Pos
 		default:
-			id = "Timeout" + GoName(e.Name())
+			id, at = "Timeout"+GoName(e.Name()), e.Timer.Pos
 		}
 		if in.Letter != nil && len(in.Letter.Message.Fields) > 0 {
 			id = "" // no constant: RecvEvent(Data(...))
 		} else {
-			g.declare(id, "event "+e.String())
+			g.declare(id, "event "+e.String(), at)
 		}
 		g.event = append(g.event, id)
 	}
@@ -247,7 +259,7 @@ func (g *goGen) prepare() error {
 			f += "Var"
 		}
 		if fields[f] && g.err == nil {
-			g.err = fmt.Errorf("gen: variable %s: its Go field name %s is taken", v.Name, f)
+			g.err = fmt.Errorf("%s: gen: variable %s: its Go field name %s is taken", v.Pos, v.Name, f)
 		}
 		fields[f] = true
 		g.field = append(g.field, f)
@@ -257,10 +269,10 @@ func (g *goGen) prepare() error {
 			if _, taken := g.names[t]; taken {
 				t += "Value"
 			}
-			g.declare(t, "the type of variable "+v.Name)
+			g.declare(t, "the type of variable "+v.Name, v.Pos)
 			for _, val := range v.Values {
 				id := t + GoName(val)
-				g.declare(id, "value "+val+" of "+v.Name)
+				g.declare(id, "value "+val+" of "+v.Name, v.Pos)
 				vals = append(vals, id)
 			}
 		}
@@ -282,11 +294,11 @@ func (g *goGen) prepare() error {
 				continue
 			}
 			t := GoName(m.Name) + GoName(f.Name)
-			g.declare(t, "the type of field "+f.Name+" of message "+m.Name)
+			g.declare(t, "the type of field "+f.Name+" of message "+m.Name, f.Pos)
 			e := goEnum{typ: t}
 			for _, val := range f.Values {
 				id := t + GoName(val)
-				g.declare(id, "value "+val+" of field "+f.Name+" of message "+m.Name)
+				g.declare(id, "value "+val+" of field "+f.Name+" of message "+m.Name, f.Pos)
 				e.vals = append(e.vals, id)
 			}
 			g.enums[f] = e

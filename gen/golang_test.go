@@ -246,3 +246,24 @@ func TestGoFieldNameClash(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestGoIdentifierClash: two names that become one Go identifier are an
+// error at the spec's position of the one the spec writes, whichever
+// comes first, with no code written.
+func TestGoIdentifierClash(t *testing.T) {
+	for _, c := range []struct{ src, pos, want string }{
+		{"machine: x\ncalls: [GO]\nmessages:\n  NEW: {fields: {n: bool}}\nstates:\n  A: {initial: true}\ntransitions:\n  - {from: A, on: GO, send: {NEW: {n: true}}}\n  - {from: A, on: recv NEW}\n",
+			"x.yaml:4:3: ", "the generated New and message NEW both become the Go identifier New"},
+		{"machine: x\ncalls: [GO]\nstates:\n  A: {initial: true}\n  a: {}\ntransitions:\n  - {from: A, on: GO, to: a}\n  - {from: a, on: GO, to: A}\n",
+			"x.yaml:5:3: ", "state A and state a both become the Go identifier StateA"},
+	} {
+		s, err := spec.Parse("x.yaml", []byte(c.src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := gen.Go(s, gen.GoOptions{})
+		if err == nil || out != nil || !strings.HasPrefix(err.Error(), c.pos) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %s...%s", err, c.pos, c.want)
+		}
+	}
+}
