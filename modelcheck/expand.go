@@ -163,6 +163,20 @@ type outChan struct {
 	block bool // sends into a full inbox block (else they are dropped)
 }
 
+func (m *model) outChan(ci int) outChan {
+	return outChan{box: m.box[ci], b: m.inbox[ci], block: m.inbox[ci].ch.Full == spec.BlockWhenFull}
+}
+
+// put adds msgs to the channel in state nv; false when one does not fit
+// and the channel blocks.
+func (oc *outChan) put(nv []uint64, msgs []uint8) bool {
+	id, ok := oc.b.send(int32(oc.box.load(nv)), msgs, oc.block)
+	if ok {
+		oc.box.store(nv, uint64(id))
+	}
+	return ok
+}
+
 func (m *model) fastPeers() {
 	for p := range m.fast {
 		fp := fastPeer{
@@ -176,7 +190,7 @@ func (m *model) fastPeers() {
 			fp.in = append(fp.in, inChan{box: m.box[ci], b: m.inbox[ci], acts: &m.byChan[ci]})
 		}
 		for _, ci := range m.dest[p] {
-			fp.out = append(fp.out, outChan{box: m.box[ci], b: m.inbox[ci], block: m.inbox[ci].ch.Full == spec.BlockWhenFull})
+			fp.out = append(fp.out, m.outChan(ci))
 		}
 		if len(m.fast) == 2 { // one-word states are possible: the channel into p is number p
 			fp.word = wordPeer{peer: one(m.peer[p]), box: one(m.box[p]), other: one(m.box[1-p]),
@@ -309,26 +323,16 @@ func (out *succs) fire(fp *fastPeer, ai int, ev int, wi int, nw uint64) {
 	if len(o.sends) > 0 {
 		sends, replies := o.sends[:len(o.sends)-int(o.replies)], o.sends[len(o.sends)-int(o.replies):]
 		for i := range fp.out { // every message sent goes to every peer p sends to
-			if len(sends) == 0 {
-				break
-			}
-			oc := &fp.out[i]
-			id, ok := oc.b.send(int32(oc.box.load(nv)), sends, oc.block)
-			if !ok {
+			if len(sends) > 0 && !fp.out[i].put(nv, sends) {
 				out.pop()
 				return
 			}
-			oc.box.store(nv, uint64(id))
 		}
 		if len(replies) > 0 { // back to the sender of the message delivered
-			ci := out.m.actions[ai].reply
-			bf, b := out.m.box[ci], out.m.inbox[ci]
-			id, ok := b.send(int32(bf.load(nv)), replies, b.ch.Full == spec.BlockWhenFull)
-			if !ok {
+			if back := out.m.outChan(out.m.actions[ai].reply); !back.put(nv, replies) {
 				out.pop()
 				return
 			}
-			bf.store(nv, uint64(id))
 		}
 	}
 	if out.rowHits != nil {

@@ -133,8 +133,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	}
 	// Network: defaults for every channel, overridden per receiving peer by
 	// peers.P.inbox, then per channel by channels["TO from FROM"].
-	perChannel := map[string]*yaml.Node{}
-	chanKey := map[string]*yaml.Node{}
+	perChannel := map[string]pair{} // by "TO from FROM"
 	if cn := f["channels"]; cn != nil {
 		pairs, _ := l.mapping(cn, what+" channels")
 		for _, p := range pairs {
@@ -154,7 +153,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 				l.errorf(p.kn, "%s channels: unknown channel %q: a channel is named TO from FROM, one of %s", what, clip(p.key), strings.Join(names, ", "))
 				continue
 			}
-			perChannel[to+" from "+from], chanKey[to+" from "+from] = p.v, p.kn
+			perChannel[to+" from "+from] = p
 		}
 	}
 	base := Channel{Order: Unordered, Full: DropWhenFull}
@@ -180,7 +179,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 					capOK = true
 				}
 			}
-			if cn := perChannel[c.Peers[to].Name+" from "+c.Peers[from].Name]; cn != nil {
+			if cn := perChannel[c.Peers[to].Name+" from "+c.Peers[from].Name].v; cn != nil {
 				ch.Pos = l.pos(cn)
 				if l.channel(cn, "channel "+c.Peers[to].Name+" from "+c.Peers[from].Name, &ch) {
 					capOK = true
@@ -195,7 +194,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	c.carries = c.carrying()
 	l.neverFits(c, what)
 	for _, ch := range c.Channels {
-		if k := chanKey[c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name]; k != nil && c.Unused(ch) {
+		if k := perChannel[c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name].kn; k != nil && c.Unused(ch) {
 			l.s.Warnings = append(l.s.Warnings, errorf(l.pos(k), "%s channels: %s never carries a message (its sender does not send or reply to %s), so this changes nothing", what, c.ChannelName(ch), c.Peers[ch.To].Name))
 		}
 	}

@@ -1,15 +1,14 @@
 package abp_test
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/fsmgen/fsmgen/examples/abp/receiver"
 	"github.com/fsmgen/fsmgen/examples/abp/sender"
 	"github.com/fsmgen/fsmgen/fsm"
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -22,17 +21,7 @@ func TestGeneratedFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"sender", "receiver"} {
-		want, err := gen.Go(s, gen.GoOptions{Machine: m, Package: m, Source: "examples/abp/abp.yaml"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(m + "/" + m + ".go")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s/%s.go is stale: run go generate ./examples/abp", m, m)
-		}
+		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Source: "examples/abp/abp.yaml"}, m+"/"+m+".go", "go generate ./examples/abp")
 	}
 }
 

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/fsmgen/fsmgen/examples/reqresp/client"
 	"github.com/fsmgen/fsmgen/examples/reqresp/server"
 	"github.com/fsmgen/fsmgen/fsm"
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
@@ -68,17 +68,7 @@ func TestGeneratedFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range []string{"client", "server"} {
-		want, err := gen.Go(s, gen.GoOptions{Machine: m, Package: m, Source: "examples/reqresp/reqresp.yaml"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(m + "/" + m + ".go")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s/%s.go is stale: run go generate ./examples/reqresp", m, m)
-		}
+		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Source: "examples/reqresp/reqresp.yaml"}, m+"/"+m+".go", "go generate ./examples/reqresp")
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package fsmtest checks generated machines against the spec they came
 // from: a reference interpreter of docs/semantics.md over the IR, compared
-// with a generated Packed.Step on every packed snapshot.
+// with a generated Packed.Step on every packed snapshot, and the
+// checked-in generated files against a fresh generation (Fresh).
 package fsmtest
 
 import (

@@ -1,9 +1,7 @@
 package tcp_test
 
 import (
-	"bytes"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -21,17 +19,7 @@ func TestNotStale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := gen.Go(s, gen.GoOptions{Package: "tcp", Source: fsmgen.TCPFile})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile("tcp.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("tcp.go is stale: it differs from a fresh generation from spec/tcp.yaml; run go generate ./fsm/tcp")
-	}
+	fsmtest.Fresh(t, s, gen.GoOptions{Package: "tcp", Source: fsmgen.TCPFile}, "tcp.go", "go generate ./fsm/tcp")
 }
 
 // TestMatchesSpec compares Packed.Step with the reference semantics on every snapshot.
