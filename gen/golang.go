@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
+	"path"
 	"regexp"
 	"strings"
 
@@ -25,6 +26,17 @@ type GoOptions struct {
 	// Machine names the machine to generate; it may be empty when the spec
 	// declares only one.
 	Machine string
+	// Messages, when set, is the import path of the spec's messages package
+	// (one generated with MessagesOnly from the same spec, whose package name
+	// is the path's last element). The machine's package then declares
+	// Message (and MessageKind) as aliases of that package's, and leaves the
+	// message constants, constructors and accessors to it, so that the
+	// packages of a spec's machines exchange messages without conversion.
+	Messages string
+	// MessagesOnly generates the spec's messages alone: Message, with its
+	// constants or constructors and accessors, MessageKind, NumMessages and
+	// NumLetters. The machines' packages import it through Messages.
+	MessagesOnly bool
 }
 
 // oneLineFunc matches a function declaration whose body is one return
@@ -53,9 +65,28 @@ const fsmGenVersion = fsm.GenVersion
 // the lists of messages the rows may send. Without fields the output is
 // as before.
 func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
+	if o.MessagesOnly {
+		if o.Messages != "" {
+			return nil, fmt.Errorf("gen: a messages package imports no messages package")
+		}
+		if len(sp.Messages) == 0 {
+			return nil, fmt.Errorf("gen: %s declares no messages: there is no messages package to generate", sp.File)
+		}
+		if o.Machine == "" && len(sp.Machines) > 0 {
+			o.Machine = sp.Machines[0].Name // messages are the spec's: any machine has them all
+		}
+	}
 	s, err := sp.SelectMachine(o.Machine)
 	if err != nil {
 		return nil, err
+	}
+	if o.Messages != "" {
+		if base := path.Base(o.Messages); !token.IsIdentifier(base) || token.IsKeyword(base) {
+			return nil, fmt.Errorf("gen: the messages package %q: its last element %q is not a Go package name", o.Messages, base)
+		}
+		if len(s.Messages) == 0 {
+			return nil, fmt.Errorf("gen: %s declares no messages: there is no messages package to import", sp.File)
+		}
 	}
 	defer func() {
 		// jennifer panics on malformed code; report it rather than crash the caller.
@@ -65,6 +96,9 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	}()
 	if o.Package == "" {
 		o.Package = strings.ToLower(GoName(s.Name))
+		if o.MessagesOnly {
+			o.Package = "messages"
+		}
 	}
 	if !token.IsIdentifier(o.Package) || token.IsKeyword(o.Package) {
 		return nil, fmt.Errorf("gen: invalid package name %q", o.Package)
@@ -210,6 +244,17 @@ func (g *goGen) prepare() error {
 			g.declare(id, "the generated "+id, spec.Pos{})
 		}
 	}
+	// With a messages package, the message identifiers are its own, named
+	// through its package name; none is declared here.
+	imported, qual := g.o.Messages != "", ""
+	if imported {
+		qual = path.Base(g.o.Messages) + "."
+	}
+	declareMsg := func(id, what string, at spec.Pos) {
+		if !imported {
+			g.declare(id, what, at)
+		}
+	}
 	methods := map[string]bool{"Kind": true, "String": true, "Valid": true}
 	for _, m := range s.Messages {
 		id := "Msg" + GoName(m.Name)
@@ -218,14 +263,14 @@ func (g *goGen) prepare() error {
 			if methods[id] && g.err == nil {
 				g.err = fmt.Errorf("%s: gen: message %s: its Go accessor %s is a method of Message already: rename the message", m.Pos, m.Name, id)
 			}
-			g.declare(id+"Fields", "the fields of message "+m.Name, m.Pos)
+			declareMsg(id+"Fields", "the fields of message "+m.Name, m.Pos)
 		}
-		g.declare(id, "message "+m.Name, m.Pos)
-		g.msg = append(g.msg, id)
+		declareMsg(id, "message "+m.Name, m.Pos)
+		g.msg = append(g.msg, qual+id)
 		if g.fields {
 			k := "Kind" + GoName(m.Name)
-			g.declare(k, "the kind of message "+m.Name, m.Pos)
-			g.kind = append(g.kind, k)
+			declareMsg(k, "the kind of message "+m.Name, m.Pos)
+			g.kind = append(g.kind, qual+k)
 		}
 	}
 	for _, t := range s.Timers {
@@ -294,12 +339,12 @@ func (g *goGen) prepare() error {
 				continue
 			}
 			t := GoName(m.Name) + GoName(f.Name)
-			g.declare(t, "the type of field "+f.Name+" of message "+m.Name, f.Pos)
-			e := goEnum{typ: t}
+			declareMsg(t, "the type of field "+f.Name+" of message "+m.Name, f.Pos)
+			e := goEnum{typ: qual + t}
 			for _, val := range f.Values {
 				id := t + GoName(val)
-				g.declare(id, "value "+val+" of field "+f.Name+" of message "+m.Name, f.Pos)
-				e.vals = append(e.vals, id)
+				declareMsg(id, "value "+val+" of field "+f.Name+" of message "+m.Name, f.Pos)
+				e.vals = append(e.vals, qual+id)
 			}
 			g.enums[f] = e
 		}
@@ -345,6 +390,10 @@ func (g *goGen) emit() {
 		jen.Id("_").Op("=").Qual(runtimePath, "EnforceVersion").Call(jen.Lit(fsmGenVersion).Op("-").Qual(runtimePath, "MinVersion")),
 		jen.Id("_").Op("=").Qual(runtimePath, "EnforceVersion").Call(jen.Qual(runtimePath, "MaxVersion").Op("-").Lit(fsmGenVersion)),
 	)
+	if g.o.MessagesOnly {
+		g.emitMessagesOnly()
+		return
+	}
 	g.emitTypes()
 	g.emitSnapshot()
 	g.emitRows()

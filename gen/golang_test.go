@@ -112,6 +112,48 @@ func TestGoBadPackage(t *testing.T) {
 	}
 }
 
+// TestGoMessagesPackage: a messages package and a machine package that
+// imports it; the options that contradict each other are errors.
+func TestGoMessagesPackage(t *testing.T) {
+	s, err := spec.Load("testdata/door.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := gen.Go(s, gen.GoOptions{MessagesOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"package messages\n", "type Message uint8", "MsgBeep Message = iota", "NumMessages = 4"} {
+		if !strings.Contains(string(msgs), want) {
+			t.Errorf("the messages package lacks %q", want)
+		}
+	}
+	if strings.Contains(string(msgs), "State") || strings.Contains(string(msgs), "func Step") {
+		t.Error("the messages package declares a machine")
+	}
+	door, err := gen.Go(s, gen.GoOptions{Messages: "example.com/alarm/messages"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"type Message = messages.Message", "NumMessages = messages.NumMessages", "x[messages.NumMessages-4]", "messages.MsgBeep"} {
+		if !strings.Contains(string(door), want) {
+			t.Errorf("the machine package lacks %q", want)
+		}
+	}
+	if strings.Contains(string(door), "MsgBeep Message") {
+		t.Error("the machine package declares the message constants again")
+	}
+	for _, o := range []gen.GoOptions{
+		{MessagesOnly: true, Messages: "example.com/m"},
+		{Messages: "example.com/my-messages"},
+		{Messages: "example.com/func"},
+	} {
+		if _, err := gen.Go(s, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+}
+
 func TestGoName(t *testing.T) {
 	for in, want := range map[string]string{
 		"SYN_SENT": "SynSent", "time_wait": "TimeWait", "ackFin": "AckFin", "ACK": "Ack",

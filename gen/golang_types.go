@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -88,17 +89,7 @@ func (g *goGen) emitTypes() {
 		g.enum(t, g.enumVal[i], v.Values, make([]string, len(v.Values)))
 	}
 
-	if g.fields {
-		g.emitLetters()
-	} else {
-		g.doc("Message is a kind of message the machine sends and receives.")
-		f.Type().Id("Message").Id(intType(len(s.Messages)))
-		names, docs = nil, nil
-		for _, m := range s.Messages {
-			names, docs = append(names, m.Name), append(docs, m.Doc)
-		}
-		g.enum("Message", g.msg, names, docs)
-	}
+	g.emitMessages()
 	g.doc("Option configures a Machine or SyncMachine.")
 	f.Type().Id("Option").Op("=").Qual(runtimePath, "Option").Types(typeArgs(machineTypes...)...)
 	g.option("WithClock", "WithClock runs the machine's timers on clock: arming a timer schedules its\ntimeout event. Without it, timers are only tracked in the snapshot.", []jen.Code{jen.Id("clock").Qual(runtimePath, "Clock")}, jen.Id("clock"))
@@ -132,11 +123,8 @@ func (g *goGen) emitTypes() {
 	consts := []jen.Code{
 		docLines("NumStates is the number of states.").Id("NumStates").Op("=").Lit(len(s.States)),
 		docLines("NumEvents is the number of events.").Id("NumEvents").Op("=").Lit(len(g.inputs())),
-		docLines("NumMessages is the number of message kinds.").Id("NumMessages").Op("=").Lit(len(s.Messages)),
 	}
-	if g.fields {
-		consts = append(consts, docLines("NumLetters is the number of distinct messages: one per kind and\nvaluation of its fields.").Id("NumLetters").Op("=").Lit(len(s.Letters)))
-	}
+	consts = append(consts, g.messageCounts()...)
 	consts = append(consts,
 		docLines("NumTimers is the number of timers.").Id("NumTimers").Op("=").Lit(len(s.Timers)),
 		docLines("MaxSends is the most messages one step sends.").Id("MaxSends").Op("=").Lit(g.maxSends),
@@ -162,6 +150,81 @@ func (g *goGen) emitTypes() {
 	}
 	g.doc("TimeoutEvent is the event of timer t expiring.")
 	f.Func().Id("TimeoutEvent").Params(jen.Id("t").Id("Timer")).Id("Event").Block(jen.Return(jen.Id("firstTimeout").Op("+").Id("Event").Call(jen.Id("t"))))
+}
+
+// emitMessages emits Message: a kind of message, or with fields a letter
+// (emitLetters); with a messages package, aliases of its types.
+func (g *goGen) emitMessages() {
+	s, f := g.s, g.f
+	if g.o.Messages != "" {
+		pkg := path.Base(g.o.Messages)
+		g.doc(fmt.Sprintf("Message is a message the machine sends or receives: %s.Message, which the\nmachines of the spec share. Its constants%s are package %s's.", pkg, cond(g.fields, ", constructors and accessors", ""), pkg))
+		f.Type().Id("Message").Op("=").Qual(g.o.Messages, "Message")
+		if g.fields {
+			g.doc(fmt.Sprintf("MessageKind is a kind of message, without its field values: %s.MessageKind.", pkg))
+			f.Type().Id("MessageKind").Op("=").Qual(g.o.Messages, "MessageKind")
+			g.emitB2I()
+		}
+		// The messages package must number the messages as this spec does.
+		n, count := len(s.Messages), "NumMessages"
+		if g.fields {
+			n, count = len(s.Letters), "NumLetters"
+		}
+		g.guards = append(g.guards, jen.Id("_").Op("=").Id("x").Index(jen.Qual(g.o.Messages, count).Op("-").Lit(n)))
+		return
+	}
+	if g.fields {
+		g.emitLetters()
+		return
+	}
+	g.doc(fmt.Sprintf("Message is a kind of message the %s.", cond(g.o.MessagesOnly, "machines of the spec send and receive", "machine sends and receives")))
+	f.Type().Id("Message").Id(intType(len(s.Messages)))
+	var names, docs []string
+	for _, m := range s.Messages {
+		names, docs = append(names, m.Name), append(docs, m.Doc)
+	}
+	g.enum("Message", g.msg, names, docs)
+}
+
+// messageCounts are the constants NumMessages and, with fields, NumLetters.
+func (g *goGen) messageCounts() []jen.Code {
+	s := g.s
+	val := func(name string, n int) jen.Code {
+		if g.o.Messages != "" {
+			return jen.Qual(g.o.Messages, name)
+		}
+		return jen.Lit(n)
+	}
+	out := []jen.Code{docLines("NumMessages is the number of message kinds.").Id("NumMessages").Op("=").Add(val("NumMessages", len(s.Messages)))}
+	if g.fields {
+		out = append(out, docLines("NumLetters is the number of distinct messages: one per kind and\nvaluation of its fields.").Id("NumLetters").Op("=").Add(val("NumLetters", len(s.Letters))))
+	}
+	return out
+}
+
+// emitMessagesOnly emits the messages package: Message and what goes with
+// it, for the machines' packages to import (GoOptions.Messages).
+func (g *goGen) emitMessagesOnly() {
+	g.emitMessages()
+	g.f.Const().Defs(g.messageCounts()...)
+	g.emitGuard()
+}
+
+// emitB2I emits b2i, the code of a bool field.
+func (g *goGen) emitB2I() {
+	g.doc("b2i is 1 for true and 0 for false: a bool field's code.")
+	g.f.Func().Id("b2i").Params(jen.Id("b").Bool()).Int().Block(
+		jen.If(jen.Id("b")).Block(jen.Return(jen.Lit(1))),
+		jen.Return(jen.Lit(0)),
+	)
+}
+
+// cond is a if c holds, else b.
+func cond(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
 }
 
 // emitTimers emits Timer, its durations and TimerSet.
@@ -226,7 +289,7 @@ func (g *goGen) emitLetters() {
 	if c := g.firstFieldless(); c != "" {
 		consts0 = "A message without fields is a constant such as " + c + ".\n"
 	}
-	g.doc("Message is a message the machine sends or receives, with the values of\nits fields: a small integer, numbered as the spec numbers its letters\n(one per message kind and valuation of its fields, the last field\nvarying fastest). " + consts0 + "A message with fields is made by its constructor, such as\n" + g.fieldExample() + ", and read with Kind and its accessor. Values from\nNumLetters on are invalid.")
+	g.doc("Message is a message the " + cond(g.o.MessagesOnly, "machines of the spec send or receive", "machine sends or receives") + ", with the values of\nits fields: a small integer, numbered as the spec numbers its letters\n(one per message kind and valuation of its fields, the last field\nvarying fastest). " + consts0 + "A message with fields is made by its constructor, such as\n" + g.fieldExample() + ", and read with Kind and its accessor. Values from\nNumLetters on are invalid.")
 	f.Type().Id("Message").Id(intType(len(s.Letters) + 1)) // NumLetters is the invalid message
 	g.doc("MessageKind is a kind of message, without its field values.")
 	f.Type().Id("MessageKind").Id(intType(len(s.Messages) + 1))
@@ -261,11 +324,7 @@ func (g *goGen) emitLetters() {
 	)
 	g.doc("Valid reports whether m is a message: a constructor given a field value\nout of range makes an invalid one.")
 	f.Func().Params(id("m").Id("Message")).Id("Valid").Params().Bool().Block(jen.Return(id("m").Op("<").Id("NumLetters")))
-	g.doc("b2i is 1 for true and 0 for false: a bool field's code.")
-	f.Func().Id("b2i").Params(id("b").Bool()).Int().Block(
-		jen.If(id("b")).Block(jen.Return(jen.Lit(1))),
-		jen.Return(jen.Lit(0)),
-	)
+	g.emitB2I()
 	for _, m := range s.Messages {
 		if len(m.Fields) == 0 {
 			continue
@@ -338,7 +397,7 @@ func (g *goGen) emitLetters() {
 		doc := comment(fmt.Sprintf("%s returns the message %s with the given field values.", name, m.Name), m.Doc)
 		if checks != nil {
 			body = append(body, jen.If(checks).Block(jen.Return(id("NumLetters"))))
-			doc += "\nIt needs " + strings.Join(ranges, ", ") + ": a value out of range\nmakes an invalid Message (see Valid), which RecvEvent and Deliver reject."
+			doc += "\nIt needs " + strings.Join(ranges, ", ") + ": a value out of range\nmakes an invalid Message (see Valid), which " + cond(g.o.MessagesOnly, "the machines' ", "") + "RecvEvent and Deliver reject."
 		}
 		body = append(body, jen.Return(id("Message").Call(jen.Lit(base).Add(sum...))))
 		g.doc(doc)

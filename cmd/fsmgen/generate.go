@@ -18,16 +18,25 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
 	pkg := fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
 	machine := fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
+	messages := fs.String("messages", "", "import the spec's messages from the package at `IMPORTPATH` (generated with --messages-only), so that the machines' packages share one Message type")
+	messagesOnly := fs.Bool("messages-only", false, "generate the spec's messages alone, as a package the machines' packages import with --messages (default package name: messages)")
 	sf := addSpecFlags(fs)
-	s, err := sf.parseAndLoad(fs, args, nil)
+	s, err := sf.parseAndLoad(fs, args, func() error {
+		if *messagesOnly && (*messages != "" || *machine != "") {
+			return errUsagef("--messages-only generates no machine: it takes neither --machine nor --messages")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	printWarnings(stderr, s)
-	if _, err := s.SelectMachine(*machine); err != nil {
-		return err // it names the spec's position first
+	if !*messagesOnly {
+		if _, err := s.SelectMachine(*machine); err != nil {
+			return err // it names the spec's position first
+		}
 	}
-	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File), Machine: *machine})
+	src, err := gen.Go(s, gen.GoOptions{Package: *pkg, Source: moduleRelative(s.File), Machine: *machine, Messages: *messages, MessagesOnly: *messagesOnly})
 	if err != nil {
 		return err
 	}

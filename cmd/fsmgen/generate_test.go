@@ -85,3 +85,21 @@ func TestDiagrams(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateMessagesOnly: the messages package of a spec with several
+// machines, and the flags it does not take.
+func TestGenerateMessagesOnly(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "generate", "--messages-only", "-pkg", "msg", "../../examples/abp/abp.yaml")
+	if code != 0 || !strings.Contains(stdout, "package msg\n") || !strings.Contains(stdout, "func Data(bit bool, item int) Message") {
+		t.Fatalf("exit %d, stderr %q, stdout:\n%.300s", code, stderr, stdout)
+	}
+	for _, args := range [][]string{
+		{"--messages-only", "--machine", "sender"},
+		{"--messages-only", "--messages", "example.com/abp/msg"},
+	} {
+		code, stdout, stderr := runCLI(t, append(append([]string{"generate"}, args...), "../../examples/abp/abp.yaml")...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "--messages-only generates no machine") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+}

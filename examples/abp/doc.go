@@ -4,5 +4,6 @@
 // order. Its test model-checks the spec with the expected verdicts.
 package abp
 
-//go:generate go run ../../cmd/fsmgen generate --machine sender --pkg sender --o sender/sender.go abp.yaml
-//go:generate go run ../../cmd/fsmgen generate --machine receiver --pkg receiver --o receiver/receiver.go abp.yaml
+//go:generate go run ../../cmd/fsmgen generate --messages-only --pkg msg --o msg/msg.go abp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine sender --messages github.com/fsmgen/fsmgen/examples/abp/msg --pkg sender --o sender/sender.go abp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine receiver --messages github.com/fsmgen/fsmgen/examples/abp/msg --pkg receiver --o receiver/receiver.go abp.yaml

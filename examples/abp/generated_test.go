@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen/examples/abp/msg"
 	"github.com/fsmgen/fsmgen/examples/abp/receiver"
 	"github.com/fsmgen/fsmgen/examples/abp/sender"
 	"github.com/fsmgen/fsmgen/fsm"
@@ -13,44 +14,51 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// TestGeneratedFresh regenerates the sender and receiver packages and
+// TestGeneratedFresh regenerates the msg, sender and receiver packages and
 // requires the checked-in files to match (go generate ./examples/abp).
 func TestGeneratedFresh(t *testing.T) {
 	s, err := spec.Load("abp.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const msgs = "github.com/fsmgen/fsmgen/examples/abp/msg"
+	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/abp/abp.yaml"}, "msg/msg.go", "go generate ./examples/abp")
 	for _, m := range []string{"sender", "receiver"} {
-		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Source: "examples/abp/abp.yaml"}, m+"/"+m+".go", "go generate ./examples/abp")
+		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Messages: msgs, Source: "examples/abp/abp.yaml"}, m+"/"+m+".go", "go generate ./examples/abp")
 	}
 }
 
 // TestMessages: the constructors, accessors and names of messages with
-// fields, and the letters the two packages share.
+// fields, which the two machines' packages share as one type (package msg).
 func TestMessages(t *testing.T) {
-	d := sender.Data(true, 2)
-	if f, ok := d.Data(); !ok || !f.Bit || f.Item != 2 || d.Kind() != sender.KindData || d.String() != "DATA(bit=true, item=2)" {
+	d := msg.Data(true, 2)
+	if f, ok := d.Data(); !ok || !f.Bit || f.Item != 2 || d.Kind() != msg.KindData || d.String() != "DATA(bit=true, item=2)" {
 		t.Errorf("Data(true, 2) = %v %+v %v", d, f, ok)
 	}
 	if _, ok := d.Ack(); ok {
 		t.Error("a DATA message reads as an ACK")
 	}
-	if bad := sender.Data(false, 4); bad.Valid() || receiver.New().Deliver(receiver.Message(bad)) == nil {
+	if bad := msg.Data(false, 4); bad.Valid() || receiver.New().Deliver(bad) == nil {
 		t.Errorf("Data(false, 4) = %v is valid or delivered", bad)
 	}
 	for bit := range 2 {
 		for item := range 4 {
-			m := receiver.Data(bit == 1, item)
-			if uint8(m) != uint8(sender.Data(bit == 1, item)) {
-				t.Errorf("DATA(%d, %d): the packages number it differently", bit, item)
-			}
+			m := msg.Data(bit == 1, item)
 			if f, ok := m.Data(); !ok || f.Bit != (bit == 1) || f.Item != item {
 				t.Errorf("%v reads as %+v", m, f)
 			}
+			// One message type: what the sender sends, the receiver receives.
+			var sent sender.Message = m
+			if receiver.RecvEvent(sent).String() != "recv "+m.String() {
+				t.Errorf("%v: the receiver receives %v", m, receiver.RecvEvent(sent))
+			}
 		}
 	}
-	if a := receiver.Ack(true); a.String() != "ACK(bit=true)" || uint8(a) != uint8(sender.Ack(true)) || receiver.RecvEvent(receiver.Data(false, 1)).String() != "recv DATA(bit=false, item=1)" {
+	if a := msg.Ack(true); a.String() != "ACK(bit=true)" || receiver.RecvEvent(msg.Data(false, 1)).String() != "recv DATA(bit=false, item=1)" {
 		t.Errorf("Ack(true) = %v", a)
+	}
+	if sender.NumLetters != msg.NumLetters || receiver.NumMessages != msg.NumMessages {
+		t.Errorf("the machines count %d and %d messages, package msg %d and %d", sender.NumLetters, receiver.NumMessages, msg.NumLetters, msg.NumMessages)
 	}
 }
 
@@ -60,9 +68,9 @@ func TestStepAllocs(t *testing.T) {
 	r := receiver.New(receiver.OnSend(func(receiver.Message) {}))
 	n := testing.AllocsPerRun(100, func() {
 		s1, _, _ := sender.Step(sender.Initial(), sender.CallSend)
-		_, fx, _ := sender.Step(s1, sender.RecvEvent(sender.Ack(false)))
+		_, fx, _ := sender.Step(s1, sender.RecvEvent(msg.Ack(false)))
 		_ = fx.Sent()
-		_ = r.Deliver(receiver.Data(r.Snapshot().Rbit, 1))
+		_ = r.Deliver(msg.Data(r.Snapshot().Rbit, 1))
 	})
 	if n != 0 {
 		t.Errorf("Step allocates %v times a run", n)
@@ -77,8 +85,7 @@ func Example() {
 	clock := fsm.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	start := clock.Now()
 	at := func() time.Duration { return clock.Now().Sub(start) }
-	var toReceiver []receiver.Message
-	var toSender []sender.Message
+	var toReceiver, toSender []msg.Message
 	lostOne := false
 	s := sender.New(sender.WithClock(clock), sender.OnSend(func(m sender.Message) {
 		if !lostOne {
@@ -86,11 +93,10 @@ func Example() {
 			fmt.Printf("%4v  %v lost\n", at(), m)
 			return
 		}
-		// The packages share the spec's numbering of messages.
-		toReceiver = append(toReceiver, receiver.Message(m))
+		toReceiver = append(toReceiver, m)
 	}))
 	var delivered []int
-	r := receiver.New(receiver.OnSend(func(m receiver.Message) { toSender = append(toSender, sender.Message(m)) }))
+	r := receiver.New(receiver.OnSend(func(m msg.Message) { toSender = append(toSender, m) }))
 	for item := 0; item < 3; item++ {
 		if err := s.Fire(sender.CallSend); err != nil {
 			fmt.Println("error:", err)
@@ -133,9 +139,9 @@ func Example() {
 // BenchmarkStep: one step of each generated machine on a message with fields.
 func BenchmarkStep(b *testing.B) {
 	s, _, _ := sender.Step(sender.Initial(), sender.CallSend)
-	ack := sender.RecvEvent(sender.Ack(false))
+	ack := sender.RecvEvent(msg.Ack(false))
 	r := receiver.Initial()
-	data := receiver.RecvEvent(receiver.Data(false, 1))
+	data := receiver.RecvEvent(msg.Data(false, 1))
 	b.ReportAllocs()
 	for b.Loop() {
 		n, fx, _ := sender.Step(s, ack)

@@ -4,5 +4,6 @@
 // packages, client and server, against each other on a fake clock.
 package reqresp
 
-//go:generate go run ../../cmd/fsmgen generate --machine client --pkg client --o client/client.go reqresp.yaml
-//go:generate go run ../../cmd/fsmgen generate --machine server --pkg server --o server/server.go reqresp.yaml
+//go:generate go run ../../cmd/fsmgen generate --messages-only --pkg msg --o msg/msg.go reqresp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine client --messages github.com/fsmgen/fsmgen/examples/reqresp/msg --pkg client --o client/client.go reqresp.yaml
+//go:generate go run ../../cmd/fsmgen generate --machine server --messages github.com/fsmgen/fsmgen/examples/reqresp/msg --pkg server --o server/server.go reqresp.yaml

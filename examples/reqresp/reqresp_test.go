@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsmgen/fsmgen/examples/reqresp/client"
+	"github.com/fsmgen/fsmgen/examples/reqresp/msg"
 	"github.com/fsmgen/fsmgen/examples/reqresp/server"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
@@ -60,15 +61,17 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
-// TestGeneratedFresh regenerates the client and server packages and
+// TestGeneratedFresh regenerates the msg, client and server packages and
 // requires the checked-in files to match (go generate ./examples/reqresp).
 func TestGeneratedFresh(t *testing.T) {
 	s, err := spec.Load("reqresp.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const msgs = "github.com/fsmgen/fsmgen/examples/reqresp/msg"
+	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/reqresp/reqresp.yaml"}, "msg/msg.go", "go generate ./examples/reqresp")
 	for _, m := range []string{"client", "server"} {
-		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Source: "examples/reqresp/reqresp.yaml"}, m+"/"+m+".go", "go generate ./examples/reqresp")
+		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Messages: msgs, Source: "examples/reqresp/reqresp.yaml"}, m+"/"+m+".go", "go generate ./examples/reqresp")
 	}
 }
 
@@ -86,11 +89,11 @@ func TestStepAllocs(t *testing.T) {
 	}
 }
 
-// packet is a message in flight; the two generated packages share the
-// spec's message vocabulary, so a message converts by its index.
+// packet is a message in flight; the two generated packages share one
+// Message type, package msg's.
 type packet struct {
 	toServer bool
-	msg      uint8
+	msg      msg.Message
 }
 
 // The generated client and server run against each other on a fake
@@ -101,29 +104,29 @@ func Example() {
 	start := clock.Now()
 	var net []packet
 	lost := map[string]bool{}
-	send := func(toServer bool, name string, msg uint8) {
-		if !lost[name] { // the network loses the first of each kind
+	send := func(toServer bool, m msg.Message) {
+		if name := m.String(); !lost[name] { // the network loses the first of each kind
 			lost[name] = true
 			fmt.Printf("%4v  %s lost\n", clock.Now().Sub(start), name)
 			return
 		}
-		net = append(net, packet{toServer, msg})
+		net = append(net, packet{toServer, m})
 	}
 	c := client.New(client.WithClock(clock),
-		client.OnSend(func(m client.Message) { send(true, m.String(), uint8(m)) }),
+		client.OnSend(func(m msg.Message) { send(true, m) }),
 		client.OnTransition(func(tr client.Transition) {
 			fmt.Printf("%4v  client %v --%v--> %v\n", clock.Now().Sub(start), tr.From, tr.Event, tr.To)
 		}))
-	s := server.New(server.OnReply(func(m server.Message) { send(false, m.String(), uint8(m)) }))
+	s := server.New(server.OnReply(func(m msg.Message) { send(false, m) }))
 	deliver := func() {
 		for len(net) > 0 {
 			p := net[0]
 			net = net[1:]
 			var err error
 			if p.toServer {
-				err = s.Deliver(server.Message(p.msg))
+				err = s.Deliver(p.msg)
 			} else {
-				err = c.Deliver(client.Message(p.msg))
+				err = c.Deliver(p.msg)
 			}
 			if err != nil {
 				fmt.Println("error:", err)
@@ -157,17 +160,17 @@ func Example() {
 func TestTwoClients(t *testing.T) {
 	type packet struct {
 		from, to string
-		msg      uint8
+		msg      msg.Message
 	}
 	var net []packet
 	answered := map[string]int{}
 	var from string // the sender of the message the server is receiving
 	srv := server.New(
 		server.OnSend(func(m server.Message) { t.Errorf("the server sent %v: its answers are replies", m) }),
-		server.OnReply(func(m server.Message) { net = append(net, packet{"server", from, uint8(m)}) }))
+		server.OnReply(func(m msg.Message) { net = append(net, packet{"server", from, m}) }))
 	clients := map[string]*client.Machine{}
 	for _, name := range []string{"a", "b"} {
-		clients[name] = client.New(client.OnSend(func(m client.Message) { net = append(net, packet{name, "server", uint8(m)}) }),
+		clients[name] = client.New(client.OnSend(func(m msg.Message) { net = append(net, packet{name, "server", m}) }),
 			client.OnTransition(func(tr client.Transition) {
 				if tr.To == client.StateDone {
 					answered[name]++
@@ -183,9 +186,9 @@ func TestTwoClients(t *testing.T) {
 		var err error
 		if p.to == "server" {
 			from = p.from
-			err = srv.Deliver(server.Message(p.msg))
+			err = srv.Deliver(p.msg)
 		} else {
-			err = clients[p.to].Deliver(client.Message(p.msg))
+			err = clients[p.to].Deliver(p.msg)
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@
 package receiver
 
 import (
+	msg "github.com/fsmgen/fsmgen/examples/abp/msg"
 	"github.com/fsmgen/fsmgen/fsm"
 	"strconv"
 	"strings"
@@ -29,46 +30,12 @@ const (
 // String returns the state's name as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
-// Message is a message the machine sends or receives, with the values of
-// its fields: a small integer, numbered as the spec numbers its letters
-// (one per message kind and valuation of its fields, the last field
-// varying fastest). A message with fields is made by its constructor, such as
-// Data(false, 0), and read with Kind and its accessor. Values from
-// NumLetters on are invalid.
-type Message uint8
+// Message is a message the machine sends or receives: msg.Message, which the
+// machines of the spec share. Its constants, constructors and accessors are package msg's.
+type Message = msg.Message
 
-// MessageKind is a kind of message, without its field values.
-type MessageKind uint8
-
-const (
-	// KindData is DATA.
-	// An item, with the sender's current bit.
-	KindData MessageKind = iota
-	// KindAck is ACK.
-	// The acknowledgement of the item with this bit.
-	KindAck
-)
-
-// String returns the messageKind's name as the spec writes it.
-func (x MessageKind) String() string { return messageKindNames.Of(int(x)) }
-
-// String returns the message's name as the spec writes it.
-func (x Message) String() string { return messageNames.Of(int(x)) }
-
-// letterKinds is the kind of each message.
-var letterKinds = [NumLetters]MessageKind{KindData, KindData, KindData, KindData, KindData, KindData, KindData, KindData, KindAck, KindAck}
-
-// Kind returns the kind of m, and NumMessages for an invalid m.
-func (m Message) Kind() MessageKind {
-	if m >= NumLetters {
-		return NumMessages
-	}
-	return letterKinds[m]
-}
-
-// Valid reports whether m is a message: a constructor given a field value
-// out of range makes an invalid one.
-func (m Message) Valid() bool { return m < NumLetters }
+// MessageKind is a kind of message, without its field values: msg.MessageKind.
+type MessageKind = msg.MessageKind
 
 // b2i is 1 for true and 0 for false: a bool field's code.
 func b2i(b bool) int {
@@ -76,59 +43,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// DataFields are the field values of a message DATA.
-type DataFields struct {
-	// Bit is the field bit.
-	Bit bool
-	// Item is the field item.
-	// The item's place in the sequence (its payload, abstracted).
-	Item int
-}
-
-// Data returns the message DATA with the given field values.
-// An item, with the sender's current bit.
-// It needs item in 0..3: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func Data(bit bool, item int) Message {
-	if item < 0 || item > 3 {
-		return NumLetters
-	}
-	return Message(0 + b2i(bit)*4 + item)
-}
-
-// Data returns the field values of m and true when m is a DATA message, and
-// zero values and false otherwise.
-func (m Message) Data() (f DataFields, ok bool) {
-	if m.Kind() != KindData {
-		return f, false
-	}
-	c := int(m) - 0
-	f.Bit = c/4%2 != 0
-	f.Item = c / 1 % 4
-	return f, true
-}
-
-// AckFields are the field values of a message ACK.
-type AckFields struct {
-	// Bit is the field bit.
-	Bit bool
-}
-
-// Ack returns the message ACK with the given field values.
-// The acknowledgement of the item with this bit.
-func Ack(bit bool) Message { return Message(8 + b2i(bit)) }
-
-// Ack returns the field values of m and true when m is a ACK message, and
-// zero values and false otherwise.
-func (m Message) Ack() (f AckFields, ok bool) {
-	if m.Kind() != KindAck {
-		return f, false
-	}
-	c := int(m) - 8
-	f.Bit = c/1%2 != 0
-	return f, true
 }
 
 // Option configures a Machine or SyncMachine.
@@ -179,7 +93,7 @@ func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTim
 type Event uint8
 
 // The receipt of a message with fields has no constant: it is
-// RecvEvent(Data(false, 0)).
+// RecvEvent(msg.Data(false, 0)).
 const ()
 
 // String returns the event's name as the spec writes it.
@@ -197,10 +111,10 @@ const (
 	// NumEvents is the number of events.
 	NumEvents = 10
 	// NumMessages is the number of message kinds.
-	NumMessages = 2
+	NumMessages = msg.NumMessages
 	// NumLetters is the number of distinct messages: one per kind and
 	// valuation of its fields.
-	NumLetters = 10
+	NumLetters = msg.NumLetters
 	// NumTimers is the number of timers.
 	NumTimers = 0
 	// MaxSends is the most messages one step sends.
@@ -213,16 +127,14 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_ = x[StateRecv-0]
-	_, _ = x[KindData-0], x[KindAck-1]
+	_ = x[msg.NumLetters-10]
 }
 
 // The names of the values of each type, for String.
 var (
-	stateNames       = fsm.NewNames("State", "RECV")
-	messageKindNames = fsm.NewNames("MessageKind", "DATA", "ACK")
-	messageNames     = fsm.NewNames("Message", "DATA(bit=false, item=0)", "DATA(bit=false, item=1)", "DATA(bit=false, item=2)", "DATA(bit=false, item=3)", "DATA(bit=true, item=0)", "DATA(bit=true, item=1)", "DATA(bit=true, item=2)", "DATA(bit=true, item=3)", "ACK(bit=false)", "ACK(bit=true)")
-	timerNames       = fsm.NewNames("Timer")
-	eventNames       = fsm.NewNames("Event", "recv DATA(bit=false, item=0)", "recv DATA(bit=false, item=1)", "recv DATA(bit=false, item=2)", "recv DATA(bit=false, item=3)", "recv DATA(bit=true, item=0)", "recv DATA(bit=true, item=1)", "recv DATA(bit=true, item=2)", "recv DATA(bit=true, item=3)", "recv ACK(bit=false)", "recv ACK(bit=true)")
+	stateNames = fsm.NewNames("State", "RECV")
+	timerNames = fsm.NewNames("Timer")
+	eventNames = fsm.NewNames("Event", "recv DATA(bit=false, item=0)", "recv DATA(bit=false, item=1)", "recv DATA(bit=false, item=2)", "recv DATA(bit=false, item=3)", "recv DATA(bit=true, item=0)", "recv DATA(bit=true, item=1)", "recv DATA(bit=true, item=2)", "recv DATA(bit=true, item=3)", "recv ACK(bit=false)", "recv ACK(bit=true)")
 )
 
 // RecvEvent is the event of message m arriving, with its field values. An
@@ -323,8 +235,8 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit == rbit", Stay: true, Reply: []MessageKind{KindAck}, Set: []Assignment{{Var: "rbit", Value: "!rbit"}}, Doc: "The expected item; deliver it and acknowledge.", Pos: "examples/abp/abp.yaml:47:9"},
-	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit != rbit", Stay: true, Reply: []MessageKind{KindAck}, Doc: "A retransmission of the item already delivered; acknowledge it again.", Pos: "examples/abp/abp.yaml:48:9"},
+	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit == rbit", Stay: true, Reply: []MessageKind{msg.KindAck}, Set: []Assignment{{Var: "rbit", Value: "!rbit"}}, Doc: "The expected item; deliver it and acknowledge.", Pos: "examples/abp/abp.yaml:47:9"},
+	{From: []State{StateRecv}, On: []Event{0, 1, 2, 3, 4, 5, 6, 7}, Guard: "msg.bit != rbit", Stay: true, Reply: []MessageKind{msg.KindAck}, Doc: "A retransmission of the item already delivered; acknowledge it again.", Pos: "examples/abp/abp.yaml:48:9"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:

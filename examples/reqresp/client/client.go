@@ -3,6 +3,7 @@
 package client
 
 import (
+	msg "github.com/fsmgen/fsmgen/examples/reqresp/msg"
 	"github.com/fsmgen/fsmgen/fsm"
 	"strings"
 	"time"
@@ -34,20 +35,9 @@ const (
 // String returns the state's name as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
-// Message is a kind of message the machine sends and receives.
-type Message uint8
-
-const (
-	// MsgReq is REQ.
-	// The client's request (a retry is the same request again).
-	MsgReq Message = iota
-	// MsgResp is RESP.
-	// The server's response.
-	MsgResp
-)
-
-// String returns the message's name as the spec writes it.
-func (x Message) String() string { return messageNames.Of(int(x)) }
+// Message is a message the machine sends or receives: msg.Message, which the
+// machines of the spec share. Its constants are package msg's.
+type Message = msg.Message
 
 // Option configures a Machine or SyncMachine.
 type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
@@ -133,7 +123,7 @@ const (
 	// NumEvents is the number of events.
 	NumEvents = 4
 	// NumMessages is the number of message kinds.
-	NumMessages = 2
+	NumMessages = msg.NumMessages
 	// NumTimers is the number of timers.
 	NumTimers = 1
 	// MaxSends is the most messages one step sends.
@@ -146,17 +136,16 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_, _, _ = x[StateIdle-0], x[StateWaiting-1], x[StateDone-2]
-	_, _ = x[MsgReq-0], x[MsgResp-1]
+	_ = x[msg.NumMessages-2]
 	_ = x[TimerRetry-0]
 	_, _, _, _ = x[CallRequest-0], x[RecvReq-1], x[RecvResp-2], x[TimeoutRetry-3]
 }
 
 // The names of the values of each type, for String.
 var (
-	stateNames   = fsm.NewNames("State", "IDLE", "WAITING", "DONE")
-	messageNames = fsm.NewNames("Message", "REQ", "RESP")
-	timerNames   = fsm.NewNames("Timer", "retry")
-	eventNames   = fsm.NewNames("Event", "REQUEST", "recv REQ", "recv RESP", "timeout retry")
+	stateNames = fsm.NewNames("State", "IDLE", "WAITING", "DONE")
+	timerNames = fsm.NewNames("Timer", "retry")
+	eventNames = fsm.NewNames("Event", "REQUEST", "recv REQ", "recv RESP", "timeout retry")
 )
 
 // RecvEvent is the event of message m arriving.
@@ -231,8 +220,8 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateIdle}, On: []Event{CallRequest}, To: StateWaiting, Send: []Message{MsgReq}, Start: []Timer{TimerRetry}, Doc: "Ask.", Pos: "examples/reqresp/reqresp.yaml:24:9"},
-	{From: []State{StateWaiting}, On: []Event{TimeoutRetry}, Stay: true, Send: []Message{MsgReq}, Start: []Timer{TimerRetry}, Doc: "No response yet; ask again.", Pos: "examples/reqresp/reqresp.yaml:25:9"},
+	{From: []State{StateIdle}, On: []Event{CallRequest}, To: StateWaiting, Send: []Message{msg.MsgReq}, Start: []Timer{TimerRetry}, Doc: "Ask.", Pos: "examples/reqresp/reqresp.yaml:24:9"},
+	{From: []State{StateWaiting}, On: []Event{TimeoutRetry}, Stay: true, Send: []Message{msg.MsgReq}, Start: []Timer{TimerRetry}, Doc: "No response yet; ask again.", Pos: "examples/reqresp/reqresp.yaml:25:9"},
 	{From: []State{StateWaiting}, On: []Event{RecvResp}, To: StateDone, Stop: []Timer{TimerRetry}, Doc: "Answered.", Pos: "examples/reqresp/reqresp.yaml:26:9"},
 	{From: []State{StateDone}, On: []Event{RecvResp}, Stay: true, Doc: "The response to a retried request; already answered.", Pos: "examples/reqresp/reqresp.yaml:27:9"},
 }

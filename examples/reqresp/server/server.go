@@ -3,6 +3,7 @@
 package server
 
 import (
+	msg "github.com/fsmgen/fsmgen/examples/reqresp/msg"
 	"github.com/fsmgen/fsmgen/fsm"
 	"strings"
 	"time"
@@ -28,20 +29,9 @@ const (
 // String returns the state's name as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
-// Message is a kind of message the machine sends and receives.
-type Message uint8
-
-const (
-	// MsgReq is REQ.
-	// The client's request (a retry is the same request again).
-	MsgReq Message = iota
-	// MsgResp is RESP.
-	// The server's response.
-	MsgResp
-)
-
-// String returns the message's name as the spec writes it.
-func (x Message) String() string { return messageNames.Of(int(x)) }
+// Message is a message the machine sends or receives: msg.Message, which the
+// machines of the spec share. Its constants are package msg's.
+type Message = msg.Message
 
 // Option configures a Machine or SyncMachine.
 type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
@@ -114,7 +104,7 @@ const (
 	// NumEvents is the number of events.
 	NumEvents = 2
 	// NumMessages is the number of message kinds.
-	NumMessages = 2
+	NumMessages = msg.NumMessages
 	// NumTimers is the number of timers.
 	NumTimers = 0
 	// MaxSends is the most messages one step sends.
@@ -127,16 +117,15 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_ = x[StateServing-0]
-	_, _ = x[MsgReq-0], x[MsgResp-1]
+	_ = x[msg.NumMessages-2]
 	_, _ = x[RecvReq-0], x[RecvResp-1]
 }
 
 // The names of the values of each type, for String.
 var (
-	stateNames   = fsm.NewNames("State", "SERVING")
-	messageNames = fsm.NewNames("Message", "REQ", "RESP")
-	timerNames   = fsm.NewNames("Timer")
-	eventNames   = fsm.NewNames("Event", "recv REQ", "recv RESP")
+	stateNames = fsm.NewNames("State", "SERVING")
+	timerNames = fsm.NewNames("Timer")
+	eventNames = fsm.NewNames("Event", "recv REQ", "recv RESP")
 )
 
 // RecvEvent is the event of message m arriving.
@@ -208,7 +197,7 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateServing}, On: []Event{RecvReq}, Stay: true, Reply: []Message{MsgResp}, Doc: "Answer whoever asked.", Pos: "examples/reqresp/reqresp.yaml:34:9"},
+	{From: []State{StateServing}, On: []Event{RecvReq}, Stay: true, Reply: []Message{msg.MsgResp}, Doc: "Answer whoever asked.", Pos: "examples/reqresp/reqresp.yaml:34:9"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
