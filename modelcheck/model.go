@@ -155,6 +155,9 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		box: make([]field, len(c.Channels)), inbox: make([]*inbox, len(c.Channels)), dest: make([][]int, n),
 		recvEvent: make([][]int, n), byPeer: make([]peerActions, n), byChan: make([]chanActions, len(c.Channels)),
 		fast: make([]fastPeer, n)}
+	if c.Time != nil {
+		return nil, fmt.Errorf("%s: modelcheck: check %s is timed: the checker explores untimed checks only", c.Pos, c.Name)
+	}
 	for i, p := range c.Peers {
 		if p.Machine == nil {
 			return nil, fmt.Errorf("%s: modelcheck: peer %s runs no machine", p.Pos, p.Name)
