@@ -189,6 +189,16 @@ var matrix = []config{
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
+	// Timed checks: ticks left per armed timer, message ages, early windows.
+	{spec: "blink", check: "hand"},
+	{spec: "blink", check: "hand_unordered"},
+	{spec: "retx", check: "unordered"},
+	{spec: "retx", check: "ordered"},
+	{spec: "retx", check: "mixed"},
+	{spec: "retx", check: "three"},
+	{spec: "retx", check: "unordered", inbox: both(channel{ordered, 3, drop, true, true})},
+	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, true, true})},
+	{spec: "race", check: "early"},
 }
 
 const (
