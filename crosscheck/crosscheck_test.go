@@ -199,6 +199,11 @@ var matrix = []config{
 	{spec: "retx", check: "unordered", inbox: both(channel{ordered, 3, drop, true, true})},
 	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, true, true})},
 	{spec: "race", check: "early"},
+	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_lossy"},
+	{spec: "../modelcheck/testdata/timed.yaml", check: "late_ping_ordered"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "lossy"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "early"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "ageless"},
 }
 
 const (
