@@ -20,10 +20,14 @@ import (
 //     remaining call budgets; per inbox, for an ordered one a bounded array
 //     with a length (not a chan, so that every content has one canonical
 //     vector), for an unordered one a count per message kind; scratch
-//     variables are hidden;
+//     variables are hidden. A timed check adds per timer the ticks left
+//     until its deadline (0 while not armed) and, in a channel with a
+//     lifetime, each message's age: an array parallel to an ordered queue,
+//     a count per letter and age in an unordered channel;
 //   - one process runs a do loop with one option per action instance
-//     (call, deliver, lose, duplicate, timeout), each a d_step whose
-//     first statement is the action's enabling condition;
+//     (call, deliver, lose, duplicate, timeout, and the tick of a timed
+//     check), each a d_step whose first statement is the action's enabling
+//     condition;
 //   - invariants are asserted after every action (the initial state is
 //     fixed and checked here, when rendering); a deadlock that is not a
 //     terminal state is an invalid end state. When the check declares
@@ -1010,11 +1014,11 @@ func (g *pmlGen) duplicateAt(p, i int) []string {
 // and those that were as old as the lifetime are gone.
 func (g *pmlGen) tick() pmlAction {
 	c := g.c
-	var due, ages, body []string
+	var waits, ages, body []string // no deadline has come; something ages
 	for p := range g.peer {
 		for _, t := range g.m[p].Timers {
 			armed, left := g.timerVar(p, t), g.timerLeft(p, t)
-			due = append(due, fmt.Sprintf("(!%s || %s > 0)", armed, left))
+			waits = append(waits, fmt.Sprintf("(!%s || %s > 0)", armed, left))
 			ages = append(ages, armed)
 			body = append(body, fmt.Sprintf("if\n\t\t:: %s -> %s--\n\t\t:: else -> skip\n\t\tfi", armed, left))
 		}
@@ -1039,7 +1043,7 @@ func (g *pmlGen) tick() pmlAction {
 		body = []string{"skip"}
 	}
 	return pmlAction{name: "tick", what: "tick: time passes by one tick",
-		guard: cLogic.all(append(due, cLogic.any(ages...))...), body: body}
+		guard: cLogic.all(append(waits, cLogic.any(ages...))...), body: body}
 }
 
 // ageQueue ages the messages of ordered channel ci by a tick: those that

@@ -41,18 +41,24 @@ func TLAModuleName(s *spec.Spec, c *spec.Check) string {
 //   - VARIABLES: per peer (functions over the peer names) the control
 //     state, each machine variable, each timer (TRUE while armed) and the
 //     remaining budgets of bounded calls; per inbox a sequence (ordered) or
-//     a count per message kind (unordered);
+//     a count per message kind (unordered). A timed check adds per timer
+//     the ticks left until its deadline (0 while not armed, a field of the
+//     snapshot record too) and, in a channel with a lifetime, each
+//     message's age: a sequence of <<message, age>>, or a count per message
+//     kind and age;
 //   - one operator per transition row, named after it (Row6_SYN_SENT_recv_SYN_ACK),
 //     mapping a peer's snapshot record to the next one and the messages
 //     sent; one operator per event dispatching over the table;
 //   - one action per action instance (call, deliver, lose, duplicate,
-//     timeout); Next is their disjunction;
+//     timeout, and Tick in a timed check; a letter's deliveries, losses
+//     and duplications at every age are one action, \E a); Next is their
+//     disjunction;
 //   - invariants as INVARIANTS; deadlock checking stays on, and when the
 //     check declares terminal states, Done (Terminal /\ UNCHANGED vars) lets
 //     a terminal state stutter, so only other deadlocks are reported;
 //   - eventually goals as PROPERTIES []<>Goal under the goal's fairness:
 //     WF or SF of every action class (call(p, c), deliver(p, m) or
-//     deliver(p), timeout(p, t); losses and duplications are never fair),
+//     deliver(p), timeout(p, t), tick; losses and duplications are never fair),
 //     plus WF_vars(Next), since fsmgen's behaviours stop only in deadlocks.
 //
 // Only standard modules are used (Naturals or Integers, Sequences,
