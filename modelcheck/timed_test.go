@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -233,5 +234,35 @@ func TestTimedTrace(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.what, err, tc.err)
 		}
+	}
+}
+
+// TestTimedReadmeExample runs the README's timed example: every line of
+// the trace it shows must be in the real output, in order.
+func TestTimedReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "$ fsmgen check --config late_ping_long_life modelcheck/testdata/timed.yaml\n")
+	if !ok {
+		t.Fatal("the README has no timed example")
+	}
+	block, _, _ = strings.Cut(block, "```")
+	s, c := loadCheck(t, "testdata/timed.yaml", "late_ping_long_life")
+	_, res := run(t, s, c)
+	var b bytes.Buffer
+	res.WriteText(&b)
+	out := strings.ReplaceAll(b.String(), "testdata/timed.yaml", "modelcheck/testdata/timed.yaml")
+	rest := out
+	for _, w := range strings.Split(strings.TrimSuffix(block, "\n"), "\n") {
+		if w == "..." {
+			continue
+		}
+		k := strings.Index(rest, w+"\n")
+		if k < 0 {
+			t.Fatalf("README: line %q is not in the output (in order):\n%s", w, out)
+		}
+		rest = rest[k+len(w)+1:]
 	}
 }

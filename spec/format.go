@@ -281,7 +281,7 @@ func formatCheck(s *Spec, c *Check) *yaml.Node {
 			}
 		}
 		add(pn, "calls", calls)
-		add(pn, "inbox", formatChannel(c, c.Into(i)[0]))
+		add(pn, "inbox", formatChannel(c, c.Into(i)[0], sameLifetime(c.Into(i))))
 		if len(c.Peers) > 2 && len(p.SendsTo) > 0 {
 			var to []string
 			for _, q := range p.SendsTo {
@@ -292,11 +292,11 @@ func formatCheck(s *Spec, c *Check) *yaml.Node {
 		add(peers, p.Name, pn)
 	}
 	add(n, "peers", peers)
-	add(n, "network", formatChannel(c, c.Channels[0]))
+	add(n, "network", formatChannel(c, c.Channels[0], sameLifetime(c.Channels)))
 	chans := mapNode()
 	for _, ch := range c.Channels {
-		if in := c.Into(ch.To)[0]; ch.Order != in.Order || ch.Capacity != in.Capacity || ch.Full != in.Full || ch.Loss != in.Loss || ch.Duplicate != in.Duplicate || ch.Lifetime != in.Lifetime {
-			add(chans, c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name, formatChannel(c, ch))
+		if in := c.Into(ch.To)[0]; ch.Order != in.Order || ch.Capacity != in.Capacity || ch.Full != in.Full || ch.Loss != in.Loss || ch.Duplicate != in.Duplicate || ch.Lifetime != sameLifetime(c.Into(ch.To)) {
+			add(chans, c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name, formatChannel(c, ch, ch.Lifetime))
 		}
 	}
 	if len(chans.Content) > 0 {
@@ -376,15 +376,29 @@ func formatProperties(n *yaml.Node, c *Check, mon *Monitor) {
 	}
 }
 
-func formatChannel(c *Check, ch *Channel) *yaml.Node {
+// sameLifetime is the lifetime every one of chs has, or 0 when they differ:
+// a lifetime written in network or an inbox applies to every channel
+// under it, and no lifetime can be written to mean none.
+func sameLifetime(chs []*Channel) int {
+	for _, ch := range chs {
+		if ch.Lifetime != chs[0].Lifetime {
+			return 0
+		}
+	}
+	return chs[0].Lifetime
+}
+
+// formatChannel writes ch's network fields, with lifetime (in ticks) when
+// it is not 0.
+func formatChannel(c *Check, ch *Channel, lifetime int) *yaml.Node {
 	n := mapNode()
 	add(n, "order", str(ch.Order.String()))
 	add(n, "capacity", intNode(ch.Capacity))
 	add(n, "full", str(ch.Full.String()))
 	add(n, "loss", boolNode(ch.Loss))
 	add(n, "duplicate", boolNode(ch.Duplicate))
-	if ch.Lifetime > 0 && c.Time != nil {
-		add(n, "lifetime", str(formatDuration(time.Duration(ch.Lifetime)*c.Time.Tick)))
+	if lifetime > 0 && c.Time != nil {
+		add(n, "lifetime", str(formatDuration(time.Duration(lifetime)*c.Time.Tick)))
 	}
 	return n
 }
