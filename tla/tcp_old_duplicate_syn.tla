@@ -28,12 +28,13 @@ VARIABLES
     time_wait, \* time_wait[p]: timer time_wait (2*MSL) is armed
     fin_wait_2, \* fin_wait_2[p]: timer fin_wait_2 (FIN_TIMEOUT) is armed
     handshake_current, \* monitor handshake (0..1): The ISN over 2 that the client's latest SYN carries.
+    handshake_opened, \* monitor handshake (BOOLEAN): The server has entered ESTABLISHED with the client's current incarnation already.
     handshake_synced, \* monitor handshake (0..1): The ISN over 2 of the SYN the server last answered from LISTEN.
-    handshake_stale, \* monitor handshake (BOOLEAN): The server entered ESTABLISHED synchronized to another ISN than the client's current one.
+    handshake_stale, \* monitor handshake (BOOLEAN): The server entered ESTABLISHED from a stale SYN: not the current incarnation's, or one that opened a connection already.
     budget, \* budget[p][c]: how many more times peer p may make call c (bounded calls only)
     inbox \* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)
 
-vars == <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget, inbox>>
+vars == <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget, inbox>>
 
 Init ==
     /\ state = [p \in Peers |-> "CLOSED"]
@@ -45,6 +46,7 @@ Init ==
     /\ fin_wait_2 = [p \in Peers |-> FALSE]
     /\ budget = [client |-> [ACTIVE_OPEN |-> 2, CLOSE |-> 2], server |-> [PASSIVE_OPEN |-> 2, CLOSE |-> 2]]
     /\ handshake_current = 0
+    /\ handshake_opened = FALSE
     /\ handshake_synced = 0
     /\ handshake_stale = FALSE
     /\ inbox = [client |-> [m \in Msgs |-> 0], server |-> [m \in Msgs |-> 0]]
@@ -2062,30 +2064,32 @@ Ev_timeout_fin_wait_2(s0) ==
 \* Monitors: each handler maps the monitor values mv to the next; it reads the state
 \* before the action. A step runs the call or receipt handlers, then the send handlers
 \* for each message sent in order, then the handlers for the state entered.
+\* call client.ACTIVE_OPEN
+MonH0(mv) == [mv EXCEPT !.handshake_opened = FALSE]
 \* send client.SYN
-MonH0_SYN_0(mv) == [mv EXCEPT !.handshake_current = 0]
+MonH1_SYN_0(mv) == [mv EXCEPT !.handshake_current = 0]
 \* send client.SYN
-MonH0_SYN_1(mv) == [mv EXCEPT !.handshake_current = 1]
+MonH1_SYN_1(mv) == [mv EXCEPT !.handshake_current = 1]
 \* recv server.SYN
-MonH1_SYN_0(mv) == IF (state["server"] = "LISTEN") THEN [mv EXCEPT !.handshake_synced = 0] ELSE mv
+MonH2_SYN_0(mv) == IF (state["server"] = "LISTEN") THEN [mv EXCEPT !.handshake_synced = 0] ELSE mv
 \* recv server.SYN
-MonH1_SYN_1(mv) == IF (state["server"] = "LISTEN") THEN [mv EXCEPT !.handshake_synced = 1] ELSE mv
+MonH2_SYN_1(mv) == IF (state["server"] = "LISTEN") THEN [mv EXCEPT !.handshake_synced = 1] ELSE mv
 \* enter server.ESTABLISHED
-MonH2(mv) == [mv EXCEPT !.handshake_stale = (mv.handshake_stale \/ (mv.handshake_synced # mv.handshake_current))]
+MonH3(mv) == [mv EXCEPT !.handshake_stale = ((mv.handshake_stale \/ (mv.handshake_synced # mv.handshake_current)) \/ mv.handshake_opened), !.handshake_opened = TRUE]
 
 SendOne(p, mv, m) ==
-    CASE p = "client" /\ m = "SYN(seq=0)" -> MonH0_SYN_0(mv)
-      [] p = "client" /\ m = "SYN(seq=1)" -> MonH0_SYN_1(mv)
+    CASE p = "client" /\ m = "SYN(seq=0)" -> MonH1_SYN_0(mv)
+      [] p = "client" /\ m = "SYN(seq=1)" -> MonH1_SYN_1(mv)
       [] OTHER -> mv
 RECURSIVE SendObs(_, _, _)
 SendObs(p, mv, ss) == IF ss = <<>> THEN mv ELSE SendObs(p, SendOne(p, mv, Head(ss)), Tail(ss))
 EnterObs(p, mv, from, to) ==
     IF from = to THEN mv ELSE
-    CASE p = "server" /\ to = "ESTABLISHED" -> MonH2(mv)
+    CASE p = "server" /\ to = "ESTABLISHED" -> MonH3(mv)
       [] OTHER -> mv
 RecvObs(p, m, mv) ==
-    CASE p = "server" /\ m = "SYN(seq=0)" -> MonH1_SYN_0(mv)
-      [] p = "server" /\ m = "SYN(seq=1)" -> MonH1_SYN_1(mv)
+    CASE p = "server" /\ m = "SYN(seq=0)" -> MonH2_SYN_0(mv)
+      [] p = "server" /\ m = "SYN(seq=1)" -> MonH2_SYN_1(mv)
       [] OTHER -> mv
 
 \* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the
@@ -2102,6 +2106,7 @@ Apply(p, r, box, mv) ==
     /\ fin_wait_2' = [fin_wait_2 EXCEPT ![p] = r.fin_wait_2]
     /\ LET mv2 == EnterObs(p, SendObs(p, mv, r.sends), state[p], r.state) IN
        /\ handshake_current' = mv2.handshake_current
+       /\ handshake_opened' = mv2.handshake_opened
        /\ handshake_synced' = mv2.handshake_synced
        /\ handshake_stale' = mv2.handshake_stale
     /\ inbox' = IF p = "client" THEN [box EXCEPT !["server"] = SendTo_server(@, r.sends)]
@@ -2110,692 +2115,692 @@ Apply(p, r, box, mv) ==
 \* call(client, ACTIVE_OPEN)
 Call_client_ACTIVE_OPEN ==
     /\ budget["client"]["ACTIVE_OPEN"] > 0
-    /\ Apply("client", Ev_ACTIVE_OPEN(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_ACTIVE_OPEN(Snap("client")), inbox, MonH0([handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale]))
     /\ budget' = [budget EXCEPT !["client"]["ACTIVE_OPEN"] = @ - 1]
 
 \* call(client, CLOSE)
 Call_client_CLOSE ==
     /\ budget["client"]["CLOSE"] > 0
-    /\ Apply("client", Ev_CLOSE(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_CLOSE(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ budget' = [budget EXCEPT !["client"]["CLOSE"] = @ - 1]
 
 \* call(server, PASSIVE_OPEN)
 Call_server_PASSIVE_OPEN ==
     /\ budget["server"]["PASSIVE_OPEN"] > 0
-    /\ Apply("server", Ev_PASSIVE_OPEN(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_PASSIVE_OPEN(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ budget' = [budget EXCEPT !["server"]["PASSIVE_OPEN"] = @ - 1]
 
 \* call(server, CLOSE)
 Call_server_CLOSE ==
     /\ budget["server"]["CLOSE"] > 0
-    /\ Apply("server", Ev_CLOSE(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_CLOSE(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ budget' = [budget EXCEPT !["server"]["CLOSE"] = @ - 1]
 
 \* deliver(client, SYN(seq=0))
 Deliver_client_SYN_0 ==
     /\ inbox["client"]["SYN(seq=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_0(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_0(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN(seq=1))
 Deliver_client_SYN_1 ==
     /\ inbox["client"]["SYN(seq=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_1(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_1(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=0, ack=0))
 Deliver_client_SYN_ACK_0_0 ==
     /\ inbox["client"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=0, ack=1))
 Deliver_client_SYN_ACK_0_1 ==
     /\ inbox["client"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=1, ack=0))
 Deliver_client_SYN_ACK_1_0 ==
     /\ inbox["client"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=1, ack=1))
 Deliver_client_SYN_ACK_1_1 ==
     /\ inbox["client"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=0, ack=0))
 Deliver_client_ACK_SYN_0_0 ==
     /\ inbox["client"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=0, ack=1))
 Deliver_client_ACK_SYN_0_1 ==
     /\ inbox["client"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=1, ack=0))
 Deliver_client_ACK_SYN_1_0 ==
     /\ inbox["client"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=1, ack=1))
 Deliver_client_ACK_SYN_1_1 ==
     /\ inbox["client"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=0, ack=0))
 Deliver_client_FIN_0_0 ==
     /\ inbox["client"]["FIN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=0, ack=1))
 Deliver_client_FIN_0_1 ==
     /\ inbox["client"]["FIN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=1, ack=0))
 Deliver_client_FIN_1_0 ==
     /\ inbox["client"]["FIN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=1, ack=1))
 Deliver_client_FIN_1_1 ==
     /\ inbox["client"]["FIN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=0, ack=0))
 Deliver_client_FIN_ACK_0_0 ==
     /\ inbox["client"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=0, ack=1))
 Deliver_client_FIN_ACK_0_1 ==
     /\ inbox["client"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=1, ack=0))
 Deliver_client_FIN_ACK_1_0 ==
     /\ inbox["client"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=1, ack=1))
 Deliver_client_FIN_ACK_1_1 ==
     /\ inbox["client"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=0, ack=0))
 Deliver_client_ACK_FIN_0_0 ==
     /\ inbox["client"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=0, ack=1))
 Deliver_client_ACK_FIN_0_1 ==
     /\ inbox["client"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=1, ack=0))
 Deliver_client_ACK_FIN_1_0 ==
     /\ inbox["client"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=1, ack=1))
 Deliver_client_ACK_FIN_1_1 ==
     /\ inbox["client"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, RST(seq=0))
 Deliver_client_RST_0 ==
     /\ inbox["client"]["RST(seq=0)"] > 0
-    /\ Apply("client", Ev_recv_RST_0(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_RST_0(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, RST(seq=1))
 Deliver_client_RST_1 ==
     /\ inbox["client"]["RST(seq=1)"] > 0
-    /\ Apply("client", Ev_recv_RST_1(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_RST_1(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, RST_ACK(ack=0))
 Deliver_client_RST_ACK_0 ==
     /\ inbox["client"]["RST_ACK(ack=0)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_0(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_RST_ACK_0(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(client, RST_ACK(ack=1))
 Deliver_client_RST_ACK_1 ==
     /\ inbox["client"]["RST_ACK(ack=1)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_1(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_recv_RST_ACK_1(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN(seq=0))
 Deliver_server_SYN_0 ==
     /\ inbox["server"]["SYN(seq=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_0(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=0)"] = @ - 1], MonH1_SYN_0([handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale]))
+    /\ Apply("server", Ev_recv_SYN_0(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=0)"] = @ - 1], MonH2_SYN_0([handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale]))
     /\ UNCHANGED budget
 
 \* deliver(server, SYN(seq=1))
 Deliver_server_SYN_1 ==
     /\ inbox["server"]["SYN(seq=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_1(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=1)"] = @ - 1], MonH1_SYN_1([handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale]))
+    /\ Apply("server", Ev_recv_SYN_1(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=1)"] = @ - 1], MonH2_SYN_1([handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale]))
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=0, ack=0))
 Deliver_server_SYN_ACK_0_0 ==
     /\ inbox["server"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=0, ack=1))
 Deliver_server_SYN_ACK_0_1 ==
     /\ inbox["server"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=1, ack=0))
 Deliver_server_SYN_ACK_1_0 ==
     /\ inbox["server"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=1, ack=1))
 Deliver_server_SYN_ACK_1_1 ==
     /\ inbox["server"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=0, ack=0))
 Deliver_server_ACK_SYN_0_0 ==
     /\ inbox["server"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=0, ack=1))
 Deliver_server_ACK_SYN_0_1 ==
     /\ inbox["server"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=1, ack=0))
 Deliver_server_ACK_SYN_1_0 ==
     /\ inbox["server"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=1, ack=1))
 Deliver_server_ACK_SYN_1_1 ==
     /\ inbox["server"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=0, ack=0))
 Deliver_server_FIN_0_0 ==
     /\ inbox["server"]["FIN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=0, ack=1))
 Deliver_server_FIN_0_1 ==
     /\ inbox["server"]["FIN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=1, ack=0))
 Deliver_server_FIN_1_0 ==
     /\ inbox["server"]["FIN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=1, ack=1))
 Deliver_server_FIN_1_1 ==
     /\ inbox["server"]["FIN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=0, ack=0))
 Deliver_server_FIN_ACK_0_0 ==
     /\ inbox["server"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=0, ack=1))
 Deliver_server_FIN_ACK_0_1 ==
     /\ inbox["server"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=1, ack=0))
 Deliver_server_FIN_ACK_1_0 ==
     /\ inbox["server"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=1, ack=1))
 Deliver_server_FIN_ACK_1_1 ==
     /\ inbox["server"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=0, ack=0))
 Deliver_server_ACK_FIN_0_0 ==
     /\ inbox["server"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=0, ack=1))
 Deliver_server_ACK_FIN_0_1 ==
     /\ inbox["server"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=1, ack=0))
 Deliver_server_ACK_FIN_1_0 ==
     /\ inbox["server"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=1, ack=1))
 Deliver_server_ACK_FIN_1_1 ==
     /\ inbox["server"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, RST(seq=0))
 Deliver_server_RST_0 ==
     /\ inbox["server"]["RST(seq=0)"] > 0
-    /\ Apply("server", Ev_recv_RST_0(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_RST_0(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, RST(seq=1))
 Deliver_server_RST_1 ==
     /\ inbox["server"]["RST(seq=1)"] > 0
-    /\ Apply("server", Ev_recv_RST_1(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_RST_1(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, RST_ACK(ack=0))
 Deliver_server_RST_ACK_0 ==
     /\ inbox["server"]["RST_ACK(ack=0)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_0(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_RST_ACK_0(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=0)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* deliver(server, RST_ACK(ack=1))
 Deliver_server_RST_ACK_1 ==
     /\ inbox["server"]["RST_ACK(ack=1)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_1(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_recv_RST_ACK_1(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=1)"] = @ - 1], [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(client, retransmit)
 Timeout_client_retransmit ==
     /\ retransmit["client"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("client", Ev_timeout_retransmit(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_timeout_retransmit(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(client, time_wait)
 Timeout_client_time_wait ==
     /\ time_wait["client"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("client", Ev_timeout_time_wait(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_timeout_time_wait(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(client, fin_wait_2)
 Timeout_client_fin_wait_2 ==
     /\ fin_wait_2["client"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("client", Ev_timeout_fin_wait_2(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("client", Ev_timeout_fin_wait_2(Snap("client")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(server, retransmit)
 Timeout_server_retransmit ==
     /\ retransmit["server"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("server", Ev_timeout_retransmit(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_timeout_retransmit(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(server, time_wait)
 Timeout_server_time_wait ==
     /\ time_wait["server"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("server", Ev_timeout_time_wait(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_timeout_time_wait(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* timeout(server, fin_wait_2)
 Timeout_server_fin_wait_2 ==
     /\ fin_wait_2["server"]
     /\ Size_client(inbox["client"]) = 0 /\ Size_server(inbox["server"]) = 0 \* timeouts: idle
-    /\ Apply("server", Ev_timeout_fin_wait_2(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
+    /\ Apply("server", Ev_timeout_fin_wait_2(Snap("server")), inbox, [handshake_current |-> handshake_current, handshake_opened |-> handshake_opened, handshake_synced |-> handshake_synced, handshake_stale |-> handshake_stale])
     /\ UNCHANGED budget
 
 \* duplicate(client, SYN(seq=0))
 Duplicate_client_SYN_0 ==
     /\ inbox["client"]["SYN(seq=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, SYN(seq=1))
 Duplicate_client_SYN_1 ==
     /\ inbox["client"]["SYN(seq=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, SYN_ACK(seq=0, ack=0))
 Duplicate_client_SYN_ACK_0_0 ==
     /\ inbox["client"]["SYN_ACK(seq=0, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, SYN_ACK(seq=0, ack=1))
 Duplicate_client_SYN_ACK_0_1 ==
     /\ inbox["client"]["SYN_ACK(seq=0, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, SYN_ACK(seq=1, ack=0))
 Duplicate_client_SYN_ACK_1_0 ==
     /\ inbox["client"]["SYN_ACK(seq=1, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, SYN_ACK(seq=1, ack=1))
 Duplicate_client_SYN_ACK_1_1 ==
     /\ inbox["client"]["SYN_ACK(seq=1, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_SYN(seq=0, ack=0))
 Duplicate_client_ACK_SYN_0_0 ==
     /\ inbox["client"]["ACK_SYN(seq=0, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_SYN(seq=0, ack=1))
 Duplicate_client_ACK_SYN_0_1 ==
     /\ inbox["client"]["ACK_SYN(seq=0, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_SYN(seq=1, ack=0))
 Duplicate_client_ACK_SYN_1_0 ==
     /\ inbox["client"]["ACK_SYN(seq=1, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_SYN(seq=1, ack=1))
 Duplicate_client_ACK_SYN_1_1 ==
     /\ inbox["client"]["ACK_SYN(seq=1, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN(seq=0, ack=0))
 Duplicate_client_FIN_0_0 ==
     /\ inbox["client"]["FIN(seq=0, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN(seq=0, ack=1))
 Duplicate_client_FIN_0_1 ==
     /\ inbox["client"]["FIN(seq=0, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN(seq=1, ack=0))
 Duplicate_client_FIN_1_0 ==
     /\ inbox["client"]["FIN(seq=1, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN(seq=1, ack=1))
 Duplicate_client_FIN_1_1 ==
     /\ inbox["client"]["FIN(seq=1, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN_ACK(seq=0, ack=0))
 Duplicate_client_FIN_ACK_0_0 ==
     /\ inbox["client"]["FIN_ACK(seq=0, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN_ACK(seq=0, ack=1))
 Duplicate_client_FIN_ACK_0_1 ==
     /\ inbox["client"]["FIN_ACK(seq=0, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN_ACK(seq=1, ack=0))
 Duplicate_client_FIN_ACK_1_0 ==
     /\ inbox["client"]["FIN_ACK(seq=1, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, FIN_ACK(seq=1, ack=1))
 Duplicate_client_FIN_ACK_1_1 ==
     /\ inbox["client"]["FIN_ACK(seq=1, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_FIN(seq=0, ack=0))
 Duplicate_client_ACK_FIN_0_0 ==
     /\ inbox["client"]["ACK_FIN(seq=0, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_FIN(seq=0, ack=1))
 Duplicate_client_ACK_FIN_0_1 ==
     /\ inbox["client"]["ACK_FIN(seq=0, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_FIN(seq=1, ack=0))
 Duplicate_client_ACK_FIN_1_0 ==
     /\ inbox["client"]["ACK_FIN(seq=1, ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, ACK_FIN(seq=1, ack=1))
 Duplicate_client_ACK_FIN_1_1 ==
     /\ inbox["client"]["ACK_FIN(seq=1, ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, RST(seq=0))
 Duplicate_client_RST_0 ==
     /\ inbox["client"]["RST(seq=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, RST(seq=1))
 Duplicate_client_RST_1 ==
     /\ inbox["client"]["RST(seq=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, RST_ACK(ack=0))
 Duplicate_client_RST_ACK_0 ==
     /\ inbox["client"]["RST_ACK(ack=0)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(client, RST_ACK(ack=1))
 Duplicate_client_RST_ACK_1 ==
     /\ inbox["client"]["RST_ACK(ack=1)"] > 0 /\ Size_client(inbox["client"]) < 2
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN(seq=0))
 Duplicate_server_SYN_0 ==
     /\ inbox["server"]["SYN(seq=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN(seq=1))
 Duplicate_server_SYN_1 ==
     /\ inbox["server"]["SYN(seq=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN_ACK(seq=0, ack=0))
 Duplicate_server_SYN_ACK_0_0 ==
     /\ inbox["server"]["SYN_ACK(seq=0, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN_ACK(seq=0, ack=1))
 Duplicate_server_SYN_ACK_0_1 ==
     /\ inbox["server"]["SYN_ACK(seq=0, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN_ACK(seq=1, ack=0))
 Duplicate_server_SYN_ACK_1_0 ==
     /\ inbox["server"]["SYN_ACK(seq=1, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, SYN_ACK(seq=1, ack=1))
 Duplicate_server_SYN_ACK_1_1 ==
     /\ inbox["server"]["SYN_ACK(seq=1, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_SYN(seq=0, ack=0))
 Duplicate_server_ACK_SYN_0_0 ==
     /\ inbox["server"]["ACK_SYN(seq=0, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_SYN(seq=0, ack=1))
 Duplicate_server_ACK_SYN_0_1 ==
     /\ inbox["server"]["ACK_SYN(seq=0, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_SYN(seq=1, ack=0))
 Duplicate_server_ACK_SYN_1_0 ==
     /\ inbox["server"]["ACK_SYN(seq=1, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_SYN(seq=1, ack=1))
 Duplicate_server_ACK_SYN_1_1 ==
     /\ inbox["server"]["ACK_SYN(seq=1, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN(seq=0, ack=0))
 Duplicate_server_FIN_0_0 ==
     /\ inbox["server"]["FIN(seq=0, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN(seq=0, ack=1))
 Duplicate_server_FIN_0_1 ==
     /\ inbox["server"]["FIN(seq=0, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN(seq=1, ack=0))
 Duplicate_server_FIN_1_0 ==
     /\ inbox["server"]["FIN(seq=1, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN(seq=1, ack=1))
 Duplicate_server_FIN_1_1 ==
     /\ inbox["server"]["FIN(seq=1, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN_ACK(seq=0, ack=0))
 Duplicate_server_FIN_ACK_0_0 ==
     /\ inbox["server"]["FIN_ACK(seq=0, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN_ACK(seq=0, ack=1))
 Duplicate_server_FIN_ACK_0_1 ==
     /\ inbox["server"]["FIN_ACK(seq=0, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN_ACK(seq=1, ack=0))
 Duplicate_server_FIN_ACK_1_0 ==
     /\ inbox["server"]["FIN_ACK(seq=1, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, FIN_ACK(seq=1, ack=1))
 Duplicate_server_FIN_ACK_1_1 ==
     /\ inbox["server"]["FIN_ACK(seq=1, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_FIN(seq=0, ack=0))
 Duplicate_server_ACK_FIN_0_0 ==
     /\ inbox["server"]["ACK_FIN(seq=0, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_FIN(seq=0, ack=1))
 Duplicate_server_ACK_FIN_0_1 ==
     /\ inbox["server"]["ACK_FIN(seq=0, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_FIN(seq=1, ack=0))
 Duplicate_server_ACK_FIN_1_0 ==
     /\ inbox["server"]["ACK_FIN(seq=1, ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, ACK_FIN(seq=1, ack=1))
 Duplicate_server_ACK_FIN_1_1 ==
     /\ inbox["server"]["ACK_FIN(seq=1, ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, RST(seq=0))
 Duplicate_server_RST_0 ==
     /\ inbox["server"]["RST(seq=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, RST(seq=1))
 Duplicate_server_RST_1 ==
     /\ inbox["server"]["RST(seq=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, RST_ACK(ack=0))
 Duplicate_server_RST_ACK_0 ==
     /\ inbox["server"]["RST_ACK(ack=0)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=0)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* duplicate(server, RST_ACK(ack=1))
 Duplicate_server_RST_ACK_1 ==
     /\ inbox["server"]["RST_ACK(ack=1)"] > 0 /\ Size_server(inbox["server"]) < 2
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=1)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_synced, handshake_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, handshake_current, handshake_opened, handshake_synced, handshake_stale, budget>>
 
 \* terminal: ((client.state == CLOSED) && (server.state == CLOSED)) && (len(net) == 0)
 Terminal == (((state["client"] = "CLOSED") /\ (state["server"] = "CLOSED")) /\ ((Size_client(inbox["client"]) + Size_server(inbox["server"])) = 0))
@@ -2931,6 +2936,7 @@ TypeOK ==
     /\ time_wait \in [Peers -> BOOLEAN]
     /\ fin_wait_2 \in [Peers -> BOOLEAN]
     /\ handshake_current \in 0..1
+    /\ handshake_opened \in BOOLEAN
     /\ handshake_synced \in 0..1
     /\ handshake_stale \in BOOLEAN
     /\ inbox["client"] \in [Msgs -> 0..2] /\ Size_client(inbox["client"]) =< 2
