@@ -1134,527 +1134,527 @@ Row46_CLOSE_WAIT_CLOSE(s) ==
               !.state = "LAST_ACK",
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN_ACK(seq=1, ack=0)" [] OTHER -> "FIN_ACK(seq=1, ack=1)")>>]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_0_0(s) ==
+\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* Our FIN is acknowledged too; wait 2*MSL.
+Row47_CLOSING_recv_ACK_FIN_0_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_0_1(s) ==
+\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* Our FIN is acknowledged too; wait 2*MSL.
+Row47_CLOSING_recv_ACK_FIN_0_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_1_0(s) ==
+\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* Our FIN is acknowledged too; wait 2*MSL.
+Row47_CLOSING_recv_ACK_FIN_1_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_1_1(s) ==
+\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* Our FIN is acknowledged too; wait 2*MSL.
+Row47_CLOSING_recv_ACK_FIN_1_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_0_0(s) ==
+\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
+\* was lost): acknowledge it again and wait 2*MSL.
+Row48_CLOSING_recv_FIN_ACK_0_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
-              !.state = "TIME_WAIT"]
+              !.state = "TIME_WAIT",
+              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_0_1(s) ==
+\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
+\* was lost): acknowledge it again and wait 2*MSL.
+Row48_CLOSING_recv_FIN_ACK_0_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
-              !.state = "TIME_WAIT"]
+              !.state = "TIME_WAIT",
+              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_1_0(s) ==
+\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
+\* was lost): acknowledge it again and wait 2*MSL.
+Row48_CLOSING_recv_FIN_ACK_1_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
-              !.state = "TIME_WAIT"]
+              !.state = "TIME_WAIT",
+              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
-\* Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which
-\* acknowledges ours since it got it); wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_etc_1_1(s) ==
+\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
+\* was lost): acknowledge it again and wait 2*MSL.
+Row48_CLOSING_recv_FIN_ACK_1_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
-              !.state = "TIME_WAIT"]
+              !.state = "TIME_WAIT",
+              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 48 (spec/tcp.yaml:489:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row48_LAST_ACK_recv_ACK_FIN_0_0(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_0_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 48 (spec/tcp.yaml:489:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row48_LAST_ACK_recv_ACK_FIN_0_1(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_0_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 48 (spec/tcp.yaml:489:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row48_LAST_ACK_recv_ACK_FIN_1_0(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_1_0(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 48 (spec/tcp.yaml:489:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row48_LAST_ACK_recv_ACK_FIN_1_1(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_1_1(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:495:5): LAST_ACK on timeout retransmit -> (stay)
+\* row 50 (spec/tcp.yaml:503:5): LAST_ACK on timeout retransmit -> (stay)
 \* Our FIN_ACK is unacknowledged; send it again.
-Row49_LAST_ACK_timeout_retransmit(s) ==
+Row50_LAST_ACK_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN_ACK(seq=1, ack=0)" [] OTHER -> "FIN_ACK(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 50 (spec/tcp.yaml:500:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row51_CLOSING_recv_FIN_0_0(s) ==
+Row52_CLOSING_recv_FIN_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row51_CLOSING_recv_FIN_0_1(s) ==
+Row52_CLOSING_recv_FIN_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row51_CLOSING_recv_FIN_1_0(s) ==
+Row52_CLOSING_recv_FIN_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row51_CLOSING_recv_FIN_1_1(s) ==
+Row52_CLOSING_recv_FIN_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 52 (spec/tcp.yaml:513:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row52_CLOSING_recv_FIN_ACK_0_0(s) ==
+Row53_CLOSING_recv_FIN_ACK_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 52 (spec/tcp.yaml:513:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row52_CLOSING_recv_FIN_ACK_0_1(s) ==
+Row53_CLOSING_recv_FIN_ACK_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 52 (spec/tcp.yaml:513:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row52_CLOSING_recv_FIN_ACK_1_0(s) ==
+Row53_CLOSING_recv_FIN_ACK_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 52 (spec/tcp.yaml:513:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row52_CLOSING_recv_FIN_ACK_1_1(s) ==
+Row53_CLOSING_recv_FIN_ACK_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
 
-\* row 53 (spec/tcp.yaml:518:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_0_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_0_0(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_0_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_0_1(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_1_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_1_0(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_1_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_1_1(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_0_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_0_0(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_0_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_0_1(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_1_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_1_0(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 54 (spec/tcp.yaml:522:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row54_TIME_WAIT_recv_FIN_etc_1_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_1_1(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on timeout time_wait -> CLOSED
+\* row 56 (spec/tcp.yaml:538:5): TIME_WAIT on timeout time_wait -> CLOSED
 \* 2*MSL have passed; forget the connection.
-Row55_TIME_WAIT_timeout_time_wait(s) ==
+Row56_TIME_WAIT_timeout_time_wait(s) ==
     [s EXCEPT !.state = "CLOSED"]
 
-\* row 56 (spec/tcp.yaml:536:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
+\* row 57 (spec/tcp.yaml:544:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
 \* No connection was made yet; delete the TCB.
-Row56_LISTEN_etc_CLOSE_etc(s) ==
+Row57_LISTEN_etc_CLOSE_etc(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 57 (spec/tcp.yaml:541:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
+\* row 58 (spec/tcp.yaml:549:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
 \* Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.
-Row57_SYN_RCVD_etc_ABORT(s) ==
+Row58_SYN_RCVD_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = FALSE,
               !.state = "CLOSED",
               !.sends = <<(CASE s.iss = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 58 (spec/tcp.yaml:547:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
+\* row 59 (spec/tcp.yaml:555:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
 \* The peer has closed already; delete the TCB without a reset.
-Row58_CLOSING_etc_ABORT(s) ==
+Row59_CLOSING_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = FALSE,
               !.state = "CLOSED"]
 
-\* row 59 (spec/tcp.yaml:554:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:562:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
-Row59_CLOSED_recv_SYN_0(s) ==
+Row60_CLOSED_recv_SYN_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST_ACK(ack=0)" [] OTHER -> "RST_ACK(ack=1)")>>]
 
-\* row 59 (spec/tcp.yaml:554:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:562:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
-Row59_CLOSED_recv_SYN_1(s) ==
+Row60_CLOSED_recv_SYN_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST_ACK(ack=0)" [] OTHER -> "RST_ACK(ack=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
     [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 60 (spec/tcp.yaml:558:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row60_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
     [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
 
-\* row 61 (spec/tcp.yaml:562:5): CLOSED on recv RST, recv RST_ACK -> (stay)
+\* row 62 (spec/tcp.yaml:570:5): CLOSED on recv RST, recv RST_ACK -> (stay)
 \* A reset is never answered with a reset.
-Row61_CLOSED_recv_RST_etc(s) == s
+Row62_CLOSED_recv_RST_etc(s) == s
 
-\* row 62 (spec/tcp.yaml:567:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
+\* row 63 (spec/tcp.yaml:575:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
 \* There is no connection to act on.
 \* error: connection does not exist
-Row62_CLOSED_SEND_etc(s) == s
+Row63_CLOSED_SEND_etc(s) == s
 
-\* row 63 (spec/tcp.yaml:571:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
+\* row 64 (spec/tcp.yaml:579:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
 \* A connection (or a wait for one) exists already.
 \* error: connection already exists
-Row63_LISTEN_etc_PASSIVE_OPEN(s) == s
+Row64_LISTEN_etc_PASSIVE_OPEN(s) == s
 
-\* row 64 (spec/tcp.yaml:576:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
+\* row 65 (spec/tcp.yaml:584:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
 \* A connection exists already.
 \* error: connection already exists
-Row64_SYN_SENT_etc_ACTIVE_OPEN(s) == s
+Row65_SYN_SENT_etc_ACTIVE_OPEN(s) == s
 
-\* row 65 (spec/tcp.yaml:581:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
+\* row 66 (spec/tcp.yaml:589:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
 \* Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's
 \* SEND, which makes the open active, is above.)
-Row65_SYN_SENT_etc_SEND(s) == s
+Row66_SYN_SENT_etc_SEND(s) == s
 
-\* row 66 (spec/tcp.yaml:586:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
+\* row 67 (spec/tcp.yaml:594:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
 \* Accepted; in CLOSE_WAIT only data already queued remains to be read.
-Row66_LISTEN_etc_RECEIVE(s) == s
+Row67_LISTEN_etc_RECEIVE(s) == s
 
-\* row 67 (spec/tcp.yaml:589:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
+\* row 68 (spec/tcp.yaml:597:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
 \* Our side is closed already; nothing more may be sent.
 \* error: connection closing
-Row67_FIN_WAIT_1_etc_SEND_etc(s) == s
+Row68_FIN_WAIT_1_etc_SEND_etc(s) == s
 
-\* row 68 (spec/tcp.yaml:593:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
+\* row 69 (spec/tcp.yaml:601:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
 \* Both sides have closed; there is nothing left to receive.
 \* error: connection closing
-Row68_CLOSING_etc_RECEIVE(s) == s
+Row69_CLOSING_etc_RECEIVE(s) == s
 
-\* row 69 (spec/tcp.yaml:597:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
+\* row 70 (spec/tcp.yaml:605:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
 \* Report the connection's state; nothing changes.
-Row69_LISTEN_etc_STATUS(s) == s
+Row70_LISTEN_etc_STATUS(s) == s
 
 \* PASSIVE_OPEN
 Ev_PASSIVE_OPEN(s) ==
     CASE s.state = "CLOSED" -> Row0_CLOSED_PASSIVE_OPEN(s)
-      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row63_LISTEN_etc_PASSIVE_OPEN(s))
+      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row64_LISTEN_etc_PASSIVE_OPEN(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* ACTIVE_OPEN
 Ev_ACTIVE_OPEN(s) ==
     CASE s.state = "CLOSED" -> Row1_CLOSED_ACTIVE_OPEN(s)
       [] s.state = "LISTEN" -> Row3_LISTEN_ACTIVE_OPEN_etc(s)
-      [] s.state \in {"SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row64_SYN_SENT_etc_ACTIVE_OPEN(s))
+      [] s.state \in {"SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row65_SYN_SENT_etc_ACTIVE_OPEN(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* SEND
 Ev_SEND(s) ==
     CASE s.state = "LISTEN" -> Row3_LISTEN_ACTIVE_OPEN_etc(s)
-      [] s.state = "CLOSED" -> Failed(Row62_CLOSED_SEND_etc(s))
-      [] s.state \in {"SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT"} -> Row65_SYN_SENT_etc_SEND(s)
-      [] s.state \in {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row67_FIN_WAIT_1_etc_SEND_etc(s))
+      [] s.state = "CLOSED" -> Failed(Row63_CLOSED_SEND_etc(s))
+      [] s.state \in {"SYN_SENT", "SYN_RCVD", "ESTABLISHED", "CLOSE_WAIT"} -> Row66_SYN_SENT_etc_SEND(s)
+      [] s.state \in {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row68_FIN_WAIT_1_etc_SEND_etc(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* RECEIVE
 Ev_RECEIVE(s) ==
-    CASE s.state = "CLOSED" -> Failed(Row62_CLOSED_SEND_etc(s))
-      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} -> Row66_LISTEN_etc_RECEIVE(s)
-      [] s.state \in {"CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row68_CLOSING_etc_RECEIVE(s))
+    CASE s.state = "CLOSED" -> Failed(Row63_CLOSED_SEND_etc(s))
+      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} -> Row67_LISTEN_etc_RECEIVE(s)
+      [] s.state \in {"CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row69_CLOSING_etc_RECEIVE(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* CLOSE
 Ev_CLOSE(s) ==
     CASE s.state \in {"SYN_RCVD", "ESTABLISHED"} -> Row32_SYN_RCVD_etc_CLOSE(s)
       [] s.state = "CLOSE_WAIT" -> Row46_CLOSE_WAIT_CLOSE(s)
-      [] s.state \in {"LISTEN", "SYN_SENT"} -> Row56_LISTEN_etc_CLOSE_etc(s)
-      [] s.state = "CLOSED" -> Failed(Row62_CLOSED_SEND_etc(s))
-      [] s.state \in {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row67_FIN_WAIT_1_etc_SEND_etc(s))
+      [] s.state \in {"LISTEN", "SYN_SENT"} -> Row57_LISTEN_etc_CLOSE_etc(s)
+      [] s.state = "CLOSED" -> Failed(Row63_CLOSED_SEND_etc(s))
+      [] s.state \in {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Failed(Row68_FIN_WAIT_1_etc_SEND_etc(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* ABORT
 Ev_ABORT(s) ==
-    CASE s.state \in {"LISTEN", "SYN_SENT"} -> Row56_LISTEN_etc_CLOSE_etc(s)
-      [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} -> Row57_SYN_RCVD_etc_ABORT(s)
-      [] s.state \in {"CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row58_CLOSING_etc_ABORT(s)
-      [] s.state = "CLOSED" -> Failed(Row62_CLOSED_SEND_etc(s))
+    CASE s.state \in {"LISTEN", "SYN_SENT"} -> Row57_LISTEN_etc_CLOSE_etc(s)
+      [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} -> Row58_SYN_RCVD_etc_ABORT(s)
+      [] s.state \in {"CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row59_CLOSING_etc_ABORT(s)
+      [] s.state = "CLOSED" -> Failed(Row63_CLOSED_SEND_etc(s))
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* STATUS
 Ev_STATUS(s) ==
-    CASE s.state = "CLOSED" -> Failed(Row62_CLOSED_SEND_etc(s))
-      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row69_LISTEN_etc_STATUS(s)
+    CASE s.state = "CLOSED" -> Failed(Row63_CLOSED_SEND_etc(s))
+      [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row70_LISTEN_etc_STATUS(s)
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
 \* recv SYN(seq=0)
@@ -1664,7 +1664,7 @@ Ev_recv_SYN_0(s) ==
       [] s.state = "SYN_RCVD" -> Row19_SYN_RCVD_recv_SYN(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row59_CLOSED_recv_SYN_0(s)
+      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN(seq=1)
@@ -1674,7 +1674,7 @@ Ev_recv_SYN_1(s) ==
       [] s.state = "SYN_RCVD" -> Row19_SYN_RCVD_recv_SYN(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row59_CLOSED_recv_SYN_1(s)
+      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=0, ack=0)
@@ -1686,7 +1686,7 @@ Ev_recv_SYN_ACK_0_0(s) ==
       [] (s.state = "SYN_RCVD" /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_0_0(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=0, ack=1)
@@ -1698,7 +1698,7 @@ Ev_recv_SYN_ACK_0_1(s) ==
       [] (s.state = "SYN_RCVD" /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_0_1(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=1, ack=0)
@@ -1710,7 +1710,7 @@ Ev_recv_SYN_ACK_1_0(s) ==
       [] (s.state = "SYN_RCVD" /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_1_0(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=1, ack=1)
@@ -1722,7 +1722,7 @@ Ev_recv_SYN_ACK_1_1(s) ==
       [] (s.state = "SYN_RCVD" /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_1_1(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=0, ack=0)
@@ -1734,7 +1734,7 @@ Ev_recv_ACK_SYN_0_0(s) ==
       [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
       [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=0, ack=1)
@@ -1746,7 +1746,7 @@ Ev_recv_ACK_SYN_0_1(s) ==
       [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
       [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=1, ack=0)
@@ -1758,7 +1758,7 @@ Ev_recv_ACK_SYN_1_0(s) ==
       [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
       [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=1, ack=1)
@@ -1770,7 +1770,7 @@ Ev_recv_ACK_SYN_1_1(s) ==
       [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
       [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=0, ack=0)
@@ -1784,11 +1784,11 @@ Ev_recv_FIN_0_0(s) ==
       [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_0(s)
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_0_0(s)
       [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row51_CLOSING_recv_FIN_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_0_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
+      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row52_CLOSING_recv_FIN_0_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
+      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=0, ack=1)
@@ -1802,11 +1802,11 @@ Ev_recv_FIN_0_1(s) ==
       [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_1(s)
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_0_1(s)
       [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row51_CLOSING_recv_FIN_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_0_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
+      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row52_CLOSING_recv_FIN_0_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
+      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=1, ack=0)
@@ -1820,11 +1820,11 @@ Ev_recv_FIN_1_0(s) ==
       [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_0(s)
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_1_0(s)
       [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row51_CLOSING_recv_FIN_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_1_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
+      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row52_CLOSING_recv_FIN_1_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
+      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=1, ack=1)
@@ -1838,11 +1838,11 @@ Ev_recv_FIN_1_1(s) ==
       [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_1(s)
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_1_1(s)
       [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row51_CLOSING_recv_FIN_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_1_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
+      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row52_CLOSING_recv_FIN_1_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
+      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=0, ack=0)
@@ -1855,12 +1855,12 @@ Ev_recv_FIN_ACK_0_0(s) ==
       [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_0(s)
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_0_0(s)
       [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row52_CLOSING_recv_FIN_ACK_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_0_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_0_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_0_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
+      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=0, ack=1)
@@ -1873,12 +1873,12 @@ Ev_recv_FIN_ACK_0_1(s) ==
       [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_1(s)
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_0_1(s)
       [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row52_CLOSING_recv_FIN_ACK_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_0_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_0_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_0_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
+      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=1, ack=0)
@@ -1891,12 +1891,12 @@ Ev_recv_FIN_ACK_1_0(s) ==
       [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_0(s)
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_1_0(s)
       [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row52_CLOSING_recv_FIN_ACK_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_1_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_1_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_1_0(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
+      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=1, ack=1)
@@ -1909,12 +1909,12 @@ Ev_recv_FIN_ACK_1_1(s) ==
       [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_1(s)
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_1_1(s)
       [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row50_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row52_CLOSING_recv_FIN_ACK_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row53_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row54_TIME_WAIT_recv_FIN_etc_1_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_1_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_1_1(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
+      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=0, ack=0)
@@ -1928,9 +1928,9 @@ Ev_recv_ACK_FIN_0_0(s) ==
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_0_0(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_0(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_0_0(s)
-      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row48_LAST_ACK_recv_ACK_FIN_0_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_0_0(s)
+      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=0, ack=1)
@@ -1944,9 +1944,9 @@ Ev_recv_ACK_FIN_0_1(s) ==
       [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_0_1(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_1(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_0_1(s)
-      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row48_LAST_ACK_recv_ACK_FIN_0_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_0_1(s)
+      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=1, ack=0)
@@ -1960,9 +1960,9 @@ Ev_recv_ACK_FIN_1_0(s) ==
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_1_0(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_0(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_1_0(s)
-      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row48_LAST_ACK_recv_ACK_FIN_1_0(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_1_0(s)
+      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=1, ack=1)
@@ -1976,9 +1976,9 @@ Ev_recv_ACK_FIN_1_1(s) ==
       [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_1_1(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_1(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_etc_1_1(s)
-      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row48_LAST_ACK_recv_ACK_FIN_1_1(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_1_1(s)
+      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv RST(seq=0)
@@ -1991,7 +1991,7 @@ Ev_recv_RST_0(s) ==
       [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (0 = s.irs)) -> Row27_CLOSING_etc_recv_RST_0(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (0 # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_0(s)
       [] s.state = "TIME_WAIT" -> Row30_TIME_WAIT_recv_RST(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_RST_etc(s)
+      [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv RST(seq=1)
@@ -2004,7 +2004,7 @@ Ev_recv_RST_1(s) ==
       [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (1 = s.irs)) -> Row27_CLOSING_etc_recv_RST_1(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (1 # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_1(s)
       [] s.state = "TIME_WAIT" -> Row30_TIME_WAIT_recv_RST(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_RST_etc(s)
+      [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv RST_ACK(ack=0)
@@ -2013,7 +2013,7 @@ Ev_recv_RST_ACK_0(s) ==
       [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_0(s)
       [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_0(s)
       [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row29_SYN_RCVD_etc_recv_RST_ACK(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_RST_etc(s)
+      [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv RST_ACK(ack=1)
@@ -2022,7 +2022,7 @@ Ev_recv_RST_ACK_1(s) ==
       [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_1(s)
       [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_1(s)
       [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row29_SYN_RCVD_etc_recv_RST_ACK(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_RST_etc(s)
+      [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* timeout retransmit
@@ -2032,13 +2032,13 @@ Ev_timeout_retransmit(s0) ==
          [] s.state = "SYN_RCVD" -> Row23_SYN_RCVD_timeout_retransmit(s)
          [] s.state = "FIN_WAIT_1" -> Row41_FIN_WAIT_1_timeout_retransmit(s)
          [] s.state = "CLOSING" -> Row42_CLOSING_timeout_retransmit(s)
-         [] s.state = "LAST_ACK" -> Row49_LAST_ACK_timeout_retransmit(s)
+         [] s.state = "LAST_ACK" -> Row50_LAST_ACK_timeout_retransmit(s)
          [] OTHER -> s \* unhandled: the timer was disarmed
 
 \* timeout time_wait
 Ev_timeout_time_wait(s0) ==
     LET s == [s0 EXCEPT !.time_wait = FALSE] \* a timer that fired is no longer running
-    IN CASE s.state = "TIME_WAIT" -> Row55_TIME_WAIT_timeout_time_wait(s)
+    IN CASE s.state = "TIME_WAIT" -> Row56_TIME_WAIT_timeout_time_wait(s)
          [] OTHER -> s \* unhandled: the timer was disarmed
 
 \* timeout fin_wait_2

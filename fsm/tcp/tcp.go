@@ -681,29 +681,30 @@ var rows = [...]Row{
 	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:458:5"},
 	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:465:5"},
 	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:471:5"},
-	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too (by a bare ACK, or by the peer's retransmitted FIN, which acknowledges ours since it got it); wait 2*MSL.", Pos: "spec/tcp.yaml:479:5"},
-	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:489:5"},
-	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:495:5"},
-	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:500:5"},
-	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:508:5"},
-	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:513:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:518:5"},
-	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:522:5"},
-	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:530:5"},
-	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:536:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:541:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:547:5"},
-	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:554:5"},
-	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:558:5"},
-	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:562:5"},
-	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:567:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:571:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:576:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:581:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:586:5"},
-	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:589:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:593:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:597:5"},
+	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:479:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:486:5"},
+	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:497:5"},
+	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:503:5"},
+	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:508:5"},
+	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:516:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:521:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:526:5"},
+	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:530:5"},
+	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:538:5"},
+	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:544:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:549:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:555:5"},
+	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:562:5"},
+	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:566:5"},
+	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:570:5"},
+	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:575:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:579:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:584:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:589:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:594:5"},
+	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:597:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:601:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:605:5"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
@@ -738,27 +739,27 @@ var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerS
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
 var rowOf = [NumStates][NumEvents]int8{
 	// CLOSED
-	{0, 1, 62, 62, 62, 62, 62, 59, 59, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 60, 61, 61, 61, 61, -1, -1, -1},
+	{0, 1, 63, 63, 63, 63, 63, 60, 60, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 62, 62, 62, 62, -1, -1, -1},
 	// LISTEN
-	{63, 3, 3, 66, 56, 56, 69, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, -1, -1, -1},
+	{64, 3, 3, 67, 57, 57, 70, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, -1, -1, -1},
 	// SYN_SENT
-	{63, 64, 65, 66, 56, 56, 69, 10, 10, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 8, 8, 8, 8, 8, 8, 8, 8, 13, 13, -2, -2, 14, -1, -1},
+	{64, 65, 66, 67, 57, 57, 70, 10, 10, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 8, 8, 8, 8, 8, 8, 8, 8, 13, 13, -2, -2, 14, -1, -1},
 	// SYN_RCVD
-	{63, 64, 65, 66, 32, 57, 69, 19, 19, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 23, -1, -1},
+	{64, 65, 66, 67, 32, 58, 70, 19, 19, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 23, -1, -1},
 	// ESTABLISHED
-	{63, 64, 65, 66, 32, 57, 69, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, -1, -1, -1},
+	{64, 65, 66, 67, 32, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, -1, -1, -1},
 	// FIN_WAIT_1
-	{63, 64, 67, 66, 67, 57, 69, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 41, -1, -1},
+	{64, 65, 68, 67, 68, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 41, -1, -1},
 	// FIN_WAIT_2
-	{63, 64, 67, 66, 67, 57, 69, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, 44},
+	{64, 65, 68, 67, 68, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, 44},
 	// CLOSE_WAIT
-	{63, 64, 65, 66, 46, 57, 69, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, -1},
+	{64, 65, 66, 67, 46, 58, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, -1},
 	// CLOSING
-	{63, 64, 67, 68, 67, 58, 69, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 42, -1, -1},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 42, -1, -1},
 	// LAST_ACK
-	{63, 64, 67, 68, 67, 58, 69, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 49, -1, -1},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 50, -1, -1},
 	// TIME_WAIT
-	{63, 64, 67, 68, 67, 58, 69, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, 30, 30, 29, 29, -1, 55, -1},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, 30, 30, 29, 29, -1, 56, -1},
 }
 
 // match returns the row that fires for e in s, or -1. s.State and e are in range.
@@ -1398,66 +1399,66 @@ func matchGuarded(s Snapshot, e Event) int {
 	case int(StateCloseWait)*NumEvents + 17:
 		// recv FIN(seq=0, ack=0)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 18:
 		// recv FIN(seq=0, ack=1)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 19:
 		// recv FIN(seq=1, ack=0)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 20:
 		// recv FIN(seq=1, ack=1)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 21:
 		// recv FIN_ACK(seq=0, ack=0)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 22:
 		// recv FIN_ACK(seq=0, ack=1)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 23:
 		// recv FIN_ACK(seq=1, ack=0)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 24:
 		// recv FIN_ACK(seq=1, ack=1)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 29:
 		// recv RST(seq=0)
@@ -1478,78 +1479,78 @@ func matchGuarded(s Snapshot, e Event) int {
 	case int(StateClosing)*NumEvents + 17:
 		// recv FIN(seq=0, ack=0)
 		if 0 == s.Irs {
-			return 51
+			return 52
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 18:
 		// recv FIN(seq=0, ack=1)
 		if 0 == s.Irs {
-			return 51
+			return 52
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 19:
 		// recv FIN(seq=1, ack=0)
 		if 1 == s.Irs {
-			return 51
+			return 52
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 20:
 		// recv FIN(seq=1, ack=1)
 		if 1 == s.Irs {
-			return 51
+			return 52
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 21:
 		// recv FIN_ACK(seq=0, ack=0)
 		if 0 == s.Irs && 0 == s.Iss {
-			return 47
+			return 48
 		}
 		if 0 == s.Irs && 0 != s.Iss {
-			return 52
+			return 53
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 22:
 		// recv FIN_ACK(seq=0, ack=1)
 		if 0 == s.Irs && 1 == s.Iss {
-			return 47
+			return 48
 		}
 		if 0 == s.Irs && 1 != s.Iss {
-			return 52
+			return 53
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 23:
 		// recv FIN_ACK(seq=1, ack=0)
 		if 1 == s.Irs && 0 == s.Iss {
-			return 47
+			return 48
 		}
 		if 1 == s.Irs && 0 != s.Iss {
-			return 52
+			return 53
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 24:
 		// recv FIN_ACK(seq=1, ack=1)
 		if 1 == s.Irs && 1 == s.Iss {
-			return 47
+			return 48
 		}
 		if 1 == s.Irs && 1 != s.Iss {
-			return 52
+			return 53
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateClosing)*NumEvents + 25:
 		// recv ACK_FIN(seq=0, ack=0)
@@ -1602,66 +1603,66 @@ func matchGuarded(s Snapshot, e Event) int {
 	case int(StateLastAck)*NumEvents + 17:
 		// recv FIN(seq=0, ack=0)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 18:
 		// recv FIN(seq=0, ack=1)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 19:
 		// recv FIN(seq=1, ack=0)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 20:
 		// recv FIN(seq=1, ack=1)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 21:
 		// recv FIN_ACK(seq=0, ack=0)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 22:
 		// recv FIN_ACK(seq=0, ack=1)
 		if 0 == s.Irs {
-			return 50
+			return 51
 		}
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 23:
 		// recv FIN_ACK(seq=1, ack=0)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 24:
 		// recv FIN_ACK(seq=1, ack=1)
 		if 1 == s.Irs {
-			return 50
+			return 51
 		}
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 	case int(StateLastAck)*NumEvents + 25:
 		// recv ACK_FIN(seq=0, ack=0)
@@ -1669,7 +1670,7 @@ func matchGuarded(s Snapshot, e Event) int {
 			return 38
 		}
 		if 0 == s.Irs && 0 == s.Iss {
-			return 48
+			return 49
 		}
 	case int(StateLastAck)*NumEvents + 26:
 		// recv ACK_FIN(seq=0, ack=1)
@@ -1677,7 +1678,7 @@ func matchGuarded(s Snapshot, e Event) int {
 			return 38
 		}
 		if 0 == s.Irs && 1 == s.Iss {
-			return 48
+			return 49
 		}
 	case int(StateLastAck)*NumEvents + 27:
 		// recv ACK_FIN(seq=1, ack=0)
@@ -1685,7 +1686,7 @@ func matchGuarded(s Snapshot, e Event) int {
 			return 38
 		}
 		if 1 == s.Irs && 0 == s.Iss {
-			return 48
+			return 49
 		}
 	case int(StateLastAck)*NumEvents + 28:
 		// recv ACK_FIN(seq=1, ack=1)
@@ -1693,7 +1694,7 @@ func matchGuarded(s Snapshot, e Event) int {
 			return 38
 		}
 		if 1 == s.Irs && 1 == s.Iss {
-			return 48
+			return 49
 		}
 	case int(StateLastAck)*NumEvents + 29:
 		// recv RST(seq=0)
@@ -1714,66 +1715,66 @@ func matchGuarded(s Snapshot, e Event) int {
 	case int(StateTimeWait)*NumEvents + 17:
 		// recv FIN(seq=0, ack=0)
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 		if 0 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 18:
 		// recv FIN(seq=0, ack=1)
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 		if 0 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 19:
 		// recv FIN(seq=1, ack=0)
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 		if 1 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 20:
 		// recv FIN(seq=1, ack=1)
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 		if 1 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 21:
 		// recv FIN_ACK(seq=0, ack=0)
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 		if 0 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 22:
 		// recv FIN_ACK(seq=0, ack=1)
 		if 0 != s.Irs {
-			return 53
+			return 54
 		}
 		if 0 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 23:
 		// recv FIN_ACK(seq=1, ack=0)
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 		if 1 == s.Irs {
-			return 54
+			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 24:
 		// recv FIN_ACK(seq=1, ack=1)
 		if 1 != s.Irs {
-			return 53
+			return 54
 		}
 		if 1 == s.Irs {
-			return 54
+			return 55
 		}
 	}
 	return -1
@@ -2004,6 +2005,14 @@ var sentLists = [...][]Message{
 	{16},
 	// FIN_ACK(seq=1, ack=1)
 	{17},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
 	// FIN_ACK(seq=0, ack=0)
 	{14},
 	// FIN_ACK(seq=0, ack=1)
@@ -2310,7 +2319,7 @@ func sentOf(s Snapshot, e Event, r int) int {
 		return 73 + s.Iss*2 + s.Irs
 	case 46:
 		return 77 + s.Iss*2 + s.Irs
-	case 49:
+	case 48:
 		return 81 + s.Iss*2 + s.Irs
 	case 50:
 		return 85 + s.Iss*2 + s.Irs
@@ -2318,81 +2327,83 @@ func sentOf(s Snapshot, e Event, r int) int {
 		return 89 + s.Iss*2 + s.Irs
 	case 52:
 		return 93 + s.Iss*2 + s.Irs
-	case 54:
+	case 53:
 		return 97 + s.Iss*2 + s.Irs
-	case 57:
-		return 101 + s.Iss
-	case 59:
+	case 55:
+		return 101 + s.Iss*2 + s.Irs
+	case 58:
+		return 105 + s.Iss
+	case 60:
 		switch e {
 		case 7:
 			// recv SYN(seq=0)
-			return 103
+			return 107
 		case 8:
 			// recv SYN(seq=1)
-			return 104
+			return 108
 		}
-	case 60:
+	case 61:
 		switch e {
 		case 9:
 			// recv SYN_ACK(seq=0, ack=0)
-			return 105
+			return 109
 		case 10:
 			// recv SYN_ACK(seq=0, ack=1)
-			return 106
+			return 110
 		case 11:
 			// recv SYN_ACK(seq=1, ack=0)
-			return 105
+			return 109
 		case 12:
 			// recv SYN_ACK(seq=1, ack=1)
-			return 106
+			return 110
 		case 13:
 			// recv ACK_SYN(seq=0, ack=0)
-			return 105
+			return 109
 		case 14:
 			// recv ACK_SYN(seq=0, ack=1)
-			return 106
+			return 110
 		case 15:
 			// recv ACK_SYN(seq=1, ack=0)
-			return 105
+			return 109
 		case 16:
 			// recv ACK_SYN(seq=1, ack=1)
-			return 106
+			return 110
 		case 17:
 			// recv FIN(seq=0, ack=0)
-			return 105
+			return 109
 		case 18:
 			// recv FIN(seq=0, ack=1)
-			return 106
+			return 110
 		case 19:
 			// recv FIN(seq=1, ack=0)
-			return 105
+			return 109
 		case 20:
 			// recv FIN(seq=1, ack=1)
-			return 106
+			return 110
 		case 21:
 			// recv FIN_ACK(seq=0, ack=0)
-			return 105
+			return 109
 		case 22:
 			// recv FIN_ACK(seq=0, ack=1)
-			return 106
+			return 110
 		case 23:
 			// recv FIN_ACK(seq=1, ack=0)
-			return 105
+			return 109
 		case 24:
 			// recv FIN_ACK(seq=1, ack=1)
-			return 106
+			return 110
 		case 25:
 			// recv ACK_FIN(seq=0, ack=0)
-			return 105
+			return 109
 		case 26:
 			// recv ACK_FIN(seq=0, ack=1)
-			return 106
+			return 110
 		case 27:
 			// recv ACK_FIN(seq=1, ack=0)
-			return 105
+			return 109
 		case 28:
 			// recv ACK_FIN(seq=1, ack=1)
-			return 106
+			return 110
 		}
 	}
 	return 0
