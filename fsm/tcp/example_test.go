@@ -3,6 +3,7 @@ package tcp_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fsmgen/fsmgen/fsm"
@@ -70,22 +71,22 @@ func Example_embedding() {
 	// Output:
 	// server: CLOSED --PASSIVE_OPEN--> LISTEN
 	// client: CLOSED --ACTIVE_OPEN--> SYN_SENT
-	//   client sends SYN
-	// server: LISTEN --recv SYN--> SYN_RCVD
-	//   server sends SYN_ACK
-	// client: SYN_SENT --recv SYN_ACK--> ESTABLISHED
-	//   client sends ACK_SYN
-	// server: SYN_RCVD --recv ACK_SYN--> ESTABLISHED
+	//   client sends SYN(seq=0)
+	// server: LISTEN --recv SYN(seq=0)--> SYN_RCVD
+	//   server sends SYN_ACK(seq=0, ack=0)
+	// client: SYN_SENT --recv SYN_ACK(seq=0, ack=0)--> ESTABLISHED
+	//   client sends ACK_SYN(seq=0, ack=0)
+	// server: SYN_RCVD --recv ACK_SYN(seq=0, ack=0)--> ESTABLISHED
 	// client: ESTABLISHED --CLOSE--> FIN_WAIT_1
-	//   client sends FIN
-	// server: ESTABLISHED --recv FIN--> CLOSE_WAIT
-	//   server sends ACK_FIN
-	// client: FIN_WAIT_1 --recv ACK_FIN--> FIN_WAIT_2
+	//   client sends FIN(seq=0, ack=0)
+	// server: ESTABLISHED --recv FIN(seq=0, ack=0)--> CLOSE_WAIT
+	//   server sends ACK_FIN(seq=0, ack=0)
+	// client: FIN_WAIT_1 --recv ACK_FIN(seq=0, ack=0)--> FIN_WAIT_2
 	// server: CLOSE_WAIT --CLOSE--> LAST_ACK
-	//   server sends FIN_ACK
-	// client: FIN_WAIT_2 --recv FIN_ACK--> TIME_WAIT
-	//   client sends ACK_FIN
-	// server: LAST_ACK --recv ACK_FIN--> CLOSED
+	//   server sends FIN_ACK(seq=0, ack=0)
+	// client: FIN_WAIT_2 --recv FIN_ACK(seq=0, ack=0)--> TIME_WAIT
+	//   client sends ACK_FIN(seq=0, ack=0)
+	// server: LAST_ACK --recv ACK_FIN(seq=0, ack=0)--> CLOSED
 	// TIME_WAIT ends in 4m0s
 	// client: TIME_WAIT --timeout time_wait--> CLOSED
 	// client CLOSED server CLOSED
@@ -103,34 +104,48 @@ func ExampleStep() {
 	s := tcp.Initial()
 	s, fx, err := tcp.Step(s, tcp.CallActiveOpen)
 	fmt.Println(s, fx.Sent(), err)
-	s, fx, _ = tcp.Step(s, tcp.RecvSynAck)
-	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].On)
+	// The server's SYN_ACK: its ISN over 2 is 1, and it acknowledges ours, 0.
+	s, fx, _ = tcp.Step(s, tcp.RecvEvent(tcp.SynAck(1, 0)))
+	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].Guard)
 	// A call that the state refuses fails; the snapshot is unchanged.
 	next, _, err := tcp.Step(s, tcp.CallPassiveOpen)
 	fmt.Println(err, errors.Is(err, tcp.ErrReported), next == s)
 	// Output:
-	// SYN_SENT passive=false +retransmit [SYN] <nil>
-	// ESTABLISHED passive=false [ACK_SYN] [recv SYN_ACK]
+	// SYN_SENT passive=false iss=0 irs=0 +retransmit [SYN(seq=0)] <nil>
+	// ESTABLISHED passive=false iss=0 irs=1 [ACK_SYN(seq=0, ack=1)] msg.ack == iss
 	// tcp: connection already exists true true
 }
 
-// A reset reports an error to the user: the transition happens, and the
-// error wraps ErrReported.
+// A reset in the window reports an error to the user: the transition
+// happens, and the error wraps ErrReported. One of another incarnation
+// (its sequence number counts from another ISN) is dropped.
 func ExampleMachine_Fire_reported() {
-	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished}))
-	err := m.Deliver(tcp.MsgRst)
+	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished, Irs: 1}))
+	err := m.Deliver(tcp.Rst(0))
+	fmt.Println(m.State(), err)
+	err = m.Deliver(tcp.Rst(1))
 	fmt.Println(m.State(), err, errors.Is(err, tcp.ErrReported))
 	// Output:
+	// ESTABLISHED <nil>
 	// CLOSED tcp: connection reset true
 }
 
 // Permitted lists the events that take effect in the current state; calls
-// that the state refuses are left out.
+// that the state refuses are left out. A receipt is one event per letter
+// (message and field values); Kind groups them by message.
 func ExampleMachine_Permitted() {
 	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait, Timers: 1 << tcp.TimerTimeWait}))
-	fmt.Println(m.Permitted())
-	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort))
+	var kinds []tcp.MessageKind
+	for _, e := range m.Permitted() {
+		if msg, ok := e.Message(); !ok {
+			fmt.Print(e, " ")
+		} else if k := msg.Kind(); !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	fmt.Println(kinds)
+	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort), m.Can(tcp.RecvEvent(tcp.Fin(0, 1))))
 	// Output:
-	// [ABORT STATUS recv SYN recv SYN_ACK recv FIN recv FIN_ACK recv RST timeout time_wait]
-	// false true
+	// ABORT STATUS timeout time_wait [SYN SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN RST RST_ACK]
+	// false true true
 }
