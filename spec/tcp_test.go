@@ -32,8 +32,8 @@ const (
 
 // The acceptability tests of RFC 9293 §3.10.7 as the spec's guards print.
 const (
-	inWindow     = "msg.seq == irs"                      // SEG.SEQ in the receive window
-	outOfWindow  = "msg.seq != irs"                      // another incarnation's
+	inWindow     = "msg.seq == irs"                       // SEG.SEQ in the receive window
+	outOfWindow  = "msg.seq != irs"                       // another incarnation's
 	acceptable   = "(msg.seq == irs) && (msg.ack == iss)" // in the window, acknowledging what we sent
 	unacceptable = "(msg.seq != irs) || (msg.ack != iss)"
 	acksOurSYN   = "msg.ack == iss"
