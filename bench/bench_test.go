@@ -17,14 +17,14 @@ import (
 )
 
 // seq is two full active opens and data-less closes, CLOSED to CLOSED: each
-// event is one transition. Each open takes the next ISN (over 2: 0, then
-// 1), and the peer's segments acknowledge it; after both the snapshot is
-// the initial one again.
-var seq = append(closeSeq(0), closeSeq(1)...)
+// event is one transition. Each open takes the next ISN (0, then 2: false,
+// then true), and the peer's segments acknowledge it; after both the
+// snapshot is the initial one again.
+var seq = append(closeSeq(false), closeSeq(true)...)
 
-// closeSeq opens actively with ISN n against a peer whose ISN is 1-n.
-func closeSeq(n int) []tcp.Event {
-	p := 1 - n
+// closeSeq opens actively with ISN n against a peer with the other ISN.
+func closeSeq(n bool) []tcp.Event {
+	p := !n
 	return []tcp.Event{
 		tcp.CallActiveOpen,              // CLOSED -> SYN_SENT
 		tcp.RecvEvent(tcp.SynAck(p, n)), // -> ESTABLISHED
@@ -168,7 +168,7 @@ func benchMachine(b *testing.B, fire func(tcp.Event) error) {
 // table is the TCP transition table from the spec, without actions. The
 // peers have no variables and their events no fields, so of the rows that
 // guards tell apart the table keeps those for segments of the connection
-// (every field equal to the ISN it names, both ISNs 0) and a passive open:
+// (every field equal to the ISN it names, both ISNs false) and a passive open:
 // the rows seq takes.
 type edge struct{ from, event, to string }
 
@@ -192,7 +192,7 @@ func table(tb testing.TB) []edge {
 }
 
 // inSequence evaluates guards for a segment of the connection: iss, irs
-// and every field 0, passive true.
+// and every field false, passive true.
 type inSequence struct{}
 
 func (inSequence) Var(_ int, v *spec.Var) int   { return b2i(v.Name == "passive") }

@@ -20,19 +20,19 @@ func TestTimeWaitRegressions(t *testing.T) {
 	}{
 		{"tcp_timewait_1msl.yaml", History{
 			Call("ACTIVE_OPEN"),
-			Recv("SYN_ACK(seq=0, ack=0)"),
+			Recv("SYN_ACK(seq=false, ack=false)"),
 			Call("CLOSE"),
-			Recv("FIN_ACK(seq=0, ack=0)"),
+			Recv("FIN_ACK(seq=false, ack=false)"),
 			Advance(2 * time.Minute),
 		}},
 		{"tcp_timewait_fin_no_restart.yaml", History{
 			Call("ACTIVE_OPEN"),
-			Recv("SYN_ACK(seq=0, ack=0)"),
+			Recv("SYN_ACK(seq=false, ack=false)"),
 			Call("CLOSE"),
-			Recv("FIN(seq=0, ack=0)"),
-			Recv("ACK_FIN(seq=0, ack=0)"),
+			Recv("FIN(seq=false, ack=false)"),
+			Recv("ACK_FIN(seq=false, ack=false)"),
 			Advance(1 * time.Nanosecond),
-			Recv("FIN_ACK(seq=0, ack=0)"),
+			Recv("FIN_ACK(seq=false, ack=false)"),
 			Advance(4 * time.Minute),
 		}},
 	} {
@@ -60,11 +60,11 @@ func TestTimeWaitRegressions(t *testing.T) {
 // and TIME_WAIT ends early.
 func TestTimeWaitReentry(t *testing.T) {
 	h := History{
-		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=0, ack=0)"), Call("CLOSE"), Recv("FIN_ACK(seq=0, ack=0)"),
+		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=false, ack=false)"), Call("CLOSE"), Recv("FIN_ACK(seq=false, ack=false)"),
 		Advance(4 * time.Minute), // TIME_WAIT ends on its timer
 		Advance(1 * time.Minute),
-		// The second open takes the next ISN (1, over 2), which the peer acknowledges.
-		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=0, ack=1)"), Call("CLOSE"), Recv("FIN_ACK(seq=0, ack=1)"),
+		// The second open takes the next ISN (2: true), which the peer acknowledges.
+		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=false, ack=true)"), Call("CLOSE"), Recv("FIN_ACK(seq=false, ack=true)"),
 		Advance(4 * time.Minute),
 	}
 	if msg := CheckTimeWait(mustTCP(t), newTCP, h); msg != "" {

@@ -41,7 +41,7 @@ const (
 	resetAnswer  = "RST(seq=msg.ack)" // <SEQ=SEG.ACK><CTL=RST>
 	challengeSYN = "ACK_SYN(seq=iss, ack=irs)"
 	challengeFIN = "ACK_FIN(seq=iss, ack=irs)"
-	nextSYN      = "SYN(seq=(iss + 1) % 2)" // a new incarnation's SYN, from the ISN clock
+	nextSYN      = "SYN(seq=!iss)" // a new incarnation's SYN, from the ISN clock
 )
 
 // tcpFromTable is TCP.md's transition table ("Transitions (§3.10.x; Figure
@@ -59,7 +59,7 @@ var tcpFromTable = [][]tcpRow{
 	// CLOSED | SEND/RECEIVE/CLOSE/ABORT | CLOSED | error "connection does not exist"
 	expand("CLOSED", "SEND RECEIVE CLOSE ABORT", tcpRow{next: "CLOSED", err: "connection does not exist"}),
 	// LISTEN | SYN | SYN_RCVD | SYN+ACK (our SYN is now outstanding: retransmit it)
-	{{from: "LISTEN", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK(seq=(iss + 1) % 2, ack=msg.seq)", start: "retransmit"}},
+	{{from: "LISTEN", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK(seq=!iss, ack=msg.seq)", start: "retransmit"}},
 	// LISTEN | SEND (remote known) or active OPEN | SYN_SENT | SYN
 	expand("LISTEN", "ACTIVE_OPEN SEND", tcpRow{next: "SYN_SENT", send: nextSYN, start: "retransmit"}),
 	// LISTEN | CLOSE or ABORT | CLOSED | nothing

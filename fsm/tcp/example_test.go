@@ -71,22 +71,22 @@ func Example_embedding() {
 	// Output:
 	// server: CLOSED --PASSIVE_OPEN--> LISTEN
 	// client: CLOSED --ACTIVE_OPEN--> SYN_SENT
-	//   client sends SYN(seq=0)
-	// server: LISTEN --recv SYN(seq=0)--> SYN_RCVD
-	//   server sends SYN_ACK(seq=0, ack=0)
-	// client: SYN_SENT --recv SYN_ACK(seq=0, ack=0)--> ESTABLISHED
-	//   client sends ACK_SYN(seq=0, ack=0)
-	// server: SYN_RCVD --recv ACK_SYN(seq=0, ack=0)--> ESTABLISHED
+	//   client sends SYN(seq=false)
+	// server: LISTEN --recv SYN(seq=false)--> SYN_RCVD
+	//   server sends SYN_ACK(seq=false, ack=false)
+	// client: SYN_SENT --recv SYN_ACK(seq=false, ack=false)--> ESTABLISHED
+	//   client sends ACK_SYN(seq=false, ack=false)
+	// server: SYN_RCVD --recv ACK_SYN(seq=false, ack=false)--> ESTABLISHED
 	// client: ESTABLISHED --CLOSE--> FIN_WAIT_1
-	//   client sends FIN(seq=0, ack=0)
-	// server: ESTABLISHED --recv FIN(seq=0, ack=0)--> CLOSE_WAIT
-	//   server sends ACK_FIN(seq=0, ack=0)
-	// client: FIN_WAIT_1 --recv ACK_FIN(seq=0, ack=0)--> FIN_WAIT_2
+	//   client sends FIN(seq=false, ack=false)
+	// server: ESTABLISHED --recv FIN(seq=false, ack=false)--> CLOSE_WAIT
+	//   server sends ACK_FIN(seq=false, ack=false)
+	// client: FIN_WAIT_1 --recv ACK_FIN(seq=false, ack=false)--> FIN_WAIT_2
 	// server: CLOSE_WAIT --CLOSE--> LAST_ACK
-	//   server sends FIN_ACK(seq=0, ack=0)
-	// client: FIN_WAIT_2 --recv FIN_ACK(seq=0, ack=0)--> TIME_WAIT
-	//   client sends ACK_FIN(seq=0, ack=0)
-	// server: LAST_ACK --recv ACK_FIN(seq=0, ack=0)--> CLOSED
+	//   server sends FIN_ACK(seq=false, ack=false)
+	// client: FIN_WAIT_2 --recv FIN_ACK(seq=false, ack=false)--> TIME_WAIT
+	//   client sends ACK_FIN(seq=false, ack=false)
+	// server: LAST_ACK --recv ACK_FIN(seq=false, ack=false)--> CLOSED
 	// TIME_WAIT ends in 4m0s
 	// client: TIME_WAIT --timeout time_wait--> CLOSED
 	// client CLOSED server CLOSED
@@ -104,15 +104,15 @@ func ExampleStep() {
 	s := tcp.Initial()
 	s, fx, err := tcp.Step(s, tcp.CallActiveOpen)
 	fmt.Println(s, fx.Sent(), err)
-	// The server's SYN_ACK: its ISN over 2 is 1, and it acknowledges ours, 0.
-	s, fx, _ = tcp.Step(s, tcp.RecvEvent(tcp.SynAck(1, 0)))
+	// The server's SYN_ACK: its ISN is 2 (true), and it acknowledges ours, 0 (false).
+	s, fx, _ = tcp.Step(s, tcp.RecvEvent(tcp.SynAck(true, false)))
 	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].Guard)
 	// A call that the state refuses fails; the snapshot is unchanged.
 	next, _, err := tcp.Step(s, tcp.CallPassiveOpen)
 	fmt.Println(err, errors.Is(err, tcp.ErrReported), next == s)
 	// Output:
-	// SYN_SENT passive=false iss=0 irs=0 +retransmit [SYN(seq=0)] <nil>
-	// ESTABLISHED passive=false iss=0 irs=1 [ACK_SYN(seq=0, ack=1)] msg.ack == iss
+	// SYN_SENT passive=false iss=false irs=false +retransmit [SYN(seq=false)] <nil>
+	// ESTABLISHED passive=false iss=false irs=true [ACK_SYN(seq=false, ack=true)] msg.ack == iss
 	// tcp: connection already exists true true
 }
 
@@ -120,10 +120,10 @@ func ExampleStep() {
 // happens, and the error wraps ErrReported. One of another incarnation
 // (its sequence number counts from another ISN) is dropped.
 func ExampleMachine_Fire_reported() {
-	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished, Irs: 1}))
-	err := m.Deliver(tcp.Rst(0))
+	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished, Irs: true}))
+	err := m.Deliver(tcp.Rst(false))
 	fmt.Println(m.State(), err)
-	err = m.Deliver(tcp.Rst(1))
+	err = m.Deliver(tcp.Rst(true))
 	fmt.Println(m.State(), err, errors.Is(err, tcp.ErrReported))
 	// Output:
 	// ESTABLISHED <nil>
@@ -144,7 +144,7 @@ func ExampleMachine_Permitted() {
 		}
 	}
 	fmt.Println(kinds)
-	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort), m.Can(tcp.RecvEvent(tcp.Fin(0, 1))))
+	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort), m.Can(tcp.RecvEvent(tcp.Fin(false, true))))
 	// Output:
 	// ABORT STATUS timeout time_wait [SYN SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN RST RST_ACK]
 	// false true true
