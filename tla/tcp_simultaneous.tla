@@ -105,121 +105,121 @@ Row3_LISTEN_ACTIVE_OPEN_etc(s) ==
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_false_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_false(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_true_true(s) ==
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 5 (spec/tcp.yaml:229:5): LISTEN on recv RST, recv RST_ACK -> (stay)
@@ -262,165 +262,165 @@ Row6_SYN_SENT_recv_SYN_ACK_true_true(s) ==
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s) ==
-    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
-
-\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
-\* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
-\* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_false_false(s) ==
-    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
-
-\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
-\* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
-\* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_false_true(s) ==
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_true_false(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_true_true(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_false_false(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_false_true(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_true_false(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_true_true(s) ==
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
+
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
+\* (§3.10.7.3).
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
+
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
+\* (§3.10.7.3).
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_false_false(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_false_true(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_true_false(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_true_true(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_false_false(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_false_true(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_true_false(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
 \* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_true_true(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
 \* row 10 (spec/tcp.yaml:256:5): SYN_SENT on recv SYN -> SYN_RCVD
 \* Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure
@@ -477,202 +477,202 @@ Row14_SYN_SENT_timeout_retransmit(s) ==
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) ==
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_false_false(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_false_true(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_true_false(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_true_true(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_false_false(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_false_true(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_true_false(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_true_true(s) ==
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_true(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_false(s) == s
 
 \* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_true(s) == s
 
 \* row 19 (spec/tcp.yaml:306:5): SYN_RCVD on recv SYN -> (stay)
 \* A SYN again: ours answered it already, or it is another incarnation's. Its number lies before
@@ -846,74 +846,74 @@ Row33_SYN_RCVD_etc_recv_FIN_true_true(s) ==
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_false_false(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_false(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_false_true(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_true(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_true_false(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_false(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_true_true(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_true(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_false_false(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_false_true(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_true_false(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
 \* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_true_true(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_false_false(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_false(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_false_true(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_true(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_true_false(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_false(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_true_true(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_true(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_false_false(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_false(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_false_true(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_true(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_true_false(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_false(s) == s
 
 \* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_true_true(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_true(s) == s
 
 \* row 36 (spec/tcp.yaml:407:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
@@ -1053,7 +1053,7 @@ Row42_CLOSING_timeout_retransmit(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1061,7 +1061,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1069,7 +1069,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1077,7 +1077,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_true_true(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1085,7 +1085,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_true_true(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1093,7 +1093,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1101,7 +1101,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1109,7 +1109,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s) ==
 
 \* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_true_true(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
@@ -1231,49 +1231,49 @@ Row50_LAST_ACK_timeout_retransmit(s) ==
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s) ==
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 52 (spec/tcp.yaml:514:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
@@ -1322,89 +1322,89 @@ Row53_CLOSING_recv_FIN_ACK_true_true(s) ==
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
 \* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_false_false(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_false_true(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_true_false(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_true_true(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_false_false(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_false_true(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_true_false(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
 \* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_true_true(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
@@ -1447,121 +1447,121 @@ Row60_CLOSED_recv_SYN_true(s) ==
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_false_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_false(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_true_true(s) ==
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
 \* row 62 (spec/tcp.yaml:568:5): CLOSED on recv RST, recv RST_ACK -> (stay)
@@ -1679,306 +1679,306 @@ Ev_recv_SYN_true(s) ==
 
 \* recv SYN_ACK(seq=false, ack=false)
 Ev_recv_SYN_ACK_false_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
       [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_false_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s)
       [] (s.state = "SYN_RCVD" /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_false_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=false, ack=true)
 Ev_recv_SYN_ACK_false_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
       [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_false_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s)
       [] (s.state = "SYN_RCVD" /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_false_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=true, ack=false)
 Ev_recv_SYN_ACK_true_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
       [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_true_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s)
       [] (s.state = "SYN_RCVD" /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_true_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv SYN_ACK(seq=true, ack=true)
 Ev_recv_SYN_ACK_true_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
       [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_true_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s)
       [] (s.state = "SYN_RCVD" /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_true_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=false, ack=false)
 Ev_recv_ACK_SYN_false_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=false, ack=true)
 Ev_recv_ACK_SYN_false_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=true, ack=false)
 Ev_recv_ACK_SYN_true_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_SYN(seq=true, ack=true)
 Ev_recv_ACK_SYN_true_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=false, ack=false)
 Ev_recv_FIN_false_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_false_false(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_false_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_false_false(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s)
       [] (s.state = "CLOSING" /\ (FALSE = s.irs)) -> Row52_CLOSING_recv_FIN_false_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s)
-      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_false_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=false, ack=true)
 Ev_recv_FIN_false_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_false_true(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_false_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_false_true(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s)
       [] (s.state = "CLOSING" /\ (FALSE = s.irs)) -> Row52_CLOSING_recv_FIN_false_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s)
-      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_false_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=true, ack=false)
 Ev_recv_FIN_true_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_true_false(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_true_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_true_false(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s)
       [] (s.state = "CLOSING" /\ (TRUE = s.irs)) -> Row52_CLOSING_recv_FIN_true_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s)
-      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_true_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN(seq=true, ack=true)
 Ev_recv_FIN_true_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s)
       [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_true_true(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_true_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_true_true(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_true_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s)
       [] (s.state = "CLOSING" /\ (TRUE = s.irs)) -> Row52_CLOSING_recv_FIN_true_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s)
-      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_true_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=false, ack=false)
 Ev_recv_FIN_ACK_false_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_false(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_false_false(s)
-      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_false_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_false_false(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_false_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_false_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_false_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_false(s)
-      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_false_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=false, ack=true)
 Ev_recv_FIN_ACK_false_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_true(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_false_true(s)
-      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_false_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_false_true(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_false_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_false_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_false_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_false_true(s)
-      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_false_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=true, ack=false)
 Ev_recv_FIN_ACK_true_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_false(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_true_false(s)
-      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_true_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_true_false(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_true_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_true_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_true_false(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_false(s)
-      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_true_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv FIN_ACK(seq=true, ack=true)
 Ev_recv_FIN_ACK_true_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_true(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_true_true(s)
-      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_true_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_true_true(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_true_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_true_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_true_true(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_true_true(s)
-      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_true_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=false, ack=false)
 Ev_recv_ACK_FIN_false_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_false(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_false_false(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_false(s)
-      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_false_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
       [] (s.state = "ESTABLISHED" /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_false_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_false_false(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_false(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_false_false(s)
       [] (s.state = "LAST_ACK" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_false_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=false, ack=true)
 Ev_recv_ACK_FIN_false_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_false_true(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_false_true(s)
-      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_false_true(s)
-      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_false_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
       [] (s.state = "ESTABLISHED" /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_false_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_false_true(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_true(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
       [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_false_true(s)
       [] (s.state = "LAST_ACK" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_false_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=true, ack=false)
 Ev_recv_ACK_FIN_true_false(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_false(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_true_false(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_false(s)
-      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_true_false(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
       [] (s.state = "ESTABLISHED" /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_true_false(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_true_false(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_false(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_true_false(s)
       [] (s.state = "LAST_ACK" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_true_false(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv ACK_FIN(seq=true, ack=true)
 Ev_recv_ACK_FIN_true_true(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_true_true(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_true_true(s)
-      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_true_true(s)
-      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_true_true(s)
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
       [] (s.state = "ESTABLISHED" /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_true_true(s)
       [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_true_true(s)
       [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_true(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
       [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_true_true(s)
       [] (s.state = "LAST_ACK" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_true_true(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
 \* recv RST(seq=false)

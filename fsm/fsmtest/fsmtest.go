@@ -55,22 +55,30 @@ func Step(s *spec.Spec, snap uint64, input int) (next uint64, sends []uint8, row
 		next = next&^s.Layout.StateMask() | uint64(to.Index)
 		// A sent letter's fields are computed on the snapshot before the step.
 		for i, m := range r.Send {
-			sends = append(sends, uint8(letterOf(m, r.SendFields[i], env).Index))
+			var fields []spec.Expr
+			if i < len(r.SendFields) {
+				fields = r.SendFields[i]
+			}
+			sends = append(sends, uint8(letterOf(m, fields, env)))
 		}
 		return next, sends, r.Index, true
 	}
 	return orig, nil, -1, false
 }
 
-// letterOf is the letter of m whose field values are those of exprs in env.
-func letterOf(m *spec.Message, exprs []spec.Expr, env packedEnv) *spec.Letter {
+// letterOf is the index in spec.Letters of the letter of m whose field
+// values are those of exprs in env (a message without fields is one letter).
+func letterOf(m *spec.Message, exprs []spec.Expr, env packedEnv) int {
+	if len(m.Letters) == 0 {
+		return m.Index
+	}
 	vals := make([]int, len(exprs))
 	for i, x := range exprs {
 		vals[i] = spec.Eval(x, env)
 	}
 	for _, l := range m.Letters {
-		if slices.Equal(l.Values, vals) {
-			return l
+		if len(l.Values) == len(vals) && slices.Equal(l.Values, vals) || len(vals) == 0 && len(l.Values) == 0 {
+			return l.Index
 		}
 	}
 	panic(fmt.Sprintf("fsmtest: %s has no letter with values %v", m.Name, vals))
