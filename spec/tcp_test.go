@@ -1,12 +1,14 @@
 package spec_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fsmgen/fsmgen"
+	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
@@ -435,5 +437,85 @@ func TestTCPRFC1337(t *testing.T) {
 	}
 	if !strings.Contains(r.Doc, "RFC 1337") {
 		t.Errorf("the row's doc does not cite RFC 1337: %q", r.Doc)
+	}
+}
+
+// TestTCPSequencedChecks runs the checks that sequence numbers make hold,
+// and the variants that must fail them, with the counterexample each
+// failure must be: the model without sequence numbers deadlocks on a
+// stale reset where tcp.yaml's lossy_any_fair holds, and a two-way
+// handshake lets an old SYN open a connection where tcp.yaml's
+// old_duplicate_syn holds.
+func TestTCPSequencedChecks(t *testing.T) {
+	run := func(t *testing.T, s *spec.Spec, check string) *modelcheck.Result {
+		t.Helper()
+		c := s.Check(check)
+		if c == nil {
+			t.Fatalf("%s has no check %s", s.File, check)
+		}
+		ck, err := modelcheck.New(s, c, modelcheck.Workers(2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ck.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v := res.Violation; v != nil {
+			if err := ck.Confirm(v); err != nil {
+				t.Errorf("%s: the counterexample does not replay: %v", check, err)
+			}
+		}
+		return res
+	}
+	tcp, err := fsmgen.TCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, check := range []string{"lossy_any", "lossy_any_fair", "old_duplicate_syn"} {
+		if res := run(t, tcp, check); !res.OK() {
+			t.Errorf("spec/tcp.yaml %s: %+v (%s)", check, res.Violation, res.StopReason)
+		}
+	}
+	load := func(name string) *spec.Spec {
+		s, err := spec.Load("testdata/" + name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// Without sequence numbers: the reset a closed server sent to the first
+	// SYN resets the connection the early retransmission opened.
+	v := run(t, load("tcp_unsequenced"), "lossy_any").Violation
+	if v == nil || v.Kind != modelcheck.Deadlock || v.Depth != 11 {
+		t.Fatalf("tcp_unsequenced lossy_any: %+v, want a deadlock after 11 steps", v)
+	}
+	var earlyRetransmit, staleReset bool
+	for _, st := range v.Trace.Steps {
+		earlyRetransmit = earlyRetransmit || st.Kind == "timeout" && st.Peer == "client" && st.From == "SYN_SENT"
+		staleReset = staleReset || st.Kind == "deliver" && st.Peer == "client" && st.Message == "RST" && st.Error == "connection reset" && st.From != "SYN_SENT"
+	}
+	if !earlyRetransmit || !staleReset {
+		t.Errorf("tcp_unsequenced: the deadlock is not the stale reset (early retransmission %v, stale reset %v)", earlyRetransmit, staleReset)
+	}
+
+	// A two-way handshake: an old SYN, of an open the client gave up, opens
+	// a connection when it reaches the listening server.
+	v = run(t, load("tcp_two_way"), "old_duplicate_syn").Violation
+	if v == nil || v.Kind != modelcheck.InvariantViolation || v.Property != "handshake.no_stale_connection" || v.Depth != 5 {
+		t.Fatalf("tcp_two_way old_duplicate_syn: %+v, want handshake.no_stale_connection violated after 5 steps", v)
+	}
+	opens, opened := 0, ""
+	for _, st := range v.Trace.Steps {
+		if st.Kind == "call" && st.Peer == "client" && st.Event == "ACTIVE_OPEN" {
+			opens++
+		}
+		if st.Kind == "deliver" && st.Peer == "server" && st.To == "ESTABLISHED" {
+			opened = st.Message
+		}
+	}
+	if opens != 2 || opened != "SYN(seq=false)" {
+		t.Errorf("tcp_two_way: %d opens, the server established on %q; want two opens and the first one's SYN(seq=false)", opens, opened)
 	}
 }
