@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -33,8 +32,13 @@ var (
 	specCache = map[string]*spec.Spec{}
 )
 
-// loadSpec loads "tcp" (the embedded spec), a file under testdata/ by its
-// base name, or a spec elsewhere in the repository by its path from here.
+// loadSpec loads "tcp", a file under testdata/ by its base name, or a spec
+// elsewhere in the repository by its path from here. "tcp" is the TCP pair
+// without sequence numbers (spec/testdata/tcp_unsequenced.yaml): the
+// Promela rendering of spec/tcp.yaml's 26 letters goes past SPIN's limits
+// (a delivery's d_step has more than MAXDSTEP, 2048, jump labels, since
+// every send of a letter computed from variables is an if over its
+// values), so SPIN compares with fsmgen on the model before them.
 func loadSpec(t *testing.T, name string) *spec.Spec {
 	t.Helper()
 	specMu.Lock()
@@ -46,7 +50,7 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 	var err error
 	switch {
 	case name == "tcp":
-		s, err = fsmgen.TCP()
+		s, err = spec.Load(tcpUnsequenced)
 	case strings.Contains(name, "/"):
 		s, err = spec.Load(name)
 	default:
@@ -192,9 +196,10 @@ var matrix = []config{
 }
 
 const (
-	reqresp  = "../examples/reqresp/reqresp.yaml"
-	abp      = "../examples/abp/abp.yaml"
-	twophase = "../examples/twophase/twophase.yaml"
+	tcpUnsequenced = "../spec/testdata/tcp_unsequenced.yaml"
+	reqresp        = "../examples/reqresp/reqresp.yaml"
+	abp            = "../examples/abp/abp.yaml"
+	twophase       = "../examples/twophase/twophase.yaml"
 )
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the
