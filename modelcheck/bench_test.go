@@ -6,15 +6,17 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// tcpBenchSpec is the embedded TCP spec with its lossy check set to an
-// unordered network of the given capacity (loss, no duplication).
+// tcpBenchSpec is the TCP spec without sequence numbers (the model the
+// performance bars were set on; the sequenced spec's 26 letters give an
+// unordered inbox of capacity 7 too many contents to tabulate) with its
+// lossy check set to an unordered network of the given capacity (loss, no
+// duplication).
 func tcpBenchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := fsmgen.TCP()
+	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
 	if err != nil {
 		tb.Fatal(err)
 	}
