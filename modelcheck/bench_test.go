@@ -77,3 +77,26 @@ func cpuSeconds() float64 {
 	}
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
+
+// BenchmarkTCPLossyWords is BenchmarkTCPLossy's check explored through the
+// multi-word search (every field in a word of its own), which timed checks,
+// monitors and more than two peers take.
+func BenchmarkTCPLossyWords(b *testing.B) {
+	for capacity := 4; capacity <= 5; capacity++ {
+		b.Run(fmt.Sprintf("cap%d", capacity), func(b *testing.B) {
+			s, c := tcpBenchCheck(b, capacity)
+			var res *Result
+			for b.Loop() {
+				ck, err := New(s, c, Workers(1), func(c *Checker) { c.spread = true })
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res, err = ck.Run(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.States), "states")
+			b.ReportMetric(float64(res.States)*float64(b.N)/b.Elapsed().Seconds(), "states/s")
+		})
+	}
+}

@@ -14,17 +14,25 @@ const maxContents = 1 << 20
 // A content is identified by a dense id (0 = empty); every operation is a
 // table lookup, so a system state stores an inbox as one small number: the
 // rank of a multiset (unordered) or of a sequence (ordered).
+//
+// The automaton's alphabet is its kinds of message: the letters, or in a
+// timed check's channel whose messages age, the letters at each age
+// (kind = letter*ages + age, docs/semantics.md "Timed checks").
 type inbox struct {
 	ch      *spec.Channel
-	kinds   int
+	kinds   int // letters × ages
+	letters int
+	ages    int // 1: messages do not age
 	cap     int
 	n       int     // number of contents
 	length  []uint8 // [id]
-	count   []uint8 // [id*kinds+m]
-	add     []int32 // [id*kinds+m]: content after appending m; -1 when full
-	remove  []int32 // unordered: [id*kinds+m], -1 when no m; ordered: [id*cap+i], -1 past the end
-	dup     []int32 // unordered: [id*kinds+m]; ordered: [id*cap+i]; -1 when impossible
-	head    []uint8 // ordered: [id] the first message
+	count   []uint8 // [id*kinds+k]
+	add     []int32 // [id*kinds+k]: content after appending k; -1 when full
+	put     []int32 // [id*letters+l]: content after sending letter l (at age 0); add itself when ages is 1
+	remove  []int32 // unordered: [id*kinds+k], -1 when no k; ordered: [id*cap+i], -1 past the end
+	dup     []int32 // unordered: [id*kinds+k]; ordered: [id*cap+i]; -1 when impossible
+	head    []uint8 // ordered: [id] the first message's kind
+	aged    []int32 // with ages > 1: [id] the content a tick later (every age + 1, the oldest gone); else nil
 	ordered bool
 }
 
@@ -39,8 +47,12 @@ func binom(n, k int) int {
 	return r
 }
 
-func newInbox(ch *spec.Channel, kinds int) (*inbox, error) {
-	b := &inbox{ch: ch, kinds: kinds, cap: ch.Capacity, ordered: ch.Order == spec.Ordered}
+// newInbox compiles channel ch over the given number of letters (at each
+// of ch.Ages() ages).
+func newInbox(ch *spec.Channel, letters int) (*inbox, error) {
+	ages := ch.Ages()
+	kinds := letters * ages
+	b := &inbox{ch: ch, kinds: kinds, letters: letters, ages: ages, cap: ch.Capacity, ordered: ch.Order == spec.Ordered}
 	if b.cap < 0 || kinds > 255 {
 		return nil, fmt.Errorf("modelcheck: bad channel: capacity %d, %d message kinds", b.cap, kinds)
 	}
@@ -52,12 +64,48 @@ func newInbox(ch *spec.Channel, kinds int) (*inbox, error) {
 		for i := range b.remove {
 			b.remove[i], b.dup[i] = -1, -1
 		}
+		if ages > 1 {
+			b.aged = []int32{0}
+		}
 		return b, nil
 	}
+	var err error
 	if b.ordered {
-		return b, b.buildOrdered()
+		err = b.buildOrdered()
+	} else {
+		err = b.buildUnordered()
 	}
-	return b, b.buildUnordered()
+	if err != nil {
+		return nil, err
+	}
+	b.put = b.add
+	if ages > 1 {
+		b.put = make([]int32, b.n*letters)
+		for id := range b.n {
+			for l := range letters {
+				b.put[id*letters+l] = b.add[id*kinds+l*ages]
+			}
+		}
+	}
+	return b, nil
+}
+
+// older is the kind k one tick later, or -1 when a message of kind k is
+// then older than the channel's lifetime (and gone).
+func (b *inbox) older(k int) int {
+	if k%b.ages == b.ages-1 {
+		return -1
+	}
+	return k + 1
+}
+
+// letterCount is how many messages of letter lt content id holds, of any age.
+func (b *inbox) letterCount(id, lt int) int {
+	n := 0
+	for k := lt * b.ages; k < (lt+1)*b.ages; k++ {
+		n += int(b.count[id*b.kinds+k])
+	}
+	return n
 }
 
 // buildUnordered enumerates the multisets of at most cap messages over kinds kinds.
@@ -93,6 +141,19 @@ func (b *inbox) buildUnordered() error {
 	b.add = make([]int32, n*k)
 	b.remove = make([]int32, n*k)
 	b.dup = make([]int32, n*k)
+	if b.ages > 1 {
+		b.aged = make([]int32, n)
+		older := make([]uint8, k)
+		for id, c := range contents {
+			clear(older)
+			for kind, x := range c {
+				if o := b.older(kind); o >= 0 {
+					older[o] = x
+				}
+			}
+			b.aged[id] = ids[string(older)]
+		}
+	}
 	for id, c := range contents {
 		total := 0
 		for _, x := range c {
@@ -147,6 +208,9 @@ func (b *inbox) buildOrdered() error {
 	b.remove = make([]int32, n*max(c, 1))
 	b.dup = make([]int32, n*max(c, 1))
 	b.head = make([]uint8, n)
+	if b.ages > 1 {
+		b.aged = make([]int32, n)
+	}
 	enc := func(seq []uint8) int32 {
 		v := 0
 		for _, m := range seq {
@@ -172,6 +236,15 @@ func (b *inbox) buildOrdered() error {
 		}
 		if l > 0 {
 			b.head[id] = seq[0]
+		}
+		if b.aged != nil {
+			older := make([]uint8, 0, l)
+			for _, m := range seq {
+				if o := b.older(int(m)); o >= 0 {
+					older = append(older, uint8(o))
+				}
+			}
+			b.aged[id] = enc(older)
 		}
 		for m := range k {
 			b.add[id*k+m] = -1

@@ -100,6 +100,9 @@ func (m *model) indexActions() {
 		}
 	}
 	for ai, a := range m.actions {
+		if a.kind == actTick {
+			continue // the system's, not a peer's (timed.go)
+		}
 		pa := &m.byPeer[a.peer]
 		switch a.kind {
 		case actCall:
@@ -147,6 +150,14 @@ type fastPeer struct {
 	unhBase   int    // where the machine's (state, event) pairs start in the unhandled counts
 
 	word wordPeer // one-word states (word.go)
+
+	// A timed check (timed.go): per timer of the peer, its remaining
+	// ticks, its duration and its early window in ticks; and the first of
+	// the machine's inputs that is an expiry.
+	rem    []field
+	ticks  []uint64
+	early  []uint64
+	expiry int
 }
 
 // inChan is a channel into a peer: its content and the actions on it.
@@ -154,6 +165,7 @@ type inChan struct {
 	box  field
 	b    *inbox
 	acts *chanActions
+	recv []int // kind -> the receipt event of the peer's machine (the letter's, at any age)
 }
 
 // outChan is a channel a peer sends into.
@@ -187,7 +199,14 @@ func (m *model) fastPeers() {
 			nev:       len(m.mach[p].Inputs), unhBase: m.unhBase[m.mach[p]],
 		}
 		for _, ci := range m.byPeer[p].in {
-			fp.in = append(fp.in, inChan{box: m.box[ci], b: m.inbox[ci], acts: &m.byChan[ci]})
+			ic := inChan{box: m.box[ci], b: m.inbox[ci], acts: &m.byChan[ci], recv: fp.recv}
+			if b := ic.b; b.ages > 1 {
+				ic.recv = make([]int, b.kinds)
+				for k := range b.kinds {
+					ic.recv[k] = fp.recv[k/b.ages]
+				}
+			}
+			fp.in = append(fp.in, ic)
 		}
 		for _, ci := range m.dest[p] {
 			fp.out = append(fp.out, m.outChan(ci))
@@ -256,27 +275,31 @@ func (m *model) successors(v *vec, out *succs) {
 			if b.ordered {
 				if b.length[id] > 0 {
 					wi, nw := bf.with(v, uint64(b.remove[id*b.cap]))
-					out.fire(fp, ca.deliver[0], fp.recv[b.head[id]], wi, nw)
+					out.fire(fp, ca.deliver[0], ic.recv[b.head[id]], wi, nw)
 				}
 			} else if ca.present != nil {
 				rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 				for set := ca.present[id]; set != 0; set &= set - 1 {
 					k := bits.TrailingZeros64(set)
 					wi, nw := bf.with(v, uint64(rem[k]))
-					out.fire(fp, ca.deliver[k], fp.recv[k], wi, nw)
+					out.fire(fp, ca.deliver[k], ic.recv[k], wi, nw)
 				}
 			} else {
 				for k := range b.kinds {
 					if r := b.remove[id*b.kinds+k]; r >= 0 {
 						wi, nw := bf.with(v, uint64(r))
-						out.fire(fp, ca.deliver[k], fp.recv[k], wi, nw)
+						out.fire(fp, ca.deliver[k], ic.recv[k], wi, nw)
 					}
 				}
 			}
 		}
 		if armed := snap >> fp.timerOff & fp.timerMask; armed != 0 && !idle {
 			for set := armed; set != 0; set &= set - 1 {
-				ai := fp.acts.timeout[bits.TrailingZeros64(set)]
+				t := bits.TrailingZeros64(set)
+				if m.timed && fp.rem[t].get(v) > fp.early[t] {
+					continue // its deadline, less its early window, has not come
+				}
+				ai := fp.acts.timeout[t]
 				out.fire(fp, ai, m.actions[ai].event, 0, v[0])
 			}
 		}
@@ -300,6 +323,9 @@ func (m *model) successors(v *vec, out *succs) {
 			}
 		}
 	}
+	if m.timed {
+		m.tick(v, out)
+	}
 }
 
 // fire applies event ev of action ai to peer fp, whose snapshot in the
@@ -317,6 +343,9 @@ func (out *succs) fire(fp *fastPeer, ai int, ev int, wi int, nw uint64) {
 	nv := out.push(out.at, ai, o.row)
 	nv[wi] = nw
 	fp.peer.store(nv, o.next)
+	if out.m.timed {
+		out.m.arm(nv, fp, snap, ev, o)
+	}
 	if out.m.handlers != nil {
 		out.m.observe(nv, out.at, ai, fp.index, snap, o.next, o.sends)
 	}
@@ -350,12 +379,12 @@ func (b *succs) count(fp *fastPeer, snap uint64, ev int, row int32) {
 	}
 }
 
-// send returns the content of an inbox with content id after messages
-// msgs are added; ok is false when one finds it full and block says that
+// send returns the content of an inbox with content id after the letters
+// msgs are added (at age 0); ok is false when one finds it full and block says that
 // sends then block (else they are dropped).
 func (b *inbox) send(id int32, msgs []uint8, block bool) (next int32, ok bool) {
 	for _, msg := range msgs {
-		n := b.add[int(id)*b.kinds+int(msg)]
+		n := b.put[int(id)*b.letters+int(msg)]
 		if n < 0 {
 			if block {
 				return id, false

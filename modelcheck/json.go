@@ -25,11 +25,12 @@ func typedValue(x *spec.Var, val int) any {
 
 // peerStateJSON is PeerState as JSON has it.
 type peerStateJSON struct {
-	Name   string         `json:"name"`
-	State  string         `json:"state"`
-	Vars   map[string]any `json:"vars,omitempty"`
-	Timers []string       `json:"timers,omitempty"`
-	Calls  map[string]int `json:"calls_left,omitempty"`
+	Name      string         `json:"name"`
+	State     string         `json:"state"`
+	Vars      map[string]any `json:"vars,omitempty"`
+	Timers    []string       `json:"timers,omitempty"`
+	Remaining map[string]int `json:"remaining,omitempty"`
+	Calls     map[string]int `json:"calls_left,omitempty"`
 }
 
 // MarshalJSON writes the variables typed: booleans and numbers as such.
@@ -41,7 +42,7 @@ func (p PeerState) MarshalJSON() ([]byte, error) {
 			vars[k] = typedText(v)
 		}
 	}
-	return json.Marshal(peerStateJSON{Name: p.Name, State: p.State, Vars: vars, Timers: p.Timers, Calls: p.Calls})
+	return json.Marshal(peerStateJSON{Name: p.Name, State: p.State, Vars: vars, Timers: p.Timers, Remaining: p.Remaining, Calls: p.Calls})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes (and variables as strings).
@@ -50,7 +51,7 @@ func (p *PeerState) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &j); err != nil {
 		return err
 	}
-	*p = PeerState{Name: j.Name, State: j.State, Timers: j.Timers, Calls: j.Calls}
+	*p = PeerState{Name: j.Name, State: j.State, Timers: j.Timers, Remaining: j.Remaining, Calls: j.Calls}
 	if j.Vars != nil {
 		p.Vars, p.values = map[string]string{}, map[string]any{}
 		for k, v := range j.Vars {

@@ -49,23 +49,25 @@ const (
 	actLose
 	actDuplicate
 	actTimeout
+	actTick
 )
 
 func (k actionKind) String() string {
-	return [...]string{"call", "deliver", "lose", "duplicate", "timeout"}[k]
+	return [...]string{"call", "deliver", "lose", "duplicate", "timeout", "tick"}[k]
 }
 
 // action is one action schema of the system: the unit of transitions,
 // coverage and fairness.
 type action struct {
 	kind   actionKind
-	peer   int
+	peer   int // -1 for the tick
 	ch     int // the channel of a delivery, loss or duplication; -1 otherwise
 	arg    int // call index, message index, timer index, or position (ordered lose/duplicate)
 	event  int // the peer event, for call/deliver/timeout
 	budget int // index into model.budgets, or -1 (unbounded)
 	class  int // fairness class, or -1 (losses and duplications)
 	reply  int // the channel a delivery's replies go into; -1 otherwise
+	age    int // the age of the message delivered, lost or duplicated in an unordered channel whose messages age; else 0
 	// for an unordered deliver/lose/duplicate arg is the message kind; for an
 	// ordered deliver it is -1 (the head).
 }
@@ -107,14 +109,33 @@ type model struct {
 	monVar   map[*spec.Var]*field // each monitor variable's field
 	handlers []compiledHandler    // the monitors' handlers, in order
 	idle     bool                 // timeouts: idle
-	classes  []string             // fairness class names
-	words    int                  // words used by a state
-	bits     int                  // bits used by a state
-	initial  vec
+
+	// A timed check (docs/semantics.md, "Timed checks"): every peer's
+	// timers with their remaining ticks, the channels whose messages age,
+	// and per row (numbered as rows) the timers it starts and restarts,
+	// as bits by timer index.
+	timed      bool
+	tickAt     int // the tick's index in actions
+	timers     []timedTimer
+	agedBoxes  []int
+	rowStart   []uint64
+	rowRestart []uint64
+	classes    []string // fairness class names
+	words      int      // words used by a state
+	bits       int      // bits used by a state
+	initial    vec
 
 	invariants []compiledProp
 	terminal   propFunc
 	liveness   []compiledLive
+}
+
+// timedTimer is a timer of a peer in a timed check: where its armed bit
+// and its remaining ticks are.
+type timedTimer struct {
+	peer field  // the peer's snapshot
+	bit  uint64 // the timer's armed bit in it
+	rem  field  // its remaining ticks
 }
 
 type propFunc func(v *vec) int
@@ -149,7 +170,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 	if n < 2 || len(c.Channels) != n*(n-1) {
 		return nil, fmt.Errorf("%s: modelcheck: check %s needs two or more peers and a channel between each two", c.Pos, c.Name)
 	}
-	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout,
+	m := &model{s: s, check: c, idle: c.Timeouts == spec.IdleTimeout && c.Time == nil, timed: c.Time != nil,
 		rowBase: map[*spec.Machine]int{}, unhBase: map[*spec.Machine]int{},
 		mach: make([]*spec.Machine, n), step: make([]*peerStep, n), peer: make([]field, n),
 		box: make([]field, len(c.Channels)), inbox: make([]*inbox, len(c.Channels)), dest: make([][]int, n),
@@ -229,6 +250,18 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 	for i := range m.budgets {
 		slots = append(slots, &m.budgets[i].f)
 	}
+	// A timed check: each timer's remaining ticks (0..Ticks).
+	rem := make([][]field, n)
+	for i, mc := range m.mach {
+		rem[i] = make([]field, len(mc.Timers))
+		if !m.timed {
+			continue
+		}
+		for t, tm := range mc.Timers {
+			widths = append(widths, bits.Len(uint(c.Ticks(mc, tm))))
+			slots = append(slots, &rem[i][t])
+		}
+	}
 	m.monVar = map[*spec.Var]*field{}
 	for _, mon := range c.Monitors {
 		for _, v := range mon.Vars {
@@ -283,8 +316,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		}
 	}
 	m.words = max(len(free), 1)
-	if (len(c.Monitors) > 0 || n > 2) && m.words == 1 {
-		m.words = 2 // the one-word fast path runs two peers without monitors
+	if (len(c.Monitors) > 0 || n > 2 || m.timed) && m.words == 1 {
+		m.words = 2 // the one-word fast path runs two peers without monitors, untimed
 	}
 	if m.words >= letterWord {
 		return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d words: at most %d are supported", c.Pos, c.Name, m.words, letterWord-1)
@@ -315,7 +348,10 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		return classOf[name]
 	}
 	for _, sa := range c.Actions() {
-		a := action{peer: sa.Peer.Index, ch: -1, arg: -1, event: -1, budget: -1, class: -1, reply: -1}
+		a := action{peer: -1, ch: -1, arg: -1, event: -1, budget: -1, class: -1, reply: -1}
+		if sa.Peer != nil {
+			a.peer = sa.Peer.Index
+		}
 		if sa.Channel != nil {
 			a.ch = sa.Channel.Index
 		}
@@ -335,7 +371,7 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 				a.budget = id
 			}
 		case spec.DeliverAction:
-			a.kind = actDeliver
+			a.kind, a.age = actDeliver, sa.Age
 			if sa.Letter != nil {
 				a.arg = sa.Letter.Index
 			}
@@ -347,8 +383,10 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 				a.kind = actDuplicate
 			}
 			if sa.Letter != nil {
-				a.arg = sa.Letter.Index
+				a.arg, a.age = sa.Letter.Index, sa.Age
 			}
+		case spec.TickAction:
+			a.kind, m.tickAt = actTick, len(m.actions)
 		}
 		m.actions = append(m.actions, a)
 	}
@@ -357,6 +395,9 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 	}
 	m.indexActions()
 	m.fastPeers()
+	if m.timed {
+		m.compileTime(rem)
+	}
 	// Properties.
 	var err error
 	for _, p := range c.Invariants {
@@ -426,7 +467,17 @@ func (m *model) compileProp(e spec.Expr) (propFunc, error) {
 			f, b := m.box[i], m.inbox[i]
 			if e.Msg == nil {
 				parts = append(parts, func(v *vec) int { return int(b.length[f.get(v)]) })
-			} else if lts := e.Msg.Letters; len(lts) == 1 {
+			} else if lts := e.Msg.Letters; b.ages > 1 {
+				// Every letter of the message at every age.
+				lo, hi := lts[0].Index, lts[len(lts)-1].Index
+				parts = append(parts, func(v *vec) int {
+					n, id := 0, int(f.get(v))
+					for lt := lo; lt <= hi; lt++ {
+						n += b.letterCount(id, lt)
+					}
+					return n
+				})
+			} else if len(lts) == 1 {
 				k, lt := uint64(b.kinds), uint64(lts[0].Index)
 				parts = append(parts, func(v *vec) int { return int(b.count[f.get(v)*k+lt]) })
 			} else {

@@ -83,8 +83,9 @@ func (m *model) observe(nv []uint64, pre *vec, ai, p int, snap, next uint64, sen
 		run(spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call })
 	case actDeliver:
 		lt := a.arg
-		if lt < 0 { // ordered: the head
-			lt = int(m.inbox[a.ch].head[m.box[a.ch].get(pre)])
+		if lt < 0 { // ordered: the head, of any age
+			b := m.inbox[a.ch]
+			lt = int(b.head[m.box[a.ch].get(pre)]) / b.ages
 		}
 		cur[letterWord] = uint64(lt)
 		msg := m.s.Letters[lt].Message

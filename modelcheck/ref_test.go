@@ -10,12 +10,15 @@ import (
 // The reference explorer below implements docs/semantics.md directly over
 // the IR (spec.Eval for guards and properties, slices for inboxes, strings
 // for visited states), sharing no code with the checker. Tests compare
-// the two on every spec they use.
+// the two on every spec they use. In a timed check a peer keeps each
+// timer's remaining ticks, and a channel whose messages age holds each
+// message as letter*ages + age ("Timed checks").
 
 type refPeer struct {
 	st     int
 	vars   []int
 	timers []bool
+	rem    []int // timed: remaining ticks per timer
 }
 
 type refState struct {
@@ -28,7 +31,7 @@ type refState struct {
 func (r *refState) clone() *refState {
 	c := &refState{peers: make([]refPeer, len(r.peers)), boxes: make([][]int, len(r.boxes)), budgets: make([][]int, len(r.budgets)), chans: r.chans}
 	for i := range r.peers {
-		c.peers[i] = refPeer{st: r.peers[i].st, vars: slices.Clone(r.peers[i].vars), timers: slices.Clone(r.peers[i].timers)}
+		c.peers[i] = refPeer{st: r.peers[i].st, vars: slices.Clone(r.peers[i].vars), timers: slices.Clone(r.peers[i].timers), rem: slices.Clone(r.peers[i].rem)}
 		c.budgets[i] = slices.Clone(r.budgets[i])
 	}
 	for i := range r.boxes {
@@ -61,7 +64,7 @@ func (e refEnv) Count(to int, m *spec.Message) int {
 			continue
 		}
 		for _, x := range e.r.boxes[i] {
-			if m == nil || x == m.Index {
+			if m == nil || x/ch.Ages() == m.Index {
 				n++
 			}
 		}
@@ -78,10 +81,25 @@ type refResult struct {
 // refStep applies event ev to peer p of r in place; it reports false when
 // the event is refused. sends go to p's sends_to, replies to the sender of
 // the message received.
-func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends, replies []int, ok bool) {
+func refStep(s *spec.Spec, c *spec.Check, r *refState, p int, ev *spec.Event) (sends, replies []int, ok bool) {
 	pr := &r.peers[p]
 	if ev.Kind == spec.TimerEvent {
 		pr.timers[ev.Timer.Index] = false
+	}
+	before := slices.Clone(pr.timers)
+	// retime sets the remaining ticks after the step (row nil: none fired).
+	retime := func(row *spec.Row) {
+		if c.Time == nil {
+			return
+		}
+		for _, t := range s.Timers {
+			switch {
+			case !pr.timers[t.Index]:
+				pr.rem[t.Index] = 0
+			case row != nil && (slices.Contains(row.Restart, t) || slices.Contains(row.Start, t) && !before[t.Index]):
+				pr.rem[t.Index] = c.Ticks(s.Machine, t)
+			}
+		}
 	}
 	for _, row := range s.Table[pr.st][ev.Index] {
 		if row.Guard != nil && spec.Eval(row.Guard, refEnv{r, p}) == 0 {
@@ -110,6 +128,7 @@ func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends, replies [
 		for _, m := range row.Replied() {
 			replies = append(replies, m.Index)
 		}
+		retime(row)
 		return sends, replies, true
 	}
 	switch ev.Kind {
@@ -122,6 +141,7 @@ func refStep(s *spec.Spec, r *refState, p int, ev *spec.Event) (sends, replies [
 	case spec.TimerEvent:
 		pr.timers[ev.Timer.Index] = false
 	}
+	retime(nil)
 	return nil, replies, true
 }
 
@@ -137,7 +157,7 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				}
 				continue
 			}
-			n.boxes[q] = append(n.boxes[q], m)
+			n.boxes[q] = append(n.boxes[q], m*ch.Ages()) // sent at age 0
 			if ch.Order == spec.Unordered {
 				slices.Sort(n.boxes[q])
 			}
@@ -168,7 +188,7 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			if cb.Budget != spec.Unbounded {
 				n.budgets[p][i]--
 			}
-			sends, replies, ok := refStep(s, n, p, s.CallEvent(cb.Call))
+			sends, replies, ok := refStep(s, c, n, p, s.CallEvent(cb.Call))
 			if ok && finish(n, p, sends, replies, -1) {
 				out = append(out, n)
 			}
@@ -188,7 +208,7 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				}
 				n := r.clone()
 				n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
-				sends, replies, ok := refStep(s, n, p, s.MessageEvent(s.Messages[m]))
+				sends, replies, ok := refStep(s, c, n, p, s.MessageEvent(s.Messages[m/ch.Ages()]))
 				if ok && finish(n, p, sends, replies, ch.From) {
 					out = append(out, n)
 				}
@@ -198,11 +218,14 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			if !r.peers[p].timers[t.Index] {
 				continue
 			}
-			if c.Timeouts == spec.IdleTimeout && inFlight > 0 {
+			if c.Time == nil && c.Timeouts == spec.IdleTimeout && inFlight > 0 {
+				continue
+			}
+			if c.Time != nil && r.peers[p].rem[t.Index] > c.EarlyTicks(s.Machine, t) {
 				continue
 			}
 			n := r.clone()
-			sends, replies, ok := refStep(s, n, p, s.TimerEvent(t))
+			sends, replies, ok := refStep(s, c, n, p, s.TimerEvent(t))
 			if ok && finish(n, p, sends, replies, -1) {
 				out = append(out, n)
 			}
@@ -229,14 +252,65 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			}
 		}
 	}
+	if c.Time != nil {
+		if n := refTick(s, c, r); n != nil {
+			out = append(out, n)
+		}
+	}
 	return out
+}
+
+// refTick is r a tick later, or nil when the tick is not enabled: a timer
+// is due, or nothing ages.
+func refTick(s *spec.Spec, c *spec.Check, r *refState) *refState {
+	ages := false
+	for _, pr := range r.peers {
+		for _, t := range s.Timers {
+			if pr.timers[t.Index] {
+				if pr.rem[t.Index] == 0 {
+					return nil
+				}
+				ages = true
+			}
+		}
+	}
+	for _, ch := range c.Channels {
+		ages = ages || ch.Lifetime > 0 && len(r.boxes[ch.Index]) > 0
+	}
+	if !ages {
+		return nil
+	}
+	n := r.clone()
+	for p := range n.peers {
+		for _, t := range s.Timers {
+			if n.peers[p].timers[t.Index] {
+				n.peers[p].rem[t.Index]--
+			}
+		}
+	}
+	for _, ch := range c.Channels {
+		if ch.Lifetime == 0 {
+			continue
+		}
+		var kept []int
+		for _, x := range n.boxes[ch.Index] {
+			if x%ch.Ages() < ch.Lifetime {
+				kept = append(kept, x+1)
+			}
+		}
+		if ch.Order == spec.Unordered {
+			slices.Sort(kept)
+		}
+		n.boxes[ch.Index] = kept
+	}
+	return n
 }
 
 func refExplore(s *spec.Spec, c *spec.Check) refResult {
 	n := len(c.Peers)
 	init := &refState{peers: make([]refPeer, n), boxes: make([][]int, len(c.Channels)), budgets: make([][]int, n), chans: c.Channels}
 	for p := range n {
-		init.peers[p] = refPeer{st: s.Initial.Index, vars: make([]int, len(s.Vars)), timers: make([]bool, len(s.Timers))}
+		init.peers[p] = refPeer{st: s.Initial.Index, vars: make([]int, len(s.Vars)), timers: make([]bool, len(s.Timers)), rem: make([]int, len(s.Timers))}
 		for _, v := range s.Vars {
 			init.peers[p].vars[v.Index] = v.Init
 		}

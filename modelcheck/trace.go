@@ -24,10 +24,11 @@ type Trace struct {
 type Step struct {
 	N       int         `json:"n"`
 	Action  string      `json:"action"` // e.g. "deliver(server, SYN)"; unique per action of the check
-	Kind    string      `json:"kind"`   // call, deliver, lose, duplicate, timeout, stutter
-	Peer    string      `json:"peer"`   // the peer that acts, or whose inbox the network changes
+	Kind    string      `json:"kind"`   // call, deliver, lose, duplicate, timeout, tick, stutter
+	Peer    string      `json:"peer"`   // the peer that acts, or whose inbox the network changes; "" for the tick
 	Event   string      `json:"event,omitempty"`
 	Message string      `json:"message,omitempty"`
+	Age     int         `json:"age,omitempty"`    // in a timed check: the age in ticks of the message delivered, lost or duplicated
 	Sender  string      `json:"sender,omitempty"` // with more than two peers: who sent the message delivered, lost or duplicated
 	From    string      `json:"from,omitempty"`   // the peer's control state before
 	To      string      `json:"to,omitempty"`     // and after
@@ -62,7 +63,9 @@ type PeerState struct {
 	State  string            `json:"state"`
 	Vars   map[string]string `json:"-"`                // in spec syntax; JSON "vars" has them typed (json.go)
 	Timers []string          `json:"timers,omitempty"` // armed timers
-	Calls  map[string]int    `json:"calls_left,omitempty"`
+	// Remaining is, in a timed check, each armed timer's remaining ticks.
+	Remaining map[string]int `json:"remaining,omitempty"`
+	Calls     map[string]int `json:"calls_left,omitempty"`
 
 	values map[string]any // Vars typed: bool, int or the enum value's name
 }
@@ -71,10 +74,16 @@ type PeerState struct {
 type InboxView struct {
 	To       string   `json:"to"`
 	Messages []string `json:"messages"`
+	// Ages is, in a timed check's channel with a lifetime, each message's
+	// age in ticks (nil in other channels).
+	Ages []int `json:"ages,omitempty"`
 }
 
 func (c *Checker) actionName(ai int) string {
 	a := &c.m.actions[ai]
+	if a.kind == actTick {
+		return "tick"
+	}
 	p := c.check.Peers[a.peer].Name
 	if a.ch >= 0 {
 		p = c.check.ChannelName(c.check.Channels[a.ch]) // "r", or "r from s" with more than two peers
@@ -92,6 +101,9 @@ func (c *Checker) actionName(ai int) string {
 	}
 	if c.m.inbox[a.ch].ordered && a.kind != actDeliver {
 		return fmt.Sprintf("%s(%s, #%d)", a.kind, p, a.arg+1)
+	}
+	if c.m.inbox[a.ch].ages > 1 { // one action per letter and age
+		return fmt.Sprintf("%s(%s, %s@%d)", a.kind, p, c.s.Letters[a.arg], a.age)
 	}
 	return fmt.Sprintf("%s(%s, %s)", a.kind, p, c.s.Letters[a.arg])
 }
@@ -111,9 +123,15 @@ func (c *Checker) view(v *vec) SystemState {
 			ps.Vars[x.Name] = x.Format(val)
 			ps.values[x.Name] = typedValue(x, val)
 		}
-		for _, t := range s.Timers {
+		for ti, t := range s.Timers {
 			if s.SnapshotArmed(snap, t) {
 				ps.Timers = append(ps.Timers, t.Name)
+				if m.timed {
+					if ps.Remaining == nil {
+						ps.Remaining = map[string]int{}
+					}
+					ps.Remaining[t.Name] = int(m.fast[i].rem[ti].get(v))
+				}
 			}
 		}
 		for _, a := range m.actions {
@@ -131,8 +149,15 @@ func (c *Checker) view(v *vec) SystemState {
 			continue // always empty: its sender never sends to its receiver
 		}
 		iv := InboxView{To: c.check.ChannelName(ch), Messages: []string{}}
-		for _, msg := range m.inbox[i].contents(int(m.box[i].get(v))) {
-			iv.Messages = append(iv.Messages, c.s.Letters[msg].String())
+		b := m.inbox[i]
+		if b.ages > 1 {
+			iv.Ages = []int{}
+		}
+		for _, k := range b.contents(int(m.box[i].get(v))) {
+			iv.Messages = append(iv.Messages, c.s.Letters[k/b.ages].String())
+			if b.ages > 1 {
+				iv.Ages = append(iv.Ages, k%b.ages)
+			}
 		}
 		out.Inboxes = append(out.Inboxes, iv)
 	}
@@ -179,6 +204,14 @@ func (c *Checker) trace(states []vec, loop int, acts []int32) (*Trace, error) {
 	return tr, nil
 }
 
+// aged is " (age N)" for a message aged N ticks in a timed check, N > 0.
+func (st *Step) aged() string {
+	if st.Age == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (age %d)", st.Age)
+}
+
 // from is " from SENDER" when the step names its message's sender.
 func (st *Step) from() string {
 	if st.Sender == "" {
@@ -191,6 +224,9 @@ func (st *Step) from() string {
 func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	m := c.m
 	a := &m.actions[sc.act]
+	if a.kind == actTick {
+		return Step{N: n, Action: "tick", Kind: "tick", Row: -1, State: c.view(next)}
+	}
 	s := m.mach[a.peer]
 	st := Step{N: n, Action: c.actionName(int(sc.act)), Kind: a.kind.String(), Peer: c.check.Peers[a.peer].Name, Row: -1}
 	if a.ch >= 0 && len(c.check.Peers) > 2 {
@@ -205,16 +241,20 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 	case actTimeout:
 		st.Event = "timeout " + s.Timers[a.arg].Name
 	case actDeliver:
-		msg := a.arg
+		msg, b := a.arg, m.inbox[a.ch]
+		st.Age = a.age
 		if msg < 0 {
-			msg = int(m.inbox[a.ch].head[m.box[a.ch].get(prev)])
+			k := int(b.head[m.box[a.ch].get(prev)])
+			msg, st.Age = k/b.ages, k%b.ages
 		}
 		st.Message = c.s.Letters[msg].String()
 		st.Event = "recv " + st.Message
 	case actLose, actDuplicate:
-		msg := a.arg
-		if m.inbox[a.ch].ordered {
-			msg = m.inbox[a.ch].contents(int(m.box[a.ch].get(prev)))[a.arg]
+		msg, b := a.arg, m.inbox[a.ch]
+		st.Age = a.age
+		if b.ordered {
+			k := b.contents(int(m.box[a.ch].get(prev)))[a.arg]
+			msg, st.Age = k/b.ages, k%b.ages
 		}
 		st.Message = c.s.Letters[msg].String()
 	}
@@ -241,7 +281,8 @@ func (c *Checker) step(n int, prev, next *vec, sc succ) Step {
 		// What was sent, with its field values: the step again.
 		ev := a.event
 		if ev < 0 { // ordered deliver: the message is the head
-			ev = m.recvEvent[a.peer][m.inbox[a.ch].head[m.box[a.ch].get(prev)]]
+			b := m.inbox[a.ch]
+			ev = m.recvEvent[a.peer][int(b.head[m.box[a.ch].get(prev)])/b.ages]
 		}
 		o := m.step[a.peer].apply(m.peer[a.peer].get(prev), ev, nil)
 		for i, lt := range o.sends {
@@ -262,13 +303,15 @@ func (st *Step) describe() string {
 	case "call":
 		fmt.Fprintf(&b, "%s calls %s", st.Peer, st.Event)
 	case "deliver":
-		fmt.Fprintf(&b, "%s receives %s%s", st.Peer, st.Message, st.from())
+		fmt.Fprintf(&b, "%s receives %s%s%s", st.Peer, st.Message, st.aged(), st.from())
 	case "timeout":
 		fmt.Fprintf(&b, "%s's %s timer fires", st.Peer, strings.TrimPrefix(st.Event, "timeout "))
+	case "tick":
+		fmt.Fprintf(&b, "time passes a tick")
 	case "lose":
-		fmt.Fprintf(&b, "network loses %s%s on its way to %s", st.Message, st.from(), st.Peer)
+		fmt.Fprintf(&b, "network loses %s%s%s on its way to %s", st.Message, st.aged(), st.from(), st.Peer)
 	case "duplicate":
-		fmt.Fprintf(&b, "network duplicates %s%s on its way to %s", st.Message, st.from(), st.Peer)
+		fmt.Fprintf(&b, "network duplicates %s%s%s on its way to %s", st.Message, st.aged(), st.from(), st.Peer)
 	case "stutter":
 		fmt.Fprintf(&b, "nothing can happen any more (the system stays here for ever)")
 	}
@@ -308,14 +351,28 @@ func (ss SystemState) String() string {
 		for _, k := range sortedKeys(p.Vars) {
 			extra = append(extra, k+"="+p.Vars[k])
 		}
-		extra = append(extra, p.Timers...)
+		for _, t := range p.Timers {
+			if r, ok := p.Remaining[t]; ok {
+				t += ":" + fmt.Sprint(r) // remaining ticks
+			}
+			extra = append(extra, t)
+		}
 		if len(extra) > 0 {
 			x += " {" + strings.Join(extra, " ") + "}"
 		}
 		parts = append(parts, x)
 	}
 	for _, in := range ss.Inboxes {
-		parts = append(parts, "to "+in.To+" ["+strings.Join(in.Messages, " ")+"]")
+		msgs := in.Messages
+		if in.Ages != nil {
+			msgs = slices.Clone(msgs)
+			for i := range msgs {
+				if i < len(in.Ages) {
+					msgs[i] += "@" + fmt.Sprint(in.Ages[i]) // age in ticks
+				}
+			}
+		}
+		parts = append(parts, "to "+in.To+" ["+strings.Join(msgs, " ")+"]")
 	}
 	for _, mon := range ss.Monitors {
 		var vs []string
@@ -391,6 +448,8 @@ func (t *Trace) Mermaid() string {
 			fmt.Fprintf(&b, "%sNote over net: %d. %s%s to %s lost\n", ind, st.N, st.Message, st.from(), st.Peer)
 		case "duplicate":
 			fmt.Fprintf(&b, "%sNote over net: %d. %s%s to %s duplicated\n", ind, st.N, st.Message, st.from(), st.Peer)
+		case "tick":
+			fmt.Fprintf(&b, "%sNote over %s,%s: %d. tick\n", ind, a, z, st.N)
 		case "stutter":
 			fmt.Fprintf(&b, "%sNote over %s,%s: %d. no action enabled\n", ind, a, z, st.N)
 		}

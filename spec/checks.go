@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -131,6 +132,23 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	if len(l.errs) > before {
 		return nil
 	}
+	// Params and time come before the network: lifetimes are durations
+	// under the check's params, counted in ticks.
+	c.Params = l.s.Params
+	if pn := f["params"]; pn != nil {
+		c.Params = l.checkParams(pn, what)
+	}
+	tc := timeCtx{params: c.Params}
+	if tn := f["time"]; tn != nil {
+		tc.timed = true
+		c.Time = l.timing(tn, c, what)
+		if c.Time != nil {
+			tc.tick = c.Time.Tick
+		}
+		if t := f["timeouts"]; t != nil {
+			l.errorf(t, "%s has both time and timeouts: a timed check fires timers by time (at their deadlines, or within their early windows), so leave timeouts out", what)
+		}
+	}
 	// Network: defaults for every channel, overridden per receiving peer by
 	// peers.P.inbox, then per channel by channels["TO from FROM"].
 	perChannel := map[string]pair{} // by "TO from FROM"
@@ -159,7 +177,7 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	base := Channel{Order: Unordered, Full: DropWhenFull}
 	haveCap := false
 	if nn := f["network"]; nn != nil {
-		haveCap = l.channel(nn, "network", &base)
+		haveCap = l.channel(nn, "network", &base, tc)
 	} else {
 		l.errorf(n, "%s needs network: {order, capacity, full, loss, duplicate}", what)
 		return nil
@@ -175,13 +193,13 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 			capOK := haveCap
 			if in := inboxes[to]; in != nil {
 				ch.Pos = l.pos(in)
-				if l.channel(in, "peer "+c.Peers[to].Name+" inbox", &ch) {
+				if l.channel(in, "peer "+c.Peers[to].Name+" inbox", &ch, tc) {
 					capOK = true
 				}
 			}
 			if cn := perChannel[c.Peers[to].Name+" from "+c.Peers[from].Name].v; cn != nil {
 				ch.Pos = l.pos(cn)
-				if l.channel(cn, "channel "+c.Peers[to].Name+" from "+c.Peers[from].Name, &ch) {
+				if l.channel(cn, "channel "+c.Peers[to].Name+" from "+c.Peers[from].Name, &ch, tc) {
 					capOK = true
 				}
 			}
@@ -193,6 +211,11 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 	}
 	c.carries = c.carrying()
 	l.neverFits(c, what)
+	for _, ch := range c.Channels {
+		if kinds := len(l.s.Letters) * ch.Ages(); ch.Lifetime > 0 && !c.Unused(ch) && kinds > maxKinds {
+			l.errs = append(l.errs, errorf(ch.Pos, "%s: channel %s: %d letters at %d ages each (lifetime %d ticks) are %d kinds of message in flight, at most %d: the check's state would need more: use a larger tick or params", what, c.ChannelName(ch), len(l.s.Letters), ch.Ages(), ch.Lifetime, kinds, maxKinds))
+		}
+	}
 	for _, ch := range c.Channels {
 		if k := perChannel[c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name].kn; k != nil && c.Unused(ch) {
 			l.s.Warnings = append(l.s.Warnings, errorf(l.pos(k), "%s channels: %s never carries a message (its sender does not send or reply to %s), so this changes nothing", what, c.ChannelName(ch), c.Peers[ch.To].Name))
@@ -636,11 +659,169 @@ func (e *monEnv) Msg(name string) int {
 	return v
 }
 
+// Limits of a timed check's state: a timer's remaining ticks take 8 bits,
+// a message's age 4, and a channel tabulates at most 255 kinds (letters
+// times ages).
+const (
+	maxTimerTicks    = 255
+	maxLifetimeTicks = 15
+	maxKinds         = 255
+)
+
+// timeCtx is what reading a check's network needs of its time: whether the
+// check is timed, its tick (0 when it was invalid), and its params.
+type timeCtx struct {
+	timed  bool
+	tick   time.Duration
+	params []*Param
+}
+
+// checkParams reads a check's params: overrides of the spec's params, each a
+// duration expression over the spec's params. It returns the params in
+// effect for the check.
+func (l *loader) checkParams(n *yaml.Node, what string) []*Param {
+	out := slices.Clone(l.s.Params)
+	pairs, _ := l.mapping(n, what+" params")
+	for _, p := range pairs {
+		i := slices.IndexFunc(out, func(x *Param) bool { return x.Name == p.key })
+		if i < 0 {
+			l.errorf(p.kn, "%s params: unknown param %q: a check overrides the spec's params%s", what, clip(p.key), didYouMean(&l.hints, p.key, l.s.Params, paramName))
+			continue
+		}
+		src, ok := l.str(p.v, what+" param "+p.key)
+		if !ok {
+			continue
+		}
+		d, err := evalDuration(src, l.s.Params)
+		if err != nil {
+			l.errs = append(l.errs, errorf(shift(l.valuePos(p.v), err.col), "%s param %s: %s", what, p.key, err.msg))
+			continue
+		}
+		np := *out[i]
+		np.Value, np.Pos = d, l.pos(p.kn)
+		out[i] = &np
+	}
+	return out
+}
+
+// timing reads a check's time: its tick and early windows, and checks that
+// the durations of the timers of the machines its peers run are whole
+// numbers of ticks, and not too many. It returns nil when the tick is
+// invalid.
+func (l *loader) timing(n *yaml.Node, c *Check, what string) *Timing {
+	f := l.fields(n, what+" time", timeFields...)
+	if f == nil {
+		return nil
+	}
+	tn := f["tick"]
+	if tn == nil {
+		l.errorf(n, "%s time needs tick: the step by which time passes, such as 1s (every duration the check uses must be a multiple of it)", what)
+		return nil
+	}
+	src, ok := l.str(tn, what+" time tick")
+	if !ok {
+		return nil
+	}
+	tick, err := evalDuration(src, c.Params)
+	if err != nil {
+		l.errs = append(l.errs, errorf(shift(l.valuePos(tn), err.col), "%s time tick: %s", what, err.msg))
+		return nil
+	}
+	tm := &Timing{Tick: tick, Pos: l.pos(n)}
+	// The machines the peers run, each once, and their timers.
+	var machines []*Machine
+	for _, p := range c.Peers {
+		if !slices.Contains(machines, p.Machine) {
+			machines = append(machines, p.Machine)
+		}
+	}
+	timerNamed := func(name string) []*Timer {
+		var out []*Timer
+		for _, m := range machines {
+			for _, t := range m.Timers {
+				if t.Name == name {
+					out = append(out, t)
+				}
+			}
+		}
+		return out
+	}
+	for _, m := range machines {
+		for _, t := range m.Timers {
+			d := c.duration(m, t)
+			switch {
+			case d%tick != 0:
+				l.errorf(tn, "%s: timer %s%s lasts %s%s, not a multiple of the tick %s", what, t.Name, l.ofMachine(m), formatDuration(d), written(t.AfterExpr, d), formatDuration(tick))
+			case d/tick > maxTimerTicks:
+				l.errorf(tn, "%s: timer %s%s lasts %s, %d ticks of %s: the check's state would need more than %d ticks a timer: use a larger tick or params", what, t.Name, l.ofMachine(m), formatDuration(d), d/tick, formatDuration(tick), maxTimerTicks)
+			}
+		}
+	}
+	if en := f["early"]; en != nil {
+		tm.Early = map[string]time.Duration{}
+		pairs, _ := l.mapping(en, what+" time early")
+		for _, p := range pairs {
+			ts := timerNamed(p.key)
+			if len(ts) == 0 {
+				var all []*Timer
+				for _, m := range machines {
+					all = append(all, m.Timers...)
+				}
+				l.errorf(p.kn, "%s time early: unknown timer %q: expected a timer of the machines the peers run%s", what, clip(p.key), didYouMean(&l.hints, p.key, all, timerName))
+				continue
+			}
+			src, ok := l.str(p.v, what+" time early "+p.key)
+			if !ok {
+				continue
+			}
+			d, zero := time.Duration(0), false
+			if z, err := time.ParseDuration(strings.TrimSpace(src)); err == nil && z == 0 || strings.TrimSpace(src) == "0" {
+				zero = true
+			}
+			if !zero {
+				var err *durationError
+				if d, err = evalDuration(src, c.Params); err != nil {
+					l.errs = append(l.errs, errorf(shift(l.valuePos(p.v), err.col), "%s time early %s: %s", what, p.key, err.msg))
+					continue
+				}
+			}
+			if d%tick != 0 {
+				l.errorf(p.v, "%s time early %s: %s is not a multiple of the tick %s", what, p.key, formatDuration(d), formatDuration(tick))
+				continue
+			}
+			bad := false
+			for _, t := range ts {
+				if td := c.duration(t.machine(machines), t); d > td && !bad {
+					l.errorf(p.v, "%s time early %s: %s is longer than the timer's duration %s: a timer fires at the earliest when it is started", what, p.key, formatDuration(d), formatDuration(td))
+					bad = true
+				}
+			}
+			if !bad {
+				tm.Early[p.key] = d
+			}
+		}
+	}
+	return tm
+}
+
+// machine returns the machine of ms that declares t.
+func (t *Timer) machine(ms []*Machine) *Machine {
+	for _, m := range ms {
+		if slices.Contains(m.Timers, t) {
+			return m
+		}
+	}
+	return nil
+}
+
 // channel reads network fields into ch and reports whether capacity was given.
-func (l *loader) channel(n *yaml.Node, what string, ch *Channel) bool {
+func (l *loader) channel(n *yaml.Node, what string, ch *Channel, tc timeCtx) bool {
 	f := l.fields(n, what, networkFields...)
 	if f == nil {
 		return false
+	}
+	if ln := f["lifetime"]; ln != nil {
+		l.lifetime(ln, what, ch, tc)
 	}
 	if o := f["order"]; o != nil {
 		keyword(l, o, what+" order", &ch.Order, what+" order must be ordered or unordered", Ordered, Unordered)
@@ -661,6 +842,38 @@ func (l *loader) channel(n *yaml.Node, what string, ch *Channel) bool {
 		}
 	}
 	return false
+}
+
+// lifetime reads a channel's lifetime, a duration under the check's params,
+// into ch.Lifetime in ticks.
+func (l *loader) lifetime(n *yaml.Node, what string, ch *Channel, tc timeCtx) {
+	if !tc.timed {
+		l.errorf(n, "%s lifetime: lifetime needs a timed check: add time: {tick: ...}", what)
+		return
+	}
+	src, ok := l.str(n, what+" lifetime")
+	if !ok || tc.tick <= 0 {
+		return
+	}
+	d, err := evalDuration(src, tc.params)
+	switch {
+	case err != nil:
+		l.errs = append(l.errs, errorf(shift(l.valuePos(n), err.col), "%s lifetime: %s", what, err.msg))
+	case d%tc.tick != 0:
+		l.errorf(n, "%s lifetime: %s%s is not a multiple of the tick %s", what, formatDuration(d), written(src, d), formatDuration(tc.tick))
+	case d/tc.tick > maxLifetimeTicks:
+		l.errorf(n, "%s lifetime: %s is %d ticks of %s: the check's state would need more than %d ticks a message age: use a larger tick or params", what, formatDuration(d), d/tc.tick, formatDuration(tc.tick), maxLifetimeTicks)
+	default:
+		ch.Lifetime = int(d / tc.tick)
+	}
+}
+
+// written is " (SRC)" when the duration expression src is not simply d.
+func written(src string, d time.Duration) string {
+	if x, err := time.ParseDuration(strings.TrimSpace(src)); err == nil && x == d {
+		return ""
+	}
+	return " (" + strings.TrimSpace(src) + ")"
 }
 
 // integerOr reads an integer in [min, max] or, in the message, names the word alternative.

@@ -14,10 +14,11 @@ var (
 	stateExtra       = []string{"initial"} // beyond declFields
 	transitionFields = []string{"from", "except", "on", "if", "to", "send", "reply", "start", "stop", "restart", "set", "error", "doc"}
 	unhandledFields  = []string{"messages", "calls"}
-	checkFields      = []string{"extends", "doc", "default", "peers", "network", "channels", "timeouts", "terminal", "invariants", "eventually", "monitors"}
+	checkFields      = []string{"extends", "doc", "default", "params", "time", "peers", "network", "channels", "timeouts", "terminal", "invariants", "eventually", "monitors"}
+	timeFields       = []string{"tick", "early"}
 	monitorFields    = []string{"doc", "vars", "on", "invariants", "eventually"}
 	handlerFields    = []string{"call", "send", "recv", "enter", "if", "set", "doc"}
 	peerFields       = []string{"machine", "calls", "inbox", "sends_to"}
-	networkFields    = []string{"order", "capacity", "full", "loss", "duplicate"}
+	networkFields    = []string{"order", "capacity", "full", "loss", "duplicate", "lifetime"}
 	goalFields       = []string{"goal", "fairness"}
 )

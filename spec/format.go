@@ -2,6 +2,8 @@ package spec
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,7 +64,7 @@ func Format(s *Spec) ([]byte, error) {
 	if len(s.Checks) > 0 {
 		m := mapNode()
 		for _, c := range s.Checks {
-			m.Content = append(m.Content, str(c.Name), formatCheck(c))
+			m.Content = append(m.Content, str(c.Name), formatCheck(s, c))
 		}
 		add(root, "checks", m)
 	}
@@ -235,13 +237,34 @@ func addDecls(root *yaml.Node, key string, names, docs []string, extra func(i in
 	add(root, key, m)
 }
 
-func formatCheck(c *Check) *yaml.Node {
+func formatCheck(s *Spec, c *Check) *yaml.Node {
 	n := mapNode()
 	if c.Doc != "" {
 		add(n, "doc", str(c.Doc))
 	}
 	if c.Default {
 		add(n, "default", boolNode(true))
+	}
+	params := mapNode()
+	for i, p := range c.Params {
+		if i < len(s.Params) && s.Params[i].Value != p.Value {
+			add(params, p.Name, str(formatDuration(p.Value)))
+		}
+	}
+	if len(params.Content) > 0 {
+		add(n, "params", params)
+	}
+	if c.Time != nil {
+		tn := mapNode()
+		add(tn, "tick", str(formatDuration(c.Time.Tick)))
+		if len(c.Time.Early) > 0 {
+			early := mapNode()
+			for _, name := range slices.Sorted(maps.Keys(c.Time.Early)) {
+				add(early, name, str(formatDuration(c.Time.Early[name])))
+			}
+			add(tn, "early", early)
+		}
+		add(n, "time", tn)
 	}
 	peers := mapNode()
 	for i, p := range c.Peers {
@@ -258,7 +281,7 @@ func formatCheck(c *Check) *yaml.Node {
 			}
 		}
 		add(pn, "calls", calls)
-		add(pn, "inbox", formatChannel(c.Into(i)[0]))
+		add(pn, "inbox", formatChannel(c, c.Into(i)[0], sameLifetime(c.Into(i))))
 		if len(c.Peers) > 2 && len(p.SendsTo) > 0 {
 			var to []string
 			for _, q := range p.SendsTo {
@@ -269,17 +292,19 @@ func formatCheck(c *Check) *yaml.Node {
 		add(peers, p.Name, pn)
 	}
 	add(n, "peers", peers)
-	add(n, "network", formatChannel(c.Channels[0]))
+	add(n, "network", formatChannel(c, c.Channels[0], sameLifetime(c.Channels)))
 	chans := mapNode()
 	for _, ch := range c.Channels {
-		if in := c.Into(ch.To)[0]; ch.Order != in.Order || ch.Capacity != in.Capacity || ch.Full != in.Full || ch.Loss != in.Loss || ch.Duplicate != in.Duplicate {
-			add(chans, c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name, formatChannel(ch))
+		if in := c.Into(ch.To)[0]; ch.Order != in.Order || ch.Capacity != in.Capacity || ch.Full != in.Full || ch.Loss != in.Loss || ch.Duplicate != in.Duplicate || ch.Lifetime != sameLifetime(c.Into(ch.To)) {
+			add(chans, c.Peers[ch.To].Name+" from "+c.Peers[ch.From].Name, formatChannel(c, ch, ch.Lifetime))
 		}
 	}
 	if len(chans.Content) > 0 {
 		add(n, "channels", chans)
 	}
-	add(n, "timeouts", str(c.Timeouts.String()))
+	if c.Time == nil { // a timed check fires timers by time
+		add(n, "timeouts", str(c.Timeouts.String()))
+	}
 	if c.Terminal != nil {
 		add(n, "terminal", str(c.Terminal.String()))
 	}
@@ -351,13 +376,30 @@ func formatProperties(n *yaml.Node, c *Check, mon *Monitor) {
 	}
 }
 
-func formatChannel(ch *Channel) *yaml.Node {
+// sameLifetime is the lifetime every one of chs has, or 0 when they differ:
+// a lifetime written in network or an inbox applies to every channel
+// under it, and no lifetime can be written to mean none.
+func sameLifetime(chs []*Channel) int {
+	for _, ch := range chs {
+		if ch.Lifetime != chs[0].Lifetime {
+			return 0
+		}
+	}
+	return chs[0].Lifetime
+}
+
+// formatChannel writes ch's network fields, with lifetime (in ticks) when
+// it is not 0.
+func formatChannel(c *Check, ch *Channel, lifetime int) *yaml.Node {
 	n := mapNode()
 	add(n, "order", str(ch.Order.String()))
 	add(n, "capacity", intNode(ch.Capacity))
 	add(n, "full", str(ch.Full.String()))
 	add(n, "loss", boolNode(ch.Loss))
 	add(n, "duplicate", boolNode(ch.Duplicate))
+	if lifetime > 0 && c.Time != nil {
+		add(n, "lifetime", str(formatDuration(time.Duration(lifetime)*c.Time.Tick)))
+	}
 	return n
 }
 

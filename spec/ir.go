@@ -491,6 +491,14 @@ type Check struct {
 	// Channels[i] carries the messages sent to Peers[i].
 	Channels []*Channel
 	Timeouts TimeoutPolicy
+	// Time makes the check timed (docs/semantics.md, "Timed checks"):
+	// time passes in ticks, timers fire at their deadlines and messages
+	// age; nil: untimed.
+	Time *Timing
+	// Params are the params in effect for the check: the spec's, with the
+	// check's own params: overriding some. Timer durations and lifetimes
+	// in the check are evaluated with them.
+	Params   []*Param
 	Terminal Expr // deadlocks satisfying it are proper ends; nil: every deadlock is a violation
 	// Invariants and Eventually include the monitors' (named MONITOR.NAME).
 	Invariants []*Property
@@ -505,6 +513,44 @@ type Check struct {
 	Overrides []string
 
 	carries []bool // Carries by channel, once the loader has wired the peers
+}
+
+// Timing is a timed check's time: its tick and the windows of early timers.
+type Timing struct {
+	Tick  time.Duration
+	Early map[string]time.Duration // by timer name; absent = 0
+	Pos   Pos
+}
+
+// duration is t's duration under c's params: its after expression
+// evaluated with them (t.After when that cannot be done, as for a check
+// built by hand without Params).
+func (c *Check) duration(m *Machine, t *Timer) time.Duration {
+	params := c.Params
+	if params == nil {
+		params = m.Params
+	}
+	if d, err := evalDuration(t.AfterExpr, params); err == nil {
+		return d
+	}
+	return t.After
+}
+
+// Ticks is t's duration in ticks under c's params; 0 when c is untimed.
+func (c *Check) Ticks(m *Machine, t *Timer) int {
+	if c.Time == nil || c.Time.Tick <= 0 {
+		return 0
+	}
+	return int(c.duration(m, t) / c.Time.Tick)
+}
+
+// EarlyTicks is how many ticks before its deadline t may fire (its early
+// window in ticks); 0 when c is untimed or gives t no window.
+func (c *Check) EarlyTicks(m *Machine, t *Timer) int {
+	if c.Time == nil || c.Time.Tick <= 0 {
+		return 0
+	}
+	return int(c.Time.Early[t.Name] / c.Time.Tick)
 }
 
 // Monitor is an observer of a check, as P's spec machines and TLA+'s
@@ -682,7 +728,20 @@ type Channel struct {
 	Full      FullPolicy
 	Loss      bool // any message in the channel may be lost
 	Duplicate bool // any message in the channel may be duplicated while there is room
-	Pos       Pos
+	// Lifetime is how many ticks a message may spend in the channel in a
+	// timed check: older ones are gone. 0: messages do not age (always 0
+	// in an untimed check).
+	Lifetime int
+	Pos      Pos
+}
+
+// Ages is the number of ages a message in ch may have: Lifetime+1 when
+// messages age in it, else 1.
+func (ch *Channel) Ages() int {
+	if ch.Lifetime > 0 {
+		return ch.Lifetime + 1
+	}
+	return 1
 }
 
 // Property is a named invariant: it must hold in every reachable state.

@@ -123,7 +123,7 @@ func TestOverride(t *testing.T) {
 		check, path, val, want string
 	}{
 		{"", "network.capacity", "lots", `family.yaml:11:3: network capacity must be an integer, found "lots" (from --set network.capacity=lots)`},
-		{"", "network.colour", "red", `family.yaml:11:3: unknown field "colour" in network: expected order, capacity, full, loss, duplicate (from --set network.colour=red)`},
+		{"", "network.colour", "red", `family.yaml:11:3: unknown field "colour" in network: expected order, capacity, full, loss, duplicate, lifetime (from --set network.colour=red)`},
 		{"", "peers.nobody.calls.OPEN", "1", `family.yaml:11:3: --set peers.nobody.calls.OPEN=1: check base has no peer "nobody": its peers are front, back`},
 		{"bigger", "peers.back.calls.FLY", "1", `family.yaml:20:3: unknown call "FLY" (from --set peers.back.calls.FLY=1)`},
 		{"", "terminal", "front.state = LOCKED", `family.yaml:11:3: invalid expression "front.state = LOCKED": expected '==', found '=': = is not a comparison, write == (or != for not equal) (from --set terminal=front.state = LOCKED)`},

@@ -46,6 +46,7 @@ func TestSchema(t *testing.T) {
 		"/$defs/check":         checkFields,
 		"/$defs/peer/oneOf/1":  peerFields,
 		"/$defs/network":       networkFields,
+		"/$defs/time":          timeFields,
 		"/$defs/goal":          goalFields,
 	}
 	found := map[string][]string{}

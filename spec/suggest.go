@@ -87,3 +87,4 @@ func messageName(m *Message) string { return m.Name }
 func timerName(t *Timer) string     { return t.Name }
 func callName(c *Call) string       { return c.Name }
 func varName(v *Var) string         { return v.Name }
+func paramName(p *Param) string     { return p.Name }

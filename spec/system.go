@@ -15,17 +15,18 @@ const (
 	TimeoutAction                     // a peer's armed timer fires
 	LoseAction                        // the network loses a message (never fair)
 	DuplicateAction                   // the network duplicates a message (never fair)
+	TickAction                        // time passes by one tick (timed checks only)
 )
 
 func (k ActionKind) String() string {
-	return [...]string{"call", "deliver", "timeout", "lose", "duplicate"}[k]
+	return [...]string{"call", "deliver", "timeout", "lose", "duplicate", "tick"}[k]
 }
 
 // Action is one action schema of a check: the unit of transitions,
 // coverage and fairness.
 type Action struct {
 	Kind ActionKind
-	Peer *Peer
+	Peer *Peer // nil for the tick
 	// Channel is the channel a delivery, loss or duplication acts on (one
 	// of those into Peer).
 	Channel *Channel
@@ -35,6 +36,10 @@ type Action struct {
 	// inbox; nil in an ordered one, where a delivery takes the head and a
 	// loss or duplication names a position.
 	Letter *Letter
+	// Age is the age (in ticks) of the message delivered, lost or
+	// duplicated in an unordered channel whose messages age
+	// (Channel.Ages() > 1); 0 for every other action.
+	Age int
 	// Slot is the position a loss or duplication in an ordered inbox acts
 	// on (0 is the head); -1 otherwise.
 	Slot  int
@@ -47,15 +52,18 @@ type Action struct {
 	// to the sender of the message delivered; nil for other actions.
 	Reply *Channel
 	// Class names the action's fairness class: call(P, C), deliver(P, M)
-	// or deliver(P) (ordered), timeout(P, T); "" for losses and
-	// duplications, which are never fair.
+	// (every age of a letter alike) or deliver(P) (ordered), timeout(P, T),
+	// tick; "" for losses and duplications, which are never fair.
 	Class string
 }
 
 // Actions lists c's actions in their fixed order: every peer's calls, then
-// every peer's deliveries, then every peer's timeouts, then per peer the
-// losses and the duplications its inbox allows. A channel whose sender never
-// sends to its receiver (sends_to) has no actions.
+// every peer's deliveries, then every peer's timeouts, then the tick (in
+// a timed check), then per peer the losses and the duplications its inbox
+// allows. In an unordered channel whose messages age, deliveries, losses
+// and duplications are one action per letter and age, ages varying
+// fastest. A channel whose sender never sends to its receiver (sends_to)
+// has no actions.
 func (c *Check) Actions() []*Action {
 	var out []*Action
 	add := func(a *Action) { out = append(out, a) }
@@ -76,8 +84,10 @@ func (c *Check) Actions() []*Action {
 				continue
 			}
 			for _, lt := range p.Machine.Letters {
-				add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Letter: lt, Slot: -1, Input: p.Machine.LetterInput(lt), Reply: back,
-					Class: fmt.Sprintf("deliver(%s, %s)", at, lt)})
+				for age := range ch.Ages() {
+					add(&Action{Kind: DeliverAction, Peer: p, Channel: ch, Letter: lt, Age: age, Slot: -1, Input: p.Machine.LetterInput(lt), Reply: back,
+						Class: fmt.Sprintf("deliver(%s, %s)", at, lt)})
+				}
 			}
 		}
 	}
@@ -86,6 +96,9 @@ func (c *Check) Actions() []*Action {
 			add(&Action{Kind: TimeoutAction, Peer: p, Timer: t, Slot: -1, Input: p.Machine.EventInput(p.Machine.TimerEvent(t)),
 				Class: fmt.Sprintf("timeout(%s, %s)", p.Name, t.Name)})
 		}
+	}
+	if c.Time != nil {
+		add(&Action{Kind: TickAction, Slot: -1, Class: "tick"})
 	}
 	for i, p := range c.Peers {
 		for _, ch := range c.Into(i) {
@@ -103,7 +116,9 @@ func (c *Check) Actions() []*Action {
 					continue
 				}
 				for _, lt := range p.Machine.Letters {
-					add(&Action{Kind: k, Peer: p, Channel: ch, Letter: lt, Slot: -1})
+					for age := range ch.Ages() {
+						add(&Action{Kind: k, Peer: p, Channel: ch, Letter: lt, Age: age, Slot: -1})
+					}
 				}
 			}
 		}
