@@ -4,17 +4,18 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
+	"github.com/fsmgen/fsmgen/spec"
 )
 
-// TestTCPStaleReset records a limit of the TCP abstraction that the
-// checker finds: with duplication, the RST a closed server sends in reply
+// TestTCPStaleReset records the limit of a TCP abstraction without sequence
+// numbers (spec/testdata/tcp_unsequenced.yaml, tcp.yaml before them) that
+// the checker finds: with duplication, the RST a closed server sends in reply
 // to a duplicated SYN can arrive after the retransmitted SYN has opened the
-// connection, and reset it. Real TCP rejects that RST by its sequence number
-// (RFC 9293 §3.10.7.4); the model has none. The server, already closing, is
+// connection, and reset it. Real TCP, and spec/tcp.yaml, reject that RST by
+// its sequence number (RFC 9293 §3.10.7.4). The server, already closing, is
 // then left in FIN_WAIT_2 for ever: a deadlock short of both sides closed.
 func TestTCPStaleReset(t *testing.T) {
-	s, err := fsmgen.TCP()
+	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

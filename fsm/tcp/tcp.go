@@ -59,35 +59,324 @@ const (
 // String returns the state's name as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
-// Message is a kind of message the machine sends and receives.
+// Message is a message the machine sends or receives, with the values of
+// its fields: a small integer, numbered as the spec numbers its letters
+// (one per message kind and valuation of its fields, the last field
+// varying fastest). A message with fields is made by its constructor, such as
+// Syn(0), and read with Kind and its accessor. Values from
+// NumLetters on are invalid.
 type Message uint8
 
+// MessageKind is a kind of message, without its field values.
+type MessageKind uint8
+
 const (
-	// MsgSyn is SYN.
-	// A SYN: the opener's first segment.
-	MsgSyn Message = iota
-	// MsgSynAck is SYN_ACK.
-	// A SYN that also acknowledges the receiver's SYN: the second segment of the handshake.
-	MsgSynAck
-	// MsgAckSyn is ACK_SYN.
-	// A bare ACK of the receiver's SYN: the third segment of the handshake.
-	MsgAckSyn
-	// MsgFin is FIN.
-	// A FIN that does not acknowledge a FIN from the receiver: the first FIN of a close.
-	MsgFin
-	// MsgFinAck is FIN_ACK.
-	// A FIN that also acknowledges the receiver's FIN: sent by the side that closed second (CLOSE_WAIT to LAST_ACK).
-	MsgFinAck
-	// MsgAckFin is ACK_FIN.
-	// A bare ACK of the receiver's FIN.
-	MsgAckFin
-	// MsgRst is RST.
-	// A reset: the connection must be abandoned.
-	MsgRst
+	// KindSyn is SYN.
+	// A SYN, <SEQ=ISS><CTL=SYN>: the opener's first segment.
+	KindSyn MessageKind = iota
+	// KindSynAck is SYN_ACK.
+	// A SYN that also acknowledges the receiver's SYN, <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK>: the second segment of the handshake.
+	KindSynAck
+	// KindAckSyn is ACK_SYN.
+	// A bare ACK of the receiver's SYN, <SEQ=SND.NXT><ACK=IRS+1><CTL=ACK>: the third segment of the handshake, or a challenge ACK.
+	KindAckSyn
+	// KindFin is FIN.
+	// A FIN that does not acknowledge a FIN from the receiver, <SEQ=ISS+1><ACK=IRS+1><CTL=FIN,ACK>: the first FIN of a close.
+	KindFin
+	// KindFinAck is FIN_ACK.
+	// A FIN that also acknowledges the receiver's FIN, <SEQ=ISS+1><ACK=IRS+2><CTL=FIN,ACK>: sent by the side whose FIN comes second (LAST_ACK, CLOSING).
+	KindFinAck
+	// KindAckFin is ACK_FIN.
+	// A bare ACK of the receiver's FIN, <SEQ=SND.NXT><ACK=IRS+2><CTL=ACK>.
+	KindAckFin
+	// KindRst is RST.
+	// A reset without ACK, <SEQ=x><CTL=RST>: the connection must be abandoned if x is in the window.
+	KindRst
+	// KindRstAck is RST_ACK.
+	// A reset answering a SYN, <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1): in no window; acceptable only in SYN_SENT, if it acknowledges our SYN.
+	KindRstAck
 )
+
+// String returns the messageKind's name as the spec writes it.
+func (x MessageKind) String() string { return messageKindNames.Of(int(x)) }
 
 // String returns the message's name as the spec writes it.
 func (x Message) String() string { return messageNames.Of(int(x)) }
+
+// letterKinds is the kind of each message.
+var letterKinds = [NumLetters]MessageKind{KindSyn, KindSyn, KindSynAck, KindSynAck, KindSynAck, KindSynAck, KindAckSyn, KindAckSyn, KindAckSyn, KindAckSyn, KindFin, KindFin, KindFin, KindFin, KindFinAck, KindFinAck, KindFinAck, KindFinAck, KindAckFin, KindAckFin, KindAckFin, KindAckFin, KindRst, KindRst, KindRstAck, KindRstAck}
+
+// Kind returns the kind of m, and NumMessages for an invalid m.
+func (m Message) Kind() MessageKind {
+	if m >= NumLetters {
+		return NumMessages
+	}
+	return letterKinds[m]
+}
+
+// Valid reports whether m is a message: a constructor given a field value
+// out of range makes an invalid one.
+func (m Message) Valid() bool { return m < NumLetters }
+
+// b2i is 1 for true and 0 for false: a bool field's code.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SynFields are the field values of a message SYN.
+type SynFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2 (SEG.SEQ = ISN).
+	Seq int
+}
+
+// Syn returns the message SYN with the given field values.
+// A SYN, <SEQ=ISS><CTL=SYN>: the opener's first segment.
+// It needs seq in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func Syn(seq int) Message {
+	if seq < 0 || seq > 1 {
+		return NumLetters
+	}
+	return Message(0 + seq)
+}
+
+// Syn returns the field values of m and true when m is a SYN message, and
+// zero values and false otherwise.
+func (m Message) Syn() (f SynFields, ok bool) {
+	if m.Kind() != KindSyn {
+		return f, false
+	}
+	c := int(m) - 0
+	f.Seq = c / 1 % 2
+	return f, true
+}
+
+// SynAckFields are the field values of a message SYN_ACK.
+type SynAckFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2 (SEG.SEQ = ISN).
+	Seq int
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
+	Ack int
+}
+
+// SynAck returns the message SYN_ACK with the given field values.
+// A SYN that also acknowledges the receiver's SYN, <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK>: the second segment of the handshake.
+// It needs seq in 0..1, ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func SynAck(seq int, ack int) Message {
+	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(2 + seq*2 + ack)
+}
+
+// SynAck returns the field values of m and true when m is a SYN_ACK message, and
+// zero values and false otherwise.
+func (m Message) SynAck() (f SynAckFields, ok bool) {
+	if m.Kind() != KindSynAck {
+		return f, false
+	}
+	c := int(m) - 2
+	f.Seq = c / 2 % 2
+	f.Ack = c / 1 % 2
+	return f, true
+}
+
+// AckSynFields are the field values of a message ACK_SYN.
+type AckSynFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2.
+	Seq int
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
+	Ack int
+}
+
+// AckSyn returns the message ACK_SYN with the given field values.
+// A bare ACK of the receiver's SYN, <SEQ=SND.NXT><ACK=IRS+1><CTL=ACK>: the third segment of the handshake, or a challenge ACK.
+// It needs seq in 0..1, ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func AckSyn(seq int, ack int) Message {
+	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(6 + seq*2 + ack)
+}
+
+// AckSyn returns the field values of m and true when m is a ACK_SYN message, and
+// zero values and false otherwise.
+func (m Message) AckSyn() (f AckSynFields, ok bool) {
+	if m.Kind() != KindAckSyn {
+		return f, false
+	}
+	c := int(m) - 6
+	f.Seq = c / 2 % 2
+	f.Ack = c / 1 % 2
+	return f, true
+}
+
+// FinFields are the field values of a message FIN.
+type FinFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2 (SEG.SEQ = ISN+1).
+	Seq int
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
+	Ack int
+}
+
+// Fin returns the message FIN with the given field values.
+// A FIN that does not acknowledge a FIN from the receiver, <SEQ=ISS+1><ACK=IRS+1><CTL=FIN,ACK>: the first FIN of a close.
+// It needs seq in 0..1, ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func Fin(seq int, ack int) Message {
+	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(10 + seq*2 + ack)
+}
+
+// Fin returns the field values of m and true when m is a FIN message, and
+// zero values and false otherwise.
+func (m Message) Fin() (f FinFields, ok bool) {
+	if m.Kind() != KindFin {
+		return f, false
+	}
+	c := int(m) - 10
+	f.Seq = c / 2 % 2
+	f.Ack = c / 1 % 2
+	return f, true
+}
+
+// FinAckFields are the field values of a message FIN_ACK.
+type FinAckFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2 (SEG.SEQ = ISN+1).
+	Seq int
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+2).
+	Ack int
+}
+
+// FinAck returns the message FIN_ACK with the given field values.
+// A FIN that also acknowledges the receiver's FIN, <SEQ=ISS+1><ACK=IRS+2><CTL=FIN,ACK>: sent by the side whose FIN comes second (LAST_ACK, CLOSING).
+// It needs seq in 0..1, ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func FinAck(seq int, ack int) Message {
+	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(14 + seq*2 + ack)
+}
+
+// FinAck returns the field values of m and true when m is a FIN_ACK message, and
+// zero values and false otherwise.
+func (m Message) FinAck() (f FinAckFields, ok bool) {
+	if m.Kind() != KindFinAck {
+		return f, false
+	}
+	c := int(m) - 14
+	f.Seq = c / 2 % 2
+	f.Ack = c / 1 % 2
+	return f, true
+}
+
+// AckFinFields are the field values of a message ACK_FIN.
+type AckFinFields struct {
+	// Seq is the field seq.
+	// The sender's ISN over 2.
+	Seq int
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+2).
+	Ack int
+}
+
+// AckFin returns the message ACK_FIN with the given field values.
+// A bare ACK of the receiver's FIN, <SEQ=SND.NXT><ACK=IRS+2><CTL=ACK>.
+// It needs seq in 0..1, ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func AckFin(seq int, ack int) Message {
+	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(18 + seq*2 + ack)
+}
+
+// AckFin returns the field values of m and true when m is a ACK_FIN message, and
+// zero values and false otherwise.
+func (m Message) AckFin() (f AckFinFields, ok bool) {
+	if m.Kind() != KindAckFin {
+		return f, false
+	}
+	c := int(m) - 18
+	f.Seq = c / 2 % 2
+	f.Ack = c / 1 % 2
+	return f, true
+}
+
+// RstFields are the field values of a message RST.
+type RstFields struct {
+	// Seq is the field seq.
+	// The ISN over 2 of the space x counts in: the sender's own, or (answering a segment with an ACK, x = SEG.ACK) the receiver's.
+	Seq int
+}
+
+// Rst returns the message RST with the given field values.
+// A reset without ACK, <SEQ=x><CTL=RST>: the connection must be abandoned if x is in the window.
+// It needs seq in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func Rst(seq int) Message {
+	if seq < 0 || seq > 1 {
+		return NumLetters
+	}
+	return Message(22 + seq)
+}
+
+// Rst returns the field values of m and true when m is a RST message, and
+// zero values and false otherwise.
+func (m Message) Rst() (f RstFields, ok bool) {
+	if m.Kind() != KindRst {
+		return f, false
+	}
+	c := int(m) - 22
+	f.Seq = c / 1 % 2
+	return f, true
+}
+
+// RstAckFields are the field values of a message RST_ACK.
+type RstAckFields struct {
+	// Ack is the field ack.
+	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
+	Ack int
+}
+
+// RstAck returns the message RST_ACK with the given field values.
+// A reset answering a SYN, <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1): in no window; acceptable only in SYN_SENT, if it acknowledges our SYN.
+// It needs ack in 0..1: a value out of range
+// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
+func RstAck(ack int) Message {
+	if ack < 0 || ack > 1 {
+		return NumLetters
+	}
+	return Message(24 + ack)
+}
+
+// RstAck returns the field values of m and true when m is a RST_ACK message, and
+// zero values and false otherwise.
+func (m Message) RstAck() (f RstAckFields, ok bool) {
+	if m.Kind() != KindRstAck {
+		return f, false
+	}
+	c := int(m) - 24
+	f.Ack = c / 1 % 2
+	return f, true
+}
 
 // Option configures a Machine or SyncMachine.
 type Option = fsm.Option[Snapshot, State, Event, Message, Timer, TimerSet]
@@ -117,13 +406,17 @@ const (
 	// The TIME_WAIT timer: twice the maximum segment lifetime, long enough for a lost final ACK to be asked for again and for old duplicates of this connection to die out (§3.4.2, MUST-13).
 	// It runs for 2*MSL (4m0s).
 	TimerTimeWait
+	// TimerFinWait2 is fin_wait_2.
+	// The FIN_WAIT_2 timer: how long we wait for the peer's FIN once ours is acknowledged. Not in the RFC's figure, where FIN_WAIT_2 waits for ever; real stacks time it out (Linux: tcp_fin_timeout).
+	// It runs for FIN_TIMEOUT (1m0s).
+	TimerFinWait2
 )
 
 // String returns the timer's name as the spec writes it.
 func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
-var timerAfter = [NumTimers]time.Duration{time.Second, 4 * time.Minute}
+var timerAfter = [NumTimers]time.Duration{time.Second, 4 * time.Minute, time.Minute}
 
 // Duration is how long the timer runs once armed.
 func (t Timer) Duration() time.Duration {
@@ -147,55 +440,39 @@ func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTim
 // Event is an input of the machine: a call, the receipt of a message, or a timer's expiry.
 type Event uint8
 
+// The receipt of a message with fields has no constant: it is
+// RecvEvent(Syn(0)).
 const (
 	// CallPassiveOpen is PASSIVE_OPEN.
 	// OPEN, passive: wait for a peer to connect (§3.10.1).
-	CallPassiveOpen Event = iota
+	CallPassiveOpen Event = 0
 	// CallActiveOpen is ACTIVE_OPEN.
 	// OPEN, active: connect to the peer (§3.10.1).
-	CallActiveOpen
+	CallActiveOpen Event = 1
 	// CallSend is SEND.
 	// SEND data; with no connection yet, from LISTEN it turns the open active (§3.10.2).
-	CallSend
+	CallSend Event = 2
 	// CallReceive is RECEIVE.
 	// RECEIVE data (§3.10.3).
-	CallReceive
+	CallReceive Event = 3
 	// CallClose is CLOSE.
 	// CLOSE: no more data to send; the peer may still send (§3.10.4).
-	CallClose
+	CallClose Event = 4
 	// CallAbort is ABORT.
 	// ABORT: drop the connection at once, resetting the peer where one is connected (§3.10.5).
-	CallAbort
+	CallAbort Event = 5
 	// CallStatus is STATUS.
 	// STATUS: report on the connection (§3.10.6).
-	CallStatus
-	// RecvSyn is recv SYN.
-	// A message SYN arrived.
-	RecvSyn
-	// RecvSynAck is recv SYN_ACK.
-	// A message SYN_ACK arrived.
-	RecvSynAck
-	// RecvAckSyn is recv ACK_SYN.
-	// A message ACK_SYN arrived.
-	RecvAckSyn
-	// RecvFin is recv FIN.
-	// A message FIN arrived.
-	RecvFin
-	// RecvFinAck is recv FIN_ACK.
-	// A message FIN_ACK arrived.
-	RecvFinAck
-	// RecvAckFin is recv ACK_FIN.
-	// A message ACK_FIN arrived.
-	RecvAckFin
-	// RecvRst is recv RST.
-	// A message RST arrived.
-	RecvRst
+	CallStatus Event = 6
 	// TimeoutRetransmit is timeout retransmit.
 	// The retransmit timer expired.
-	TimeoutRetransmit
+	TimeoutRetransmit Event = 33
 	// TimeoutTimeWait is timeout time_wait.
 	// The time_wait timer expired.
-	TimeoutTimeWait
+	TimeoutTimeWait Event = 34
+	// TimeoutFinWait2 is timeout fin_wait_2.
+	// The fin_wait_2 timer expired.
+	TimeoutFinWait2 Event = 35
 )
 
 // String returns the event's name as the spec writes it.
@@ -211,36 +488,54 @@ const (
 	// NumStates is the number of states.
 	NumStates = 11
 	// NumEvents is the number of events.
-	NumEvents = 16
+	NumEvents = 36
 	// NumMessages is the number of message kinds.
-	NumMessages = 7
+	NumMessages = 8
+	// NumLetters is the number of distinct messages: one per kind and
+	// valuation of its fields.
+	NumLetters = 26
 	// NumTimers is the number of timers.
-	NumTimers = 2
+	NumTimers = 3
 	// MaxSends is the most messages one step sends.
 	MaxSends     = 1
 	firstRecv    = 7
-	firstTimeout = 14
+	firstTimeout = 33
 )
 
 func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_, _, _, _, _, _, _, _, _, _, _ = x[StateClosed-0], x[StateListen-1], x[StateSynSent-2], x[StateSynRcvd-3], x[StateEstablished-4], x[StateFinWait1-5], x[StateFinWait2-6], x[StateCloseWait-7], x[StateClosing-8], x[StateLastAck-9], x[StateTimeWait-10]
-	_, _, _, _, _, _, _ = x[MsgSyn-0], x[MsgSynAck-1], x[MsgAckSyn-2], x[MsgFin-3], x[MsgFinAck-4], x[MsgAckFin-5], x[MsgRst-6]
-	_, _ = x[TimerRetransmit-0], x[TimerTimeWait-1]
-	_, _, _, _, _, _, _, _, _, _, _, _, _, _, _, _ = x[CallPassiveOpen-0], x[CallActiveOpen-1], x[CallSend-2], x[CallReceive-3], x[CallClose-4], x[CallAbort-5], x[CallStatus-6], x[RecvSyn-7], x[RecvSynAck-8], x[RecvAckSyn-9], x[RecvFin-10], x[RecvFinAck-11], x[RecvAckFin-12], x[RecvRst-13], x[TimeoutRetransmit-14], x[TimeoutTimeWait-15]
+	_, _, _, _, _, _, _, _ = x[KindSyn-0], x[KindSynAck-1], x[KindAckSyn-2], x[KindFin-3], x[KindFinAck-4], x[KindAckFin-5], x[KindRst-6], x[KindRstAck-7]
+	_, _, _ = x[TimerRetransmit-0], x[TimerTimeWait-1], x[TimerFinWait2-2]
 }
 
 // The names of the values of each type, for String.
 var (
-	stateNames   = fsm.NewNames("State", "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT")
-	messageNames = fsm.NewNames("Message", "SYN", "SYN_ACK", "ACK_SYN", "FIN", "FIN_ACK", "ACK_FIN", "RST")
-	timerNames   = fsm.NewNames("Timer", "retransmit", "time_wait")
-	eventNames   = fsm.NewNames("Event", "PASSIVE_OPEN", "ACTIVE_OPEN", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS", "recv SYN", "recv SYN_ACK", "recv ACK_SYN", "recv FIN", "recv FIN_ACK", "recv ACK_FIN", "recv RST", "timeout retransmit", "timeout time_wait")
+	stateNames       = fsm.NewNames("State", "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT")
+	messageKindNames = fsm.NewNames("MessageKind", "SYN", "SYN_ACK", "ACK_SYN", "FIN", "FIN_ACK", "ACK_FIN", "RST", "RST_ACK")
+	messageNames     = fsm.NewNames("Message", "SYN(seq=0)", "SYN(seq=1)", "SYN_ACK(seq=0, ack=0)", "SYN_ACK(seq=0, ack=1)", "SYN_ACK(seq=1, ack=0)", "SYN_ACK(seq=1, ack=1)", "ACK_SYN(seq=0, ack=0)", "ACK_SYN(seq=0, ack=1)", "ACK_SYN(seq=1, ack=0)", "ACK_SYN(seq=1, ack=1)", "FIN(seq=0, ack=0)", "FIN(seq=0, ack=1)", "FIN(seq=1, ack=0)", "FIN(seq=1, ack=1)", "FIN_ACK(seq=0, ack=0)", "FIN_ACK(seq=0, ack=1)", "FIN_ACK(seq=1, ack=0)", "FIN_ACK(seq=1, ack=1)", "ACK_FIN(seq=0, ack=0)", "ACK_FIN(seq=0, ack=1)", "ACK_FIN(seq=1, ack=0)", "ACK_FIN(seq=1, ack=1)", "RST(seq=0)", "RST(seq=1)", "RST_ACK(ack=0)", "RST_ACK(ack=1)")
+	timerNames       = fsm.NewNames("Timer", "retransmit", "time_wait", "fin_wait_2")
+	eventNames       = fsm.NewNames("Event", "PASSIVE_OPEN", "ACTIVE_OPEN", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS", "recv SYN(seq=0)", "recv SYN(seq=1)", "recv SYN_ACK(seq=0, ack=0)", "recv SYN_ACK(seq=0, ack=1)", "recv SYN_ACK(seq=1, ack=0)", "recv SYN_ACK(seq=1, ack=1)", "recv ACK_SYN(seq=0, ack=0)", "recv ACK_SYN(seq=0, ack=1)", "recv ACK_SYN(seq=1, ack=0)", "recv ACK_SYN(seq=1, ack=1)", "recv FIN(seq=0, ack=0)", "recv FIN(seq=0, ack=1)", "recv FIN(seq=1, ack=0)", "recv FIN(seq=1, ack=1)", "recv FIN_ACK(seq=0, ack=0)", "recv FIN_ACK(seq=0, ack=1)", "recv FIN_ACK(seq=1, ack=0)", "recv FIN_ACK(seq=1, ack=1)", "recv ACK_FIN(seq=0, ack=0)", "recv ACK_FIN(seq=0, ack=1)", "recv ACK_FIN(seq=1, ack=0)", "recv ACK_FIN(seq=1, ack=1)", "recv RST(seq=0)", "recv RST(seq=1)", "recv RST_ACK(ack=0)", "recv RST_ACK(ack=1)", "timeout retransmit", "timeout time_wait", "timeout fin_wait_2")
 )
 
-// RecvEvent is the event of message m arriving.
-func RecvEvent(m Message) Event { return firstRecv + Event(m) }
+// RecvEvent is the event of message m arriving, with its field values. An
+// invalid m gives NumEvents, which Step rejects.
+func RecvEvent(m Message) Event {
+	if m >= NumLetters {
+		return NumEvents
+	}
+	return firstRecv + Event(m)
+}
+
+// Message returns the message whose arrival e is, with its field values,
+// and false when e is not an arrival (for OnTransition hooks, say).
+func (e Event) Message() (Message, bool) {
+	if e < firstRecv || e >= firstTimeout {
+		return NumLetters, false
+	}
+	return Message(e - firstRecv), true
+}
 
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
@@ -252,6 +547,12 @@ type Snapshot struct {
 	// Passive is the variable passive.
 	// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
 	Passive bool
+	// Iss is the variable iss.
+	// Our initial send sequence number over 2 (ISS 0 or 2). It is also the ISN clock: each new incarnation takes the next value, (iss + 1) % 2, so the first takes 0.
+	Iss int
+	// Irs is the variable irs.
+	// The peer's initial sequence number over 2 (IRS 0 or 2), learnt from its SYN.
+	Irs int
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -260,6 +561,8 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
+		Irs:     0,
+		Iss:     1,
 		Passive: false,
 		State:   StateClosed,
 	}
@@ -278,15 +581,17 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 	return s
 }
 
-// pack encodes the snapshot in the 7-bit layout the model checker uses
+// pack encodes the snapshot in the 10-bit layout the model checker uses
 // (spec.Layout): the state in the low 4 bits, each variable's code at its
-// offset, one bit per timer from bit 5. Packed.Pack calls it.
+// offset, one bit per timer from bit 7. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0xf
 	if s.Passive {
 		w |= 1 << 4
 	}
-	w |= (uint64(s.Timers) & 0x3) << 5
+	w |= (uint64(s.Iss) & 0x1) << 5
+	w |= (uint64(s.Irs) & 0x1) << 6
+	w |= (uint64(s.Timers) & 0x7) << 7
 	return w
 }
 
@@ -295,7 +600,9 @@ func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0xf)
 	s.Passive = w>>4&0x1 != 0
-	s.Timers = TimerSet(w >> 5 & 0x3)
+	s.Iss = int(w >> 5 & 0x1)
+	s.Irs = int(w >> 6 & 0x1)
+	s.Timers = TimerSet(w >> 7 & 0x7)
 	return s
 }
 
@@ -304,6 +611,8 @@ func (s Snapshot) String() string {
 	var b strings.Builder
 	b.WriteString(s.State.String())
 	b.WriteString(" passive=" + strconv.FormatBool(s.Passive))
+	b.WriteString(" iss=" + strconv.Itoa(s.Iss))
+	b.WriteString(" irs=" + strconv.Itoa(s.Irs))
 	for t := Timer(0); t < NumTimers; t++ {
 		if s.Timers.Has(t) {
 			b.WriteString(" +" + t.String())
@@ -314,8 +623,9 @@ func (s Snapshot) String() string {
 
 type (
 	// Row is one transition row as the spec writes it, for introspection and
-	// diagrams (fsm.Row). Its Send and Reply list the messages sent and replied.
-	Row = fsm.Row[State, Event, Message, Timer]
+	// diagrams (fsm.Row). Its Send and Reply list the kinds of the messages sent
+	// and replied; Effects.Sent and Effects.Replied have their field values.
+	Row = fsm.Row[State, Event, MessageKind, Timer]
 	// Assignment is one set action of a row.
 	Assignment = fsm.Assignment
 )
@@ -324,51 +634,77 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:95:5"},
-	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []Message{MsgSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}}, Doc: "Create a TCB, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:100:5"},
-	{From: []State{StateListen}, On: []Event{RecvSyn}, To: StateSynRcvd, Send: []Message{MsgSynAck}, Start: []Timer{TimerRetransmit}, Doc: "A peer asks to connect; answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:107:5"},
-	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []Message{MsgSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:113:5"},
-	{From: []State{StateListen}, On: []Event{RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin}, Stay: true, Send: []Message{MsgRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset (§3.10.7.2).", Pos: "spec/tcp.yaml:120:5"},
-	{From: []State{StateListen}, On: []Event{RecvRst}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:124:5"},
-	{From: []State{StateSynSent}, On: []Event{RecvSynAck}, To: StateEstablished, Send: []Message{MsgAckSyn}, Stop: []Timer{TimerRetransmit}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:127:5"},
-	{From: []State{StateSynSent}, On: []Event{RecvSyn}, To: StateSynRcvd, Send: []Message{MsgSynAck}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:133:5"},
-	{From: []State{StateSynSent}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection (the reset acknowledges our SYN, so it is acceptable).", Pos: "spec/tcp.yaml:141:5"},
-	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:147:5"},
-	{From: []State{StateSynRcvd}, On: []Event{RecvAckSyn, RecvSynAck}, To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK.", Pos: "spec/tcp.yaml:152:5"},
-	{From: []State{StateSynRcvd}, On: []Event{RecvRst}, Guard: "passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:159:5"},
-	{From: []State{StateSynRcvd}, On: []Event{RecvRst}, Guard: "!passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:167:5"},
-	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:174:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{RecvSyn, RecvSynAck}, Stay: true, Send: []Message{MsgAckSyn}, Doc: "A retransmitted or old SYN in a synchronized state: our acknowledgement of it was lost, or it is a stale duplicate. Acknowledge it again (the challenge ACK of §3.10.7.4) and stay.", Pos: "spec/tcp.yaml:181:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []Message{MsgFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:190:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{RecvFin}, To: StateCloseWait, Send: []Message{MsgAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; acknowledge its FIN. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:196:5"},
-	{From: []State{StateFinWait1}, On: []Event{RecvAckFin}, To: StateFinWait2, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send.", Pos: "spec/tcp.yaml:204:5"},
-	{From: []State{StateFinWait1}, On: []Event{RecvFin}, To: StateClosing, Send: []Message{MsgAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:209:5"},
-	{From: []State{StateFinWait1}, On: []Event{RecvFinAck}, To: StateTimeWait, Send: []Message{MsgAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:214:5"},
-	{From: []State{StateFinWait1, StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:223:5"},
-	{From: []State{StateFinWait2}, On: []Event{RecvFin, RecvFinAck}, To: StateTimeWait, Send: []Message{MsgAckFin}, Start: []Timer{TimerTimeWait}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:228:5"},
-	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []Message{MsgFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:234:5"},
-	{From: []State{StateClosing}, On: []Event{RecvAckFin}, To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:242:5"},
-	{From: []State{StateLastAck}, On: []Event{RecvAckFin}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:248:5"},
-	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []Message{MsgFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:253:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck}, On: []Event{RecvFin, RecvFinAck}, Stay: true, Send: []Message{MsgAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again.", Pos: "spec/tcp.yaml:258:5"},
-	{From: []State{StateTimeWait}, On: []Event{RecvFin, RecvFinAck}, Stay: true, Send: []Message{MsgAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:262:5"},
-	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:269:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer reset the connection; tell our user.", Pos: "spec/tcp.yaml:275:5"},
-	{From: []State{StateClosing, StateLastAck}, On: []Event{RecvRst}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:281:5"},
-	{From: []State{StateTimeWait}, On: []Event{RecvRst}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:286:5"},
-	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:292:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []Message{MsgRst}, Stop: []Timer{TimerRetransmit}, Doc: "Tell the peer the connection is being abandoned, and abandon it.", Pos: "spec/tcp.yaml:297:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:303:5"},
-	{From: []State{StateClosed}, On: []Event{RecvSyn, RecvSynAck, RecvAckSyn, RecvFin, RecvFinAck, RecvAckFin}, Stay: true, Send: []Message{MsgRst}, Doc: "There is no connection; any segment but a reset is answered with a reset (§3.10.7.1).", Pos: "spec/tcp.yaml:310:5"},
-	{From: []State{StateClosed}, On: []Event{RecvRst}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:314:5"},
-	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:319:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:323:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:328:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:333:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:338:5"},
-	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:341:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:345:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:349:5"},
+	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:201:5"},
+	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "(iss + 1) % 2"}}, Doc: "Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:206:5"},
+	{From: []State{StateListen}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "iss", Value: "(iss + 1) % 2"}, {Var: "irs", Value: "msg.seq"}}, Doc: "A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:213:5"},
+	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "(iss + 1) % 2"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:220:5"},
+	{From: []State{StateListen}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset, <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).", Pos: "spec/tcp.yaml:227:5"},
+	{From: []State{StateListen}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:231:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12}, Guard: "msg.ack == iss", To: StateEstablished, Send: []MessageKind{KindAckSyn}, Stop: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:234:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack != iss", Stay: true, Send: []MessageKind{KindRst}, Doc: "The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end (§3.5, Figure 8).", Pos: "spec/tcp.yaml:242:5"},
+	{From: []State{StateSynSent}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset (§3.10.7.3).", Pos: "spec/tcp.yaml:250:5"},
+	{From: []State{StateSynSent}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack == iss", Stay: true, Doc: "An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).", Pos: "spec/tcp.yaml:254:5"},
+	{From: []State{StateSynSent}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:258:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack == iss", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection; the reset acknowledges our SYN, so it is acceptable (§3.10.7.3).", Pos: "spec/tcp.yaml:267:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack != iss", Stay: true, Doc: "A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:274:5"},
+	{From: []State{StateSynSent}, On: []Event{29, 30}, Stay: true, Doc: "A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:278:5"},
+	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:281:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 9, 10, 11, 12}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK (RFC 793's Figure 8).", Pos: "spec/tcp.yaml:286:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:294:5"},
+	{From: []State{StateSynRcvd}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:299:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq != irs", Stay: true, Doc: "Not in the window (another incarnation's); drop it (§3.10.7.4, first).", Pos: "spec/tcp.yaml:304:5"},
+	{From: []State{StateSynRcvd}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN again: ours answered it already, or it is another incarnation's. Its number lies before the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then resets us.", Pos: "spec/tcp.yaml:308:5"},
+	{From: []State{StateSynRcvd}, On: []Event{9, 10, 11, 12}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC 5961 §4).", Pos: "spec/tcp.yaml:315:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:320:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && !passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:328:5"},
+	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:335:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN in a synchronized state, whatever its number: send a challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number it did not send, answers with a reset.", Pos: "spec/tcp.yaml:342:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckFin}, Doc: "The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).", Pos: "spec/tcp.yaml:351:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Error: "connection reset", Doc: "The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4, second).", Pos: "spec/tcp.yaml:355:5"},
+	{From: []State{StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset in the window while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:362:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq != irs", Stay: true, Doc: "A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).", Pos: "spec/tcp.yaml:368:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{31, 32}, Stay: true, Doc: "A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).", Pos: "spec/tcp.yaml:372:5"},
+	{From: []State{StateTimeWait}, On: []Event{29, 30}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:375:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{13, 14, 15, 16}, Stay: true, Doc: "An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the window); nothing to do.", Pos: "spec/tcp.yaml:381:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:386:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateCloseWait, Send: []MessageKind{KindAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:392:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and fifth).", Pos: "spec/tcp.yaml:401:5"},
+	{From: []State{StateEstablished}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", Stay: true, Doc: "It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:405:5"},
+	{From: []State{StateEstablished}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window; drop it.", Pos: "spec/tcp.yaml:409:5"},
+	{From: []State{StateFinWait1}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateFinWait2, Start: []Timer{TimerFinWait2}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.", Pos: "spec/tcp.yaml:413:5"},
+	{From: []State{StateFinWait1, StateClosing, StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window or of another incarnation's FIN; drop it.", Pos: "spec/tcp.yaml:420:5"},
+	{From: []State{StateFinWait1}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosing, Send: []MessageKind{KindAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:424:5"},
+	{From: []State{StateFinWait1}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:430:5"},
+	{From: []State{StateFinWait1}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:440:5"},
+	{From: []State{StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.", Pos: "spec/tcp.yaml:445:5"},
+	{From: []State{StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerFinWait2}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:450:5"},
+	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:458:5"},
+	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:465:5"},
+	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:471:5"},
+	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:479:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:486:5"},
+	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:497:5"},
+	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:503:5"},
+	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:508:5"},
+	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:516:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:521:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:526:5"},
+	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:530:5"},
+	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:538:5"},
+	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:544:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:549:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:555:5"},
+	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:562:5"},
+	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:566:5"},
+	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:570:5"},
+	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:575:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:579:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:584:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:589:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:594:5"},
+	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:597:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:601:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:605:5"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
@@ -397,33 +733,33 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the tcp machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "tcp", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "tcp", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
 var rowOf = [NumStates][NumEvents]int8{
 	// CLOSED
-	{0, 1, 37, 37, 37, 37, 37, 35, 35, 35, 35, 35, 35, 36, -1, -1},
+	{0, 1, 63, 63, 63, 63, 63, 60, 60, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 62, 62, 62, 62, -1, -1, -1},
 	// LISTEN
-	{38, 3, 3, 41, 32, 32, 44, 2, 4, 4, 4, 4, 4, 5, -1, -1},
+	{64, 3, 3, 67, 57, 57, 70, 2, 2, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, -1, -1, -1},
 	// SYN_SENT
-	{38, 39, 40, 41, 32, 32, 44, 7, 6, -1, -1, -1, -1, 8, 9, -1},
+	{64, 65, 66, 67, 57, 57, 70, 10, 10, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 8, 8, 8, 8, 8, 8, 8, 8, 13, 13, -2, -2, 14, -1, -1},
 	// SYN_RCVD
-	{38, 39, 40, 41, 15, 33, 44, -1, 10, 10, 16, -1, -1, -2, 13, -1},
+	{64, 65, 66, 67, 32, 58, 70, 19, 19, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 23, -1, -1},
 	// ESTABLISHED
-	{38, 39, 40, 41, 15, 33, 44, 14, 14, -1, 16, -1, -1, 29, -1, -1},
+	{64, 65, 66, 67, 32, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, -1, -1, -1},
 	// FIN_WAIT_1
-	{38, 39, 42, 41, 42, 33, 44, 14, 14, -1, 18, 19, 17, 29, 20, -1},
+	{64, 65, 68, 67, 68, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 41, -1, -1},
 	// FIN_WAIT_2
-	{38, 39, 42, 41, 42, 33, 44, 14, 14, -1, 21, 21, -1, 29, -1, -1},
+	{64, 65, 68, 67, 68, 58, 70, 24, 24, 24, 24, 24, 24, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, 44},
 	// CLOSE_WAIT
-	{38, 39, 40, 41, 22, 33, 44, 14, 14, -1, 26, 26, -1, 29, -1, -1},
+	{64, 65, 66, 67, 46, 58, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, -2, -2, 29, 29, -1, -1, -1},
 	// CLOSING
-	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 26, 26, 23, 30, 20, -1},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 42, -1, -1},
 	// LAST_ACK
-	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 26, 26, 24, 30, 25, -1},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, -2, 29, 29, 50, -1, -1},
 	// TIME_WAIT
-	{38, 39, 42, 43, 42, 34, 44, 14, 14, -1, 27, 27, -1, 31, -1, 28},
+	{64, 65, 68, 69, 68, 59, 70, 25, 25, 25, 25, 25, 25, 31, 31, 31, 31, -2, -2, -2, -2, -2, -2, -2, -2, 45, 45, 45, 45, 30, 30, 29, 29, -1, 56, -1},
 }
 
 // match returns the row that fires for e in s, or -1. s.State and e are in range.
@@ -438,12 +774,1007 @@ func match(s Snapshot, e Event) int {
 // matchGuarded evaluates the guards of the rows for (s.State, e).
 func matchGuarded(s Snapshot, e Event) int {
 	switch int(s.State)*NumEvents + int(e) {
-	case int(StateSynRcvd)*NumEvents + int(RecvRst):
-		if s.Passive {
+	case int(StateSynSent)*NumEvents + 9:
+		// recv SYN_ACK(seq=0, ack=0)
+		if 0 == s.Iss {
+			return 6
+		}
+		if 0 != s.Iss {
+			return 7
+		}
+	case int(StateSynSent)*NumEvents + 10:
+		// recv SYN_ACK(seq=0, ack=1)
+		if 1 == s.Iss {
+			return 6
+		}
+		if 1 != s.Iss {
+			return 7
+		}
+	case int(StateSynSent)*NumEvents + 11:
+		// recv SYN_ACK(seq=1, ack=0)
+		if 0 == s.Iss {
+			return 6
+		}
+		if 0 != s.Iss {
+			return 7
+		}
+	case int(StateSynSent)*NumEvents + 12:
+		// recv SYN_ACK(seq=1, ack=1)
+		if 1 == s.Iss {
+			return 6
+		}
+		if 1 != s.Iss {
+			return 7
+		}
+	case int(StateSynSent)*NumEvents + 13:
+		// recv ACK_SYN(seq=0, ack=0)
+		if 0 != s.Iss {
+			return 7
+		}
+		if 0 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 14:
+		// recv ACK_SYN(seq=0, ack=1)
+		if 1 != s.Iss {
+			return 7
+		}
+		if 1 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 15:
+		// recv ACK_SYN(seq=1, ack=0)
+		if 0 != s.Iss {
+			return 7
+		}
+		if 0 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 16:
+		// recv ACK_SYN(seq=1, ack=1)
+		if 1 != s.Iss {
+			return 7
+		}
+		if 1 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 != s.Iss {
+			return 7
+		}
+		if 0 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 1 != s.Iss {
+			return 7
+		}
+		if 1 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 0 != s.Iss {
+			return 7
+		}
+		if 0 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 != s.Iss {
+			return 7
+		}
+		if 1 == s.Iss {
+			return 9
+		}
+	case int(StateSynSent)*NumEvents + 31:
+		// recv RST_ACK(ack=0)
+		if 0 == s.Iss {
 			return 11
 		}
-		if !s.Passive {
+		if 0 != s.Iss {
 			return 12
+		}
+	case int(StateSynSent)*NumEvents + 32:
+		// recv RST_ACK(ack=1)
+		if 1 == s.Iss {
+			return 11
+		}
+		if 1 != s.Iss {
+			return 12
+		}
+	case int(StateSynRcvd)*NumEvents + 9:
+		// recv SYN_ACK(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 15
+		}
+		if 0 != s.Irs || 0 != s.Iss {
+			return 20
+		}
+	case int(StateSynRcvd)*NumEvents + 10:
+		// recv SYN_ACK(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 15
+		}
+		if 0 != s.Irs || 1 != s.Iss {
+			return 20
+		}
+	case int(StateSynRcvd)*NumEvents + 11:
+		// recv SYN_ACK(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 15
+		}
+		if 1 != s.Irs || 0 != s.Iss {
+			return 20
+		}
+	case int(StateSynRcvd)*NumEvents + 12:
+		// recv SYN_ACK(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 15
+		}
+		if 1 != s.Irs || 1 != s.Iss {
+			return 20
+		}
+	case int(StateSynRcvd)*NumEvents + 13:
+		// recv ACK_SYN(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 15
+		}
+		if 0 == s.Irs && 0 != s.Iss {
+			return 16
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 14:
+		// recv ACK_SYN(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 15
+		}
+		if 0 == s.Irs && 1 != s.Iss {
+			return 16
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 15:
+		// recv ACK_SYN(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 15
+		}
+		if 1 == s.Irs && 0 != s.Iss {
+			return 16
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 16:
+		// recv ACK_SYN(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 15
+		}
+		if 1 == s.Irs && 1 != s.Iss {
+			return 16
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 == s.Irs && 0 != s.Iss {
+			return 16
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 33
+		}
+	case int(StateSynRcvd)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 == s.Irs && 1 != s.Iss {
+			return 16
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 33
+		}
+	case int(StateSynRcvd)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 == s.Irs && 0 != s.Iss {
+			return 16
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 33
+		}
+	case int(StateSynRcvd)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 == s.Irs && 1 != s.Iss {
+			return 16
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 33
+		}
+	case int(StateSynRcvd)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 17
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 17
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 17
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 17
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 25:
+		// recv ACK_FIN(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 17
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 26:
+		// recv ACK_FIN(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 17
+		}
+		if 0 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 27:
+		// recv ACK_FIN(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 17
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 28:
+		// recv ACK_FIN(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 17
+		}
+		if 1 != s.Irs {
+			return 18
+		}
+	case int(StateSynRcvd)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs && s.Passive {
+			return 21
+		}
+		if 0 == s.Irs && !s.Passive {
+			return 22
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateSynRcvd)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs && s.Passive {
+			return 21
+		}
+		if 1 == s.Irs && !s.Passive {
+			return 22
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateEstablished)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 33
+		}
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+	case int(StateEstablished)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 33
+		}
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+	case int(StateEstablished)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 33
+		}
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+	case int(StateEstablished)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 33
+		}
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+	case int(StateEstablished)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 35
+		}
+	case int(StateEstablished)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 35
+		}
+	case int(StateEstablished)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 35
+		}
+	case int(StateEstablished)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 35
+		}
+	case int(StateEstablished)*NumEvents + 25:
+		// recv ACK_FIN(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 35
+		}
+		if 0 != s.Irs || 0 != s.Iss {
+			return 36
+		}
+	case int(StateEstablished)*NumEvents + 26:
+		// recv ACK_FIN(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 35
+		}
+		if 0 != s.Irs || 1 != s.Iss {
+			return 36
+		}
+	case int(StateEstablished)*NumEvents + 27:
+		// recv ACK_FIN(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 35
+		}
+		if 1 != s.Irs || 0 != s.Iss {
+			return 36
+		}
+	case int(StateEstablished)*NumEvents + 28:
+		// recv ACK_FIN(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 35
+		}
+		if 1 != s.Irs || 1 != s.Iss {
+			return 36
+		}
+	case int(StateEstablished)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 26
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateEstablished)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 26
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateFinWait1)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 39
+		}
+	case int(StateFinWait1)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 39
+		}
+	case int(StateFinWait1)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 39
+		}
+	case int(StateFinWait1)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 39
+		}
+	case int(StateFinWait1)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 40
+		}
+	case int(StateFinWait1)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 40
+		}
+	case int(StateFinWait1)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 40
+		}
+	case int(StateFinWait1)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 40
+		}
+	case int(StateFinWait1)*NumEvents + 25:
+		// recv ACK_FIN(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 37
+		}
+		if 0 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+	case int(StateFinWait1)*NumEvents + 26:
+		// recv ACK_FIN(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 37
+		}
+		if 0 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+	case int(StateFinWait1)*NumEvents + 27:
+		// recv ACK_FIN(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 37
+		}
+		if 1 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+	case int(StateFinWait1)*NumEvents + 28:
+		// recv ACK_FIN(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 37
+		}
+		if 1 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+	case int(StateFinWait1)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 26
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateFinWait1)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 26
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateFinWait2)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 34
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 43
+		}
+	case int(StateFinWait2)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 26
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateFinWait2)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 26
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateCloseWait)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateCloseWait)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 26
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateCloseWait)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 26
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateClosing)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 52
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 52
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 52
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 52
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 == s.Irs && 0 == s.Iss {
+			return 48
+		}
+		if 0 == s.Irs && 0 != s.Iss {
+			return 53
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 == s.Irs && 1 == s.Iss {
+			return 48
+		}
+		if 0 == s.Irs && 1 != s.Iss {
+			return 53
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 == s.Irs && 0 == s.Iss {
+			return 48
+		}
+		if 1 == s.Irs && 0 != s.Iss {
+			return 53
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 == s.Irs && 1 == s.Iss {
+			return 48
+		}
+		if 1 == s.Irs && 1 != s.Iss {
+			return 53
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateClosing)*NumEvents + 25:
+		// recv ACK_FIN(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 47
+		}
+	case int(StateClosing)*NumEvents + 26:
+		// recv ACK_FIN(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 47
+		}
+	case int(StateClosing)*NumEvents + 27:
+		// recv ACK_FIN(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 47
+		}
+	case int(StateClosing)*NumEvents + 28:
+		// recv ACK_FIN(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 47
+		}
+	case int(StateClosing)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 27
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateClosing)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 27
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateLastAck)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 == s.Irs {
+			return 51
+		}
+		if 0 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 == s.Irs {
+			return 51
+		}
+		if 1 != s.Irs {
+			return 54
+		}
+	case int(StateLastAck)*NumEvents + 25:
+		// recv ACK_FIN(seq=0, ack=0)
+		if 0 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+		if 0 == s.Irs && 0 == s.Iss {
+			return 49
+		}
+	case int(StateLastAck)*NumEvents + 26:
+		// recv ACK_FIN(seq=0, ack=1)
+		if 0 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+		if 0 == s.Irs && 1 == s.Iss {
+			return 49
+		}
+	case int(StateLastAck)*NumEvents + 27:
+		// recv ACK_FIN(seq=1, ack=0)
+		if 1 != s.Irs || 0 != s.Iss {
+			return 38
+		}
+		if 1 == s.Irs && 0 == s.Iss {
+			return 49
+		}
+	case int(StateLastAck)*NumEvents + 28:
+		// recv ACK_FIN(seq=1, ack=1)
+		if 1 != s.Irs || 1 != s.Iss {
+			return 38
+		}
+		if 1 == s.Irs && 1 == s.Iss {
+			return 49
+		}
+	case int(StateLastAck)*NumEvents + 29:
+		// recv RST(seq=0)
+		if 0 == s.Irs {
+			return 27
+		}
+		if 0 != s.Irs {
+			return 28
+		}
+	case int(StateLastAck)*NumEvents + 30:
+		// recv RST(seq=1)
+		if 1 == s.Irs {
+			return 27
+		}
+		if 1 != s.Irs {
+			return 28
+		}
+	case int(StateTimeWait)*NumEvents + 17:
+		// recv FIN(seq=0, ack=0)
+		if 0 != s.Irs {
+			return 54
+		}
+		if 0 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 18:
+		// recv FIN(seq=0, ack=1)
+		if 0 != s.Irs {
+			return 54
+		}
+		if 0 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 19:
+		// recv FIN(seq=1, ack=0)
+		if 1 != s.Irs {
+			return 54
+		}
+		if 1 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 20:
+		// recv FIN(seq=1, ack=1)
+		if 1 != s.Irs {
+			return 54
+		}
+		if 1 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 21:
+		// recv FIN_ACK(seq=0, ack=0)
+		if 0 != s.Irs {
+			return 54
+		}
+		if 0 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 22:
+		// recv FIN_ACK(seq=0, ack=1)
+		if 0 != s.Irs {
+			return 54
+		}
+		if 0 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 23:
+		// recv FIN_ACK(seq=1, ack=0)
+		if 1 != s.Irs {
+			return 54
+		}
+		if 1 == s.Irs {
+			return 55
+		}
+	case int(StateTimeWait)*NumEvents + 24:
+		// recv FIN_ACK(seq=1, ack=1)
+		if 1 != s.Irs {
+			return 54
+		}
+		if 1 == s.Irs {
+			return 55
 		}
 	}
 	return -1
@@ -456,75 +1787,637 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	n := s
 	switch r {
 	case 0:
-		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:95:5)
+		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:201:5)
 		n.Passive = true
 	case 1:
-		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:100:5)
+		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:206:5)
 		n.Passive = false
+		n.Iss = (s.Iss + 1) % 2
+	case 2:
+		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:213:5)
+		switch e {
+		case 7:
+			// recv SYN(seq=0)
+			n.Iss = (s.Iss + 1) % 2
+			n.Irs = 0
+		case 8:
+			// recv SYN(seq=1)
+			n.Iss = (s.Iss + 1) % 2
+			n.Irs = 1
+		}
 	case 3:
-		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:113:5)
+		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:220:5)
 		n.Passive = false
+		n.Iss = (s.Iss + 1) % 2
+	case 6:
+		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:234:5)
+		switch e {
+		case 9:
+			// recv SYN_ACK(seq=0, ack=0)
+			n.Irs = 0
+		case 10:
+			// recv SYN_ACK(seq=0, ack=1)
+			n.Irs = 0
+		case 11:
+			// recv SYN_ACK(seq=1, ack=0)
+			n.Irs = 1
+		case 12:
+			// recv SYN_ACK(seq=1, ack=1)
+			n.Irs = 1
+		}
+	case 10:
+		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:258:5)
+		switch e {
+		case 7:
+			// recv SYN(seq=0)
+			n.Irs = 0
+		case 8:
+			// recv SYN(seq=1)
+			n.Irs = 1
+		}
 	}
 	return n
 }
 
-// valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool { return s.State < NumStates }
-
-// index packs the state and the variables into the column of cells that
-// holds what an event does to s. A state or variable out of range becomes
-// one more than its last value, a column of rejections.
-func (s Snapshot) index() uint {
-	i := uint(min(s.State, NumStates))
-	if s.Passive {
-		i |= 1 << 4
-	}
-	return i
+// sentLists holds every list of messages a step may send, with their field
+// values, replies last; Effects.Sent and Effects.Replied read one of them.
+// List 0 is empty.
+var sentLists = [...][]Message{
+	// none
+	nil,
+	// SYN(seq=0)
+	{0},
+	// SYN(seq=1)
+	{1},
+	// SYN_ACK(seq=0, ack=0)
+	{2},
+	// SYN_ACK(seq=0, ack=1)
+	{3},
+	// SYN_ACK(seq=1, ack=0)
+	{4},
+	// SYN_ACK(seq=1, ack=1)
+	{5},
+	// SYN(seq=0)
+	{0},
+	// SYN(seq=1)
+	{1},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// ACK_SYN(seq=0, ack=0)
+	{6},
+	// ACK_SYN(seq=0, ack=1)
+	{7},
+	// ACK_SYN(seq=1, ack=0)
+	{8},
+	// ACK_SYN(seq=1, ack=1)
+	{9},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// SYN_ACK(seq=0, ack=0)
+	{2},
+	// SYN_ACK(seq=0, ack=1)
+	{3},
+	// SYN_ACK(seq=1, ack=0)
+	{4},
+	// SYN_ACK(seq=1, ack=1)
+	{5},
+	// SYN(seq=0)
+	{0},
+	// SYN(seq=1)
+	{1},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// ACK_SYN(seq=0, ack=0)
+	{6},
+	// ACK_SYN(seq=0, ack=1)
+	{7},
+	// ACK_SYN(seq=1, ack=0)
+	{8},
+	// ACK_SYN(seq=1, ack=1)
+	{9},
+	// ACK_SYN(seq=0, ack=0)
+	{6},
+	// ACK_SYN(seq=0, ack=1)
+	{7},
+	// ACK_SYN(seq=1, ack=0)
+	{8},
+	// ACK_SYN(seq=1, ack=1)
+	{9},
+	// SYN_ACK(seq=0, ack=0)
+	{2},
+	// SYN_ACK(seq=0, ack=1)
+	{3},
+	// SYN_ACK(seq=1, ack=0)
+	{4},
+	// SYN_ACK(seq=1, ack=1)
+	{5},
+	// ACK_SYN(seq=0, ack=0)
+	{6},
+	// ACK_SYN(seq=0, ack=1)
+	{7},
+	// ACK_SYN(seq=1, ack=0)
+	{8},
+	// ACK_SYN(seq=1, ack=1)
+	{9},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// FIN(seq=0, ack=0)
+	{10},
+	// FIN(seq=0, ack=1)
+	{11},
+	// FIN(seq=1, ack=0)
+	{12},
+	// FIN(seq=1, ack=1)
+	{13},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// FIN(seq=0, ack=0)
+	{10},
+	// FIN(seq=0, ack=1)
+	{11},
+	// FIN(seq=1, ack=0)
+	{12},
+	// FIN(seq=1, ack=1)
+	{13},
+	// FIN_ACK(seq=0, ack=0)
+	{14},
+	// FIN_ACK(seq=0, ack=1)
+	{15},
+	// FIN_ACK(seq=1, ack=0)
+	{16},
+	// FIN_ACK(seq=1, ack=1)
+	{17},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// FIN_ACK(seq=0, ack=0)
+	{14},
+	// FIN_ACK(seq=0, ack=1)
+	{15},
+	// FIN_ACK(seq=1, ack=0)
+	{16},
+	// FIN_ACK(seq=1, ack=1)
+	{17},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// FIN_ACK(seq=0, ack=0)
+	{14},
+	// FIN_ACK(seq=0, ack=1)
+	{15},
+	// FIN_ACK(seq=1, ack=0)
+	{16},
+	// FIN_ACK(seq=1, ack=1)
+	{17},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// ACK_FIN(seq=0, ack=0)
+	{18},
+	// ACK_FIN(seq=0, ack=1)
+	{19},
+	// ACK_FIN(seq=1, ack=0)
+	{20},
+	// ACK_FIN(seq=1, ack=1)
+	{21},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
+	// RST_ACK(ack=0)
+	{24},
+	// RST_ACK(ack=1)
+	{25},
+	// RST(seq=0)
+	{22},
+	// RST(seq=1)
+	{23},
 }
 
-// fromIndex is the snapshot, without timers, that index maps to i; it
-// ignores the bits of i above the index.
-func fromIndex(i uint) Snapshot {
-	var s Snapshot
-	s.State = State(i & 0xf)
-	s.Passive = i>>4&1 != 0
-	return s
+// sentOf is the index in sentLists of the messages row r (-1: none) sends
+// when it fires for e in s: field values read s before the step, and e's.
+func sentOf(s Snapshot, e Event, r int) int {
+	switch r {
+	case 1:
+		return 1 + (s.Iss+1)%2
+	case 2:
+		switch e {
+		case 7:
+			// recv SYN(seq=0)
+			return 3 + (s.Iss+1)%2*2
+		case 8:
+			// recv SYN(seq=1)
+			return 4 + (s.Iss+1)%2*2
+		}
+	case 3:
+		return 7 + (s.Iss+1)%2
+	case 4:
+		switch e {
+		case 9:
+			// recv SYN_ACK(seq=0, ack=0)
+			return 9
+		case 10:
+			// recv SYN_ACK(seq=0, ack=1)
+			return 10
+		case 11:
+			// recv SYN_ACK(seq=1, ack=0)
+			return 9
+		case 12:
+			// recv SYN_ACK(seq=1, ack=1)
+			return 10
+		case 13:
+			// recv ACK_SYN(seq=0, ack=0)
+			return 9
+		case 14:
+			// recv ACK_SYN(seq=0, ack=1)
+			return 10
+		case 15:
+			// recv ACK_SYN(seq=1, ack=0)
+			return 9
+		case 16:
+			// recv ACK_SYN(seq=1, ack=1)
+			return 10
+		case 17:
+			// recv FIN(seq=0, ack=0)
+			return 9
+		case 18:
+			// recv FIN(seq=0, ack=1)
+			return 10
+		case 19:
+			// recv FIN(seq=1, ack=0)
+			return 9
+		case 20:
+			// recv FIN(seq=1, ack=1)
+			return 10
+		case 21:
+			// recv FIN_ACK(seq=0, ack=0)
+			return 9
+		case 22:
+			// recv FIN_ACK(seq=0, ack=1)
+			return 10
+		case 23:
+			// recv FIN_ACK(seq=1, ack=0)
+			return 9
+		case 24:
+			// recv FIN_ACK(seq=1, ack=1)
+			return 10
+		case 25:
+			// recv ACK_FIN(seq=0, ack=0)
+			return 9
+		case 26:
+			// recv ACK_FIN(seq=0, ack=1)
+			return 10
+		case 27:
+			// recv ACK_FIN(seq=1, ack=0)
+			return 9
+		case 28:
+			// recv ACK_FIN(seq=1, ack=1)
+			return 10
+		}
+	case 6:
+		switch e {
+		case 9:
+			// recv SYN_ACK(seq=0, ack=0)
+			return 11 + s.Iss*2
+		case 10:
+			// recv SYN_ACK(seq=0, ack=1)
+			return 11 + s.Iss*2
+		case 11:
+			// recv SYN_ACK(seq=1, ack=0)
+			return 12 + s.Iss*2
+		case 12:
+			// recv SYN_ACK(seq=1, ack=1)
+			return 12 + s.Iss*2
+		}
+	case 7:
+		switch e {
+		case 9:
+			// recv SYN_ACK(seq=0, ack=0)
+			return 15
+		case 10:
+			// recv SYN_ACK(seq=0, ack=1)
+			return 16
+		case 11:
+			// recv SYN_ACK(seq=1, ack=0)
+			return 15
+		case 12:
+			// recv SYN_ACK(seq=1, ack=1)
+			return 16
+		case 13:
+			// recv ACK_SYN(seq=0, ack=0)
+			return 15
+		case 14:
+			// recv ACK_SYN(seq=0, ack=1)
+			return 16
+		case 15:
+			// recv ACK_SYN(seq=1, ack=0)
+			return 15
+		case 16:
+			// recv ACK_SYN(seq=1, ack=1)
+			return 16
+		case 17:
+			// recv FIN(seq=0, ack=0)
+			return 15
+		case 18:
+			// recv FIN(seq=0, ack=1)
+			return 16
+		case 19:
+			// recv FIN(seq=1, ack=0)
+			return 15
+		case 20:
+			// recv FIN(seq=1, ack=1)
+			return 16
+		}
+	case 8:
+		switch e {
+		case 21:
+			// recv FIN_ACK(seq=0, ack=0)
+			return 17
+		case 22:
+			// recv FIN_ACK(seq=0, ack=1)
+			return 18
+		case 23:
+			// recv FIN_ACK(seq=1, ack=0)
+			return 17
+		case 24:
+			// recv FIN_ACK(seq=1, ack=1)
+			return 18
+		case 25:
+			// recv ACK_FIN(seq=0, ack=0)
+			return 17
+		case 26:
+			// recv ACK_FIN(seq=0, ack=1)
+			return 18
+		case 27:
+			// recv ACK_FIN(seq=1, ack=0)
+			return 17
+		case 28:
+			// recv ACK_FIN(seq=1, ack=1)
+			return 18
+		}
+	case 10:
+		switch e {
+		case 7:
+			// recv SYN(seq=0)
+			return 19 + s.Iss*2
+		case 8:
+			// recv SYN(seq=1)
+			return 20 + s.Iss*2
+		}
+	case 14:
+		return 23 + s.Iss
+	case 16:
+		switch e {
+		case 13:
+			// recv ACK_SYN(seq=0, ack=0)
+			return 25
+		case 14:
+			// recv ACK_SYN(seq=0, ack=1)
+			return 26
+		case 15:
+			// recv ACK_SYN(seq=1, ack=0)
+			return 25
+		case 16:
+			// recv ACK_SYN(seq=1, ack=1)
+			return 26
+		case 17:
+			// recv FIN(seq=0, ack=0)
+			return 25
+		case 18:
+			// recv FIN(seq=0, ack=1)
+			return 26
+		case 19:
+			// recv FIN(seq=1, ack=0)
+			return 25
+		case 20:
+			// recv FIN(seq=1, ack=1)
+			return 26
+		}
+	case 17:
+		switch e {
+		case 21:
+			// recv FIN_ACK(seq=0, ack=0)
+			return 27
+		case 22:
+			// recv FIN_ACK(seq=0, ack=1)
+			return 28
+		case 23:
+			// recv FIN_ACK(seq=1, ack=0)
+			return 27
+		case 24:
+			// recv FIN_ACK(seq=1, ack=1)
+			return 28
+		case 25:
+			// recv ACK_FIN(seq=0, ack=0)
+			return 27
+		case 26:
+			// recv ACK_FIN(seq=0, ack=1)
+			return 28
+		case 27:
+			// recv ACK_FIN(seq=1, ack=0)
+			return 27
+		case 28:
+			// recv ACK_FIN(seq=1, ack=1)
+			return 28
+		}
+	case 19:
+		return 29 + s.Iss*2 + s.Irs
+	case 20:
+		return 33 + s.Iss*2 + s.Irs
+	case 23:
+		return 37 + s.Iss*2 + s.Irs
+	case 24:
+		return 41 + s.Iss*2 + s.Irs
+	case 25:
+		return 45 + s.Iss*2 + s.Irs
+	case 32:
+		return 49 + s.Iss*2 + s.Irs
+	case 33:
+		return 53 + s.Iss*2 + s.Irs
+	case 39:
+		return 57 + s.Iss*2 + s.Irs
+	case 40:
+		return 61 + s.Iss*2 + s.Irs
+	case 41:
+		return 65 + s.Iss*2 + s.Irs
+	case 42:
+		return 69 + s.Iss*2 + s.Irs
+	case 43:
+		return 73 + s.Iss*2 + s.Irs
+	case 46:
+		return 77 + s.Iss*2 + s.Irs
+	case 48:
+		return 81 + s.Iss*2 + s.Irs
+	case 50:
+		return 85 + s.Iss*2 + s.Irs
+	case 51:
+		return 89 + s.Iss*2 + s.Irs
+	case 52:
+		return 93 + s.Iss*2 + s.Irs
+	case 53:
+		return 97 + s.Iss*2 + s.Irs
+	case 55:
+		return 101 + s.Iss*2 + s.Irs
+	case 58:
+		return 105 + s.Iss
+	case 60:
+		switch e {
+		case 7:
+			// recv SYN(seq=0)
+			return 107
+		case 8:
+			// recv SYN(seq=1)
+			return 108
+		}
+	case 61:
+		switch e {
+		case 9:
+			// recv SYN_ACK(seq=0, ack=0)
+			return 109
+		case 10:
+			// recv SYN_ACK(seq=0, ack=1)
+			return 110
+		case 11:
+			// recv SYN_ACK(seq=1, ack=0)
+			return 109
+		case 12:
+			// recv SYN_ACK(seq=1, ack=1)
+			return 110
+		case 13:
+			// recv ACK_SYN(seq=0, ack=0)
+			return 109
+		case 14:
+			// recv ACK_SYN(seq=0, ack=1)
+			return 110
+		case 15:
+			// recv ACK_SYN(seq=1, ack=0)
+			return 109
+		case 16:
+			// recv ACK_SYN(seq=1, ack=1)
+			return 110
+		case 17:
+			// recv FIN(seq=0, ack=0)
+			return 109
+		case 18:
+			// recv FIN(seq=0, ack=1)
+			return 110
+		case 19:
+			// recv FIN(seq=1, ack=0)
+			return 109
+		case 20:
+			// recv FIN(seq=1, ack=1)
+			return 110
+		case 21:
+			// recv FIN_ACK(seq=0, ack=0)
+			return 109
+		case 22:
+			// recv FIN_ACK(seq=0, ack=1)
+			return 110
+		case 23:
+			// recv FIN_ACK(seq=1, ack=0)
+			return 109
+		case 24:
+			// recv FIN_ACK(seq=1, ack=1)
+			return 110
+		case 25:
+			// recv ACK_FIN(seq=0, ack=0)
+			return 109
+		case 26:
+			// recv ACK_FIN(seq=0, ack=1)
+			return 110
+		case 27:
+			// recv ACK_FIN(seq=1, ack=0)
+			return 109
+		case 28:
+			// recv ACK_FIN(seq=1, ack=1)
+			return 110
+		}
+	}
+	return 0
+}
+
+// valid reports whether the state and every variable are in range.
+func (s Snapshot) valid() bool {
+	return s.State < NumStates && s.Iss >= 0 && s.Iss <= 1 && s.Irs >= 0 && s.Irs <= 1
 }
 
 // Effects is what one step does besides changing the snapshot: the row that
 // fired (Row) and, through its methods, the messages it sends, its timer
 // actions and its error (fsm.Effects).
 type Effects = fsm.Effects[Message, TimerSet]
-
-const (
-	// The fields of a cell (fsm.Cells) after the next state and variables:
-	// the timers stopped, those armed, and the index of the outcome.
-	cellStop = 9
-	cellArm  = 17
-	cellOut  = 25
-)
-
-// cells[min(e, NumEvents)<<5 | s.index()] is what event e does to snapshot
-// s, packed, and outcomes the effects and errors its cells index: Step is a
-// lookup. The snapshot, which chains one step to the next, indexes the inner
-// dimension.
-var (
-	cells    [(NumEvents + 1) << 5]uint64
-	outcomes []fsm.Outcome[Message, TimerSet]
-)
-
-func init() {
-	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 5, StateBits: 8, IndexVars: 4, Stop: cellStop, Arm: cellArm, Out: cellOut})
-}
-
-// next is the snapshot cell c leads to from one whose timers are t.
-func next(c uint64, t TimerSet) Snapshot {
-	return Snapshot{
-		Passive: c&(1<<8) != 0,
-		State:   State(c),
-		Timers:  t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
-	}
-}
 
 // Step applies event e to snapshot s and returns the next snapshot and the
 // effects to carry out. It is pure and does not allocate. The first row of
@@ -539,20 +2432,15 @@ func next(c uint64, t TimerSet) Snapshot {
 // a timeout's timer is running; Machine rejects the timeout of a timer that is
 // not.
 //
-// Step looks the answer up in a table that package fsm works out from the
-// rows when the package is initialised, and is written to be inlined. The
-// snapshot it returns with the rejection of a snapshot out of range has the
-// values out of range clamped to one past their range.
-func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
-	c := cells[uint(min(e, NumEvents))<<5|s.index()]
-	o := &outcomes[c>>cellOut]
-	return next(c, s.Timers), o.Fx, o.Err
-}
+// The variables take too many values for a table: Step applies the rows
+// on every call (fsm.Def.StepRows).
+func Step(s Snapshot, e Event) (Snapshot, Effects, error) { return machine.StepRows(s, e) }
 
-// Packed is Step over the 7-bit packed snapshots of spec.Layout, for the
+// Packed is Step over the 10-bit packed snapshots of spec.Layout, for the
 // model checker (Packed.Step is a modelcheck.StepFunc), with Pack and
-// Unpack between them and Snapshot. Its events index spec.Events.
-var Packed = fsm.NewPacked(7, NumEvents, Step, Snapshot.pack, unpack)
+// Unpack between them and Snapshot. Its events index the machine's spec.Inputs (one receipt per message with its field
+// values, as Event does), and sends hold Message values (spec.Letters).
+var Packed = fsm.NewPacked(10, NumEvents, Step, Snapshot.pack, unpack)
 
 // Machine runs the machine for embedding (fsm.Machine): it keeps a Snapshot,
 // applies events with Step, runs the timers on a clock and calls hooks. It
