@@ -3,6 +3,7 @@ package crosscheck
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/bits"
 	"os"
 	"slices"
@@ -97,6 +98,23 @@ type config struct {
 	spec, check string
 	inbox       [2]*channel
 	anyTimeouts bool // override the check's timeouts with any
+	// timed makes an untimed check timed: a tick, a value of the param
+	// MSL, and every channel's messages living MSL.
+	timed *timing
+}
+
+// timing is what config.timed sets: the tick, MSL and the early windows.
+type timing struct {
+	tick, msl time.Duration
+	early     map[string]time.Duration
+}
+
+func (tm timing) String() string {
+	s := fmt.Sprintf("timed-%s-msl%s", tm.tick, tm.msl)
+	for _, t := range slices.Sorted(maps.Keys(tm.early)) {
+		s += fmt.Sprintf("-early-%s-%s", t, tm.early[t])
+	}
+	return s
 }
 
 func both(ch channel) [2]*channel { return [2]*channel{&ch, &ch} }
@@ -117,6 +135,9 @@ func (cf config) String() string {
 	if cf.anyTimeouts {
 		name += "/timeouts-any"
 	}
+	if cf.timed != nil {
+		name += "/" + cf.timed.String()
+	}
 	return name
 }
 
@@ -136,6 +157,23 @@ func (cf config) build(t *testing.T) (*spec.Spec, *spec.Check) {
 	}
 	if cf.anyTimeouts {
 		c.Timeouts = spec.AnyTimeout
+	}
+	if tm := cf.timed; tm != nil {
+		c.Time = &spec.Timing{Tick: tm.tick, Early: tm.early, Pos: c.Pos}
+		c.Timeouts = spec.AnyTimeout // a timed check fires timers by time
+		c.Params = nil
+		for _, p := range s.Params {
+			q := *p
+			if q.Name == "MSL" {
+				q.Value = tm.msl
+			}
+			c.Params = append(c.Params, &q)
+		}
+		for i, ch := range c.Channels {
+			n := *ch
+			n.Lifetime = int(tm.msl / tm.tick)
+			c.Channels[i] = &n
+		}
 	}
 	return s, &c
 }
@@ -189,6 +227,27 @@ var matrix = []config{
 	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
+	// Timed checks: ticks left per armed timer, message ages, early windows.
+	{spec: "blink", check: "hand"},
+	{spec: "blink", check: "hand_unordered"},
+	{spec: "retx", check: "unordered"},
+	{spec: "retx", check: "ordered"},
+	{spec: "retx", check: "mixed"},
+	{spec: "retx", check: "three"},
+	{spec: "retx", check: "unordered", inbox: both(channel{ordered, 3, drop, true, true})},
+	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, true, true})},
+	{spec: "race", check: "early"},
+	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_lossy"},
+	{spec: "../modelcheck/testdata/timed.yaml", check: "late_ping_ordered"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "lossy"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "early"},
+	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "ageless"},
+	// tcp.yaml's checks made timed: a tick of 1s (retransmit is one tick),
+	// MSL of one or two ticks (time_wait 2*MSL), segments living MSL.
+	{spec: "tcp", check: "reliable", timed: &timing{tick: time.Second, msl: 2 * time.Second}},
+	{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 2, drop, true, false}),
+		timed: &timing{tick: time.Second, msl: time.Second, early: map[string]time.Duration{"retransmit": time.Second}}},
+	{spec: "tcp", check: "lossy", inbox: both(channel{ordered, 2, block, true, true}), timed: &timing{tick: time.Second, msl: 2 * time.Second}},
 }
 
 const (
@@ -258,23 +317,28 @@ func runSpin(t *testing.T, s *spec.Spec, c *spec.Check, states uint64) *SpinResu
 	return r
 }
 
-// TestLarge compares the two tools on a large configuration, the TCP pair
-// over unordered lossy inboxes of capacity 6 with timeouts any; it runs
-// only with FSMGEN_CROSSCHECK_LARGE=1 and logs both tools' times.
+// TestLarge compares the two tools on large configurations: the TCP pair
+// over unordered lossy inboxes of capacity 6 with timeouts any, and the
+// lossy check timed (5,311,319 states); it runs only with
+// FSMGEN_CROSSCHECK_LARGE=1 and logs both tools' times.
 func TestLarge(t *testing.T) {
 	if os.Getenv("FSMGEN_CROSSCHECK_LARGE") != "1" {
 		t.Skip("set FSMGEN_CROSSCHECK_LARGE=1 to run")
 	}
 	needSpin(t)
-	cf := config{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 6, drop, true, false}), anyTimeouts: true}
-	s, c := cf.build(t)
-	c = CountingCheck(c)
-	fr := runFsmgen(t, s, c, modelcheck.Workers(2))
-	sr := runSpin(t, s, c, fr.States)
-	t.Logf("%s", cf)
-	t.Logf("fsmgen (2 workers) %d states %d transitions in %v", fr.States, fr.Transitions, fr.Elapsed.Round(time.Millisecond))
-	t.Logf("spin               %d states %d transitions in %v (+ compile %v)", sr.States, sr.Transitions, sr.Search.Round(time.Millisecond), sr.Compile.Round(time.Millisecond))
-	if sr.States != fr.States || sr.Transitions != fr.Transitions+1 {
-		t.Errorf("counts differ")
+	for _, cf := range []config{
+		{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 6, drop, true, false}), anyTimeouts: true},
+		{spec: "tcp", check: "lossy", timed: &timing{tick: time.Second, msl: 2 * time.Second}},
+	} {
+		s, c := cf.build(t)
+		c = CountingCheck(c)
+		fr := runFsmgen(t, s, c, modelcheck.Workers(2))
+		sr := runSpin(t, s, c, fr.States)
+		t.Logf("%s", cf)
+		t.Logf("fsmgen (2 workers) %d states %d transitions in %v", fr.States, fr.Transitions, fr.Elapsed.Round(time.Millisecond))
+		t.Logf("spin               %d states %d transitions in %v (+ compile %v)", sr.States, sr.Transitions, sr.Search.Round(time.Millisecond), sr.Compile.Round(time.Millisecond))
+		if sr.States != fr.States || sr.Transitions != fr.Transitions+1 {
+			t.Errorf("%s: counts differ", cf)
+		}
 	}
 }

@@ -18,7 +18,7 @@ func crossSpecs(t *testing.T) []*spec.Spec {
 		t.Fatal(err)
 	}
 	out := []*spec.Spec{tcp}
-	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "../crosscheck/testdata/arith.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml", "../examples/twophase/twophase.yaml"} {
+	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "testdata/timed.yaml", "../crosscheck/testdata/arith.yaml", "../crosscheck/testdata/retx.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml", "../examples/twophase/twophase.yaml"} {
 		s, err := spec.Load(f)
 		if err != nil {
 			t.Fatal(err)

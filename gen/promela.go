@@ -20,10 +20,14 @@ import (
 //     remaining call budgets; per inbox, for an ordered one a bounded array
 //     with a length (not a chan, so that every content has one canonical
 //     vector), for an unordered one a count per message kind; scratch
-//     variables are hidden;
+//     variables are hidden. A timed check adds per timer the ticks left
+//     until its deadline (0 while not armed) and, in a channel with a
+//     lifetime, each message's age: an array parallel to an ordered queue,
+//     a count per letter and age in an unordered channel;
 //   - one process runs a do loop with one option per action instance
-//     (call, deliver, lose, duplicate, timeout), each a d_step whose
-//     first statement is the action's enabling condition;
+//     (call, deliver, lose, duplicate, timeout, and the tick of a timed
+//     check), each a d_step whose first statement is the action's enabling
+//     condition;
 //   - invariants are asserted after every action (the initial state is
 //     fixed and checked here, when rendering); a deadlock that is not a
 //     terminal state is an invalid end state. When the check declares
@@ -124,6 +128,11 @@ func (g *pmlGen) declareNames() error {
 			}
 		}
 	}
+	if g.c.Time != nil {
+		if err := add("tick", "the tick"); err != nil {
+			return err
+		}
+	}
 	for p := range g.peer {
 		pn := "peer " + g.peer[p] + "'s "
 		ids := map[string]string{
@@ -134,9 +143,14 @@ func (g *pmlGen) declareNames() error {
 			ids[g.inboxLen(ch.Index)] = in + "length"
 			if ch.Order == spec.Ordered {
 				ids[g.inboxArr(ch.Index)] = in + "queue"
+				if ch.Ages() > 1 {
+					ids[g.inboxAge(ch.Index)] = in + "ages"
+				}
 			} else {
 				for _, lt := range g.s.Letters {
-					ids[g.inboxCount(ch.Index, lt)] = in + "count of " + lt.String()
+					for age := range ch.Ages() {
+						ids[g.inboxCountAt(ch.Index, lt, age)] = in + "count of " + lt.String() + ageNote(ch, age)
+					}
 				}
 			}
 			ids["send_"+g.chanPrefix(ch.Index)] = "the send into " + g.c.ChannelName(ch)
@@ -146,6 +160,9 @@ func (g *pmlGen) declareNames() error {
 		}
 		for _, t := range g.m[p].Timers {
 			ids[g.timerVar(p, t)] = pn + "timer " + t.Name
+			if g.c.Time != nil {
+				ids[g.timerLeft(p, t)] = pn + "ticks left of timer " + t.Name
+			}
 		}
 		for _, cb := range g.c.Peers[p].Calls {
 			if cb.Budget != spec.Unbounded {
@@ -206,6 +223,10 @@ func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
 }
 func (g *pmlGen) budgetVar(p int, c *spec.Call) string { return g.peer[p] + "_budget_" + c.Name }
 
+// timerLeft names the ticks left until peer p's timer t's deadline (timed
+// checks only; 0 while t is not armed).
+func (g *pmlGen) timerLeft(p int, t *spec.Timer) string { return g.timerVar(p, t) + "_left" }
+
 // chanPrefix starts the names of channel ci's variables: the receiving
 // peer's name in a two-peer check, else TO_from_FROM.
 func (g *pmlGen) chanPrefix(ci int) string {
@@ -219,6 +240,43 @@ func (g *pmlGen) inboxArr(ci int) string { return g.chanPrefix(ci) + "_inbox" }
 func (g *pmlGen) inboxLen(ci int) string { return g.chanPrefix(ci) + "_inbox_len" }
 func (g *pmlGen) inboxCount(ci int, lt *spec.Letter) string {
 	return g.chanPrefix(ci) + "_inbox_" + letterID(lt)
+}
+
+// inboxAge names the ages of the messages in channel ci, ordered and with
+// a lifetime: an array parallel to its queue.
+func (g *pmlGen) inboxAge(ci int) string { return g.chanPrefix(ci) + "_inbox_age" }
+
+// inboxCountAt names the count of letter lt at age age in unordered
+// channel ci: inboxCount when its messages do not age.
+func (g *pmlGen) inboxCountAt(ci int, lt *spec.Letter, age int) string {
+	if g.c.Channels[ci].Ages() == 1 {
+		return g.inboxCount(ci, lt)
+	}
+	return fmt.Sprintf("%s_age%d", g.inboxCount(ci, lt), age)
+}
+
+// kindID names letter lt at age age in unordered channel ci in the names
+// of its actions: CHAN_LETTER, with _ageN when its messages age.
+func (g *pmlGen) kindID(ci int, lt *spec.Letter, age int) string {
+	id := g.chanPrefix(ci) + "_" + letterID(lt)
+	if g.c.Channels[ci].Ages() > 1 {
+		id += fmt.Sprintf("_age%d", age)
+	}
+	return id
+}
+
+// letterCount is the number of messages of letter lt in unordered channel
+// ci, of every age.
+func (g *pmlGen) letterCount(ci int, lt *spec.Letter) string {
+	ch := g.c.Channels[ci]
+	if ch.Ages() == 1 {
+		return g.inboxCount(ci, lt)
+	}
+	var xs []string
+	for age := range ch.Ages() {
+		xs = append(xs, g.inboxCountAt(ci, lt, age))
+	}
+	return "(" + strings.Join(xs, " + ") + ")"
 }
 
 // dests are the channels peer p's sends go into.
@@ -333,9 +391,14 @@ func (g *pmlGen) emit() {
 		if ch.Duplicate {
 			desc += ", duplicates"
 		}
-		g.comment("", desc+".")
+		g.comment("", desc+lifetimeNote(ch)+".")
 	}
-	g.f("/* Timeouts: %s. */\n\n", c.Timeouts)
+	if c.Time != nil {
+		g.comment("", timeNote(c, g.machines()))
+		g.f("\n")
+	} else {
+		g.f("/* Timeouts: %s. */\n\n", c.Timeouts)
+	}
 
 	// Constants.
 	for _, m := range g.machines() {
@@ -376,6 +439,9 @@ func (g *pmlGen) emit() {
 		}
 		for _, t := range m.Timers {
 			g.f("bool %s; /* timer %s (%s) is armed */\n", g.timerVar(p, t), t.Name, t.AfterExpr)
+			if c.Time != nil {
+				g.f("byte %s; /* ticks until its deadline, at most %d; 0 while not armed */\n", g.timerLeft(p, t), c.Ticks(m, t))
+			}
 		}
 		for _, cb := range c.Peers[p].Calls {
 			if cb.Budget != spec.Unbounded {
@@ -386,12 +452,17 @@ func (g *pmlGen) emit() {
 			ci := ch.Index
 			if ch.Order == spec.Ordered {
 				g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(ci), max(ch.Capacity, 1))
+				if ch.Ages() > 1 {
+					g.f("byte %s[%d]; /* the age of each message in ticks, at most %d; slots past the length are 0 */\n", g.inboxAge(ci), max(ch.Capacity, 1), ch.Lifetime)
+				}
 				g.f("byte %s;\n", g.inboxLen(ci))
 			} else {
 				var sum []string
 				for _, lt := range s.Letters {
-					g.f("byte %s;\n", g.inboxCount(ci, lt))
-					sum = append(sum, g.inboxCount(ci, lt))
+					for age := range ch.Ages() {
+						g.f("byte %s;\n", g.inboxCountAt(ci, lt, age))
+						sum = append(sum, g.inboxCountAt(ci, lt, age))
+					}
 				}
 				if len(sum) == 0 {
 					sum = []string{"0"}
@@ -428,6 +499,9 @@ func (g *pmlGen) emit() {
 	}
 	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered }) {
 		g.f("hidden mtype head; /* scratch: the message being delivered */\n")
+	}
+	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered && ch.Ages() > 1 }) {
+		g.f("hidden byte kept; /* scratch: the messages a tick keeps in an ordered channel */\n")
 	}
 	g.f("\n")
 
@@ -558,7 +632,7 @@ func (g *pmlGen) emitSend(q int) {
 	} else {
 		g.f("\t:: %s < %d ->\n\t\tif\n", g.inboxLen(q), ch.Capacity)
 		for _, lt := range g.s.Letters {
-			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(lt), g.inboxCount(q, lt))
+			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(lt), g.inboxCountAt(q, lt, 0))
 		}
 		g.f("\t\tfi\n")
 	}
@@ -658,6 +732,9 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input, back int) {
 	g.f("inline %s() {\n", g.eventInline(p, in, back))
 	if ev.Kind == spec.TimerEvent {
 		g.f("\t%s = 0; /* a timer that fired is no longer running */\n", g.timerVar(p, ev.Timer))
+		if g.c.Time != nil {
+			g.f("\t%s = 0;\n", g.timerLeft(p, ev.Timer))
+		}
 	}
 	g.f("\tif\n")
 	for _, d := range eventDispatch(s, ev) {
@@ -697,11 +774,29 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input, back int) {
 				stmts = append(stmts, fmt.Sprintf("%s = set_%d", g.varName(p, a.Var), i))
 			}
 		}
+		if g.c.Time != nil {
+			// A start leaves a timer that was armed before the row alone.
+			for _, t := range s.Timers {
+				if rowTimer(r, t) == timerStarted {
+					stmts = append(stmts, fmt.Sprintf("%s = (%s -> %s : %d)", g.timerLeft(p, t), g.timerVar(p, t), g.timerLeft(p, t), g.c.Ticks(s, t)))
+				}
+			}
+		}
 		for _, t := range r.Stop {
 			stmts = append(stmts, g.timerVar(p, t)+" = 0")
 		}
 		for _, t := range append(append([]*spec.Timer(nil), r.Start...), r.Restart...) {
 			stmts = append(stmts, g.timerVar(p, t)+" = 1")
+		}
+		if g.c.Time != nil {
+			for _, t := range s.Timers {
+				switch rowTimer(r, t) {
+				case timerStopped:
+					stmts = append(stmts, g.timerLeft(p, t)+" = 0")
+				case timerRestarted:
+					stmts = append(stmts, fmt.Sprintf("%s = %d", g.timerLeft(p, t), g.c.Ticks(s, t)))
+				}
+			}
 		}
 		if r.To != nil {
 			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(s, r.To)))
@@ -767,6 +862,10 @@ func (g *pmlGen) actions() []pmlAction {
 		idle = "(" + strings.Join(xs, " && ") + ")"
 	}
 	for _, sa := range c.Actions() {
+		if sa.Kind == spec.TickAction {
+			acts = append(acts, g.tick())
+			continue
+		}
 		p, lt := sa.Peer.Index, sa.Letter
 		ci, ch := -1, sa.Channel
 		if ch != nil {
@@ -804,18 +903,23 @@ func (g *pmlGen) actions() []pmlAction {
 				a.body = append(a.body, "if\n\t\t"+strings.Join(opts, "\n\t\t")+"\n\t\tfi")
 				break
 			}
+			n := g.inboxCountAt(ci, lt, sa.Age)
 			a = pmlAction{
-				name:  fmt.Sprintf("deliver_%s_%s", g.chanPrefix(ci), letterID(lt)),
-				what:  sa.Class,
-				guard: cLogic.all(fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), g.enabled(p, sa.Input, back)),
+				name:  "deliver_" + g.kindID(ci, lt, sa.Age),
+				what:  sa.Class + ageNote(ch, sa.Age),
+				guard: cLogic.all(fmt.Sprintf("(%s > 0)", n), g.enabled(p, sa.Input, back)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					g.inboxCount(ci, lt)+"--", g.eventInline(p, sa.Input, back)+"()"),
+					n+"--", g.eventInline(p, sa.Input, back)+"()"),
 			}
 		case spec.TimeoutAction:
+			armed := g.timerVar(p, sa.Timer)
+			if c.Time != nil { // at its deadline, or within its early window
+				armed = fmt.Sprintf("(%s && %s)", armed, due(g.timerLeft(p, sa.Timer), c.EarlyTicks(g.m[p], sa.Timer), "==", "<="))
+			}
 			a = pmlAction{
 				name:  fmt.Sprintf("timeout_%s_%s", g.peer[p], sa.Timer.Name),
 				what:  sa.Class,
-				guard: cLogic.all(g.timerVar(p, sa.Timer), idle, g.enabled(p, sa.Input, -1)),
+				guard: cLogic.all(armed, idle, g.enabled(p, sa.Input, -1)),
 				body:  []string{g.eventInline(p, sa.Input, -1) + "()"},
 			}
 		case spec.LoseAction:
@@ -825,8 +929,9 @@ func (g *pmlGen) actions() []pmlAction {
 					guard: fmt.Sprintf("(%s > %d)", g.inboxLen(ci), i), body: g.removeAt(ci, i)}
 				break
 			}
-			a = pmlAction{name: fmt.Sprintf("lose_%s_%s", g.chanPrefix(ci), letterID(lt)), what: fmt.Sprintf("lose(%s, %s)", c.ChannelName(ch), lt),
-				guard: fmt.Sprintf("(%s > 0)", g.inboxCount(ci, lt)), body: []string{g.inboxCount(ci, lt) + "--"}}
+			n := g.inboxCountAt(ci, lt, sa.Age)
+			a = pmlAction{name: "lose_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("lose(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
+				guard: fmt.Sprintf("(%s > 0)", n), body: []string{n + "--"}}
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
@@ -834,8 +939,9 @@ func (g *pmlGen) actions() []pmlAction {
 					guard: fmt.Sprintf("(%s > %d && %s < %d)", g.inboxLen(ci), i, g.inboxLen(ci), ch.Capacity), body: g.duplicateAt(ci, i)}
 				break
 			}
-			a = pmlAction{name: fmt.Sprintf("duplicate_%s_%s", g.chanPrefix(ci), letterID(lt)), what: fmt.Sprintf("duplicate(%s, %s)", c.ChannelName(ch), lt),
-				guard: fmt.Sprintf("(%s > 0 && %s < %d)", g.inboxCount(ci, lt), g.inboxLen(ci), ch.Capacity), body: []string{g.inboxCount(ci, lt) + "++"}}
+			n := g.inboxCountAt(ci, lt, sa.Age)
+			a = pmlAction{name: "duplicate_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("duplicate(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
+				guard: fmt.Sprintf("(%s > 0 && %s < %d)", n, g.inboxLen(ci), ch.Capacity), body: []string{n + "++"}}
 		}
 		acts = append(acts, a)
 	}
@@ -866,26 +972,94 @@ func (g *pmlGen) anyHead(p int, heads []string) string {
 	return cLogic.any(heads...)
 }
 
+// queues are the arrays of p's ordered inbox: the messages, and their
+// ages when they age.
+func (g *pmlGen) queues(p int) []string {
+	if g.c.Channels[p].Ages() > 1 {
+		return []string{g.inboxArr(p), g.inboxAge(p)}
+	}
+	return []string{g.inboxArr(p)}
+}
+
 // removeAt removes the message at position i of p's ordered inbox,
 // shifting the rest down and clearing the freed slot.
 func (g *pmlGen) removeAt(p, i int) []string {
-	arr, n := g.inboxArr(p), max(g.c.Channels[p].Capacity, 1)
+	n := max(g.c.Channels[p].Capacity, 1)
 	var out []string
-	for k := i; k+1 < n; k++ {
-		out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k+1))
+	for _, arr := range g.queues(p) {
+		for k := i; k+1 < n; k++ {
+			out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k+1))
+		}
+		out = append(out, fmt.Sprintf("%s[%d] = 0", arr, n-1))
 	}
-	out = append(out, fmt.Sprintf("%s[%d] = 0", arr, n-1), g.inboxLen(p)+"--")
-	return out
+	return append(out, g.inboxLen(p)+"--")
 }
 
-// duplicateAt inserts a copy of the message at position i right after it.
+// duplicateAt inserts a copy of the message at position i right after it
+// (of its age too).
 func (g *pmlGen) duplicateAt(p, i int) []string {
-	arr, n := g.inboxArr(p), g.c.Channels[p].Capacity
+	n := g.c.Channels[p].Capacity
 	var out []string
-	for k := n - 1; k > i; k-- {
-		out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k-1))
+	for _, arr := range g.queues(p) {
+		for k := n - 1; k > i; k-- {
+			out = append(out, fmt.Sprintf("%s[%d] = %s[%d]", arr, k, arr, k-1))
+		}
 	}
 	return append(out, g.inboxLen(p)+"++")
+}
+
+// tick is the tick of a timed check: enabled when no armed timer's
+// deadline has come and something ages; every armed timer's deadline comes
+// a tick nearer, every message in a channel with a lifetime ages by one,
+// and those that were as old as the lifetime are gone.
+func (g *pmlGen) tick() pmlAction {
+	c := g.c
+	var waits, ages, body []string // no deadline has come; something ages
+	for p := range g.peer {
+		for _, t := range g.m[p].Timers {
+			armed, left := g.timerVar(p, t), g.timerLeft(p, t)
+			waits = append(waits, fmt.Sprintf("(!%s || %s > 0)", armed, left))
+			ages = append(ages, armed)
+			body = append(body, fmt.Sprintf("if\n\t\t:: %s -> %s--\n\t\t:: else -> skip\n\t\tfi", armed, left))
+		}
+	}
+	for ci, ch := range c.Channels {
+		if ch.Ages() == 1 {
+			continue
+		}
+		ages = append(ages, fmt.Sprintf("(%s > 0)", g.inboxLen(ci)))
+		if ch.Order == spec.Ordered {
+			body = append(body, g.ageQueue(ci)...)
+			continue
+		}
+		for _, lt := range g.s.Letters { // the oldest are gone
+			for age := ch.Lifetime; age > 0; age-- {
+				body = append(body, fmt.Sprintf("%s = %s", g.inboxCountAt(ci, lt, age), g.inboxCountAt(ci, lt, age-1)))
+			}
+			body = append(body, g.inboxCountAt(ci, lt, 0)+" = 0")
+		}
+	}
+	if len(body) == 0 {
+		body = []string{"skip"}
+	}
+	return pmlAction{name: "tick", what: "tick: time passes by one tick",
+		guard: cLogic.all(append(waits, cLogic.any(ages...))...), body: body}
+}
+
+// ageQueue ages the messages of ordered channel ci by a tick: those that
+// were as old as its lifetime are gone, the rest keep their order.
+func (g *pmlGen) ageQueue(ci int) []string {
+	ch := g.c.Channels[ci]
+	arr, age, n := g.inboxArr(ci), g.inboxAge(ci), max(ch.Capacity, 1)
+	out := []string{"kept = 0"}
+	for k := range n {
+		out = append(out, fmt.Sprintf("if\n\t\t:: %d < %s && %s[%d] < %d -> %s[kept] = %s[%d]; %s[kept] = %s[%d] + 1; kept++\n\t\t:: else -> skip\n\t\tfi",
+			k, g.inboxLen(ci), age, k, ch.Lifetime, arr, arr, k, age, age, k))
+	}
+	for k := range n {
+		out = append(out, fmt.Sprintf("if\n\t\t:: %d >= kept -> %s[%d] = 0; %s[%d] = 0\n\t\t:: else -> skip\n\t\tfi", k, arr, k, age, k))
+	}
+	return append(out, g.inboxLen(ci)+" = kept")
 }
 
 func (g *pmlGen) emitAction(a pmlAction) {
@@ -977,7 +1151,7 @@ func (g *pmlGen) count(p int, m *spec.Message) string {
 	if ch.Order != spec.Ordered {
 		var parts []string
 		for _, lt := range m.Letters {
-			parts = append(parts, g.inboxCount(p, lt))
+			parts = append(parts, g.letterCount(p, lt))
 		}
 		if len(parts) == 1 {
 			return parts[0]

@@ -41,18 +41,24 @@ func TLAModuleName(s *spec.Spec, c *spec.Check) string {
 //   - VARIABLES: per peer (functions over the peer names) the control
 //     state, each machine variable, each timer (TRUE while armed) and the
 //     remaining budgets of bounded calls; per inbox a sequence (ordered) or
-//     a count per message kind (unordered);
+//     a count per message kind (unordered). A timed check adds per timer
+//     the ticks left until its deadline (0 while not armed, a field of the
+//     snapshot record too) and, in a channel with a lifetime, each
+//     message's age: a sequence of <<message, age>>, or a count per message
+//     kind and age;
 //   - one operator per transition row, named after it (Row6_SYN_SENT_recv_SYN_ACK),
 //     mapping a peer's snapshot record to the next one and the messages
 //     sent; one operator per event dispatching over the table;
 //   - one action per action instance (call, deliver, lose, duplicate,
-//     timeout); Next is their disjunction;
+//     timeout, and Tick in a timed check; a letter's deliveries, losses
+//     and duplications at every age are one action, \E a); Next is their
+//     disjunction;
 //   - invariants as INVARIANTS; deadlock checking stays on, and when the
 //     check declares terminal states, Done (Terminal /\ UNCHANGED vars) lets
 //     a terminal state stutter, so only other deadlocks are reported;
 //   - eventually goals as PROPERTIES []<>Goal under the goal's fairness:
 //     WF or SF of every action class (call(p, c), deliver(p, m) or
-//     deliver(p), timeout(p, t); losses and duplications are never fair),
+//     deliver(p), timeout(p, t), tick; losses and duplications are never fair),
 //     plus WF_vars(Next), since fsmgen's behaviours stop only in deadlocks.
 //
 // Only standard modules are used (Naturals or Integers, Sequences,
@@ -117,6 +123,9 @@ type tlaMachine struct {
 	pre     string   // "" when the peers run one machine, else "NAME_"
 	varID   []string // TLA+ variable of each machine variable
 	timerID []string // TLA+ variable of each timer
+	// leftID is the TLA+ variable of each timer's ticks left until its
+	// deadline, in a timed check (0 while the timer is not armed).
+	leftID []string
 }
 
 // op names a per-machine operator: Snap, or Snap_client.
@@ -200,6 +209,10 @@ func tlaRecord(names, values []string) string {
 // name would be a multiply-defined symbol.
 var tlaBound = strings.Fields(`p m c i k s s0 r box ms sq`)
 
+// tlaTimedBound are the names a timed check's module binds or defines
+// besides tlaBound's.
+var tlaTimedBound = strings.Fields(`Tick a kept ages msg`)
+
 // tlaOpPrefixes start the names of the module's per-peer, per-event and
 // per-action operators.
 var tlaOpPrefixes = strings.Fields(`Row Ev_ Inv_ Live_ Call_ Deliver_ Timeout_ Lose_ Duplicate_ Fairness_
@@ -219,6 +232,13 @@ func (g *tlaGen) names() error {
 	if len(g.ms) > 1 {
 		// The per-machine operators: Snap_client, Apply_client, ...
 		prefixes = append(slices.Clip(prefixes), "Snap_", "Apply_", "Recv_", "States_")
+	}
+	if g.c.Time != nil {
+		// The tick, the per-channel operators of ages and their bound names.
+		prefixes = append(slices.Clip(prefixes), "Sum_", "Aged_", "Young_")
+		for _, k := range tlaTimedBound {
+			taken[k] = true
+		}
 	}
 	pick := func(name, prefix string) string {
 		clash := taken[name]
@@ -247,7 +267,12 @@ func (g *tlaGen) names() error {
 		for _, t := range tm.m.Timers {
 			tm.timerID = append(tm.timerID, pick(tm.pre+t.Name, "timer_"))
 		}
-		for _, id := range append(append([]string(nil), tm.varID...), tm.timerID...) {
+		if g.c.Time != nil {
+			for _, t := range tm.m.Timers {
+				tm.leftID = append(tm.leftID, pick(tm.pre+t.Name+"_left", "timer_"))
+			}
+		}
+		for _, id := range append(append(append([]string(nil), tm.varID...), tm.timerID...), tm.leftID...) {
 			if seen[id] {
 				return fmt.Errorf("%s: tla: two variables render as %s", g.c.Pos, id)
 			}
@@ -305,6 +330,7 @@ func (g *tlaGen) stateVars() []string {
 	for _, tm := range g.ms {
 		vs = append(vs, tm.varID...)
 		vs = append(vs, tm.timerID...)
+		vs = append(vs, tm.leftID...)
 	}
 	vs = append(vs, g.monIDs()...)
 	if g.budget {
@@ -319,7 +345,8 @@ func (g *tlaGen) stateVars() []string {
 func (g *tlaGen) peerVars(tm *tlaMachine) []string {
 	vars := []string{"state"}
 	vars = append(vars, tm.varID...)
-	return append(vars, tm.timerID...)
+	vars = append(vars, tm.timerID...)
+	return append(vars, tm.leftID...)
 }
 
 func (g *tlaGen) emit() {
@@ -361,9 +388,17 @@ func (g *tlaGen) emit() {
 		if ch.Duplicate {
 			desc += ", duplicates"
 		}
-		g.comment("", desc+".")
+		g.comment("", desc+lifetimeNote(ch)+".")
 	}
-	g.comment("", fmt.Sprintf("Timeouts: %s.", c.Timeouts))
+	if c.Time != nil {
+		var ms []*spec.Machine
+		for _, tm := range g.ms {
+			ms = append(ms, tm.m)
+		}
+		g.comment("", timeNote(c, ms))
+	} else {
+		g.comment("", fmt.Sprintf("Timeouts: %s.", c.Timeouts))
+	}
 	num := "Naturals"
 	if g.needsIntegers() {
 		num = "Integers"
@@ -412,6 +447,10 @@ func (g *tlaGen) emit() {
 		for i, t := range tm.m.Timers {
 			g.f("    %s, \\* %s[p]: timer %s (%s) is armed\n", tm.timerID[i], tm.timerID[i], t.Name, t.AfterExpr)
 		}
+		for i, id := range tm.leftID {
+			t := tm.m.Timers[i]
+			g.f("    %s, \\* %s[p]: ticks until timer %s's deadline, at most %d; 0 while it is not armed\n", id, id, t.Name, c.Ticks(tm.m, t))
+		}
 	}
 	for _, mon := range c.Monitors {
 		for _, v := range mon.Vars {
@@ -425,7 +464,11 @@ func (g *tlaGen) emit() {
 	if g.budget {
 		g.f("    budget, \\* budget[p][c]: how many more times peer p may make call c (bounded calls only)\n")
 	}
-	g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)\n\n")
+	if c.Time == nil {
+		g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)\n\n")
+	} else {
+		g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered); with a lifetime, a sequence of <<message, age>> or a count per kind and age\n\n")
+	}
 	g.f("vars == <<%s>>\n\n", strings.Join(g.stateVars(), ", "))
 
 	// Init.
@@ -445,6 +488,9 @@ func (g *tlaGen) emit() {
 		}
 		for i := range tm.m.Timers {
 			g.f("    /\\ %s = [p \\in %s |-> FALSE]\n", tm.timerID[i], g.peersOf(tm))
+		}
+		for _, id := range tm.leftID {
+			g.f("    /\\ %s = [p \\in %s |-> 0]\n", id, g.peersOf(tm))
 		}
 	}
 	if g.budget {
@@ -468,7 +514,10 @@ func (g *tlaGen) emit() {
 	var boxes, keys []string
 	for ci, ch := range c.Channels {
 		empty := "<<>>"
-		if ch.Order == spec.Unordered {
+		switch {
+		case ch.Order == spec.Unordered && ch.Ages() > 1:
+			empty = fmt.Sprintf("[m \\in Msgs |-> [a \\in 0..%d |-> 0]]", ch.Lifetime)
+		case ch.Order == spec.Unordered:
 			empty = "[m \\in Msgs |-> 0]"
 		}
 		boxes, keys = append(boxes, empty), append(keys, g.chanKey(ci))
@@ -569,6 +618,7 @@ func (g *tlaGen) emit() {
 			if o != tm {
 				others = append(others, o.varID...)
 				others = append(others, o.timerID...)
+				others = append(others, o.leftID...)
 			}
 		}
 		if len(others) > 0 {
@@ -790,10 +840,23 @@ func (g *tlaGen) box(ci int) string { return fmt.Sprintf("inbox[%s]", q(g.chanKe
 // emitInbox writes Size_, Fits_ and SendTo_ for channel p's inbox.
 func (g *tlaGen) emitInbox(p int) {
 	ch, pn := g.c.Channels[p], g.chanKey(p)
+	aged := ch.Ages() > 1
 	size := "Len(box)"
+	if aged && ch.Order == spec.Unordered {
+		var xs []string
+		for age := range ch.Ages() {
+			xs = append(xs, fmt.Sprintf("ages[%d]", age))
+		}
+		g.f("\\* The messages of one kind, of every age.\n")
+		g.f("Sum_%s(ages) == %s\n", pn, strings.Join(xs, " + "))
+	}
 	if ch.Order == spec.Unordered {
 		var xs []string
 		for _, lt := range g.s.Letters {
+			if aged {
+				xs = append(xs, fmt.Sprintf("Sum_%s(box[%s])", pn, q(lt.String())))
+				continue
+			}
 			xs = append(xs, fmt.Sprintf("box[%s]", q(lt.String())))
 		}
 		if len(xs) == 0 {
@@ -812,10 +875,20 @@ func (g *tlaGen) emitInbox(p int) {
 	}
 	// Sends happen in order; once the inbox is full the rest are dropped,
 	// so what arrives is the longest prefix that fits.
-	if ch.Order == spec.Ordered {
+	switch {
+	case !aged && ch.Order == spec.Ordered:
 		g.f("SendTo_%s(box, ms) == box \\o SubSeq(ms, 1, Min(Len(ms), %d - %s))\n\n", pn, ch.Capacity, size)
-	} else {
+	case !aged:
 		g.f("SendTo_%s(box, ms) ==\n    LET k == Min(Len(ms), %d - %s)\n    IN [m \\in Msgs |-> box[m] + Cardinality({i \\in 1..k : ms[i] = m})]\n\n", pn, ch.Capacity, size)
+	case ch.Order == spec.Ordered:
+		// A message is sent at age 0; a tick ages every message and drops
+		// those older than the lifetime.
+		g.f("SendTo_%s(box, ms) == box \\o [i \\in 1..Min(Len(ms), %d - %s) |-> <<ms[i], 0>>]\n", pn, ch.Capacity, size)
+		g.f("Young_%s(msg) == msg[2] < %d\n", pn, ch.Lifetime)
+		g.f("Aged_%s(box) ==\n    LET kept == SelectSeq(box, Young_%s)\n    IN [i \\in 1..Len(kept) |-> <<kept[i][1], kept[i][2] + 1>>]\n\n", pn, pn)
+	default:
+		g.f("SendTo_%s(box, ms) ==\n    LET k == Min(Len(ms), %d - %s)\n    IN [m \\in Msgs |-> [box[m] EXCEPT ![0] = @ + Cardinality({i \\in 1..k : ms[i] = m})]]\n", pn, ch.Capacity, size)
+		g.f("Aged_%s(box) == [m \\in Msgs |-> [a \\in 0..%d |-> IF a = 0 THEN 0 ELSE box[m][a - 1]]]\n\n", pn, ch.Lifetime)
 	}
 }
 
@@ -875,12 +948,24 @@ func (g *tlaGen) emitRow(r *spec.Row) {
 	for _, t := range s.Timers {
 		if armed[t] {
 			ex = append(ex, fmt.Sprintf("!.%s = TRUE", tm.timerID[t.Index]))
+		} else {
+			for _, x := range r.Stop {
+				if x == t {
+					ex = append(ex, fmt.Sprintf("!.%s = FALSE", tm.timerID[t.Index]))
+				}
+			}
+		}
+		if g.c.Time == nil {
 			continue
 		}
-		for _, x := range r.Stop {
-			if x == t {
-				ex = append(ex, fmt.Sprintf("!.%s = FALSE", tm.timerID[t.Index]))
-			}
+		// A start leaves a timer that was armed before the row alone.
+		switch rowTimer(r, t) {
+		case timerStopped:
+			ex = append(ex, fmt.Sprintf("!.%s = 0", tm.leftID[t.Index]))
+		case timerStarted:
+			ex = append(ex, fmt.Sprintf("!.%s = IF s.%s THEN @ ELSE %d", tm.leftID[t.Index], tm.timerID[t.Index], g.c.Ticks(s, t)))
+		case timerRestarted:
+			ex = append(ex, fmt.Sprintf("!.%s = %d", tm.leftID[t.Index], g.c.Ticks(s, t)))
 		}
 	}
 	if r.To != nil {
@@ -976,8 +1061,12 @@ func (g *tlaGen) emitEvent(in *spec.Input) {
 		body = "CASE " + strings.Join(arms, "\n      [] ") + "\n      [] OTHER -> " + other
 	}
 	if ev.Kind == spec.TimerEvent {
-		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE] \\* a timer that fired is no longer running\n    IN %s\n\n",
-			g.evOp(in), tm.timerID[ev.Timer.Index], strings.ReplaceAll(body, "\n", "\n   "))
+		left := ""
+		if g.c.Time != nil {
+			left = fmt.Sprintf(", !.%s = 0", tm.leftID[ev.Timer.Index])
+		}
+		g.f("%s(s0) ==\n    LET s == [s0 EXCEPT !.%s = FALSE%s] \\* a timer that fired is no longer running\n    IN %s\n\n",
+			g.evOp(in), tm.timerID[ev.Timer.Index], left, strings.ReplaceAll(body, "\n", "\n   "))
 		return
 	}
 	g.f("%s(s) ==\n    %s\n\n", g.evOp(in), body)
@@ -1016,7 +1105,7 @@ func (g *tlaGen) emitActions() {
 		keepBudget = "\n    /\\ " + unchanged("budget")
 	}
 	idle := ""
-	if c.Timeouts == spec.IdleTimeout {
+	if c.Timeouts == spec.IdleTimeout && c.Time == nil {
 		var xs []string
 		for ci := range c.Channels {
 			xs = append(xs, fmt.Sprintf("Size_%s(%s) = 0", g.chanKey(ci), g.box(ci)))
@@ -1026,11 +1115,35 @@ func (g *tlaGen) emitActions() {
 	vs := g.stateVars()
 	keep := vs[:len(vs)-1] // all but the inboxes
 	for _, sa := range c.Actions() {
+		if sa.Kind == spec.TickAction {
+			add("Tick", "tick: time passes by one tick", sa.Class, g.tickBody())
+			continue
+		}
 		p, lt, ch := sa.Peer.Index, sa.Letter, sa.Channel
 		ps, tm := g.peerStr(p), g.mi[g.mach[p]]
 		ck, bx, at := "", "", ""
 		if ch != nil {
 			ck, bx, at = g.chanKey(ch.Index), q(g.chanKey(ch.Index)), c.ChannelName(ch)
+		}
+		// In an unordered channel whose messages age, one action covers a
+		// letter's every age (∃ a): the ages of a letter are one fairness
+		// class, and one action per class keeps one WF or SF per class.
+		kind, anyAge := "", func(body string) string { return body }
+		if lt != nil {
+			kind = "[" + q(lt.String()) + "]"
+			if ch.Ages() > 1 {
+				if sa.Age > 0 {
+					continue
+				}
+				kind += "[a]"
+				anyAge = func(body string) string {
+					return fmt.Sprintf("    \\E a \\in 0..%d :\n    ", ch.Lifetime) + strings.ReplaceAll(body, "\n", "\n    ")
+				}
+			}
+		}
+		head := ""
+		if ch != nil && ch.Ages() > 1 {
+			head = "[1]" // an ordered channel holds <<letter, age>>
 		}
 		apply, snap := tm.op("Apply"), tm.op("Snap")
 		switch sa.Kind {
@@ -1053,16 +1166,20 @@ func (g *tlaGen) emitActions() {
 		case spec.DeliverAction:
 			if lt == nil { // ordered: the head
 				add("Deliver_"+ck, sa.Class+": the head of the inbox", sa.Class,
-					fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s]), %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
-						bx, apply, ps, tm.op("Recv"), bx, snap, ps, bx, g.back(q(g.chanKey(sa.Reply.Index)))+g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s]), %s)", ps, bx, g.monRec())), keepBudget))
+					fmt.Sprintf("    /\\ inbox[%s] # <<>>\n    /\\ %s(%s, %s(Head(inbox[%s])%s, %s(%s)), [inbox EXCEPT ![%s] = Tail(@)]%s)%s",
+						bx, apply, ps, tm.op("Recv"), bx, head, snap, ps, bx, g.back(q(g.chanKey(sa.Reply.Index)))+g.mv(fmt.Sprintf("RecvObs(%s, Head(inbox[%s])%s, %s)", ps, bx, head, g.monRec())), keepBudget))
 				break
 			}
 			mv := g.mv(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt, g.monRec()))
-			add(fmt.Sprintf("Deliver_%s_%s", ck, letterID(lt)), sa.Class, sa.Class,
-				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s][%s] = @ - 1]%s)%s",
-					bx, q(lt.String()), apply, ps, g.evOpOf(tm, sa.Input), snap, ps, bx, q(lt.String()), g.back(q(g.chanKey(sa.Reply.Index)))+mv, keepBudget))
+			add(fmt.Sprintf("Deliver_%s_%s", ck, letterID(lt)), sa.Class+anyAgeNote(ch), sa.Class,
+				anyAge(fmt.Sprintf("    /\\ inbox[%s]%s > 0\n    /\\ %s(%s, %s(%s(%s)), [inbox EXCEPT ![%s]%s = @ - 1]%s)%s",
+					bx, kind, apply, ps, g.evOpOf(tm, sa.Input), snap, ps, bx, kind, g.back(q(g.chanKey(sa.Reply.Index)))+mv, keepBudget)))
 		case spec.TimeoutAction:
 			t := sa.Timer
+			idle := idle
+			if c.Time != nil { // at its deadline, or within its early window
+				idle = "\n    /\\ " + due(fmt.Sprintf("%s[%s]", tm.leftID[t.Index], ps), c.EarlyTicks(tm.m, t), "=", "=<")
+			}
 			add(fmt.Sprintf("Timeout_%s_%s", g.peer[p], t.Name), sa.Class, sa.Class,
 				fmt.Sprintf("    /\\ %s[%s]%s\n    /\\ %s(%s, %s(%s(%s)), inbox%s)%s",
 					tm.timerID[t.Index], ps, idle, apply, ps, g.evOpOf(tm, sa.Input), snap, ps, g.back(`"none"`)+g.mv(g.monRec()), keepBudget))
@@ -1074,9 +1191,9 @@ func (g *tlaGen) emitActions() {
 						bx, i, bx, i+1, unchanged(keep...)))
 				break
 			}
-			add(fmt.Sprintf("Lose_%s_%s", ck, letterID(lt)), fmt.Sprintf("lose(%s, %s)", at, lt), "",
-				fmt.Sprintf("    /\\ inbox[%s][%s] > 0\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ - 1]\n    /\\ %s",
-					bx, q(lt.String()), bx, q(lt.String()), unchanged(keep...)))
+			add(fmt.Sprintf("Lose_%s_%s", ck, letterID(lt)), fmt.Sprintf("lose(%s, %s)", at, lt)+anyAgeNote(ch), "",
+				anyAge(fmt.Sprintf("    /\\ inbox[%s]%s > 0\n    /\\ inbox' = [inbox EXCEPT ![%s]%s = @ - 1]\n    /\\ %s",
+					bx, kind, bx, kind, unchanged(keep...))))
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
@@ -1085,11 +1202,70 @@ func (g *tlaGen) emitActions() {
 						bx, i, bx, ch.Capacity, bx, i+1, unchanged(keep...)))
 				break
 			}
-			add(fmt.Sprintf("Duplicate_%s_%s", ck, letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", at, lt), "",
-				fmt.Sprintf("    /\\ inbox[%s][%s] > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s][%s] = @ + 1]\n    /\\ %s",
-					bx, q(lt.String()), ck, bx, ch.Capacity, bx, q(lt.String()), unchanged(keep...)))
+			add(fmt.Sprintf("Duplicate_%s_%s", ck, letterID(lt)), fmt.Sprintf("duplicate(%s, %s)", at, lt)+anyAgeNote(ch), "",
+				anyAge(fmt.Sprintf("    /\\ inbox[%s]%s > 0 /\\ Size_%s(inbox[%s]) < %d\n    /\\ inbox' = [inbox EXCEPT ![%s]%s = @ + 1]\n    /\\ %s",
+					bx, kind, ck, bx, ch.Capacity, bx, kind, unchanged(keep...))))
 		}
 	}
+}
+
+// anyAgeNote says, in an action's comment, that it covers every age of a
+// letter in channel ch, when ch's messages age.
+func anyAgeNote(ch *spec.Channel) string {
+	if ch.Ages() == 1 {
+		return ""
+	}
+	return ", of any age"
+}
+
+// tickBody is the tick of a timed check: enabled when no armed timer's
+// deadline has come and something ages (a timer is armed or a channel
+// with a lifetime holds a message); every armed timer's deadline comes a
+// tick nearer, and the messages in channels with a lifetime age (Aged_).
+func (g *tlaGen) tickBody() string {
+	var due, ages, parts, lefts []string
+	for _, tm := range g.ms {
+		for i := range tm.m.Timers {
+			armed, left, ps := tm.timerID[i], tm.leftID[i], g.peersOf(tm)
+			due = append(due, fmt.Sprintf("\\A p \\in %s : %s[p] => %s[p] > 0", ps, armed, left))
+			ages = append(ages, fmt.Sprintf("\\E p \\in %s : %s[p]", ps, armed))
+			parts = append(parts, fmt.Sprintf("%s' = [p \\in %s |-> IF %s[p] THEN %s[p] - 1 ELSE 0]", left, ps, armed, left))
+			lefts = append(lefts, left)
+		}
+	}
+	var aged []string
+	for ci, ch := range g.c.Channels {
+		if ch.Ages() > 1 {
+			k := g.chanKey(ci)
+			ages = append(ages, fmt.Sprintf("Size_%s(%s) > 0", k, g.box(ci)))
+			aged = append(aged, fmt.Sprintf("![%s] = Aged_%s(@)", q(k), k))
+		}
+	}
+	if len(aged) > 0 {
+		parts = append(parts, "inbox' = [inbox EXCEPT "+strings.Join(aged, ", ")+"]")
+		lefts = append(lefts, "inbox")
+	}
+	var keep []string
+	for _, v := range g.stateVars() {
+		if !slices.Contains(lefts, v) {
+			keep = append(keep, v)
+		}
+	}
+	if len(keep) == 1 {
+		parts = append(parts, "UNCHANGED "+keep[0])
+	} else if len(keep) > 1 {
+		parts = append(parts, "UNCHANGED <<"+strings.Join(keep, ", ")+">>")
+	}
+	guard := due
+	switch len(ages) {
+	case 0:
+		guard = []string{"FALSE"} // nothing ever ages
+	case 1:
+		guard = append(guard, ages[0])
+	default:
+		guard = append(guard, "\\/ "+strings.Join(ages, "\n       \\/ "))
+	}
+	return "    /\\ " + strings.Join(append(guard, parts...), "\n    /\\ ")
 }
 
 // emitTypeOK writes TypeOK, the domains of the variables.
@@ -1109,6 +1285,9 @@ func (g *tlaGen) emitTypeOK() {
 		for i := range tm.m.Timers {
 			parts = append(parts, fmt.Sprintf("%s \\in [%s -> BOOLEAN]", tm.timerID[i], g.peersOf(tm)))
 		}
+		for i, id := range tm.leftID {
+			parts = append(parts, fmt.Sprintf("%s \\in [%s -> 0..%d]", id, g.peersOf(tm), g.c.Ticks(tm.m, tm.m.Timers[i])))
+		}
 	}
 	for _, mon := range g.c.Monitors {
 		for _, v := range mon.Vars {
@@ -1117,9 +1296,14 @@ func (g *tlaGen) emitTypeOK() {
 	}
 	for ci, ch := range g.c.Channels {
 		bx := g.box(ci)
-		if ch.Order == spec.Ordered {
+		switch {
+		case ch.Order == spec.Ordered && ch.Ages() > 1:
+			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs \\X 0..%d) /\\ Len(%s) =< %d", bx, ch.Lifetime, bx, ch.Capacity))
+		case ch.Order == spec.Ordered:
 			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs) /\\ Len(%s) =< %d", bx, bx, ch.Capacity))
-		} else {
+		case ch.Ages() > 1:
+			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> [0..%d -> 0..%d]] /\\ Size_%s(%s) =< %d", bx, ch.Lifetime, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
+		default:
 			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> 0..%d] /\\ Size_%s(%s) =< %d", bx, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
 		}
 	}
@@ -1229,9 +1413,14 @@ func (g *tlaGen) count(ci int, m *spec.Message) string {
 	for _, lt := range m.Letters {
 		names = append(names, q(lt.String()))
 	}
-	if g.c.Channels[ci].Order == spec.Unordered {
+	ch := g.c.Channels[ci]
+	if ch.Order == spec.Unordered {
 		var xs []string
 		for _, n := range names {
+			if ch.Ages() > 1 {
+				xs = append(xs, fmt.Sprintf("Sum_%s(%s[%s])", g.chanKey(ci), box, n))
+				continue
+			}
 			xs = append(xs, fmt.Sprintf("%s[%s]", box, n))
 		}
 		if len(xs) == 1 {
@@ -1239,10 +1428,14 @@ func (g *tlaGen) count(ci int, m *spec.Message) string {
 		}
 		return "(" + strings.Join(xs, " + ") + ")"
 	}
-	if len(names) == 1 {
-		return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] = %s})", box, box, names[0])
+	letter := "" // an element of the sequence is its letter, or <<letter, age>>
+	if ch.Ages() > 1 {
+		letter = "[1]"
 	}
-	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i] \\in {%s}})", box, box, strings.Join(names, ", "))
+	if len(names) == 1 {
+		return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i]%s = %s})", box, box, letter, names[0])
+	}
+	return fmt.Sprintf("Cardinality({i \\in 1..Len(%s) : %s[i]%s \\in {%s}})", box, box, letter, strings.Join(names, ", "))
 }
 
 // mv is the extra argument of Apply when the check has monitors: the

@@ -25,9 +25,11 @@ import (
 // syntaxSpecs are the small specs whose renderings are syntax-checked
 // besides the checked-in TCP modules, relative to this directory.
 // testdata/names.yaml names things like TLA+ keywords and like the names
-// the module binds.
+// the module binds; ../gen/testdata/timed.yaml and the timed checks under
+// ../crosscheck/testdata are timed.
 var syntaxSpecs = []string{
 	"../gen/testdata/crossmodel/*.yaml",
+	"../gen/testdata/timed.yaml",
 	"../modelcheck/testdata/*.yaml",
 	"../crosscheck/testdata/*.yaml",
 	"testdata/*.yaml",

@@ -1,0 +1,58 @@
+package gen_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec"
+)
+
+// TestTimedGolden pins the Promela and TLA+ renderings of a small timed
+// check (go test ./gen -update rewrites them).
+func TestTimedGolden(t *testing.T) {
+	s, err := spec.Load("testdata/timed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Check("timed")
+	if c == nil || c.Time == nil {
+		t.Fatal("testdata/timed.yaml has no timed check timed")
+	}
+	pml, err := gen.Promela(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, cfg, err := gen.TLA(s, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pml2, _ := gen.Promela(s, c)
+	mod2, cfg2, _ := gen.TLA(s, c)
+	if !bytes.Equal(pml, pml2) || !bytes.Equal(mod, mod2) || !bytes.Equal(cfg, cfg2) {
+		t.Fatal("two renderings of the timed check differ")
+	}
+	for _, g := range []struct {
+		golden string
+		got    []byte
+	}{
+		{"testdata/timed.pml.golden", pml},
+		{"testdata/timed.tla.golden", mod},
+		{"testdata/timed.cfg.golden", cfg},
+	} {
+		if *update {
+			if err := os.WriteFile(g.golden, g.got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(g.golden)
+		if err != nil {
+			t.Fatalf("%v (go test ./gen -update)", err)
+		}
+		if !bytes.Equal(g.got, want) {
+			t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", g.golden, firstDiff(string(want), string(g.got)))
+		}
+	}
+}
