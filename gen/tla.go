@@ -917,10 +917,14 @@ func (g *tlaGen) evOpOf(tm *tlaMachine, in *spec.Input) string {
 }
 
 // rowOpFor names the operator of row r for letter lt: a row that reads
-// the received message has one per letter.
+// the received message has one per letter (named by the message too when
+// the row receives several).
 func (g *tlaGen) rowOpFor(tm *tlaMachine, r *spec.Row, lt *spec.Letter) string {
 	if lt == nil || !r.ReadsMsg() {
 		return rowOp(tm, r)
+	}
+	if len(r.On) > 1 {
+		return rowOp(tm, r) + "_" + letterID(lt)
 	}
 	return rowOp(tm, r) + strings.TrimPrefix(letterID(lt), lt.Message.Name)
 }

@@ -192,13 +192,13 @@ func main() {
 				snap |= uint64(r.Intn(v.Size())) << v.Offset
 			}
 			snap |= uint64(r.Int63n(1<<len(s.Timers))) << s.Layout.TimerOffset
-			e := r.Intn(len(s.Events))
+			e := r.Intn(len(s.Inputs))
 			msg := fsmtest.CompareStep(ir, m.packed, snap, e)
 			if msg == "" {
 				msg = fsmtest.CompareFullStep(s.Machine, ir, snap, e, m.step(snap, e))
 			}
 			if msg != "" {
-				fmt.Printf("%s: snapshot %#x, event %d (%s): %s\n", m.name, snap, e, s.Events[e], msg)
+				fmt.Printf("%s: snapshot %#x, event %d (%s): %s\n", m.name, snap, e, s.Inputs[e], msg)
 				failed = true
 				break
 			}

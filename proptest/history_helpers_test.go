@@ -23,8 +23,9 @@ const (
 	NextStep                    // the clock moves on to the next timer deadline, firing it
 )
 
-// Step is one step of a history. Name is a call or message name as the
-// spec writes it.
+// Step is one step of a history. Name is a call as the spec writes it, or
+// the letter received as it prints: the message with its field values,
+// "SYN_ACK(seq=0, ack=1)", or a message without fields by its name.
 type Step struct {
 	Kind StepKind
 	Name string
@@ -86,17 +87,20 @@ func goDuration(d time.Duration) string {
 	return fmt.Sprintf("%d*time.Nanosecond", int64(d))
 }
 
-// eventIndex returns the index in s.Events of a call or receipt step, or -1.
-func eventIndex(s *spec.Spec, st Step) int {
-	for _, e := range s.Events {
-		if (st.Kind == CallStep && e.Kind == spec.CallEvent || st.Kind == RecvStep && e.Kind == spec.MessageEvent) && e.Name() == st.Name {
-			return e.Index
+// inputIndex returns the index in s.Inputs of a call or receipt step, or -1.
+func inputIndex(s *spec.Spec, st Step) int {
+	for _, in := range s.Inputs {
+		e := in.Event
+		if st.Kind == CallStep && e.Kind == spec.CallEvent && e.Name() == st.Name ||
+			st.Kind == RecvStep && e.Kind == spec.MessageEvent && in.Letter.String() == st.Name {
+			return in.Index
 		}
 	}
 	return -1
 }
 
-// Transition is a row that fired in a machine under test, with the fake time it fired at.
+// Transition is a row that fired in a machine under test, with the fake
+// time it fired at. Event is the input's index in spec.Inputs.
 type Transition struct {
 	From, Event, To, Row int
 	At                   time.Time
@@ -105,7 +109,8 @@ type Transition struct {
 // Machine is a machine under test seen through spec indexes: a generated
 // Machine behind an adapter, or the IR machine of NewIRMachine.
 type Machine interface {
-	// Fire applies the event with index e in spec.Events.
+	// Fire applies the input with index e in spec.Inputs (a call, the
+	// receipt of one letter, an expiry; without message fields the events).
 	Fire(e int) error
 	// Packed returns the snapshot in the layout of spec.Layout.
 	Packed() uint64
@@ -125,7 +130,7 @@ func Run(s *spec.Spec, m Machine, clock *fsm.FakeClock, h History, each func(i i
 		var err error
 		switch st.Kind {
 		case CallStep, RecvStep:
-			e := eventIndex(s, st)
+			e := inputIndex(s, st)
 			if e < 0 {
 				continue
 			}
@@ -170,18 +175,18 @@ func (hg HistoryGen) New(r *rand.Rand, n int) History {
 	for _, t := range s.Timers {
 		scale = max(scale, t.After)
 	}
-	var events []int // calls and messages
-	for _, e := range s.Events {
-		if e.Kind != spec.TimerEvent {
-			events = append(events, e.Index)
+	var events []int // calls and receipts, as indexes in s.Inputs
+	for _, in := range s.Inputs {
+		if in.Event.Kind != spec.TimerEvent {
+			events = append(events, in.Index)
 		}
 	}
 	stepOf := func(e int) Step {
-		ev := s.Events[e]
-		if ev.Kind == spec.CallEvent {
-			return Call(ev.Name())
+		in := s.Inputs[e]
+		if in.Event.Kind == spec.CallEvent {
+			return Call(in.Event.Name())
 		}
-		return Recv(ev.Name())
+		return Recv(in.Letter.String())
 	}
 	h := make(History, 0, n)
 	visits := make([]int, len(s.States))
@@ -193,7 +198,7 @@ func (hg HistoryGen) New(r *rand.Rand, n int) History {
 		var weights []float64 // of moving: rarely visited targets first
 		total := 0.0
 		for _, e := range events {
-			rows := s.Table[st][e]
+			rows := s.Table[st][s.Inputs[e].Event.Index]
 			if len(rows) > 0 {
 				handled = append(handled, e)
 				for _, row := range rows {

@@ -98,6 +98,6 @@ func (m *irMachine) expire(i int) {
 	if !m.timers.Expired(i) || m.armed(m.snap)&(1<<i) == 0 {
 		return
 	}
-	_ = m.Fire(len(m.s.Calls) + len(m.s.Messages) + i)
+	_ = m.Fire(len(m.s.Inputs) - len(m.s.Timers) + i)
 	m.timers.Apply(m.armed(m.snap), 0)
 }

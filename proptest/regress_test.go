@@ -20,19 +20,19 @@ func TestTimeWaitRegressions(t *testing.T) {
 	}{
 		{"tcp_timewait_1msl.yaml", History{
 			Call("ACTIVE_OPEN"),
-			Recv("SYN_ACK"),
+			Recv("SYN_ACK(seq=false, ack=false)"),
 			Call("CLOSE"),
-			Recv("FIN_ACK"),
+			Recv("FIN_ACK(seq=false, ack=false)"),
 			Advance(2 * time.Minute),
 		}},
 		{"tcp_timewait_fin_no_restart.yaml", History{
 			Call("ACTIVE_OPEN"),
-			Recv("SYN_ACK"),
+			Recv("SYN_ACK(seq=false, ack=false)"),
 			Call("CLOSE"),
-			Recv("FIN"),
-			Recv("ACK_FIN"),
+			Recv("FIN(seq=false, ack=false)"),
+			Recv("ACK_FIN(seq=false, ack=false)"),
 			Advance(1 * time.Nanosecond),
-			Recv("FIN_ACK"),
+			Recv("FIN_ACK(seq=false, ack=false)"),
 			Advance(4 * time.Minute),
 		}},
 	} {
@@ -60,10 +60,11 @@ func TestTimeWaitRegressions(t *testing.T) {
 // and TIME_WAIT ends early.
 func TestTimeWaitReentry(t *testing.T) {
 	h := History{
-		Call("ACTIVE_OPEN"), Recv("SYN_ACK"), Call("CLOSE"), Recv("FIN_ACK"),
+		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=false, ack=false)"), Call("CLOSE"), Recv("FIN_ACK(seq=false, ack=false)"),
 		Advance(4 * time.Minute), // TIME_WAIT ends on its timer
 		Advance(1 * time.Minute),
-		Call("ACTIVE_OPEN"), Recv("SYN_ACK"), Call("CLOSE"), Recv("FIN_ACK"),
+		// The second open takes the next ISN (2: true), which the peer acknowledges.
+		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=false, ack=true)"), Call("CLOSE"), Recv("FIN_ACK(seq=false, ack=true)"),
 		Advance(4 * time.Minute),
 	}
 	if msg := CheckTimeWait(mustTCP(t), newTCP, h); msg != "" {

@@ -17,7 +17,7 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// stepCase is one (packed snapshot, event) pair.
+// stepCase is one (packed snapshot, input) pair.
 type stepCase struct {
 	Snap  uint64
 	Event int
@@ -37,8 +37,8 @@ func snapGen(s *spec.Spec) gopter.Gen {
 			snap |= uint64(r.Intn(v.Size())) << v.Offset
 		}
 		snap |= uint64(r.Int63n(1<<len(s.Timers))) << s.Layout.TimerOffset
-		e := r.Intn(len(s.Events))
-		return gopter.NewGenResult(stepCase{snap, e, s.Events[e].String()}, gopter.NoShrinker)
+		e := r.Intn(len(s.Inputs))
+		return gopter.NewGenResult(stepCase{snap, e, s.Inputs[e].String()}, gopter.NoShrinker)
 	}
 }
 
@@ -88,7 +88,7 @@ func TestTCPRejectedChangesNothing(t *testing.T) {
 			return append(out, clock.Pending()...)
 		}
 		for i, st := range h {
-			e := eventIndex(s, st)
+			e := inputIndex(s, st)
 			if e < 0 {
 				Run(s, tcpMachine{m}, clock, History{st}, nil)
 				continue
@@ -180,7 +180,7 @@ func CheckTimerHygiene(s *spec.Spec, h History) string {
 			if !before.Timers.Has(tm) {
 				fail("timer %s fired while disarmed, in %v", s.Timers[i].Name, before)
 			}
-			if len(s.Table[before.State][ev]) == 0 {
+			if len(s.Table[before.State][s.Inputs[ev].Event.Index]) == 0 {
 				fail("timer %s fired in %v, a state that does not handle it", s.Timers[i].Name, before.State)
 			}
 			if d, p := now.Sub(armedAt[i]), s.Timers[i].After; d <= 0 || d%p != 0 {
@@ -216,7 +216,7 @@ func CheckTimerHygiene(s *spec.Spec, h History) string {
 		}
 	}
 	for i, st := range h {
-		if e := eventIndex(s, st); e >= 0 {
+		if e := inputIndex(s, st); e >= 0 {
 			prev := m.Snapshot()
 			_ = m.Fire(tcp.Event(e))
 			_, _, row, _ := tcp.Packed.Step(tcp.Packed.Pack(prev), e, nil) // the row that fired, or -1

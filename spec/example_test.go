@@ -82,6 +82,7 @@ func ExampleTCP() {
 	// Output:
 	// timer retransmit: 1s = 1s
 	// timer time_wait: 2*MSL = 1m0s
+	// timer fin_wait_2: FIN_TIMEOUT = 1m0s
 	// 11 states; default check: reliable
 }
 

@@ -15,14 +15,14 @@ EXTENDS Naturals, Sequences, FiniteSets, TLC
 
 Peers == {"client", "server"}
 States == {"CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"}
-Msgs == {"SYN(seq=0)", "SYN(seq=1)", "SYN_ACK(seq=0, ack=0)", "SYN_ACK(seq=0, ack=1)", "SYN_ACK(seq=1, ack=0)", "SYN_ACK(seq=1, ack=1)", "ACK_SYN(seq=0, ack=0)", "ACK_SYN(seq=0, ack=1)", "ACK_SYN(seq=1, ack=0)", "ACK_SYN(seq=1, ack=1)", "FIN(seq=0, ack=0)", "FIN(seq=0, ack=1)", "FIN(seq=1, ack=0)", "FIN(seq=1, ack=1)", "FIN_ACK(seq=0, ack=0)", "FIN_ACK(seq=0, ack=1)", "FIN_ACK(seq=1, ack=0)", "FIN_ACK(seq=1, ack=1)", "ACK_FIN(seq=0, ack=0)", "ACK_FIN(seq=0, ack=1)", "ACK_FIN(seq=1, ack=0)", "ACK_FIN(seq=1, ack=1)", "RST(seq=0)", "RST(seq=1)", "RST_ACK(ack=0)", "RST_ACK(ack=1)"}
+Msgs == {"SYN(seq=false)", "SYN(seq=true)", "SYN_ACK(seq=false, ack=false)", "SYN_ACK(seq=false, ack=true)", "SYN_ACK(seq=true, ack=false)", "SYN_ACK(seq=true, ack=true)", "ACK_SYN(seq=false, ack=false)", "ACK_SYN(seq=false, ack=true)", "ACK_SYN(seq=true, ack=false)", "ACK_SYN(seq=true, ack=true)", "FIN(seq=false, ack=false)", "FIN(seq=false, ack=true)", "FIN(seq=true, ack=false)", "FIN(seq=true, ack=true)", "FIN_ACK(seq=false, ack=false)", "FIN_ACK(seq=false, ack=true)", "FIN_ACK(seq=true, ack=false)", "FIN_ACK(seq=true, ack=true)", "ACK_FIN(seq=false, ack=false)", "ACK_FIN(seq=false, ack=true)", "ACK_FIN(seq=true, ack=false)", "ACK_FIN(seq=true, ack=true)", "RST(seq=false)", "RST(seq=true)", "RST_ACK(ack=false)", "RST_ACK(ack=true)"}
 Min(a, b) == IF a < b THEN a ELSE b
 
 VARIABLES
     state, \* state[p]: peer p's control state
     passive, \* passive[p] (BOOLEAN): The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
-    iss, \* iss[p] (0..1): Our initial send sequence number over 2 (ISS 0 or 2). It is also the ISN clock: each new incarnation takes the next value, (iss + 1) % 2, so the first takes 0.
-    irs, \* irs[p] (0..1): The peer's initial sequence number over 2 (IRS 0 or 2), learnt from its SYN.
+    iss, \* iss[p] (BOOLEAN): Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each new incarnation takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
+    irs, \* irs[p] (BOOLEAN): The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
     retransmit, \* retransmit[p]: timer retransmit (1s) is armed
     time_wait, \* time_wait[p]: timer time_wait (2*MSL) is armed
     fin_wait_2, \* fin_wait_2[p]: timer fin_wait_2 (FIN_TIMEOUT) is armed
@@ -34,8 +34,8 @@ vars == <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget, i
 Init ==
     /\ state = [p \in Peers |-> "CLOSED"]
     /\ passive = [p \in Peers |-> FALSE]
-    /\ iss = [p \in Peers |-> 1]
-    /\ irs = [p \in Peers |-> 0]
+    /\ iss = [p \in Peers |-> TRUE]
+    /\ irs = [p \in Peers |-> FALSE]
     /\ retransmit = [p \in Peers |-> FALSE]
     /\ time_wait = [p \in Peers |-> FALSE]
     /\ fin_wait_2 = [p \in Peers |-> FALSE]
@@ -45,13 +45,13 @@ Init ==
 \* Sending to a full inbox: drop discards the message, block disables the action.
 RemoveAt(sq, i) == SubSeq(sq, 1, i - 1) \o SubSeq(sq, i + 1, Len(sq))
 CopyAfter(sq, i) == SubSeq(sq, 1, i) \o <<sq[i]>> \o SubSeq(sq, i + 1, Len(sq))
-Size_client(box) == box["SYN(seq=0)"] + box["SYN(seq=1)"] + box["SYN_ACK(seq=0, ack=0)"] + box["SYN_ACK(seq=0, ack=1)"] + box["SYN_ACK(seq=1, ack=0)"] + box["SYN_ACK(seq=1, ack=1)"] + box["ACK_SYN(seq=0, ack=0)"] + box["ACK_SYN(seq=0, ack=1)"] + box["ACK_SYN(seq=1, ack=0)"] + box["ACK_SYN(seq=1, ack=1)"] + box["FIN(seq=0, ack=0)"] + box["FIN(seq=0, ack=1)"] + box["FIN(seq=1, ack=0)"] + box["FIN(seq=1, ack=1)"] + box["FIN_ACK(seq=0, ack=0)"] + box["FIN_ACK(seq=0, ack=1)"] + box["FIN_ACK(seq=1, ack=0)"] + box["FIN_ACK(seq=1, ack=1)"] + box["ACK_FIN(seq=0, ack=0)"] + box["ACK_FIN(seq=0, ack=1)"] + box["ACK_FIN(seq=1, ack=0)"] + box["ACK_FIN(seq=1, ack=1)"] + box["RST(seq=0)"] + box["RST(seq=1)"] + box["RST_ACK(ack=0)"] + box["RST_ACK(ack=1)"]
+Size_client(box) == box["SYN(seq=false)"] + box["SYN(seq=true)"] + box["SYN_ACK(seq=false, ack=false)"] + box["SYN_ACK(seq=false, ack=true)"] + box["SYN_ACK(seq=true, ack=false)"] + box["SYN_ACK(seq=true, ack=true)"] + box["ACK_SYN(seq=false, ack=false)"] + box["ACK_SYN(seq=false, ack=true)"] + box["ACK_SYN(seq=true, ack=false)"] + box["ACK_SYN(seq=true, ack=true)"] + box["FIN(seq=false, ack=false)"] + box["FIN(seq=false, ack=true)"] + box["FIN(seq=true, ack=false)"] + box["FIN(seq=true, ack=true)"] + box["FIN_ACK(seq=false, ack=false)"] + box["FIN_ACK(seq=false, ack=true)"] + box["FIN_ACK(seq=true, ack=false)"] + box["FIN_ACK(seq=true, ack=true)"] + box["ACK_FIN(seq=false, ack=false)"] + box["ACK_FIN(seq=false, ack=true)"] + box["ACK_FIN(seq=true, ack=false)"] + box["ACK_FIN(seq=true, ack=true)"] + box["RST(seq=false)"] + box["RST(seq=true)"] + box["RST_ACK(ack=false)"] + box["RST_ACK(ack=true)"]
 Fits_client(box, ms) == TRUE
 SendTo_client(box, ms) ==
     LET k == Min(Len(ms), 4 - Size_client(box))
     IN [m \in Msgs |-> box[m] + Cardinality({i \in 1..k : ms[i] = m})]
 
-Size_server(box) == box["SYN(seq=0)"] + box["SYN(seq=1)"] + box["SYN_ACK(seq=0, ack=0)"] + box["SYN_ACK(seq=0, ack=1)"] + box["SYN_ACK(seq=1, ack=0)"] + box["SYN_ACK(seq=1, ack=1)"] + box["ACK_SYN(seq=0, ack=0)"] + box["ACK_SYN(seq=0, ack=1)"] + box["ACK_SYN(seq=1, ack=0)"] + box["ACK_SYN(seq=1, ack=1)"] + box["FIN(seq=0, ack=0)"] + box["FIN(seq=0, ack=1)"] + box["FIN(seq=1, ack=0)"] + box["FIN(seq=1, ack=1)"] + box["FIN_ACK(seq=0, ack=0)"] + box["FIN_ACK(seq=0, ack=1)"] + box["FIN_ACK(seq=1, ack=0)"] + box["FIN_ACK(seq=1, ack=1)"] + box["ACK_FIN(seq=0, ack=0)"] + box["ACK_FIN(seq=0, ack=1)"] + box["ACK_FIN(seq=1, ack=0)"] + box["ACK_FIN(seq=1, ack=1)"] + box["RST(seq=0)"] + box["RST(seq=1)"] + box["RST_ACK(ack=0)"] + box["RST_ACK(ack=1)"]
+Size_server(box) == box["SYN(seq=false)"] + box["SYN(seq=true)"] + box["SYN_ACK(seq=false, ack=false)"] + box["SYN_ACK(seq=false, ack=true)"] + box["SYN_ACK(seq=true, ack=false)"] + box["SYN_ACK(seq=true, ack=true)"] + box["ACK_SYN(seq=false, ack=false)"] + box["ACK_SYN(seq=false, ack=true)"] + box["ACK_SYN(seq=true, ack=false)"] + box["ACK_SYN(seq=true, ack=true)"] + box["FIN(seq=false, ack=false)"] + box["FIN(seq=false, ack=true)"] + box["FIN(seq=true, ack=false)"] + box["FIN(seq=true, ack=true)"] + box["FIN_ACK(seq=false, ack=false)"] + box["FIN_ACK(seq=false, ack=true)"] + box["FIN_ACK(seq=true, ack=false)"] + box["FIN_ACK(seq=true, ack=true)"] + box["ACK_FIN(seq=false, ack=false)"] + box["ACK_FIN(seq=false, ack=true)"] + box["ACK_FIN(seq=true, ack=false)"] + box["ACK_FIN(seq=true, ack=true)"] + box["RST(seq=false)"] + box["RST(seq=true)"] + box["RST_ACK(ack=false)"] + box["RST_ACK(ack=true)"]
 Fits_server(box, ms) == TRUE
 SendTo_server(box, ms) ==
     LET k == Min(Len(ms), 4 - Size_server(box))
@@ -63,1551 +63,1551 @@ Snap(p) == [state |-> state[p], passive |-> passive[p], iss |-> iss[p], irs |-> 
 Failed(s) == [s EXCEPT !.ok = FALSE]
 Rejected(s) == [s EXCEPT !.ok = FALSE]
 
-\* row 0 (spec/tcp.yaml:201:5): CLOSED on PASSIVE_OPEN -> LISTEN
+\* row 0 (spec/tcp.yaml:199:5): CLOSED on PASSIVE_OPEN -> LISTEN
 \* Create a TCB and wait for a SYN.
 Row0_CLOSED_PASSIVE_OPEN(s) ==
     [s EXCEPT !.passive = TRUE,
               !.state = "LISTEN"]
 
-\* row 1 (spec/tcp.yaml:206:5): CLOSED on ACTIVE_OPEN -> SYN_SENT
+\* row 1 (spec/tcp.yaml:204:5): CLOSED on ACTIVE_OPEN -> SYN_SENT
 \* Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.
 Row1_CLOSED_ACTIVE_OPEN(s) ==
     [s EXCEPT !.passive = FALSE,
-              !.iss = ((s.iss + 1) % 2),
+              !.iss = ~s.iss,
               !.retransmit = TRUE,
               !.state = "SYN_SENT",
-              !.sends = <<(CASE ((s.iss + 1) % 2) = 0 -> "SYN(seq=0)" [] OTHER -> "SYN(seq=1)")>>]
+              !.sends = <<(CASE ~s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 2 (spec/tcp.yaml:213:5): LISTEN on recv SYN -> SYN_RCVD
+\* row 2 (spec/tcp.yaml:211:5): LISTEN on recv SYN -> SYN_RCVD
 \* A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of
 \* theirs.
-Row2_LISTEN_recv_SYN_0(s) ==
-    [s EXCEPT !.iss = ((s.iss + 1) % 2),
-              !.irs = 0,
+Row2_LISTEN_recv_SYN_false(s) ==
+    [s EXCEPT !.iss = ~s.iss,
+              !.irs = FALSE,
               !.retransmit = TRUE,
               !.state = "SYN_RCVD",
-              !.sends = <<(CASE (((s.iss + 1) % 2) = 0 /\ 0 = 0) -> "SYN_ACK(seq=0, ack=0)" [] (((s.iss + 1) % 2) = 0 /\ 0 = 1) -> "SYN_ACK(seq=0, ack=1)" [] (((s.iss + 1) % 2) = 1 /\ 0 = 0) -> "SYN_ACK(seq=1, ack=0)" [] OTHER -> "SYN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (~s.iss = FALSE /\ FALSE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (~s.iss = FALSE /\ FALSE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (~s.iss = TRUE /\ FALSE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 2 (spec/tcp.yaml:213:5): LISTEN on recv SYN -> SYN_RCVD
+\* row 2 (spec/tcp.yaml:211:5): LISTEN on recv SYN -> SYN_RCVD
 \* A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of
 \* theirs.
-Row2_LISTEN_recv_SYN_1(s) ==
-    [s EXCEPT !.iss = ((s.iss + 1) % 2),
-              !.irs = 1,
+Row2_LISTEN_recv_SYN_true(s) ==
+    [s EXCEPT !.iss = ~s.iss,
+              !.irs = TRUE,
               !.retransmit = TRUE,
               !.state = "SYN_RCVD",
-              !.sends = <<(CASE (((s.iss + 1) % 2) = 0 /\ 1 = 0) -> "SYN_ACK(seq=0, ack=0)" [] (((s.iss + 1) % 2) = 0 /\ 1 = 1) -> "SYN_ACK(seq=0, ack=1)" [] (((s.iss + 1) % 2) = 1 /\ 1 = 0) -> "SYN_ACK(seq=1, ack=0)" [] OTHER -> "SYN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (~s.iss = FALSE /\ TRUE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (~s.iss = FALSE /\ TRUE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (~s.iss = TRUE /\ TRUE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 3 (spec/tcp.yaml:220:5): LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT
+\* row 3 (spec/tcp.yaml:218:5): LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT
 \* The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).
 Row3_LISTEN_ACTIVE_OPEN_etc(s) ==
     [s EXCEPT !.passive = FALSE,
-              !.iss = ((s.iss + 1) % 2),
+              !.iss = ~s.iss,
               !.retransmit = TRUE,
               !.state = "SYN_SENT",
-              !.sends = <<(CASE ((s.iss + 1) % 2) = 0 -> "SYN(seq=0)" [] OTHER -> "SYN(seq=1)")>>]
+              !.sends = <<(CASE ~s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:227:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:225:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
-Row4_LISTEN_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 5 (spec/tcp.yaml:231:5): LISTEN on recv RST, recv RST_ACK -> (stay)
+\* row 5 (spec/tcp.yaml:229:5): LISTEN on recv RST, recv RST_ACK -> (stay)
 \* A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).
 Row5_LISTEN_recv_RST_etc(s) == s
 
-\* row 6 (spec/tcp.yaml:234:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:232:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
-Row6_SYN_SENT_recv_SYN_ACK_0_0(s) ==
-    [s EXCEPT !.irs = 0,
+Row6_SYN_SENT_recv_SYN_ACK_false_false(s) ==
+    [s EXCEPT !.irs = FALSE,
               !.retransmit = FALSE,
               !.state = "ESTABLISHED",
-              !.sends = <<(CASE (s.iss = 0 /\ 0 = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ 0 = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ 0 = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:234:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:232:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
-Row6_SYN_SENT_recv_SYN_ACK_0_1(s) ==
-    [s EXCEPT !.irs = 0,
+Row6_SYN_SENT_recv_SYN_ACK_false_true(s) ==
+    [s EXCEPT !.irs = FALSE,
               !.retransmit = FALSE,
               !.state = "ESTABLISHED",
-              !.sends = <<(CASE (s.iss = 0 /\ 0 = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ 0 = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ 0 = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:234:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:232:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
-Row6_SYN_SENT_recv_SYN_ACK_1_0(s) ==
-    [s EXCEPT !.irs = 1,
+Row6_SYN_SENT_recv_SYN_ACK_true_false(s) ==
+    [s EXCEPT !.irs = TRUE,
               !.retransmit = FALSE,
               !.state = "ESTABLISHED",
-              !.sends = <<(CASE (s.iss = 0 /\ 1 = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ 1 = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ 1 = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:234:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:232:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
-Row6_SYN_SENT_recv_SYN_ACK_1_1(s) ==
-    [s EXCEPT !.irs = 1,
+Row6_SYN_SENT_recv_SYN_ACK_true_true(s) ==
+    [s EXCEPT !.irs = TRUE,
               !.retransmit = FALSE,
               !.state = "ESTABLISHED",
-              !.sends = <<(CASE (s.iss = 0 /\ 1 = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ 1 = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ 1 = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:242:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
-Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:250:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:248:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
-Row8_SYN_SENT_recv_FIN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_0_0(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_0_1(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_1_0(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_1_1(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_0_0(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_0_1(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_1_0(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
-\* row 9 (spec/tcp.yaml:254:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:252:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
-Row9_SYN_SENT_recv_ACK_SYN_etc_1_1(s) == s
+Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
-\* row 10 (spec/tcp.yaml:258:5): SYN_SENT on recv SYN -> SYN_RCVD
+\* row 10 (spec/tcp.yaml:256:5): SYN_SENT on recv SYN -> SYN_RCVD
 \* Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure
 \* said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission
 \* timer keeps running.
-Row10_SYN_SENT_recv_SYN_0(s) ==
-    [s EXCEPT !.irs = 0,
+Row10_SYN_SENT_recv_SYN_false(s) ==
+    [s EXCEPT !.irs = FALSE,
               !.state = "SYN_RCVD",
-              !.sends = <<(CASE (s.iss = 0 /\ 0 = 0) -> "SYN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ 0 = 1) -> "SYN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ 0 = 0) -> "SYN_ACK(seq=1, ack=0)" [] OTHER -> "SYN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 10 (spec/tcp.yaml:258:5): SYN_SENT on recv SYN -> SYN_RCVD
+\* row 10 (spec/tcp.yaml:256:5): SYN_SENT on recv SYN -> SYN_RCVD
 \* Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure
 \* said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission
 \* timer keeps running.
-Row10_SYN_SENT_recv_SYN_1(s) ==
-    [s EXCEPT !.irs = 1,
+Row10_SYN_SENT_recv_SYN_true(s) ==
+    [s EXCEPT !.irs = TRUE,
               !.state = "SYN_RCVD",
-              !.sends = <<(CASE (s.iss = 0 /\ 1 = 0) -> "SYN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ 1 = 1) -> "SYN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ 1 = 0) -> "SYN_ACK(seq=1, ack=0)" [] OTHER -> "SYN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 11 (spec/tcp.yaml:267:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
+\* row 11 (spec/tcp.yaml:265:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
 \* The peer refused the connection; the reset acknowledges our SYN, so it is acceptable
 \* (§3.10.7.3).
 \* error: connection reset
-Row11_SYN_SENT_recv_RST_ACK_0(s) ==
+Row11_SYN_SENT_recv_RST_ACK_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 11 (spec/tcp.yaml:267:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
+\* row 11 (spec/tcp.yaml:265:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
 \* The peer refused the connection; the reset acknowledges our SYN, so it is acceptable
 \* (§3.10.7.3).
 \* error: connection reset
-Row11_SYN_SENT_recv_RST_ACK_1(s) ==
+Row11_SYN_SENT_recv_RST_ACK_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 12 (spec/tcp.yaml:274:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
+\* row 12 (spec/tcp.yaml:272:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
 \* A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).
-Row12_SYN_SENT_recv_RST_ACK_0(s) == s
+Row12_SYN_SENT_recv_RST_ACK_false(s) == s
 
-\* row 12 (spec/tcp.yaml:274:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
+\* row 12 (spec/tcp.yaml:272:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
 \* A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).
-Row12_SYN_SENT_recv_RST_ACK_1(s) == s
+Row12_SYN_SENT_recv_RST_ACK_true(s) == s
 
-\* row 13 (spec/tcp.yaml:278:5): SYN_SENT on recv RST -> (stay)
+\* row 13 (spec/tcp.yaml:276:5): SYN_SENT on recv RST -> (stay)
 \* A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).
 Row13_SYN_SENT_recv_RST(s) == s
 
-\* row 14 (spec/tcp.yaml:281:5): SYN_SENT on timeout retransmit -> (stay)
+\* row 14 (spec/tcp.yaml:279:5): SYN_SENT on timeout retransmit -> (stay)
 \* No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).
 Row14_SYN_SENT_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
-              !.sends = <<(CASE s.iss = 0 -> "SYN(seq=0)" [] OTHER -> "SYN(seq=1)")>>]
+              !.sends = <<(CASE s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:286:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:284:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
-Row15_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) ==
+Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "ESTABLISHED"]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:294:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
-Row16_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:299:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:297:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
-Row17_SYN_RCVD_recv_FIN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:304:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:302:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
-Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s) == s
+Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_true(s) == s
 
-\* row 19 (spec/tcp.yaml:308:5): SYN_RCVD on recv SYN -> (stay)
+\* row 19 (spec/tcp.yaml:306:5): SYN_RCVD on recv SYN -> (stay)
 \* A SYN again: ours answered it already, or it is another incarnation's. Its number lies before
 \* the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then
 \* resets us.
 Row19_SYN_RCVD_recv_SYN(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:315:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:313:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
-Row20_SYN_RCVD_recv_SYN_ACK_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+Row20_SYN_RCVD_recv_SYN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:315:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:313:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
-Row20_SYN_RCVD_recv_SYN_ACK_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+Row20_SYN_RCVD_recv_SYN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:315:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:313:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
-Row20_SYN_RCVD_recv_SYN_ACK_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+Row20_SYN_RCVD_recv_SYN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:315:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:313:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
-Row20_SYN_RCVD_recv_SYN_ACK_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+Row20_SYN_RCVD_recv_SYN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 21 (spec/tcp.yaml:320:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
+\* row 21 (spec/tcp.yaml:318:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
 \* The peer reset a connection that began with a passive OPEN: go back to waiting for another
 \* (Figure 5, note 1; missing from RFC 793's figure).
-Row21_SYN_RCVD_recv_RST_0(s) ==
+Row21_SYN_RCVD_recv_RST_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "LISTEN"]
 
-\* row 21 (spec/tcp.yaml:320:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
+\* row 21 (spec/tcp.yaml:318:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
 \* The peer reset a connection that began with a passive OPEN: go back to waiting for another
 \* (Figure 5, note 1; missing from RFC 793's figure).
-Row21_SYN_RCVD_recv_RST_1(s) ==
+Row21_SYN_RCVD_recv_RST_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "LISTEN"]
 
-\* row 22 (spec/tcp.yaml:328:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
+\* row 22 (spec/tcp.yaml:326:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
 \* The peer reset a connection we opened actively.
 \* error: connection refused
-Row22_SYN_RCVD_recv_RST_0(s) ==
+Row22_SYN_RCVD_recv_RST_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 22 (spec/tcp.yaml:328:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
+\* row 22 (spec/tcp.yaml:326:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
 \* The peer reset a connection we opened actively.
 \* error: connection refused
-Row22_SYN_RCVD_recv_RST_1(s) ==
+Row22_SYN_RCVD_recv_RST_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 23 (spec/tcp.yaml:335:5): SYN_RCVD on timeout retransmit -> (stay)
+\* row 23 (spec/tcp.yaml:333:5): SYN_RCVD on timeout retransmit -> (stay)
 \* Our SYN_ACK is unacknowledged; send it again.
 Row23_SYN_RCVD_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "SYN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "SYN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "SYN_ACK(seq=1, ack=0)" [] OTHER -> "SYN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 24 (spec/tcp.yaml:342:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv SYN, recv SYN_ACK -> (stay)
+\* row 24 (spec/tcp.yaml:340:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv SYN, recv SYN_ACK -> (stay)
 \* A SYN in a synchronized state, whatever its number: send a challenge ACK,
 \* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted
 \* SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number
 \* it did not send, answers with a reset.
 Row24_ESTABLISHED_etc_recv_SYN_etc(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_SYN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_SYN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_SYN(seq=1, ack=0)" [] OTHER -> "ACK_SYN(seq=1, ack=1)")>>]
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 25 (spec/tcp.yaml:351:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay)
+\* row 25 (spec/tcp.yaml:349:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay)
 \* The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).
 Row25_CLOSE_WAIT_etc_recv_SYN_etc(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 26 (spec/tcp.yaml:355:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
+\* row 26 (spec/tcp.yaml:353:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
 \* The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4,
 \* second).
 \* error: connection reset
-Row26_ESTABLISHED_etc_recv_RST_0(s) ==
+Row26_ESTABLISHED_etc_recv_RST_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = FALSE,
               !.state = "CLOSED"]
 
-\* row 26 (spec/tcp.yaml:355:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
+\* row 26 (spec/tcp.yaml:353:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
 \* The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4,
 \* second).
 \* error: connection reset
-Row26_ESTABLISHED_etc_recv_RST_1(s) ==
+Row26_ESTABLISHED_etc_recv_RST_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = FALSE,
               !.state = "CLOSED"]
 
-\* row 27 (spec/tcp.yaml:362:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
+\* row 27 (spec/tcp.yaml:360:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
 \* A reset in the window while closing; the connection is gone, with nothing more to report.
-Row27_CLOSING_etc_recv_RST_0(s) ==
+Row27_CLOSING_etc_recv_RST_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 27 (spec/tcp.yaml:362:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
+\* row 27 (spec/tcp.yaml:360:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
 \* A reset in the window while closing; the connection is gone, with nothing more to report.
-Row27_CLOSING_etc_recv_RST_1(s) ==
+Row27_CLOSING_etc_recv_RST_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 28 (spec/tcp.yaml:368:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
+\* row 28 (spec/tcp.yaml:366:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
 \* A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).
-Row28_SYN_RCVD_etc_recv_RST_0(s) == s
+Row28_SYN_RCVD_etc_recv_RST_false(s) == s
 
-\* row 28 (spec/tcp.yaml:368:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
+\* row 28 (spec/tcp.yaml:366:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
 \* A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).
-Row28_SYN_RCVD_etc_recv_RST_1(s) == s
+Row28_SYN_RCVD_etc_recv_RST_true(s) == s
 
-\* row 29 (spec/tcp.yaml:372:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv RST_ACK -> (stay)
+\* row 29 (spec/tcp.yaml:370:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv RST_ACK -> (stay)
 \* A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).
 Row29_SYN_RCVD_etc_recv_RST_ACK(s) == s
 
-\* row 30 (spec/tcp.yaml:375:5): TIME_WAIT on recv RST -> (stay)
+\* row 30 (spec/tcp.yaml:373:5): TIME_WAIT on recv RST -> (stay)
 \* RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait
 \* short ("TIME-WAIT assassination"). RFC 9293 would close here; this spec chooses RFC 1337.
 Row30_TIME_WAIT_recv_RST(s) == s
 
-\* row 31 (spec/tcp.yaml:381:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv ACK_SYN -> (stay)
+\* row 31 (spec/tcp.yaml:379:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv ACK_SYN -> (stay)
 \* An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the
 \* window); nothing to do.
 Row31_ESTABLISHED_etc_recv_ACK_SYN(s) == s
 
-\* row 32 (spec/tcp.yaml:386:5): SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1
+\* row 32 (spec/tcp.yaml:384:5): SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1
 \* Our user has no more to send; send a FIN and retransmit it until acknowledged.
 Row32_SYN_RCVD_etc_CLOSE(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.state = "FIN_WAIT_1",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN(seq=1, ack=0)" [] OTHER -> "FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN(seq=true, ack=false)" [] OTHER -> "FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:392:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:390:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
-Row33_SYN_RCVD_etc_recv_FIN_0_0(s) ==
+Row33_SYN_RCVD_etc_recv_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSE_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:392:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:390:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
-Row33_SYN_RCVD_etc_recv_FIN_0_1(s) ==
+Row33_SYN_RCVD_etc_recv_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSE_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:392:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:390:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
-Row33_SYN_RCVD_etc_recv_FIN_1_0(s) ==
+Row33_SYN_RCVD_etc_recv_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSE_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:392:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:390:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
-Row33_SYN_RCVD_etc_recv_FIN_1_1(s) ==
+Row33_SYN_RCVD_etc_recv_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSE_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_0_0(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_false(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_0_1(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_true(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_1_0(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_false(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_1_1(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_true(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_0_0(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_0_1(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_1_0(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
-\* row 34 (spec/tcp.yaml:401:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:399:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
-Row34_ESTABLISHED_etc_recv_FIN_etc_1_1(s) == s
+Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_0_0(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_false(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_0_1(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_true(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_1_0(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_false(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_1_1(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_true(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_0_0(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_false(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_0_1(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_true(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_1_0(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_false(s) == s
 
-\* row 35 (spec/tcp.yaml:405:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:403:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
-Row35_ESTABLISHED_recv_FIN_ACK_etc_1_1(s) == s
+Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_true(s) == s
 
-\* row 36 (spec/tcp.yaml:409:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:407:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
-Row36_ESTABLISHED_recv_ACK_FIN_0_0(s) == s
+Row36_ESTABLISHED_recv_ACK_FIN_false_false(s) == s
 
-\* row 36 (spec/tcp.yaml:409:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:407:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
-Row36_ESTABLISHED_recv_ACK_FIN_0_1(s) == s
+Row36_ESTABLISHED_recv_ACK_FIN_false_true(s) == s
 
-\* row 36 (spec/tcp.yaml:409:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:407:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
-Row36_ESTABLISHED_recv_ACK_FIN_1_0(s) == s
+Row36_ESTABLISHED_recv_ACK_FIN_true_false(s) == s
 
-\* row 36 (spec/tcp.yaml:409:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:407:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
-Row36_ESTABLISHED_recv_ACK_FIN_1_1(s) == s
+Row36_ESTABLISHED_recv_ACK_FIN_true_true(s) == s
 
-\* row 37 (spec/tcp.yaml:413:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:411:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
-Row37_FIN_WAIT_1_recv_ACK_FIN_0_0(s) ==
+Row37_FIN_WAIT_1_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = TRUE,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:413:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:411:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
-Row37_FIN_WAIT_1_recv_ACK_FIN_0_1(s) ==
+Row37_FIN_WAIT_1_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = TRUE,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:413:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:411:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
-Row37_FIN_WAIT_1_recv_ACK_FIN_1_0(s) ==
+Row37_FIN_WAIT_1_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = TRUE,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:413:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:411:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
-Row37_FIN_WAIT_1_recv_ACK_FIN_1_1(s) ==
+Row37_FIN_WAIT_1_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = TRUE,
               !.state = "FIN_WAIT_2"]
 
-\* row 38 (spec/tcp.yaml:420:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:418:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
-Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_0(s) == s
+Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_false(s) == s
 
-\* row 38 (spec/tcp.yaml:420:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:418:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
-Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_1(s) == s
+Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_true(s) == s
 
-\* row 38 (spec/tcp.yaml:420:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:418:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
-Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_0(s) == s
+Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_false(s) == s
 
-\* row 38 (spec/tcp.yaml:420:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:418:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
-Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_1(s) == s
+Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_true(s) == s
 
-\* row 39 (spec/tcp.yaml:424:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:422:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
-Row39_FIN_WAIT_1_recv_FIN_0_0(s) ==
+Row39_FIN_WAIT_1_recv_FIN_false_false(s) ==
     [s EXCEPT !.state = "CLOSING",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:424:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:422:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
-Row39_FIN_WAIT_1_recv_FIN_0_1(s) ==
+Row39_FIN_WAIT_1_recv_FIN_false_true(s) ==
     [s EXCEPT !.state = "CLOSING",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:424:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:422:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
-Row39_FIN_WAIT_1_recv_FIN_1_0(s) ==
+Row39_FIN_WAIT_1_recv_FIN_true_false(s) ==
     [s EXCEPT !.state = "CLOSING",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:424:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:422:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
-Row39_FIN_WAIT_1_recv_FIN_1_1(s) ==
+Row39_FIN_WAIT_1_recv_FIN_true_true(s) ==
     [s EXCEPT !.state = "CLOSING",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:428:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
-Row40_FIN_WAIT_1_recv_FIN_ACK_0_0(s) ==
+Row40_FIN_WAIT_1_recv_FIN_ACK_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:428:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
-Row40_FIN_WAIT_1_recv_FIN_ACK_0_1(s) ==
+Row40_FIN_WAIT_1_recv_FIN_ACK_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:428:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
-Row40_FIN_WAIT_1_recv_FIN_ACK_1_0(s) ==
+Row40_FIN_WAIT_1_recv_FIN_ACK_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:428:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
-Row40_FIN_WAIT_1_recv_FIN_ACK_1_1(s) ==
+Row40_FIN_WAIT_1_recv_FIN_ACK_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 41 (spec/tcp.yaml:440:5): FIN_WAIT_1 on timeout retransmit -> (stay)
+\* row 41 (spec/tcp.yaml:438:5): FIN_WAIT_1 on timeout retransmit -> (stay)
 \* Our FIN is unacknowledged; send it again.
 Row41_FIN_WAIT_1_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN(seq=1, ack=0)" [] OTHER -> "FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN(seq=true, ack=false)" [] OTHER -> "FIN(seq=true, ack=true)")>>]
 
-\* row 42 (spec/tcp.yaml:445:5): CLOSING on timeout retransmit -> (stay)
+\* row 42 (spec/tcp.yaml:443:5): CLOSING on timeout retransmit -> (stay)
 \* Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.
 Row42_CLOSING_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN_ACK(seq=1, ack=0)" [] OTHER -> "FIN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:450:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:448:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
-Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s) ==
+Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
               !.fin_wait_2 = FALSE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 44 (spec/tcp.yaml:458:5): FIN_WAIT_2 on timeout fin_wait_2 -> CLOSED
+\* row 44 (spec/tcp.yaml:456:5): FIN_WAIT_2 on timeout fin_wait_2 -> CLOSED
 \* The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the
 \* RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.
 Row44_FIN_WAIT_2_timeout_fin_wait_2(s) ==
     [s EXCEPT !.state = "CLOSED"]
 
-\* row 45 (spec/tcp.yaml:465:5): FIN_WAIT_2,CLOSE_WAIT,TIME_WAIT on recv ACK_FIN -> (stay)
+\* row 45 (spec/tcp.yaml:463:5): FIN_WAIT_2,CLOSE_WAIT,TIME_WAIT on recv ACK_FIN -> (stay)
 \* In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN
 \* we have not sent, or out of the window. Nothing to do.
 Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s) == s
 
-\* row 46 (spec/tcp.yaml:471:5): CLOSE_WAIT on CLOSE -> LAST_ACK
+\* row 46 (spec/tcp.yaml:469:5): CLOSE_WAIT on CLOSE -> LAST_ACK
 \* Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING
 \* here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).
 Row46_CLOSE_WAIT_CLOSE(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.state = "LAST_ACK",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN_ACK(seq=1, ack=0)" [] OTHER -> "FIN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:477:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_0_0(s) ==
+Row47_CLOSING_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:477:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_0_1(s) ==
+Row47_CLOSING_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:477:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_1_0(s) ==
+Row47_CLOSING_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:479:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:477:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
-Row47_CLOSING_recv_ACK_FIN_1_1(s) ==
+Row47_CLOSING_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT"]
 
-\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:484:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
-Row48_CLOSING_recv_FIN_ACK_0_0(s) ==
+Row48_CLOSING_recv_FIN_ACK_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:484:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
-Row48_CLOSING_recv_FIN_ACK_0_1(s) ==
+Row48_CLOSING_recv_FIN_ACK_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:484:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
-Row48_CLOSING_recv_FIN_ACK_1_0(s) ==
+Row48_CLOSING_recv_FIN_ACK_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:486:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:484:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
-Row48_CLOSING_recv_FIN_ACK_1_1(s) ==
+Row48_CLOSING_recv_FIN_ACK_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = TRUE,
               !.state = "TIME_WAIT",
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:495:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row49_LAST_ACK_recv_ACK_FIN_0_0(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:495:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row49_LAST_ACK_recv_ACK_FIN_0_1(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:495:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row49_LAST_ACK_recv_ACK_FIN_1_0(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:497:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:495:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
-Row49_LAST_ACK_recv_ACK_FIN_1_1(s) ==
+Row49_LAST_ACK_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 50 (spec/tcp.yaml:503:5): LAST_ACK on timeout retransmit -> (stay)
+\* row 50 (spec/tcp.yaml:501:5): LAST_ACK on timeout retransmit -> (stay)
 \* Our FIN_ACK is unacknowledged; send it again.
 Row50_LAST_ACK_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "FIN_ACK(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "FIN_ACK(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "FIN_ACK(seq=1, ack=0)" [] OTHER -> "FIN_ACK(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:508:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:506:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
-Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:514:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row52_CLOSING_recv_FIN_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row52_CLOSING_recv_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:514:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row52_CLOSING_recv_FIN_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row52_CLOSING_recv_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:514:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row52_CLOSING_recv_FIN_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row52_CLOSING_recv_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:516:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:514:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
-Row52_CLOSING_recv_FIN_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row52_CLOSING_recv_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:519:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row53_CLOSING_recv_FIN_ACK_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row53_CLOSING_recv_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:519:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row53_CLOSING_recv_FIN_ACK_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row53_CLOSING_recv_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:519:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row53_CLOSING_recv_FIN_ACK_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row53_CLOSING_recv_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:521:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:519:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
-Row53_CLOSING_recv_FIN_ACK_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+Row53_CLOSING_recv_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
-\* row 54 (spec/tcp.yaml:526:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:524:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
-Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s) == s
+Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_0_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_0_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_1_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_1_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_0_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_0_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_1_0(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:530:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:528:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
-Row55_TIME_WAIT_recv_FIN_etc_1_1(s) ==
+Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
-              !.sends = <<(CASE (s.iss = 0 /\ s.irs = 0) -> "ACK_FIN(seq=0, ack=0)" [] (s.iss = 0 /\ s.irs = 1) -> "ACK_FIN(seq=0, ack=1)" [] (s.iss = 1 /\ s.irs = 0) -> "ACK_FIN(seq=1, ack=0)" [] OTHER -> "ACK_FIN(seq=1, ack=1)")>>]
+              !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 56 (spec/tcp.yaml:538:5): TIME_WAIT on timeout time_wait -> CLOSED
+\* row 56 (spec/tcp.yaml:536:5): TIME_WAIT on timeout time_wait -> CLOSED
 \* 2*MSL have passed; forget the connection.
 Row56_TIME_WAIT_timeout_time_wait(s) ==
     [s EXCEPT !.state = "CLOSED"]
 
-\* row 57 (spec/tcp.yaml:544:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
+\* row 57 (spec/tcp.yaml:542:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
 \* No connection was made yet; delete the TCB.
 Row57_LISTEN_etc_CLOSE_etc(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.state = "CLOSED"]
 
-\* row 58 (spec/tcp.yaml:549:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
+\* row 58 (spec/tcp.yaml:547:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
 \* Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.
 Row58_SYN_RCVD_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.fin_wait_2 = FALSE,
               !.state = "CLOSED",
-              !.sends = <<(CASE s.iss = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+              !.sends = <<(CASE s.iss = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 59 (spec/tcp.yaml:555:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
+\* row 59 (spec/tcp.yaml:553:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
 \* The peer has closed already; delete the TCB without a reset.
 Row59_CLOSING_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.time_wait = FALSE,
               !.state = "CLOSED"]
 
-\* row 60 (spec/tcp.yaml:562:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:560:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
-Row60_CLOSED_recv_SYN_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST_ACK(ack=0)" [] OTHER -> "RST_ACK(ack=1)")>>]
+Row60_CLOSED_recv_SYN_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST_ACK(ack=false)" [] OTHER -> "RST_ACK(ack=true)")>>]
 
-\* row 60 (spec/tcp.yaml:562:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:560:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
-Row60_CLOSED_recv_SYN_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST_ACK(ack=0)" [] OTHER -> "RST_ACK(ack=1)")>>]
+Row60_CLOSED_recv_SYN_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST_ACK(ack=false)" [] OTHER -> "RST_ACK(ack=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_0_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_0(s) ==
-    [s EXCEPT !.sends = <<(CASE 0 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
+    [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:566:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:564:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
-Row61_CLOSED_recv_SYN_ACK_etc_1_1(s) ==
-    [s EXCEPT !.sends = <<(CASE 1 = 0 -> "RST(seq=0)" [] OTHER -> "RST(seq=1)")>>]
+Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
+    [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 62 (spec/tcp.yaml:570:5): CLOSED on recv RST, recv RST_ACK -> (stay)
+\* row 62 (spec/tcp.yaml:568:5): CLOSED on recv RST, recv RST_ACK -> (stay)
 \* A reset is never answered with a reset.
 Row62_CLOSED_recv_RST_etc(s) == s
 
-\* row 63 (spec/tcp.yaml:575:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
+\* row 63 (spec/tcp.yaml:573:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
 \* There is no connection to act on.
 \* error: connection does not exist
 Row63_CLOSED_SEND_etc(s) == s
 
-\* row 64 (spec/tcp.yaml:579:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
+\* row 64 (spec/tcp.yaml:577:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
 \* A connection (or a wait for one) exists already.
 \* error: connection already exists
 Row64_LISTEN_etc_PASSIVE_OPEN(s) == s
 
-\* row 65 (spec/tcp.yaml:584:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
+\* row 65 (spec/tcp.yaml:582:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
 \* A connection exists already.
 \* error: connection already exists
 Row65_SYN_SENT_etc_ACTIVE_OPEN(s) == s
 
-\* row 66 (spec/tcp.yaml:589:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
+\* row 66 (spec/tcp.yaml:587:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
 \* Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's
 \* SEND, which makes the open active, is above.)
 Row66_SYN_SENT_etc_SEND(s) == s
 
-\* row 67 (spec/tcp.yaml:594:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
+\* row 67 (spec/tcp.yaml:592:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
 \* Accepted; in CLOSE_WAIT only data already queued remains to be read.
 Row67_LISTEN_etc_RECEIVE(s) == s
 
-\* row 68 (spec/tcp.yaml:597:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
+\* row 68 (spec/tcp.yaml:595:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
 \* Our side is closed already; nothing more may be sent.
 \* error: connection closing
 Row68_FIN_WAIT_1_etc_SEND_etc(s) == s
 
-\* row 69 (spec/tcp.yaml:601:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
+\* row 69 (spec/tcp.yaml:599:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
 \* Both sides have closed; there is nothing left to receive.
 \* error: connection closing
 Row69_CLOSING_etc_RECEIVE(s) == s
 
-\* row 70 (spec/tcp.yaml:605:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
+\* row 70 (spec/tcp.yaml:603:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
 \* Report the connection's state; nothing changes.
 Row70_LISTEN_etc_STATUS(s) == s
 
@@ -1662,370 +1662,370 @@ Ev_STATUS(s) ==
       [] s.state \in {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row70_LISTEN_etc_STATUS(s)
       [] OTHER -> Rejected(s) \* unhandled: rejected
 
-\* recv SYN(seq=0)
-Ev_recv_SYN_0(s) ==
-    CASE s.state = "LISTEN" -> Row2_LISTEN_recv_SYN_0(s)
-      [] s.state = "SYN_SENT" -> Row10_SYN_SENT_recv_SYN_0(s)
+\* recv SYN(seq=false)
+Ev_recv_SYN_false(s) ==
+    CASE s.state = "LISTEN" -> Row2_LISTEN_recv_SYN_false(s)
+      [] s.state = "SYN_SENT" -> Row10_SYN_SENT_recv_SYN_false(s)
       [] s.state = "SYN_RCVD" -> Row19_SYN_RCVD_recv_SYN(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_0(s)
+      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv SYN(seq=1)
-Ev_recv_SYN_1(s) ==
-    CASE s.state = "LISTEN" -> Row2_LISTEN_recv_SYN_1(s)
-      [] s.state = "SYN_SENT" -> Row10_SYN_SENT_recv_SYN_1(s)
+\* recv SYN(seq=true)
+Ev_recv_SYN_true(s) ==
+    CASE s.state = "LISTEN" -> Row2_LISTEN_recv_SYN_true(s)
+      [] s.state = "SYN_SENT" -> Row10_SYN_SENT_recv_SYN_true(s)
       [] s.state = "SYN_RCVD" -> Row19_SYN_RCVD_recv_SYN(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_1(s)
+      [] s.state = "CLOSED" -> Row60_CLOSED_recv_SYN_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv SYN_ACK(seq=0, ack=0)
-Ev_recv_SYN_ACK_0_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_0_0(s)
+\* recv SYN_ACK(seq=false, ack=false)
+Ev_recv_SYN_ACK_false_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_false_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv SYN_ACK(seq=0, ack=1)
-Ev_recv_SYN_ACK_0_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_0_1(s)
+\* recv SYN_ACK(seq=false, ack=true)
+Ev_recv_SYN_ACK_false_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_false_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv SYN_ACK(seq=1, ack=0)
-Ev_recv_SYN_ACK_1_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_1_0(s)
+\* recv SYN_ACK(seq=true, ack=false)
+Ev_recv_SYN_ACK_true_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_true_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv SYN_ACK(seq=1, ack=1)
-Ev_recv_SYN_ACK_1_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_1_1(s)
+\* recv SYN_ACK(seq=true, ack=true)
+Ev_recv_SYN_ACK_true_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row6_SYN_SENT_recv_SYN_ACK_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row20_SYN_RCVD_recv_SYN_ACK_true_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} -> Row24_ESTABLISHED_etc_recv_SYN_etc(s)
       [] s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row25_CLOSE_WAIT_etc_recv_SYN_etc(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_SYN(seq=0, ack=0)
-Ev_recv_ACK_SYN_0_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
+\* recv ACK_SYN(seq=false, ack=false)
+Ev_recv_ACK_SYN_false_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_SYN(seq=0, ack=1)
-Ev_recv_ACK_SYN_0_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
+\* recv ACK_SYN(seq=false, ack=true)
+Ev_recv_ACK_SYN_false_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_SYN(seq=1, ack=0)
-Ev_recv_ACK_SYN_1_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
+\* recv ACK_SYN(seq=true, ack=false)
+Ev_recv_ACK_SYN_true_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_SYN(seq=1, ack=1)
-Ev_recv_ACK_SYN_1_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
+\* recv ACK_SYN(seq=true, ack=true)
+Ev_recv_ACK_SYN_true_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s)
       [] s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row31_ESTABLISHED_etc_recv_ACK_SYN(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN(seq=0, ack=0)
-Ev_recv_FIN_0_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_0_0(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_0_0(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row52_CLOSING_recv_FIN_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
+\* recv FIN(seq=false, ack=false)
+Ev_recv_FIN_false_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_false_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_false_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state = "CLOSING" /\ (FALSE = s.irs)) -> Row52_CLOSING_recv_FIN_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN(seq=0, ack=1)
-Ev_recv_FIN_0_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_0_1(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_0_1(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ (0 = s.irs)) -> Row52_CLOSING_recv_FIN_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
+\* recv FIN(seq=false, ack=true)
+Ev_recv_FIN_false_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_false_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_false_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state = "CLOSING" /\ (FALSE = s.irs)) -> Row52_CLOSING_recv_FIN_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN(seq=1, ack=0)
-Ev_recv_FIN_1_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_1_0(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_1_0(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row52_CLOSING_recv_FIN_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
+\* recv FIN(seq=true, ack=false)
+Ev_recv_FIN_true_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_true_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_true_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state = "CLOSING" /\ (TRUE = s.irs)) -> Row52_CLOSING_recv_FIN_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN(seq=1, ack=1)
-Ev_recv_FIN_1_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_1_1(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_1_1(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ (1 = s.irs)) -> Row52_CLOSING_recv_FIN_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
+\* recv FIN(seq=true, ack=true)
+Ev_recv_FIN_true_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED"} /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row33_SYN_RCVD_etc_recv_FIN_true_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row39_FIN_WAIT_1_recv_FIN_true_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state = "CLOSING" /\ (TRUE = s.irs)) -> Row52_CLOSING_recv_FIN_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN_ACK(seq=0, ack=0)
-Ev_recv_FIN_ACK_0_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_0(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_0_0(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_0_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_0(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
+\* recv FIN_ACK(seq=false, ack=false)
+Ev_recv_FIN_ACK_false_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_false_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_false_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN_ACK(seq=0, ack=1)
-Ev_recv_FIN_ACK_0_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_1(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_0_1(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (0 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_0_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (0 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_0_1(s)
-      [] (s.state = "TIME_WAIT" /\ (0 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_0_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
+\* recv FIN_ACK(seq=false, ack=true)
+Ev_recv_FIN_ACK_false_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_false_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_false_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (FALSE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] (s.state = "TIME_WAIT" /\ (FALSE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN_ACK(seq=1, ack=0)
-Ev_recv_FIN_ACK_1_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_0(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_1_0(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_1_0(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_0(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
+\* recv FIN_ACK(seq=true, ack=false)
+Ev_recv_FIN_ACK_true_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_true_false(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_true_false(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv FIN_ACK(seq=1, ack=1)
-Ev_recv_FIN_ACK_1_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_1(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_1_1(s)
-      [] (s.state = "FIN_WAIT_2" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (1 = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_1_1(s)
-      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (1 # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_1_1(s)
-      [] (s.state = "TIME_WAIT" /\ (1 = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_1_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
+\* recv FIN_ACK(seq=true, ack=true)
+Ev_recv_FIN_ACK_true_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row40_FIN_WAIT_1_recv_FIN_ACK_true_true(s)
+      [] (s.state = "FIN_WAIT_2" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row48_CLOSING_recv_FIN_ACK_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE # s.iss))) -> Row53_CLOSING_recv_FIN_ACK_true_true(s)
+      [] (s.state \in {"CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} /\ (TRUE # s.irs)) -> Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] (s.state = "TIME_WAIT" /\ (TRUE = s.irs)) -> Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_FIN(seq=0, ack=0)
-Ev_recv_ACK_FIN_0_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_0(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_0_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_0_0(s)
-      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((0 # s.irs) \/ (0 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_0(s)
+\* recv ACK_FIN(seq=false, ack=false)
+Ev_recv_ACK_FIN_false_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_false_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_false_false(s)
+      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((FALSE # s.irs) \/ (FALSE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_false(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_0_0(s)
-      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (0 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_0_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_0(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_false_false(s)
+      [] (s.state = "LAST_ACK" /\ ((FALSE = s.irs) /\ (FALSE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_false_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_FIN(seq=0, ack=1)
-Ev_recv_ACK_FIN_0_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_0_1(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "SYN_RCVD" /\ (0 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_0_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_0_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_0_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_0_1(s)
-      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((0 # s.irs) \/ (1 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_0_1(s)
+\* recv ACK_FIN(seq=false, ack=true)
+Ev_recv_ACK_FIN_false_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
+      [] (s.state = "SYN_RCVD" /\ (FALSE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_false_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_false_true(s)
+      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((FALSE # s.irs) \/ (TRUE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_true(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_0_1(s)
-      [] (s.state = "LAST_ACK" /\ ((0 = s.irs) /\ (1 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_0_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_0_1(s)
+      [] (s.state = "CLOSING" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_false_true(s)
+      [] (s.state = "LAST_ACK" /\ ((FALSE = s.irs) /\ (TRUE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_false_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_FIN(seq=1, ack=0)
-Ev_recv_ACK_FIN_1_0(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_0(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_0(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_1_0(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_1_0(s)
-      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((1 # s.irs) \/ (0 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_0(s)
+\* recv ACK_FIN(seq=true, ack=false)
+Ev_recv_ACK_FIN_true_false(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_false(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_false(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_true_false(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_true_false(s)
+      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((TRUE # s.irs) \/ (FALSE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_false(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_1_0(s)
-      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (0 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_1_0(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_0(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_true_false(s)
+      [] (s.state = "LAST_ACK" /\ ((TRUE = s.irs) /\ (FALSE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_true_false(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_false(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv ACK_FIN(seq=1, ack=1)
-Ev_recv_ACK_FIN_1_1(s) ==
-    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_1_1(s)
-      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "SYN_RCVD" /\ (1 # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_1_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_1_1(s)
-      [] (s.state = "ESTABLISHED" /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_1_1(s)
-      [] (s.state = "FIN_WAIT_1" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_1_1(s)
-      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((1 # s.irs) \/ (1 # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_1_1(s)
+\* recv ACK_FIN(seq=true, ack=true)
+Ev_recv_ACK_FIN_true_true(s) ==
+    CASE s.state = "LISTEN" -> Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_true(s)
+      [] s.state = "SYN_SENT" -> Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE = s.irs)) -> Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
+      [] (s.state = "SYN_RCVD" /\ (TRUE # s.irs)) -> Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_true(s)
+      [] (s.state = "ESTABLISHED" /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row36_ESTABLISHED_recv_ACK_FIN_true_true(s)
+      [] (s.state = "FIN_WAIT_1" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row37_FIN_WAIT_1_recv_ACK_FIN_true_true(s)
+      [] (s.state \in {"FIN_WAIT_1", "CLOSING", "LAST_ACK"} /\ ((TRUE # s.irs) \/ (TRUE # s.iss))) -> Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_true(s)
       [] s.state \in {"FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"} -> Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s)
-      [] (s.state = "CLOSING" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_1_1(s)
-      [] (s.state = "LAST_ACK" /\ ((1 = s.irs) /\ (1 = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_1_1(s)
-      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_1_1(s)
+      [] (s.state = "CLOSING" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row47_CLOSING_recv_ACK_FIN_true_true(s)
+      [] (s.state = "LAST_ACK" /\ ((TRUE = s.irs) /\ (TRUE = s.iss))) -> Row49_LAST_ACK_recv_ACK_FIN_true_true(s)
+      [] s.state = "CLOSED" -> Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_true(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv RST(seq=0)
-Ev_recv_RST_0(s) ==
+\* recv RST(seq=false)
+Ev_recv_RST_false(s) ==
     CASE s.state = "LISTEN" -> Row5_LISTEN_recv_RST_etc(s)
       [] s.state = "SYN_SENT" -> Row13_SYN_SENT_recv_RST(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ s.passive)) -> Row21_SYN_RCVD_recv_RST_0(s)
-      [] (s.state = "SYN_RCVD" /\ ((0 = s.irs) /\ ~s.passive)) -> Row22_SYN_RCVD_recv_RST_0(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} /\ (0 = s.irs)) -> Row26_ESTABLISHED_etc_recv_RST_0(s)
-      [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (0 = s.irs)) -> Row27_CLOSING_etc_recv_RST_0(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (0 # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_0(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ s.passive)) -> Row21_SYN_RCVD_recv_RST_false(s)
+      [] (s.state = "SYN_RCVD" /\ ((FALSE = s.irs) /\ ~s.passive)) -> Row22_SYN_RCVD_recv_RST_false(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} /\ (FALSE = s.irs)) -> Row26_ESTABLISHED_etc_recv_RST_false(s)
+      [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (FALSE = s.irs)) -> Row27_CLOSING_etc_recv_RST_false(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (FALSE # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_false(s)
       [] s.state = "TIME_WAIT" -> Row30_TIME_WAIT_recv_RST(s)
       [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv RST(seq=1)
-Ev_recv_RST_1(s) ==
+\* recv RST(seq=true)
+Ev_recv_RST_true(s) ==
     CASE s.state = "LISTEN" -> Row5_LISTEN_recv_RST_etc(s)
       [] s.state = "SYN_SENT" -> Row13_SYN_SENT_recv_RST(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ s.passive)) -> Row21_SYN_RCVD_recv_RST_1(s)
-      [] (s.state = "SYN_RCVD" /\ ((1 = s.irs) /\ ~s.passive)) -> Row22_SYN_RCVD_recv_RST_1(s)
-      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} /\ (1 = s.irs)) -> Row26_ESTABLISHED_etc_recv_RST_1(s)
-      [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (1 = s.irs)) -> Row27_CLOSING_etc_recv_RST_1(s)
-      [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (1 # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_1(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ s.passive)) -> Row21_SYN_RCVD_recv_RST_true(s)
+      [] (s.state = "SYN_RCVD" /\ ((TRUE = s.irs) /\ ~s.passive)) -> Row22_SYN_RCVD_recv_RST_true(s)
+      [] (s.state \in {"ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"} /\ (TRUE = s.irs)) -> Row26_ESTABLISHED_etc_recv_RST_true(s)
+      [] (s.state \in {"CLOSING", "LAST_ACK"} /\ (TRUE = s.irs)) -> Row27_CLOSING_etc_recv_RST_true(s)
+      [] (s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"} /\ (TRUE # s.irs)) -> Row28_SYN_RCVD_etc_recv_RST_true(s)
       [] s.state = "TIME_WAIT" -> Row30_TIME_WAIT_recv_RST(s)
       [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv RST_ACK(ack=0)
-Ev_recv_RST_ACK_0(s) ==
+\* recv RST_ACK(ack=false)
+Ev_recv_RST_ACK_false(s) ==
     CASE s.state = "LISTEN" -> Row5_LISTEN_recv_RST_etc(s)
-      [] (s.state = "SYN_SENT" /\ (0 = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_0(s)
-      [] (s.state = "SYN_SENT" /\ (0 # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_0(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_false(s)
+      [] (s.state = "SYN_SENT" /\ (FALSE # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_false(s)
       [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row29_SYN_RCVD_etc_recv_RST_ACK(s)
       [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
 
-\* recv RST_ACK(ack=1)
-Ev_recv_RST_ACK_1(s) ==
+\* recv RST_ACK(ack=true)
+Ev_recv_RST_ACK_true(s) ==
     CASE s.state = "LISTEN" -> Row5_LISTEN_recv_RST_etc(s)
-      [] (s.state = "SYN_SENT" /\ (1 = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_1(s)
-      [] (s.state = "SYN_SENT" /\ (1 # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_1(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE = s.iss)) -> Row11_SYN_SENT_recv_RST_ACK_true(s)
+      [] (s.state = "SYN_SENT" /\ (TRUE # s.iss)) -> Row12_SYN_SENT_recv_RST_ACK_true(s)
       [] s.state \in {"SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT"} -> Row29_SYN_RCVD_etc_recv_RST_ACK(s)
       [] s.state = "CLOSED" -> Row62_CLOSED_recv_RST_etc(s)
       [] OTHER -> s \* unhandled: dropped
@@ -2091,316 +2091,316 @@ Call_server_CLOSE ==
     /\ Apply("server", Ev_CLOSE(Snap("server")), inbox)
     /\ budget' = [budget EXCEPT !["server"]["CLOSE"] = @ - 1]
 
-\* deliver(client, SYN(seq=0))
-Deliver_client_SYN_0 ==
-    /\ inbox["client"]["SYN(seq=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_0(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=0)"] = @ - 1])
+\* deliver(client, SYN(seq=false))
+Deliver_client_SYN_false ==
+    /\ inbox["client"]["SYN(seq=false)"] > 0
+    /\ Apply("client", Ev_recv_SYN_false(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, SYN(seq=1))
-Deliver_client_SYN_1 ==
-    /\ inbox["client"]["SYN(seq=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_1(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=1)"] = @ - 1])
+\* deliver(client, SYN(seq=true))
+Deliver_client_SYN_true ==
+    /\ inbox["client"]["SYN(seq=true)"] > 0
+    /\ Apply("client", Ev_recv_SYN_true(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, SYN_ACK(seq=0, ack=0))
-Deliver_client_SYN_ACK_0_0 ==
-    /\ inbox["client"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=0)"] = @ - 1])
+\* deliver(client, SYN_ACK(seq=false, ack=false))
+Deliver_client_SYN_ACK_false_false ==
+    /\ inbox["client"]["SYN_ACK(seq=false, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_SYN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, SYN_ACK(seq=0, ack=1))
-Deliver_client_SYN_ACK_0_1 ==
-    /\ inbox["client"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=1)"] = @ - 1])
+\* deliver(client, SYN_ACK(seq=false, ack=true))
+Deliver_client_SYN_ACK_false_true ==
+    /\ inbox["client"]["SYN_ACK(seq=false, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_SYN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, SYN_ACK(seq=1, ack=0))
-Deliver_client_SYN_ACK_1_0 ==
-    /\ inbox["client"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=0)"] = @ - 1])
+\* deliver(client, SYN_ACK(seq=true, ack=false))
+Deliver_client_SYN_ACK_true_false ==
+    /\ inbox["client"]["SYN_ACK(seq=true, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_SYN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, SYN_ACK(seq=1, ack=1))
-Deliver_client_SYN_ACK_1_1 ==
-    /\ inbox["client"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=1)"] = @ - 1])
+\* deliver(client, SYN_ACK(seq=true, ack=true))
+Deliver_client_SYN_ACK_true_true ==
+    /\ inbox["client"]["SYN_ACK(seq=true, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_SYN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_SYN(seq=0, ack=0))
-Deliver_client_ACK_SYN_0_0 ==
-    /\ inbox["client"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=0)"] = @ - 1])
+\* deliver(client, ACK_SYN(seq=false, ack=false))
+Deliver_client_ACK_SYN_false_false ==
+    /\ inbox["client"]["ACK_SYN(seq=false, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_ACK_SYN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_SYN(seq=0, ack=1))
-Deliver_client_ACK_SYN_0_1 ==
-    /\ inbox["client"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=1)"] = @ - 1])
+\* deliver(client, ACK_SYN(seq=false, ack=true))
+Deliver_client_ACK_SYN_false_true ==
+    /\ inbox["client"]["ACK_SYN(seq=false, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_ACK_SYN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_SYN(seq=1, ack=0))
-Deliver_client_ACK_SYN_1_0 ==
-    /\ inbox["client"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=0)"] = @ - 1])
+\* deliver(client, ACK_SYN(seq=true, ack=false))
+Deliver_client_ACK_SYN_true_false ==
+    /\ inbox["client"]["ACK_SYN(seq=true, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_ACK_SYN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_SYN(seq=1, ack=1))
-Deliver_client_ACK_SYN_1_1 ==
-    /\ inbox["client"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=1)"] = @ - 1])
+\* deliver(client, ACK_SYN(seq=true, ack=true))
+Deliver_client_ACK_SYN_true_true ==
+    /\ inbox["client"]["ACK_SYN(seq=true, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_ACK_SYN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN(seq=0, ack=0))
-Deliver_client_FIN_0_0 ==
-    /\ inbox["client"]["FIN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=0)"] = @ - 1])
+\* deliver(client, FIN(seq=false, ack=false))
+Deliver_client_FIN_false_false ==
+    /\ inbox["client"]["FIN(seq=false, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN(seq=0, ack=1))
-Deliver_client_FIN_0_1 ==
-    /\ inbox["client"]["FIN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=0, ack=1)"] = @ - 1])
+\* deliver(client, FIN(seq=false, ack=true))
+Deliver_client_FIN_false_true ==
+    /\ inbox["client"]["FIN(seq=false, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN(seq=1, ack=0))
-Deliver_client_FIN_1_0 ==
-    /\ inbox["client"]["FIN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=0)"] = @ - 1])
+\* deliver(client, FIN(seq=true, ack=false))
+Deliver_client_FIN_true_false ==
+    /\ inbox["client"]["FIN(seq=true, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN(seq=1, ack=1))
-Deliver_client_FIN_1_1 ==
-    /\ inbox["client"]["FIN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=1, ack=1)"] = @ - 1])
+\* deliver(client, FIN(seq=true, ack=true))
+Deliver_client_FIN_true_true ==
+    /\ inbox["client"]["FIN(seq=true, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN_ACK(seq=0, ack=0))
-Deliver_client_FIN_ACK_0_0 ==
-    /\ inbox["client"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_0_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=0)"] = @ - 1])
+\* deliver(client, FIN_ACK(seq=false, ack=false))
+Deliver_client_FIN_ACK_false_false ==
+    /\ inbox["client"]["FIN_ACK(seq=false, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_FIN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN_ACK(seq=0, ack=1))
-Deliver_client_FIN_ACK_0_1 ==
-    /\ inbox["client"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_0_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=1)"] = @ - 1])
+\* deliver(client, FIN_ACK(seq=false, ack=true))
+Deliver_client_FIN_ACK_false_true ==
+    /\ inbox["client"]["FIN_ACK(seq=false, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_FIN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN_ACK(seq=1, ack=0))
-Deliver_client_FIN_ACK_1_0 ==
-    /\ inbox["client"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_1_0(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=0)"] = @ - 1])
+\* deliver(client, FIN_ACK(seq=true, ack=false))
+Deliver_client_FIN_ACK_true_false ==
+    /\ inbox["client"]["FIN_ACK(seq=true, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_FIN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, FIN_ACK(seq=1, ack=1))
-Deliver_client_FIN_ACK_1_1 ==
-    /\ inbox["client"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_1_1(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=1)"] = @ - 1])
+\* deliver(client, FIN_ACK(seq=true, ack=true))
+Deliver_client_FIN_ACK_true_true ==
+    /\ inbox["client"]["FIN_ACK(seq=true, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_FIN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_FIN(seq=0, ack=0))
-Deliver_client_ACK_FIN_0_0 ==
-    /\ inbox["client"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_0_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=0)"] = @ - 1])
+\* deliver(client, ACK_FIN(seq=false, ack=false))
+Deliver_client_ACK_FIN_false_false ==
+    /\ inbox["client"]["ACK_FIN(seq=false, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_ACK_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_FIN(seq=0, ack=1))
-Deliver_client_ACK_FIN_0_1 ==
-    /\ inbox["client"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_0_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=1)"] = @ - 1])
+\* deliver(client, ACK_FIN(seq=false, ack=true))
+Deliver_client_ACK_FIN_false_true ==
+    /\ inbox["client"]["ACK_FIN(seq=false, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_ACK_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_FIN(seq=1, ack=0))
-Deliver_client_ACK_FIN_1_0 ==
-    /\ inbox["client"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_1_0(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=0)"] = @ - 1])
+\* deliver(client, ACK_FIN(seq=true, ack=false))
+Deliver_client_ACK_FIN_true_false ==
+    /\ inbox["client"]["ACK_FIN(seq=true, ack=false)"] > 0
+    /\ Apply("client", Ev_recv_ACK_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, ACK_FIN(seq=1, ack=1))
-Deliver_client_ACK_FIN_1_1 ==
-    /\ inbox["client"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_1_1(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=1)"] = @ - 1])
+\* deliver(client, ACK_FIN(seq=true, ack=true))
+Deliver_client_ACK_FIN_true_true ==
+    /\ inbox["client"]["ACK_FIN(seq=true, ack=true)"] > 0
+    /\ Apply("client", Ev_recv_ACK_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, RST(seq=0))
-Deliver_client_RST_0 ==
-    /\ inbox["client"]["RST(seq=0)"] > 0
-    /\ Apply("client", Ev_recv_RST_0(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=0)"] = @ - 1])
+\* deliver(client, RST(seq=false))
+Deliver_client_RST_false ==
+    /\ inbox["client"]["RST(seq=false)"] > 0
+    /\ Apply("client", Ev_recv_RST_false(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, RST(seq=1))
-Deliver_client_RST_1 ==
-    /\ inbox["client"]["RST(seq=1)"] > 0
-    /\ Apply("client", Ev_recv_RST_1(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=1)"] = @ - 1])
+\* deliver(client, RST(seq=true))
+Deliver_client_RST_true ==
+    /\ inbox["client"]["RST(seq=true)"] > 0
+    /\ Apply("client", Ev_recv_RST_true(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, RST_ACK(ack=0))
-Deliver_client_RST_ACK_0 ==
-    /\ inbox["client"]["RST_ACK(ack=0)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_0(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=0)"] = @ - 1])
+\* deliver(client, RST_ACK(ack=false))
+Deliver_client_RST_ACK_false ==
+    /\ inbox["client"]["RST_ACK(ack=false)"] > 0
+    /\ Apply("client", Ev_recv_RST_ACK_false(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(client, RST_ACK(ack=1))
-Deliver_client_RST_ACK_1 ==
-    /\ inbox["client"]["RST_ACK(ack=1)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_1(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=1)"] = @ - 1])
+\* deliver(client, RST_ACK(ack=true))
+Deliver_client_RST_ACK_true ==
+    /\ inbox["client"]["RST_ACK(ack=true)"] > 0
+    /\ Apply("client", Ev_recv_RST_ACK_true(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN(seq=0))
-Deliver_server_SYN_0 ==
-    /\ inbox["server"]["SYN(seq=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_0(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=0)"] = @ - 1])
+\* deliver(server, SYN(seq=false))
+Deliver_server_SYN_false ==
+    /\ inbox["server"]["SYN(seq=false)"] > 0
+    /\ Apply("server", Ev_recv_SYN_false(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN(seq=1))
-Deliver_server_SYN_1 ==
-    /\ inbox["server"]["SYN(seq=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_1(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=1)"] = @ - 1])
+\* deliver(server, SYN(seq=true))
+Deliver_server_SYN_true ==
+    /\ inbox["server"]["SYN(seq=true)"] > 0
+    /\ Apply("server", Ev_recv_SYN_true(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN_ACK(seq=0, ack=0))
-Deliver_server_SYN_ACK_0_0 ==
-    /\ inbox["server"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=0)"] = @ - 1])
+\* deliver(server, SYN_ACK(seq=false, ack=false))
+Deliver_server_SYN_ACK_false_false ==
+    /\ inbox["server"]["SYN_ACK(seq=false, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_SYN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN_ACK(seq=0, ack=1))
-Deliver_server_SYN_ACK_0_1 ==
-    /\ inbox["server"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=1)"] = @ - 1])
+\* deliver(server, SYN_ACK(seq=false, ack=true))
+Deliver_server_SYN_ACK_false_true ==
+    /\ inbox["server"]["SYN_ACK(seq=false, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_SYN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN_ACK(seq=1, ack=0))
-Deliver_server_SYN_ACK_1_0 ==
-    /\ inbox["server"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=0)"] = @ - 1])
+\* deliver(server, SYN_ACK(seq=true, ack=false))
+Deliver_server_SYN_ACK_true_false ==
+    /\ inbox["server"]["SYN_ACK(seq=true, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_SYN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, SYN_ACK(seq=1, ack=1))
-Deliver_server_SYN_ACK_1_1 ==
-    /\ inbox["server"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=1)"] = @ - 1])
+\* deliver(server, SYN_ACK(seq=true, ack=true))
+Deliver_server_SYN_ACK_true_true ==
+    /\ inbox["server"]["SYN_ACK(seq=true, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_SYN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_SYN(seq=0, ack=0))
-Deliver_server_ACK_SYN_0_0 ==
-    /\ inbox["server"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=0)"] = @ - 1])
+\* deliver(server, ACK_SYN(seq=false, ack=false))
+Deliver_server_ACK_SYN_false_false ==
+    /\ inbox["server"]["ACK_SYN(seq=false, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_ACK_SYN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_SYN(seq=0, ack=1))
-Deliver_server_ACK_SYN_0_1 ==
-    /\ inbox["server"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=1)"] = @ - 1])
+\* deliver(server, ACK_SYN(seq=false, ack=true))
+Deliver_server_ACK_SYN_false_true ==
+    /\ inbox["server"]["ACK_SYN(seq=false, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_ACK_SYN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_SYN(seq=1, ack=0))
-Deliver_server_ACK_SYN_1_0 ==
-    /\ inbox["server"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=0)"] = @ - 1])
+\* deliver(server, ACK_SYN(seq=true, ack=false))
+Deliver_server_ACK_SYN_true_false ==
+    /\ inbox["server"]["ACK_SYN(seq=true, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_ACK_SYN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_SYN(seq=1, ack=1))
-Deliver_server_ACK_SYN_1_1 ==
-    /\ inbox["server"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=1)"] = @ - 1])
+\* deliver(server, ACK_SYN(seq=true, ack=true))
+Deliver_server_ACK_SYN_true_true ==
+    /\ inbox["server"]["ACK_SYN(seq=true, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_ACK_SYN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN(seq=0, ack=0))
-Deliver_server_FIN_0_0 ==
-    /\ inbox["server"]["FIN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=0)"] = @ - 1])
+\* deliver(server, FIN(seq=false, ack=false))
+Deliver_server_FIN_false_false ==
+    /\ inbox["server"]["FIN(seq=false, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN(seq=0, ack=1))
-Deliver_server_FIN_0_1 ==
-    /\ inbox["server"]["FIN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=0, ack=1)"] = @ - 1])
+\* deliver(server, FIN(seq=false, ack=true))
+Deliver_server_FIN_false_true ==
+    /\ inbox["server"]["FIN(seq=false, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN(seq=1, ack=0))
-Deliver_server_FIN_1_0 ==
-    /\ inbox["server"]["FIN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=0)"] = @ - 1])
+\* deliver(server, FIN(seq=true, ack=false))
+Deliver_server_FIN_true_false ==
+    /\ inbox["server"]["FIN(seq=true, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN(seq=1, ack=1))
-Deliver_server_FIN_1_1 ==
-    /\ inbox["server"]["FIN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=1, ack=1)"] = @ - 1])
+\* deliver(server, FIN(seq=true, ack=true))
+Deliver_server_FIN_true_true ==
+    /\ inbox["server"]["FIN(seq=true, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN_ACK(seq=0, ack=0))
-Deliver_server_FIN_ACK_0_0 ==
-    /\ inbox["server"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_0_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=0)"] = @ - 1])
+\* deliver(server, FIN_ACK(seq=false, ack=false))
+Deliver_server_FIN_ACK_false_false ==
+    /\ inbox["server"]["FIN_ACK(seq=false, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_FIN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN_ACK(seq=0, ack=1))
-Deliver_server_FIN_ACK_0_1 ==
-    /\ inbox["server"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_0_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=1)"] = @ - 1])
+\* deliver(server, FIN_ACK(seq=false, ack=true))
+Deliver_server_FIN_ACK_false_true ==
+    /\ inbox["server"]["FIN_ACK(seq=false, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_FIN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN_ACK(seq=1, ack=0))
-Deliver_server_FIN_ACK_1_0 ==
-    /\ inbox["server"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_1_0(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=0)"] = @ - 1])
+\* deliver(server, FIN_ACK(seq=true, ack=false))
+Deliver_server_FIN_ACK_true_false ==
+    /\ inbox["server"]["FIN_ACK(seq=true, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_FIN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, FIN_ACK(seq=1, ack=1))
-Deliver_server_FIN_ACK_1_1 ==
-    /\ inbox["server"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_1_1(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=1)"] = @ - 1])
+\* deliver(server, FIN_ACK(seq=true, ack=true))
+Deliver_server_FIN_ACK_true_true ==
+    /\ inbox["server"]["FIN_ACK(seq=true, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_FIN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_FIN(seq=0, ack=0))
-Deliver_server_ACK_FIN_0_0 ==
-    /\ inbox["server"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_0_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=0)"] = @ - 1])
+\* deliver(server, ACK_FIN(seq=false, ack=false))
+Deliver_server_ACK_FIN_false_false ==
+    /\ inbox["server"]["ACK_FIN(seq=false, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_ACK_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_FIN(seq=0, ack=1))
-Deliver_server_ACK_FIN_0_1 ==
-    /\ inbox["server"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_0_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=1)"] = @ - 1])
+\* deliver(server, ACK_FIN(seq=false, ack=true))
+Deliver_server_ACK_FIN_false_true ==
+    /\ inbox["server"]["ACK_FIN(seq=false, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_ACK_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_FIN(seq=1, ack=0))
-Deliver_server_ACK_FIN_1_0 ==
-    /\ inbox["server"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_1_0(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=0)"] = @ - 1])
+\* deliver(server, ACK_FIN(seq=true, ack=false))
+Deliver_server_ACK_FIN_true_false ==
+    /\ inbox["server"]["ACK_FIN(seq=true, ack=false)"] > 0
+    /\ Apply("server", Ev_recv_ACK_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, ACK_FIN(seq=1, ack=1))
-Deliver_server_ACK_FIN_1_1 ==
-    /\ inbox["server"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_1_1(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=1)"] = @ - 1])
+\* deliver(server, ACK_FIN(seq=true, ack=true))
+Deliver_server_ACK_FIN_true_true ==
+    /\ inbox["server"]["ACK_FIN(seq=true, ack=true)"] > 0
+    /\ Apply("server", Ev_recv_ACK_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, RST(seq=0))
-Deliver_server_RST_0 ==
-    /\ inbox["server"]["RST(seq=0)"] > 0
-    /\ Apply("server", Ev_recv_RST_0(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=0)"] = @ - 1])
+\* deliver(server, RST(seq=false))
+Deliver_server_RST_false ==
+    /\ inbox["server"]["RST(seq=false)"] > 0
+    /\ Apply("server", Ev_recv_RST_false(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, RST(seq=1))
-Deliver_server_RST_1 ==
-    /\ inbox["server"]["RST(seq=1)"] > 0
-    /\ Apply("server", Ev_recv_RST_1(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=1)"] = @ - 1])
+\* deliver(server, RST(seq=true))
+Deliver_server_RST_true ==
+    /\ inbox["server"]["RST(seq=true)"] > 0
+    /\ Apply("server", Ev_recv_RST_true(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, RST_ACK(ack=0))
-Deliver_server_RST_ACK_0 ==
-    /\ inbox["server"]["RST_ACK(ack=0)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_0(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=0)"] = @ - 1])
+\* deliver(server, RST_ACK(ack=false))
+Deliver_server_RST_ACK_false ==
+    /\ inbox["server"]["RST_ACK(ack=false)"] > 0
+    /\ Apply("server", Ev_recv_RST_ACK_false(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
-\* deliver(server, RST_ACK(ack=1))
-Deliver_server_RST_ACK_1 ==
-    /\ inbox["server"]["RST_ACK(ack=1)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_1(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=1)"] = @ - 1])
+\* deliver(server, RST_ACK(ack=true))
+Deliver_server_RST_ACK_true ==
+    /\ inbox["server"]["RST_ACK(ack=true)"] > 0
+    /\ Apply("server", Ev_recv_RST_ACK_true(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* timeout(client, retransmit)
@@ -2445,316 +2445,316 @@ Timeout_server_fin_wait_2 ==
     /\ Apply("server", Ev_timeout_fin_wait_2(Snap("server")), inbox)
     /\ UNCHANGED budget
 
-\* lose(client, SYN(seq=0))
-Lose_client_SYN_0 ==
-    /\ inbox["client"]["SYN(seq=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=0)"] = @ - 1]
+\* lose(client, SYN(seq=false))
+Lose_client_SYN_false ==
+    /\ inbox["client"]["SYN(seq=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, SYN(seq=1))
-Lose_client_SYN_1 ==
-    /\ inbox["client"]["SYN(seq=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=1)"] = @ - 1]
+\* lose(client, SYN(seq=true))
+Lose_client_SYN_true ==
+    /\ inbox["client"]["SYN(seq=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, SYN_ACK(seq=0, ack=0))
-Lose_client_SYN_ACK_0_0 ==
-    /\ inbox["client"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=0)"] = @ - 1]
+\* lose(client, SYN_ACK(seq=false, ack=false))
+Lose_client_SYN_ACK_false_false ==
+    /\ inbox["client"]["SYN_ACK(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, SYN_ACK(seq=0, ack=1))
-Lose_client_SYN_ACK_0_1 ==
-    /\ inbox["client"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=0, ack=1)"] = @ - 1]
+\* lose(client, SYN_ACK(seq=false, ack=true))
+Lose_client_SYN_ACK_false_true ==
+    /\ inbox["client"]["SYN_ACK(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, SYN_ACK(seq=1, ack=0))
-Lose_client_SYN_ACK_1_0 ==
-    /\ inbox["client"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=0)"] = @ - 1]
+\* lose(client, SYN_ACK(seq=true, ack=false))
+Lose_client_SYN_ACK_true_false ==
+    /\ inbox["client"]["SYN_ACK(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, SYN_ACK(seq=1, ack=1))
-Lose_client_SYN_ACK_1_1 ==
-    /\ inbox["client"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=1, ack=1)"] = @ - 1]
+\* lose(client, SYN_ACK(seq=true, ack=true))
+Lose_client_SYN_ACK_true_true ==
+    /\ inbox["client"]["SYN_ACK(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_SYN(seq=0, ack=0))
-Lose_client_ACK_SYN_0_0 ==
-    /\ inbox["client"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=0)"] = @ - 1]
+\* lose(client, ACK_SYN(seq=false, ack=false))
+Lose_client_ACK_SYN_false_false ==
+    /\ inbox["client"]["ACK_SYN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_SYN(seq=0, ack=1))
-Lose_client_ACK_SYN_0_1 ==
-    /\ inbox["client"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=0, ack=1)"] = @ - 1]
+\* lose(client, ACK_SYN(seq=false, ack=true))
+Lose_client_ACK_SYN_false_true ==
+    /\ inbox["client"]["ACK_SYN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_SYN(seq=1, ack=0))
-Lose_client_ACK_SYN_1_0 ==
-    /\ inbox["client"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=0)"] = @ - 1]
+\* lose(client, ACK_SYN(seq=true, ack=false))
+Lose_client_ACK_SYN_true_false ==
+    /\ inbox["client"]["ACK_SYN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_SYN(seq=1, ack=1))
-Lose_client_ACK_SYN_1_1 ==
-    /\ inbox["client"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=1, ack=1)"] = @ - 1]
+\* lose(client, ACK_SYN(seq=true, ack=true))
+Lose_client_ACK_SYN_true_true ==
+    /\ inbox["client"]["ACK_SYN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN(seq=0, ack=0))
-Lose_client_FIN_0_0 ==
-    /\ inbox["client"]["FIN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=0, ack=0)"] = @ - 1]
+\* lose(client, FIN(seq=false, ack=false))
+Lose_client_FIN_false_false ==
+    /\ inbox["client"]["FIN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN(seq=0, ack=1))
-Lose_client_FIN_0_1 ==
-    /\ inbox["client"]["FIN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=0, ack=1)"] = @ - 1]
+\* lose(client, FIN(seq=false, ack=true))
+Lose_client_FIN_false_true ==
+    /\ inbox["client"]["FIN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN(seq=1, ack=0))
-Lose_client_FIN_1_0 ==
-    /\ inbox["client"]["FIN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=1, ack=0)"] = @ - 1]
+\* lose(client, FIN(seq=true, ack=false))
+Lose_client_FIN_true_false ==
+    /\ inbox["client"]["FIN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN(seq=1, ack=1))
-Lose_client_FIN_1_1 ==
-    /\ inbox["client"]["FIN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=1, ack=1)"] = @ - 1]
+\* lose(client, FIN(seq=true, ack=true))
+Lose_client_FIN_true_true ==
+    /\ inbox["client"]["FIN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN_ACK(seq=0, ack=0))
-Lose_client_FIN_ACK_0_0 ==
-    /\ inbox["client"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=0)"] = @ - 1]
+\* lose(client, FIN_ACK(seq=false, ack=false))
+Lose_client_FIN_ACK_false_false ==
+    /\ inbox["client"]["FIN_ACK(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN_ACK(seq=0, ack=1))
-Lose_client_FIN_ACK_0_1 ==
-    /\ inbox["client"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=0, ack=1)"] = @ - 1]
+\* lose(client, FIN_ACK(seq=false, ack=true))
+Lose_client_FIN_ACK_false_true ==
+    /\ inbox["client"]["FIN_ACK(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN_ACK(seq=1, ack=0))
-Lose_client_FIN_ACK_1_0 ==
-    /\ inbox["client"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=0)"] = @ - 1]
+\* lose(client, FIN_ACK(seq=true, ack=false))
+Lose_client_FIN_ACK_true_false ==
+    /\ inbox["client"]["FIN_ACK(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, FIN_ACK(seq=1, ack=1))
-Lose_client_FIN_ACK_1_1 ==
-    /\ inbox["client"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=1, ack=1)"] = @ - 1]
+\* lose(client, FIN_ACK(seq=true, ack=true))
+Lose_client_FIN_ACK_true_true ==
+    /\ inbox["client"]["FIN_ACK(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_FIN(seq=0, ack=0))
-Lose_client_ACK_FIN_0_0 ==
-    /\ inbox["client"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=0)"] = @ - 1]
+\* lose(client, ACK_FIN(seq=false, ack=false))
+Lose_client_ACK_FIN_false_false ==
+    /\ inbox["client"]["ACK_FIN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_FIN(seq=0, ack=1))
-Lose_client_ACK_FIN_0_1 ==
-    /\ inbox["client"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=0, ack=1)"] = @ - 1]
+\* lose(client, ACK_FIN(seq=false, ack=true))
+Lose_client_ACK_FIN_false_true ==
+    /\ inbox["client"]["ACK_FIN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_FIN(seq=1, ack=0))
-Lose_client_ACK_FIN_1_0 ==
-    /\ inbox["client"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=0)"] = @ - 1]
+\* lose(client, ACK_FIN(seq=true, ack=false))
+Lose_client_ACK_FIN_true_false ==
+    /\ inbox["client"]["ACK_FIN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, ACK_FIN(seq=1, ack=1))
-Lose_client_ACK_FIN_1_1 ==
-    /\ inbox["client"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=1, ack=1)"] = @ - 1]
+\* lose(client, ACK_FIN(seq=true, ack=true))
+Lose_client_ACK_FIN_true_true ==
+    /\ inbox["client"]["ACK_FIN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, RST(seq=0))
-Lose_client_RST_0 ==
-    /\ inbox["client"]["RST(seq=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=0)"] = @ - 1]
+\* lose(client, RST(seq=false))
+Lose_client_RST_false ==
+    /\ inbox["client"]["RST(seq=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, RST(seq=1))
-Lose_client_RST_1 ==
-    /\ inbox["client"]["RST(seq=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=1)"] = @ - 1]
+\* lose(client, RST(seq=true))
+Lose_client_RST_true ==
+    /\ inbox["client"]["RST(seq=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, RST_ACK(ack=0))
-Lose_client_RST_ACK_0 ==
-    /\ inbox["client"]["RST_ACK(ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=0)"] = @ - 1]
+\* lose(client, RST_ACK(ack=false))
+Lose_client_RST_ACK_false ==
+    /\ inbox["client"]["RST_ACK(ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(client, RST_ACK(ack=1))
-Lose_client_RST_ACK_1 ==
-    /\ inbox["client"]["RST_ACK(ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=1)"] = @ - 1]
+\* lose(client, RST_ACK(ack=true))
+Lose_client_RST_ACK_true ==
+    /\ inbox["client"]["RST_ACK(ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN(seq=0))
-Lose_server_SYN_0 ==
-    /\ inbox["server"]["SYN(seq=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=0)"] = @ - 1]
+\* lose(server, SYN(seq=false))
+Lose_server_SYN_false ==
+    /\ inbox["server"]["SYN(seq=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN(seq=1))
-Lose_server_SYN_1 ==
-    /\ inbox["server"]["SYN(seq=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=1)"] = @ - 1]
+\* lose(server, SYN(seq=true))
+Lose_server_SYN_true ==
+    /\ inbox["server"]["SYN(seq=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN_ACK(seq=0, ack=0))
-Lose_server_SYN_ACK_0_0 ==
-    /\ inbox["server"]["SYN_ACK(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=0)"] = @ - 1]
+\* lose(server, SYN_ACK(seq=false, ack=false))
+Lose_server_SYN_ACK_false_false ==
+    /\ inbox["server"]["SYN_ACK(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN_ACK(seq=0, ack=1))
-Lose_server_SYN_ACK_0_1 ==
-    /\ inbox["server"]["SYN_ACK(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=0, ack=1)"] = @ - 1]
+\* lose(server, SYN_ACK(seq=false, ack=true))
+Lose_server_SYN_ACK_false_true ==
+    /\ inbox["server"]["SYN_ACK(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN_ACK(seq=1, ack=0))
-Lose_server_SYN_ACK_1_0 ==
-    /\ inbox["server"]["SYN_ACK(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=0)"] = @ - 1]
+\* lose(server, SYN_ACK(seq=true, ack=false))
+Lose_server_SYN_ACK_true_false ==
+    /\ inbox["server"]["SYN_ACK(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, SYN_ACK(seq=1, ack=1))
-Lose_server_SYN_ACK_1_1 ==
-    /\ inbox["server"]["SYN_ACK(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=1, ack=1)"] = @ - 1]
+\* lose(server, SYN_ACK(seq=true, ack=true))
+Lose_server_SYN_ACK_true_true ==
+    /\ inbox["server"]["SYN_ACK(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_SYN(seq=0, ack=0))
-Lose_server_ACK_SYN_0_0 ==
-    /\ inbox["server"]["ACK_SYN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=0)"] = @ - 1]
+\* lose(server, ACK_SYN(seq=false, ack=false))
+Lose_server_ACK_SYN_false_false ==
+    /\ inbox["server"]["ACK_SYN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_SYN(seq=0, ack=1))
-Lose_server_ACK_SYN_0_1 ==
-    /\ inbox["server"]["ACK_SYN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=0, ack=1)"] = @ - 1]
+\* lose(server, ACK_SYN(seq=false, ack=true))
+Lose_server_ACK_SYN_false_true ==
+    /\ inbox["server"]["ACK_SYN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_SYN(seq=1, ack=0))
-Lose_server_ACK_SYN_1_0 ==
-    /\ inbox["server"]["ACK_SYN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=0)"] = @ - 1]
+\* lose(server, ACK_SYN(seq=true, ack=false))
+Lose_server_ACK_SYN_true_false ==
+    /\ inbox["server"]["ACK_SYN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_SYN(seq=1, ack=1))
-Lose_server_ACK_SYN_1_1 ==
-    /\ inbox["server"]["ACK_SYN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=1, ack=1)"] = @ - 1]
+\* lose(server, ACK_SYN(seq=true, ack=true))
+Lose_server_ACK_SYN_true_true ==
+    /\ inbox["server"]["ACK_SYN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN(seq=0, ack=0))
-Lose_server_FIN_0_0 ==
-    /\ inbox["server"]["FIN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=0, ack=0)"] = @ - 1]
+\* lose(server, FIN(seq=false, ack=false))
+Lose_server_FIN_false_false ==
+    /\ inbox["server"]["FIN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN(seq=0, ack=1))
-Lose_server_FIN_0_1 ==
-    /\ inbox["server"]["FIN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=0, ack=1)"] = @ - 1]
+\* lose(server, FIN(seq=false, ack=true))
+Lose_server_FIN_false_true ==
+    /\ inbox["server"]["FIN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN(seq=1, ack=0))
-Lose_server_FIN_1_0 ==
-    /\ inbox["server"]["FIN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=1, ack=0)"] = @ - 1]
+\* lose(server, FIN(seq=true, ack=false))
+Lose_server_FIN_true_false ==
+    /\ inbox["server"]["FIN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN(seq=1, ack=1))
-Lose_server_FIN_1_1 ==
-    /\ inbox["server"]["FIN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=1, ack=1)"] = @ - 1]
+\* lose(server, FIN(seq=true, ack=true))
+Lose_server_FIN_true_true ==
+    /\ inbox["server"]["FIN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN_ACK(seq=0, ack=0))
-Lose_server_FIN_ACK_0_0 ==
-    /\ inbox["server"]["FIN_ACK(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=0)"] = @ - 1]
+\* lose(server, FIN_ACK(seq=false, ack=false))
+Lose_server_FIN_ACK_false_false ==
+    /\ inbox["server"]["FIN_ACK(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN_ACK(seq=0, ack=1))
-Lose_server_FIN_ACK_0_1 ==
-    /\ inbox["server"]["FIN_ACK(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=0, ack=1)"] = @ - 1]
+\* lose(server, FIN_ACK(seq=false, ack=true))
+Lose_server_FIN_ACK_false_true ==
+    /\ inbox["server"]["FIN_ACK(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN_ACK(seq=1, ack=0))
-Lose_server_FIN_ACK_1_0 ==
-    /\ inbox["server"]["FIN_ACK(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=0)"] = @ - 1]
+\* lose(server, FIN_ACK(seq=true, ack=false))
+Lose_server_FIN_ACK_true_false ==
+    /\ inbox["server"]["FIN_ACK(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, FIN_ACK(seq=1, ack=1))
-Lose_server_FIN_ACK_1_1 ==
-    /\ inbox["server"]["FIN_ACK(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=1, ack=1)"] = @ - 1]
+\* lose(server, FIN_ACK(seq=true, ack=true))
+Lose_server_FIN_ACK_true_true ==
+    /\ inbox["server"]["FIN_ACK(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_FIN(seq=0, ack=0))
-Lose_server_ACK_FIN_0_0 ==
-    /\ inbox["server"]["ACK_FIN(seq=0, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=0)"] = @ - 1]
+\* lose(server, ACK_FIN(seq=false, ack=false))
+Lose_server_ACK_FIN_false_false ==
+    /\ inbox["server"]["ACK_FIN(seq=false, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_FIN(seq=0, ack=1))
-Lose_server_ACK_FIN_0_1 ==
-    /\ inbox["server"]["ACK_FIN(seq=0, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=0, ack=1)"] = @ - 1]
+\* lose(server, ACK_FIN(seq=false, ack=true))
+Lose_server_ACK_FIN_false_true ==
+    /\ inbox["server"]["ACK_FIN(seq=false, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_FIN(seq=1, ack=0))
-Lose_server_ACK_FIN_1_0 ==
-    /\ inbox["server"]["ACK_FIN(seq=1, ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=0)"] = @ - 1]
+\* lose(server, ACK_FIN(seq=true, ack=false))
+Lose_server_ACK_FIN_true_false ==
+    /\ inbox["server"]["ACK_FIN(seq=true, ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, ACK_FIN(seq=1, ack=1))
-Lose_server_ACK_FIN_1_1 ==
-    /\ inbox["server"]["ACK_FIN(seq=1, ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=1, ack=1)"] = @ - 1]
+\* lose(server, ACK_FIN(seq=true, ack=true))
+Lose_server_ACK_FIN_true_true ==
+    /\ inbox["server"]["ACK_FIN(seq=true, ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, RST(seq=0))
-Lose_server_RST_0 ==
-    /\ inbox["server"]["RST(seq=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=0)"] = @ - 1]
+\* lose(server, RST(seq=false))
+Lose_server_RST_false ==
+    /\ inbox["server"]["RST(seq=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, RST(seq=1))
-Lose_server_RST_1 ==
-    /\ inbox["server"]["RST(seq=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=1)"] = @ - 1]
+\* lose(server, RST(seq=true))
+Lose_server_RST_true ==
+    /\ inbox["server"]["RST(seq=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, RST_ACK(ack=0))
-Lose_server_RST_ACK_0 ==
-    /\ inbox["server"]["RST_ACK(ack=0)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=0)"] = @ - 1]
+\* lose(server, RST_ACK(ack=false))
+Lose_server_RST_ACK_false ==
+    /\ inbox["server"]["RST_ACK(ack=false)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
-\* lose(server, RST_ACK(ack=1))
-Lose_server_RST_ACK_1 ==
-    /\ inbox["server"]["RST_ACK(ack=1)"] > 0
-    /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=1)"] = @ - 1]
+\* lose(server, RST_ACK(ack=true))
+Lose_server_RST_ACK_true ==
+    /\ inbox["server"]["RST_ACK(ack=true)"] > 0
+    /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ - 1]
     /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* terminal: ((client.state == CLOSED) && (server.state == CLOSED)) && (len(net) == 0)
@@ -2768,116 +2768,116 @@ Next ==
     \/ Call_client_CLOSE
     \/ Call_server_PASSIVE_OPEN
     \/ Call_server_CLOSE
-    \/ Deliver_client_SYN_0
-    \/ Deliver_client_SYN_1
-    \/ Deliver_client_SYN_ACK_0_0
-    \/ Deliver_client_SYN_ACK_0_1
-    \/ Deliver_client_SYN_ACK_1_0
-    \/ Deliver_client_SYN_ACK_1_1
-    \/ Deliver_client_ACK_SYN_0_0
-    \/ Deliver_client_ACK_SYN_0_1
-    \/ Deliver_client_ACK_SYN_1_0
-    \/ Deliver_client_ACK_SYN_1_1
-    \/ Deliver_client_FIN_0_0
-    \/ Deliver_client_FIN_0_1
-    \/ Deliver_client_FIN_1_0
-    \/ Deliver_client_FIN_1_1
-    \/ Deliver_client_FIN_ACK_0_0
-    \/ Deliver_client_FIN_ACK_0_1
-    \/ Deliver_client_FIN_ACK_1_0
-    \/ Deliver_client_FIN_ACK_1_1
-    \/ Deliver_client_ACK_FIN_0_0
-    \/ Deliver_client_ACK_FIN_0_1
-    \/ Deliver_client_ACK_FIN_1_0
-    \/ Deliver_client_ACK_FIN_1_1
-    \/ Deliver_client_RST_0
-    \/ Deliver_client_RST_1
-    \/ Deliver_client_RST_ACK_0
-    \/ Deliver_client_RST_ACK_1
-    \/ Deliver_server_SYN_0
-    \/ Deliver_server_SYN_1
-    \/ Deliver_server_SYN_ACK_0_0
-    \/ Deliver_server_SYN_ACK_0_1
-    \/ Deliver_server_SYN_ACK_1_0
-    \/ Deliver_server_SYN_ACK_1_1
-    \/ Deliver_server_ACK_SYN_0_0
-    \/ Deliver_server_ACK_SYN_0_1
-    \/ Deliver_server_ACK_SYN_1_0
-    \/ Deliver_server_ACK_SYN_1_1
-    \/ Deliver_server_FIN_0_0
-    \/ Deliver_server_FIN_0_1
-    \/ Deliver_server_FIN_1_0
-    \/ Deliver_server_FIN_1_1
-    \/ Deliver_server_FIN_ACK_0_0
-    \/ Deliver_server_FIN_ACK_0_1
-    \/ Deliver_server_FIN_ACK_1_0
-    \/ Deliver_server_FIN_ACK_1_1
-    \/ Deliver_server_ACK_FIN_0_0
-    \/ Deliver_server_ACK_FIN_0_1
-    \/ Deliver_server_ACK_FIN_1_0
-    \/ Deliver_server_ACK_FIN_1_1
-    \/ Deliver_server_RST_0
-    \/ Deliver_server_RST_1
-    \/ Deliver_server_RST_ACK_0
-    \/ Deliver_server_RST_ACK_1
+    \/ Deliver_client_SYN_false
+    \/ Deliver_client_SYN_true
+    \/ Deliver_client_SYN_ACK_false_false
+    \/ Deliver_client_SYN_ACK_false_true
+    \/ Deliver_client_SYN_ACK_true_false
+    \/ Deliver_client_SYN_ACK_true_true
+    \/ Deliver_client_ACK_SYN_false_false
+    \/ Deliver_client_ACK_SYN_false_true
+    \/ Deliver_client_ACK_SYN_true_false
+    \/ Deliver_client_ACK_SYN_true_true
+    \/ Deliver_client_FIN_false_false
+    \/ Deliver_client_FIN_false_true
+    \/ Deliver_client_FIN_true_false
+    \/ Deliver_client_FIN_true_true
+    \/ Deliver_client_FIN_ACK_false_false
+    \/ Deliver_client_FIN_ACK_false_true
+    \/ Deliver_client_FIN_ACK_true_false
+    \/ Deliver_client_FIN_ACK_true_true
+    \/ Deliver_client_ACK_FIN_false_false
+    \/ Deliver_client_ACK_FIN_false_true
+    \/ Deliver_client_ACK_FIN_true_false
+    \/ Deliver_client_ACK_FIN_true_true
+    \/ Deliver_client_RST_false
+    \/ Deliver_client_RST_true
+    \/ Deliver_client_RST_ACK_false
+    \/ Deliver_client_RST_ACK_true
+    \/ Deliver_server_SYN_false
+    \/ Deliver_server_SYN_true
+    \/ Deliver_server_SYN_ACK_false_false
+    \/ Deliver_server_SYN_ACK_false_true
+    \/ Deliver_server_SYN_ACK_true_false
+    \/ Deliver_server_SYN_ACK_true_true
+    \/ Deliver_server_ACK_SYN_false_false
+    \/ Deliver_server_ACK_SYN_false_true
+    \/ Deliver_server_ACK_SYN_true_false
+    \/ Deliver_server_ACK_SYN_true_true
+    \/ Deliver_server_FIN_false_false
+    \/ Deliver_server_FIN_false_true
+    \/ Deliver_server_FIN_true_false
+    \/ Deliver_server_FIN_true_true
+    \/ Deliver_server_FIN_ACK_false_false
+    \/ Deliver_server_FIN_ACK_false_true
+    \/ Deliver_server_FIN_ACK_true_false
+    \/ Deliver_server_FIN_ACK_true_true
+    \/ Deliver_server_ACK_FIN_false_false
+    \/ Deliver_server_ACK_FIN_false_true
+    \/ Deliver_server_ACK_FIN_true_false
+    \/ Deliver_server_ACK_FIN_true_true
+    \/ Deliver_server_RST_false
+    \/ Deliver_server_RST_true
+    \/ Deliver_server_RST_ACK_false
+    \/ Deliver_server_RST_ACK_true
     \/ Timeout_client_retransmit
     \/ Timeout_client_time_wait
     \/ Timeout_client_fin_wait_2
     \/ Timeout_server_retransmit
     \/ Timeout_server_time_wait
     \/ Timeout_server_fin_wait_2
-    \/ Lose_client_SYN_0
-    \/ Lose_client_SYN_1
-    \/ Lose_client_SYN_ACK_0_0
-    \/ Lose_client_SYN_ACK_0_1
-    \/ Lose_client_SYN_ACK_1_0
-    \/ Lose_client_SYN_ACK_1_1
-    \/ Lose_client_ACK_SYN_0_0
-    \/ Lose_client_ACK_SYN_0_1
-    \/ Lose_client_ACK_SYN_1_0
-    \/ Lose_client_ACK_SYN_1_1
-    \/ Lose_client_FIN_0_0
-    \/ Lose_client_FIN_0_1
-    \/ Lose_client_FIN_1_0
-    \/ Lose_client_FIN_1_1
-    \/ Lose_client_FIN_ACK_0_0
-    \/ Lose_client_FIN_ACK_0_1
-    \/ Lose_client_FIN_ACK_1_0
-    \/ Lose_client_FIN_ACK_1_1
-    \/ Lose_client_ACK_FIN_0_0
-    \/ Lose_client_ACK_FIN_0_1
-    \/ Lose_client_ACK_FIN_1_0
-    \/ Lose_client_ACK_FIN_1_1
-    \/ Lose_client_RST_0
-    \/ Lose_client_RST_1
-    \/ Lose_client_RST_ACK_0
-    \/ Lose_client_RST_ACK_1
-    \/ Lose_server_SYN_0
-    \/ Lose_server_SYN_1
-    \/ Lose_server_SYN_ACK_0_0
-    \/ Lose_server_SYN_ACK_0_1
-    \/ Lose_server_SYN_ACK_1_0
-    \/ Lose_server_SYN_ACK_1_1
-    \/ Lose_server_ACK_SYN_0_0
-    \/ Lose_server_ACK_SYN_0_1
-    \/ Lose_server_ACK_SYN_1_0
-    \/ Lose_server_ACK_SYN_1_1
-    \/ Lose_server_FIN_0_0
-    \/ Lose_server_FIN_0_1
-    \/ Lose_server_FIN_1_0
-    \/ Lose_server_FIN_1_1
-    \/ Lose_server_FIN_ACK_0_0
-    \/ Lose_server_FIN_ACK_0_1
-    \/ Lose_server_FIN_ACK_1_0
-    \/ Lose_server_FIN_ACK_1_1
-    \/ Lose_server_ACK_FIN_0_0
-    \/ Lose_server_ACK_FIN_0_1
-    \/ Lose_server_ACK_FIN_1_0
-    \/ Lose_server_ACK_FIN_1_1
-    \/ Lose_server_RST_0
-    \/ Lose_server_RST_1
-    \/ Lose_server_RST_ACK_0
-    \/ Lose_server_RST_ACK_1
+    \/ Lose_client_SYN_false
+    \/ Lose_client_SYN_true
+    \/ Lose_client_SYN_ACK_false_false
+    \/ Lose_client_SYN_ACK_false_true
+    \/ Lose_client_SYN_ACK_true_false
+    \/ Lose_client_SYN_ACK_true_true
+    \/ Lose_client_ACK_SYN_false_false
+    \/ Lose_client_ACK_SYN_false_true
+    \/ Lose_client_ACK_SYN_true_false
+    \/ Lose_client_ACK_SYN_true_true
+    \/ Lose_client_FIN_false_false
+    \/ Lose_client_FIN_false_true
+    \/ Lose_client_FIN_true_false
+    \/ Lose_client_FIN_true_true
+    \/ Lose_client_FIN_ACK_false_false
+    \/ Lose_client_FIN_ACK_false_true
+    \/ Lose_client_FIN_ACK_true_false
+    \/ Lose_client_FIN_ACK_true_true
+    \/ Lose_client_ACK_FIN_false_false
+    \/ Lose_client_ACK_FIN_false_true
+    \/ Lose_client_ACK_FIN_true_false
+    \/ Lose_client_ACK_FIN_true_true
+    \/ Lose_client_RST_false
+    \/ Lose_client_RST_true
+    \/ Lose_client_RST_ACK_false
+    \/ Lose_client_RST_ACK_true
+    \/ Lose_server_SYN_false
+    \/ Lose_server_SYN_true
+    \/ Lose_server_SYN_ACK_false_false
+    \/ Lose_server_SYN_ACK_false_true
+    \/ Lose_server_SYN_ACK_true_false
+    \/ Lose_server_SYN_ACK_true_true
+    \/ Lose_server_ACK_SYN_false_false
+    \/ Lose_server_ACK_SYN_false_true
+    \/ Lose_server_ACK_SYN_true_false
+    \/ Lose_server_ACK_SYN_true_true
+    \/ Lose_server_FIN_false_false
+    \/ Lose_server_FIN_false_true
+    \/ Lose_server_FIN_true_false
+    \/ Lose_server_FIN_true_true
+    \/ Lose_server_FIN_ACK_false_false
+    \/ Lose_server_FIN_ACK_false_true
+    \/ Lose_server_FIN_ACK_true_false
+    \/ Lose_server_FIN_ACK_true_true
+    \/ Lose_server_ACK_FIN_false_false
+    \/ Lose_server_ACK_FIN_false_true
+    \/ Lose_server_ACK_FIN_true_false
+    \/ Lose_server_ACK_FIN_true_true
+    \/ Lose_server_RST_false
+    \/ Lose_server_RST_true
+    \/ Lose_server_RST_ACK_false
+    \/ Lose_server_RST_ACK_true
     \/ Done
 
 Spec == Init /\ [][Next]_vars
@@ -2885,8 +2885,8 @@ Spec == Init /\ [][Next]_vars
 TypeOK ==
     /\ state \in [Peers -> States]
     /\ passive \in [Peers -> BOOLEAN]
-    /\ iss \in [Peers -> 0..1]
-    /\ irs \in [Peers -> 0..1]
+    /\ iss \in [Peers -> BOOLEAN]
+    /\ irs \in [Peers -> BOOLEAN]
     /\ retransmit \in [Peers -> BOOLEAN]
     /\ time_wait \in [Peers -> BOOLEAN]
     /\ fin_wait_2 \in [Peers -> BOOLEAN]
@@ -2906,58 +2906,58 @@ Fairness_strong ==
     /\ SF_vars(Call_client_CLOSE)
     /\ SF_vars(Call_server_PASSIVE_OPEN)
     /\ SF_vars(Call_server_CLOSE)
-    /\ SF_vars(Deliver_client_SYN_0)
-    /\ SF_vars(Deliver_client_SYN_1)
-    /\ SF_vars(Deliver_client_SYN_ACK_0_0)
-    /\ SF_vars(Deliver_client_SYN_ACK_0_1)
-    /\ SF_vars(Deliver_client_SYN_ACK_1_0)
-    /\ SF_vars(Deliver_client_SYN_ACK_1_1)
-    /\ SF_vars(Deliver_client_ACK_SYN_0_0)
-    /\ SF_vars(Deliver_client_ACK_SYN_0_1)
-    /\ SF_vars(Deliver_client_ACK_SYN_1_0)
-    /\ SF_vars(Deliver_client_ACK_SYN_1_1)
-    /\ SF_vars(Deliver_client_FIN_0_0)
-    /\ SF_vars(Deliver_client_FIN_0_1)
-    /\ SF_vars(Deliver_client_FIN_1_0)
-    /\ SF_vars(Deliver_client_FIN_1_1)
-    /\ SF_vars(Deliver_client_FIN_ACK_0_0)
-    /\ SF_vars(Deliver_client_FIN_ACK_0_1)
-    /\ SF_vars(Deliver_client_FIN_ACK_1_0)
-    /\ SF_vars(Deliver_client_FIN_ACK_1_1)
-    /\ SF_vars(Deliver_client_ACK_FIN_0_0)
-    /\ SF_vars(Deliver_client_ACK_FIN_0_1)
-    /\ SF_vars(Deliver_client_ACK_FIN_1_0)
-    /\ SF_vars(Deliver_client_ACK_FIN_1_1)
-    /\ SF_vars(Deliver_client_RST_0)
-    /\ SF_vars(Deliver_client_RST_1)
-    /\ SF_vars(Deliver_client_RST_ACK_0)
-    /\ SF_vars(Deliver_client_RST_ACK_1)
-    /\ SF_vars(Deliver_server_SYN_0)
-    /\ SF_vars(Deliver_server_SYN_1)
-    /\ SF_vars(Deliver_server_SYN_ACK_0_0)
-    /\ SF_vars(Deliver_server_SYN_ACK_0_1)
-    /\ SF_vars(Deliver_server_SYN_ACK_1_0)
-    /\ SF_vars(Deliver_server_SYN_ACK_1_1)
-    /\ SF_vars(Deliver_server_ACK_SYN_0_0)
-    /\ SF_vars(Deliver_server_ACK_SYN_0_1)
-    /\ SF_vars(Deliver_server_ACK_SYN_1_0)
-    /\ SF_vars(Deliver_server_ACK_SYN_1_1)
-    /\ SF_vars(Deliver_server_FIN_0_0)
-    /\ SF_vars(Deliver_server_FIN_0_1)
-    /\ SF_vars(Deliver_server_FIN_1_0)
-    /\ SF_vars(Deliver_server_FIN_1_1)
-    /\ SF_vars(Deliver_server_FIN_ACK_0_0)
-    /\ SF_vars(Deliver_server_FIN_ACK_0_1)
-    /\ SF_vars(Deliver_server_FIN_ACK_1_0)
-    /\ SF_vars(Deliver_server_FIN_ACK_1_1)
-    /\ SF_vars(Deliver_server_ACK_FIN_0_0)
-    /\ SF_vars(Deliver_server_ACK_FIN_0_1)
-    /\ SF_vars(Deliver_server_ACK_FIN_1_0)
-    /\ SF_vars(Deliver_server_ACK_FIN_1_1)
-    /\ SF_vars(Deliver_server_RST_0)
-    /\ SF_vars(Deliver_server_RST_1)
-    /\ SF_vars(Deliver_server_RST_ACK_0)
-    /\ SF_vars(Deliver_server_RST_ACK_1)
+    /\ SF_vars(Deliver_client_SYN_false)
+    /\ SF_vars(Deliver_client_SYN_true)
+    /\ SF_vars(Deliver_client_SYN_ACK_false_false)
+    /\ SF_vars(Deliver_client_SYN_ACK_false_true)
+    /\ SF_vars(Deliver_client_SYN_ACK_true_false)
+    /\ SF_vars(Deliver_client_SYN_ACK_true_true)
+    /\ SF_vars(Deliver_client_ACK_SYN_false_false)
+    /\ SF_vars(Deliver_client_ACK_SYN_false_true)
+    /\ SF_vars(Deliver_client_ACK_SYN_true_false)
+    /\ SF_vars(Deliver_client_ACK_SYN_true_true)
+    /\ SF_vars(Deliver_client_FIN_false_false)
+    /\ SF_vars(Deliver_client_FIN_false_true)
+    /\ SF_vars(Deliver_client_FIN_true_false)
+    /\ SF_vars(Deliver_client_FIN_true_true)
+    /\ SF_vars(Deliver_client_FIN_ACK_false_false)
+    /\ SF_vars(Deliver_client_FIN_ACK_false_true)
+    /\ SF_vars(Deliver_client_FIN_ACK_true_false)
+    /\ SF_vars(Deliver_client_FIN_ACK_true_true)
+    /\ SF_vars(Deliver_client_ACK_FIN_false_false)
+    /\ SF_vars(Deliver_client_ACK_FIN_false_true)
+    /\ SF_vars(Deliver_client_ACK_FIN_true_false)
+    /\ SF_vars(Deliver_client_ACK_FIN_true_true)
+    /\ SF_vars(Deliver_client_RST_false)
+    /\ SF_vars(Deliver_client_RST_true)
+    /\ SF_vars(Deliver_client_RST_ACK_false)
+    /\ SF_vars(Deliver_client_RST_ACK_true)
+    /\ SF_vars(Deliver_server_SYN_false)
+    /\ SF_vars(Deliver_server_SYN_true)
+    /\ SF_vars(Deliver_server_SYN_ACK_false_false)
+    /\ SF_vars(Deliver_server_SYN_ACK_false_true)
+    /\ SF_vars(Deliver_server_SYN_ACK_true_false)
+    /\ SF_vars(Deliver_server_SYN_ACK_true_true)
+    /\ SF_vars(Deliver_server_ACK_SYN_false_false)
+    /\ SF_vars(Deliver_server_ACK_SYN_false_true)
+    /\ SF_vars(Deliver_server_ACK_SYN_true_false)
+    /\ SF_vars(Deliver_server_ACK_SYN_true_true)
+    /\ SF_vars(Deliver_server_FIN_false_false)
+    /\ SF_vars(Deliver_server_FIN_false_true)
+    /\ SF_vars(Deliver_server_FIN_true_false)
+    /\ SF_vars(Deliver_server_FIN_true_true)
+    /\ SF_vars(Deliver_server_FIN_ACK_false_false)
+    /\ SF_vars(Deliver_server_FIN_ACK_false_true)
+    /\ SF_vars(Deliver_server_FIN_ACK_true_false)
+    /\ SF_vars(Deliver_server_FIN_ACK_true_true)
+    /\ SF_vars(Deliver_server_ACK_FIN_false_false)
+    /\ SF_vars(Deliver_server_ACK_FIN_false_true)
+    /\ SF_vars(Deliver_server_ACK_FIN_true_false)
+    /\ SF_vars(Deliver_server_ACK_FIN_true_true)
+    /\ SF_vars(Deliver_server_RST_false)
+    /\ SF_vars(Deliver_server_RST_true)
+    /\ SF_vars(Deliver_server_RST_ACK_false)
+    /\ SF_vars(Deliver_server_RST_ACK_true)
     /\ SF_vars(Timeout_client_retransmit)
     /\ SF_vars(Timeout_client_time_wait)
     /\ SF_vars(Timeout_client_fin_wait_2)

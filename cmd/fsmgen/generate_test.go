@@ -72,8 +72,8 @@ func TestDiagrams(t *testing.T) {
 	for _, c := range []struct {
 		cmd, want string
 	}{
-		{"dot", "\"CLOSED\" -> \"SYN_SENT\" [label=\"ACTIVE_OPEN / send SYN, start retransmit, passive=false\"];\n"},
-		{"mermaid", "\tCLOSED --> SYN_SENT : ACTIVE_OPEN / send SYN, start retransmit, passive=false\n"},
+		{"dot", "\"CLOSED\" -> \"SYN_SENT\" [label=\"ACTIVE_OPEN / send SYN(seq=!iss), start retransmit, passive=false, iss=!iss\"];\n"},
+		{"mermaid", "\tCLOSED --> SYN_SENT : ACTIVE_OPEN / send SYN(seq=!iss), start retransmit, passive=false, iss=!iss\n"},
 	} {
 		code, stdout, stderr := runCLI(t, c.cmd)
 		if code != 0 || !strings.Contains(stdout, c.want) {

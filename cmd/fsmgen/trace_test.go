@@ -22,7 +22,7 @@ func TestTraceConforms(t *testing.T) {
 func TestTraceDiverges(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "trace", "../../trace/testdata/tcp_diverge.jsonl")
 	for _, want := range []string{
-		`a: diverges at line 5: in SYN_RCVD, observed event "recv RST", state LISTEN: the spec goes to CLOSED; rows that could have applied: `,
+		`a: diverges at line 5: in SYN_RCVD, observed event "recv RST", fields {"seq":true}, state LISTEN: the spec goes to CLOSED; rows that could have applied: `,
 		`b: diverges at line 6: in SYN_RCVD, observed event "timeout time_wait": timer time_wait is not armed`,
 		`c: diverges at line 8: in ESTABLISHED, observed event "ABORT", send nothing: the spec sends RST`,
 		`d: diverges at line 12: in FIN_WAIT_2, observed event "SEND", accepted: the spec refuses the call`,

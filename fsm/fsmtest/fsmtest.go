@@ -6,29 +6,34 @@ package fsmtest
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// Step applies event to the packed snapshot snap as docs/semantics.md
-// says, under the contract of modelcheck.StepFunc (without the unhandled
-// policy): a reference written apart from modelcheck's interpreter.
-func Step(s *spec.Spec, snap uint64, event int) (next uint64, sends []uint8, row int, ok bool) {
+// Step applies input (an index into the machine's Inputs: calls, one
+// receipt per letter, expiries; without message fields these are the
+// events) to the packed snapshot snap as docs/semantics.md says, under the
+// contract of modelcheck.StepFunc (without the unhandled policy): a
+// reference written apart from modelcheck's interpreter.
+func Step(s *spec.Spec, snap uint64, input int) (next uint64, sends []uint8, row int, ok bool) {
 	st := int(snap & s.Layout.StateMask())
-	if st >= len(s.States) || event < 0 || event >= len(s.Events) {
+	if st >= len(s.States) || input < 0 || input >= len(s.Inputs) {
 		return snap, nil, -1, false
 	}
+	in := s.Inputs[input]
+	event := in.Event.Index
 	orig := snap
-	if ev := s.Events[event]; ev.Kind == spec.TimerEvent {
+	if ev := in.Event; ev.Kind == spec.TimerEvent {
 		snap &^= s.Layout.TimerBit(ev.Timer) // a timer that fired is no longer running
 	}
-	env := packedEnv{s: s, w: snap}
+	env := packedEnv{s: s, w: snap, letter: in.Letter}
 	for _, r := range s.Table[st][event] {
 		if r.Guard != nil && spec.Eval(r.Guard, env) == 0 {
 			continue
 		}
-		if r.Error != "" && s.Events[event].Kind == spec.CallEvent {
+		if r.Error != "" && in.Event.Kind == spec.CallEvent {
 			return orig, nil, r.Index, false
 		}
 		next = snap
@@ -48,23 +53,54 @@ func Step(s *spec.Spec, snap uint64, event int) (next uint64, sends []uint8, row
 		}
 		to := r.Target(s.States[st])
 		next = next&^s.Layout.StateMask() | uint64(to.Index)
-		for _, m := range r.Send {
-			sends = append(sends, uint8(m.Index))
+		// A sent letter's fields are computed on the snapshot before the step.
+		for i, m := range r.Send {
+			var fields []spec.Expr
+			if i < len(r.SendFields) {
+				fields = r.SendFields[i]
+			}
+			sends = append(sends, uint8(letterOf(m, fields, env)))
 		}
 		return next, sends, r.Index, true
 	}
 	return orig, nil, -1, false
 }
 
+// letterOf is the index in spec.Letters of the letter of m whose field
+// values are those of exprs in env (a message without fields is one letter).
+func letterOf(m *spec.Message, exprs []spec.Expr, env packedEnv) int {
+	if len(m.Letters) == 0 {
+		return m.Index
+	}
+	vals := make([]int, len(exprs))
+	for i, x := range exprs {
+		vals[i] = spec.Eval(x, env)
+	}
+	for _, l := range m.Letters {
+		if len(l.Values) == len(vals) && slices.Equal(l.Values, vals) || len(vals) == 0 && len(l.Values) == 0 {
+			return l.Index
+		}
+	}
+	panic(fmt.Sprintf("fsmtest: %s has no letter with values %v", m.Name, vals))
+}
+
 type packedEnv struct {
-	s *spec.Spec
-	w uint64
+	s      *spec.Spec
+	w      uint64
+	letter *spec.Letter // the letter received, or nil
 }
 
 func (e packedEnv) Var(_ int, v *spec.Var) int      { return v.Get(e.w) }
 func (e packedEnv) State(int) int                   { return int(e.w & e.s.Layout.StateMask()) }
 func (e packedEnv) Armed(_ int, t *spec.Timer) bool { return e.s.SnapshotArmed(e.w, t) }
 func (e packedEnv) Count(int, *spec.Message) int    { return 0 }
+func (e packedEnv) Msg(name string) int {
+	v, ok := e.letter.Value(name)
+	if !ok {
+		panic("fsmtest: no field " + name + " in " + e.letter.String())
+	}
+	return v
+}
 
 // Valid reports whether snap is a snapshot the machine can be in as far as
 // the encoding goes: a state in range and every variable's code in range.
@@ -82,9 +118,9 @@ func ComparePacked(s *spec.Spec, step modelcheck.StepFunc) error {
 		if !Valid(s, snap) {
 			continue
 		}
-		for e := range s.Events {
+		for e := range s.Inputs {
 			if msg := CompareStep(ref, step, snap, e); msg != "" {
-				return fmt.Errorf("snapshot %#x, event %s: %s", snap, s.Events[e], msg)
+				return fmt.Errorf("snapshot %#x, input %s: %s", snap, s.Inputs[e], msg)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package tcp_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fsmgen/fsmgen/fsm"
@@ -70,22 +71,22 @@ func Example_embedding() {
 	// Output:
 	// server: CLOSED --PASSIVE_OPEN--> LISTEN
 	// client: CLOSED --ACTIVE_OPEN--> SYN_SENT
-	//   client sends SYN
-	// server: LISTEN --recv SYN--> SYN_RCVD
-	//   server sends SYN_ACK
-	// client: SYN_SENT --recv SYN_ACK--> ESTABLISHED
-	//   client sends ACK_SYN
-	// server: SYN_RCVD --recv ACK_SYN--> ESTABLISHED
+	//   client sends SYN(seq=false)
+	// server: LISTEN --recv SYN(seq=false)--> SYN_RCVD
+	//   server sends SYN_ACK(seq=false, ack=false)
+	// client: SYN_SENT --recv SYN_ACK(seq=false, ack=false)--> ESTABLISHED
+	//   client sends ACK_SYN(seq=false, ack=false)
+	// server: SYN_RCVD --recv ACK_SYN(seq=false, ack=false)--> ESTABLISHED
 	// client: ESTABLISHED --CLOSE--> FIN_WAIT_1
-	//   client sends FIN
-	// server: ESTABLISHED --recv FIN--> CLOSE_WAIT
-	//   server sends ACK_FIN
-	// client: FIN_WAIT_1 --recv ACK_FIN--> FIN_WAIT_2
+	//   client sends FIN(seq=false, ack=false)
+	// server: ESTABLISHED --recv FIN(seq=false, ack=false)--> CLOSE_WAIT
+	//   server sends ACK_FIN(seq=false, ack=false)
+	// client: FIN_WAIT_1 --recv ACK_FIN(seq=false, ack=false)--> FIN_WAIT_2
 	// server: CLOSE_WAIT --CLOSE--> LAST_ACK
-	//   server sends FIN_ACK
-	// client: FIN_WAIT_2 --recv FIN_ACK--> TIME_WAIT
-	//   client sends ACK_FIN
-	// server: LAST_ACK --recv ACK_FIN--> CLOSED
+	//   server sends FIN_ACK(seq=false, ack=false)
+	// client: FIN_WAIT_2 --recv FIN_ACK(seq=false, ack=false)--> TIME_WAIT
+	//   client sends ACK_FIN(seq=false, ack=false)
+	// server: LAST_ACK --recv ACK_FIN(seq=false, ack=false)--> CLOSED
 	// TIME_WAIT ends in 4m0s
 	// client: TIME_WAIT --timeout time_wait--> CLOSED
 	// client CLOSED server CLOSED
@@ -103,34 +104,48 @@ func ExampleStep() {
 	s := tcp.Initial()
 	s, fx, err := tcp.Step(s, tcp.CallActiveOpen)
 	fmt.Println(s, fx.Sent(), err)
-	s, fx, _ = tcp.Step(s, tcp.RecvSynAck)
-	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].On)
+	// The server's SYN_ACK: its ISN is 2 (true), and it acknowledges ours, 0 (false).
+	s, fx, _ = tcp.Step(s, tcp.RecvEvent(tcp.SynAck(true, false)))
+	fmt.Println(s, fx.Sent(), tcp.Transitions()[fx.Row].Guard)
 	// A call that the state refuses fails; the snapshot is unchanged.
 	next, _, err := tcp.Step(s, tcp.CallPassiveOpen)
 	fmt.Println(err, errors.Is(err, tcp.ErrReported), next == s)
 	// Output:
-	// SYN_SENT passive=false +retransmit [SYN] <nil>
-	// ESTABLISHED passive=false [ACK_SYN] [recv SYN_ACK]
+	// SYN_SENT passive=false iss=false irs=false +retransmit [SYN(seq=false)] <nil>
+	// ESTABLISHED passive=false iss=false irs=true [ACK_SYN(seq=false, ack=true)] msg.ack == iss
 	// tcp: connection already exists true true
 }
 
-// A reset reports an error to the user: the transition happens, and the
-// error wraps ErrReported.
+// A reset in the window reports an error to the user: the transition
+// happens, and the error wraps ErrReported. One of another incarnation
+// (its sequence number counts from another ISN) is dropped.
 func ExampleMachine_Fire_reported() {
-	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished}))
-	err := m.Deliver(tcp.MsgRst)
+	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished, Irs: true}))
+	err := m.Deliver(tcp.Rst(false))
+	fmt.Println(m.State(), err)
+	err = m.Deliver(tcp.Rst(true))
 	fmt.Println(m.State(), err, errors.Is(err, tcp.ErrReported))
 	// Output:
+	// ESTABLISHED <nil>
 	// CLOSED tcp: connection reset true
 }
 
 // Permitted lists the events that take effect in the current state; calls
-// that the state refuses are left out.
+// that the state refuses are left out. A receipt is one event per letter
+// (message and field values); Kind groups them by message.
 func ExampleMachine_Permitted() {
 	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateTimeWait, Timers: 1 << tcp.TimerTimeWait}))
-	fmt.Println(m.Permitted())
-	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort))
+	var kinds []tcp.MessageKind
+	for _, e := range m.Permitted() {
+		if msg, ok := e.Message(); !ok {
+			fmt.Print(e, " ")
+		} else if k := msg.Kind(); !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	fmt.Println(kinds)
+	fmt.Println(m.Can(tcp.CallClose), m.Can(tcp.CallAbort), m.Can(tcp.RecvEvent(tcp.Fin(false, true))))
 	// Output:
-	// [ABORT STATUS recv SYN recv SYN_ACK recv FIN recv FIN_ACK recv RST timeout time_wait]
-	// false true
+	// ABORT STATUS timeout time_wait [SYN SYN_ACK ACK_SYN FIN FIN_ACK ACK_FIN RST RST_ACK]
+	// false true true
 }

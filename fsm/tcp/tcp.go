@@ -63,7 +63,7 @@ func (x State) String() string { return stateNames.Of(int(x)) }
 // its fields: a small integer, numbered as the spec numbers its letters
 // (one per message kind and valuation of its fields, the last field
 // varying fastest). A message with fields is made by its constructor, such as
-// Syn(0), and read with Kind and its accessor. Values from
+// Syn(false), and read with Kind and its accessor. Values from
 // NumLetters on are invalid.
 type Message uint8
 
@@ -129,20 +129,13 @@ func b2i(b bool) int {
 // SynFields are the field values of a message SYN.
 type SynFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2 (SEG.SEQ = ISN).
-	Seq int
+	// The sender's ISN, 2 or 0 (SEG.SEQ = ISN).
+	Seq bool
 }
 
 // Syn returns the message SYN with the given field values.
 // A SYN, <SEQ=ISS><CTL=SYN>: the opener's first segment.
-// It needs seq in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func Syn(seq int) Message {
-	if seq < 0 || seq > 1 {
-		return NumLetters
-	}
-	return Message(0 + seq)
-}
+func Syn(seq bool) Message { return Message(0 + b2i(seq)) }
 
 // Syn returns the field values of m and true when m is a SYN message, and
 // zero values and false otherwise.
@@ -151,30 +144,23 @@ func (m Message) Syn() (f SynFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 0
-	f.Seq = c / 1 % 2
+	f.Seq = c/1%2 != 0
 	return f, true
 }
 
 // SynAckFields are the field values of a message SYN_ACK.
 type SynAckFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2 (SEG.SEQ = ISN).
-	Seq int
+	// The sender's ISN, 2 or 0 (SEG.SEQ = ISN).
+	Seq bool
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+1).
+	Ack bool
 }
 
 // SynAck returns the message SYN_ACK with the given field values.
 // A SYN that also acknowledges the receiver's SYN, <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK>: the second segment of the handshake.
-// It needs seq in 0..1, ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func SynAck(seq int, ack int) Message {
-	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(2 + seq*2 + ack)
-}
+func SynAck(seq bool, ack bool) Message { return Message(2 + b2i(seq)*2 + b2i(ack)) }
 
 // SynAck returns the field values of m and true when m is a SYN_ACK message, and
 // zero values and false otherwise.
@@ -183,31 +169,24 @@ func (m Message) SynAck() (f SynAckFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 2
-	f.Seq = c / 2 % 2
-	f.Ack = c / 1 % 2
+	f.Seq = c/2%2 != 0
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
 // AckSynFields are the field values of a message ACK_SYN.
 type AckSynFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2.
-	Seq int
+	// The sender's ISN, 2 or 0.
+	Seq bool
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+1).
+	Ack bool
 }
 
 // AckSyn returns the message ACK_SYN with the given field values.
 // A bare ACK of the receiver's SYN, <SEQ=SND.NXT><ACK=IRS+1><CTL=ACK>: the third segment of the handshake, or a challenge ACK.
-// It needs seq in 0..1, ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func AckSyn(seq int, ack int) Message {
-	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(6 + seq*2 + ack)
-}
+func AckSyn(seq bool, ack bool) Message { return Message(6 + b2i(seq)*2 + b2i(ack)) }
 
 // AckSyn returns the field values of m and true when m is a ACK_SYN message, and
 // zero values and false otherwise.
@@ -216,31 +195,24 @@ func (m Message) AckSyn() (f AckSynFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 6
-	f.Seq = c / 2 % 2
-	f.Ack = c / 1 % 2
+	f.Seq = c/2%2 != 0
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
 // FinFields are the field values of a message FIN.
 type FinFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2 (SEG.SEQ = ISN+1).
-	Seq int
+	// The sender's ISN, 2 or 0 (SEG.SEQ = ISN+1).
+	Seq bool
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+1).
+	Ack bool
 }
 
 // Fin returns the message FIN with the given field values.
 // A FIN that does not acknowledge a FIN from the receiver, <SEQ=ISS+1><ACK=IRS+1><CTL=FIN,ACK>: the first FIN of a close.
-// It needs seq in 0..1, ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func Fin(seq int, ack int) Message {
-	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(10 + seq*2 + ack)
-}
+func Fin(seq bool, ack bool) Message { return Message(10 + b2i(seq)*2 + b2i(ack)) }
 
 // Fin returns the field values of m and true when m is a FIN message, and
 // zero values and false otherwise.
@@ -249,31 +221,24 @@ func (m Message) Fin() (f FinFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 10
-	f.Seq = c / 2 % 2
-	f.Ack = c / 1 % 2
+	f.Seq = c/2%2 != 0
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
 // FinAckFields are the field values of a message FIN_ACK.
 type FinAckFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2 (SEG.SEQ = ISN+1).
-	Seq int
+	// The sender's ISN, 2 or 0 (SEG.SEQ = ISN+1).
+	Seq bool
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+2).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+2).
+	Ack bool
 }
 
 // FinAck returns the message FIN_ACK with the given field values.
 // A FIN that also acknowledges the receiver's FIN, <SEQ=ISS+1><ACK=IRS+2><CTL=FIN,ACK>: sent by the side whose FIN comes second (LAST_ACK, CLOSING).
-// It needs seq in 0..1, ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func FinAck(seq int, ack int) Message {
-	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(14 + seq*2 + ack)
-}
+func FinAck(seq bool, ack bool) Message { return Message(14 + b2i(seq)*2 + b2i(ack)) }
 
 // FinAck returns the field values of m and true when m is a FIN_ACK message, and
 // zero values and false otherwise.
@@ -282,31 +247,24 @@ func (m Message) FinAck() (f FinAckFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 14
-	f.Seq = c / 2 % 2
-	f.Ack = c / 1 % 2
+	f.Seq = c/2%2 != 0
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
 // AckFinFields are the field values of a message ACK_FIN.
 type AckFinFields struct {
 	// Seq is the field seq.
-	// The sender's ISN over 2.
-	Seq int
+	// The sender's ISN, 2 or 0.
+	Seq bool
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+2).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+2).
+	Ack bool
 }
 
 // AckFin returns the message ACK_FIN with the given field values.
 // A bare ACK of the receiver's FIN, <SEQ=SND.NXT><ACK=IRS+2><CTL=ACK>.
-// It needs seq in 0..1, ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func AckFin(seq int, ack int) Message {
-	if seq < 0 || seq > 1 || ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(18 + seq*2 + ack)
-}
+func AckFin(seq bool, ack bool) Message { return Message(18 + b2i(seq)*2 + b2i(ack)) }
 
 // AckFin returns the field values of m and true when m is a ACK_FIN message, and
 // zero values and false otherwise.
@@ -315,28 +273,21 @@ func (m Message) AckFin() (f AckFinFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 18
-	f.Seq = c / 2 % 2
-	f.Ack = c / 1 % 2
+	f.Seq = c/2%2 != 0
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
 // RstFields are the field values of a message RST.
 type RstFields struct {
 	// Seq is the field seq.
-	// The ISN over 2 of the space x counts in: the sender's own, or (answering a segment with an ACK, x = SEG.ACK) the receiver's.
-	Seq int
+	// The ISN, 2 or 0, of the space x counts in: the sender's own, or (answering a segment with an ACK, x = SEG.ACK) the receiver's.
+	Seq bool
 }
 
 // Rst returns the message RST with the given field values.
 // A reset without ACK, <SEQ=x><CTL=RST>: the connection must be abandoned if x is in the window.
-// It needs seq in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func Rst(seq int) Message {
-	if seq < 0 || seq > 1 {
-		return NumLetters
-	}
-	return Message(22 + seq)
-}
+func Rst(seq bool) Message { return Message(22 + b2i(seq)) }
 
 // Rst returns the field values of m and true when m is a RST message, and
 // zero values and false otherwise.
@@ -345,27 +296,20 @@ func (m Message) Rst() (f RstFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 22
-	f.Seq = c / 1 % 2
+	f.Seq = c/1%2 != 0
 	return f, true
 }
 
 // RstAckFields are the field values of a message RST_ACK.
 type RstAckFields struct {
 	// Ack is the field ack.
-	// The receiver's ISN over 2 (SEG.ACK = ISN+1).
-	Ack int
+	// The receiver's ISN, 2 or 0 (SEG.ACK = ISN+1).
+	Ack bool
 }
 
 // RstAck returns the message RST_ACK with the given field values.
 // A reset answering a SYN, <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1): in no window; acceptable only in SYN_SENT, if it acknowledges our SYN.
-// It needs ack in 0..1: a value out of range
-// makes an invalid Message (see Valid), which RecvEvent and Deliver reject.
-func RstAck(ack int) Message {
-	if ack < 0 || ack > 1 {
-		return NumLetters
-	}
-	return Message(24 + ack)
-}
+func RstAck(ack bool) Message { return Message(24 + b2i(ack)) }
 
 // RstAck returns the field values of m and true when m is a RST_ACK message, and
 // zero values and false otherwise.
@@ -374,7 +318,7 @@ func (m Message) RstAck() (f RstAckFields, ok bool) {
 		return f, false
 	}
 	c := int(m) - 24
-	f.Ack = c / 1 % 2
+	f.Ack = c/1%2 != 0
 	return f, true
 }
 
@@ -441,7 +385,7 @@ func WithTimerDuration(t Timer, d time.Duration) Option { return machine.WithTim
 type Event uint8
 
 // The receipt of a message with fields has no constant: it is
-// RecvEvent(Syn(0)).
+// RecvEvent(Syn(false)).
 const (
 	// CallPassiveOpen is PASSIVE_OPEN.
 	// OPEN, passive: wait for a peer to connect (§3.10.1).
@@ -514,9 +458,9 @@ func _() {
 var (
 	stateNames       = fsm.NewNames("State", "CLOSED", "LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK", "TIME_WAIT")
 	messageKindNames = fsm.NewNames("MessageKind", "SYN", "SYN_ACK", "ACK_SYN", "FIN", "FIN_ACK", "ACK_FIN", "RST", "RST_ACK")
-	messageNames     = fsm.NewNames("Message", "SYN(seq=0)", "SYN(seq=1)", "SYN_ACK(seq=0, ack=0)", "SYN_ACK(seq=0, ack=1)", "SYN_ACK(seq=1, ack=0)", "SYN_ACK(seq=1, ack=1)", "ACK_SYN(seq=0, ack=0)", "ACK_SYN(seq=0, ack=1)", "ACK_SYN(seq=1, ack=0)", "ACK_SYN(seq=1, ack=1)", "FIN(seq=0, ack=0)", "FIN(seq=0, ack=1)", "FIN(seq=1, ack=0)", "FIN(seq=1, ack=1)", "FIN_ACK(seq=0, ack=0)", "FIN_ACK(seq=0, ack=1)", "FIN_ACK(seq=1, ack=0)", "FIN_ACK(seq=1, ack=1)", "ACK_FIN(seq=0, ack=0)", "ACK_FIN(seq=0, ack=1)", "ACK_FIN(seq=1, ack=0)", "ACK_FIN(seq=1, ack=1)", "RST(seq=0)", "RST(seq=1)", "RST_ACK(ack=0)", "RST_ACK(ack=1)")
+	messageNames     = fsm.NewNames("Message", "SYN(seq=false)", "SYN(seq=true)", "SYN_ACK(seq=false, ack=false)", "SYN_ACK(seq=false, ack=true)", "SYN_ACK(seq=true, ack=false)", "SYN_ACK(seq=true, ack=true)", "ACK_SYN(seq=false, ack=false)", "ACK_SYN(seq=false, ack=true)", "ACK_SYN(seq=true, ack=false)", "ACK_SYN(seq=true, ack=true)", "FIN(seq=false, ack=false)", "FIN(seq=false, ack=true)", "FIN(seq=true, ack=false)", "FIN(seq=true, ack=true)", "FIN_ACK(seq=false, ack=false)", "FIN_ACK(seq=false, ack=true)", "FIN_ACK(seq=true, ack=false)", "FIN_ACK(seq=true, ack=true)", "ACK_FIN(seq=false, ack=false)", "ACK_FIN(seq=false, ack=true)", "ACK_FIN(seq=true, ack=false)", "ACK_FIN(seq=true, ack=true)", "RST(seq=false)", "RST(seq=true)", "RST_ACK(ack=false)", "RST_ACK(ack=true)")
 	timerNames       = fsm.NewNames("Timer", "retransmit", "time_wait", "fin_wait_2")
-	eventNames       = fsm.NewNames("Event", "PASSIVE_OPEN", "ACTIVE_OPEN", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS", "recv SYN(seq=0)", "recv SYN(seq=1)", "recv SYN_ACK(seq=0, ack=0)", "recv SYN_ACK(seq=0, ack=1)", "recv SYN_ACK(seq=1, ack=0)", "recv SYN_ACK(seq=1, ack=1)", "recv ACK_SYN(seq=0, ack=0)", "recv ACK_SYN(seq=0, ack=1)", "recv ACK_SYN(seq=1, ack=0)", "recv ACK_SYN(seq=1, ack=1)", "recv FIN(seq=0, ack=0)", "recv FIN(seq=0, ack=1)", "recv FIN(seq=1, ack=0)", "recv FIN(seq=1, ack=1)", "recv FIN_ACK(seq=0, ack=0)", "recv FIN_ACK(seq=0, ack=1)", "recv FIN_ACK(seq=1, ack=0)", "recv FIN_ACK(seq=1, ack=1)", "recv ACK_FIN(seq=0, ack=0)", "recv ACK_FIN(seq=0, ack=1)", "recv ACK_FIN(seq=1, ack=0)", "recv ACK_FIN(seq=1, ack=1)", "recv RST(seq=0)", "recv RST(seq=1)", "recv RST_ACK(ack=0)", "recv RST_ACK(ack=1)", "timeout retransmit", "timeout time_wait", "timeout fin_wait_2")
+	eventNames       = fsm.NewNames("Event", "PASSIVE_OPEN", "ACTIVE_OPEN", "SEND", "RECEIVE", "CLOSE", "ABORT", "STATUS", "recv SYN(seq=false)", "recv SYN(seq=true)", "recv SYN_ACK(seq=false, ack=false)", "recv SYN_ACK(seq=false, ack=true)", "recv SYN_ACK(seq=true, ack=false)", "recv SYN_ACK(seq=true, ack=true)", "recv ACK_SYN(seq=false, ack=false)", "recv ACK_SYN(seq=false, ack=true)", "recv ACK_SYN(seq=true, ack=false)", "recv ACK_SYN(seq=true, ack=true)", "recv FIN(seq=false, ack=false)", "recv FIN(seq=false, ack=true)", "recv FIN(seq=true, ack=false)", "recv FIN(seq=true, ack=true)", "recv FIN_ACK(seq=false, ack=false)", "recv FIN_ACK(seq=false, ack=true)", "recv FIN_ACK(seq=true, ack=false)", "recv FIN_ACK(seq=true, ack=true)", "recv ACK_FIN(seq=false, ack=false)", "recv ACK_FIN(seq=false, ack=true)", "recv ACK_FIN(seq=true, ack=false)", "recv ACK_FIN(seq=true, ack=true)", "recv RST(seq=false)", "recv RST(seq=true)", "recv RST_ACK(ack=false)", "recv RST_ACK(ack=true)", "timeout retransmit", "timeout time_wait", "timeout fin_wait_2")
 )
 
 // RecvEvent is the event of message m arriving, with its field values. An
@@ -548,11 +492,11 @@ type Snapshot struct {
 	// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
 	Passive bool
 	// Iss is the variable iss.
-	// Our initial send sequence number over 2 (ISS 0 or 2). It is also the ISN clock: each new incarnation takes the next value, (iss + 1) % 2, so the first takes 0.
-	Iss int
+	// Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each new incarnation takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
+	Iss bool
 	// Irs is the variable irs.
-	// The peer's initial sequence number over 2 (IRS 0 or 2), learnt from its SYN.
-	Irs int
+	// The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
+	Irs bool
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -561,8 +505,8 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Irs:     0,
-		Iss:     1,
+		Irs:     false,
+		Iss:     true,
 		Passive: false,
 		State:   StateClosed,
 	}
@@ -589,8 +533,12 @@ func (s Snapshot) pack() uint64 {
 	if s.Passive {
 		w |= 1 << 4
 	}
-	w |= (uint64(s.Iss) & 0x1) << 5
-	w |= (uint64(s.Irs) & 0x1) << 6
+	if s.Iss {
+		w |= 1 << 5
+	}
+	if s.Irs {
+		w |= 1 << 6
+	}
 	w |= (uint64(s.Timers) & 0x7) << 7
 	return w
 }
@@ -600,8 +548,8 @@ func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0xf)
 	s.Passive = w>>4&0x1 != 0
-	s.Iss = int(w >> 5 & 0x1)
-	s.Irs = int(w >> 6 & 0x1)
+	s.Iss = w>>5&0x1 != 0
+	s.Irs = w>>6&0x1 != 0
 	s.Timers = TimerSet(w >> 7 & 0x7)
 	return s
 }
@@ -611,8 +559,8 @@ func (s Snapshot) String() string {
 	var b strings.Builder
 	b.WriteString(s.State.String())
 	b.WriteString(" passive=" + strconv.FormatBool(s.Passive))
-	b.WriteString(" iss=" + strconv.Itoa(s.Iss))
-	b.WriteString(" irs=" + strconv.Itoa(s.Irs))
+	b.WriteString(" iss=" + strconv.FormatBool(s.Iss))
+	b.WriteString(" irs=" + strconv.FormatBool(s.Irs))
 	for t := Timer(0); t < NumTimers; t++ {
 		if s.Timers.Has(t) {
 			b.WriteString(" +" + t.String())
@@ -634,77 +582,77 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:201:5"},
-	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "(iss + 1) % 2"}}, Doc: "Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:206:5"},
-	{From: []State{StateListen}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "iss", Value: "(iss + 1) % 2"}, {Var: "irs", Value: "msg.seq"}}, Doc: "A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:213:5"},
-	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "(iss + 1) % 2"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:220:5"},
-	{From: []State{StateListen}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset, <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).", Pos: "spec/tcp.yaml:227:5"},
-	{From: []State{StateListen}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:231:5"},
-	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12}, Guard: "msg.ack == iss", To: StateEstablished, Send: []MessageKind{KindAckSyn}, Stop: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:234:5"},
-	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack != iss", Stay: true, Send: []MessageKind{KindRst}, Doc: "The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end (§3.5, Figure 8).", Pos: "spec/tcp.yaml:242:5"},
-	{From: []State{StateSynSent}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset (§3.10.7.3).", Pos: "spec/tcp.yaml:250:5"},
-	{From: []State{StateSynSent}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack == iss", Stay: true, Doc: "An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).", Pos: "spec/tcp.yaml:254:5"},
-	{From: []State{StateSynSent}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:258:5"},
-	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack == iss", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection; the reset acknowledges our SYN, so it is acceptable (§3.10.7.3).", Pos: "spec/tcp.yaml:267:5"},
-	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack != iss", Stay: true, Doc: "A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:274:5"},
-	{From: []State{StateSynSent}, On: []Event{29, 30}, Stay: true, Doc: "A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:278:5"},
-	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:281:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 9, 10, 11, 12}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK (RFC 793's Figure 8).", Pos: "spec/tcp.yaml:286:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:294:5"},
-	{From: []State{StateSynRcvd}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:299:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq != irs", Stay: true, Doc: "Not in the window (another incarnation's); drop it (§3.10.7.4, first).", Pos: "spec/tcp.yaml:304:5"},
-	{From: []State{StateSynRcvd}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN again: ours answered it already, or it is another incarnation's. Its number lies before the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then resets us.", Pos: "spec/tcp.yaml:308:5"},
-	{From: []State{StateSynRcvd}, On: []Event{9, 10, 11, 12}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC 5961 §4).", Pos: "spec/tcp.yaml:315:5"},
-	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:320:5"},
-	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && !passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:328:5"},
-	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:335:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN in a synchronized state, whatever its number: send a challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number it did not send, answers with a reset.", Pos: "spec/tcp.yaml:342:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckFin}, Doc: "The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).", Pos: "spec/tcp.yaml:351:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Error: "connection reset", Doc: "The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4, second).", Pos: "spec/tcp.yaml:355:5"},
-	{From: []State{StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset in the window while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:362:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq != irs", Stay: true, Doc: "A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).", Pos: "spec/tcp.yaml:368:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{31, 32}, Stay: true, Doc: "A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).", Pos: "spec/tcp.yaml:372:5"},
-	{From: []State{StateTimeWait}, On: []Event{29, 30}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:375:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{13, 14, 15, 16}, Stay: true, Doc: "An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the window); nothing to do.", Pos: "spec/tcp.yaml:381:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:386:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateCloseWait, Send: []MessageKind{KindAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:392:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and fifth).", Pos: "spec/tcp.yaml:401:5"},
-	{From: []State{StateEstablished}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", Stay: true, Doc: "It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:405:5"},
-	{From: []State{StateEstablished}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window; drop it.", Pos: "spec/tcp.yaml:409:5"},
-	{From: []State{StateFinWait1}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateFinWait2, Start: []Timer{TimerFinWait2}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.", Pos: "spec/tcp.yaml:413:5"},
-	{From: []State{StateFinWait1, StateClosing, StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window or of another incarnation's FIN; drop it.", Pos: "spec/tcp.yaml:420:5"},
-	{From: []State{StateFinWait1}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosing, Send: []MessageKind{KindAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:424:5"},
-	{From: []State{StateFinWait1}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:430:5"},
-	{From: []State{StateFinWait1}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:440:5"},
-	{From: []State{StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.", Pos: "spec/tcp.yaml:445:5"},
-	{From: []State{StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerFinWait2}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:450:5"},
-	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:458:5"},
-	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:465:5"},
-	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:471:5"},
-	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:479:5"},
-	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:486:5"},
-	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:497:5"},
-	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:503:5"},
-	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:508:5"},
-	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:516:5"},
-	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:521:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:526:5"},
-	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:530:5"},
-	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:538:5"},
-	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:544:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:549:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:555:5"},
-	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:562:5"},
-	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:566:5"},
-	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:570:5"},
-	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:575:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:579:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:584:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:589:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:594:5"},
-	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:597:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:601:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:605:5"},
+	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:199:5"},
+	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "!iss"}}, Doc: "Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:204:5"},
+	{From: []State{StateListen}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "iss", Value: "!iss"}, {Var: "irs", Value: "msg.seq"}}, Doc: "A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:211:5"},
+	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "!iss"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:218:5"},
+	{From: []State{StateListen}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset, <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).", Pos: "spec/tcp.yaml:225:5"},
+	{From: []State{StateListen}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:229:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12}, Guard: "msg.ack == iss", To: StateEstablished, Send: []MessageKind{KindAckSyn}, Stop: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:232:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack != iss", Stay: true, Send: []MessageKind{KindRst}, Doc: "The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end (§3.5, Figure 8).", Pos: "spec/tcp.yaml:240:5"},
+	{From: []State{StateSynSent}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset (§3.10.7.3).", Pos: "spec/tcp.yaml:248:5"},
+	{From: []State{StateSynSent}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack == iss", Stay: true, Doc: "An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).", Pos: "spec/tcp.yaml:252:5"},
+	{From: []State{StateSynSent}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:256:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack == iss", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection; the reset acknowledges our SYN, so it is acceptable (§3.10.7.3).", Pos: "spec/tcp.yaml:265:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack != iss", Stay: true, Doc: "A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:272:5"},
+	{From: []State{StateSynSent}, On: []Event{29, 30}, Stay: true, Doc: "A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:276:5"},
+	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:279:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 9, 10, 11, 12}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK (RFC 793's Figure 8).", Pos: "spec/tcp.yaml:284:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:292:5"},
+	{From: []State{StateSynRcvd}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:297:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq != irs", Stay: true, Doc: "Not in the window (another incarnation's); drop it (§3.10.7.4, first).", Pos: "spec/tcp.yaml:302:5"},
+	{From: []State{StateSynRcvd}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN again: ours answered it already, or it is another incarnation's. Its number lies before the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then resets us.", Pos: "spec/tcp.yaml:306:5"},
+	{From: []State{StateSynRcvd}, On: []Event{9, 10, 11, 12}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC 5961 §4).", Pos: "spec/tcp.yaml:313:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:318:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && !passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:326:5"},
+	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:333:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN in a synchronized state, whatever its number: send a challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number it did not send, answers with a reset.", Pos: "spec/tcp.yaml:340:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckFin}, Doc: "The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).", Pos: "spec/tcp.yaml:349:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Error: "connection reset", Doc: "The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4, second).", Pos: "spec/tcp.yaml:353:5"},
+	{From: []State{StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset in the window while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:360:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq != irs", Stay: true, Doc: "A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).", Pos: "spec/tcp.yaml:366:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{31, 32}, Stay: true, Doc: "A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).", Pos: "spec/tcp.yaml:370:5"},
+	{From: []State{StateTimeWait}, On: []Event{29, 30}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:373:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{13, 14, 15, 16}, Stay: true, Doc: "An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the window); nothing to do.", Pos: "spec/tcp.yaml:379:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:384:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateCloseWait, Send: []MessageKind{KindAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:390:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and fifth).", Pos: "spec/tcp.yaml:399:5"},
+	{From: []State{StateEstablished}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", Stay: true, Doc: "It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:403:5"},
+	{From: []State{StateEstablished}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window; drop it.", Pos: "spec/tcp.yaml:407:5"},
+	{From: []State{StateFinWait1}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateFinWait2, Start: []Timer{TimerFinWait2}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.", Pos: "spec/tcp.yaml:411:5"},
+	{From: []State{StateFinWait1, StateClosing, StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window or of another incarnation's FIN; drop it.", Pos: "spec/tcp.yaml:418:5"},
+	{From: []State{StateFinWait1}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosing, Send: []MessageKind{KindAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:422:5"},
+	{From: []State{StateFinWait1}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:428:5"},
+	{From: []State{StateFinWait1}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:438:5"},
+	{From: []State{StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.", Pos: "spec/tcp.yaml:443:5"},
+	{From: []State{StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerFinWait2}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:448:5"},
+	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:456:5"},
+	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:463:5"},
+	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:469:5"},
+	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:477:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:484:5"},
+	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:495:5"},
+	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:501:5"},
+	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:506:5"},
+	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:514:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:519:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:524:5"},
+	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:528:5"},
+	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:536:5"},
+	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:542:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:547:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:553:5"},
+	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:560:5"},
+	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:564:5"},
+	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:568:5"},
+	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:573:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:577:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:582:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:587:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:592:5"},
+	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:595:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:599:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:603:5"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
@@ -733,7 +681,7 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the tcp machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "tcp", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "tcp", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
 
 // rowOf[state][event] is the row that handles the event in the state when
 // no guard decides: -1 for none, -2 when guards decide (matchGuarded).
@@ -775,1005 +723,1005 @@ func match(s Snapshot, e Event) int {
 func matchGuarded(s Snapshot, e Event) int {
 	switch int(s.State)*NumEvents + int(e) {
 	case int(StateSynSent)*NumEvents + 9:
-		// recv SYN_ACK(seq=0, ack=0)
-		if 0 == s.Iss {
+		// recv SYN_ACK(seq=false, ack=false)
+		if false == s.Iss {
 			return 6
 		}
-		if 0 != s.Iss {
+		if false != s.Iss {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 10:
-		// recv SYN_ACK(seq=0, ack=1)
-		if 1 == s.Iss {
+		// recv SYN_ACK(seq=false, ack=true)
+		if true == s.Iss {
 			return 6
 		}
-		if 1 != s.Iss {
+		if true != s.Iss {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 11:
-		// recv SYN_ACK(seq=1, ack=0)
-		if 0 == s.Iss {
+		// recv SYN_ACK(seq=true, ack=false)
+		if false == s.Iss {
 			return 6
 		}
-		if 0 != s.Iss {
+		if false != s.Iss {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 12:
-		// recv SYN_ACK(seq=1, ack=1)
-		if 1 == s.Iss {
+		// recv SYN_ACK(seq=true, ack=true)
+		if true == s.Iss {
 			return 6
 		}
-		if 1 != s.Iss {
+		if true != s.Iss {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 13:
-		// recv ACK_SYN(seq=0, ack=0)
-		if 0 != s.Iss {
+		// recv ACK_SYN(seq=false, ack=false)
+		if false != s.Iss {
 			return 7
 		}
-		if 0 == s.Iss {
+		if false == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 14:
-		// recv ACK_SYN(seq=0, ack=1)
-		if 1 != s.Iss {
+		// recv ACK_SYN(seq=false, ack=true)
+		if true != s.Iss {
 			return 7
 		}
-		if 1 == s.Iss {
+		if true == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 15:
-		// recv ACK_SYN(seq=1, ack=0)
-		if 0 != s.Iss {
+		// recv ACK_SYN(seq=true, ack=false)
+		if false != s.Iss {
 			return 7
 		}
-		if 0 == s.Iss {
+		if false == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 16:
-		// recv ACK_SYN(seq=1, ack=1)
-		if 1 != s.Iss {
+		// recv ACK_SYN(seq=true, ack=true)
+		if true != s.Iss {
 			return 7
 		}
-		if 1 == s.Iss {
+		if true == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 != s.Iss {
+		// recv FIN(seq=false, ack=false)
+		if false != s.Iss {
 			return 7
 		}
-		if 0 == s.Iss {
+		if false == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 1 != s.Iss {
+		// recv FIN(seq=false, ack=true)
+		if true != s.Iss {
 			return 7
 		}
-		if 1 == s.Iss {
+		if true == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 0 != s.Iss {
+		// recv FIN(seq=true, ack=false)
+		if false != s.Iss {
 			return 7
 		}
-		if 0 == s.Iss {
+		if false == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 != s.Iss {
+		// recv FIN(seq=true, ack=true)
+		if true != s.Iss {
 			return 7
 		}
-		if 1 == s.Iss {
+		if true == s.Iss {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 31:
-		// recv RST_ACK(ack=0)
-		if 0 == s.Iss {
+		// recv RST_ACK(ack=false)
+		if false == s.Iss {
 			return 11
 		}
-		if 0 != s.Iss {
+		if false != s.Iss {
 			return 12
 		}
 	case int(StateSynSent)*NumEvents + 32:
-		// recv RST_ACK(ack=1)
-		if 1 == s.Iss {
+		// recv RST_ACK(ack=true)
+		if true == s.Iss {
 			return 11
 		}
-		if 1 != s.Iss {
+		if true != s.Iss {
 			return 12
 		}
 	case int(StateSynRcvd)*NumEvents + 9:
-		// recv SYN_ACK(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv SYN_ACK(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 15
 		}
-		if 0 != s.Irs || 0 != s.Iss {
+		if false != s.Irs || false != s.Iss {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 10:
-		// recv SYN_ACK(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv SYN_ACK(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 15
 		}
-		if 0 != s.Irs || 1 != s.Iss {
+		if false != s.Irs || true != s.Iss {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 11:
-		// recv SYN_ACK(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv SYN_ACK(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 15
 		}
-		if 1 != s.Irs || 0 != s.Iss {
+		if true != s.Irs || false != s.Iss {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 12:
-		// recv SYN_ACK(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv SYN_ACK(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 15
 		}
-		if 1 != s.Irs || 1 != s.Iss {
+		if true != s.Irs || true != s.Iss {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 13:
-		// recv ACK_SYN(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv ACK_SYN(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 15
 		}
-		if 0 == s.Irs && 0 != s.Iss {
+		if false == s.Irs && false != s.Iss {
 			return 16
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 14:
-		// recv ACK_SYN(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv ACK_SYN(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 15
 		}
-		if 0 == s.Irs && 1 != s.Iss {
+		if false == s.Irs && true != s.Iss {
 			return 16
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 15:
-		// recv ACK_SYN(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv ACK_SYN(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 15
 		}
-		if 1 == s.Irs && 0 != s.Iss {
+		if true == s.Irs && false != s.Iss {
 			return 16
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 16:
-		// recv ACK_SYN(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv ACK_SYN(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 15
 		}
-		if 1 == s.Irs && 1 != s.Iss {
+		if true == s.Irs && true != s.Iss {
 			return 16
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 == s.Irs && 0 != s.Iss {
+		// recv FIN(seq=false, ack=false)
+		if false == s.Irs && false != s.Iss {
 			return 16
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 == s.Irs && 1 != s.Iss {
+		// recv FIN(seq=false, ack=true)
+		if false == s.Irs && true != s.Iss {
 			return 16
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 == s.Irs && 0 != s.Iss {
+		// recv FIN(seq=true, ack=false)
+		if true == s.Irs && false != s.Iss {
 			return 16
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 == s.Irs && 1 != s.Iss {
+		// recv FIN(seq=true, ack=true)
+		if true == s.Irs && true != s.Iss {
 			return 16
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false == s.Irs {
 			return 17
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false == s.Irs {
 			return 17
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true == s.Irs {
 			return 17
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true == s.Irs {
 			return 17
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 25:
-		// recv ACK_FIN(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv ACK_FIN(seq=false, ack=false)
+		if false == s.Irs {
 			return 17
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 26:
-		// recv ACK_FIN(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv ACK_FIN(seq=false, ack=true)
+		if false == s.Irs {
 			return 17
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 27:
-		// recv ACK_FIN(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv ACK_FIN(seq=true, ack=false)
+		if true == s.Irs {
 			return 17
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 28:
-		// recv ACK_FIN(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv ACK_FIN(seq=true, ack=true)
+		if true == s.Irs {
 			return 17
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs && s.Passive {
+		// recv RST(seq=false)
+		if false == s.Irs && s.Passive {
 			return 21
 		}
-		if 0 == s.Irs && !s.Passive {
+		if false == s.Irs && !s.Passive {
 			return 22
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateSynRcvd)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs && s.Passive {
+		// recv RST(seq=true)
+		if true == s.Irs && s.Passive {
 			return 21
 		}
-		if 1 == s.Irs && !s.Passive {
+		if true == s.Irs && !s.Passive {
 			return 22
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateEstablished)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv FIN(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 33
 		}
-		if 0 != s.Irs || 0 != s.Iss {
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv FIN(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 33
 		}
-		if 0 != s.Irs || 1 != s.Iss {
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv FIN(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 33
 		}
-		if 1 != s.Irs || 0 != s.Iss {
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv FIN(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 33
 		}
-		if 1 != s.Irs || 1 != s.Iss {
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 25:
-		// recv ACK_FIN(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv ACK_FIN(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 35
 		}
-		if 0 != s.Irs || 0 != s.Iss {
+		if false != s.Irs || false != s.Iss {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 26:
-		// recv ACK_FIN(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv ACK_FIN(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 35
 		}
-		if 0 != s.Irs || 1 != s.Iss {
+		if false != s.Irs || true != s.Iss {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 27:
-		// recv ACK_FIN(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv ACK_FIN(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 35
 		}
-		if 1 != s.Irs || 0 != s.Iss {
+		if true != s.Irs || false != s.Iss {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 28:
-		// recv ACK_FIN(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv ACK_FIN(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 35
 		}
-		if 1 != s.Irs || 1 != s.Iss {
+		if true != s.Irs || true != s.Iss {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 26
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateEstablished)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 26
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateFinWait1)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv FIN(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv FIN(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv FIN(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv FIN(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 25:
-		// recv ACK_FIN(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv ACK_FIN(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 37
 		}
-		if 0 != s.Irs || 0 != s.Iss {
+		if false != s.Irs || false != s.Iss {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 26:
-		// recv ACK_FIN(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv ACK_FIN(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 37
 		}
-		if 0 != s.Irs || 1 != s.Iss {
+		if false != s.Irs || true != s.Iss {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 27:
-		// recv ACK_FIN(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv ACK_FIN(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 37
 		}
-		if 1 != s.Irs || 0 != s.Iss {
+		if true != s.Irs || false != s.Iss {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 28:
-		// recv ACK_FIN(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv ACK_FIN(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 37
 		}
-		if 1 != s.Irs || 1 != s.Iss {
+		if true != s.Irs || true != s.Iss {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 26
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateFinWait1)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 26
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateFinWait2)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv FIN(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv FIN(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv FIN(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv FIN(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 34
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 26
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateFinWait2)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 26
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateCloseWait)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=false)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=true)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=false)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=true)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 26
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateCloseWait)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 26
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateClosing)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=false)
+		if false == s.Irs {
 			return 52
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=true)
+		if false == s.Irs {
 			return 52
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=false)
+		if true == s.Irs {
 			return 52
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=true)
+		if true == s.Irs {
 			return 52
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 == s.Irs && 0 == s.Iss {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false == s.Irs && false == s.Iss {
 			return 48
 		}
-		if 0 == s.Irs && 0 != s.Iss {
+		if false == s.Irs && false != s.Iss {
 			return 53
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 == s.Irs && 1 == s.Iss {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false == s.Irs && true == s.Iss {
 			return 48
 		}
-		if 0 == s.Irs && 1 != s.Iss {
+		if false == s.Irs && true != s.Iss {
 			return 53
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 == s.Irs && 0 == s.Iss {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true == s.Irs && false == s.Iss {
 			return 48
 		}
-		if 1 == s.Irs && 0 != s.Iss {
+		if true == s.Irs && false != s.Iss {
 			return 53
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 == s.Irs && 1 == s.Iss {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true == s.Irs && true == s.Iss {
 			return 48
 		}
-		if 1 == s.Irs && 1 != s.Iss {
+		if true == s.Irs && true != s.Iss {
 			return 53
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 25:
-		// recv ACK_FIN(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv ACK_FIN(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 38
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 26:
-		// recv ACK_FIN(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv ACK_FIN(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 38
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 27:
-		// recv ACK_FIN(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv ACK_FIN(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 38
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 28:
-		// recv ACK_FIN(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv ACK_FIN(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 38
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 27
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateClosing)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 27
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateLastAck)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=false)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN(seq=false, ack=true)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=false)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN(seq=true, ack=true)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 == s.Irs {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false == s.Irs {
 			return 51
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 == s.Irs {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true == s.Irs {
 			return 51
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 25:
-		// recv ACK_FIN(seq=0, ack=0)
-		if 0 != s.Irs || 0 != s.Iss {
+		// recv ACK_FIN(seq=false, ack=false)
+		if false != s.Irs || false != s.Iss {
 			return 38
 		}
-		if 0 == s.Irs && 0 == s.Iss {
+		if false == s.Irs && false == s.Iss {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 26:
-		// recv ACK_FIN(seq=0, ack=1)
-		if 0 != s.Irs || 1 != s.Iss {
+		// recv ACK_FIN(seq=false, ack=true)
+		if false != s.Irs || true != s.Iss {
 			return 38
 		}
-		if 0 == s.Irs && 1 == s.Iss {
+		if false == s.Irs && true == s.Iss {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 27:
-		// recv ACK_FIN(seq=1, ack=0)
-		if 1 != s.Irs || 0 != s.Iss {
+		// recv ACK_FIN(seq=true, ack=false)
+		if true != s.Irs || false != s.Iss {
 			return 38
 		}
-		if 1 == s.Irs && 0 == s.Iss {
+		if true == s.Irs && false == s.Iss {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 28:
-		// recv ACK_FIN(seq=1, ack=1)
-		if 1 != s.Irs || 1 != s.Iss {
+		// recv ACK_FIN(seq=true, ack=true)
+		if true != s.Irs || true != s.Iss {
 			return 38
 		}
-		if 1 == s.Irs && 1 == s.Iss {
+		if true == s.Irs && true == s.Iss {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 29:
-		// recv RST(seq=0)
-		if 0 == s.Irs {
+		// recv RST(seq=false)
+		if false == s.Irs {
 			return 27
 		}
-		if 0 != s.Irs {
+		if false != s.Irs {
 			return 28
 		}
 	case int(StateLastAck)*NumEvents + 30:
-		// recv RST(seq=1)
-		if 1 == s.Irs {
+		// recv RST(seq=true)
+		if true == s.Irs {
 			return 27
 		}
-		if 1 != s.Irs {
+		if true != s.Irs {
 			return 28
 		}
 	case int(StateTimeWait)*NumEvents + 17:
-		// recv FIN(seq=0, ack=0)
-		if 0 != s.Irs {
+		// recv FIN(seq=false, ack=false)
+		if false != s.Irs {
 			return 54
 		}
-		if 0 == s.Irs {
+		if false == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 18:
-		// recv FIN(seq=0, ack=1)
-		if 0 != s.Irs {
+		// recv FIN(seq=false, ack=true)
+		if false != s.Irs {
 			return 54
 		}
-		if 0 == s.Irs {
+		if false == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 19:
-		// recv FIN(seq=1, ack=0)
-		if 1 != s.Irs {
+		// recv FIN(seq=true, ack=false)
+		if true != s.Irs {
 			return 54
 		}
-		if 1 == s.Irs {
+		if true == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 20:
-		// recv FIN(seq=1, ack=1)
-		if 1 != s.Irs {
+		// recv FIN(seq=true, ack=true)
+		if true != s.Irs {
 			return 54
 		}
-		if 1 == s.Irs {
+		if true == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 21:
-		// recv FIN_ACK(seq=0, ack=0)
-		if 0 != s.Irs {
+		// recv FIN_ACK(seq=false, ack=false)
+		if false != s.Irs {
 			return 54
 		}
-		if 0 == s.Irs {
+		if false == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 22:
-		// recv FIN_ACK(seq=0, ack=1)
-		if 0 != s.Irs {
+		// recv FIN_ACK(seq=false, ack=true)
+		if false != s.Irs {
 			return 54
 		}
-		if 0 == s.Irs {
+		if false == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 23:
-		// recv FIN_ACK(seq=1, ack=0)
-		if 1 != s.Irs {
+		// recv FIN_ACK(seq=true, ack=false)
+		if true != s.Irs {
 			return 54
 		}
-		if 1 == s.Irs {
+		if true == s.Irs {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 24:
-		// recv FIN_ACK(seq=1, ack=1)
-		if 1 != s.Irs {
+		// recv FIN_ACK(seq=true, ack=true)
+		if true != s.Irs {
 			return 54
 		}
-		if 1 == s.Irs {
+		if true == s.Irs {
 			return 55
 		}
 	}
@@ -1787,53 +1735,53 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	n := s
 	switch r {
 	case 0:
-		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:201:5)
+		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:199:5)
 		n.Passive = true
 	case 1:
-		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:206:5)
+		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:204:5)
 		n.Passive = false
-		n.Iss = (s.Iss + 1) % 2
+		n.Iss = !s.Iss
 	case 2:
-		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:213:5)
+		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:211:5)
 		switch e {
 		case 7:
-			// recv SYN(seq=0)
-			n.Iss = (s.Iss + 1) % 2
-			n.Irs = 0
+			// recv SYN(seq=false)
+			n.Iss = !s.Iss
+			n.Irs = false
 		case 8:
-			// recv SYN(seq=1)
-			n.Iss = (s.Iss + 1) % 2
-			n.Irs = 1
+			// recv SYN(seq=true)
+			n.Iss = !s.Iss
+			n.Irs = true
 		}
 	case 3:
-		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:220:5)
+		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:218:5)
 		n.Passive = false
-		n.Iss = (s.Iss + 1) % 2
+		n.Iss = !s.Iss
 	case 6:
-		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:234:5)
+		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:232:5)
 		switch e {
 		case 9:
-			// recv SYN_ACK(seq=0, ack=0)
-			n.Irs = 0
+			// recv SYN_ACK(seq=false, ack=false)
+			n.Irs = false
 		case 10:
-			// recv SYN_ACK(seq=0, ack=1)
-			n.Irs = 0
+			// recv SYN_ACK(seq=false, ack=true)
+			n.Irs = false
 		case 11:
-			// recv SYN_ACK(seq=1, ack=0)
-			n.Irs = 1
+			// recv SYN_ACK(seq=true, ack=false)
+			n.Irs = true
 		case 12:
-			// recv SYN_ACK(seq=1, ack=1)
-			n.Irs = 1
+			// recv SYN_ACK(seq=true, ack=true)
+			n.Irs = true
 		}
 	case 10:
-		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:258:5)
+		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:256:5)
 		switch e {
 		case 7:
-			// recv SYN(seq=0)
-			n.Irs = 0
+			// recv SYN(seq=false)
+			n.Irs = false
 		case 8:
-			// recv SYN(seq=1)
-			n.Irs = 1
+			// recv SYN(seq=true)
+			n.Irs = true
 		}
 	}
 	return n
@@ -1845,225 +1793,225 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 var sentLists = [...][]Message{
 	// none
 	nil,
-	// SYN(seq=0)
+	// SYN(seq=false)
 	{0},
-	// SYN(seq=1)
+	// SYN(seq=true)
 	{1},
-	// SYN_ACK(seq=0, ack=0)
+	// SYN_ACK(seq=false, ack=false)
 	{2},
-	// SYN_ACK(seq=0, ack=1)
+	// SYN_ACK(seq=false, ack=true)
 	{3},
-	// SYN_ACK(seq=1, ack=0)
+	// SYN_ACK(seq=true, ack=false)
 	{4},
-	// SYN_ACK(seq=1, ack=1)
+	// SYN_ACK(seq=true, ack=true)
 	{5},
-	// SYN(seq=0)
+	// SYN(seq=false)
 	{0},
-	// SYN(seq=1)
+	// SYN(seq=true)
 	{1},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// ACK_SYN(seq=0, ack=0)
+	// ACK_SYN(seq=false, ack=false)
 	{6},
-	// ACK_SYN(seq=0, ack=1)
+	// ACK_SYN(seq=false, ack=true)
 	{7},
-	// ACK_SYN(seq=1, ack=0)
+	// ACK_SYN(seq=true, ack=false)
 	{8},
-	// ACK_SYN(seq=1, ack=1)
+	// ACK_SYN(seq=true, ack=true)
 	{9},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// SYN_ACK(seq=0, ack=0)
+	// SYN_ACK(seq=false, ack=false)
 	{2},
-	// SYN_ACK(seq=0, ack=1)
+	// SYN_ACK(seq=false, ack=true)
 	{3},
-	// SYN_ACK(seq=1, ack=0)
+	// SYN_ACK(seq=true, ack=false)
 	{4},
-	// SYN_ACK(seq=1, ack=1)
+	// SYN_ACK(seq=true, ack=true)
 	{5},
-	// SYN(seq=0)
+	// SYN(seq=false)
 	{0},
-	// SYN(seq=1)
+	// SYN(seq=true)
 	{1},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// ACK_SYN(seq=0, ack=0)
+	// ACK_SYN(seq=false, ack=false)
 	{6},
-	// ACK_SYN(seq=0, ack=1)
+	// ACK_SYN(seq=false, ack=true)
 	{7},
-	// ACK_SYN(seq=1, ack=0)
+	// ACK_SYN(seq=true, ack=false)
 	{8},
-	// ACK_SYN(seq=1, ack=1)
+	// ACK_SYN(seq=true, ack=true)
 	{9},
-	// ACK_SYN(seq=0, ack=0)
+	// ACK_SYN(seq=false, ack=false)
 	{6},
-	// ACK_SYN(seq=0, ack=1)
+	// ACK_SYN(seq=false, ack=true)
 	{7},
-	// ACK_SYN(seq=1, ack=0)
+	// ACK_SYN(seq=true, ack=false)
 	{8},
-	// ACK_SYN(seq=1, ack=1)
+	// ACK_SYN(seq=true, ack=true)
 	{9},
-	// SYN_ACK(seq=0, ack=0)
+	// SYN_ACK(seq=false, ack=false)
 	{2},
-	// SYN_ACK(seq=0, ack=1)
+	// SYN_ACK(seq=false, ack=true)
 	{3},
-	// SYN_ACK(seq=1, ack=0)
+	// SYN_ACK(seq=true, ack=false)
 	{4},
-	// SYN_ACK(seq=1, ack=1)
+	// SYN_ACK(seq=true, ack=true)
 	{5},
-	// ACK_SYN(seq=0, ack=0)
+	// ACK_SYN(seq=false, ack=false)
 	{6},
-	// ACK_SYN(seq=0, ack=1)
+	// ACK_SYN(seq=false, ack=true)
 	{7},
-	// ACK_SYN(seq=1, ack=0)
+	// ACK_SYN(seq=true, ack=false)
 	{8},
-	// ACK_SYN(seq=1, ack=1)
+	// ACK_SYN(seq=true, ack=true)
 	{9},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// FIN(seq=0, ack=0)
+	// FIN(seq=false, ack=false)
 	{10},
-	// FIN(seq=0, ack=1)
+	// FIN(seq=false, ack=true)
 	{11},
-	// FIN(seq=1, ack=0)
+	// FIN(seq=true, ack=false)
 	{12},
-	// FIN(seq=1, ack=1)
+	// FIN(seq=true, ack=true)
 	{13},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// FIN(seq=0, ack=0)
+	// FIN(seq=false, ack=false)
 	{10},
-	// FIN(seq=0, ack=1)
+	// FIN(seq=false, ack=true)
 	{11},
-	// FIN(seq=1, ack=0)
+	// FIN(seq=true, ack=false)
 	{12},
-	// FIN(seq=1, ack=1)
+	// FIN(seq=true, ack=true)
 	{13},
-	// FIN_ACK(seq=0, ack=0)
+	// FIN_ACK(seq=false, ack=false)
 	{14},
-	// FIN_ACK(seq=0, ack=1)
+	// FIN_ACK(seq=false, ack=true)
 	{15},
-	// FIN_ACK(seq=1, ack=0)
+	// FIN_ACK(seq=true, ack=false)
 	{16},
-	// FIN_ACK(seq=1, ack=1)
+	// FIN_ACK(seq=true, ack=true)
 	{17},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// FIN_ACK(seq=0, ack=0)
+	// FIN_ACK(seq=false, ack=false)
 	{14},
-	// FIN_ACK(seq=0, ack=1)
+	// FIN_ACK(seq=false, ack=true)
 	{15},
-	// FIN_ACK(seq=1, ack=0)
+	// FIN_ACK(seq=true, ack=false)
 	{16},
-	// FIN_ACK(seq=1, ack=1)
+	// FIN_ACK(seq=true, ack=true)
 	{17},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// FIN_ACK(seq=0, ack=0)
+	// FIN_ACK(seq=false, ack=false)
 	{14},
-	// FIN_ACK(seq=0, ack=1)
+	// FIN_ACK(seq=false, ack=true)
 	{15},
-	// FIN_ACK(seq=1, ack=0)
+	// FIN_ACK(seq=true, ack=false)
 	{16},
-	// FIN_ACK(seq=1, ack=1)
+	// FIN_ACK(seq=true, ack=true)
 	{17},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// ACK_FIN(seq=0, ack=0)
+	// ACK_FIN(seq=false, ack=false)
 	{18},
-	// ACK_FIN(seq=0, ack=1)
+	// ACK_FIN(seq=false, ack=true)
 	{19},
-	// ACK_FIN(seq=1, ack=0)
+	// ACK_FIN(seq=true, ack=false)
 	{20},
-	// ACK_FIN(seq=1, ack=1)
+	// ACK_FIN(seq=true, ack=true)
 	{21},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
-	// RST_ACK(ack=0)
+	// RST_ACK(ack=false)
 	{24},
-	// RST_ACK(ack=1)
+	// RST_ACK(ack=true)
 	{25},
-	// RST(seq=0)
+	// RST(seq=false)
 	{22},
-	// RST(seq=1)
+	// RST(seq=true)
 	{23},
 }
 
@@ -2072,337 +2020,337 @@ var sentLists = [...][]Message{
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
 	case 1:
-		return 1 + (s.Iss+1)%2
+		return 1 + b2i(!s.Iss)
 	case 2:
 		switch e {
 		case 7:
-			// recv SYN(seq=0)
-			return 3 + (s.Iss+1)%2*2
+			// recv SYN(seq=false)
+			return 3 + b2i(!s.Iss)*2
 		case 8:
-			// recv SYN(seq=1)
-			return 4 + (s.Iss+1)%2*2
+			// recv SYN(seq=true)
+			return 4 + b2i(!s.Iss)*2
 		}
 	case 3:
-		return 7 + (s.Iss+1)%2
+		return 7 + b2i(!s.Iss)
 	case 4:
 		switch e {
 		case 9:
-			// recv SYN_ACK(seq=0, ack=0)
+			// recv SYN_ACK(seq=false, ack=false)
 			return 9
 		case 10:
-			// recv SYN_ACK(seq=0, ack=1)
+			// recv SYN_ACK(seq=false, ack=true)
 			return 10
 		case 11:
-			// recv SYN_ACK(seq=1, ack=0)
+			// recv SYN_ACK(seq=true, ack=false)
 			return 9
 		case 12:
-			// recv SYN_ACK(seq=1, ack=1)
+			// recv SYN_ACK(seq=true, ack=true)
 			return 10
 		case 13:
-			// recv ACK_SYN(seq=0, ack=0)
+			// recv ACK_SYN(seq=false, ack=false)
 			return 9
 		case 14:
-			// recv ACK_SYN(seq=0, ack=1)
+			// recv ACK_SYN(seq=false, ack=true)
 			return 10
 		case 15:
-			// recv ACK_SYN(seq=1, ack=0)
+			// recv ACK_SYN(seq=true, ack=false)
 			return 9
 		case 16:
-			// recv ACK_SYN(seq=1, ack=1)
+			// recv ACK_SYN(seq=true, ack=true)
 			return 10
 		case 17:
-			// recv FIN(seq=0, ack=0)
+			// recv FIN(seq=false, ack=false)
 			return 9
 		case 18:
-			// recv FIN(seq=0, ack=1)
+			// recv FIN(seq=false, ack=true)
 			return 10
 		case 19:
-			// recv FIN(seq=1, ack=0)
+			// recv FIN(seq=true, ack=false)
 			return 9
 		case 20:
-			// recv FIN(seq=1, ack=1)
+			// recv FIN(seq=true, ack=true)
 			return 10
 		case 21:
-			// recv FIN_ACK(seq=0, ack=0)
+			// recv FIN_ACK(seq=false, ack=false)
 			return 9
 		case 22:
-			// recv FIN_ACK(seq=0, ack=1)
+			// recv FIN_ACK(seq=false, ack=true)
 			return 10
 		case 23:
-			// recv FIN_ACK(seq=1, ack=0)
+			// recv FIN_ACK(seq=true, ack=false)
 			return 9
 		case 24:
-			// recv FIN_ACK(seq=1, ack=1)
+			// recv FIN_ACK(seq=true, ack=true)
 			return 10
 		case 25:
-			// recv ACK_FIN(seq=0, ack=0)
+			// recv ACK_FIN(seq=false, ack=false)
 			return 9
 		case 26:
-			// recv ACK_FIN(seq=0, ack=1)
+			// recv ACK_FIN(seq=false, ack=true)
 			return 10
 		case 27:
-			// recv ACK_FIN(seq=1, ack=0)
+			// recv ACK_FIN(seq=true, ack=false)
 			return 9
 		case 28:
-			// recv ACK_FIN(seq=1, ack=1)
+			// recv ACK_FIN(seq=true, ack=true)
 			return 10
 		}
 	case 6:
 		switch e {
 		case 9:
-			// recv SYN_ACK(seq=0, ack=0)
-			return 11 + s.Iss*2
+			// recv SYN_ACK(seq=false, ack=false)
+			return 11 + b2i(s.Iss)*2
 		case 10:
-			// recv SYN_ACK(seq=0, ack=1)
-			return 11 + s.Iss*2
+			// recv SYN_ACK(seq=false, ack=true)
+			return 11 + b2i(s.Iss)*2
 		case 11:
-			// recv SYN_ACK(seq=1, ack=0)
-			return 12 + s.Iss*2
+			// recv SYN_ACK(seq=true, ack=false)
+			return 12 + b2i(s.Iss)*2
 		case 12:
-			// recv SYN_ACK(seq=1, ack=1)
-			return 12 + s.Iss*2
+			// recv SYN_ACK(seq=true, ack=true)
+			return 12 + b2i(s.Iss)*2
 		}
 	case 7:
 		switch e {
 		case 9:
-			// recv SYN_ACK(seq=0, ack=0)
+			// recv SYN_ACK(seq=false, ack=false)
 			return 15
 		case 10:
-			// recv SYN_ACK(seq=0, ack=1)
+			// recv SYN_ACK(seq=false, ack=true)
 			return 16
 		case 11:
-			// recv SYN_ACK(seq=1, ack=0)
+			// recv SYN_ACK(seq=true, ack=false)
 			return 15
 		case 12:
-			// recv SYN_ACK(seq=1, ack=1)
+			// recv SYN_ACK(seq=true, ack=true)
 			return 16
 		case 13:
-			// recv ACK_SYN(seq=0, ack=0)
+			// recv ACK_SYN(seq=false, ack=false)
 			return 15
 		case 14:
-			// recv ACK_SYN(seq=0, ack=1)
+			// recv ACK_SYN(seq=false, ack=true)
 			return 16
 		case 15:
-			// recv ACK_SYN(seq=1, ack=0)
+			// recv ACK_SYN(seq=true, ack=false)
 			return 15
 		case 16:
-			// recv ACK_SYN(seq=1, ack=1)
+			// recv ACK_SYN(seq=true, ack=true)
 			return 16
 		case 17:
-			// recv FIN(seq=0, ack=0)
+			// recv FIN(seq=false, ack=false)
 			return 15
 		case 18:
-			// recv FIN(seq=0, ack=1)
+			// recv FIN(seq=false, ack=true)
 			return 16
 		case 19:
-			// recv FIN(seq=1, ack=0)
+			// recv FIN(seq=true, ack=false)
 			return 15
 		case 20:
-			// recv FIN(seq=1, ack=1)
+			// recv FIN(seq=true, ack=true)
 			return 16
 		}
 	case 8:
 		switch e {
 		case 21:
-			// recv FIN_ACK(seq=0, ack=0)
+			// recv FIN_ACK(seq=false, ack=false)
 			return 17
 		case 22:
-			// recv FIN_ACK(seq=0, ack=1)
+			// recv FIN_ACK(seq=false, ack=true)
 			return 18
 		case 23:
-			// recv FIN_ACK(seq=1, ack=0)
+			// recv FIN_ACK(seq=true, ack=false)
 			return 17
 		case 24:
-			// recv FIN_ACK(seq=1, ack=1)
+			// recv FIN_ACK(seq=true, ack=true)
 			return 18
 		case 25:
-			// recv ACK_FIN(seq=0, ack=0)
+			// recv ACK_FIN(seq=false, ack=false)
 			return 17
 		case 26:
-			// recv ACK_FIN(seq=0, ack=1)
+			// recv ACK_FIN(seq=false, ack=true)
 			return 18
 		case 27:
-			// recv ACK_FIN(seq=1, ack=0)
+			// recv ACK_FIN(seq=true, ack=false)
 			return 17
 		case 28:
-			// recv ACK_FIN(seq=1, ack=1)
+			// recv ACK_FIN(seq=true, ack=true)
 			return 18
 		}
 	case 10:
 		switch e {
 		case 7:
-			// recv SYN(seq=0)
-			return 19 + s.Iss*2
+			// recv SYN(seq=false)
+			return 19 + b2i(s.Iss)*2
 		case 8:
-			// recv SYN(seq=1)
-			return 20 + s.Iss*2
+			// recv SYN(seq=true)
+			return 20 + b2i(s.Iss)*2
 		}
 	case 14:
-		return 23 + s.Iss
+		return 23 + b2i(s.Iss)
 	case 16:
 		switch e {
 		case 13:
-			// recv ACK_SYN(seq=0, ack=0)
+			// recv ACK_SYN(seq=false, ack=false)
 			return 25
 		case 14:
-			// recv ACK_SYN(seq=0, ack=1)
+			// recv ACK_SYN(seq=false, ack=true)
 			return 26
 		case 15:
-			// recv ACK_SYN(seq=1, ack=0)
+			// recv ACK_SYN(seq=true, ack=false)
 			return 25
 		case 16:
-			// recv ACK_SYN(seq=1, ack=1)
+			// recv ACK_SYN(seq=true, ack=true)
 			return 26
 		case 17:
-			// recv FIN(seq=0, ack=0)
+			// recv FIN(seq=false, ack=false)
 			return 25
 		case 18:
-			// recv FIN(seq=0, ack=1)
+			// recv FIN(seq=false, ack=true)
 			return 26
 		case 19:
-			// recv FIN(seq=1, ack=0)
+			// recv FIN(seq=true, ack=false)
 			return 25
 		case 20:
-			// recv FIN(seq=1, ack=1)
+			// recv FIN(seq=true, ack=true)
 			return 26
 		}
 	case 17:
 		switch e {
 		case 21:
-			// recv FIN_ACK(seq=0, ack=0)
+			// recv FIN_ACK(seq=false, ack=false)
 			return 27
 		case 22:
-			// recv FIN_ACK(seq=0, ack=1)
+			// recv FIN_ACK(seq=false, ack=true)
 			return 28
 		case 23:
-			// recv FIN_ACK(seq=1, ack=0)
+			// recv FIN_ACK(seq=true, ack=false)
 			return 27
 		case 24:
-			// recv FIN_ACK(seq=1, ack=1)
+			// recv FIN_ACK(seq=true, ack=true)
 			return 28
 		case 25:
-			// recv ACK_FIN(seq=0, ack=0)
+			// recv ACK_FIN(seq=false, ack=false)
 			return 27
 		case 26:
-			// recv ACK_FIN(seq=0, ack=1)
+			// recv ACK_FIN(seq=false, ack=true)
 			return 28
 		case 27:
-			// recv ACK_FIN(seq=1, ack=0)
+			// recv ACK_FIN(seq=true, ack=false)
 			return 27
 		case 28:
-			// recv ACK_FIN(seq=1, ack=1)
+			// recv ACK_FIN(seq=true, ack=true)
 			return 28
 		}
 	case 19:
-		return 29 + s.Iss*2 + s.Irs
+		return 29 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 20:
-		return 33 + s.Iss*2 + s.Irs
+		return 33 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 23:
-		return 37 + s.Iss*2 + s.Irs
+		return 37 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 24:
-		return 41 + s.Iss*2 + s.Irs
+		return 41 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 25:
-		return 45 + s.Iss*2 + s.Irs
+		return 45 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 32:
-		return 49 + s.Iss*2 + s.Irs
+		return 49 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 33:
-		return 53 + s.Iss*2 + s.Irs
+		return 53 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 39:
-		return 57 + s.Iss*2 + s.Irs
+		return 57 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 40:
-		return 61 + s.Iss*2 + s.Irs
+		return 61 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 41:
-		return 65 + s.Iss*2 + s.Irs
+		return 65 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 42:
-		return 69 + s.Iss*2 + s.Irs
+		return 69 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 43:
-		return 73 + s.Iss*2 + s.Irs
+		return 73 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 46:
-		return 77 + s.Iss*2 + s.Irs
+		return 77 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 48:
-		return 81 + s.Iss*2 + s.Irs
+		return 81 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 50:
-		return 85 + s.Iss*2 + s.Irs
+		return 85 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 51:
-		return 89 + s.Iss*2 + s.Irs
+		return 89 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 52:
-		return 93 + s.Iss*2 + s.Irs
+		return 93 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 53:
-		return 97 + s.Iss*2 + s.Irs
+		return 97 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 55:
-		return 101 + s.Iss*2 + s.Irs
+		return 101 + b2i(s.Iss)*2 + b2i(s.Irs)
 	case 58:
-		return 105 + s.Iss
+		return 105 + b2i(s.Iss)
 	case 60:
 		switch e {
 		case 7:
-			// recv SYN(seq=0)
+			// recv SYN(seq=false)
 			return 107
 		case 8:
-			// recv SYN(seq=1)
+			// recv SYN(seq=true)
 			return 108
 		}
 	case 61:
 		switch e {
 		case 9:
-			// recv SYN_ACK(seq=0, ack=0)
+			// recv SYN_ACK(seq=false, ack=false)
 			return 109
 		case 10:
-			// recv SYN_ACK(seq=0, ack=1)
+			// recv SYN_ACK(seq=false, ack=true)
 			return 110
 		case 11:
-			// recv SYN_ACK(seq=1, ack=0)
+			// recv SYN_ACK(seq=true, ack=false)
 			return 109
 		case 12:
-			// recv SYN_ACK(seq=1, ack=1)
+			// recv SYN_ACK(seq=true, ack=true)
 			return 110
 		case 13:
-			// recv ACK_SYN(seq=0, ack=0)
+			// recv ACK_SYN(seq=false, ack=false)
 			return 109
 		case 14:
-			// recv ACK_SYN(seq=0, ack=1)
+			// recv ACK_SYN(seq=false, ack=true)
 			return 110
 		case 15:
-			// recv ACK_SYN(seq=1, ack=0)
+			// recv ACK_SYN(seq=true, ack=false)
 			return 109
 		case 16:
-			// recv ACK_SYN(seq=1, ack=1)
+			// recv ACK_SYN(seq=true, ack=true)
 			return 110
 		case 17:
-			// recv FIN(seq=0, ack=0)
+			// recv FIN(seq=false, ack=false)
 			return 109
 		case 18:
-			// recv FIN(seq=0, ack=1)
+			// recv FIN(seq=false, ack=true)
 			return 110
 		case 19:
-			// recv FIN(seq=1, ack=0)
+			// recv FIN(seq=true, ack=false)
 			return 109
 		case 20:
-			// recv FIN(seq=1, ack=1)
+			// recv FIN(seq=true, ack=true)
 			return 110
 		case 21:
-			// recv FIN_ACK(seq=0, ack=0)
+			// recv FIN_ACK(seq=false, ack=false)
 			return 109
 		case 22:
-			// recv FIN_ACK(seq=0, ack=1)
+			// recv FIN_ACK(seq=false, ack=true)
 			return 110
 		case 23:
-			// recv FIN_ACK(seq=1, ack=0)
+			// recv FIN_ACK(seq=true, ack=false)
 			return 109
 		case 24:
-			// recv FIN_ACK(seq=1, ack=1)
+			// recv FIN_ACK(seq=true, ack=true)
 			return 110
 		case 25:
-			// recv ACK_FIN(seq=0, ack=0)
+			// recv ACK_FIN(seq=false, ack=false)
 			return 109
 		case 26:
-			// recv ACK_FIN(seq=0, ack=1)
+			// recv ACK_FIN(seq=false, ack=true)
 			return 110
 		case 27:
-			// recv ACK_FIN(seq=1, ack=0)
+			// recv ACK_FIN(seq=true, ack=false)
 			return 109
 		case 28:
-			// recv ACK_FIN(seq=1, ack=1)
+			// recv ACK_FIN(seq=true, ack=true)
 			return 110
 		}
 	}
@@ -2410,14 +2358,72 @@ func sentOf(s Snapshot, e Event, r int) int {
 }
 
 // valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool {
-	return s.State < NumStates && s.Iss >= 0 && s.Iss <= 1 && s.Irs >= 0 && s.Irs <= 1
+func (s Snapshot) valid() bool { return s.State < NumStates }
+
+// index packs the state and the variables into the column of cells that
+// holds what an event does to s. A state or variable out of range becomes
+// one more than its last value, a column of rejections.
+func (s Snapshot) index() uint {
+	i := uint(min(s.State, NumStates))
+	if s.Passive {
+		i |= 1 << 4
+	}
+	if s.Iss {
+		i |= 1 << 5
+	}
+	if s.Irs {
+		i |= 1 << 6
+	}
+	return i
+}
+
+// fromIndex is the snapshot, without timers, that index maps to i; it
+// ignores the bits of i above the index.
+func fromIndex(i uint) Snapshot {
+	var s Snapshot
+	s.State = State(i & 0xf)
+	s.Passive = i>>4&1 != 0
+	s.Iss = i>>5&1 != 0
+	s.Irs = i>>6&1 != 0
+	return s
 }
 
 // Effects is what one step does besides changing the snapshot: the row that
 // fired (Row) and, through its methods, the messages it sends, its timer
 // actions and its error (fsm.Effects).
 type Effects = fsm.Effects[Message, TimerSet]
+
+const (
+	// The fields of a cell (fsm.Cells) after the next state and variables:
+	// the timers stopped, those armed, and the index of the outcome.
+	cellStop = 11
+	cellArm  = 19
+	cellOut  = 27
+)
+
+// cells[min(e, NumEvents)<<7 | s.index()] is what event e does to snapshot
+// s, packed, and outcomes the effects and errors its cells index: Step is a
+// lookup. The snapshot, which chains one step to the next, indexes the inner
+// dimension.
+var (
+	cells    [(NumEvents + 1) << 7]uint64
+	outcomes []fsm.Outcome[Message, TimerSet]
+)
+
+func init() {
+	outcomes = machine.Fill(cells[:], fsm.Cells{Columns: 7, StateBits: 8, IndexVars: 4, Stop: cellStop, Arm: cellArm, Out: cellOut})
+}
+
+// next is the snapshot cell c leads to from one whose timers are t.
+func next(c uint64, t TimerSet) Snapshot {
+	return Snapshot{
+		Irs:     c&(1<<10) != 0,
+		Iss:     c&(1<<9) != 0,
+		Passive: c&(1<<8) != 0,
+		State:   State(c),
+		Timers:  t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+	}
+}
 
 // Step applies event e to snapshot s and returns the next snapshot and the
 // effects to carry out. It is pure and does not allocate. The first row of
@@ -2432,9 +2438,15 @@ type Effects = fsm.Effects[Message, TimerSet]
 // a timeout's timer is running; Machine rejects the timeout of a timer that is
 // not.
 //
-// The variables take too many values for a table: Step applies the rows
-// on every call (fsm.Def.StepRows).
-func Step(s Snapshot, e Event) (Snapshot, Effects, error) { return machine.StepRows(s, e) }
+// Step looks the answer up in a table that package fsm works out from the
+// rows when the package is initialised, and is written to be inlined. The
+// snapshot it returns with the rejection of a snapshot out of range has the
+// values out of range clamped to one past their range.
+func Step(s Snapshot, e Event) (Snapshot, Effects, error) {
+	c := cells[uint(min(e, NumEvents))<<7|s.index()]
+	o := &outcomes[c>>cellOut]
+	return next(c, s.Timers), o.Fx, o.Err
+}
 
 // Packed is Step over the 10-bit packed snapshots of spec.Layout, for the
 // model checker (Packed.Step is a modelcheck.StepFunc), with Pack and
