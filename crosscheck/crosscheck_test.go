@@ -242,6 +242,13 @@ var matrix = []config{
 	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "lossy"},
 	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "early"},
 	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "ageless"},
+	// Lossless channels with a lifetime: the tick waits for the delivery of
+	// a message of the last age (stuck: a delivery that cannot happen).
+	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_early"},
+	{spec: "../modelcheck/testdata/timed_stuck.yaml", check: "stuck"},
+	{spec: "retx", check: "ordered", inbox: both(channel{ordered, 2, block, false, false})},
+	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, false, true})},
+	{spec: "retx", check: "unordered", inbox: [2]*channel{{ordered, 2, drop, false, true}, {unordered, 2, drop, true, false}}},
 	// tcp.yaml's checks made timed: a tick of 1s (retransmit is one tick),
 	// MSL of one or two ticks (time_wait 2*MSL), segments living MSL.
 	{spec: "tcp", check: "reliable", timed: &timing{tick: time.Second, msl: 2 * time.Second}},

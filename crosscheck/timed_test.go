@@ -14,8 +14,8 @@ func TestTimedHandCounts(t *testing.T) {
 		spec, check         string
 		states, transitions uint64
 	}{
-		{"blink", "hand", 7, 8},
-		{"blink", "hand_unordered", 11, 22},
+		{"blink", "hand", 6, 5},
+		{"blink", "hand_unordered", 7, 8},
 	} {
 		t.Run(tc.spec+"/"+tc.check, func(t *testing.T) {
 			t.Parallel()

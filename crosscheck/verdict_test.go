@@ -172,6 +172,20 @@ func TestVerdicts(t *testing.T) {
 	cells = append(cells, cell{mc, mc.Check("two_clients"), want{"invariant", ""}})
 	race := loadSpec(t, "race") // timed: a timer's early window breaks the order of two deadlines
 	cells = append(cells, cell{race, race.Check("in_order"), want{"none", "none"}}, cell{race, race.Check("early"), want{"invariant", "deadlock"}})
+	// timed: a lossless channel's message of the last age stops time until
+	// it is delivered, and when it cannot be, time is stuck (a deadlock).
+	timed := loadSpec(t, "../modelcheck/testdata/timed.yaml")
+	for _, x := range []struct {
+		check string
+		want  want
+	}{
+		{"counts_early", want{"invariant", "none"}}, {"conserved", want{"none", "none"}}, {"late_ping_equal_life", want{"none", "none"}},
+		{"late_ping_lossless", want{"none", "none"}}, {"late_ping_long_life", want{"invariant", "none"}},
+	} {
+		cells = append(cells, cell{timed, timed.Check(x.check), x.want})
+	}
+	stuck := loadSpec(t, "../modelcheck/testdata/timed_stuck.yaml")
+	cells = append(cells, cell{stuck, stuck.Check("stuck"), want{"none", "deadlock"}}, cell{stuck, stuck.Check("stuck_lossy"), want{"none", "none"}})
 	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")
 	more, _ := filepath.Glob("testdata/fail_*.yaml")
 	for _, f := range append(files, more...) {

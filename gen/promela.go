@@ -22,8 +22,9 @@ import (
 //     vector), for an unordered one a count per message kind; scratch
 //     variables are hidden. A timed check adds per timer the ticks left
 //     until its deadline (0 while not armed) and, in a channel with a
-//     lifetime, each message's age: an array parallel to an ordered queue,
-//     a count per letter and age in an unordered channel;
+//     lifetime of more than a tick, each message's age (below the
+//     lifetime): an array parallel to an ordered queue, a count per letter
+//     and age in an unordered channel;
 //   - one process runs a do loop with one option per action instance
 //     (call, deliver, lose, duplicate, timeout, and the tick of a timed
 //     check), each a d_step whose first statement is the action's enabling
@@ -453,7 +454,7 @@ func (g *pmlGen) emit() {
 			if ch.Order == spec.Ordered {
 				g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(ci), max(ch.Capacity, 1))
 				if ch.Ages() > 1 {
-					g.f("byte %s[%d]; /* the age of each message in ticks, at most %d; slots past the length are 0 */\n", g.inboxAge(ci), max(ch.Capacity, 1), ch.Lifetime)
+					g.f("byte %s[%d]; /* the age of each message in ticks, at most %d; slots past the length are 0 */\n", g.inboxAge(ci), max(ch.Capacity, 1), ch.Ages()-1)
 				}
 				g.f("byte %s;\n", g.inboxLen(ci))
 			} else {
@@ -500,7 +501,7 @@ func (g *pmlGen) emit() {
 	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered }) {
 		g.f("hidden mtype head; /* scratch: the message being delivered */\n")
 	}
-	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered && ch.Ages() > 1 }) {
+	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered && ch.Ages() > 1 && ch.Loss }) {
 		g.f("hidden byte kept; /* scratch: the messages a tick keeps in an ordered channel */\n")
 	}
 	g.f("\n")
@@ -1009,12 +1010,14 @@ func (g *pmlGen) duplicateAt(p, i int) []string {
 }
 
 // tick is the tick of a timed check: enabled when no armed timer's
-// deadline has come and something ages; every armed timer's deadline comes
-// a tick nearer, every message in a channel with a lifetime ages by one,
-// and those that were as old as the lifetime are gone.
+// deadline has come, no lossless channel holds a message of its last age
+// (Lifetime-1: it must be delivered first), and something ages; every
+// armed timer's deadline comes a tick nearer, every message in a channel
+// with a lifetime ages by one, and a lossy channel loses those of the
+// last age.
 func (g *pmlGen) tick() pmlAction {
 	c := g.c
-	var waits, ages, body []string // no deadline has come; something ages
+	var waits, ages, body []string // nothing is urgent; something ages
 	for p := range g.peer {
 		for _, t := range g.m[p].Timers {
 			armed, left := g.timerVar(p, t), g.timerLeft(p, t)
@@ -1024,19 +1027,42 @@ func (g *pmlGen) tick() pmlAction {
 		}
 	}
 	for ci, ch := range c.Channels {
-		if ch.Ages() == 1 {
+		if ch.Lifetime == 0 {
 			continue
+		}
+		last := ch.Ages() - 1
+		switch {
+		case !ch.Loss && last == 0: // every message has the last age: the channel must be empty
+			waits = append(waits, fmt.Sprintf("(%s == 0)", g.inboxLen(ci)))
+			continue
+		case !ch.Loss && ch.Order == spec.Ordered: // the head is the oldest
+			waits = append(waits, fmt.Sprintf("(%s == 0 || %s[0] < %d)", g.inboxLen(ci), g.inboxAge(ci), last))
+		case !ch.Loss:
+			for _, lt := range g.s.Letters {
+				waits = append(waits, fmt.Sprintf("(%s == 0)", g.inboxCountAt(ci, lt, last)))
+			}
 		}
 		ages = append(ages, fmt.Sprintf("(%s > 0)", g.inboxLen(ci)))
-		if ch.Order == spec.Ordered {
-			body = append(body, g.ageQueue(ci)...)
-			continue
-		}
-		for _, lt := range g.s.Letters { // the oldest are gone
-			for age := ch.Lifetime; age > 0; age-- {
-				body = append(body, fmt.Sprintf("%s = %s", g.inboxCountAt(ci, lt, age), g.inboxCountAt(ci, lt, age-1)))
+		switch {
+		case ch.Order == spec.Ordered && last == 0: // lossy: every message is lost
+			n := max(ch.Capacity, 1)
+			for k := range n {
+				body = append(body, fmt.Sprintf("%s[%d] = 0", g.inboxArr(ci), k))
 			}
-			body = append(body, g.inboxCountAt(ci, lt, 0)+" = 0")
+			body = append(body, g.inboxLen(ci)+" = 0")
+		case ch.Order == spec.Ordered && ch.Loss:
+			body = append(body, g.ageQueue(ci)...)
+		case ch.Order == spec.Ordered:
+			for k := range max(ch.Capacity, 1) {
+				body = append(body, fmt.Sprintf("if\n\t\t:: %d < %s -> %s[%d]++\n\t\t:: else -> skip\n\t\tfi", k, g.inboxLen(ci), g.inboxAge(ci), k))
+			}
+		default: // unordered: each count moves an age up; a lossy channel's of the last age are lost
+			for _, lt := range g.s.Letters {
+				for age := last; age > 0; age-- {
+					body = append(body, fmt.Sprintf("%s = %s", g.inboxCountAt(ci, lt, age), g.inboxCountAt(ci, lt, age-1)))
+				}
+				body = append(body, g.inboxCountAt(ci, lt, 0)+" = 0")
+			}
 		}
 	}
 	if len(body) == 0 {
@@ -1046,15 +1072,15 @@ func (g *pmlGen) tick() pmlAction {
 		guard: cLogic.all(append(waits, cLogic.any(ages...))...), body: body}
 }
 
-// ageQueue ages the messages of ordered channel ci by a tick: those that
-// were as old as its lifetime are gone, the rest keep their order.
+// ageQueue ages the messages of lossy ordered channel ci by a tick: those
+// of the last age are lost, the rest keep their order.
 func (g *pmlGen) ageQueue(ci int) []string {
 	ch := g.c.Channels[ci]
 	arr, age, n := g.inboxArr(ci), g.inboxAge(ci), max(ch.Capacity, 1)
 	out := []string{"kept = 0"}
 	for k := range n {
 		out = append(out, fmt.Sprintf("if\n\t\t:: %d < %s && %s[%d] < %d -> %s[kept] = %s[%d]; %s[kept] = %s[%d] + 1; kept++\n\t\t:: else -> skip\n\t\tfi",
-			k, g.inboxLen(ci), age, k, ch.Lifetime, arr, arr, k, age, age, k))
+			k, g.inboxLen(ci), age, k, ch.Ages()-1, arr, arr, k, age, age, k))
 	}
 	for k := range n {
 		out = append(out, fmt.Sprintf("if\n\t\t:: %d >= kept -> %s[%d] = 0; %s[%d] = 0\n\t\t:: else -> skip\n\t\tfi", k, arr, k, age, k))

@@ -10,7 +10,8 @@ import (
 // This file holds what the Promela and TLA+ renderings of a timed check
 // share (docs/semantics.md, "Timed checks"): a timed check adds, per peer
 // and timer, the ticks left until the timer's deadline (0 while it is not
-// armed), and per message in a channel with a lifetime its age; the tick
+// armed), and per message in a channel with a lifetime its age, below the
+// lifetime (stored only when the lifetime is more than a tick); the tick
 // is one action.
 
 // timerEffect is what a row does to one timer of its machine, as the
@@ -68,7 +69,7 @@ func timeNote(c *spec.Check, ms []*spec.Machine) string {
 	if len(ts) > 0 {
 		note += " Timers in ticks: " + strings.Join(ts, ", ") + "."
 	}
-	return note + " A timer fires when its deadline has come (or within its early window); time passes by a tick only while no armed timer's deadline has come and something ages: a timer is armed or a channel with a lifetime holds a message. A message is sent at age 0 (a duplicate keeps its original's age) and is gone once older than its channel's lifetime."
+	return note + " A timer fires when its deadline has come (or within its early window). A message is sent at age 0 (a duplicate keeps its original's age) and lives less than its channel's lifetime: the tick that would age it to the lifetime loses it in a lossy channel, and in a lossless one waits until it is delivered. So time passes by a tick only while no armed timer's deadline has come, no lossless channel holds a message of its last age, and something ages: a timer is armed or a channel with a lifetime holds a message."
 }
 
 // lifetimeNote is the part of a channel's description that gives its

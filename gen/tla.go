@@ -43,9 +43,9 @@ func TLAModuleName(s *spec.Spec, c *spec.Check) string {
 //     remaining budgets of bounded calls; per inbox a sequence (ordered) or
 //     a count per message kind (unordered). A timed check adds per timer
 //     the ticks left until its deadline (0 while not armed, a field of the
-//     snapshot record too) and, in a channel with a lifetime, each
-//     message's age: a sequence of <<message, age>>, or a count per message
-//     kind and age;
+//     snapshot record too) and, in a channel with a lifetime of more than
+//     a tick, each message's age (below the lifetime): a sequence of
+//     <<message, age>>, or a count per message kind and age;
 //   - one operator per transition row, named after it (Row6_SYN_SENT_recv_SYN_ACK),
 //     mapping a peer's snapshot record to the next one and the messages
 //     sent; one operator per event dispatching over the table;
@@ -235,7 +235,7 @@ func (g *tlaGen) names() error {
 	}
 	if g.c.Time != nil {
 		// The tick, the per-channel operators of ages and their bound names.
-		prefixes = append(slices.Clip(prefixes), "Sum_", "Aged_", "Young_")
+		prefixes = append(slices.Clip(prefixes), "Sum_", "Aged_", "Young_", "Due_")
 		for _, k := range tlaTimedBound {
 			taken[k] = true
 		}
@@ -467,7 +467,7 @@ func (g *tlaGen) emit() {
 	if c.Time == nil {
 		g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)\n\n")
 	} else {
-		g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered); with a lifetime, a sequence of <<message, age>> or a count per kind and age\n\n")
+		g.f("    inbox \\* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered); with a lifetime of more than a tick, a sequence of <<message, age>> or a count per kind and age\n\n")
 	}
 	g.f("vars == <<%s>>\n\n", strings.Join(g.stateVars(), ", "))
 
@@ -516,7 +516,7 @@ func (g *tlaGen) emit() {
 		empty := "<<>>"
 		switch {
 		case ch.Order == spec.Unordered && ch.Ages() > 1:
-			empty = fmt.Sprintf("[m \\in Msgs |-> [a \\in 0..%d |-> 0]]", ch.Lifetime)
+			empty = fmt.Sprintf("[m \\in Msgs |-> [a \\in 0..%d |-> 0]]", ch.Ages()-1)
 		case ch.Order == spec.Unordered:
 			empty = "[m \\in Msgs |-> 0]"
 		}
@@ -881,14 +881,26 @@ func (g *tlaGen) emitInbox(p int) {
 	case !aged:
 		g.f("SendTo_%s(box, ms) ==\n    LET k == Min(Len(ms), %d - %s)\n    IN [m \\in Msgs |-> box[m] + Cardinality({i \\in 1..k : ms[i] = m})]\n\n", pn, ch.Capacity, size)
 	case ch.Order == spec.Ordered:
-		// A message is sent at age 0; a tick ages every message and drops
-		// those older than the lifetime.
+		// A message is sent at age 0; a tick ages every message, and a
+		// lossy channel loses those of the last age (a lossless one holds
+		// none then: they are Due_).
+		last := ch.Ages() - 1
 		g.f("SendTo_%s(box, ms) == box \\o [i \\in 1..Min(Len(ms), %d - %s) |-> <<ms[i], 0>>]\n", pn, ch.Capacity, size)
-		g.f("Young_%s(msg) == msg[2] < %d\n", pn, ch.Lifetime)
-		g.f("Aged_%s(box) ==\n    LET kept == SelectSeq(box, Young_%s)\n    IN [i \\in 1..Len(kept) |-> <<kept[i][1], kept[i][2] + 1>>]\n\n", pn, pn)
+		if ch.Loss {
+			g.f("Young_%s(msg) == msg[2] < %d\n", pn, last)
+			g.f("Aged_%s(box) ==\n    LET kept == SelectSeq(box, Young_%s)\n    IN [i \\in 1..Len(kept) |-> <<kept[i][1], kept[i][2] + 1>>]\n", pn, pn)
+		} else {
+			g.f("Due_%s(box) == \\E i \\in 1..Len(box) : box[i][2] = %d\n", pn, last)
+			g.f("Aged_%s(box) == [i \\in 1..Len(box) |-> <<box[i][1], box[i][2] + 1>>]\n", pn)
+		}
+		g.f("\n")
 	default:
+		last := ch.Ages() - 1
 		g.f("SendTo_%s(box, ms) ==\n    LET k == Min(Len(ms), %d - %s)\n    IN [m \\in Msgs |-> [box[m] EXCEPT ![0] = @ + Cardinality({i \\in 1..k : ms[i] = m})]]\n", pn, ch.Capacity, size)
-		g.f("Aged_%s(box) == [m \\in Msgs |-> [a \\in 0..%d |-> IF a = 0 THEN 0 ELSE box[m][a - 1]]]\n\n", pn, ch.Lifetime)
+		if !ch.Loss {
+			g.f("Due_%s(box) == \\E m \\in Msgs : box[m][%d] > 0\n", pn, last)
+		}
+		g.f("Aged_%s(box) == [m \\in Msgs |-> [a \\in 0..%d |-> IF a = 0 THEN 0 ELSE box[m][a - 1]]]\n\n", pn, last)
 	}
 }
 
@@ -1141,7 +1153,7 @@ func (g *tlaGen) emitActions() {
 				}
 				kind += "[a]"
 				anyAge = func(body string) string {
-					return fmt.Sprintf("    \\E a \\in 0..%d :\n    ", ch.Lifetime) + strings.ReplaceAll(body, "\n", "\n    ")
+					return fmt.Sprintf("    \\E a \\in 0..%d :\n    ", ch.Ages()-1) + strings.ReplaceAll(body, "\n", "\n    ")
 				}
 			}
 		}
@@ -1223,9 +1235,12 @@ func anyAgeNote(ch *spec.Channel) string {
 }
 
 // tickBody is the tick of a timed check: enabled when no armed timer's
-// deadline has come and something ages (a timer is armed or a channel
-// with a lifetime holds a message); every armed timer's deadline comes a
-// tick nearer, and the messages in channels with a lifetime age (Aged_).
+// deadline has come, no lossless channel holds a message of its last age
+// (Due_, or any message when a lifetime is one tick), and something ages
+// (a timer is armed or a channel with a lifetime holds a message); every
+// armed timer's deadline comes a tick nearer, and the messages in channels
+// with a lifetime age (Aged_; with a lifetime of one tick a lossy channel
+// loses them all).
 func (g *tlaGen) tickBody() string {
 	var due, ages, parts, lefts []string
 	for _, tm := range g.ms {
@@ -1239,11 +1254,25 @@ func (g *tlaGen) tickBody() string {
 	}
 	var aged []string
 	for ci, ch := range g.c.Channels {
-		if ch.Ages() > 1 {
-			k := g.chanKey(ci)
-			ages = append(ages, fmt.Sprintf("Size_%s(%s) > 0", k, g.box(ci)))
-			aged = append(aged, fmt.Sprintf("![%s] = Aged_%s(@)", q(k), k))
+		if ch.Lifetime == 0 {
+			continue
 		}
+		k, bx := g.chanKey(ci), g.box(ci)
+		switch {
+		case ch.Ages() > 1:
+			if !ch.Loss {
+				due = append(due, fmt.Sprintf("~Due_%s(%s)", k, bx))
+			}
+			aged = append(aged, fmt.Sprintf("![%s] = Aged_%s(@)", q(k), k))
+		case !ch.Loss: // every message has the last age
+			due = append(due, fmt.Sprintf("Size_%s(%s) = 0", k, bx))
+			continue
+		case ch.Order == spec.Ordered: // lossy: every message is lost
+			aged = append(aged, fmt.Sprintf("![%s] = <<>>", q(k)))
+		default:
+			aged = append(aged, fmt.Sprintf("![%s] = [m \\in Msgs |-> 0]", q(k)))
+		}
+		ages = append(ages, fmt.Sprintf("Size_%s(%s) > 0", k, bx))
 	}
 	if len(aged) > 0 {
 		parts = append(parts, "inbox' = [inbox EXCEPT "+strings.Join(aged, ", ")+"]")
@@ -1302,11 +1331,11 @@ func (g *tlaGen) emitTypeOK() {
 		bx := g.box(ci)
 		switch {
 		case ch.Order == spec.Ordered && ch.Ages() > 1:
-			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs \\X 0..%d) /\\ Len(%s) =< %d", bx, ch.Lifetime, bx, ch.Capacity))
+			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs \\X 0..%d) /\\ Len(%s) =< %d", bx, ch.Ages()-1, bx, ch.Capacity))
 		case ch.Order == spec.Ordered:
 			parts = append(parts, fmt.Sprintf("%s \\in Seq(Msgs) /\\ Len(%s) =< %d", bx, bx, ch.Capacity))
 		case ch.Ages() > 1:
-			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> [0..%d -> 0..%d]] /\\ Size_%s(%s) =< %d", bx, ch.Lifetime, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
+			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> [0..%d -> 0..%d]] /\\ Size_%s(%s) =< %d", bx, ch.Ages()-1, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
 		default:
 			parts = append(parts, fmt.Sprintf("%s \\in [Msgs -> 0..%d] /\\ Size_%s(%s) =< %d", bx, ch.Capacity, g.chanKey(ci), bx, ch.Capacity))
 		}

@@ -22,7 +22,7 @@ type inbox struct {
 	ch      *spec.Channel
 	kinds   int // letters × ages
 	letters int
-	ages    int // 1: messages do not age
+	ages    int // 1: messages do not age, or live a tick (their one age is 0)
 	cap     int
 	n       int     // number of contents
 	length  []uint8 // [id]
@@ -32,7 +32,11 @@ type inbox struct {
 	remove  []int32 // unordered: [id*kinds+k], -1 when no k; ordered: [id*cap+i], -1 past the end
 	dup     []int32 // unordered: [id*kinds+k]; ordered: [id*cap+i]; -1 when impossible
 	head    []uint8 // ordered: [id] the first message's kind
-	aged    []int32 // with ages > 1: [id] the content a tick later (every age + 1, the oldest gone); else nil
+	// aged, for a channel with a lifetime: [id] the content a tick later,
+	// every age + 1; a message of the last age (Lifetime-1) is gone in a
+	// lossy channel, and in a lossless one makes the entry -1 (the tick
+	// waits for its delivery). nil without a lifetime.
+	aged    []int32
 	ordered bool
 }
 
@@ -64,7 +68,7 @@ func newInbox(ch *spec.Channel, letters int) (*inbox, error) {
 		for i := range b.remove {
 			b.remove[i], b.dup[i] = -1, -1
 		}
-		if ages > 1 {
+		if ch.Lifetime > 0 {
 			b.aged = []int32{0}
 		}
 		return b, nil
@@ -90,14 +94,19 @@ func newInbox(ch *spec.Channel, letters int) (*inbox, error) {
 	return b, nil
 }
 
-// older is the kind k one tick later, or -1 when a message of kind k is
-// then older than the channel's lifetime (and gone).
+// older is the kind k one tick later, or -1 when a message of kind k has
+// the last age and would reach the channel's lifetime.
 func (b *inbox) older(k int) int {
 	if k%b.ages == b.ages-1 {
 		return -1
 	}
 	return k + 1
 }
+
+// expires says what a tick does to a message of the last age: true when
+// it is gone (a lossy channel), false when the tick must wait for its
+// delivery (a lossless one).
+func (b *inbox) expires() bool { return b.ch.Loss }
 
 // letterCount is how many messages of letter lt content id holds, of any age.
 func (b *inbox) letterCount(id, lt int) int {
@@ -141,17 +150,23 @@ func (b *inbox) buildUnordered() error {
 	b.add = make([]int32, n*k)
 	b.remove = make([]int32, n*k)
 	b.dup = make([]int32, n*k)
-	if b.ages > 1 {
+	if b.ch.Lifetime > 0 {
 		b.aged = make([]int32, n)
 		older := make([]uint8, k)
 		for id, c := range contents {
 			clear(older)
+			waits := false
 			for kind, x := range c {
 				if o := b.older(kind); o >= 0 {
 					older[o] = x
+				} else {
+					waits = waits || x > 0 && !b.expires()
 				}
 			}
 			b.aged[id] = ids[string(older)]
+			if waits {
+				b.aged[id] = -1
+			}
 		}
 	}
 	for id, c := range contents {
@@ -208,7 +223,7 @@ func (b *inbox) buildOrdered() error {
 	b.remove = make([]int32, n*max(c, 1))
 	b.dup = make([]int32, n*max(c, 1))
 	b.head = make([]uint8, n)
-	if b.ages > 1 {
+	if b.ch.Lifetime > 0 {
 		b.aged = make([]int32, n)
 	}
 	enc := func(seq []uint8) int32 {
@@ -238,13 +253,18 @@ func (b *inbox) buildOrdered() error {
 			b.head[id] = seq[0]
 		}
 		if b.aged != nil {
-			older := make([]uint8, 0, l)
+			older, waits := make([]uint8, 0, l), false
 			for _, m := range seq {
 				if o := b.older(int(m)); o >= 0 {
 					older = append(older, uint8(o))
+				} else {
+					waits = waits || !b.expires()
 				}
 			}
 			b.aged[id] = enc(older)
+			if waits {
+				b.aged[id] = -1
+			}
 		}
 		for m := range k {
 			b.add[id*k+m] = -1

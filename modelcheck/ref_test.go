@@ -261,7 +261,8 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 }
 
 // refTick is r a tick later, or nil when the tick is not enabled: a timer
-// is due, or nothing ages.
+// is due, a message in a lossless channel is as old as it may get (its
+// next age would be the channel's lifetime), or nothing ages.
 func refTick(s *spec.Spec, c *spec.Check, r *refState) *refState {
 	ages := false
 	for _, pr := range r.peers {
@@ -275,7 +276,15 @@ func refTick(s *spec.Spec, c *spec.Check, r *refState) *refState {
 		}
 	}
 	for _, ch := range c.Channels {
-		ages = ages || ch.Lifetime > 0 && len(r.boxes[ch.Index]) > 0
+		if ch.Lifetime == 0 {
+			continue
+		}
+		for _, x := range r.boxes[ch.Index] {
+			if x%ch.Ages()+1 == ch.Lifetime && !ch.Loss {
+				return nil // it must be delivered first
+			}
+			ages = true
+		}
 	}
 	if !ages {
 		return nil
@@ -294,7 +303,7 @@ func refTick(s *spec.Spec, c *spec.Check, r *refState) *refState {
 		}
 		var kept []int
 		for _, x := range n.boxes[ch.Index] {
-			if x%ch.Ages() < ch.Lifetime {
+			if x%ch.Ages()+1 < ch.Lifetime { // else lost: it would live as long as the lifetime
 				kept = append(kept, x+1)
 			}
 		}

@@ -2,15 +2,16 @@ package modelcheck
 
 // Timed checks (docs/semantics.md, "Timed checks"): the system state adds
 // each armed timer's remaining ticks, and each message in a channel with a
-// lifetime its age (the channel's automaton runs over letters × ages, and
-// its aged table says what a content becomes a tick later). A timer is
-// armed with its full duration by the row that starts it (unless it was
-// running) or restarts it; its timeout is enabled once its remaining ticks
-// are within its early window; the tick is enabled while no armed timer
-// is due and something ages, and takes a tick off every armed timer and
-// adds one to every message's age. Timed checks take the multi-word
-// search (expand.go's successors): the one-word fast path (word.go) runs
-// untimed checks only.
+// lifetime its age, 0 to Lifetime-1 (the channel's automaton runs over
+// letters × ages, and its aged table says what a content becomes a tick
+// later). A timer is armed with its full duration by the row that starts
+// it (unless it was running) or restarts it; its timeout is enabled once
+// its remaining ticks are within its early window; the tick is enabled
+// while no armed timer is due, no lossless channel holds a message of the
+// last age, and something ages, and takes a tick off every armed timer
+// and adds one to every message's age, a lossy channel losing those of
+// the last age. Timed checks take the multi-word search (expand.go's
+// successors): the one-word fast path (word.go) runs untimed checks only.
 
 // compileTime fills in what a timed check adds to the model: rem holds,
 // per peer and timer, the field of its remaining ticks.
@@ -27,7 +28,7 @@ func (m *model) compileTime(rem [][]field) {
 		}
 	}
 	for ci, b := range m.inbox {
-		if b.ages > 1 && !c.Unused(b.ch) {
+		if b.ch.Lifetime > 0 && !c.Unused(b.ch) {
 			m.agedBoxes = append(m.agedBoxes, ci)
 		}
 	}
@@ -68,8 +69,9 @@ func (m *model) arm(nv []uint64, fp *fastPeer, snap uint64, ev int, o *outcome) 
 }
 
 // tick appends the successor of v by the tick to out, when the tick is
-// enabled: no armed timer is due (0 ticks remaining), and something ages
-// (a timer is armed, or a channel with a lifetime holds a message).
+// enabled: no armed timer is due (0 ticks remaining), no lossless channel
+// holds a message of the last age, and something ages (a timer is armed,
+// or a channel with a lifetime holds a message).
 func (m *model) tick(v *vec, out *succs) {
 	ages := false
 	for i := range m.timers {
@@ -83,7 +85,11 @@ func (m *model) tick(v *vec, out *succs) {
 		ages = true
 	}
 	for _, ci := range m.agedBoxes {
-		ages = ages || m.box[ci].get(v) != 0
+		id := m.box[ci].get(v)
+		if m.inbox[ci].aged[id] < 0 {
+			return // a message at the end of its life: time waits until it is delivered
+		}
+		ages = ages || id != 0
 	}
 	if !ages {
 		return

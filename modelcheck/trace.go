@@ -150,12 +150,12 @@ func (c *Checker) view(v *vec) SystemState {
 		}
 		iv := InboxView{To: c.check.ChannelName(ch), Messages: []string{}}
 		b := m.inbox[i]
-		if b.ages > 1 {
+		if ch.Lifetime > 0 {
 			iv.Ages = []int{}
 		}
 		for _, k := range b.contents(int(m.box[i].get(v))) {
 			iv.Messages = append(iv.Messages, c.s.Letters[k/b.ages].String())
-			if b.ages > 1 {
+			if ch.Lifetime > 0 {
 				iv.Ages = append(iv.Ages, k%b.ages)
 			}
 		}

@@ -660,11 +660,11 @@ func (e *monEnv) Msg(name string) int {
 }
 
 // Limits of a timed check's state: a timer's remaining ticks take 8 bits,
-// a message's age 4, and a channel tabulates at most 255 kinds (letters
-// times ages).
+// a message's age 4 (0 to 15: a lifetime of at most 16 ticks), and a
+// channel tabulates at most 255 kinds (letters times ages).
 const (
 	maxTimerTicks    = 255
-	maxLifetimeTicks = 15
+	maxLifetimeTicks = 16
 	maxKinds         = 255
 )
 
@@ -862,7 +862,7 @@ func (l *loader) lifetime(n *yaml.Node, what string, ch *Channel, tc timeCtx) {
 	case d%tc.tick != 0:
 		l.errorf(n, "%s lifetime: %s%s is not a multiple of the tick %s", what, formatDuration(d), written(src, d), formatDuration(tc.tick))
 	case d/tc.tick > maxLifetimeTicks:
-		l.errorf(n, "%s lifetime: %s is %d ticks of %s: the check's state would need more than %d ticks a message age: use a larger tick or params", what, formatDuration(d), d/tc.tick, formatDuration(tc.tick), maxLifetimeTicks)
+		l.errorf(n, "%s lifetime: %s is %d ticks of %s: the check's state would need a lifetime of more than %d ticks: use a larger tick or params", what, formatDuration(d), d/tc.tick, formatDuration(tc.tick), maxLifetimeTicks)
 	default:
 		ch.Lifetime = int(d / tc.tick)
 	}

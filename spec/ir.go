@@ -728,18 +728,22 @@ type Channel struct {
 	Full      FullPolicy
 	Loss      bool // any message in the channel may be lost
 	Duplicate bool // any message in the channel may be duplicated while there is room
-	// Lifetime is how many ticks a message may spend in the channel in a
-	// timed check: older ones are gone. 0: messages do not age (always 0
-	// in an untimed check).
+	// Lifetime is how many ticks a message lives in the channel in a timed
+	// check: its age (ticks since its send) stays below it. The tick that
+	// would age a message to Lifetime loses it in a lossy channel and, in
+	// a lossless one, waits until it is delivered. At least 1 when set;
+	// 0: messages do not age (always 0 in an untimed check).
 	Lifetime int
 	Pos      Pos
 }
 
-// Ages is the number of ages a message in ch may have: Lifetime+1 when
-// messages age in it, else 1.
+// Ages is the number of ages a message in ch may have, 0 to Ages()-1:
+// Lifetime when messages age in it, else 1. With a Lifetime of 1 too a
+// message has the one age 0, but the lifetime still applies: ask
+// Lifetime > 0, not Ages() > 1, whether the tick concerns ch.
 func (ch *Channel) Ages() int {
 	if ch.Lifetime > 0 {
-		return ch.Lifetime + 1
+		return ch.Lifetime
 	}
 	return 1
 }
