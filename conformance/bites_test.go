@@ -13,8 +13,9 @@ import (
 )
 
 // TestValidatorBites shows that the suite can fail: a real Linux trace is
-// rejected by a spec with one row changed, and a real trace with one
-// line added is rejected by spec/tcp.yaml, each at the line concerned.
+// rejected by a spec with one row changed (the reset a closed port sends
+// to a SYN), and a real trace with one line added is rejected by
+// spec/tcp.yaml, each at the line concerned.
 func TestValidatorBites(t *testing.T) {
 	var target Scenario
 	for _, s := range Scenarios {
@@ -27,23 +28,27 @@ func TestValidatorBites(t *testing.T) {
 		t.Fatal("the recorded trace does not conform to begin with")
 	}
 	lines := strings.Split(strings.TrimSpace(string(out.TraceJSON)), "\n")
-	resetLine := 0
+	resetLine, synLine := 0, 0
 	for i, l := range lines {
-		if strings.Contains(l, `"event":"recv RST"`) {
+		if strings.Contains(l, `"event":"recv RST_ACK"`) {
 			resetLine = i + 1
 		}
+		if strings.Contains(l, `"event":"recv SYN"`) {
+			synLine = i + 1
+		}
 	}
-	if resetLine == 0 {
-		t.Fatalf("no recv RST line in\n%s", out.TraceJSON)
+	if resetLine == 0 || synLine == 0 {
+		t.Fatalf("no recv RST_ACK or recv SYN line in\n%s", out.TraceJSON)
 	}
 
-	// A spec whose SYN_SENT ignores a reset.
+	// A spec whose CLOSED answers a SYN with a bare reset, which SYN_SENT
+	// cannot accept (it has no ACK to check).
 	src := string(fsmgen.TCPSource())
-	row := "  - from: SYN_SENT\n    on: recv RST\n    to: CLOSED\n"
+	row := "  - from: CLOSED\n    on: recv SYN\n    send: {RST_ACK: {ack: msg.seq}}\n"
 	if !strings.Contains(src, row) {
-		t.Fatal("spec/tcp.yaml no longer has the SYN_SENT + recv RST row this test edits")
+		t.Fatal("spec/tcp.yaml no longer has the CLOSED + recv SYN row this test edits")
 	}
-	wrong, err := spec.Parse("wrong.yaml", []byte(strings.Replace(src, row, "  - from: SYN_SENT\n    on: recv RST\n    to: LISTEN\n", 1)))
+	wrong, err := spec.Parse("wrong.yaml", []byte(strings.Replace(src, row, "  - from: CLOSED\n    on: recv SYN\n    send: {RST: {seq: msg.seq}}\n", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +56,7 @@ func TestValidatorBites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertDiverges(t, res, resetLine, "the spec goes to LISTEN")
+	assertDiverges(t, res, synLine, "the spec sends RST(seq=false)")
 
 	// The real trace with a TIME_WAIT expiry that cannot have happened, after the reset.
 	var first trace.Line

@@ -9,9 +9,16 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-// rowKey names a row by its first (state, event) pair, "FIN_WAIT_1/recv FIN_ACK",
-// which survives edits elsewhere in the spec.
-func rowKey(r *spec.Row) string { return r.From[0].Name + "/" + r.On[0].String() }
+// rowKey names a row by its first (state, event) pair and its guard,
+// "FIN_WAIT_1/recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss)", which
+// survives edits elsewhere in the spec.
+func rowKey(r *spec.Row) string {
+	k := r.From[0].Name + "/" + r.On[0].String()
+	if r.Guard != nil {
+		k += " if " + r.Guard.String()
+	}
+	return k
+}
 
 // rowLabel shows a row's states and events, shortened.
 func rowLabel(r *spec.Row) string {
@@ -34,19 +41,53 @@ func rowLabel(r *spec.Row) string {
 // Every row the scenarios leave unexercised must be listed here; a listed
 // row that a scenario reaches is reported, so the list stays true.
 var unreached = map[string]string{
-	"LISTEN/ACTIVE_OPEN":          "listen-send: Linux cannot turn a listener into an active open (connect() on a listener fails).",
-	"LISTEN/recv SYN_ACK":         "Not provoked: a listener's reset to a stray ACK-bearing segment would need an injected segment and a captured reset; no scenario does it.",
-	"LISTEN/recv RST":             "Not provoked: a reset to a listener is dropped with no tracepoint and no answer, so only its absence could be observed.",
-	"SYN_RCVD/recv RST":           "listener-child: a passive SYN_RCVD is a request socket, which no tracepoint reports (a reset frees it silently); an active SYN_RCVD (simultaneous open on loopback) lasts one segment, too short to aim a reset at.",
-	"SYN_RCVD/timeout retransmit": "listener-child: SYN_ACK retransmissions belong to the untraced request socket (tcp:tcp_retransmit_synack is not mapped); a self-connect's SYN_RCVD lasts one segment.",
-	"FIN_WAIT_1/recv FIN_ACK":     "fin-ack-split: Linux handles the ACK (→FIN_WAIT2, traced) before the FIN, so the spec's two-step path explains every trace.",
-	"CLOSE_WAIT/recv FIN":         "Not provoked: a retransmitted FIN needs the peer's ACK lost (no scenario drops ACKs), and no tracepoint reports its receipt.",
-	"TIME_WAIT/recv FIN":          "timewait-handover: the TIME_WAIT mini-socket is not traced; a retransmitted FIN to it is invisible.",
-	"TIME_WAIT/recv RST":          "rfc1337-off: the mini-socket is not traced; Linux kills it where the spec ignores the reset.",
-	"CLOSED/recv RST":             "Not provoked: a reset to a port with no socket is dropped with no tracepoint and no answer.",
-	"CLOSING/RECEIVE":             "Not recorded: once the peer's FIN is in, Linux's recv() returns end of file (0 bytes) where the spec refuses with \"connection closing\"; both say there is nothing to receive, and no errno tells a refusal apart.",
-	"LISTEN/STATUS":               "STATUS has no single Linux call (getsockopt(TCP_INFO) answers in every state, CLOSED included, where the spec refuses); not recorded.",
+	"LISTEN/ACTIVE_OPEN":  "listen-send: Linux cannot turn a listener into an active open (connect() on a listener fails).",
+	"LISTEN/recv SYN_ACK": "Not provoked: a listener's reset to a stray ACK-bearing segment would need an injected segment and a captured reset; no scenario does it.",
+	"LISTEN/recv RST":     "Not provoked: a reset to a listener is dropped with no tracepoint and no answer, so only its absence could be observed.",
+	"SYN_RCVD/recv RST if (msg.seq == irs) && passive":                 synRcvd,
+	"SYN_RCVD/recv RST if (msg.seq == irs) && !passive":                synRcvd,
+	"SYN_RCVD/timeout retransmit":                                      "listener-child: SYN_ACK retransmissions belong to the untraced request socket (tcp:tcp_retransmit_synack is not mapped); a self-connect's SYN_RCVD lasts one segment.",
+	"SYN_RCVD/recv ACK_SYN if (msg.seq == irs) && (msg.ack != iss)":    synRcvd,
+	"SYN_RCVD/recv FIN_ACK if msg.seq == irs":                          synRcvd,
+	"SYN_RCVD/recv ACK_SYN if msg.seq != irs":                          synRcvd,
+	"SYN_RCVD/recv SYN":                                                synRcvd,
+	"SYN_RCVD/recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss)":    synRcvd,
+	"SYN_RCVD/recv RST_ACK":                                            synRcvd,
+	"FIN_WAIT_1/recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss)":  "fin-ack-split: Linux handles the ACK (→FIN_WAIT2, traced) before the FIN, so the spec's two-step path explains every trace.",
+	"CLOSE_WAIT/recv FIN if msg.seq == irs":                            retransmittedFIN,
+	"CLOSING/recv FIN if msg.seq == irs":                               retransmittedFIN,
+	"TIME_WAIT/recv FIN if msg.seq == irs":                             "timewait-handover: the TIME_WAIT mini-socket is not traced; a retransmitted FIN to it is invisible.",
+	"TIME_WAIT/recv RST":                                               "rfc1337-off: the mini-socket is not traced; Linux kills it where the spec ignores the reset.",
+	"CLOSED/recv RST":                                                  "Not provoked: a reset to a port with no socket is dropped with no tracepoint and no answer.",
+	"CLOSED/recv SYN_ACK":                                              "Not provoked: an ACK-bearing segment to a port with no socket (answered <SEQ=SEG.ACK><CTL=RST>) needs a peer that vanished mid-connection; no scenario does it.",
+	"CLOSING/RECEIVE":                                                  "Not recorded: once the peer's FIN is in, Linux's recv() returns end of file (0 bytes) where the spec refuses with \"connection closing\"; both say there is nothing to receive, and no errno tells a refusal apart.",
+	"LISTEN/STATUS":                                                    "STATUS has no single Linux call (getsockopt(TCP_INFO) answers in every state, CLOSED included, where the spec refuses); not recorded.",
+	"CLOSING/timeout retransmit":                                       "Not provoked: simultaneous_close retransmits its FINs in FIN_WAIT_1; none is lost once CLOSING is entered.",
+	"CLOSING/recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss)":     "timewait-handover: CLOSING→TIME_WAIT happens in the untraced mini-socket; the search explains it by CLOSING's other row into TIME_WAIT (the peer's FIN that acknowledges ours), the first it tries.",
+	"FIN_WAIT_2/timeout fin_wait_2":                                    "Not provoked: tcp_fin_timeout is 60 s, which no scenario waits, and the orphaned FIN_WAIT2 it reaps is an untraced mini-socket.",
+	"CLOSE_WAIT/recv SYN":                                              "Not provoked: rst_and_syn_in_established injects its SYN in ESTABLISHED; none is injected once the peer's FIN is in.",
+	"ESTABLISHED/recv ACK_SYN":                                         duplicateACK,
+	"FIN_WAIT_2/recv ACK_FIN":                                          duplicateACK,
+	"SYN_SENT/recv ACK_SYN if msg.ack == iss":                          "Not provoked: an acceptable ACK without SYN in SYN_SENT comes from a peer still synchronized to an earlier incarnation of the four-tuple; every scenario's four-tuple is fresh.",
+	"SYN_SENT/recv RST":                                                "Not provoked: Linux's resets to a SYN carry an ACK (RST_ACK); a reset without one would have to be injected.",
+	"SYN_SENT/recv SYN_ACK if msg.ack != iss":                          otherIncarnation,
+	"SYN_SENT/recv FIN_ACK":                                            otherIncarnation,
+	"SYN_SENT/recv RST_ACK if msg.ack != iss":                          otherIncarnation,
+	"ESTABLISHED/recv FIN if (msg.seq != irs) || (msg.ack != iss)":     otherIncarnation,
+	"ESTABLISHED/recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss)": "Not provoked: a FIN that acknowledges a FIN the receiver never sent; Linux's peers send none.",
+	"ESTABLISHED/recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss)": otherIncarnation,
+	"FIN_WAIT_1/recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss)":  otherIncarnation,
+	"CLOSING/recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss)":     otherIncarnation,
+	"CLOSE_WAIT/recv FIN if msg.seq != irs":                            otherIncarnation,
 }
+
+// Reasons shared by several rows of unreached.
+const (
+	synRcvd          = "listener-child: a passive SYN_RCVD is a request socket, which no tracepoint reports (a reset or a stray segment is handled by it silently); an active SYN_RCVD (simultaneous open on loopback) lasts one segment, too short to aim a segment at."
+	retransmittedFIN = "Not provoked: a retransmitted FIN needs the peer's ACK lost (no scenario drops ACKs), and no tracepoint reports its receipt."
+	duplicateACK     = "Not recorded: a duplicate acknowledgement changes nothing, and no tracepoint reports it."
+	otherIncarnation = "Not provoked: a segment of another incarnation of the four-tuple, or acknowledging numbers the receiver never sent; each scenario uses its four-tuples once and injects only a SYN and resets (rst_and_syn_in_established), so none reaches a socket."
+)
 
 // inserting are the deviations whose reading supplies events Linux did
 // not show as such: the listener child's unobserved PASSIVE_OPEN (and

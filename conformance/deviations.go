@@ -24,7 +24,6 @@ const (
 	UnacceptableReset = "rfc5961-unacceptable-rst"
 	FinAckSplit       = "fin-ack-split"
 	TimeWaitLength    = "time-wait-60s"
-	FinWait2Timeout   = "fin-wait-2-timeout"
 	RFC1337Off        = "rfc1337-off"
 	ListenSend        = "listen-send"
 )
@@ -53,7 +52,7 @@ var Deviations = []Deviation{
 		"sysctl net.ipv4.tcp_syn_retries; net/ipv4/tcp_timer.c (tcp_write_timeout)"},
 	{NoSocketReset,
 		"A segment to a port with no socket is answered by the stack itself: tcp_send_reset with no socket (state UNKNOWN, reason NO_SOCKET).",
-		"A fresh instance in CLOSED receives the peer's SYN (the peer is in SYN_SENT) and sends RST; any other no-socket reset is unexplained.",
+		"A fresh instance in CLOSED receives the peer's SYN (the peer is in SYN_SENT) and sends RST_ACK (Linux's reset to a SYN acknowledges it, <SEQ=0><ACK=SEG.SEQ+1>, as the spec's); any other no-socket reset is unexplained.",
 		"net/ipv4/tcp_ipv4.c (tcp_v4_send_reset)"},
 	{ResetOnClose,
 		"A socket closed with SO_LINGER 0 (or with unread data, or unaccepted when its listener closes) goes →CLOSE and then sends a reset.",
@@ -65,7 +64,7 @@ var Deviations = []Deviation{
 		"net/ipv4/tcp_output.c (tcp_retransmit_skb)"},
 	{UnacceptableReset,
 		"An RST whose sequence number is in the window but not the next expected one is not accepted: the stack sends a challenge ACK and stays (RFC 5961 §3.2).",
-		"No tcp_receive_reset is recorded, so nothing is read: the spec has no sequence numbers and its `recv RST` is an acceptable reset. The scenario captures the challenge ACK (with net.ipv4.tcp_invalid_ratelimit 0 in its namespace, so it is not rate-limited) and asserts the state did not change.",
+		"No tcp_receive_reset is recorded; the scenario's marker reads as `recv RST` with the state unchanged, which the spec explains by a reset out of the window (another incarnation's numbers): its sequence numbers tell incarnations apart, not places in the window, so it accepts any reset of the connection's own (tcp.yaml's header). The scenario captures the challenge ACK (with net.ipv4.tcp_invalid_ratelimit 0 in its namespace, so it is not rate-limited) and asserts the state did not change.",
 		"net/ipv4/tcp_input.c (tcp_validate_incoming, tcp_send_challenge_ack); sysctl net.ipv4.tcp_challenge_ack_limit"},
 	{FinAckSplit,
 		"FIN_WAIT1 receiving a FIN that acknowledges ours handles the ACK first (→FIN_WAIT2, traced) and the FIN next (→TIME_WAIT in the mini-socket).",
@@ -75,10 +74,6 @@ var Deviations = []Deviation{
 		"TIME_WAIT lasts a fixed 60 s (TCP_TIMEWAIT_LEN), not 2*MSL of the spec's MSL.",
 		"Traces carry no times, so nothing is read; no scenario waits for it (the instance ends in TIME_WAIT).",
 		"include/net/tcp.h (TCP_TIMEWAIT_LEN)"},
-	{FinWait2Timeout,
-		"An orphaned FIN_WAIT2 is reaped after net.ipv4.tcp_fin_timeout when the peer never closes; the spec waits in FIN_WAIT_2.",
-		"Not provoked by a scenario; the mini-socket disappears from /proc/net/tcp, which is not read as an event.",
-		"sysctl net.ipv4.tcp_fin_timeout; net/ipv4/tcp.c (tcp_close), net/ipv4/tcp_timer.c"},
 	{RFC1337Off,
 		"net.ipv4.tcp_rfc1337 is 0 by default: an RST in TIME_WAIT kills the mini-socket; the spec follows RFC 1337 and ignores it.",
 		"Not provoked by a scenario (the reset would have to hit the mini-socket, which the tracepoint does not report).",

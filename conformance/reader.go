@@ -223,7 +223,16 @@ func (rd *reader) record(rec *Record) error {
 		}
 		rd.flush(in)
 		in.resetRecv = true
-		rd.emit(in, rec, trace.Line{Event: "recv RST"}, "")
+		// Linux accepted the reset (tcp_reset), so its numbers are the
+		// connection's. The tracepoint does not carry them: the line names
+		// the message only, and trace tries its letters (the state that
+		// follows chooses). In SYN_SENT it is the answer to our SYN, whose
+		// ACK makes it acceptable there: RST_ACK.
+		msg := "RST"
+		if in.linux == "TCP_SYN_SENT" {
+			msg = "RST_ACK"
+		}
+		rd.emit(in, rec, trace.Line{Event: "recv " + msg}, "")
 	case "tcp_send_reset":
 		if rec.Fields["state"] == "UNKNOWN" {
 			peer := rd.cur[rec.Fields["remote"]+">"+rec.Fields["local"]]
@@ -231,7 +240,7 @@ func (rd *reader) record(rec *Record) error {
 				return fmt.Errorf("a reset with no socket, and no peer in SYN_SENT")
 			}
 			nin := rd.newInst("closed " + key)
-			rd.emit(nin, rec, trace.Line{Event: "recv SYN", Send: &[]string{"RST"}, State: "CLOSED"}, NoSocketReset)
+			rd.emit(nin, rec, trace.Line{Event: "recv SYN", Send: &[]string{"RST_ACK"}, State: "CLOSED"}, NoSocketReset)
 			nin.finished = true
 			return nil
 		}
@@ -296,7 +305,7 @@ func (rd *reader) record(rec *Record) error {
 			if !ok {
 				return fmt.Errorf("unknown state %s", rec.Fields["state"])
 			}
-			rd.emit(in, rec, trace.Line{State: st}, UnacceptableReset)
+			rd.emit(in, rec, trace.Line{Event: "recv RST", State: st}, UnacceptableReset)
 			return nil
 		}
 		if in != nil && in.handedOff && !in.finished {

@@ -79,7 +79,7 @@ var Scenarios = []Scenario{
 			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_TIME_WAIT")
 			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_TIME_WAIT")
 		},
-		Want:       []string{"FIN_WAIT_1/recv FIN", "CLOSING/recv ACK_FIN", "FIN_WAIT_1/timeout retransmit"},
+		Want:       []string{"FIN_WAIT_1/recv FIN", "CLOSING/recv FIN_ACK", "FIN_WAIT_1/timeout retransmit"},
 		Deviations: []string{TimewaitHandover, TimewaitProc},
 	},
 	{
@@ -91,7 +91,7 @@ var Scenarios = []Scenario{
 			must(sc.t, sc.Close(c))
 			sc.WaitProc(sc.Client(4100), sc.Client(4100), "TCP_TIME_WAIT")
 		},
-		Want:       []string{"SYN_SENT/recv SYN", "SYN_RCVD/recv SYN_ACK", "FIN_WAIT_1/recv FIN", "CLOSING/recv ACK_FIN"},
+		Want:       []string{"SYN_SENT/recv SYN", "SYN_RCVD/recv SYN_ACK", "FIN_WAIT_1/recv FIN", "CLOSING/recv FIN_ACK"},
 		Deviations: []string{TimewaitHandover, TimewaitProc},
 	},
 	{
@@ -103,7 +103,7 @@ var Scenarios = []Scenario{
 				sc.t.Fatalf("connect: %v, want ECONNREFUSED", err)
 			}
 		},
-		Want:       []string{"SYN_SENT/recv RST", "CLOSED/recv SYN"},
+		Want:       []string{"SYN_SENT/recv RST_ACK", "CLOSED/recv SYN"},
 		Deviations: []string{NoSocketReset},
 	},
 	{

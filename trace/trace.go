@@ -15,7 +15,10 @@
 // ("CLOSE", or "call CLOSE"), "recv MESSAGE" or "timeout TIMER". A receipt
 // of a message with fields gives every field's value in "fields" (a JSON
 // bool, an enum value's name, or an integer in the field's range), which
-// selects the letter received; "fields" on any other line is an error. The
+// selects the letter received; without "fields" the receipt may be of any
+// letter of the message, as in a search (a log that names segments but not
+// their numbers), and later lines choose between the snapshots reached.
+// "fields" on any other line is an error. The
 // event is applied with the spec's own transition semantics (the model
 // checker's interpreter): the first row whose guard holds fires, a refused
 // call changes nothing, an event no row handles follows the spec's
@@ -446,7 +449,7 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 	if l.Event == "" && l.State == "" {
 		return &fieldError{"id", `a line needs "event" or "state" (or both)`}
 	}
-	var input *spec.Input
+	var inputs []*spec.Input // one, or for a receipt without "fields" one per letter
 	var ev *spec.Event
 	if l.Event != "" {
 		e, err := ParseEvent(v.s, l.Event)
@@ -454,14 +457,19 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 			return &fieldError{"event", err.Error()}
 		}
 		ev = e
-		if e.Kind == spec.MessageEvent {
+		switch {
+		case e.Kind == spec.MessageEvent && l.Fields == nil && len(e.Message.Fields) > 0:
+			for _, lt := range e.Message.Letters {
+				inputs = append(inputs, v.s.LetterInput(lt))
+			}
+		case e.Kind == spec.MessageEvent:
 			lt, err := v.received(e.Message, l.Fields)
 			if err != nil {
 				return err
 			}
-			input = v.s.LetterInput(lt)
-		} else {
-			input = v.s.EventInput(e)
+			inputs = []*spec.Input{v.s.LetterInput(lt)}
+		default:
+			inputs = []*spec.Input{v.s.EventInput(e)}
 		}
 	}
 	if l.Fields != nil && (ev == nil || ev.Kind != spec.MessageEvent) {
@@ -500,8 +508,8 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 	var next []cand
 	var reason string
 	incomplete := false
-	if input != nil {
-		next, reason = v.applyInput(prev, lineNo, input, l.Send != nil, send, l.Refused, st)
+	if inputs != nil {
+		next, reason = v.applyInput(prev, lineNo, inputs, l.Send != nil, send, l.Refused, st)
 	} else {
 		var cut bool
 		next, reason, incomplete, cut = v.reach(prev, lineNo, st)
@@ -568,10 +576,21 @@ func (v *Validator) mkStep(line int, in *spec.Input, from, to uint64, row int, o
 		Row: row, Hidden: hidden, Refused: !ok, Sent: v.names(sent)}
 }
 
-func (v *Validator) applyInput(cands []cand, line int, input *spec.Input, checkSend bool, want []sendPattern, refused *bool, st *spec.State) ([]cand, string) {
+func (v *Validator) applyInput(cands []cand, line int, inputs []*spec.Input, checkSend bool, want []sendPattern, refused *bool, st *spec.State) ([]cand, string) {
 	var out []cand
 	seen := map[uint64]bool{}
 	var reason string
+	for _, input := range inputs {
+		out, reason = v.applyOne(cands, line, input, checkSend, want, refused, st, seen, out, reason)
+	}
+	return out, reason
+}
+
+// applyOne is applyInput for one input: it appends to out the candidates
+// not seen yet, and returns the reason of the last mismatch (the first
+// input's, when an earlier one gave a reason).
+func (v *Validator) applyOne(cands []cand, line int, input *spec.Input, checkSend bool, want []sendPattern, refused *bool, st *spec.State, seen map[uint64]bool, out []cand, first string) ([]cand, string) {
+	reason := ""
 	for _, c := range cands {
 		next, sent, row, ok, valid := v.fire(c.snap, input)
 		if !valid {
@@ -603,6 +622,9 @@ func (v *Validator) applyInput(cands []cand, line int, input *spec.Input, checkS
 		seen[next] = true
 		steps := append(append([]Step(nil), c.steps...), v.mkStep(line, input, c.snap, next, row, ok, false, sent))
 		out = append(out, cand{snap: next, steps: steps})
+	}
+	if first != "" {
+		return out, first
 	}
 	return out, reason
 }
