@@ -44,6 +44,7 @@ const (
 	challengeSYN = "ACK_SYN(seq=iss, ack=irs)"
 	challengeFIN = "ACK_FIN(seq=iss, ack=irs)"
 	nextSYN      = "SYN(seq=!iss)" // a new incarnation's SYN, from the ISN clock
+	openSYN      = "SYN(seq=iss)"  // the SYN of a passive OPEN turned active: the ISN its OPEN took
 )
 
 // tcpFromTable is TCP.md's transition table ("Transitions (§3.10.x; Figure
@@ -61,9 +62,9 @@ var tcpFromTable = [][]tcpRow{
 	// CLOSED | SEND/RECEIVE/CLOSE/ABORT | CLOSED | error "connection does not exist"
 	expand("CLOSED", "SEND RECEIVE CLOSE ABORT", tcpRow{next: "CLOSED", err: "connection does not exist"}),
 	// LISTEN | SYN | SYN_RCVD | SYN+ACK (our SYN is now outstanding: retransmit it)
-	{{from: "LISTEN", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK(seq=!iss, ack=msg.seq)", start: "retransmit"}},
+	{{from: "LISTEN", on: "recv SYN", next: "SYN_RCVD", send: "SYN_ACK(seq=iss, ack=msg.seq)", start: "retransmit"}},
 	// LISTEN | SEND (remote known) or active OPEN | SYN_SENT | SYN
-	expand("LISTEN", "ACTIVE_OPEN SEND", tcpRow{next: "SYN_SENT", send: nextSYN, start: "retransmit"}),
+	expand("LISTEN", "ACTIVE_OPEN SEND", tcpRow{next: "SYN_SENT", send: openSYN, start: "retransmit"}),
 	// LISTEN | CLOSE or ABORT | CLOSED | nothing
 	expand("LISTEN", "CLOSE ABORT", tcpRow{next: "CLOSED", stop: "retransmit"}),
 	// LISTEN | ACK | LISTEN | RST (every segment but SYN and the resets carries an ACK)

@@ -492,7 +492,7 @@ type Snapshot struct {
 	// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
 	Passive bool
 	// Iss is the variable iss.
-	// Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each new incarnation takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
+	// Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each OPEN, active or passive, takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
 	Iss bool
 	// Irs is the variable irs.
 	// The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
@@ -582,77 +582,77 @@ type (
 // fsm derives what each row does from it (Def), and Effects.Row,
 // Transition.Row and ReportedError.Row index it.
 var rows = [...]Row{
-	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}}, Doc: "Create a TCB and wait for a SYN.", Pos: "spec/tcp.yaml:199:5"},
-	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "!iss"}}, Doc: "Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:204:5"},
-	{From: []State{StateListen}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "iss", Value: "!iss"}, {Var: "irs", Value: "msg.seq"}}, Doc: "A peer asks to connect; take the next ISN and answer with our SYN and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:211:5"},
-	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "!iss"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2).", Pos: "spec/tcp.yaml:218:5"},
-	{From: []State{StateListen}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset, <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).", Pos: "spec/tcp.yaml:225:5"},
-	{From: []State{StateListen}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:229:5"},
-	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12}, Guard: "msg.ack == iss", To: StateEstablished, Send: []MessageKind{KindAckSyn}, Stop: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:232:5"},
-	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack != iss", Stay: true, Send: []MessageKind{KindRst}, Doc: "The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end (§3.5, Figure 8).", Pos: "spec/tcp.yaml:240:5"},
-	{From: []State{StateSynSent}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset (§3.10.7.3).", Pos: "spec/tcp.yaml:248:5"},
-	{From: []State{StateSynSent}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack == iss", Stay: true, Doc: "An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).", Pos: "spec/tcp.yaml:252:5"},
-	{From: []State{StateSynSent}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:256:5"},
-	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack == iss", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection; the reset acknowledges our SYN, so it is acceptable (§3.10.7.3).", Pos: "spec/tcp.yaml:265:5"},
-	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack != iss", Stay: true, Doc: "A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:272:5"},
-	{From: []State{StateSynSent}, On: []Event{29, 30}, Stay: true, Doc: "A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:276:5"},
-	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:279:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 9, 10, 11, 12}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK (RFC 793's Figure 8).", Pos: "spec/tcp.yaml:284:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:292:5"},
-	{From: []State{StateSynRcvd}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:297:5"},
-	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq != irs", Stay: true, Doc: "Not in the window (another incarnation's); drop it (§3.10.7.4, first).", Pos: "spec/tcp.yaml:302:5"},
-	{From: []State{StateSynRcvd}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN again: ours answered it already, or it is another incarnation's. Its number lies before the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then resets us.", Pos: "spec/tcp.yaml:306:5"},
-	{From: []State{StateSynRcvd}, On: []Event{9, 10, 11, 12}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC 5961 §4).", Pos: "spec/tcp.yaml:313:5"},
-	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:318:5"},
-	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && !passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:326:5"},
-	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:333:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN in a synchronized state, whatever its number: send a challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number it did not send, answers with a reset.", Pos: "spec/tcp.yaml:340:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckFin}, Doc: "The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).", Pos: "spec/tcp.yaml:349:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Error: "connection reset", Doc: "The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4, second).", Pos: "spec/tcp.yaml:353:5"},
-	{From: []State{StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset in the window while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:360:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq != irs", Stay: true, Doc: "A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).", Pos: "spec/tcp.yaml:366:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{31, 32}, Stay: true, Doc: "A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).", Pos: "spec/tcp.yaml:370:5"},
-	{From: []State{StateTimeWait}, On: []Event{29, 30}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:373:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{13, 14, 15, 16}, Stay: true, Doc: "An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the window); nothing to do.", Pos: "spec/tcp.yaml:379:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:384:5"},
-	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateCloseWait, Send: []MessageKind{KindAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:390:5"},
-	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and fifth).", Pos: "spec/tcp.yaml:399:5"},
-	{From: []State{StateEstablished}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", Stay: true, Doc: "It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:403:5"},
-	{From: []State{StateEstablished}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window; drop it.", Pos: "spec/tcp.yaml:407:5"},
-	{From: []State{StateFinWait1}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateFinWait2, Start: []Timer{TimerFinWait2}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.", Pos: "spec/tcp.yaml:411:5"},
-	{From: []State{StateFinWait1, StateClosing, StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window or of another incarnation's FIN; drop it.", Pos: "spec/tcp.yaml:418:5"},
-	{From: []State{StateFinWait1}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosing, Send: []MessageKind{KindAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:422:5"},
-	{From: []State{StateFinWait1}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:428:5"},
-	{From: []State{StateFinWait1}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:438:5"},
-	{From: []State{StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.", Pos: "spec/tcp.yaml:443:5"},
-	{From: []State{StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerFinWait2}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:448:5"},
-	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:456:5"},
-	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:463:5"},
-	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:469:5"},
-	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:477:5"},
-	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:484:5"},
-	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:495:5"},
-	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:501:5"},
-	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:506:5"},
-	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:514:5"},
-	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:519:5"},
-	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:524:5"},
-	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:528:5"},
-	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:536:5"},
-	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:542:5"},
-	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:547:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:553:5"},
-	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:560:5"},
-	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:564:5"},
-	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:568:5"},
-	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:573:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:577:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:582:5"},
-	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:587:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:592:5"},
-	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:595:5"},
-	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:599:5"},
-	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:603:5"},
+	{From: []State{StateClosed}, On: []Event{CallPassiveOpen}, To: StateListen, Set: []Assignment{{Var: "passive", Value: "true"}, {Var: "iss", Value: "!iss"}}, Doc: "Create a TCB, take the next ISN, and wait for a SYN.", Pos: "spec/tcp.yaml:207:5"},
+	{From: []State{StateClosed}, On: []Event{CallActiveOpen}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}, {Var: "iss", Value: "!iss"}}, Doc: "Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.", Pos: "spec/tcp.yaml:212:5"},
+	{From: []State{StateListen}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "A peer asks to connect; answer with our SYN (the ISN this OPEN took) and the acknowledgement of theirs.", Pos: "spec/tcp.yaml:219:5"},
+	{From: []State{StateListen}, On: []Event{CallActiveOpen, CallSend}, To: StateSynSent, Send: []MessageKind{KindSyn}, Start: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "passive", Value: "false"}}, Doc: "The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2), with the ISN its OPEN took.", Pos: "spec/tcp.yaml:226:5"},
+	{From: []State{StateListen}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset, <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).", Pos: "spec/tcp.yaml:233:5"},
+	{From: []State{StateListen}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).", Pos: "spec/tcp.yaml:237:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12}, Guard: "msg.ack == iss", To: StateEstablished, Send: []MessageKind{KindAckSyn}, Stop: []Timer{TimerRetransmit}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.", Pos: "spec/tcp.yaml:240:5"},
+	{From: []State{StateSynSent}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack != iss", Stay: true, Send: []MessageKind{KindRst}, Doc: "The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end (§3.5, Figure 8).", Pos: "spec/tcp.yaml:248:5"},
+	{From: []State{StateSynSent}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset (§3.10.7.3).", Pos: "spec/tcp.yaml:256:5"},
+	{From: []State{StateSynSent}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "msg.ack == iss", Stay: true, Doc: "An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).", Pos: "spec/tcp.yaml:260:5"},
+	{From: []State{StateSynSent}, On: []Event{7, 8}, To: StateSynRcvd, Send: []MessageKind{KindSynAck}, Set: []Assignment{{Var: "irs", Value: "msg.seq"}}, Doc: "Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission timer keeps running.", Pos: "spec/tcp.yaml:264:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack == iss", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection reset", Doc: "The peer refused the connection; the reset acknowledges our SYN, so it is acceptable (§3.10.7.3).", Pos: "spec/tcp.yaml:273:5"},
+	{From: []State{StateSynSent}, On: []Event{31, 32}, Guard: "msg.ack != iss", Stay: true, Doc: "A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:280:5"},
+	{From: []State{StateSynSent}, On: []Event{29, 30}, Stay: true, Doc: "A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).", Pos: "spec/tcp.yaml:284:5"},
+	{From: []State{StateSynSent}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSyn}, Restart: []Timer{TimerRetransmit}, Doc: "No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).", Pos: "spec/tcp.yaml:287:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 9, 10, 11, 12}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateEstablished, Stop: []Timer{TimerRetransmit}, Doc: "Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the peer's SYN_ACK (RFC 793's Figure 8).", Pos: "spec/tcp.yaml:292:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:300:5"},
+	{From: []State{StateSynRcvd}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindRst}, Doc: "In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:305:5"},
+	{From: []State{StateSynRcvd}, On: []Event{13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Guard: "msg.seq != irs", Stay: true, Doc: "Not in the window (another incarnation's); drop it (§3.10.7.4, first).", Pos: "spec/tcp.yaml:310:5"},
+	{From: []State{StateSynRcvd}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN again: ours answered it already, or it is another incarnation's. Its number lies before the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then resets us.", Pos: "spec/tcp.yaml:314:5"},
+	{From: []State{StateSynRcvd}, On: []Event{9, 10, 11, 12}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC 5961 §4).", Pos: "spec/tcp.yaml:321:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && passive", To: StateListen, Stop: []Timer{TimerRetransmit}, Doc: "The peer reset a connection that began with a passive OPEN: go back to waiting for another (Figure 5, note 1; missing from RFC 793's figure).", Pos: "spec/tcp.yaml:326:5"},
+	{From: []State{StateSynRcvd}, On: []Event{29, 30}, Guard: "(msg.seq == irs) && !passive", To: StateClosed, Stop: []Timer{TimerRetransmit}, Error: "connection refused", Doc: "The peer reset a connection we opened actively.", Pos: "spec/tcp.yaml:334:5"},
+	{From: []State{StateSynRcvd}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindSynAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our SYN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:341:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckSyn}, Doc: "A SYN in a synchronized state, whatever its number: send a challenge ACK, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number it did not send, answers with a reset.", Pos: "spec/tcp.yaml:348:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{7, 8, 9, 10, 11, 12}, Stay: true, Send: []MessageKind{KindAckFin}, Doc: "The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).", Pos: "spec/tcp.yaml:357:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Error: "connection reset", Doc: "The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4, second).", Pos: "spec/tcp.yaml:361:5"},
+	{From: []State{StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq == irs", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "A reset in the window while closing; the connection is gone, with nothing more to report.", Pos: "spec/tcp.yaml:368:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck}, On: []Event{29, 30}, Guard: "msg.seq != irs", Stay: true, Doc: "A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).", Pos: "spec/tcp.yaml:374:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{31, 32}, Stay: true, Doc: "A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).", Pos: "spec/tcp.yaml:378:5"},
+	{From: []State{StateTimeWait}, On: []Event{29, 30}, Stay: true, Doc: "RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait short (\"TIME-WAIT assassination\"). RFC 9293 would close here; this spec chooses RFC 1337.", Pos: "spec/tcp.yaml:381:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{13, 14, 15, 16}, Stay: true, Doc: "An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the window); nothing to do.", Pos: "spec/tcp.yaml:387:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{CallClose}, To: StateFinWait1, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our user has no more to send; send a FIN and retransmit it until acknowledged.", Pos: "spec/tcp.yaml:392:5"},
+	{From: []State{StateSynRcvd, StateEstablished}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateCloseWait, Send: []MessageKind{KindAckFin}, Stop: []Timer{TimerRetransmit}, Doc: "The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the FIN also acknowledges our SYN.", Pos: "spec/tcp.yaml:398:5"},
+	{From: []State{StateEstablished, StateFinWait1, StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and fifth).", Pos: "spec/tcp.yaml:407:5"},
+	{From: []State{StateEstablished}, On: []Event{21, 22, 23, 24, 25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", Stay: true, Doc: "It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).", Pos: "spec/tcp.yaml:411:5"},
+	{From: []State{StateEstablished}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window; drop it.", Pos: "spec/tcp.yaml:415:5"},
+	{From: []State{StateFinWait1}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateFinWait2, Start: []Timer{TimerFinWait2}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.", Pos: "spec/tcp.yaml:419:5"},
+	{From: []State{StateFinWait1, StateClosing, StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq != irs) || (msg.ack != iss)", Stay: true, Doc: "An acknowledgement out of the window or of another incarnation's FIN; drop it.", Pos: "spec/tcp.yaml:426:5"},
+	{From: []State{StateFinWait1}, On: []Event{17, 18, 19, 20}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosing, Send: []MessageKind{KindAckFin}, Doc: "Simultaneous close; the peer's FIN does not acknowledge ours, which is still being retransmitted.", Pos: "spec/tcp.yaml:430:5"},
+	{From: []State{StateFinWait1}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure; Figure 5, note 2).", Pos: "spec/tcp.yaml:436:5"},
+	{From: []State{StateFinWait1}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFin}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again.", Pos: "spec/tcp.yaml:446:5"},
+	{From: []State{StateClosing}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.", Pos: "spec/tcp.yaml:451:5"},
+	{From: []State{StateFinWait2}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerFinWait2}, Doc: "The peer closed too; acknowledge its FIN and wait 2*MSL.", Pos: "spec/tcp.yaml:456:5"},
+	{From: []State{StateFinWait2}, On: []Event{TimeoutFinWait2}, To: StateClosed, Doc: "The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.", Pos: "spec/tcp.yaml:464:5"},
+	{From: []State{StateFinWait2, StateCloseWait, StateTimeWait}, On: []Event{25, 26, 27, 28}, Stay: true, Doc: "In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN we have not sent, or out of the window. Nothing to do.", Pos: "spec/tcp.yaml:471:5"},
+	{From: []State{StateCloseWait}, On: []Event{CallClose}, To: StateLastAck, Send: []MessageKind{KindFinAck}, Start: []Timer{TimerRetransmit}, Doc: "Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).", Pos: "spec/tcp.yaml:477:5"},
+	{From: []State{StateClosing}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged too; wait 2*MSL.", Pos: "spec/tcp.yaml:485:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateTimeWait, Send: []MessageKind{KindAckFin}, Start: []Timer{TimerTimeWait}, Stop: []Timer{TimerRetransmit}, Doc: "The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN was lost): acknowledge it again and wait 2*MSL.", Pos: "spec/tcp.yaml:492:5"},
+	{From: []State{StateLastAck}, On: []Event{25, 26, 27, 28}, Guard: "(msg.seq == irs) && (msg.ack == iss)", To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "Our FIN is acknowledged; the connection is gone.", Pos: "spec/tcp.yaml:503:5"},
+	{From: []State{StateLastAck}, On: []Event{TimeoutRetransmit}, Stay: true, Send: []MessageKind{KindFinAck}, Restart: []Timer{TimerRetransmit}, Doc: "Our FIN_ACK is unacknowledged; send it again.", Pos: "spec/tcp.yaml:509:5"},
+	{From: []State{StateCloseWait, StateLastAck}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).", Pos: "spec/tcp.yaml:514:5"},
+	{From: []State{StateClosing}, On: []Event{17, 18, 19, 20}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.", Pos: "spec/tcp.yaml:522:5"},
+	{From: []State{StateClosing}, On: []Event{21, 22, 23, 24}, Guard: "(msg.seq == irs) && (msg.ack != iss)", Stay: true, Send: []MessageKind{KindAckFin}, Doc: "A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours; acknowledge it again.", Pos: "spec/tcp.yaml:527:5"},
+	{From: []State{StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq != irs", Stay: true, Doc: "A FIN out of the window (another incarnation's); drop it.", Pos: "spec/tcp.yaml:532:5"},
+	{From: []State{StateTimeWait}, On: []Event{17, 18, 19, 20, 21, 22, 23, 24}, Guard: "msg.seq == irs", Stay: true, Send: []MessageKind{KindAckFin}, Restart: []Timer{TimerTimeWait}, Doc: "The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL wait (§3.10.7.4).", Pos: "spec/tcp.yaml:536:5"},
+	{From: []State{StateTimeWait}, On: []Event{TimeoutTimeWait}, To: StateClosed, Doc: "2*MSL have passed; forget the connection.", Pos: "spec/tcp.yaml:544:5"},
+	{From: []State{StateListen, StateSynSent}, On: []Event{CallClose, CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit}, Doc: "No connection was made yet; delete the TCB.", Pos: "spec/tcp.yaml:550:5"},
+	{From: []State{StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallAbort}, To: StateClosed, Send: []MessageKind{KindRst}, Stop: []Timer{TimerRetransmit, TimerFinWait2}, Doc: "Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.", Pos: "spec/tcp.yaml:555:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallAbort}, To: StateClosed, Stop: []Timer{TimerRetransmit, TimerTimeWait}, Doc: "The peer has closed already; delete the TCB without a reset.", Pos: "spec/tcp.yaml:561:5"},
+	{From: []State{StateClosed}, On: []Event{7, 8}, Stay: true, Send: []MessageKind{KindRstAck}, Doc: "There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).", Pos: "spec/tcp.yaml:568:5"},
+	{From: []State{StateClosed}, On: []Event{9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}, Stay: true, Send: []MessageKind{KindRst}, Doc: "There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST> (§3.10.7.1).", Pos: "spec/tcp.yaml:572:5"},
+	{From: []State{StateClosed}, On: []Event{29, 30, 31, 32}, Stay: true, Doc: "A reset is never answered with a reset.", Pos: "spec/tcp.yaml:576:5"},
+	{From: []State{StateClosed}, On: []Event{CallSend, CallReceive, CallClose, CallAbort, CallStatus}, Stay: true, Error: "connection does not exist", Doc: "There is no connection to act on.", Pos: "spec/tcp.yaml:581:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallPassiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection (or a wait for one) exists already.", Pos: "spec/tcp.yaml:585:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallActiveOpen}, Stay: true, Error: "connection already exists", Doc: "A connection exists already.", Pos: "spec/tcp.yaml:590:5"},
+	{From: []State{StateSynSent, StateSynRcvd, StateEstablished, StateCloseWait}, On: []Event{CallSend}, Stay: true, Doc: "Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's SEND, which makes the open active, is above.)", Pos: "spec/tcp.yaml:595:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait}, On: []Event{CallReceive}, Stay: true, Doc: "Accepted; in CLOSE_WAIT only data already queued remains to be read.", Pos: "spec/tcp.yaml:600:5"},
+	{From: []State{StateFinWait1, StateFinWait2, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallSend, CallClose}, Stay: true, Error: "connection closing", Doc: "Our side is closed already; nothing more may be sent.", Pos: "spec/tcp.yaml:603:5"},
+	{From: []State{StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallReceive}, Stay: true, Error: "connection closing", Doc: "Both sides have closed; there is nothing left to receive.", Pos: "spec/tcp.yaml:607:5"},
+	{From: []State{StateListen, StateSynSent, StateSynRcvd, StateEstablished, StateFinWait1, StateFinWait2, StateCloseWait, StateClosing, StateLastAck, StateTimeWait}, On: []Event{CallStatus}, Stay: true, Doc: "Report the connection's state; nothing changes.", Pos: "spec/tcp.yaml:611:5"},
 }
 
 // Transitions returns the transition table in spec order, for introspection:
@@ -1735,30 +1735,28 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	n := s
 	switch r {
 	case 0:
-		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:199:5)
+		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:207:5)
 		n.Passive = true
+		n.Iss = !s.Iss
 	case 1:
-		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:204:5)
+		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:212:5)
 		n.Passive = false
 		n.Iss = !s.Iss
 	case 2:
-		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:211:5)
+		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:219:5)
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			n.Iss = !s.Iss
 			n.Irs = false
 		case 8:
 			// recv SYN(seq=true)
-			n.Iss = !s.Iss
 			n.Irs = true
 		}
 	case 3:
-		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:218:5)
+		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:226:5)
 		n.Passive = false
-		n.Iss = !s.Iss
 	case 6:
-		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:232:5)
+		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:240:5)
 		switch e {
 		case 9:
 			// recv SYN_ACK(seq=false, ack=false)
@@ -1774,7 +1772,7 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 			n.Irs = true
 		}
 	case 10:
-		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:256:5)
+		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:264:5)
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
@@ -2025,13 +2023,13 @@ func sentOf(s Snapshot, e Event, r int) int {
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			return 3 + b2i(!s.Iss)*2
+			return 3 + b2i(s.Iss)*2
 		case 8:
 			// recv SYN(seq=true)
-			return 4 + b2i(!s.Iss)*2
+			return 4 + b2i(s.Iss)*2
 		}
 	case 3:
-		return 7 + b2i(!s.Iss)
+		return 7 + b2i(s.Iss)
 	case 4:
 		switch e {
 		case 9:
