@@ -109,7 +109,7 @@ func TestOverflowSearch(t *testing.T) {
 		{"../spec/tcp.yaml", "lossy"},
 		{"../spec/tcp.yaml", "api"},
 		{"../spec/testdata/tcp_unsequenced.yaml", "api"}, // one that overflows
-		{"../spec/testdata/tcp_no_time_wait.yaml", "lossy"},
+		{"../spec/testdata/tcp_no_time_wait.yaml", "time_wait"},
 		{"../spec/testdata/tcp_no_closing.yaml", "lossy"},
 	} {
 		s, c := loadCheck(t, tc.file, tc.check)

@@ -104,7 +104,7 @@ func TestTCPConforming(t *testing.T) {
 	}
 	// The guard: the simultaneous open's reset closes (the open was active).
 	simul := res.Instances[2]
-	if got, want := simul.Rows, []int{rowAt(t, s, 204), rowAt(t, s, 256), rowAt(t, s, 326)}; !reflect.DeepEqual(got, want) {
+	if got, want := simul.Rows, []int{rowAt(t, s, 212), rowAt(t, s, 264), rowAt(t, s, 334)}; !reflect.DeepEqual(got, want) {
 		t.Errorf("simul rows %v, want %v", got, want)
 	}
 	if len(res.Union) != 19 {
@@ -123,7 +123,7 @@ func TestTCPDiverging(t *testing.T) {
 	})
 	d := res.Instances[0].Divergence
 	// Both recv RST rows of SYN_RCVD are candidates in general; with passive false only the closing one applies.
-	if !contains(d.Could, rowAt(t, s, 326)) || contains(d.Could, rowAt(t, s, 318)) {
+	if !contains(d.Could, rowAt(t, s, 334)) || contains(d.Could, rowAt(t, s, 326)) {
 		t.Errorf("rows that could have applied %v", d.Could)
 	}
 	// Lines after a divergence are counted, not judged.

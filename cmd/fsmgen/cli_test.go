@@ -155,8 +155,8 @@ func TestBinSet(t *testing.T) {
 		}
 		return r.States
 	}
-	if a, b := states(), states("--set", "network.capacity=2"); a != 311 || b >= a {
-		t.Errorf("lossy: %d states (want 311); with capacity 2: %d (want fewer)", a, b)
+	if a, b := states(), states("--set", "network.capacity=2"); a != 307 || b >= a {
+		t.Errorf("lossy: %d states (want 307); with capacity 2: %d (want fewer)", a, b)
 	}
 	if a, b := states(), states("--set", "peers.client.calls.ABORT=1"); b <= a {
 		t.Errorf("lossy: %d states; with an ABORT call %d (want more)", a, b)
@@ -225,9 +225,9 @@ func TestBinAll(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	for _, want := range []string{"check reliable of", "check lossy of", "check lossy_any of", "check lossy_any_fair of",
-		"check simultaneous of", "check api of", "check old_duplicate_syn of",
-		"all 7 checks of spec/tcp.yaml: coverage 62 of 71 rows fired", "rows no check reaches (4):\n  spec/tcp.yaml:",
-		"\n  old_duplicate_syn holds\noutcome: holds\n"} {
+		"check simultaneous of", "check api of", "check old_duplicate_syn of", "check time_wait of",
+		"all 8 checks of spec/tcp.yaml: coverage 62 of 71 rows fired", "rows no check reaches (4):\n  spec/tcp.yaml:",
+		"\n  old_duplicate_syn holds\n  time_wait         holds\noutcome: holds\n"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
@@ -244,7 +244,7 @@ func TestBinAll(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &u); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v", code, err)
 	}
-	if u.Outcome != "holds" || len(u.Checks) != 7 || len(u.Never) != 4 {
+	if u.Outcome != "holds" || len(u.Checks) != 8 || len(u.Never) != 4 {
 		t.Errorf("--all --json: %+v", u)
 	}
 	if code, _, stderr := runBin(t, "", "check", "--all", "--config", "lossy"); code != 2 || !strings.Contains(stderr, "leave out --config") {
