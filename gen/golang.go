@@ -231,6 +231,9 @@ func (g *goGen) prepare() error {
 	for _, id := range reserved {
 		g.declare(id, "the generated "+id, spec.Pos{})
 	}
+	if len(s.Vars) > 0 {
+		g.declare("Vars", "the generated Vars", spec.Pos{})
+	}
 	for _, st := range s.States {
 		id := "State" + GoName(st.Name)
 		g.declare(id, "state "+st.Name, st.Pos)
@@ -297,7 +300,7 @@ func (g *goGen) prepare() error {
 		}
 		g.event = append(g.event, id)
 	}
-	fields := map[string]bool{"State": true, "Timers": true}
+	fields := map[string]bool{"State": true, "Vars": true, "Timers": true}
 	for _, v := range s.Vars {
 		f := GoName(v.Name)
 		if fields[f] {

@@ -270,10 +270,11 @@ func (g *goGen) emitTable() {
 	layout := jen.Qual(runtimePath, "Cells").Values(kv("Columns", jen.Lit(L.off)), kv("StateBits", jen.Lit(g.stateBits)), kv("IndexVars", jen.Lit(L.stateBits)), kv("Stop", id("cellStop")), kv("Arm", id("cellArm")), kv("Out", id("cellOut")))
 	f.Func().Id("init").Params().Block(id("outcomes").Op("=").Id("machine").Dot("Fill").Call(id("cells").Index(jen.Op(":")), layout))
 
-	dec := jen.Dict{
+	top := jen.Dict{
 		id("State"):  id("State").Call(id("c")),
 		id("Timers"): id("t").Op("&^").Id("TimerSet").Call(id("c").Op(">>").Id("cellStop")).Op("|").Id("TimerSet").Call(id("c").Op(">>").Id("cellArm")),
 	}
+	dec := jen.Dict{}
 	for _, sl := range L.slots {
 		v, p := s.Vars[sl.i], g.stateBits+sl.off-L.stateBits
 		code := id("c").Op(">>").Lit(p).Op("&").Add(mask(uint(sl.w)))
@@ -294,7 +295,7 @@ func (g *goGen) emitTable() {
 		}
 	}
 	g.doc("next is the snapshot cell c leads to from one whose timers are t.")
-	f.Func().Id("next").Params(id("c").Uint64(), id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(id("Snapshot").Values(dec)))
+	f.Func().Id("next").Params(id("c").Uint64(), id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(g.snapshotLit(top, dec)))
 
 	g.doc(g.stepDoc("\n\nStep looks the answer up in a table that package fsm works out from the\nrows when the package is initialised, and is written to be inlined. The\nsnapshot it returns with the rejection of a snapshot out of range has the\nvalues out of range clamped to one past their range."))
 	f.Func().Id("Step").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), id("Effects"), jen.Error()).Block(

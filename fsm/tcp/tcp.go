@@ -484,10 +484,12 @@ func (e Event) Message() (Message, bool) {
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
-// Snapshot is everything the machine remembers: its control state, its
-// variables and its armed timers. It is a comparable value.
-type Snapshot struct {
-	State State
+// Vars is the machine's variables, the part of a Snapshot between its state
+// and its timers. Snapshot embeds it, so that the snapshot is a struct of at
+// most four fields, which the Go compiler keeps in registers: a larger
+// struct lives in memory, and copying it costs a store-forwarding stall on
+// every step.
+type Vars struct {
 	// Passive is the variable passive.
 	// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
 	Passive bool
@@ -497,6 +499,14 @@ type Snapshot struct {
 	// Irs is the variable irs.
 	// The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
 	Irs bool
+}
+
+// Snapshot is everything the machine remembers: its control state, its
+// variables and its armed timers. It is a comparable value.
+type Snapshot struct {
+	State State
+	// Vars holds the variables; its fields are promoted to the snapshot.
+	Vars
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -505,10 +515,12 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Irs:     false,
-		Iss:     true,
-		Passive: false,
-		State:   StateClosed,
+		State: StateClosed,
+		Vars: Vars{
+			Irs:     false,
+			Iss:     true,
+			Passive: false,
+		},
 	}
 }
 
@@ -2415,11 +2427,13 @@ func init() {
 // next is the snapshot cell c leads to from one whose timers are t.
 func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
-		Irs:     c&(1<<10) != 0,
-		Iss:     c&(1<<9) != 0,
-		Passive: c&(1<<8) != 0,
-		State:   State(c),
-		Timers:  t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		State:  State(c),
+		Timers: t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		Vars: Vars{
+			Irs:     c&(1<<10) != 0,
+			Iss:     c&(1<<9) != 0,
+			Passive: c&(1<<8) != 0,
+		},
 	}
 }
 

@@ -176,16 +176,26 @@ func (e Event) Message() (Message, bool) {
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
-// Snapshot is everything the machine remembers: its control state, its
-// variables and its armed timers. It is a comparable value.
-type Snapshot struct {
-	State State
+// Vars is the machine's variables, the part of a Snapshot between its state
+// and its timers. Snapshot embeds it, so that the snapshot is a struct of at
+// most four fields, which the Go compiler keeps in registers: a larger
+// struct lives in memory, and copying it costs a store-forwarding stall on
+// every step.
+type Vars struct {
 	// Sbit is the variable sbit.
 	// The bit of the item in flight (or of the next one).
 	Sbit bool
 	// Item is the variable item.
 	// The item in flight (or the next one).
 	Item int
+}
+
+// Snapshot is everything the machine remembers: its control state, its
+// variables and its armed timers. It is a comparable value.
+type Snapshot struct {
+	State State
+	// Vars holds the variables; its fields are promoted to the snapshot.
+	Vars
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -194,9 +204,11 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Item:  0,
-		Sbit:  false,
 		State: StateReady,
+		Vars: Vars{
+			Item: 0,
+			Sbit: false,
+		},
 	}
 }
 
@@ -464,10 +476,12 @@ func init() {
 // next is the snapshot cell c leads to from one whose timers are t.
 func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
-		Item:   int(c >> 9 & 0x7),
-		Sbit:   c&(1<<8) != 0,
 		State:  State(c),
 		Timers: t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		Vars: Vars{
+			Item: int(c >> 9 & 0x7),
+			Sbit: c&(1<<8) != 0,
+		},
 	}
 }
 
