@@ -2,6 +2,7 @@ package abp_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -74,6 +75,15 @@ func TestStepAllocs(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("Step allocates %v times a run", n)
+	}
+}
+
+// TestSnapshotInRegisters: the compiler keeps both snapshots in registers.
+func TestSnapshotInRegisters(t *testing.T) {
+	for _, ty := range []reflect.Type{reflect.TypeFor[sender.Snapshot](), reflect.TypeFor[receiver.Snapshot]()} {
+		if why := fsmtest.InRegisters(ty); why != "" {
+			t.Error(why)
+		}
 	}
 }
 

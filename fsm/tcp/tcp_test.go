@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,6 +31,14 @@ func TestMatchesSpec(t *testing.T) {
 	}
 	if err := fsmtest.ComparePacked(s, tcp.Packed.Step); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSnapshotInRegisters checks that the compiler can keep a Snapshot in
+// registers: one in memory makes every step pay store-forwarding stalls.
+func TestSnapshotInRegisters(t *testing.T) {
+	if why := fsmtest.InRegisters(reflect.TypeFor[tcp.Snapshot]()); why != "" {
+		t.Error(why)
 	}
 }
 
