@@ -55,7 +55,7 @@ func TestZeroAllocs(t *testing.T) {
 	seqs := map[bool][]tcp.Event{false: closeSeq(false), true: closeSeq(true)}
 	allocs := testing.AllocsPerRun(1000, func() {
 		s := tcp.Initial()
-		for _, e := range seqs[!s.Iss] {
+		for _, e := range seqs[!s.Iss()] {
 			s, _, _ = tcp.Step(s, e)
 		}
 		if s.State != tcp.StateClosed {
@@ -68,7 +68,7 @@ func TestZeroAllocs(t *testing.T) {
 	n := 0
 	m := tcp.New(tcp.OnTransition(func(tcp.Transition) { n++ }))
 	allocs = testing.AllocsPerRun(1000, func() {
-		for _, e := range seqs[!m.Snapshot().Iss] {
+		for _, e := range seqs[!m.Snapshot().Iss()] {
 			if err := m.Fire(e); err != nil {
 				t.Fatal(err)
 			}
