@@ -18,19 +18,6 @@ func (g *goGen) varType(i int) jen.Code {
 	return jen.Int()
 }
 
-// value renders the decoded value val of variable i as a Go constant.
-func (g *goGen) value(i, val int) jen.Code {
-	switch g.s.Vars[i].Kind {
-	case spec.Bool:
-		return jen.Lit(val != 0)
-	case spec.Enum:
-		if val >= 0 && val < len(g.enumVal[i]) {
-			return jen.Id(g.enumVal[i][val])
-		}
-	}
-	return jen.Lit(val)
-}
-
 // varsBits is the width of the variables' codes in Vars's word: their
 // slots in Step's table index, which the word holds as the index does.
 func (g *goGen) varsBits() int { return g.layout.off - g.layout.stateBits }
