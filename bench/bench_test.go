@@ -55,15 +55,16 @@ var (
 
 // Every benchmark here loops over b.N rather than b.Loop: b.Loop keeps each
 // value assigned in its body alive by storing it to the stack, and reloading
-// the 3-byte Snapshot from those byte stores costs a store-forwarding stall
-// (about 10 ns per step here) that measures the harness, not the code. The
+// the Snapshot from those byte stores costs a store-forwarding stall (about
+// 10 ns per step here) that measures the harness, not the code. The
 // loops consume every result themselves instead, and all benchmarks use the
 // same loop, the peers included.
 
 // BenchmarkStep calls Step as a caller does: the snapshot it returns (state,
-// variable and timers) is the next step's input, the row and the error are
+// variables and timers) is the next step's input, the row and the error are
 // consumed, and the events come from a slice, so nothing can be hoisted or
-// left out. Step is small enough to be inlined here.
+// left out. The Snapshot stays in registers from one step to the next
+// (fsmtest.InRegisters), and Step is small enough to be inlined here.
 func BenchmarkStep(b *testing.B) {
 	s := tcp.Initial()
 	rows, fails, j := 0, 0, 0

@@ -231,6 +231,9 @@ func (g *goGen) prepare() error {
 	for _, id := range reserved {
 		g.declare(id, "the generated "+id, spec.Pos{})
 	}
+	if len(s.Vars) > 0 {
+		g.declare("Vars", "the generated Vars", spec.Pos{})
+	}
 	for _, st := range s.States {
 		id := "State" + GoName(st.Name)
 		g.declare(id, "state "+st.Name, st.Pos)
@@ -297,16 +300,17 @@ func (g *goGen) prepare() error {
 		}
 		g.event = append(g.event, id)
 	}
-	fields := map[string]bool{"State": true, "Timers": true}
+	// A variable's methods on Snapshot: F() reads it, SetF sets it.
+	fields := map[string]bool{"State": true, "Vars": true, "Timers": true, "String": true}
 	for _, v := range s.Vars {
 		f := GoName(v.Name)
 		if fields[f] {
 			f += "Var"
 		}
-		if fields[f] && g.err == nil {
-			g.err = fmt.Errorf("%s: gen: variable %s: its Go field name %s is taken", v.Pos, v.Name, f)
+		if (fields[f] || fields["Set"+f]) && g.err == nil {
+			g.err = fmt.Errorf("%s: gen: variable %s: its Go method name %s or Set%s is taken", v.Pos, v.Name, f, f)
 		}
-		fields[f] = true
+		fields[f], fields["Set"+f] = true, true
 		g.field = append(g.field, f)
 		t, vals := "", []string(nil)
 		if v.Kind == spec.Enum {
@@ -378,6 +382,9 @@ func (g *goGen) prepare() error {
 		g.rowBits *= 2
 	}
 	g.prepareStep()
+	if g.varsBits() > 64 {
+		return fmt.Errorf("gen: %s: the variables' codes take %d bits: at most 64 are supported", g.o.Source, g.varsBits())
+	}
 	return g.err
 }
 

@@ -42,7 +42,7 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		}
 	case *spec.VarRef:
 		if e.Peer < 0 && e.Var != nil && e.Var.Index < len(g.field) {
-			return jen.Id("s").Dot(g.field[e.Var.Index])
+			return g.getVar("s", e.Var.Index)
 		}
 	case *spec.MsgField:
 		// Read where no letter is being rendered: an error below.

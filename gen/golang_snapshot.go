@@ -18,33 +18,105 @@ func (g *goGen) varType(i int) jen.Code {
 	return jen.Int()
 }
 
-// value renders the decoded value val of variable i as a Go constant.
-func (g *goGen) value(i, val int) jen.Code {
-	switch g.s.Vars[i].Kind {
-	case spec.Bool:
-		return jen.Lit(val != 0)
-	case spec.Enum:
-		if val >= 0 && val < len(g.enumVal[i]) {
-			return jen.Id(g.enumVal[i][val])
+// varsBits is the width of the variables' codes in Vars's word: their
+// slots in Step's table index, which the word holds as the index does.
+func (g *goGen) varsBits() int { return g.layout.off - g.layout.stateBits }
+
+// varsWord is the unsigned type of Vars's word.
+func (g *goGen) varsWord() string {
+	for _, n := range []int{8, 16, 32} {
+		if g.varsBits() <= n {
+			return fmt.Sprintf("uint%d", n)
 		}
 	}
-	return jen.Lit(val)
+	return "uint64"
+}
+
+// varsOf is the Vars literal whose word is w.
+func (g *goGen) varsOf(w jen.Code) jen.Code {
+	return jen.Id("Vars").Values(jen.Dict{jen.Id("w"): jen.Id(g.varsWord()).Call(w)})
+}
+
+// getVar reads variable i of the snapshot named x; setVar sets it to val.
+func (g *goGen) getVar(x string, i int) *jen.Statement {
+	return jen.Id(x).Dot(g.field[i]).Call()
+}
+
+func (g *goGen) setVar(x string, i int, val jen.Code) *jen.Statement {
+	return jen.Id(x).Dot("Set" + g.field[i]).Call(val)
+}
+
+// emitVars emits Vars, the variables packed in one word with a method to
+// read and one to set each; a value out of a variable's range is kept as
+// the code one past it, which valid and Step reject.
+func (g *goGen) emitVars() {
+	s, f, L := g.s, g.f, g.layout
+	id := jen.Id
+	word := g.varsWord()
+	g.doc(fmt.Sprintf("Vars is the machine's variables, packed in one word (%d bits) as Step's\ntable index packs them. Snapshot embeds it: its methods read (s.%s()) and\nset (s.Set%s(x)) each variable. One word keeps the snapshot a struct of\nthree fields, which the Go compiler keeps in registers, and lets Step\nindex its table with the word as it is, so that Step stays within the\ninlining budget whatever the number of variables. The zero Vars has every\nvariable at its lowest value (false, the first enum value, min).", L.off-L.stateBits, g.field[0], g.field[0]))
+	f.Type().Id("Vars").Struct(id("w").Id(word))
+	for _, sl := range L.slots {
+		v, i := s.Vars[sl.i], sl.i
+		k, m := sl.off-L.stateBits, mask(uint(sl.w))
+		code := id("v").Dot("w").Op(">>").Lit(k).Op("&").Add(m)
+		var get jen.Code
+		var set []jen.Code
+		field := id("v").Dot("w")
+		switch v.Kind {
+		case spec.Bool:
+			get = id("v").Dot("w").Op("&").Parens(jen.Lit(1).Op("<<").Lit(k)).Op("!=").Lit(0)
+			set = []jen.Code{
+				field.Clone().Op("&^=").Lit(1).Op("<<").Lit(k),
+				jen.If(id("x")).Block(field.Clone().Op("|=").Lit(1).Op("<<").Lit(k)),
+			}
+		case spec.Enum:
+			get = id(g.enumType[i]).Call(code)
+			set = []jen.Code{field.Clone().Op("=").Add(field.Clone()).Op("&^").Parens(jen.Add(m).Op("<<").Lit(k)).Op("|").Id(word).Call(jen.Min(id("x"), id(g.enumType[i]).Call(jen.Lit(v.Size())))).Op("<<").Lit(k)}
+		default:
+			val, c := jen.Int().Call(code), id("x")
+			switch {
+			case v.Min > 0:
+				val, c = val.Op("+").Lit(v.Min), id("x").Op("-").Lit(v.Min)
+			case v.Min < 0:
+				val, c = val.Op("-").Lit(-v.Min), id("x").Op("+").Lit(-v.Min)
+			}
+			get = val
+			set = []jen.Code{field.Clone().Op("=").Add(field.Clone()).Op("&^").Parens(jen.Add(m).Op("<<").Lit(k)).Op("|").Id(word).Call(jen.Min(jen.Uint().Call(c), jen.Lit(v.Size()))).Op("<<").Lit(k)}
+		}
+		g.doc(comment(g.field[i]+" is the variable "+v.Name+".", v.Doc))
+		f.Func().Params(id("v").Id("Vars")).Id(g.field[i]).Params().Add(g.varType(i)).Block(jen.Return(get))
+		note := ""
+		if v.Kind != spec.Bool {
+			note = "; a value out of its range\nmakes the snapshot one that Step rejects"
+		}
+		g.doc("Set" + g.field[i] + " sets the variable " + v.Name + note + ".")
+		f.Func().Params(id("v").Op("*").Id("Vars")).Id("Set" + g.field[i]).Params(id("x").Add(g.varType(i))).Block(set...)
+	}
+}
+
+// initialVars is the word of the variables' initial values.
+func (g *goGen) initialVars() uint64 {
+	var w uint64
+	for _, sl := range g.layout.slots {
+		v := g.s.Vars[sl.i]
+		w |= uint64(v.Init-v.Min) << uint(sl.off-g.layout.stateBits)
+	}
+	return w
 }
 
 func (g *goGen) emitSnapshot() {
 	s, f := g.s, g.f
 	fields := []jen.Code{jen.Id("State").Id("State")}
-	for i, v := range s.Vars {
-		fields = append(fields, docLines(comment(g.field[i]+" is the variable "+v.Name+".", v.Doc)).Id(g.field[i]).Add(g.varType(i)))
+	init := jen.Dict{jen.Id("State"): jen.Id(g.state[s.Initial.Index])}
+	if len(s.Vars) > 0 {
+		g.emitVars()
+		fields = append(fields, docLines("Vars holds the variables; its methods are promoted to the snapshot.").Id("Vars"))
+		init[jen.Id("Vars")] = g.varsOf(jen.Id(fmt.Sprintf("%#x", g.initialVars())))
 	}
 	fields = append(fields, docLines("Timers is the set of armed timers.").Id("Timers").Id("TimerSet"))
 	g.doc("Snapshot is everything the machine remembers: its control state, its\nvariables and its armed timers. It is a comparable value.")
 	f.Type().Id("Snapshot").Struct(fields...)
 
-	init := jen.Dict{jen.Id("State"): jen.Id(g.state[s.Initial.Index])}
-	for i, v := range s.Vars {
-		init[jen.Id(g.field[i])] = g.value(i, v.Init)
-	}
 	g.doc("Initial returns the initial snapshot: the initial state, every variable at\nits initial value, no timer armed.")
 	f.Func().Id("Initial").Params().Id("Snapshot").Block(jen.Return(jen.Id("Snapshot").Values(init)))
 	g.option("WithSnapshot", "WithSnapshot starts the machine from s instead of Initial(); its armed\ntimers start a full period when there is a clock.", []jen.Code{jen.Id("s").Id("Snapshot")}, jen.Id("s"))
@@ -68,22 +140,22 @@ func (g *goGen) emitSnapshot() {
 		if v.Width == 0 {
 			continue // a variable with one value needs no bits
 		}
-		fd := jen.Id("s").Dot(g.field[i])
+		fd := g.getVar("s", i)
 		bits := jen.Id("w").Op(">>").Lit(int(v.Offset)).Op("&").Add(mask(v.Width))
 		switch v.Kind {
 		case spec.Bool:
 			pack = append(pack, jen.If(fd).Block(jen.Id("w").Op("|=").Lit(1).Op("<<").Lit(int(v.Offset))))
-			unpack = append(unpack, fd.Clone().Op("=").Add(bits).Op("!=").Lit(0))
+			unpack = append(unpack, g.setVar("s", i, jen.Add(bits).Op("!=").Lit(0)))
 		case spec.Enum:
 			pack = append(pack, jen.Id("w").Op("|=").Parens(jen.Uint64().Call(fd).Op("&").Add(mask(v.Width))).Op("<<").Lit(int(v.Offset)))
-			unpack = append(unpack, fd.Clone().Op("=").Id(g.enumType[i]).Call(bits))
+			unpack = append(unpack, g.setVar("s", i, jen.Id(g.enumType[i]).Call(bits)))
 		default:
 			code, val := fd.Clone(), jen.Int().Call(bits)
 			if v.Min != 0 {
 				code, val = code.Op("-").Lit(v.Min), val.Op("+").Lit(v.Min)
 			}
 			pack = append(pack, jen.Id("w").Op("|=").Parens(jen.Uint64().Call(code).Op("&").Add(mask(v.Width))).Op("<<").Lit(int(v.Offset)))
-			unpack = append(unpack, fd.Clone().Op("=").Add(val))
+			unpack = append(unpack, g.setVar("s", i, val))
 		}
 	}
 	if len(s.Timers) > 0 {
@@ -103,7 +175,7 @@ func (g *goGen) emitSnapshot() {
 		jen.Id("b").Dot("WriteString").Call(jen.Id("s").Dot("State").Dot("String").Call()),
 	}
 	for i, v := range s.Vars {
-		fd := jen.Id("s").Dot(g.field[i])
+		fd := g.getVar("s", i)
 		var str jen.Code
 		switch v.Kind {
 		case spec.Bool:

@@ -172,7 +172,7 @@ func (g *goGen) emitAssign() {
 		body := g.perLetter(r, setReadsMsg(r), func() []jen.Code {
 			var body []jen.Code
 			for _, as := range r.Set {
-				body = append(body, jen.Id("n").Dot(g.field[as.Var.Index]).Op("=").Add(g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
+				body = append(body, g.setVar("n", as.Var.Index, g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
 			}
 			return body
 		})
@@ -205,39 +205,28 @@ func (g *goGen) emitValid() {
 	s, f, L := g.s, g.f, g.layout
 	id := jen.Id
 	valid := id("s").Dot("State").Op("<").Id("NumStates")
-	index := []jen.Code{id("i").Op(":=").Uint().Call(jen.Min(id("s").Dot("State"), id("NumStates")))}
+	index := id("uint").Call(jen.Min(id("s").Dot("State"), id("NumStates")))
 	from := []jen.Code{
 		jen.Var().Id("s").Id("Snapshot"),
 		id("s").Dot("State").Op("=").Id("State").Call(id("i").Op("&").Add(mask(uint(L.stateBits)))),
 	}
+	if len(s.Vars) > 0 {
+		index = index.Op("|").Uint().Call(id("s").Dot("w")).Op("<<").Lit(L.stateBits)
+		from = append(from, id("s").Dot("Vars").Op("=").Add(g.varsOf(id("i").Op(">>").Lit(L.stateBits).Op("&").Add(mask(uint(g.varsBits()))))))
+	}
 	for _, sl := range L.slots {
 		v := s.Vars[sl.i]
-		fd := func() *jen.Statement { return id("s").Dot(g.field[sl.i]) }
-		size := v.Size()
-		code := id("i").Op(">>").Lit(sl.off).Op("&").Add(mask(uint(sl.w)))
+		fd := func() *jen.Statement { return g.getVar("s", sl.i) }
 		switch v.Kind {
 		case spec.Bool:
-			index = append(index, jen.If(fd()).Block(id("i").Op("|=").Lit(1).Op("<<").Lit(sl.off)))
-			from = append(from, fd().Op("=").Id("i").Op(">>").Lit(sl.off).Op("&").Lit(1).Op("!=").Lit(0))
 		case spec.Enum:
-			valid = valid.Op("&&").Add(fd()).Op("<").Lit(size)
-			index = append(index, id("i").Op("|=").Uint().Call(jen.Min(fd(), jen.Lit(size))).Op("<<").Lit(sl.off))
-			from = append(from, fd().Op("=").Id(g.enumType[sl.i]).Call(code))
+			valid = valid.Op("&&").Add(fd()).Op("<").Lit(v.Size())
 		default:
 			if v.Min == v.Max {
 				valid = valid.Op("&&").Add(fd()).Op("==").Lit(v.Min)
 			} else {
 				valid = valid.Op("&&").Add(fd()).Op(">=").Lit(v.Min).Op("&&").Add(fd()).Op("<=").Lit(v.Max)
 			}
-			val, c := jen.Int().Call(code), fd()
-			switch {
-			case v.Min > 0:
-				val, c = val.Op("+").Lit(v.Min), fd().Op("-").Lit(v.Min)
-			case v.Min < 0:
-				val, c = val.Op("-").Lit(-v.Min), fd().Op("+").Lit(-v.Min)
-			}
-			index = append(index, id("i").Op("|=").Min(jen.Uint().Call(c), jen.Lit(size)).Op("<<").Lit(sl.off))
-			from = append(from, fd().Op("=").Add(val))
 		}
 	}
 	g.doc("valid reports whether the state and every variable are in range.")
@@ -245,8 +234,8 @@ func (g *goGen) emitValid() {
 	if !g.table {
 		return
 	}
-	g.doc("index packs the state and the variables into the column of cells that\nholds what an event does to s. A state or variable out of range becomes\none more than its last value, a column of rejections.")
-	f.Func().Params(id("s").Id("Snapshot")).Id("index").Params().Uint().Block(append(index, jen.Return(id("i")))...)
+	g.doc("index packs the state and the variables into the column of cells that\nholds what an event does to s. A state out of range becomes one more than\nits last value, and a variable set out of range holds the code one past\nits range: both are columns of rejections.")
+	f.Func().Params(id("s").Id("Snapshot")).Id("index").Params().Uint().Block(jen.Return(index))
 	g.doc("fromIndex is the snapshot, without timers, that index maps to i; it\nignores the bits of i above the index.")
 	f.Func().Id("fromIndex").Params(id("i").Uint()).Id("Snapshot").Block(append(from, jen.Return(id("s")))...)
 }
@@ -270,31 +259,15 @@ func (g *goGen) emitTable() {
 	layout := jen.Qual(runtimePath, "Cells").Values(kv("Columns", jen.Lit(L.off)), kv("StateBits", jen.Lit(g.stateBits)), kv("IndexVars", jen.Lit(L.stateBits)), kv("Stop", id("cellStop")), kv("Arm", id("cellArm")), kv("Out", id("cellOut")))
 	f.Func().Id("init").Params().Block(id("outcomes").Op("=").Id("machine").Dot("Fill").Call(id("cells").Index(jen.Op(":")), layout))
 
-	dec := jen.Dict{
+	top := jen.Dict{
 		id("State"):  id("State").Call(id("c")),
 		id("Timers"): id("t").Op("&^").Id("TimerSet").Call(id("c").Op(">>").Id("cellStop")).Op("|").Id("TimerSet").Call(id("c").Op(">>").Id("cellArm")),
 	}
-	for _, sl := range L.slots {
-		v, p := s.Vars[sl.i], g.stateBits+sl.off-L.stateBits
-		code := id("c").Op(">>").Lit(p).Op("&").Add(mask(uint(sl.w)))
-		switch v.Kind {
-		case spec.Bool:
-			dec[id(g.field[sl.i])] = id("c").Op("&").Parens(jen.Lit(1).Op("<<").Lit(p)).Op("!=").Lit(0)
-		case spec.Enum:
-			dec[id(g.field[sl.i])] = id(g.enumType[sl.i]).Call(code)
-		default:
-			val := jen.Int().Call(code)
-			switch {
-			case v.Min > 0:
-				val = val.Op("+").Lit(v.Min)
-			case v.Min < 0:
-				val = val.Op("-").Lit(-v.Min)
-			}
-			dec[id(g.field[sl.i])] = val
-		}
+	if len(s.Vars) > 0 {
+		top[id("Vars")] = g.varsOf(id("c").Op(">>").Lit(g.stateBits).Op("&").Add(mask(uint(g.varsBits()))))
 	}
 	g.doc("next is the snapshot cell c leads to from one whose timers are t.")
-	f.Func().Id("next").Params(id("c").Uint64(), id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(id("Snapshot").Values(dec)))
+	f.Func().Id("next").Params(id("c").Uint64(), id("t").Id("TimerSet")).Id("Snapshot").Block(jen.Return(id("Snapshot").Values(top)))
 
 	g.doc(g.stepDoc("\n\nStep looks the answer up in a table that package fsm works out from the\nrows when the package is initialised, and is written to be inlined. The\nsnapshot it returns with the rejection of a snapshot out of range has the\nvalues out of range clamped to one past their range."))
 	f.Func().Id("Step").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Params(id("Snapshot"), id("Effects"), jen.Error()).Block(

@@ -296,6 +296,8 @@ func TestGoIdentifierClash(t *testing.T) {
 	for _, c := range []struct{ src, pos, want string }{
 		{"machine: x\ncalls: [GO]\nmessages:\n  NEW: {fields: {n: bool}}\nstates:\n  A: {initial: true}\ntransitions:\n  - {from: A, on: GO, send: {NEW: {n: true}}}\n  - {from: A, on: recv NEW}\n",
 			"x.yaml:4:3: ", "the generated New and message NEW both become the Go identifier New"},
+		{"machine: x\ncalls: [GO]\nmessages:\n  VARS: {fields: {n: bool}}\nvars:\n  b: {type: bool, init: false}\nstates:\n  A: {initial: true}\ntransitions:\n  - {from: A, on: GO, send: {VARS: {n: true}}}\n  - {from: A, on: recv VARS}\n",
+			"x.yaml:4:3: ", "the generated Vars and message VARS both become the Go identifier Vars"},
 		{"machine: x\ncalls: [GO]\nstates:\n  A: {initial: true}\n  a: {}\ntransitions:\n  - {from: A, on: GO, to: a}\n  - {from: a, on: GO, to: A}\n",
 			"x.yaml:5:3: ", "state A and state a both become the Go identifier StateA"},
 	} {

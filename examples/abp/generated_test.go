@@ -2,6 +2,7 @@ package abp_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -70,10 +71,19 @@ func TestStepAllocs(t *testing.T) {
 		s1, _, _ := sender.Step(sender.Initial(), sender.CallSend)
 		_, fx, _ := sender.Step(s1, sender.RecvEvent(msg.Ack(false)))
 		_ = fx.Sent()
-		_ = r.Deliver(msg.Data(r.Snapshot().Rbit, 1))
+		_ = r.Deliver(msg.Data(r.Snapshot().Rbit(), 1))
 	})
 	if n != 0 {
 		t.Errorf("Step allocates %v times a run", n)
+	}
+}
+
+// TestSnapshotInRegisters: the compiler keeps both snapshots in registers.
+func TestSnapshotInRegisters(t *testing.T) {
+	for _, ty := range []reflect.Type{reflect.TypeFor[sender.Snapshot](), reflect.TypeFor[receiver.Snapshot]()} {
+		if why := fsmtest.InRegisters(ty); why != "" {
+			t.Error(why)
+		}
 	}
 }
 
@@ -105,7 +115,7 @@ func Example() {
 			for len(toReceiver) > 0 || len(toSender) > 0 {
 				for _, m := range toReceiver {
 					fmt.Printf("%4v  receiver gets %v\n", at(), m)
-					expected := r.Snapshot().Rbit
+					expected := r.Snapshot().Rbit()
 					_ = r.Deliver(m)
 					if f, _ := m.Data(); f.Bit == expected {
 						// The bit the receiver expected: it delivers the item.
@@ -146,7 +156,7 @@ func BenchmarkStep(b *testing.B) {
 	for b.Loop() {
 		n, fx, _ := sender.Step(s, ack)
 		m, fy, _ := receiver.Step(r, data)
-		if n.State != sender.StateReady || fx.Row < 0 || !m.Rbit || len(fy.Sent()) != 1 {
+		if n.State != sender.StateReady || fx.Row < 0 || !m.Rbit() || len(fy.Sent()) != 1 {
 			b.Fatal("unexpected step")
 		}
 	}

@@ -120,7 +120,9 @@ func ExampleStep() {
 // happens, and the error wraps ErrReported. One of another incarnation
 // (its sequence number counts from another ISN) is dropped.
 func ExampleMachine_Fire_reported() {
-	m := tcp.New(tcp.WithSnapshot(tcp.Snapshot{State: tcp.StateEstablished, Irs: true}))
+	s := tcp.Snapshot{State: tcp.StateEstablished}
+	s.SetIrs(true)
+	m := tcp.New(tcp.WithSnapshot(s))
 	err := m.Deliver(tcp.Rst(false))
 	fmt.Println(m.State(), err)
 	err = m.Deliver(tcp.Rst(true))

@@ -484,19 +484,59 @@ func (e Event) Message() (Message, bool) {
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
+// Vars is the machine's variables, packed in one word (3 bits) as Step's
+// table index packs them. Snapshot embeds it: its methods read (s.Passive()) and
+// set (s.SetPassive(x)) each variable. One word keeps the snapshot a struct of
+// three fields, which the Go compiler keeps in registers, and lets Step
+// index its table with the word as it is, so that Step stays within the
+// inlining budget whatever the number of variables. The zero Vars has every
+// variable at its lowest value (false, the first enum value, min).
+type Vars struct {
+	w uint8
+}
+
+// Passive is the variable passive.
+// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
+func (v Vars) Passive() bool { return v.w&(1<<0) != 0 }
+
+// SetPassive sets the variable passive.
+func (v *Vars) SetPassive(x bool) {
+	v.w &^= 1 << 0
+	if x {
+		v.w |= 1 << 0
+	}
+}
+
+// Iss is the variable iss.
+// Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each OPEN, active or passive, takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
+func (v Vars) Iss() bool { return v.w&(1<<1) != 0 }
+
+// SetIss sets the variable iss.
+func (v *Vars) SetIss(x bool) {
+	v.w &^= 1 << 1
+	if x {
+		v.w |= 1 << 1
+	}
+}
+
+// Irs is the variable irs.
+// The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
+func (v Vars) Irs() bool { return v.w&(1<<2) != 0 }
+
+// SetIrs sets the variable irs.
+func (v *Vars) SetIrs(x bool) {
+	v.w &^= 1 << 2
+	if x {
+		v.w |= 1 << 2
+	}
+}
+
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
 type Snapshot struct {
 	State State
-	// Passive is the variable passive.
-	// The connection began with a passive OPEN (it went through LISTEN). A reset in SYN_RCVD returns such a connection to LISTEN rather than closing it (Figure 5, note 1).
-	Passive bool
-	// Iss is the variable iss.
-	// Our initial send sequence number: ISS 2 if true, 0 if false. It is also the ISN clock: each OPEN, active or passive, takes the next value, !iss (ISS + 2 modulo 4), so the first takes 0.
-	Iss bool
-	// Irs is the variable irs.
-	// The peer's initial sequence number, learnt from its SYN: IRS 2 if true, 0 if false.
-	Irs bool
+	// Vars holds the variables; its methods are promoted to the snapshot.
+	Vars
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -505,10 +545,8 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Irs:     false,
-		Iss:     true,
-		Passive: false,
-		State:   StateClosed,
+		State: StateClosed,
+		Vars:  Vars{w: uint8(0x2)},
 	}
 }
 
@@ -530,13 +568,13 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 // offset, one bit per timer from bit 7. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0xf
-	if s.Passive {
+	if s.Passive() {
 		w |= 1 << 4
 	}
-	if s.Iss {
+	if s.Iss() {
 		w |= 1 << 5
 	}
-	if s.Irs {
+	if s.Irs() {
 		w |= 1 << 6
 	}
 	w |= (uint64(s.Timers) & 0x7) << 7
@@ -547,9 +585,9 @@ func (s Snapshot) pack() uint64 {
 func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0xf)
-	s.Passive = w>>4&0x1 != 0
-	s.Iss = w>>5&0x1 != 0
-	s.Irs = w>>6&0x1 != 0
+	s.SetPassive(w>>4&0x1 != 0)
+	s.SetIss(w>>5&0x1 != 0)
+	s.SetIrs(w>>6&0x1 != 0)
 	s.Timers = TimerSet(w >> 7 & 0x7)
 	return s
 }
@@ -558,9 +596,9 @@ func unpack(w uint64) Snapshot {
 func (s Snapshot) String() string {
 	var b strings.Builder
 	b.WriteString(s.State.String())
-	b.WriteString(" passive=" + strconv.FormatBool(s.Passive))
-	b.WriteString(" iss=" + strconv.FormatBool(s.Iss))
-	b.WriteString(" irs=" + strconv.FormatBool(s.Irs))
+	b.WriteString(" passive=" + strconv.FormatBool(s.Passive()))
+	b.WriteString(" iss=" + strconv.FormatBool(s.Iss()))
+	b.WriteString(" irs=" + strconv.FormatBool(s.Irs()))
 	for t := Timer(0); t < NumTimers; t++ {
 		if s.Timers.Has(t) {
 			b.WriteString(" +" + t.String())
@@ -724,1004 +762,1004 @@ func matchGuarded(s Snapshot, e Event) int {
 	switch int(s.State)*NumEvents + int(e) {
 	case int(StateSynSent)*NumEvents + 9:
 		// recv SYN_ACK(seq=false, ack=false)
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 6
 		}
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 10:
 		// recv SYN_ACK(seq=false, ack=true)
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 6
 		}
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 11:
 		// recv SYN_ACK(seq=true, ack=false)
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 6
 		}
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 12:
 		// recv SYN_ACK(seq=true, ack=true)
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 6
 		}
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
 	case int(StateSynSent)*NumEvents + 13:
 		// recv ACK_SYN(seq=false, ack=false)
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 14:
 		// recv ACK_SYN(seq=false, ack=true)
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 15:
 		// recv ACK_SYN(seq=true, ack=false)
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 16:
 		// recv ACK_SYN(seq=true, ack=true)
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 7
 		}
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 7
 		}
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 9
 		}
 	case int(StateSynSent)*NumEvents + 31:
 		// recv RST_ACK(ack=false)
-		if false == s.Iss {
+		if false == s.Iss() {
 			return 11
 		}
-		if false != s.Iss {
+		if false != s.Iss() {
 			return 12
 		}
 	case int(StateSynSent)*NumEvents + 32:
 		// recv RST_ACK(ack=true)
-		if true == s.Iss {
+		if true == s.Iss() {
 			return 11
 		}
-		if true != s.Iss {
+		if true != s.Iss() {
 			return 12
 		}
 	case int(StateSynRcvd)*NumEvents + 9:
 		// recv SYN_ACK(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 15
 		}
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 10:
 		// recv SYN_ACK(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 15
 		}
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 11:
 		// recv SYN_ACK(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 15
 		}
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 12:
 		// recv SYN_ACK(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 15
 		}
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 20
 		}
 	case int(StateSynRcvd)*NumEvents + 13:
 		// recv ACK_SYN(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 15
 		}
-		if false == s.Irs && false != s.Iss {
+		if false == s.Irs() && false != s.Iss() {
 			return 16
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 14:
 		// recv ACK_SYN(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 15
 		}
-		if false == s.Irs && true != s.Iss {
+		if false == s.Irs() && true != s.Iss() {
 			return 16
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 15:
 		// recv ACK_SYN(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 15
 		}
-		if true == s.Irs && false != s.Iss {
+		if true == s.Irs() && false != s.Iss() {
 			return 16
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 16:
 		// recv ACK_SYN(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 15
 		}
-		if true == s.Irs && true != s.Iss {
+		if true == s.Irs() && true != s.Iss() {
 			return 16
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false == s.Irs && false != s.Iss {
+		if false == s.Irs() && false != s.Iss() {
 			return 16
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false == s.Irs && true != s.Iss {
+		if false == s.Irs() && true != s.Iss() {
 			return 16
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true == s.Irs && false != s.Iss {
+		if true == s.Irs() && false != s.Iss() {
 			return 16
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true == s.Irs && true != s.Iss {
+		if true == s.Irs() && true != s.Iss() {
 			return 16
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 33
 		}
 	case int(StateSynRcvd)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 17
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 17
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 17
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 17
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 25:
 		// recv ACK_FIN(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 17
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 26:
 		// recv ACK_FIN(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 17
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 27:
 		// recv ACK_FIN(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 17
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 28:
 		// recv ACK_FIN(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 17
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 18
 		}
 	case int(StateSynRcvd)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs && s.Passive {
+		if false == s.Irs() && s.Passive() {
 			return 21
 		}
-		if false == s.Irs && !s.Passive {
+		if false == s.Irs() && !s.Passive() {
 			return 22
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateSynRcvd)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs && s.Passive {
+		if true == s.Irs() && s.Passive() {
 			return 21
 		}
-		if true == s.Irs && !s.Passive {
+		if true == s.Irs() && !s.Passive() {
 			return 22
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateEstablished)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 33
 		}
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 33
 		}
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 33
 		}
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 33
 		}
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
 	case int(StateEstablished)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 35
 		}
 	case int(StateEstablished)*NumEvents + 25:
 		// recv ACK_FIN(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 35
 		}
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 26:
 		// recv ACK_FIN(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 35
 		}
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 27:
 		// recv ACK_FIN(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 35
 		}
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 28:
 		// recv ACK_FIN(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 35
 		}
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 36
 		}
 	case int(StateEstablished)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 26
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateEstablished)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 26
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateFinWait1)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 39
 		}
 	case int(StateFinWait1)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 40
 		}
 	case int(StateFinWait1)*NumEvents + 25:
 		// recv ACK_FIN(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 37
 		}
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 26:
 		// recv ACK_FIN(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 37
 		}
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 27:
 		// recv ACK_FIN(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 37
 		}
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 28:
 		// recv ACK_FIN(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 37
 		}
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 38
 		}
 	case int(StateFinWait1)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 26
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateFinWait1)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 26
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateFinWait2)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 34
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 43
 		}
 	case int(StateFinWait2)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 26
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateFinWait2)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 26
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateCloseWait)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateCloseWait)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 26
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateCloseWait)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 26
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateClosing)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 52
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 52
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 52
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 52
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 48
 		}
-		if false == s.Irs && false != s.Iss {
+		if false == s.Irs() && false != s.Iss() {
 			return 53
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 48
 		}
-		if false == s.Irs && true != s.Iss {
+		if false == s.Irs() && true != s.Iss() {
 			return 53
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 48
 		}
-		if true == s.Irs && false != s.Iss {
+		if true == s.Irs() && false != s.Iss() {
 			return 53
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 48
 		}
-		if true == s.Irs && true != s.Iss {
+		if true == s.Irs() && true != s.Iss() {
 			return 53
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateClosing)*NumEvents + 25:
 		// recv ACK_FIN(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 38
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 26:
 		// recv ACK_FIN(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 38
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 27:
 		// recv ACK_FIN(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 38
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 28:
 		// recv ACK_FIN(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 38
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 47
 		}
 	case int(StateClosing)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 27
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateClosing)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 27
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateLastAck)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 51
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 51
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
 	case int(StateLastAck)*NumEvents + 25:
 		// recv ACK_FIN(seq=false, ack=false)
-		if false != s.Irs || false != s.Iss {
+		if false != s.Irs() || false != s.Iss() {
 			return 38
 		}
-		if false == s.Irs && false == s.Iss {
+		if false == s.Irs() && false == s.Iss() {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 26:
 		// recv ACK_FIN(seq=false, ack=true)
-		if false != s.Irs || true != s.Iss {
+		if false != s.Irs() || true != s.Iss() {
 			return 38
 		}
-		if false == s.Irs && true == s.Iss {
+		if false == s.Irs() && true == s.Iss() {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 27:
 		// recv ACK_FIN(seq=true, ack=false)
-		if true != s.Irs || false != s.Iss {
+		if true != s.Irs() || false != s.Iss() {
 			return 38
 		}
-		if true == s.Irs && false == s.Iss {
+		if true == s.Irs() && false == s.Iss() {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 28:
 		// recv ACK_FIN(seq=true, ack=true)
-		if true != s.Irs || true != s.Iss {
+		if true != s.Irs() || true != s.Iss() {
 			return 38
 		}
-		if true == s.Irs && true == s.Iss {
+		if true == s.Irs() && true == s.Iss() {
 			return 49
 		}
 	case int(StateLastAck)*NumEvents + 29:
 		// recv RST(seq=false)
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 27
 		}
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 28
 		}
 	case int(StateLastAck)*NumEvents + 30:
 		// recv RST(seq=true)
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 27
 		}
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 28
 		}
 	case int(StateTimeWait)*NumEvents + 17:
 		// recv FIN(seq=false, ack=false)
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 18:
 		// recv FIN(seq=false, ack=true)
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 19:
 		// recv FIN(seq=true, ack=false)
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 20:
 		// recv FIN(seq=true, ack=true)
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 21:
 		// recv FIN_ACK(seq=false, ack=false)
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 22:
 		// recv FIN_ACK(seq=false, ack=true)
-		if false != s.Irs {
+		if false != s.Irs() {
 			return 54
 		}
-		if false == s.Irs {
+		if false == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 23:
 		// recv FIN_ACK(seq=true, ack=false)
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 55
 		}
 	case int(StateTimeWait)*NumEvents + 24:
 		// recv FIN_ACK(seq=true, ack=true)
-		if true != s.Irs {
+		if true != s.Irs() {
 			return 54
 		}
-		if true == s.Irs {
+		if true == s.Irs() {
 			return 55
 		}
 	}
@@ -1736,50 +1774,50 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	switch r {
 	case 0:
 		// CLOSED on PASSIVE_OPEN -> LISTEN (spec/tcp.yaml:207:5)
-		n.Passive = true
-		n.Iss = !s.Iss
+		n.SetPassive(true)
+		n.SetIss(!s.Iss())
 	case 1:
 		// CLOSED on ACTIVE_OPEN -> SYN_SENT (spec/tcp.yaml:212:5)
-		n.Passive = false
-		n.Iss = !s.Iss
+		n.SetPassive(false)
+		n.SetIss(!s.Iss())
 	case 2:
 		// LISTEN on recv SYN -> SYN_RCVD (spec/tcp.yaml:219:5)
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			n.Irs = false
+			n.SetIrs(false)
 		case 8:
 			// recv SYN(seq=true)
-			n.Irs = true
+			n.SetIrs(true)
 		}
 	case 3:
 		// LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT (spec/tcp.yaml:226:5)
-		n.Passive = false
+		n.SetPassive(false)
 	case 6:
 		// SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED (spec/tcp.yaml:240:5)
 		switch e {
 		case 9:
 			// recv SYN_ACK(seq=false, ack=false)
-			n.Irs = false
+			n.SetIrs(false)
 		case 10:
 			// recv SYN_ACK(seq=false, ack=true)
-			n.Irs = false
+			n.SetIrs(false)
 		case 11:
 			// recv SYN_ACK(seq=true, ack=false)
-			n.Irs = true
+			n.SetIrs(true)
 		case 12:
 			// recv SYN_ACK(seq=true, ack=true)
-			n.Irs = true
+			n.SetIrs(true)
 		}
 	case 10:
 		// SYN_SENT on recv SYN -> SYN_RCVD (spec/tcp.yaml:264:5)
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			n.Irs = false
+			n.SetIrs(false)
 		case 8:
 			// recv SYN(seq=true)
-			n.Irs = true
+			n.SetIrs(true)
 		}
 	}
 	return n
@@ -2018,18 +2056,18 @@ var sentLists = [...][]Message{
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
 	case 1:
-		return 1 + b2i(!s.Iss)
+		return 1 + b2i(!s.Iss())
 	case 2:
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			return 3 + b2i(s.Iss)*2
+			return 3 + b2i(s.Iss())*2
 		case 8:
 			// recv SYN(seq=true)
-			return 4 + b2i(s.Iss)*2
+			return 4 + b2i(s.Iss())*2
 		}
 	case 3:
-		return 7 + b2i(s.Iss)
+		return 7 + b2i(s.Iss())
 	case 4:
 		switch e {
 		case 9:
@@ -2097,16 +2135,16 @@ func sentOf(s Snapshot, e Event, r int) int {
 		switch e {
 		case 9:
 			// recv SYN_ACK(seq=false, ack=false)
-			return 11 + b2i(s.Iss)*2
+			return 11 + b2i(s.Iss())*2
 		case 10:
 			// recv SYN_ACK(seq=false, ack=true)
-			return 11 + b2i(s.Iss)*2
+			return 11 + b2i(s.Iss())*2
 		case 11:
 			// recv SYN_ACK(seq=true, ack=false)
-			return 12 + b2i(s.Iss)*2
+			return 12 + b2i(s.Iss())*2
 		case 12:
 			// recv SYN_ACK(seq=true, ack=true)
-			return 12 + b2i(s.Iss)*2
+			return 12 + b2i(s.Iss())*2
 		}
 	case 7:
 		switch e {
@@ -2178,13 +2216,13 @@ func sentOf(s Snapshot, e Event, r int) int {
 		switch e {
 		case 7:
 			// recv SYN(seq=false)
-			return 19 + b2i(s.Iss)*2
+			return 19 + b2i(s.Iss())*2
 		case 8:
 			// recv SYN(seq=true)
-			return 20 + b2i(s.Iss)*2
+			return 20 + b2i(s.Iss())*2
 		}
 	case 14:
-		return 23 + b2i(s.Iss)
+		return 23 + b2i(s.Iss())
 	case 16:
 		switch e {
 		case 13:
@@ -2240,45 +2278,45 @@ func sentOf(s Snapshot, e Event, r int) int {
 			return 28
 		}
 	case 19:
-		return 29 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 29 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 20:
-		return 33 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 33 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 23:
-		return 37 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 37 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 24:
-		return 41 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 41 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 25:
-		return 45 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 45 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 32:
-		return 49 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 49 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 33:
-		return 53 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 53 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 39:
-		return 57 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 57 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 40:
-		return 61 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 61 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 41:
-		return 65 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 65 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 42:
-		return 69 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 69 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 43:
-		return 73 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 73 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 46:
-		return 77 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 77 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 48:
-		return 81 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 81 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 50:
-		return 85 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 85 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 51:
-		return 89 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 89 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 52:
-		return 93 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 93 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 53:
-		return 97 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 97 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 55:
-		return 101 + b2i(s.Iss)*2 + b2i(s.Irs)
+		return 101 + b2i(s.Iss())*2 + b2i(s.Irs())
 	case 58:
-		return 105 + b2i(s.Iss)
+		return 105 + b2i(s.Iss())
 	case 60:
 		switch e {
 		case 7:
@@ -2359,30 +2397,17 @@ func sentOf(s Snapshot, e Event, r int) int {
 func (s Snapshot) valid() bool { return s.State < NumStates }
 
 // index packs the state and the variables into the column of cells that
-// holds what an event does to s. A state or variable out of range becomes
-// one more than its last value, a column of rejections.
-func (s Snapshot) index() uint {
-	i := uint(min(s.State, NumStates))
-	if s.Passive {
-		i |= 1 << 4
-	}
-	if s.Iss {
-		i |= 1 << 5
-	}
-	if s.Irs {
-		i |= 1 << 6
-	}
-	return i
-}
+// holds what an event does to s. A state out of range becomes one more than
+// its last value, and a variable set out of range holds the code one past
+// its range: both are columns of rejections.
+func (s Snapshot) index() uint { return uint(min(s.State, NumStates)) | uint(s.w)<<4 }
 
 // fromIndex is the snapshot, without timers, that index maps to i; it
 // ignores the bits of i above the index.
 func fromIndex(i uint) Snapshot {
 	var s Snapshot
 	s.State = State(i & 0xf)
-	s.Passive = i>>4&1 != 0
-	s.Iss = i>>5&1 != 0
-	s.Irs = i>>6&1 != 0
+	s.Vars = Vars{w: uint8(i >> 4 & 0x7)}
 	return s
 }
 
@@ -2415,11 +2440,9 @@ func init() {
 // next is the snapshot cell c leads to from one whose timers are t.
 func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
-		Irs:     c&(1<<10) != 0,
-		Iss:     c&(1<<9) != 0,
-		Passive: c&(1<<8) != 0,
-		State:   State(c),
-		Timers:  t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		State:  State(c),
+		Timers: t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		Vars:   Vars{w: uint8(c >> 8 & 0x7)},
 	}
 }
 

@@ -2,6 +2,7 @@ package tcp_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -33,6 +34,14 @@ func TestMatchesSpec(t *testing.T) {
 	}
 }
 
+// TestSnapshotInRegisters checks that the compiler can keep a Snapshot in
+// registers: one in memory makes every step pay store-forwarding stalls.
+func TestSnapshotInRegisters(t *testing.T) {
+	if why := fsmtest.InRegisters(reflect.TypeFor[tcp.Snapshot]()); why != "" {
+		t.Error(why)
+	}
+}
+
 // closeSeq opens actively with ISN n (true: 2, false: 0) against a peer
 // with the other ISN, and closes through TIME_WAIT.
 func closeSeq(n bool) []tcp.Event {
@@ -46,7 +55,7 @@ func TestZeroAllocs(t *testing.T) {
 	seqs := map[bool][]tcp.Event{false: closeSeq(false), true: closeSeq(true)}
 	allocs := testing.AllocsPerRun(1000, func() {
 		s := tcp.Initial()
-		for _, e := range seqs[!s.Iss] {
+		for _, e := range seqs[!s.Iss()] {
 			s, _, _ = tcp.Step(s, e)
 		}
 		if s.State != tcp.StateClosed {
@@ -59,7 +68,7 @@ func TestZeroAllocs(t *testing.T) {
 	n := 0
 	m := tcp.New(tcp.OnTransition(func(tcp.Transition) { n++ }))
 	allocs = testing.AllocsPerRun(1000, func() {
-		for _, e := range seqs[!m.Snapshot().Iss] {
+		for _, e := range seqs[!m.Snapshot().Iss()] {
 			if err := m.Fire(e); err != nil {
 				t.Fatal(err)
 			}

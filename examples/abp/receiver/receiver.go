@@ -158,13 +158,35 @@ func (e Event) Message() (Message, bool) {
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
+// Vars is the machine's variables, packed in one word (1 bits) as Step's
+// table index packs them. Snapshot embeds it: its methods read (s.Rbit()) and
+// set (s.SetRbit(x)) each variable. One word keeps the snapshot a struct of
+// three fields, which the Go compiler keeps in registers, and lets Step
+// index its table with the word as it is, so that Step stays within the
+// inlining budget whatever the number of variables. The zero Vars has every
+// variable at its lowest value (false, the first enum value, min).
+type Vars struct {
+	w uint8
+}
+
+// Rbit is the variable rbit.
+// The bit the receiver expects next.
+func (v Vars) Rbit() bool { return v.w&(1<<0) != 0 }
+
+// SetRbit sets the variable rbit.
+func (v *Vars) SetRbit(x bool) {
+	v.w &^= 1 << 0
+	if x {
+		v.w |= 1 << 0
+	}
+}
+
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
 type Snapshot struct {
 	State State
-	// Rbit is the variable rbit.
-	// The bit the receiver expects next.
-	Rbit bool
+	// Vars holds the variables; its methods are promoted to the snapshot.
+	Vars
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -173,8 +195,8 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Rbit:  false,
 		State: StateRecv,
+		Vars:  Vars{w: uint8(0x0)},
 	}
 }
 
@@ -196,7 +218,7 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 // offset, one bit per timer from bit 1. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(0)
-	if s.Rbit {
+	if s.Rbit() {
 		w |= 1 << 0
 	}
 	return w
@@ -205,7 +227,7 @@ func (s Snapshot) pack() uint64 {
 // unpack decodes a snapshot that pack encoded.
 func unpack(w uint64) Snapshot {
 	var s Snapshot
-	s.Rbit = w>>0&0x1 != 0
+	s.SetRbit(w>>0&0x1 != 0)
 	return s
 }
 
@@ -213,7 +235,7 @@ func unpack(w uint64) Snapshot {
 func (s Snapshot) String() string {
 	var b strings.Builder
 	b.WriteString(s.State.String())
-	b.WriteString(" rbit=" + strconv.FormatBool(s.Rbit))
+	b.WriteString(" rbit=" + strconv.FormatBool(s.Rbit()))
 	for t := Timer(0); t < NumTimers; t++ {
 		if s.Timers.Has(t) {
 			b.WriteString(" +" + t.String())
@@ -288,66 +310,66 @@ func matchGuarded(s Snapshot, e Event) int {
 	switch int(s.State)*NumEvents + int(e) {
 	case int(StateRecv)*NumEvents + 0:
 		// recv DATA(bit=false, item=0)
-		if false == s.Rbit {
+		if false == s.Rbit() {
 			return 0
 		}
-		if false != s.Rbit {
+		if false != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 1:
 		// recv DATA(bit=false, item=1)
-		if false == s.Rbit {
+		if false == s.Rbit() {
 			return 0
 		}
-		if false != s.Rbit {
+		if false != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 2:
 		// recv DATA(bit=false, item=2)
-		if false == s.Rbit {
+		if false == s.Rbit() {
 			return 0
 		}
-		if false != s.Rbit {
+		if false != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 3:
 		// recv DATA(bit=false, item=3)
-		if false == s.Rbit {
+		if false == s.Rbit() {
 			return 0
 		}
-		if false != s.Rbit {
+		if false != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 4:
 		// recv DATA(bit=true, item=0)
-		if true == s.Rbit {
+		if true == s.Rbit() {
 			return 0
 		}
-		if true != s.Rbit {
+		if true != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 5:
 		// recv DATA(bit=true, item=1)
-		if true == s.Rbit {
+		if true == s.Rbit() {
 			return 0
 		}
-		if true != s.Rbit {
+		if true != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 6:
 		// recv DATA(bit=true, item=2)
-		if true == s.Rbit {
+		if true == s.Rbit() {
 			return 0
 		}
-		if true != s.Rbit {
+		if true != s.Rbit() {
 			return 1
 		}
 	case int(StateRecv)*NumEvents + 7:
 		// recv DATA(bit=true, item=3)
-		if true == s.Rbit {
+		if true == s.Rbit() {
 			return 0
 		}
-		if true != s.Rbit {
+		if true != s.Rbit() {
 			return 1
 		}
 	}
@@ -362,7 +384,7 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	switch r {
 	case 0:
 		// * on recv DATA if msg.bit == rbit -> (stay) (examples/abp/abp.yaml:47:9)
-		n.Rbit = !s.Rbit
+		n.SetRbit(!s.Rbit())
 	}
 	return n
 }
@@ -453,22 +475,17 @@ func sentOf(s Snapshot, e Event, r int) int {
 func (s Snapshot) valid() bool { return s.State < NumStates }
 
 // index packs the state and the variables into the column of cells that
-// holds what an event does to s. A state or variable out of range becomes
-// one more than its last value, a column of rejections.
-func (s Snapshot) index() uint {
-	i := uint(min(s.State, NumStates))
-	if s.Rbit {
-		i |= 1 << 1
-	}
-	return i
-}
+// holds what an event does to s. A state out of range becomes one more than
+// its last value, and a variable set out of range holds the code one past
+// its range: both are columns of rejections.
+func (s Snapshot) index() uint { return uint(min(s.State, NumStates)) | uint(s.w)<<1 }
 
 // fromIndex is the snapshot, without timers, that index maps to i; it
 // ignores the bits of i above the index.
 func fromIndex(i uint) Snapshot {
 	var s Snapshot
 	s.State = State(i & 0x1)
-	s.Rbit = i>>1&1 != 0
+	s.Vars = Vars{w: uint8(i >> 1 & 0x1)}
 	return s
 }
 
@@ -501,9 +518,9 @@ func init() {
 // next is the snapshot cell c leads to from one whose timers are t.
 func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
-		Rbit:   c&(1<<8) != 0,
 		State:  State(c),
 		Timers: t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		Vars:   Vars{w: uint8(c >> 8 & 0x1)},
 	}
 }
 

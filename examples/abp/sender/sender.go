@@ -176,16 +176,45 @@ func (e Event) Message() (Message, bool) {
 // TimeoutEvent is the event of timer t expiring.
 func TimeoutEvent(t Timer) Event { return firstTimeout + Event(t) }
 
+// Vars is the machine's variables, packed in one word (4 bits) as Step's
+// table index packs them. Snapshot embeds it: its methods read (s.Sbit()) and
+// set (s.SetSbit(x)) each variable. One word keeps the snapshot a struct of
+// three fields, which the Go compiler keeps in registers, and lets Step
+// index its table with the word as it is, so that Step stays within the
+// inlining budget whatever the number of variables. The zero Vars has every
+// variable at its lowest value (false, the first enum value, min).
+type Vars struct {
+	w uint8
+}
+
+// Sbit is the variable sbit.
+// The bit of the item in flight (or of the next one).
+func (v Vars) Sbit() bool { return v.w&(1<<0) != 0 }
+
+// SetSbit sets the variable sbit.
+func (v *Vars) SetSbit(x bool) {
+	v.w &^= 1 << 0
+	if x {
+		v.w |= 1 << 0
+	}
+}
+
+// Item is the variable item.
+// The item in flight (or the next one).
+func (v Vars) Item() int { return int(v.w >> 1 & 0x7) }
+
+// SetItem sets the variable item; a value out of its range
+// makes the snapshot one that Step rejects.
+func (v *Vars) SetItem(x int) {
+	v.w = v.w&^(0x7<<1) | uint8(min(uint(x), 4))<<1
+}
+
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
 type Snapshot struct {
 	State State
-	// Sbit is the variable sbit.
-	// The bit of the item in flight (or of the next one).
-	Sbit bool
-	// Item is the variable item.
-	// The item in flight (or the next one).
-	Item int
+	// Vars holds the variables; its methods are promoted to the snapshot.
+	Vars
 	// Timers is the set of armed timers.
 	Timers TimerSet
 }
@@ -194,9 +223,8 @@ type Snapshot struct {
 // its initial value, no timer armed.
 func Initial() Snapshot {
 	return Snapshot{
-		Item:  0,
-		Sbit:  false,
 		State: StateReady,
+		Vars:  Vars{w: uint8(0x0)},
 	}
 }
 
@@ -218,10 +246,10 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 // offset, one bit per timer from bit 4. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0x1
-	if s.Sbit {
+	if s.Sbit() {
 		w |= 1 << 1
 	}
-	w |= (uint64(s.Item) & 0x3) << 2
+	w |= (uint64(s.Item()) & 0x3) << 2
 	w |= (uint64(s.Timers) & 0x1) << 4
 	return w
 }
@@ -230,8 +258,8 @@ func (s Snapshot) pack() uint64 {
 func unpack(w uint64) Snapshot {
 	var s Snapshot
 	s.State = State(w & 0x1)
-	s.Sbit = w>>1&0x1 != 0
-	s.Item = int(w >> 2 & 0x3)
+	s.SetSbit(w>>1&0x1 != 0)
+	s.SetItem(int(w >> 2 & 0x3))
 	s.Timers = TimerSet(w >> 4 & 0x1)
 	return s
 }
@@ -240,8 +268,8 @@ func unpack(w uint64) Snapshot {
 func (s Snapshot) String() string {
 	var b strings.Builder
 	b.WriteString(s.State.String())
-	b.WriteString(" sbit=" + strconv.FormatBool(s.Sbit))
-	b.WriteString(" item=" + strconv.Itoa(s.Item))
+	b.WriteString(" sbit=" + strconv.FormatBool(s.Sbit()))
+	b.WriteString(" item=" + strconv.Itoa(s.Item()))
 	for t := Timer(0); t < NumTimers; t++ {
 		if s.Timers.Has(t) {
 			b.WriteString(" +" + t.String())
@@ -321,18 +349,18 @@ func matchGuarded(s Snapshot, e Event) int {
 	switch int(s.State)*NumEvents + int(e) {
 	case int(StateWait)*NumEvents + 9:
 		// recv ACK(bit=false)
-		if false == s.Sbit {
+		if false == s.Sbit() {
 			return 2
 		}
-		if false != s.Sbit {
+		if false != s.Sbit() {
 			return 3
 		}
 	case int(StateWait)*NumEvents + 10:
 		// recv ACK(bit=true)
-		if true == s.Sbit {
+		if true == s.Sbit() {
 			return 2
 		}
-		if true != s.Sbit {
+		if true != s.Sbit() {
 			return 3
 		}
 	}
@@ -347,13 +375,13 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	switch r {
 	case 2:
 		// WAIT on recv ACK if msg.bit == sbit -> READY (examples/abp/abp.yaml:31:9)
-		n.Sbit = !s.Sbit
-		n.Item = func() int {
-			if s.Item < 3 {
-				return s.Item + 1
+		n.SetSbit(!s.Sbit())
+		n.SetItem(func() int {
+			if s.Item() < 3 {
+				return s.Item() + 1
 			}
 			return 3
-		}()
+		}())
 	}
 	return n
 }
@@ -403,35 +431,28 @@ var sentLists = [...][]Message{
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
 	case 0:
-		return 1 + b2i(s.Sbit)*4 + s.Item
+		return 1 + b2i(s.Sbit())*4 + s.Item()
 	case 1:
-		return 9 + b2i(s.Sbit)*4 + s.Item
+		return 9 + b2i(s.Sbit())*4 + s.Item()
 	}
 	return 0
 }
 
 // valid reports whether the state and every variable are in range.
-func (s Snapshot) valid() bool { return s.State < NumStates && s.Item >= 0 && s.Item <= 3 }
+func (s Snapshot) valid() bool { return s.State < NumStates && s.Item() >= 0 && s.Item() <= 3 }
 
 // index packs the state and the variables into the column of cells that
-// holds what an event does to s. A state or variable out of range becomes
-// one more than its last value, a column of rejections.
-func (s Snapshot) index() uint {
-	i := uint(min(s.State, NumStates))
-	if s.Sbit {
-		i |= 1 << 2
-	}
-	i |= min(uint(s.Item), 4) << 3
-	return i
-}
+// holds what an event does to s. A state out of range becomes one more than
+// its last value, and a variable set out of range holds the code one past
+// its range: both are columns of rejections.
+func (s Snapshot) index() uint { return uint(min(s.State, NumStates)) | uint(s.w)<<2 }
 
 // fromIndex is the snapshot, without timers, that index maps to i; it
 // ignores the bits of i above the index.
 func fromIndex(i uint) Snapshot {
 	var s Snapshot
 	s.State = State(i & 0x3)
-	s.Sbit = i>>2&1 != 0
-	s.Item = int(i >> 3 & 0x7)
+	s.Vars = Vars{w: uint8(i >> 2 & 0xf)}
 	return s
 }
 
@@ -464,10 +485,9 @@ func init() {
 // next is the snapshot cell c leads to from one whose timers are t.
 func next(c uint64, t TimerSet) Snapshot {
 	return Snapshot{
-		Item:   int(c >> 9 & 0x7),
-		Sbit:   c&(1<<8) != 0,
 		State:  State(c),
 		Timers: t&^TimerSet(c>>cellStop) | TimerSet(c>>cellArm),
+		Vars:   Vars{w: uint8(c >> 8 & 0xf)},
 	}
 }
 

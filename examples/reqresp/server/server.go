@@ -254,12 +254,10 @@ func matchGuarded(s Snapshot, e Event) int {
 func (s Snapshot) valid() bool { return s.State < NumStates }
 
 // index packs the state and the variables into the column of cells that
-// holds what an event does to s. A state or variable out of range becomes
-// one more than its last value, a column of rejections.
-func (s Snapshot) index() uint {
-	i := uint(min(s.State, NumStates))
-	return i
-}
+// holds what an event does to s. A state out of range becomes one more than
+// its last value, and a variable set out of range holds the code one past
+// its range: both are columns of rejections.
+func (s Snapshot) index() uint { return uint(min(s.State, NumStates)) }
 
 // fromIndex is the snapshot, without timers, that index maps to i; it
 // ignores the bits of i above the index.
