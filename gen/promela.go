@@ -19,8 +19,11 @@ import (
 //     per peer its control state, variables, armed timers (bools) and
 //     remaining call budgets; per inbox, for an ordered one a bounded array
 //     with a length (not a chan, so that every content has one canonical
-//     vector), for an unordered one a count per message kind; scratch
-//     variables are hidden. A timed check adds per timer the ticks left
+//     vector), for an unordered one an array of counts indexed by letter
+//     and the counts' sum (a length is a function of the rest, so it adds
+//     no states, and keeps the guards short); scratch variables are hidden.
+//     A letter is a code, so a send whose fields depend on the variables
+//     computes its letter as the checker does instead of branching. A timed check adds per timer the ticks left
 //     until its deadline (0 while not armed) and, in a channel with a
 //     lifetime of more than a tick, each message's age (below the
 //     lifetime): an array parallel to an ordered queue, a count per letter
@@ -464,20 +467,14 @@ func (g *pmlGen) emit() {
 				}
 				g.f("byte %s;\n", g.inboxLen(ci))
 			} else {
-				var sum []string
-				for _, lt := range s.Letters {
-					for age := range ch.Ages() {
-						sum = append(sum, g.inboxCountAt(ci, lt, age))
-					}
+				switch n := len(s.Letters) * ch.Ages(); {
+				case n == 0:
+				case ch.Ages() > 1:
+					g.f("byte %s[%d]; /* unordered inbox: the count of each letter at each age, at [(code - 1) * %d + age] */\n", g.inboxArr(ci), n, ch.Ages())
+				default:
+					g.f("byte %s[%d]; /* unordered inbox: the count of each letter, at [code - 1] */\n", g.inboxArr(ci), n)
 				}
-				if len(sum) == 0 {
-					sum = []string{"0"}
-				} else if ch.Ages() > 1 {
-					g.f("byte %s[%d]; /* unordered inbox: the count of each letter at each age, at [(code - 1) * %d + age] */\n", g.inboxArr(ci), len(sum), ch.Ages())
-				} else {
-					g.f("byte %s[%d]; /* unordered inbox: the count of each letter, at [code - 1] */\n", g.inboxArr(ci), len(sum))
-				}
-				g.f("#define %s (%s)\n", g.inboxLen(ci), strings.Join(sum, " + "))
+				g.f("byte %s; /* the sum of the counts */\n", g.inboxLen(ci))
 			}
 		}
 		g.f("\n")
@@ -644,7 +641,7 @@ func (g *pmlGen) emitSend(q int) {
 		if ch.Ages() > 1 {
 			at = fmt.Sprintf("(m - 1) * %d", ch.Ages())
 		}
-		g.f("\t:: %s < %d -> %s[%s]++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), at)
+		g.f("\t:: %s < %d -> %s[%s]++; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), at, g.inboxLen(q))
 	}
 	if ch.Full == spec.BlockWhenFull {
 		g.f("\t:: else -> assert(false) /* full: block; the guard checked there is room */\n")
@@ -921,7 +918,7 @@ func (g *pmlGen) actions() []pmlAction {
 				what:  sa.Class + ageNote(ch, sa.Age),
 				guard: cLogic.all(fmt.Sprintf("(%s > 0)", n), g.enabled(p, sa.Input, back)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					n+"--", g.eventInline(p, sa.Input, back)+"()"),
+					n+"--", g.inboxLen(ci)+"--", g.eventInline(p, sa.Input, back)+"()"),
 			}
 		case spec.TimeoutAction:
 			armed := g.timerVar(p, sa.Timer)
@@ -943,7 +940,7 @@ func (g *pmlGen) actions() []pmlAction {
 			}
 			n := g.inboxCountAt(ci, lt, sa.Age)
 			a = pmlAction{name: "lose_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("lose(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
-				guard: fmt.Sprintf("(%s > 0)", n), body: []string{n + "--"}}
+				guard: fmt.Sprintf("(%s > 0)", n), body: []string{n + "--", g.inboxLen(ci) + "--"}}
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
@@ -953,7 +950,7 @@ func (g *pmlGen) actions() []pmlAction {
 			}
 			n := g.inboxCountAt(ci, lt, sa.Age)
 			a = pmlAction{name: "duplicate_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("duplicate(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
-				guard: fmt.Sprintf("(%s > 0 && %s < %d)", n, g.inboxLen(ci), ch.Capacity), body: []string{n + "++"}}
+				guard: fmt.Sprintf("(%s > 0 && %s < %d)", n, g.inboxLen(ci), ch.Capacity), body: []string{n + "++", g.inboxLen(ci) + "++"}}
 		}
 		acts = append(acts, a)
 	}
@@ -1069,6 +1066,9 @@ func (g *pmlGen) tick() pmlAction {
 			}
 		default: // unordered: each count moves an age up; a lossy channel's of the last age are lost
 			for _, lt := range g.s.Letters {
+				if ch.Loss {
+					body = append(body, fmt.Sprintf("%s = %s - %s", g.inboxLen(ci), g.inboxLen(ci), g.inboxCountAt(ci, lt, last)))
+				}
 				for age := last; age > 0; age-- {
 					body = append(body, fmt.Sprintf("%s = %s", g.inboxCountAt(ci, lt, age), g.inboxCountAt(ci, lt, age-1)))
 				}
