@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 )
@@ -33,13 +34,9 @@ var (
 	specCache = map[string]*spec.Spec{}
 )
 
-// loadSpec loads "tcp", a file under testdata/ by its base name, or a spec
-// elsewhere in the repository by its path from here. "tcp" is the TCP pair
-// without sequence numbers (spec/testdata/tcp_unsequenced.yaml): the
-// Promela rendering of spec/tcp.yaml's 26 letters goes past SPIN's limits
-// (a delivery's d_step has more than MAXDSTEP, 2048, jump labels, since
-// every send of a letter computed from variables is an if over its
-// values), so SPIN compares with fsmgen on the model before them.
+// loadSpec loads "tcp" (the embedded product spec, spec/tcp.yaml), a file
+// under testdata/ by its base name, or a spec elsewhere in the repository
+// by its path from here.
 func loadSpec(t *testing.T, name string) *spec.Spec {
 	t.Helper()
 	specMu.Lock()
@@ -51,7 +48,7 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 	var err error
 	switch {
 	case name == "tcp":
-		s, err = spec.Load(tcpUnsequenced)
+		s, err = fsmgen.TCP()
 	case strings.Contains(name, "/"):
 		s, err = spec.Load(name)
 	default:
@@ -194,6 +191,10 @@ var matrix = []config{
 	{spec: "tcp", check: "reliable"},
 	{spec: "tcp", check: "lossy"},
 	{spec: "tcp", check: "simultaneous"},
+	{spec: "tcp", check: "api"},
+	{spec: "tcp", check: "lossy_any"}, // lossy_any_fair is lossy with timeouts any, below
+	{spec: "tcp", check: "old_duplicate_syn"},
+	{spec: "tcp", check: "time_wait"},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 1, block, false, false})},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 2, drop, true, true})},
 	{spec: "tcp", check: "lossy", inbox: both(channel{unordered, 2, block, false, true})},
