@@ -3,6 +3,8 @@ package crosscheck
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsmgen/fsmgen/gen"
@@ -44,6 +47,87 @@ type SpinOptions struct {
 	// Optimize is gcc's optimization flag, default -O2. For small models
 	// -O0 is quicker overall: compiling pan.c dominates.
 	Optimize string
+	// NoAssertions runs pan with -A: a failed assert (an invariant) is not
+	// an error. NoEndStates runs it with -E: an invalid end state (a
+	// deadlock) is not one. With both, pan explores every reachable state
+	// of a model with properties, so one compiled model serves the counts
+	// and both verdicts.
+	NoAssertions, NoEndStates bool
+	// Cache, when set, keeps compiled models for reuse by identical
+	// models (Dir is then not used).
+	Cache *PanCache
+}
+
+// PanCache holds compiled models, each compiled once however many runs
+// ask for it, under one directory.
+type PanCache struct {
+	dir string
+	mu  sync.Mutex
+	m   map[string]*panEntry
+}
+
+type panEntry struct {
+	once    sync.Once
+	pan     string // the binary's path
+	compile time.Duration
+	err     error
+}
+
+// NewPanCache keeps compiled models under dir.
+func NewPanCache(dir string) *PanCache { return &PanCache{dir: dir, m: map[string]*panEntry{}} }
+
+// compile returns the path of model's pan, compiled with optimize, and
+// how long compiling took (0 when it was compiled before).
+func (pc *PanCache) compile(ctx context.Context, model []byte, optimize string) (string, time.Duration, error) {
+	sum := sha256.Sum256(append([]byte(optimize+"\x00"), model...))
+	key := hex.EncodeToString(sum[:12])
+	pc.mu.Lock()
+	e, ok := pc.m[key]
+	if !ok {
+		e = &panEntry{}
+		pc.m[key] = e
+	}
+	pc.mu.Unlock()
+	first := false
+	e.once.Do(func() {
+		first = true
+		dir := filepath.Join(pc.dir, key)
+		if e.err = os.MkdirAll(dir, 0o755); e.err != nil {
+			return
+		}
+		t0 := time.Now()
+		e.err = compilePan(ctx, dir, model, optimize)
+		e.compile = time.Since(t0)
+		e.pan = filepath.Join(dir, "pan")
+	})
+	if !first {
+		return e.pan, 0, e.err
+	}
+	return e.pan, e.compile, e.err
+}
+
+// compilePan writes model to dir/model.pml and compiles dir/pan.
+func compilePan(ctx context.Context, dir string, model []byte, optimize string) error {
+	if err := os.WriteFile(filepath.Join(dir, "model.pml"), model, 0o644); err != nil {
+		return err
+	}
+	if _, err := runIn(ctx, dir, "spin", "-o2", "-a", "model.pml"); err != nil {
+		return err
+	}
+	_, err := runIn(ctx, dir, "gcc", append(append([]string{optimize}, CCFlags...), "-o", "pan", "pan.c")...)
+	return err
+}
+
+// runIn runs a command in dir and returns its standard output and error.
+func runIn(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("crosscheck: %s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	return out.String(), nil
 }
 
 // SpinResult is what pan reported.
@@ -109,40 +193,47 @@ func RunPromela(ctx context.Context, model []byte, o SpinOptions) (*SpinResult, 
 	if o.Optimize == "" {
 		o.Optimize = "-O2"
 	}
-	dir := o.Dir
-	if dir == "" {
-		d, err := os.MkdirTemp("", "fsmgen-spin-")
-		if err != nil {
+	res := &SpinResult{}
+	var pan string
+	var err error
+	if o.Cache != nil {
+		if pan, res.Compile, err = o.Cache.compile(ctx, model, o.Optimize); err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(d)
-		dir = d
-	}
-	if err := os.WriteFile(filepath.Join(dir, "model.pml"), model, 0o644); err != nil {
-		return nil, err
-	}
-	run := func(name string, args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, name, args...)
-		cmd.Dir = dir
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		err := cmd.Run()
-		if err != nil {
-			return out.String(), fmt.Errorf("crosscheck: %s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	} else {
+		dir := o.Dir
+		if dir == "" {
+			d, err := os.MkdirTemp("", "fsmgen-spin-")
+			if err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(d)
+			dir = d
 		}
-		return out.String(), nil
+		t0 := time.Now()
+		if err := compilePan(ctx, dir, model, o.Optimize); err != nil {
+			return nil, err
+		}
+		res.Compile = time.Since(t0)
+		if pan, err = filepath.Abs(filepath.Join(dir, "pan")); err != nil {
+			return nil, err
+		}
 	}
-	res := &SpinResult{}
-	t0 := time.Now()
-	if _, err := run("spin", "-o2", "-a", "model.pml"); err != nil {
+	// pan writes a trail into its working directory: each run has its own.
+	work, err := os.MkdirTemp("", "fsmgen-pan-")
+	if err != nil {
 		return nil, err
 	}
-	if _, err := run("gcc", append(append([]string{o.Optimize}, CCFlags...), "-o", "pan", "pan.c")...); err != nil {
-		return nil, err
+	defer os.RemoveAll(work)
+	args := []string{"-m" + strconv.Itoa(o.MaxDepth), "-w" + strconv.Itoa(o.HashBits)}
+	if o.NoAssertions {
+		args = append(args, "-A")
+	}
+	if o.NoEndStates {
+		args = append(args, "-E")
 	}
 	t1 := time.Now()
-	res.Compile = t1.Sub(t0)
-	out, err := run("./pan", "-m"+strconv.Itoa(o.MaxDepth), "-w"+strconv.Itoa(o.HashBits))
+	out, err := runIn(ctx, work, pan, args...)
 	res.Search = time.Since(t1)
 	res.Output = out
 	if err != nil {

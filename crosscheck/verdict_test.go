@@ -2,8 +2,10 @@ package crosscheck
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,6 +74,10 @@ const reqrespVariants = `
     network: {order: ordered, capacity: 2}
 `
 
+// want is the verdict expected of a check, for its invariants and for its
+// deadlocks: "none", "invariant" or "deadlock"; "" = whatever fsmgen says.
+type want struct{ invariant, deadlock string }
+
 // verdict is what a tool found: "none", "invariant" or "deadlock".
 func fsmgenVerdict(r *modelcheck.Result) string {
 	if r.Violation == nil {
@@ -91,15 +97,16 @@ func spinVerdict(r *SpinResult) string {
 }
 
 // TestVerdicts requires fsmgen and SPIN to agree on whether a property
-// fails: for the checks of spec/tcp.yaml, of the failing variants in
-// spec/testdata/tcp_*.yaml and of the variants above. Each check runs
-// twice, once for its invariants alone (every deadlock a proper end) and
-// once for deadlocks alone, since with both each tool reports the first
-// violation its own search order meets. Liveness goals are left to the
-// TLA+ rendering (SPIN's fairness is per process).
+// fails: for the checks of spec/tcp.yaml, of its copies with one defect
+// each in spec/testdata/tcp_*.yaml (with the verdicts their headers
+// expect) and of the variants above. Each check runs twice, once for its
+// invariants alone (every deadlock a proper end) and once for deadlocks
+// alone, since with both each tool reports the first violation its own
+// search order meets; SPIN runs one model for both, with pan -E (invalid
+// end states ignored) and pan -A (assertions ignored). Liveness goals are
+// left to the TLA+ rendering (SPIN's fairness is per process).
 func TestVerdicts(t *testing.T) {
 	needSpin(t)
-	type want struct{ invariant, deadlock string } // "" = whatever fsmgen says
 	type cell struct {
 		s    *spec.Spec
 		c    *spec.Check
@@ -108,7 +115,7 @@ func TestVerdicts(t *testing.T) {
 	var cells []cell
 	tcp := loadSpec(t, "tcp")
 	for _, c := range tcp.Checks {
-		cells = append(cells, cell{tcp, c, want{}})
+		cells = append(cells, cell{tcp, c, want{"none", "none"}}) // every check of tcp.yaml holds
 	}
 	tcpSrc, err := os.ReadFile(tcpUnsequenced)
 	if err != nil {
@@ -189,18 +196,41 @@ func TestVerdicts(t *testing.T) {
 	}
 	stuck := loadSpec(t, "../modelcheck/testdata/timed_stuck.yaml")
 	cells = append(cells, cell{stuck, stuck.Check("stuck"), want{"none", "deadlock"}}, cell{stuck, stuck.Check("stuck_lossy"), want{"none", "none"}})
-	// Of the copies of tcp.yaml in spec/testdata, the one without sequence
-	// numbers: the others' renderings go past SPIN's limits (loadSpec).
-	files := []string{tcpUnsequenced}
-	more, _ := filepath.Glob("testdata/fail_*.yaml")
-	for _, f := range append(files, more...) {
+	// The copies of tcp.yaml with one defect each, and the one without
+	// sequence numbers: what their headers expect.
+	files, _ := filepath.Glob("../spec/testdata/tcp_*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no spec/testdata/tcp_*.yaml")
+	}
+	for _, f := range files {
 		s, err := spec.Load(f)
 		if err != nil {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expected, err := expectedVerdicts(string(src))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		for name := range expected {
+			if s.Check(name) == nil {
+				t.Errorf("%s: its header expects a verdict of check %s, which it does not have", f, name)
+			}
+		}
 		for _, c := range s.Checks {
-			cells = append(cells, cell{s, c, want{}})
+			w, ok := expected[c.Name]
+			if expected == nil {
+				w, ok = want{"none", "none"}, true // no defect: every check holds
+			}
+			if !ok {
+				w = want{} // whatever fsmgen says
+			}
+			cells = append(cells, cell{s, c, w})
 		}
 	}
 	for _, cl := range cells {
@@ -208,17 +238,19 @@ func TestVerdicts(t *testing.T) {
 			name := strings.TrimSuffix(filepath.Base(cl.s.File), ".yaml") + "/" + cl.c.Name + "/" + mode
 			t.Run(name, func(t *testing.T) {
 				t.Parallel()
-				c := *cl.c
-				c.Eventually = nil
+				c := *withoutGoals(cl.c)
+				o := SpinOptions{MaxDepth: 2_000_000, HashBits: 22, Optimize: "-O0", Cache: pans}
 				wanted := cl.want.invariant
 				if mode == "invariant" {
 					c.Terminal = CountingCheck(cl.c).Terminal
+					o.NoEndStates = true
 				} else {
 					c.Invariants = nil
 					wanted = cl.want.deadlock
+					o.NoAssertions = true
 				}
 				fr := runFsmgen(t, cl.s, &c)
-				sr, err := RunSpin(context.Background(), cl.s, &c, SpinOptions{MaxDepth: 2_000_000, HashBits: 22, Optimize: "-O0"})
+				sr, err := RunSpin(context.Background(), cl.s, withoutGoals(cl.c), o)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -261,3 +293,54 @@ func multicastVariant(t *testing.T, src string) *spec.Spec {
 	}
 	return s
 }
+
+// expectedVerdicts reads the verdicts a copy of tcp.yaml in spec/testdata
+// expects, from the header paragraph that begins "# Expected:": per
+// sentence that names a check ("in check NAME"), an invariant that fails
+// ("NAME fails") or a deadlock. A header without the paragraph expects
+// nothing to fail: nil.
+func expectedVerdicts(src string) (map[string]want, error) {
+	var para []string
+	in := false
+	for _, line := range strings.Split(src, "\n") {
+		text, ok := strings.CutPrefix(line, "# ")
+		switch {
+		case !in && ok && strings.HasPrefix(text, "Expected:"):
+			in = true
+			para = append(para, strings.TrimPrefix(text, "Expected:"))
+		case in && ok && !strings.HasPrefix(text, "yaml-language-server"):
+			para = append(para, text)
+		case in:
+			in = false
+		}
+		if !strings.HasPrefix(line, "#") {
+			break
+		}
+	}
+	if para == nil {
+		return nil, nil
+	}
+	out := map[string]want{}
+	for _, sentence := range reSentence.Split(strings.Join(para, " "), -1) {
+		m := reCheck.FindStringSubmatch(sentence)
+		if m == nil {
+			continue
+		}
+		switch {
+		case strings.Contains(sentence, "deadlock"):
+			out[m[1]] = want{deadlock: "deadlock"}
+		case reFails.MatchString(sentence):
+			out[m[1]] = want{invariant: "invariant"}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no check and verdict in its Expected: paragraph %q", strings.Join(para, " "))
+	}
+	return out, nil
+}
+
+var (
+	reSentence = regexp.MustCompile(`\.\s+`)
+	reCheck    = regexp.MustCompile(`\b[Ii]n check (\w+)`)
+	reFails    = regexp.MustCompile(`[\w.]+ fails\b`)
+)

@@ -126,7 +126,7 @@ func TestPromelaToggle(t *testing.T) {
 	text := string(src)
 	for _, want := range []string{
 		"byte a_state = S_OFF;",
-		"mtype b_inbox[1];",
+		"byte b_inbox[1];",
 		":: call_a_FLIP()",
 		":: deliver_a()",
 		":: deliver_b()",

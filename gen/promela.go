@@ -19,8 +19,11 @@ import (
 //     per peer its control state, variables, armed timers (bools) and
 //     remaining call budgets; per inbox, for an ordered one a bounded array
 //     with a length (not a chan, so that every content has one canonical
-//     vector), for an unordered one a count per message kind; scratch
-//     variables are hidden. A timed check adds per timer the ticks left
+//     vector), for an unordered one an array of counts indexed by letter
+//     and the counts' sum (a length is a function of the rest, so it adds
+//     no states, and keeps the guards short); scratch variables are hidden.
+//     A letter is a code, so a send whose fields depend on the variables
+//     computes its letter as the checker does instead of branching. A timed check adds per timer the ticks left
 //     until its deadline (0 while not armed) and, in a channel with a
 //     lifetime of more than a tick, each message's age (below the
 //     lifetime): an array parallel to an ordered queue, a count per letter
@@ -71,7 +74,10 @@ type pmlGen struct {
 	// letter is the message being received while a receipt is written:
 	// msg.FIELD reads its values.
 	letter *spec.Letter
-	names  map[string]string // every global identifier -> what it names, to catch clashes
+	// msgVals, while a send handler is written, are the rendered values of
+	// the fields of the message sent: msg.FIELD reads them.
+	msgVals map[string]string
+	names   map[string]string // every global identifier -> what it names, to catch clashes
 	// twoLoops: terminal states are declared and not all states are
 	// terminal, so the loop is written twice (see Promela).
 	twoLoops bool
@@ -148,11 +154,7 @@ func (g *pmlGen) declareNames() error {
 					ids[g.inboxAge(ch.Index)] = in + "ages"
 				}
 			} else {
-				for _, lt := range g.s.Letters {
-					for age := range ch.Ages() {
-						ids[g.inboxCountAt(ch.Index, lt, age)] = in + "count of " + lt.String() + ageNote(ch, age)
-					}
-				}
+				ids[g.inboxArr(ch.Index)] = in + "counts"
 			}
 			ids["send_"+g.chanPrefix(ch.Index)] = "the send into " + g.c.ChannelName(ch)
 		}
@@ -216,7 +218,19 @@ func (g *pmlGen) stateConst(m *spec.Machine, st *spec.State) string {
 	}
 	return "S_" + st.Name
 }
-func (g *pmlGen) msgConst(lt *spec.Letter) string   { return "M_" + letterID(lt) }
+func (g *pmlGen) msgConst(lt *spec.Letter) string { return "M_" + letterID(lt) }
+
+// letterCode is the number msgConst(lt) stands for: 1 + lt.Index, so
+// that 0 is an empty slot of an ordered inbox.
+func (g *pmlGen) letterCode(lt *spec.Letter) int { return lt.Index + 1 }
+
+// letterType is the Promela type holding a letter's code.
+func (g *pmlGen) letterType() string {
+	if len(g.s.Letters) < 256 {
+		return "byte"
+	}
+	return "short"
+}
 func (g *pmlGen) stateVar(p int) string             { return g.peer[p] + "_state" }
 func (g *pmlGen) varName(p int, v *spec.Var) string { return g.peer[p] + "_" + v.Name }
 func (g *pmlGen) timerVar(p int, t *spec.Timer) string {
@@ -239,21 +253,15 @@ func (g *pmlGen) chanPrefix(ci int) string {
 }
 func (g *pmlGen) inboxArr(ci int) string { return g.chanPrefix(ci) + "_inbox" }
 func (g *pmlGen) inboxLen(ci int) string { return g.chanPrefix(ci) + "_inbox_len" }
-func (g *pmlGen) inboxCount(ci int, lt *spec.Letter) string {
-	return g.chanPrefix(ci) + "_inbox_" + letterID(lt)
-}
 
 // inboxAge names the ages of the messages in channel ci, ordered and with
 // a lifetime: an array parallel to its queue.
 func (g *pmlGen) inboxAge(ci int) string { return g.chanPrefix(ci) + "_inbox_age" }
 
-// inboxCountAt names the count of letter lt at age age in unordered
-// channel ci: inboxCount when its messages do not age.
+// inboxCountAt is the count of letter lt at age age in unordered channel
+// ci: an element of its array of counts, indexed by letter, then age.
 func (g *pmlGen) inboxCountAt(ci int, lt *spec.Letter, age int) string {
-	if g.c.Channels[ci].Ages() == 1 {
-		return g.inboxCount(ci, lt)
-	}
-	return fmt.Sprintf("%s_age%d", g.inboxCount(ci, lt), age)
+	return fmt.Sprintf("%s[%d]", g.inboxArr(ci), lt.Index*g.c.Channels[ci].Ages()+age)
 }
 
 // kindID names letter lt at age age in unordered channel ci in the names
@@ -271,7 +279,7 @@ func (g *pmlGen) kindID(ci int, lt *spec.Letter, age int) string {
 func (g *pmlGen) letterCount(ci int, lt *spec.Letter) string {
 	ch := g.c.Channels[ci]
 	if ch.Ages() == 1 {
-		return g.inboxCount(ci, lt)
+		return g.inboxCountAt(ci, lt, 0)
 	}
 	var xs []string
 	for age := range ch.Ages() {
@@ -413,14 +421,15 @@ func (g *pmlGen) emit() {
 		g.f("\n")
 	}
 	if len(s.Letters) > 0 {
-		var ms []string
-		for _, lt := range s.Letters {
-			ms = append(ms, g.msgConst(lt))
-		}
-		g.f("mtype = { %s };\n", strings.Join(ms, ", "))
-		for _, lt := range s.Letters {
-			if lt.Message.Doc != "" {
-				g.f("/* %s: %s */\n", g.msgConst(lt), oneLine(lt.Message.Doc))
+		g.comment("", "Messages: a code per letter (a message with values for its fields), from 1 (0 is an empty slot of an ordered inbox). "+
+			"A message's letters are consecutive, the last field varying fastest, so the letter a send makes is its message's first code "+
+			"plus each field's code (false 0 and true 1, an enum's index, an int's value minus its minimum) times its stride.")
+		for _, m := range s.Messages {
+			if m.Doc != "" {
+				g.f("/* %s: %s */\n", m.Name, oneLine(m.Doc))
+			}
+			for _, lt := range m.Letters {
+				g.f("#define %s %d\n", g.msgConst(lt), g.letterCode(lt))
 			}
 		}
 		g.f("\n")
@@ -452,23 +461,20 @@ func (g *pmlGen) emit() {
 		for _, ch := range c.Into(p) {
 			ci := ch.Index
 			if ch.Order == spec.Ordered {
-				g.f("mtype %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.inboxArr(ci), max(ch.Capacity, 1))
+				g.f("%s %s[%d]; /* ordered inbox: slots past the length are 0 */\n", g.letterType(), g.inboxArr(ci), max(ch.Capacity, 1))
 				if ch.Ages() > 1 {
 					g.f("byte %s[%d]; /* the age of each message in ticks, at most %d; slots past the length are 0 */\n", g.inboxAge(ci), max(ch.Capacity, 1), ch.Ages()-1)
 				}
 				g.f("byte %s;\n", g.inboxLen(ci))
 			} else {
-				var sum []string
-				for _, lt := range s.Letters {
-					for age := range ch.Ages() {
-						g.f("byte %s;\n", g.inboxCountAt(ci, lt, age))
-						sum = append(sum, g.inboxCountAt(ci, lt, age))
-					}
+				switch n := len(s.Letters) * ch.Ages(); {
+				case n == 0:
+				case ch.Ages() > 1:
+					g.f("byte %s[%d]; /* unordered inbox: the count of each letter at each age, at [(code - 1) * %d + age] */\n", g.inboxArr(ci), n, ch.Ages())
+				default:
+					g.f("byte %s[%d]; /* unordered inbox: the count of each letter, at [code - 1] */\n", g.inboxArr(ci), n)
 				}
-				if len(sum) == 0 {
-					sum = []string{"0"}
-				}
-				g.f("#define %s (%s)\n", g.inboxLen(ci), strings.Join(sum, " + "))
+				g.f("byte %s; /* the sum of the counts */\n", g.inboxLen(ci))
 			}
 		}
 		g.f("\n")
@@ -499,7 +505,7 @@ func (g *pmlGen) emit() {
 		g.f("hidden int set_%d; /* scratch: set values are computed on the old variables */\n", i)
 	}
 	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered }) {
-		g.f("hidden mtype head; /* scratch: the message being delivered */\n")
+		g.f("hidden %s head; /* scratch: the message being delivered */\n", g.letterType())
 	}
 	if slices.ContainsFunc(c.Channels, func(ch *spec.Channel) bool { return ch.Order == spec.Ordered && ch.Ages() > 1 && ch.Loss }) {
 		g.f("hidden byte kept; /* scratch: the messages a tick keeps in an ordered channel */\n")
@@ -631,11 +637,11 @@ func (g *pmlGen) emitSend(q int) {
 	if ch.Order == spec.Ordered {
 		g.f("\t:: %s < %d -> %s[%s] = m; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), g.inboxLen(q), g.inboxLen(q))
 	} else {
-		g.f("\t:: %s < %d ->\n\t\tif\n", g.inboxLen(q), ch.Capacity)
-		for _, lt := range g.s.Letters {
-			g.f("\t\t:: m == %s -> %s++\n", g.msgConst(lt), g.inboxCountAt(q, lt, 0))
+		at := "m - 1" // a new message is of age 0
+		if ch.Ages() > 1 {
+			at = fmt.Sprintf("(m - 1) * %d", ch.Ages())
 		}
-		g.f("\t\tfi\n")
+		g.f("\t:: %s < %d -> %s[%s]++; %s++\n", g.inboxLen(q), ch.Capacity, g.inboxArr(q), at, g.inboxLen(q))
 	}
 	if ch.Full == spec.BlockWhenFull {
 		g.f("\t:: else -> assert(false) /* full: block; the guard checked there is room */\n")
@@ -763,6 +769,17 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input, back int) {
 					g.stateVar(p), g.stateConst(s, r.To), strings.Join(obs, ";\n\t\t\t")))
 			}
 		}
+		// Sends come before the row's changes: a field's value reads the
+		// variables as they were (and a send only changes an inbox).
+		for i, m := range r.Send {
+			if i >= len(r.Sent()) {
+				stmts = append(stmts, g.send(p, back, m, r, i))
+				continue
+			}
+			for _, ci := range dests {
+				stmts = append(stmts, g.send(p, ci, m, r, i))
+			}
+		}
 		switch {
 		case len(r.Set) == 1:
 			a := r.Set[0]
@@ -801,15 +818,6 @@ func (g *pmlGen) emitEvent(p int, in *spec.Input, back int) {
 		}
 		if r.To != nil {
 			stmts = append(stmts, fmt.Sprintf("%s = %s", g.stateVar(p), g.stateConst(s, r.To)))
-		}
-		for i, m := range r.Send {
-			if i >= len(r.Sent()) {
-				stmts = append(stmts, g.send(p, back, m, r, i))
-				continue
-			}
-			for _, ci := range dests {
-				stmts = append(stmts, g.send(p, ci, m, r, i))
-			}
 		}
 		if len(stmts) == 0 {
 			stmts = []string{"skip"}
@@ -910,7 +918,7 @@ func (g *pmlGen) actions() []pmlAction {
 				what:  sa.Class + ageNote(ch, sa.Age),
 				guard: cLogic.all(fmt.Sprintf("(%s > 0)", n), g.enabled(p, sa.Input, back)),
 				body: append(g.observe(p, spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == lt.Message }, lt),
-					n+"--", g.eventInline(p, sa.Input, back)+"()"),
+					n+"--", g.inboxLen(ci)+"--", g.eventInline(p, sa.Input, back)+"()"),
 			}
 		case spec.TimeoutAction:
 			armed := g.timerVar(p, sa.Timer)
@@ -932,7 +940,7 @@ func (g *pmlGen) actions() []pmlAction {
 			}
 			n := g.inboxCountAt(ci, lt, sa.Age)
 			a = pmlAction{name: "lose_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("lose(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
-				guard: fmt.Sprintf("(%s > 0)", n), body: []string{n + "--"}}
+				guard: fmt.Sprintf("(%s > 0)", n), body: []string{n + "--", g.inboxLen(ci) + "--"}}
 		case spec.DuplicateAction:
 			if lt == nil {
 				i := sa.Slot
@@ -942,7 +950,7 @@ func (g *pmlGen) actions() []pmlAction {
 			}
 			n := g.inboxCountAt(ci, lt, sa.Age)
 			a = pmlAction{name: "duplicate_" + g.kindID(ci, lt, sa.Age), what: fmt.Sprintf("duplicate(%s, %s)", c.ChannelName(ch), lt) + ageNote(ch, sa.Age),
-				guard: fmt.Sprintf("(%s > 0 && %s < %d)", n, g.inboxLen(ci), ch.Capacity), body: []string{n + "++"}}
+				guard: fmt.Sprintf("(%s > 0 && %s < %d)", n, g.inboxLen(ci), ch.Capacity), body: []string{n + "++", g.inboxLen(ci) + "++"}}
 		}
 		acts = append(acts, a)
 	}
@@ -1058,6 +1066,9 @@ func (g *pmlGen) tick() pmlAction {
 			}
 		default: // unordered: each count moves an age up; a lossy channel's of the last age are lost
 			for _, lt := range g.s.Letters {
+				if ch.Loss {
+					body = append(body, fmt.Sprintf("%s = %s - %s", g.inboxLen(ci), g.inboxLen(ci), g.inboxCountAt(ci, lt, last)))
+				}
 				for age := last; age > 0; age-- {
 					body = append(body, fmt.Sprintf("%s = %s", g.inboxCountAt(ci, lt, age), g.inboxCountAt(ci, lt, age-1)))
 				}
@@ -1145,6 +1156,9 @@ func (g *pmlGen) expr(e spec.Expr, self int) string {
 	case *spec.StateOf:
 		return g.stateVar(e.Peer)
 	case *spec.MsgField:
+		if v, ok := g.msgVals[e.Name]; ok {
+			return v
+		}
 		return g.expr(msgConst(g.letter, e), self)
 	case *spec.MonRef:
 		return g.monVar(e.Monitor, e.Var)
@@ -1187,10 +1201,15 @@ func (g *pmlGen) count(p int, m *spec.Message) string {
 	if ch.Capacity == 0 {
 		return "0"
 	}
+	// A message's letters have consecutive codes.
+	first, last := g.msgConst(m.Letters[0]), g.msgConst(m.Letters[len(m.Letters)-1])
 	var parts []string
 	for i := range ch.Capacity {
-		for _, lt := range m.Letters {
-			parts = append(parts, fmt.Sprintf("(%s[%d] == %s -> 1 : 0)", g.inboxArr(p), i, g.msgConst(lt)))
+		slot := fmt.Sprintf("%s[%d]", g.inboxArr(p), i)
+		if first == last {
+			parts = append(parts, fmt.Sprintf("(%s == %s -> 1 : 0)", slot, first))
+		} else {
+			parts = append(parts, fmt.Sprintf("(%s >= %s && %s <= %s -> 1 : 0)", slot, first, slot, last))
 		}
 	}
 	return "(" + strings.Join(parts, " + ") + ")"
@@ -1247,51 +1266,59 @@ func (g *pmlGen) observe(p int, kind spec.Observed, match func(h *spec.Handler) 
 }
 
 // observeSend returns the statements of the send handlers for the i-th
-// message row r of peer p sends to q: per letter when its field values
-// depend on the variables.
+// message row r of peer p sends: msg.FIELD reads the value the row gives
+// the field, on p's variables before the row.
 func (g *pmlGen) observeSend(p int, m *spec.Message, r *spec.Row, i int) []string {
 	match := func(h *spec.Handler) bool { return h.Message == m }
-	if len(g.observe(p, spec.ObserveSend, match, m.Letters[0])) == 0 {
-		return nil
-	}
 	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
 		return g.observe(p, spec.ObserveSend, match, m.Letters[0])
 	}
-	return []string{g.byLetter(p, m, r.SendFields[i], func(lt *spec.Letter) string {
-		if obs := g.observe(p, spec.ObserveSend, match, lt); len(obs) > 0 {
-			return strings.Join(obs, "; ")
-		}
-		return "skip"
-	})}
+	saved := g.msgVals
+	g.msgVals = map[string]string{}
+	defer func() { g.msgVals = saved }()
+	for fi, f := range m.Fields {
+		g.msgVals[f.Name] = g.guard(p, r.SendFields[i][fi])
+	}
+	return g.observe(p, spec.ObserveSend, match, nil)
 }
 
-// byLetter is an if over the letters of message m that runs body for the
-// one whose field values vals make on peer p's snapshot. The values are in
-// range, so the last letter is the else branch: what is left.
-func (g *pmlGen) byLetter(p int, m *spec.Message, vals []spec.Expr, body func(*spec.Letter) string) string {
-	var opts []string
-	for k, lt := range m.Letters {
-		var conds []string
-		for fi := range m.Fields {
-			conds = append(conds, fmt.Sprintf("(%s == %d)", g.guard(p, vals[fi]), lt.Values[fi]))
-		}
-		cond := cLogic.all(conds...)
-		if k == len(m.Letters)-1 {
-			cond = "else"
-		}
-		opts = append(opts, fmt.Sprintf(":: %s -> %s", cond, body(lt)))
+// sentLetter is the code of the letter that peer p's row r sends as its
+// i-th message: the code of its message's first letter plus each field's
+// code times its stride, as the checker computes it (fieldStrides);
+// constant fields are folded into the base.
+func (g *pmlGen) sentLetter(p int, m *spec.Message, r *spec.Row, i int) string {
+	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
+		return g.msgConst(m.Letters[0])
 	}
-	return "if\n\t\t" + strings.Join(opts, "\n\t\t") + "\n\t\tfi"
+	st := fieldStrides(m)
+	at := 0
+	var terms []string
+	for fi, f := range m.Fields {
+		x := r.SendFields[i][fi]
+		if c, ok := x.(*spec.Const); ok {
+			at += st[fi] * int(f.Encode(c.Val))
+			continue
+		}
+		code := g.guard(p, x) // a bool is 0 or 1, an enum its index
+		switch {
+		case f.Kind == spec.Int && f.Min > 0:
+			code = fmt.Sprintf("(%s - %d)", code, f.Min)
+		case f.Kind == spec.Int && f.Min < 0:
+			code = fmt.Sprintf("(%s + %d)", code, -f.Min)
+		}
+		if st[fi] != 1 {
+			code = fmt.Sprintf("%s * %d", code, st[fi])
+		}
+		terms = append(terms, code)
+	}
+	if len(terms) == 0 {
+		return g.msgConst(m.Letters[at])
+	}
+	return "(" + g.msgConst(m.Letters[at]) + " + " + strings.Join(terms, " + ") + ")"
 }
 
 // send is the statement with which peer p's row r sends its i-th message
-// into channel q: the letter its field values make, chosen by an if over the letters
-// when they depend on p's variables.
+// into channel q.
 func (g *pmlGen) send(p, q int, m *spec.Message, r *spec.Row, i int) string {
-	if i >= len(r.SendFields) || r.SendFields[i] == nil || len(m.Letters) == 1 {
-		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(m.Letters[0]))
-	}
-	return g.byLetter(p, m, r.SendFields[i], func(lt *spec.Letter) string {
-		return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.msgConst(lt))
-	})
+	return fmt.Sprintf("send_%s(%s)", g.chanPrefix(q), g.sentLetter(p, m, r, i))
 }
