@@ -56,17 +56,18 @@ type Spec[S comparable, St, E, M, T Enum, TS Set] struct {
 	After        []time.Duration // each timer's duration
 	IgnoreCalls  bool            // an unhandled call is accepted and changes nothing (else it is rejected)
 	Reply        []M             // what an unhandled message is answered with (none: it is dropped)
-	// Sends is, with message fields, every list of messages a step may send
-	// (list 0 empty), which SentOf indexes: what goes to the peers, then the
-	// replies. Without, it is nil: the lists are then none, each row's Send
-	// and Reply in turn, and Reply.
-	Sends [][]M
-	// Replies is, with message fields, how many of the last messages of each
-	// list of Sends are replies (nil: none is).
-	Replies []int
-	// SentOf is, with message fields, the index in Sends of the messages
-	// row r (-1: none) sends when it fires for e in s.
+	// NumLetters is, with message fields, the number of Message values: one
+	// per message kind and valuation of its fields. Without, it is 0 and a
+	// row's Send and Reply name the messages themselves.
+	NumLetters int
+	// SentOf is, with message fields, which of the lists of letters that row
+	// r's Send and Reply make (each kind ranging over its letters, the last
+	// message varying fastest) it sends when it fires for e in s, counting
+	// from 0 (nil: always the first).
 	SentOf func(s S, e E, r int) int
+	// Guard reports whether the guard of row r holds for e in s (nil: no
+	// row has a guard); it is called only for rows that have one.
+	Guard func(s S, e E, r int) bool
 
 	Initial S
 	// Parts returns the control state and the armed timers of a snapshot.
@@ -75,8 +76,6 @@ type Spec[S comparable, St, E, M, T Enum, TS Set] struct {
 	With func(s S, st St, ts TS) S
 	// Recv is the event of message m arriving (NumEvents for an invalid m).
 	Recv func(m M) E
-	// Match returns the row that fires for e in s, or -1; s and e are in range.
-	Match func(s S, e E) int
 	// Assign carries out the set actions of row r fired by e (nil when no
 	// row sets variables): values read s and take effect simultaneously.
 	Assign func(s S, e E, r int) S
@@ -97,7 +96,12 @@ type Def[S comparable, St, E, M, T Enum, TS Set] struct {
 	spec       Spec[S, St, E, M, T, TS]
 	tab        *table[M, TS]
 	rejections []RejectedError[St, E] // (NumStates+1) * (NumEvents+1), out of range last
-	timerMask  TS
+	// cands[state*NumEvents+event] are the rows for the state and event in
+	// spec order, guarded or not: the first whose guard holds fires.
+	cands     [][]int32
+	guarded   []bool // per row, whether it has a guard
+	sentBase  []int  // per row, its first list of sends
+	timerMask TS
 	// The generated table, once Fill has filled it: Machine looks steps up
 	// in it as Step does.
 	cells  []uint64
@@ -123,7 +127,10 @@ type table[M Enum, TS Set] struct {
 }
 
 // NewDef builds the Def of a generated machine from its Spec and its rows.
-func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, M, T, TS], rows []Row[St, E, K, T]) *Def[S, St, E, M, T, TS] {
+// kindOf is, with message fields, the kind of each letter (Message.Kind),
+// from which the lists of letters the rows may send are made; without, it
+// is nil.
+func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, M, T, TS], rows []Row[St, E, K, T], kindOf func(M) K) *Def[S, St, E, M, T, TS] {
 	d := &Def[S, St, E, M, T, TS]{spec: spec, tab: &table[M, TS]{}}
 	mask := func(ts []T) (m TS) {
 		for _, t := range ts {
@@ -132,24 +139,33 @@ func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, 
 		return m
 	}
 	d.timerMask = 1<<len(spec.After) - 1
-	d.tab.sends, d.tab.replies = spec.Sends, spec.Replies
-	if spec.Sends == nil {
-		d.tab.sends, d.tab.replies = [][]M{nil}, []int{0}
+	d.cands = make([][]int32, spec.NumStates*spec.NumEvents)
+	// letters[k] are the letters of kind k: k itself without fields.
+	letters := func(k K) []M { return []M{M(k)} }
+	if kindOf != nil {
+		byKind := map[K][]M{}
+		for m := range spec.NumLetters {
+			byKind[kindOf(M(m))] = append(byKind[kindOf(M(m))], M(m))
+		}
+		letters = func(k K) []M { return byKind[k] }
 	}
+	// List 0 sends nothing.
+	d.tab.sends, d.tab.replies = [][]M{nil}, []int{0}
 	for i, r := range rows {
 		a := action[M, TS]{to: int(r.To), stay: r.Stay, stop: mask(r.Stop), start: mask(r.Start), restart: mask(r.Restart)}
 		a.reported = ReportedError{machine: spec.Name, text: r.Error, row: i}
 		d.tab.acts = append(d.tab.acts, a)
-		if spec.Sends == nil {
-			sends := make([]M, 0, len(r.Send)+len(r.Reply))
-			for _, k := range append(slices.Clone(r.Send), r.Reply...) {
-				sends = append(sends, M(k))
+		d.guarded = append(d.guarded, r.Guard != "")
+		for _, st := range r.From {
+			for _, e := range r.On {
+				c := &d.cands[int(st)*spec.NumEvents+int(e)]
+				*c = append(*c, int32(i))
 			}
-			d.tab.sends = append(d.tab.sends, sends)
-			d.tab.replies = append(d.tab.replies, len(r.Reply))
 		}
+		d.sentBase = append(d.sentBase, len(d.tab.sends))
+		addLists(d.tab, append(slices.Clone(r.Send), r.Reply...), len(r.Reply), letters)
 	}
-	if spec.Sends == nil && len(spec.Reply) > 0 {
+	if len(spec.Reply) > 0 {
 		d.tab.reply = len(d.tab.sends)
 		d.tab.sends = append(d.tab.sends, spec.Reply)
 		d.tab.replies = append(d.tab.replies, len(spec.Reply))
@@ -162,6 +178,29 @@ func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, 
 		}
 	}
 	return d
+}
+
+// addLists adds the lists of letters that a row sending kinds may send,
+// its last replies of them replies: every combination of the kinds'
+// letters, the last kind varying fastest (Spec.SentOf counts them so).
+func addLists[M Enum, TS Set, K Enum](tab *table[M, TS], kinds []K, replies int, letters func(K) []M) {
+	total := 1
+	for _, k := range kinds {
+		total *= len(letters(k))
+	}
+	for c := range total {
+		var list []M
+		if len(kinds) > 0 {
+			list = make([]M, len(kinds))
+		}
+		for j := len(kinds) - 1; j >= 0; j-- {
+			ls := letters(kinds[j])
+			list[j] = ls[c%len(ls)]
+			c /= len(ls)
+		}
+		tab.sends = append(tab.sends, list)
+		tab.replies = append(tab.replies, replies)
+	}
 }
 
 // Effects is what one step does besides changing the snapshot: the row that
@@ -177,7 +216,8 @@ type Effects[M Enum, TS Set] struct {
 }
 
 // Effects returns the effects of row r (-1: none) that sends the list sent
-// (see Spec.Sends and SentOf).
+// (an index in the lists the Def makes of the rows' Send and Reply, see
+// Spec.SentOf).
 func (d *Def[S, St, E, M, T, TS]) Effects(r, sent int) Effects[M, TS] {
 	return Effects[M, TS]{r, sent, d.tab}
 }
@@ -284,7 +324,7 @@ func (d *Def[S, St, E, M, T, TS]) StepRows(s S, e E) (S, Effects[M, TS], error) 
 		// A timer that has fired is no longer running; a row that wants it again restarts it.
 		ts &^= 1 << (int(e) - sp.FirstTimeout)
 	}
-	r := sp.Match(s, e)
+	r := d.match(s, e)
 	if r < 0 {
 		if call && !sp.IgnoreCalls {
 			return s, d.Effects(-1, 0), d.Reject(st, e)
@@ -310,15 +350,27 @@ func (d *Def[S, St, E, M, T, TS]) StepRows(s S, e E) (S, Effects[M, TS], error) 
 	return sp.With(n, st, ts&^a.stop|a.start|a.restart), d.Effects(r, d.sentOf(s, e, r)), nil
 }
 
+// match returns the row that fires for e in s, or -1: the first of the
+// rows for its state and e whose guard holds. s and e are in range.
+func (d *Def[S, St, E, M, T, TS]) match(s S, e E) int {
+	st, _ := d.spec.Parts(s)
+	for _, r := range d.cands[int(st)*d.spec.NumEvents+int(e)] {
+		if !d.guarded[r] || d.spec.Guard(s, e, int(r)) {
+			return int(r)
+		}
+	}
+	return -1
+}
+
 // sentOf is the list row r (-1: none) sends for e in s.
 func (d *Def[S, St, E, M, T, TS]) sentOf(s S, e E, r int) int {
-	if d.spec.SentOf != nil {
-		return d.spec.SentOf(s, e, r)
+	switch {
+	case r < 0:
+		return d.tab.reply
+	case d.spec.SentOf != nil:
+		return d.sentBase[r] + d.spec.SentOf(s, e, r)
 	}
-	if r >= 0 {
-		return r + 1
-	}
-	return d.tab.reply
+	return d.sentBase[r]
 }
 
 // Outcome is what a step returns besides the next snapshot: a generated

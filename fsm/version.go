@@ -11,9 +11,9 @@ package fsm
 // compile: regenerate it with the fsmgen of the module that provides fsm.
 const (
 	// GenVersion is the version fsmgen generates code for.
-	GenVersion = 1
+	GenVersion = 2
 	// MinVersion is the oldest generated version this runtime supports.
-	MinVersion = 1
+	MinVersion = 2
 	// MaxVersion is the newest generated version this runtime supports.
 	MaxVersion = GenVersion
 )

@@ -41,7 +41,7 @@ type GoOptions struct {
 
 // oneLineFunc matches a function declaration whose body is one return
 // statement of at most 60 characters.
-var oneLineFunc = regexp.MustCompile(`(?m)^(func [^\n]*\{)\n\t(return [^\n]{1,60})\n\}$`)
+var oneLineFunc = regexp.MustCompile(`(?m)^(func [^\n]*\{)\n\t([^\n{}/]{1,60})\n\}$`)
 
 // runtimePath is the import path of the runtime the generated code uses.
 const runtimePath = "github.com/fsmgen/fsmgen/fsm"
@@ -118,8 +118,8 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	if err := g.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gen: rendering Go for %s: %v", o.Source, err)
 	}
-	// A function whose body is one short return is written on one line, as
-	// gofmt keeps it.
+	// A function whose body is one short statement is written on one line,
+	// as gofmt keeps it.
 	src := oneLineFunc.ReplaceAll(buf.Bytes(), []byte("$1 $2 }"))
 	if out, err = format.Source(src); err != nil {
 		return nil, fmt.Errorf("gen: formatting Go for %s: %v", o.Source, err)
@@ -152,19 +152,16 @@ type goGen struct {
 	// message kind with its field values) and Event indexes the machine's
 	// inputs: one receipt per letter. kind holds the MessageKind constant of
 	// each message; msg the Msg constant of a message without fields and
-	// the constructor of one with fields. letter is the letter whose
-	// receipt the expressions being rendered read (msg.FIELD).
+	// the constructor of one with fields.
 	fields               bool
 	enums                map[*spec.Var]goEnum // every enum variable and message field
 	kind                 []string
-	letter               *spec.Letter
-	sentLists            [][]int // the distinct lists of letters a step sends; 0 is none
-	sentReplies          []int   // per list, how many of its last letters are replies
-	sentBase             []int   // per row, its first list in sentLists (-1: none)
-	sentMult             [][]int // per row and message sent, the weight of its letter offset
-	replyList            int     // the list the unhandled policy replies with
-	reply                bool    // unhandled messages are answered
-	stateT, eventT, setT string  // underlying integer types
+	fieldTables          map[string]fieldTable // the tables msg.FIELD reads, by fieldKey
+	fieldOrder           []string              // their keys, in the order of first use
+	lists                int                   // how many lists of letters package fsm makes
+	sentMult             [][]int               // per row and message sent, the weight of its letter offset
+	reply                bool                  // unhandled messages are answered
+	stateT, eventT, setT string                // underlying integer types
 	// The bit widths of those types and of Effects.Row in a cell, from the
 	// spec's sizes (the types are chosen from the same numbers).
 	stateBits, setBits, rowBits int
@@ -243,9 +240,12 @@ func (g *goGen) prepare() error {
 		g.fields = g.fields || len(m.Fields) > 0
 	}
 	if g.fields {
-		for _, id := range []string{"MessageKind", "NumLetters", "b2i", "sentLists", "sentOf"} {
+		for _, id := range []string{"MessageKind", "NumLetters", "sentOf"} {
 			g.declare(id, "the generated "+id, spec.Pos{})
 		}
+	}
+	if g.fields || g.boolVars() {
+		g.declare("b2i", "the generated b2i", spec.Pos{})
 	}
 	// With a messages package, the message identifiers are its own, named
 	// through its package name; none is declared here.
@@ -370,6 +370,7 @@ func (g *goGen) prepare() error {
 		if err := g.prepareSends(); err != nil {
 			return err
 		}
+		g.prepareFieldTables()
 	}
 	g.setBits = 8
 	for g.setBits < len(s.Timers) {

@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"go/token"
-	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -21,9 +20,6 @@ var goPrec = map[token.Token]int{
 
 // expr renders e with operators of precedence below prec parenthesised.
 func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
-	if v, ok := g.folded(e); ok {
-		return g.constCode(e.Type(), v, prec)
-	}
 	switch e := e.(type) {
 	case *spec.Const:
 		switch e.T.Kind {
@@ -45,7 +41,10 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 			return g.getVar("s", e.Var.Index)
 		}
 	case *spec.MsgField:
-		// Read where no letter is being rendered: an error below.
+		// The field of the letter received, looked up in its table.
+		if ft, ok := g.fieldTables[g.fieldKey(e)]; ok {
+			return jen.Id(ft.id).Index(jen.Id("e").Op("-").Id("firstRecv"))
+		}
 	case *spec.Unary:
 		x := g.expr(e.X, 6)
 		if e.Op == token.NOT {
@@ -56,18 +55,6 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		p, ok := goPrec[e.Op]
 		if !ok {
 			break
-		}
-		if v, ok := g.decided(e); ok {
-			return jen.Lit(v != 0)
-		}
-		if e.Op == token.LAND || e.Op == token.LOR {
-			// A side that the letter received decides drops out.
-			if _, ok := g.decided(e.X); ok {
-				return g.expr(e.Y, prec)
-			}
-			if _, ok := g.decided(e.Y); ok {
-				return g.expr(e.X, prec)
-			}
 		}
 		x, y := g.expr(e.X, p), g.expr(e.Y, p+1)
 		if tx, ty := e.X.Type(), e.Y.Type(); p == 3 && tx.Kind == spec.EnumType && ty.Kind == spec.EnumType && tx.Enum != ty.Enum {
@@ -92,13 +79,6 @@ func (g *goGen) expr(e spec.Expr, prec int) jen.Code {
 		t := g.exprType(e.Type())
 		if t == nil {
 			break
-		}
-		if v, ok := g.decided(e.If); ok {
-			// The letter received chooses the branch.
-			if v != 0 {
-				return g.exprAs(e.Type(), e.Then)
-			}
-			return g.exprAs(e.Type(), e.Else)
 		}
 		return jen.Func().Params().Add(t).Block(
 			jen.If(g.expr(e.If, 0)).Block(jen.Return(g.exprAs(e.Type(), e.Then))),
@@ -137,74 +117,10 @@ func (g *goGen) exprAs(t spec.Type, x spec.Expr) jen.Code {
 	return g.expr(x, 0)
 }
 
-// folded reports the value of e when it reads the message being received
-// (g.letter) and no variable: it is then a constant, rendered as one.
-func (g *goGen) folded(e spec.Expr) (int, bool) {
-	if g.letter == nil || !readsMsg(e) {
-		return 0, false
-	}
-	constant := true
-	spec.Walk(e, func(x spec.Expr) {
-		switch x.(type) {
-		case *spec.Const, *spec.MsgField, *spec.Unary, *spec.Binary, *spec.Implies, *spec.Cond:
-		default:
-			constant = false
-		}
-	})
-	if !constant {
-		return 0, false
-	}
-	return spec.Eval(e, letterEnv{g.letter}), true
-}
-
-// decided reports the value of e when the letter received decides it: e
-// is folded, or an && or || one of whose sides is decided and decides it.
-func (g *goGen) decided(e spec.Expr) (int, bool) {
-	if v, ok := g.folded(e); ok || e == nil || g.letter == nil {
-		return v, ok
-	}
-	if c, ok := e.(*spec.Cond); ok {
-		if v, ok := g.decided(c.If); ok {
-			if v != 0 {
-				return g.sendConst(c.Then)
-			}
-			return g.sendConst(c.Else)
-		}
-		return 0, false
-	}
-	b, ok := e.(*spec.Binary)
-	if !ok || (b.Op != token.LAND && b.Op != token.LOR) {
-		return 0, false
-	}
-	short := 0 // the value of a side that decides the operator
-	if b.Op == token.LOR {
-		short = 1
-	}
-	vx, okx := g.decided(b.X)
-	vy, oky := g.decided(b.Y)
-	switch {
-	case okx && b2i(vx != 0) == short, oky && b2i(vy != 0) == short:
-		return short, true
-	case okx && oky:
-		return 1 - short, true
-	}
-	return 0, false
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // sendConst reports the value of a sent field value that reads no
-// variable: a constant, or one the letter received decides.
+// variable and not the message received: a constant.
 func (g *goGen) sendConst(e spec.Expr) (int, bool) {
-	if v, ok := g.decided(e); ok {
-		return v, true
-	}
-	if e == nil || readsMsg(e) {
+	if e == nil {
 		return 0, false
 	}
 	constant := true
@@ -218,23 +134,16 @@ func (g *goGen) sendConst(e spec.Expr) (int, bool) {
 	if !constant {
 		return 0, false
 	}
-	return spec.Eval(e, letterEnv{}), true
+	return spec.Eval(e, constEnv{}), true
 }
 
-// letterEnv evaluates expressions that read only a letter's fields.
-type letterEnv struct{ l *spec.Letter }
+// constEnv evaluates constant expressions: they read nothing.
+type constEnv struct{}
 
-func (letterEnv) Var(int, *spec.Var) int       { return 0 }
-func (letterEnv) State(int) int                { return 0 }
-func (letterEnv) Armed(int, *spec.Timer) bool  { return false }
-func (letterEnv) Count(int, *spec.Message) int { return 0 }
-func (e letterEnv) Msg(name string) int {
-	if e.l == nil {
-		return 0
-	}
-	v, _ := e.l.Value(name)
-	return v
-}
+func (constEnv) Var(int, *spec.Var) int       { return 0 }
+func (constEnv) State(int) int                { return 0 }
+func (constEnv) Armed(int, *spec.Timer) bool  { return false }
+func (constEnv) Count(int, *spec.Message) int { return 0 }
 
 // constCode renders the value v of type t.
 func (g *goGen) constCode(t spec.Type, v, prec int) jen.Code {
@@ -301,59 +210,6 @@ func (g *goGen) firstFieldless() string {
 		}
 	}
 	return ""
-}
-
-// readsMsg reports whether any of es reads the received message (msg.FIELD).
-func readsMsg(es ...spec.Expr) bool {
-	found := false
-	for _, e := range es {
-		if e == nil {
-			continue
-		}
-		spec.Walk(e, func(x spec.Expr) {
-			if _, ok := x.(*spec.MsgField); ok {
-				found = true
-			}
-		})
-	}
-	return found
-}
-
-func setReadsMsg(r *spec.Row) bool {
-	for _, a := range r.Set {
-		if readsMsg(a.Value) {
-			return true
-		}
-	}
-	return false
-}
-
-func sendReadsMsg(r *spec.Row) bool {
-	for _, fs := range r.SendFields {
-		if readsMsg(fs...) {
-			return true
-		}
-	}
-	return false
-}
-
-// perLetter renders body once when it does not read the message received,
-// and otherwise once per letter row r receives, in a switch on the event e
-// with msg.FIELD the letter's values.
-func (g *goGen) perLetter(r *spec.Row, reads bool, body func() []jen.Code) []jen.Code {
-	if !reads {
-		return body()
-	}
-	var cases []jen.Code
-	for _, in := range g.s.Inputs {
-		if in.Letter == nil || !slices.Contains(r.On, in.Event) {
-			continue
-		}
-		g.letter = in.Letter
-		cases = append(cases, jen.Case(jen.Lit(in.Index)).Block(append([]jen.Code{jen.Comment(in.String())}, body()...)...))
-	}
-	g.letter = nil
-	return []jen.Code{jen.Switch(jen.Id("e")).Block(cases...)}
 }
 
 // fieldCode renders the code of the value x of field f (Var.Encode) at

@@ -147,21 +147,22 @@ func (g *goGen) emitDef() {
 	if s.Unhandled.Calls == spec.IgnoreCall {
 		field("IgnoreCalls", jen.True())
 	}
-	if g.reply && !g.fields {
+	if g.reply {
 		field("Reply", jen.Index().Id("Message").Values(jen.Id(g.msg[s.Unhandled.Reply.Index])))
 	}
+	kindOf := jen.Nil()
 	if g.fields {
-		field("Sends", jen.Id("sentLists").Index(jen.Op(":")))
-		if slices.ContainsFunc(g.sentReplies, func(n int) bool { return n > 0 }) {
-			field("Replies", jen.Id("sentReplies").Index(jen.Op(":")))
-		}
+		field("NumLetters", jen.Id("NumLetters"))
 		field("SentOf", jen.Id("sentOf"))
+		kindOf = jen.Id("Message").Dot("Kind")
+	}
+	if slices.ContainsFunc(s.Rows, func(r *spec.Row) bool { return r.Guard != nil }) {
+		field("Guard", jen.Id("guard"))
 	}
 	field("Initial", jen.Id("Initial").Call())
 	field("Parts", jen.Id("Snapshot").Dot("parts"))
 	field("With", jen.Id("Snapshot").Dot("with"))
 	field("Recv", jen.Id("RecvEvent"))
-	field("Match", jen.Id("match"))
 	for _, r := range s.Rows {
 		if len(r.Set) > 0 {
 			field("Assign", jen.Id("assign"))
@@ -186,6 +187,7 @@ func (g *goGen) emitDef() {
 	f.Var().Id("machine").Op("=").Qual(runtimePath, "NewDef").Call(
 		jen.Qual(runtimePath, "Spec").Types(typeArgs(machineTypes...)...).Values(sp...),
 		jen.Id("rows").Index(jen.Op(":")),
+		kindOf,
 	)
 }
 

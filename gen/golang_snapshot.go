@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dave/jennifer/jen"
 
@@ -46,6 +47,11 @@ func (g *goGen) setVar(x string, i int, val jen.Code) *jen.Statement {
 	return jen.Id(x).Dot("Set" + g.field[i]).Call(val)
 }
 
+// boolVars reports whether the machine has a bool variable.
+func (g *goGen) boolVars() bool {
+	return slices.ContainsFunc(g.s.Vars, func(v *spec.Var) bool { return v.Kind == spec.Bool })
+}
+
 // emitVars emits Vars, the variables packed in one word with a method to
 // read and one to set each; a value out of a variable's range is kept as
 // the code one past it, which valid and Step reject.
@@ -55,6 +61,9 @@ func (g *goGen) emitVars() {
 	word := g.varsWord()
 	g.doc(fmt.Sprintf("Vars is the machine's variables, packed in one word (%d bits) as Step's\ntable index packs them. Snapshot embeds it: its methods read (s.%s()) and\nset (s.Set%s(x)) each variable. One word keeps the snapshot a struct of\nthree fields, which the Go compiler keeps in registers, and lets Step\nindex its table with the word as it is, so that Step stays within the\ninlining budget whatever the number of variables. The zero Vars has every\nvariable at its lowest value (false, the first enum value, min).", L.off-L.stateBits, g.field[0], g.field[0]))
 	f.Type().Id("Vars").Struct(id("w").Id(word))
+	if g.boolVars() && !g.fields {
+		g.emitB2I()
+	}
 	for _, sl := range L.slots {
 		v, i := s.Vars[sl.i], sl.i
 		k, m := sl.off-L.stateBits, mask(uint(sl.w))
@@ -65,10 +74,7 @@ func (g *goGen) emitVars() {
 		switch v.Kind {
 		case spec.Bool:
 			get = id("v").Dot("w").Op("&").Parens(jen.Lit(1).Op("<<").Lit(k)).Op("!=").Lit(0)
-			set = []jen.Code{
-				field.Clone().Op("&^=").Lit(1).Op("<<").Lit(k),
-				jen.If(id("x")).Block(field.Clone().Op("|=").Lit(1).Op("<<").Lit(k)),
-			}
+			set = []jen.Code{field.Clone().Op("=").Add(field.Clone()).Op("&^").Parens(jen.Lit(1).Op("<<").Lit(k)).Op("|").Id(word).Call(id("b2i").Call(id("x"))).Op("<<").Lit(k)}
 		case spec.Enum:
 			get = id(g.enumType[i]).Call(code)
 			set = []jen.Code{field.Clone().Op("=").Add(field.Clone()).Op("&^").Parens(jen.Add(m).Op("<<").Lit(k)).Op("|").Id(word).Call(jen.Min(id("x"), id(g.enumType[i]).Call(jen.Lit(v.Size())))).Op("<<").Lit(k)}
@@ -144,7 +150,7 @@ func (g *goGen) emitSnapshot() {
 		bits := jen.Id("w").Op(">>").Lit(int(v.Offset)).Op("&").Add(mask(v.Width))
 		switch v.Kind {
 		case spec.Bool:
-			pack = append(pack, jen.If(fd).Block(jen.Id("w").Op("|=").Lit(1).Op("<<").Lit(int(v.Offset))))
+			pack = append(pack, jen.Id("w").Op("|=").Uint64().Call(jen.Id("b2i").Call(fd)).Op("<<").Lit(int(v.Offset)))
 			unpack = append(unpack, g.setVar("s", i, jen.Add(bits).Op("!=").Lit(0)))
 		case spec.Enum:
 			pack = append(pack, jen.Id("w").Op("|=").Parens(jen.Uint64().Call(fd).Op("&").Add(mask(v.Width))).Op("<<").Lit(int(v.Offset)))

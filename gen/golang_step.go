@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"math/bits"
-	"slices"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -54,7 +53,7 @@ func (g *goGen) prepareStep() {
 	L.out = L.arm + g.setBits
 	// The distinct outcomes, at most: none, the reply, each row firing or
 	// failing, each list of messages sent, each rejection.
-	lists := len(g.sentLists)
+	lists := g.lists
 	if !g.fields {
 		lists = len(s.Rows) + 2
 	}
@@ -67,7 +66,8 @@ func (g *goGen) prepareStep() {
 // state and event, the set actions, the messages sent (with fields), and
 // the table, or a Step that applies the rows on every call.
 func (g *goGen) emitStep() {
-	g.emitMatch()
+	g.emitFieldTables()
+	g.emitRowGuards()
 	g.emitAssign()
 	if g.fields {
 		g.emitSentOf()
@@ -85,81 +85,56 @@ func (g *goGen) emitStep() {
 	)
 }
 
-// emitMatch emits match: rowOf, a row per state and event where no guard
-// decides, and matchGuarded for the others.
-func (g *goGen) emitMatch() {
-	s, f := g.s, g.f
-	id := jen.Id
-	var guarded []jen.Code
-	byState := make([]jen.Code, len(s.States))
-	for si, byEvent := range s.Table {
-		vals := make([]jen.Code, len(g.inputs()))
-		for ei, in := range g.inputs() {
-			var rows []*spec.Row
-			if in.Event.Index < len(byEvent) {
-				rows = byEvent[in.Event.Index]
-			}
-			// A guard that reads only the letter received is decided here.
-			g.letter = in.Letter
-			type cand struct {
-				r     *spec.Row
-				guard spec.Expr
-			}
-			var cands []cand
-			for _, r := range rows {
-				v, ok := g.decided(r.Guard)
-				switch {
-				case r.Guard == nil:
-					cands = append(cands, cand{r, nil})
-				case !ok:
-					cands = append(cands, cand{r, r.Guard})
-				case v != 0:
-					cands = append(cands, cand{r, nil})
-				}
-			}
-			switch {
-			case len(cands) == 0:
-				vals[ei] = jen.Lit(-1)
-			case cands[0].guard == nil && (len(cands) == 1 || g.fields):
-				vals[ei] = jen.Lit(cands[0].r.Index)
-			default:
-				vals[ei] = jen.Lit(-2)
-				var body []jen.Code
-				for _, c := range cands {
-					if c.guard == nil {
-						body = append(body, jen.Return(jen.Lit(c.r.Index)))
-						break
-					}
-					body = append(body, jen.If(g.expr(c.guard, 0)).Block(jen.Return(jen.Lit(c.r.Index))))
-				}
-				evCode := jen.Int().Call(id(g.event[ei]))
-				if g.event[ei] == "" {
-					evCode = jen.Lit(ei)
-					body = append([]jen.Code{jen.Comment(in.String())}, body...)
-				}
-				guarded = append(guarded, jen.Case(jen.Int().Call(id(g.state[si])).Op("*").Id("NumEvents").Op("+").Add(evCode)).Block(body...))
-			}
+// emitRowGuards emits guard, the guards of the rows: each distinct one once,
+// with the rows that have it. Package fsm tries the rows of a state and
+// event in spec order (Def).
+func (g *goGen) emitRowGuards() {
+	var cases []jen.Code
+	for _, gr := range g.groupRows(func(r *spec.Row) jen.Code {
+		if r.Guard == nil {
+			return nil
 		}
-		byState[si] = jen.Comment(s.States[si].Name).Line().Values(vals...)
+		return g.expr(r.Guard, 0)
+	}) {
+		cases = append(cases, jen.Case(gr.rows...).Block(jen.Comment(gr.first.Guard.String()), jen.Return(gr.code)))
 	}
-	g.letter = nil
-	g.doc("rowOf[state][event] is the row that handles the event in the state when\nno guard decides: -1 for none, -2 when guards decide (matchGuarded).")
-	f.Var().Id("rowOf").Op("=").Index(id("NumStates")).Index(id("NumEvents")).Id(fmt.Sprintf("int%d", g.rowBits)).Values(multiline(byState)...)
-	g.doc("match returns the row that fires for e in s, or -1. s.State and e are in range.")
-	f.Func().Id("match").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Int().Block(
-		id("r").Op(":=").Int().Call(id("rowOf").Index(id("s").Dot("State")).Index(id("e"))),
-		jen.If(id("r").Op("!=").Lit(-2)).Block(jen.Return(id("r"))),
-		jen.Return(id("matchGuarded").Call(id("s"), id("e"))),
+	if len(cases) == 0 {
+		return
+	}
+	g.doc("guard reports whether the guard of row r holds for e in s.")
+	g.f.Func().Id("guard").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event"), jen.Id("r").Int()).Bool().Block(
+		jen.Switch(jen.Id("r")).Block(cases...),
+		jen.Return(jen.False()),
 	)
-	var mg []jen.Code
-	if len(guarded) > 0 {
-		mg = append(mg, jen.Switch(jen.Int().Call(id("s").Dot("State")).Op("*").Id("NumEvents").Op("+").Int().Call(id("e"))).Block(guarded...))
-	} else {
-		mg = append(mg, id("_").Op("=").Id("s"))
+}
+
+// rowGroup is rows whose code renders alike.
+type rowGroup struct {
+	rows  []jen.Code // their indices
+	first *spec.Row
+	code  jen.Code
+}
+
+// groupRows renders code for each row (nil: none) and groups the rows by
+// the code, in the order of their first rows.
+func (g *goGen) groupRows(code func(r *spec.Row) jen.Code) []*rowGroup {
+	var groups []*rowGroup
+	byCode := map[string]*rowGroup{}
+	for _, r := range g.s.Rows {
+		c := code(r)
+		if c == nil {
+			continue
+		}
+		key := fmt.Sprintf("%#v", jen.Null().Add(c))
+		gr := byCode[key]
+		if gr == nil {
+			gr = &rowGroup{first: r, code: c}
+			byCode[key] = gr
+			groups = append(groups, gr)
+		}
+		gr.rows = append(gr.rows, jen.Lit(r.Index))
 	}
-	mg = append(mg, jen.Return(jen.Lit(-1)))
-	g.doc("matchGuarded evaluates the guards of the rows for (s.State, e).")
-	f.Func().Id("matchGuarded").Params(id("s").Id("Snapshot"), id("e").Id("Event")).Int().Block(mg...)
+	return groups
 }
 
 // emitAssign emits assign, the set actions of the rows that have them.
@@ -169,14 +144,11 @@ func (g *goGen) emitAssign() {
 		if len(r.Set) == 0 {
 			continue
 		}
-		body := g.perLetter(r, setReadsMsg(r), func() []jen.Code {
-			var body []jen.Code
-			for _, as := range r.Set {
-				body = append(body, g.setVar("n", as.Var.Index, g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
-			}
-			return body
-		})
-		cases = append(cases, jen.Case(jen.Lit(r.Index)).Block(append([]jen.Code{jen.Comment(g.rowSummary(r))}, body...)...))
+		body := []jen.Code{jen.Comment(g.rowSummary(r))}
+		for _, as := range r.Set {
+			body = append(body, g.setVar("n", as.Var.Index, g.exprAs(spec.Type{Kind: spec.EnumType, Enum: as.Var}, as.Value)))
+		}
+		cases = append(cases, jen.Case(jen.Lit(r.Index)).Block(body...))
 	}
 	if len(cases) == 0 {
 		return
@@ -317,130 +289,148 @@ func (g *goGen) eventCode(i int) *jen.Statement {
 	return jen.Id(g.event[i])
 }
 
-// prepareSends enumerates, per row, every list of letters the row may send:
-// each message sent ranges over its letters when it has fields, the last
-// message varying fastest. List 0 is the empty one.
+// prepareSends counts the lists of letters the rows may send, as package
+// fsm makes them (Def): per row, each message sent ranging over its letters,
+// the last varying fastest. sentMult is the weight of each message's letter
+// offset in the index of a row's list.
 func (g *goGen) prepareSends() error {
 	s := g.s
-	g.sentLists, g.sentReplies = [][]int{nil}, []int{0}
-	g.replyList = 0
+	g.lists = 1
 	if g.reply {
-		g.replyList = len(g.sentLists)
-		g.sentLists = append(g.sentLists, []int{s.Unhandled.Reply.Letters[0].Index})
-		g.sentReplies = append(g.sentReplies, 1)
+		g.lists++
 	}
 	for _, r := range s.Rows {
-		g.sentBase = append(g.sentBase, -1)
-		g.sentMult = append(g.sentMult, nil)
-		if len(r.Send) == 0 {
-			continue
-		}
-		n := make([]int, len(r.Send))
-		for j, m := range r.Send {
-			n[j] = 1
-			if j < len(r.SendFields) && r.SendFields[j] != nil {
-				n[j] = len(m.Letters)
-			}
-		}
 		mult := make([]int, len(r.Send))
 		total := 1
 		for j := len(r.Send) - 1; j >= 0; j-- {
 			mult[j] = total
-			total *= n[j]
+			total *= len(r.Send[j].Letters)
 		}
-		if len(g.sentLists)+total > maxSentLists {
+		g.sentMult = append(g.sentMult, mult)
+		if g.lists+total > maxSentLists {
 			return fmt.Errorf("%s: gen: the rows send more than %d distinct lists of messages with their field values: too many for generated Go", r.Pos, maxSentLists)
 		}
-		g.sentBase[r.Index], g.sentMult[r.Index] = len(g.sentLists), mult
-		for c := 0; c < total; c++ {
-			list := make([]int, len(r.Send))
-			for j, m := range r.Send {
-				list[j] = m.Letters[0].Index + c/mult[j]%n[j]
-			}
-			g.sentLists = append(g.sentLists, list)
-			g.sentReplies = append(g.sentReplies, r.Replies)
-		}
+		g.lists += total
 	}
 	return nil
 }
 
-// emitSentOf emits sentOf, which finds in sentLists the messages a step
-// sends with their field values, and sentLists itself.
+// emitSentOf emits sentOf, which finds among the lists of letters row r may
+// send the one it sends, from the values of the fields it gives.
 func (g *goGen) emitSentOf() {
-	s, f := g.s, g.f
-	id := jen.Id
-	lists := make([]jen.Code, len(g.sentLists))
-	for i, l := range g.sentLists {
-		var vals []jen.Code
-		var names []string
-		for _, x := range l {
-			vals = append(vals, jen.Lit(x))
-			names = append(names, s.Letters[x].String())
-		}
-		if len(l) == 0 {
-			lists[i] = jen.Comment("none").Line().Nil()
-			continue
-		}
-		lists[i] = jen.Comment(strings.Join(names, ", ")).Line().Values(vals...)
-	}
-	g.doc("sentLists holds every list of messages a step may send, with their field\nvalues, replies last; Effects.Sent and Effects.Replied read one of them.\nList 0 is empty.")
-	f.Var().Id("sentLists").Op("=").Index(jen.Op("...")).Index().Id("Message").Values(multiline(lists)...)
-	if slices.ContainsFunc(g.sentReplies, func(n int) bool { return n > 0 }) {
-		reps := make([]jen.Code, len(g.sentReplies))
-		for i, n := range g.sentReplies {
-			reps[i] = jen.Lit(n)
-		}
-		g.doc("sentReplies is, per list of sentLists, how many of its last messages are\nreplies, sent back to the sender of the message received.")
-		f.Var().Id("sentReplies").Op("=").Index(jen.Op("...")).Int().Values(reps...)
-	}
-
-	var cases []jen.Code
-	for _, r := range s.Rows {
-		base := g.sentBase[r.Index]
-		if base < 0 {
-			continue
-		}
-		body := g.perLetter(r, sendReadsMsg(r), func() []jen.Code {
-			// Field values that the letter received decides add to the base.
-			at := base
-			var terms []jen.Code
-			for j, m := range r.Send {
-				if j >= len(r.SendFields) || r.SendFields[j] == nil {
+	groups := g.groupRows(func(r *spec.Row) jen.Code {
+		at := 0
+		var terms []jen.Code
+		for j, m := range r.Send {
+			st := fieldStrides(m)
+			for fi, fv := range m.Fields {
+				k := st[fi] * g.sentMult[r.Index][j]
+				x := r.SendFields[j][fi]
+				if v, ok := g.sendConst(x); ok {
+					at += k * int(fv.Encode(v))
 					continue
 				}
-				st := fieldStrides(m)
-				for fi, fv := range m.Fields {
-					k := st[fi] * g.sentMult[r.Index][j]
-					x := r.SendFields[j][fi]
-					if v, ok := g.sendConst(x); ok {
-						at += k * int(fv.Encode(v))
-						continue
-					}
-					code := g.fieldCode(fv, x)
-					if k != 1 {
-						code = code.Op("*").Lit(k)
-					}
-					terms = append(terms, jen.Op("+").Add(code))
+				code := g.fieldCode(fv, x)
+				if k != 1 {
+					code = code.Op("*").Lit(k)
 				}
+				terms = append(terms, code)
 			}
-			if len(terms) == 0 {
-				return []jen.Code{jen.Return(jen.Lit(at))}
-			}
-			return []jen.Code{jen.Return(jen.Lit(at).Add(terms...))}
-		})
-		cases = append(cases, jen.Case(jen.Lit(r.Index)).Block(body...))
+		}
+		switch {
+		case len(terms) == 0 && at == 0:
+			return nil
+		case len(terms) == 0:
+			return jen.Lit(at)
+		case at != 0:
+			terms = append([]jen.Code{jen.Lit(at)}, terms...)
+		}
+		sum := jen.Add(terms[0])
+		for _, t := range terms[1:] {
+			sum.Op("+").Add(t)
+		}
+		return sum
+	})
+	var cases []jen.Code
+	for _, gr := range groups {
+		cases = append(cases, jen.Case(gr.rows...).Block(jen.Return(gr.code)))
 	}
 	var body []jen.Code
 	if len(cases) > 0 {
-		body = append(body, jen.Switch(id("r")).Block(cases...))
-	}
-	if g.reply {
-		body = append(body, jen.If(id("r").Op("<").Lit(0).Op("&&").Id("e").Op(">=").Id("firstRecv").Op("&&").Id("e").Op("<").Id("firstTimeout")).Block(
-			jen.Comment("An unhandled message: the unhandled policy replies."),
-			jen.Return(jen.Lit(g.replyList)),
-		))
+		body = append(body, jen.Switch(jen.Id("r")).Block(cases...))
 	}
 	body = append(body, jen.Return(jen.Lit(0)))
-	g.doc("sentOf is the index in sentLists of the messages row r (-1: none) sends\nwhen it fires for e in s: field values read s before the step, and e's.")
-	f.Func().Id("sentOf").Params(id("s").Id("Snapshot"), id("e").Id("Event"), id("r").Int()).Int().Block(body...)
+	g.doc("sentOf is which of the lists of letters row r may send it sends when it\nfires for e in s (package fsm makes the lists from Transitions: each\nmessage over its letters, the last varying fastest): field values read s\nbefore the step, and e's.")
+	g.f.Func().Id("sentOf").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event"), jen.Id("r").Int()).Int().Block(body...)
+}
+
+// fieldTable is the Go identifier of the table of a field's values per
+// letter that msg.FIELD reads, and its type.
+type fieldTable struct {
+	id string
+	t  spec.Type
+}
+
+// prepareFieldTables finds the fields the rows read from the message
+// received (msg.FIELD) and names a table for each: one per field name and
+// Go type.
+func (g *goGen) prepareFieldTables() {
+	g.fieldTables = map[string]fieldTable{}
+	for _, r := range g.s.Rows {
+		es := []spec.Expr{r.Guard}
+		for _, a := range r.Set {
+			es = append(es, a.Value)
+		}
+		for _, fs := range r.SendFields {
+			es = append(es, fs...)
+		}
+		for _, e := range es {
+			if e == nil {
+				continue
+			}
+			spec.Walk(e, func(x spec.Expr) {
+				mf, ok := x.(*spec.MsgField)
+				if !ok {
+					return
+				}
+				key := g.fieldKey(mf)
+				if _, ok := g.fieldTables[key]; ok {
+					return
+				}
+				id := "field" + GoName(mf.Name)
+				if _, taken := g.names[id]; taken {
+					id += GoName(mf.Messages[0].Name)
+				}
+				g.declare(id, "the table of field "+mf.Name, spec.Pos{})
+				g.fieldTables[key] = fieldTable{id, mf.Type()}
+				g.fieldOrder = append(g.fieldOrder, key)
+			})
+		}
+	}
+}
+
+// fieldKey identifies the table msg.FIELD reads: its name and Go type.
+func (g *goGen) fieldKey(mf *spec.MsgField) string {
+	t := mf.Type()
+	if t.Kind == spec.EnumType {
+		return mf.Name + " " + g.enums[t.Enum].typ
+	}
+	return mf.Name + " " + t.String()
+}
+
+// emitFieldTables emits the tables of field values that msg.FIELD reads:
+// per letter, its value of the field (the zero value for a letter without
+// it).
+func (g *goGen) emitFieldTables() {
+	for _, key := range g.fieldOrder {
+		ft := g.fieldTables[key]
+		name := strings.SplitN(key, " ", 2)[0]
+		vals := make([]jen.Code, len(g.s.Letters))
+		for i, lt := range g.s.Letters {
+			v, _ := lt.Value(name)
+			vals[i] = g.constCode(ft.t, v, 0)
+		}
+		g.doc(fmt.Sprintf("%s is the field %s of each message (as msg.%s reads it).", ft.id, name, name))
+		g.f.Var().Id(ft.id).Op("=").Index(jen.Op("...")).Add(g.exprType(ft.t)).Values(vals...)
+	}
 }

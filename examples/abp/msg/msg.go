@@ -6,10 +6,10 @@ import "github.com/fsmgen/fsmgen/fsm"
 
 // A compile error here means that this file was generated for another version of
 // package fsm: regenerate it with the fsmgen of the module that provides fsm.
-// fsm.GenVersion is 1.
+// fsm.GenVersion is 2.
 const (
-	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
-	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
+	_ = fsm.EnforceVersion(2 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 2)
 )
 
 // Message is a message the machines of the spec send or receive, with the values of

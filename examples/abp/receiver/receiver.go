@@ -12,10 +12,10 @@ import (
 
 // A compile error here means that this file was generated for another version of
 // package fsm: regenerate it with the fsmgen of the module that provides fsm.
-// fsm.GenVersion is 1.
+// fsm.GenVersion is 2.
 const (
-	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
-	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
+	_ = fsm.EnforceVersion(2 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 2)
 )
 
 // State is a control state of the receiver machine.
@@ -174,12 +174,7 @@ type Vars struct {
 func (v Vars) Rbit() bool { return v.w&(1<<0) != 0 }
 
 // SetRbit sets the variable rbit.
-func (v *Vars) SetRbit(x bool) {
-	v.w &^= 1 << 0
-	if x {
-		v.w |= 1 << 0
-	}
-}
+func (v *Vars) SetRbit(x bool) { v.w = v.w&^(1<<0) | uint8(b2i(x))<<0 }
 
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
@@ -218,9 +213,7 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 // offset, one bit per timer from bit 1. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(0)
-	if s.Rbit() {
-		w |= 1 << 0
-	}
+	w |= uint64(b2i(s.Rbit())) << 0
 	return w
 }
 
@@ -287,93 +280,22 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the receiver machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "receiver", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], Replies: sentReplies[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "receiver", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], NumLetters: NumLetters, SentOf: sentOf, Guard: guard, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:], Message.Kind)
 
-// rowOf[state][event] is the row that handles the event in the state when
-// no guard decides: -1 for none, -2 when guards decide (matchGuarded).
-var rowOf = [NumStates][NumEvents]int8{
-	// RECV
-	{-2, -2, -2, -2, -2, -2, -2, -2, -1, -1},
-}
+// fieldBit is the field bit of each message (as msg.bit reads it).
+var fieldBit = [...]bool{false, false, false, false, true, true, true, true, false, true}
 
-// match returns the row that fires for e in s, or -1. s.State and e are in range.
-func match(s Snapshot, e Event) int {
-	r := int(rowOf[s.State][e])
-	if r != -2 {
-		return r
+// guard reports whether the guard of row r holds for e in s.
+func guard(s Snapshot, e Event, r int) bool {
+	switch r {
+	case 0:
+		// msg.bit == rbit
+		return fieldBit[e-firstRecv] == s.Rbit()
+	case 1:
+		// msg.bit != rbit
+		return fieldBit[e-firstRecv] != s.Rbit()
 	}
-	return matchGuarded(s, e)
-}
-
-// matchGuarded evaluates the guards of the rows for (s.State, e).
-func matchGuarded(s Snapshot, e Event) int {
-	switch int(s.State)*NumEvents + int(e) {
-	case int(StateRecv)*NumEvents + 0:
-		// recv DATA(bit=false, item=0)
-		if false == s.Rbit() {
-			return 0
-		}
-		if false != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 1:
-		// recv DATA(bit=false, item=1)
-		if false == s.Rbit() {
-			return 0
-		}
-		if false != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 2:
-		// recv DATA(bit=false, item=2)
-		if false == s.Rbit() {
-			return 0
-		}
-		if false != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 3:
-		// recv DATA(bit=false, item=3)
-		if false == s.Rbit() {
-			return 0
-		}
-		if false != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 4:
-		// recv DATA(bit=true, item=0)
-		if true == s.Rbit() {
-			return 0
-		}
-		if true != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 5:
-		// recv DATA(bit=true, item=1)
-		if true == s.Rbit() {
-			return 0
-		}
-		if true != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 6:
-		// recv DATA(bit=true, item=2)
-		if true == s.Rbit() {
-			return 0
-		}
-		if true != s.Rbit() {
-			return 1
-		}
-	case int(StateRecv)*NumEvents + 7:
-		// recv DATA(bit=true, item=3)
-		if true == s.Rbit() {
-			return 0
-		}
-		if true != s.Rbit() {
-			return 1
-		}
-	}
-	return -1
+	return false
 }
 
 // assign carries out the set actions of row r, fired by e: values read the
@@ -389,84 +311,14 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	return n
 }
 
-// sentLists holds every list of messages a step may send, with their field
-// values, replies last; Effects.Sent and Effects.Replied read one of them.
-// List 0 is empty.
-var sentLists = [...][]Message{
-	// none
-	nil,
-	// ACK(bit=false)
-	{8},
-	// ACK(bit=true)
-	{9},
-	// ACK(bit=false)
-	{8},
-	// ACK(bit=true)
-	{9},
-}
-
-// sentReplies is, per list of sentLists, how many of its last messages are
-// replies, sent back to the sender of the message received.
-var sentReplies = [...]int{0, 1, 1, 1, 1}
-
-// sentOf is the index in sentLists of the messages row r (-1: none) sends
-// when it fires for e in s: field values read s before the step, and e's.
+// sentOf is which of the lists of letters row r may send it sends when it
+// fires for e in s (package fsm makes the lists from Transitions: each
+// message over its letters, the last varying fastest): field values read s
+// before the step, and e's.
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
-	case 0:
-		switch e {
-		case 0:
-			// recv DATA(bit=false, item=0)
-			return 1
-		case 1:
-			// recv DATA(bit=false, item=1)
-			return 1
-		case 2:
-			// recv DATA(bit=false, item=2)
-			return 1
-		case 3:
-			// recv DATA(bit=false, item=3)
-			return 1
-		case 4:
-			// recv DATA(bit=true, item=0)
-			return 2
-		case 5:
-			// recv DATA(bit=true, item=1)
-			return 2
-		case 6:
-			// recv DATA(bit=true, item=2)
-			return 2
-		case 7:
-			// recv DATA(bit=true, item=3)
-			return 2
-		}
-	case 1:
-		switch e {
-		case 0:
-			// recv DATA(bit=false, item=0)
-			return 3
-		case 1:
-			// recv DATA(bit=false, item=1)
-			return 3
-		case 2:
-			// recv DATA(bit=false, item=2)
-			return 3
-		case 3:
-			// recv DATA(bit=false, item=3)
-			return 3
-		case 4:
-			// recv DATA(bit=true, item=0)
-			return 4
-		case 5:
-			// recv DATA(bit=true, item=1)
-			return 4
-		case 6:
-			// recv DATA(bit=true, item=2)
-			return 4
-		case 7:
-			// recv DATA(bit=true, item=3)
-			return 4
-		}
+	case 0, 1:
+		return b2i(fieldBit[e-firstRecv])
 	}
 	return 0
 }

@@ -12,10 +12,10 @@ import (
 
 // A compile error here means that this file was generated for another version of
 // package fsm: regenerate it with the fsmgen of the module that provides fsm.
-// fsm.GenVersion is 1.
+// fsm.GenVersion is 2.
 const (
-	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
-	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
+	_ = fsm.EnforceVersion(2 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 2)
 )
 
 // State is a control state of the sender machine.
@@ -192,12 +192,7 @@ type Vars struct {
 func (v Vars) Sbit() bool { return v.w&(1<<0) != 0 }
 
 // SetSbit sets the variable sbit.
-func (v *Vars) SetSbit(x bool) {
-	v.w &^= 1 << 0
-	if x {
-		v.w |= 1 << 0
-	}
-}
+func (v *Vars) SetSbit(x bool) { v.w = v.w&^(1<<0) | uint8(b2i(x))<<0 }
 
 // Item is the variable item.
 // The item in flight (or the next one).
@@ -205,9 +200,7 @@ func (v Vars) Item() int { return int(v.w >> 1 & 0x7) }
 
 // SetItem sets the variable item; a value out of its range
 // makes the snapshot one that Step rejects.
-func (v *Vars) SetItem(x int) {
-	v.w = v.w&^(0x7<<1) | uint8(min(uint(x), 4))<<1
-}
+func (v *Vars) SetItem(x int) { v.w = v.w&^(0x7<<1) | uint8(min(uint(x), 4))<<1 }
 
 // Snapshot is everything the machine remembers: its control state, its
 // variables and its armed timers. It is a comparable value.
@@ -246,9 +239,7 @@ func (s Snapshot) with(st State, ts TimerSet) Snapshot {
 // offset, one bit per timer from bit 4. Packed.Pack calls it.
 func (s Snapshot) pack() uint64 {
 	w := uint64(s.State) & 0x1
-	if s.Sbit() {
-		w |= 1 << 1
-	}
+	w |= uint64(b2i(s.Sbit())) << 1
 	w |= (uint64(s.Item()) & 0x3) << 2
 	w |= (uint64(s.Timers) & 0x1) << 4
 	return w
@@ -324,47 +315,22 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the sender machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "sender", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Sends: sentLists[:], SentOf: sentOf, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "sender", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], NumLetters: NumLetters, SentOf: sentOf, Guard: guard, Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Assign: assign, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:], Message.Kind)
 
-// rowOf[state][event] is the row that handles the event in the state when
-// no guard decides: -1 for none, -2 when guards decide (matchGuarded).
-var rowOf = [NumStates][NumEvents]int8{
-	// READY
-	{0, -1, -1, -1, -1, -1, -1, -1, -1, 4, 4, -1},
-	// WAIT
-	{-1, -1, -1, -1, -1, -1, -1, -1, -1, -2, -2, 1},
-}
+// fieldBit is the field bit of each message (as msg.bit reads it).
+var fieldBit = [...]bool{false, false, false, false, true, true, true, true, false, true}
 
-// match returns the row that fires for e in s, or -1. s.State and e are in range.
-func match(s Snapshot, e Event) int {
-	r := int(rowOf[s.State][e])
-	if r != -2 {
-		return r
+// guard reports whether the guard of row r holds for e in s.
+func guard(s Snapshot, e Event, r int) bool {
+	switch r {
+	case 2:
+		// msg.bit == sbit
+		return fieldBit[e-firstRecv] == s.Sbit()
+	case 3:
+		// msg.bit != sbit
+		return fieldBit[e-firstRecv] != s.Sbit()
 	}
-	return matchGuarded(s, e)
-}
-
-// matchGuarded evaluates the guards of the rows for (s.State, e).
-func matchGuarded(s Snapshot, e Event) int {
-	switch int(s.State)*NumEvents + int(e) {
-	case int(StateWait)*NumEvents + 9:
-		// recv ACK(bit=false)
-		if false == s.Sbit() {
-			return 2
-		}
-		if false != s.Sbit() {
-			return 3
-		}
-	case int(StateWait)*NumEvents + 10:
-		// recv ACK(bit=true)
-		if true == s.Sbit() {
-			return 2
-		}
-		if true != s.Sbit() {
-			return 3
-		}
-	}
-	return -1
+	return false
 }
 
 // assign carries out the set actions of row r, fired by e: values read the
@@ -386,54 +352,14 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	return n
 }
 
-// sentLists holds every list of messages a step may send, with their field
-// values, replies last; Effects.Sent and Effects.Replied read one of them.
-// List 0 is empty.
-var sentLists = [...][]Message{
-	// none
-	nil,
-	// DATA(bit=false, item=0)
-	{0},
-	// DATA(bit=false, item=1)
-	{1},
-	// DATA(bit=false, item=2)
-	{2},
-	// DATA(bit=false, item=3)
-	{3},
-	// DATA(bit=true, item=0)
-	{4},
-	// DATA(bit=true, item=1)
-	{5},
-	// DATA(bit=true, item=2)
-	{6},
-	// DATA(bit=true, item=3)
-	{7},
-	// DATA(bit=false, item=0)
-	{0},
-	// DATA(bit=false, item=1)
-	{1},
-	// DATA(bit=false, item=2)
-	{2},
-	// DATA(bit=false, item=3)
-	{3},
-	// DATA(bit=true, item=0)
-	{4},
-	// DATA(bit=true, item=1)
-	{5},
-	// DATA(bit=true, item=2)
-	{6},
-	// DATA(bit=true, item=3)
-	{7},
-}
-
-// sentOf is the index in sentLists of the messages row r (-1: none) sends
-// when it fires for e in s: field values read s before the step, and e's.
+// sentOf is which of the lists of letters row r may send it sends when it
+// fires for e in s (package fsm makes the lists from Transitions: each
+// message over its letters, the last varying fastest): field values read s
+// before the step, and e's.
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
-	case 0:
-		return 1 + b2i(s.Sbit())*4 + s.Item()
-	case 1:
-		return 9 + b2i(s.Sbit())*4 + s.Item()
+	case 0, 1:
+		return b2i(s.Sbit())*4 + s.Item()
 	}
 	return 0
 }

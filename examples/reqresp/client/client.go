@@ -11,10 +11,10 @@ import (
 
 // A compile error here means that this file was generated for another version of
 // package fsm: regenerate it with the fsmgen of the module that provides fsm.
-// fsm.GenVersion is 1.
+// fsm.GenVersion is 2.
 const (
-	_ = fsm.EnforceVersion(1 - fsm.MinVersion)
-	_ = fsm.EnforceVersion(fsm.MaxVersion - 1)
+	_ = fsm.EnforceVersion(2 - fsm.MinVersion)
+	_ = fsm.EnforceVersion(fsm.MaxVersion - 2)
 )
 
 // State is a control state of the client machine.
@@ -164,7 +164,9 @@ type Snapshot struct {
 
 // Initial returns the initial snapshot: the initial state, every variable at
 // its initial value, no timer armed.
-func Initial() Snapshot { return Snapshot{State: StateIdle} }
+func Initial() Snapshot {
+	return Snapshot{State: StateIdle}
+}
 
 // WithSnapshot starts the machine from s instead of Initial(); its armed
 // timers start a full period when there is a clock.
@@ -252,33 +254,7 @@ func OnError(f func(error)) Option { return machine.OnError(f) }
 // machine is the client machine as package fsm sees it: the rows, the
 // preallocated errors, the semantics row by row, and the functions over
 // Snapshot that only this package can write.
-var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "client", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Match: match, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:])
-
-// rowOf[state][event] is the row that handles the event in the state when
-// no guard decides: -1 for none, -2 when guards decide (matchGuarded).
-var rowOf = [NumStates][NumEvents]int8{
-	// IDLE
-	{0, -1, -1, -1},
-	// WAITING
-	{-1, -1, 2, 1},
-	// DONE
-	{-1, -1, 3, -1},
-}
-
-// match returns the row that fires for e in s, or -1. s.State and e are in range.
-func match(s Snapshot, e Event) int {
-	r := int(rowOf[s.State][e])
-	if r != -2 {
-		return r
-	}
-	return matchGuarded(s, e)
-}
-
-// matchGuarded evaluates the guards of the rows for (s.State, e).
-func matchGuarded(s Snapshot, e Event) int {
-	_ = s
-	return -1
-}
+var machine = fsm.NewDef(fsm.Spec[Snapshot, State, Event, Message, Timer, TimerSet]{Name: "client", NumStates: NumStates, NumEvents: NumEvents, FirstRecv: firstRecv, FirstTimeout: firstTimeout, After: timerAfter[:], Initial: Initial(), Parts: Snapshot.parts, With: Snapshot.with, Recv: RecvEvent, Valid: Snapshot.valid, Index: Snapshot.index, FromIndex: fromIndex}, rows[:], nil)
 
 // valid reports whether the state and every variable are in range.
 func (s Snapshot) valid() bool { return s.State < NumStates }
