@@ -16,7 +16,7 @@ import (
 var maxCells = 1 << 14
 
 // maxSentLists bounds the distinct lists of letters the steps of a machine
-// with message fields may send (sentLists).
+// with message fields may send (package fsm makes them from the rows).
 const maxSentLists = 1 << 16
 
 // varSlot is where a variable's code sits in Step's table index: from bit
