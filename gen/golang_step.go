@@ -62,9 +62,10 @@ func (g *goGen) prepareStep() {
 	g.table = L.off <= 32 && (1<<L.off)*(len(g.inputs())+1) <= maxCells && L.out+bits.Len(uint(outcomes)) <= 64
 }
 
-// emitStep emits what Step needs from the spec: the rows that match each
-// state and event, the set actions, the messages sent (with fields), and
-// the table, or a Step that applies the rows on every call.
+// emitStep emits what Step needs from the spec: the tables of the fields
+// msg.FIELD reads, the rows' guards and set actions, which messages they
+// send (with fields), and the table, or a Step that applies the rows on
+// every call.
 func (g *goGen) emitStep() {
 	g.emitFieldTables()
 	g.emitRowGuards()
