@@ -17,7 +17,7 @@ import (
 )
 
 func check(inv *invocation) error {
-	config := inv.fs.String("config", "", "the check configuration to run (default: the one marked default: true, else the first)")
+	config := inv.configFlag("the check configuration to run (default: the one marked default: true, else the first)", "")
 	all := inv.fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
 	workers := inv.fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
 	asJSON := inv.fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
@@ -30,12 +30,11 @@ func check(inv *invocation) error {
 	list := inv.fs.Bool("list", false, "list the spec's check configurations and exit")
 	var memLimit uint64
 	s, err := inv.load(func() (err error) {
-		inv.sf.check = config
 		if *all {
 			if *config != "" {
 				return errUsagef("--all runs every check configuration: leave out --config")
 			}
-			*inv.sf.check = "*"
+			inv.sf.unset = "*"
 		}
 		if *workers < 1 {
 			return errUsagef("--workers must be at least 1, got %d", *workers)

@@ -9,8 +9,7 @@ import (
 )
 
 func promela(inv *invocation) error {
-	config := inv.fs.String("config", "", "the check configuration to render (default: the spec's default check)")
-	inv.sf.check = config
+	config := inv.configFlag("the check configuration to render (default: the spec's default check)", "")
 	out := inv.fs.String("o", "", "write the model to `FILE` (atomically) instead of standard output")
 	s, err := inv.load(nil)
 	if err != nil {

@@ -17,9 +17,11 @@ type specFlags struct {
 	params paramFlags
 	sets   setFlags
 	strict bool
-	// check names the check configuration --set applies to: "" the
-	// default one, "*" all of them. Commands with --config point it there.
-	check *string
+	// config is --config, in the commands that have it: the check
+	// configuration --set applies to. Without it --set applies to unset:
+	// "" the default configuration, "*" all of them.
+	config *string
+	unset  string
 }
 
 // paramFlags collects repeated --param NAME=DURATION flags.
@@ -127,10 +129,25 @@ func (inv *invocation) parse() error {
 	return fs.Parse(append([]string{"--"}, pos...))
 }
 
+func addSpecFlags(fs *flag.FlagSet) *specFlags {
+	f := &specFlags{}
+	fs.Var(&f.params, "param", "override a spec param, as NAME=DURATION (repeatable), e.g. --param MSL=30s")
+	fs.Var(&f.sets, "set", "override a field of the check configuration, as FIELD=VALUE (repeatable), e.g.\n--set network.capacity=6 --set peers.client.calls.CLOSE=2")
+	fs.BoolVar(&f.strict, "strict", false, "treat warnings (unreachable states, events that never fire) as errors")
+	return f
+}
+
+// configFlag declares --config, the check configuration the command works
+// on, which --set then applies to; without --config, --set applies to
+// unset ("" the default configuration, "*" all of them).
+func (inv *invocation) configFlag(usage, unset string) *string {
+	inv.sf.config, inv.sf.unset = inv.fs.String("config", "", usage), unset
+	return inv.sf.config
+}
+
 // load parses the arguments, then runs ready (when not nil: the command's
-// checks of its own flags, which may point inv.sf.check at the configuration
-// --set applies to), then loads the spec the arguments name. A usage error
-// in the arguments is reported before anything in the spec.
+// checks of its own flags), then loads the spec the arguments name. A
+// usage error in the arguments is reported before anything in the spec.
 func (inv *invocation) load(ready func() error) (*spec.Spec, error) {
 	if err := inv.parse(); err != nil {
 		return nil, err
@@ -141,14 +158,6 @@ func (inv *invocation) load(ready func() error) (*spec.Spec, error) {
 		}
 	}
 	return inv.sf.load(inv.fs)
-}
-
-func addSpecFlags(fs *flag.FlagSet) *specFlags {
-	f := &specFlags{}
-	fs.Var(&f.params, "param", "override a spec param, as NAME=DURATION (repeatable), e.g. --param MSL=30s")
-	fs.Var(&f.sets, "set", "override a field of the check configuration, as FIELD=VALUE (repeatable), e.g.\n--set network.capacity=6 --set peers.client.calls.CLOSE=2")
-	fs.BoolVar(&f.strict, "strict", false, "treat warnings (unreachable states, events that never fire) as errors")
-	return f
 }
 
 // options are the loader options of --param and --strict.
@@ -164,9 +173,9 @@ func (f *specFlags) options() []spec.Option {
 // or the embedded TCP spec.
 func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 	opts := f.options()
-	check := ""
-	if f.check != nil {
-		check = *f.check
+	check := f.unset
+	if f.config != nil && *f.config != "" {
+		check = *f.config
 	}
 	for _, s := range f.sets {
 		path, val, _ := strings.Cut(s, "=")

@@ -10,16 +10,11 @@ import (
 )
 
 func tla(inv *invocation) error {
-	config := inv.fs.String("config", "", "render only this check configuration (default: every one)")
+	config := inv.configFlag("render only this check configuration (default: every one)", "*")
 	dir := inv.fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
 	s, err := inv.load(func() error {
 		if *dir == "" {
 			return fmt.Errorf("%w: -o DIR is required", errUsage)
-		}
-		all := "*"
-		inv.sf.check = &all
-		if *config != "" {
-			inv.sf.check = config
 		}
 		return nil
 	})
