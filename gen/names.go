@@ -1,7 +1,7 @@
 // Package gen renders a validated spec (the IR of package spec) as other
-// languages: typed Go (golang.go), Graphviz DOT (dot.go) and Mermaid
-// (mermaid.go) diagrams, and a check configuration as Promela for SPIN
-// (promela.go) and TLA+ with a TLC configuration (tla.go). Every emitter is
+// languages: typed Go (golang.go), Graphviz DOT and Mermaid diagrams
+// (diagram.go), and a check configuration as Promela for SPIN (promela.go)
+// and TLA+ with a TLC configuration (tla.go). Every emitter is
 // deterministic: the same spec gives the same bytes on every run.
 package gen
 

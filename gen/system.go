@@ -177,6 +177,46 @@ func rowLine(s *spec.Machine, r *spec.Row) string {
 	return sum + " -> " + to
 }
 
+// docNotes are the paragraphs a rendering of check c opens with: the docs
+// of the spec, of the machines ms its peers run and of the check.
+func docNotes(s *spec.Spec, c *spec.Check, ms []*spec.Machine) []string {
+	var notes []string
+	if s.Machine != nil {
+		notes = append(notes, fmt.Sprintf("Machine %s: %s", s.Name, s.Doc))
+	} else {
+		if s.Doc != "" {
+			notes = append(notes, s.Doc)
+		}
+		for _, m := range ms {
+			notes = append(notes, fmt.Sprintf("Machine %s: %s", m.Name, m.Doc))
+		}
+	}
+	if c.Doc != "" {
+		notes = append(notes, fmt.Sprintf("Check %s: %s", c.Name, c.Doc))
+	}
+	return notes
+}
+
+// networkNotes describe check c's channels, one paragraph each, and then
+// its time (the timers of the machines ms in ticks) or its timeouts.
+func networkNotes(c *spec.Check, ms []*spec.Machine) []string {
+	var notes []string
+	for _, ch := range c.Channels {
+		desc := fmt.Sprintf("Inbox of %s: %s, capacity %d, full: %s", c.ChannelName(ch), ch.Order, ch.Capacity, ch.Full)
+		if ch.Loss {
+			desc += ", loses"
+		}
+		if ch.Duplicate {
+			desc += ", duplicates"
+		}
+		notes = append(notes, desc+lifetimeNote(ch)+".")
+	}
+	if c.Time != nil {
+		return append(notes, timeNote(c, ms))
+	}
+	return append(notes, fmt.Sprintf("Timeouts: %s.", c.Timeouts))
+}
+
 // wrapText folds a doc string into lines of at most width characters.
 func wrapText(doc string, width int) []string {
 	var lines []string

@@ -3,6 +3,7 @@ package modelcheck
 import (
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The packed layout of the visited set, for one-word states of at most
@@ -232,16 +233,16 @@ func (t *visited) growPacked(nt *visited, remap []uint32, parallel func(func(lo,
 	// Parents are random slots: prefetch their remap entries a block ahead.
 	const block = 16
 	parallel(func(lo, hi uint64) {
-		var ahead [block]uint32
+		var ahead [block]uint64
 		prefetchParents := func(from uint64) {
 			n := 0
 			for i := from; i < min(from+block, hi); i++ {
 				if x := keys[i]; x != 0 {
-					ahead[n] = uint32(x>>t.pshift - 1)
+					ahead[n] = x>>t.pshift - 1
 					n++
 				}
 			}
-			prefetchIndex32(&remap[0], ahead[:n])
+			prefetch(unsafe.Pointer(&remap[0]), ahead[:n], 0, 4)
 		}
 		prefetchParents(lo)
 		for i := lo; i < hi; i++ {

@@ -2,8 +2,7 @@
 
 package modelcheck
 
-// prefetchSlots is a no-op where no prefetch instruction is wired up.
-func prefetchSlots(base *uint64, slots []uint64, shift uint) {}
+import "unsafe"
 
-// prefetchIndex32 is a no-op where no prefetch instruction is wired up.
-func prefetchIndex32(base *uint32, idx []uint32) {}
+// prefetch is a no-op where no prefetch instruction is wired up.
+func prefetch(base unsafe.Pointer, idx []uint64, shift, size uint) {}

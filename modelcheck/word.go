@@ -3,6 +3,7 @@ package modelcheck
 import (
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 )
 
 // One-word states: when the system state of two peers without monitors
@@ -233,12 +234,12 @@ func prefetchNext(keys, slots []uint64, i int, shift uint) {
 	if i%prefetchGroup != 0 || i+prefetchAhead >= len(slots) {
 		return
 	}
-	prefetchSlots(&keys[0], slots[i+prefetchAhead:min(i+prefetchAhead+prefetchGroup, len(slots))], shift)
+	prefetch(unsafe.Pointer(&keys[0]), slots[i+prefetchAhead:min(i+prefetchAhead+prefetchGroup, len(slots))], shift, 8)
 }
 
 // prefetchFirst prefetches the slots of the first inserts of a batch.
 func prefetchFirst(keys, slots []uint64, shift uint) {
-	prefetchSlots(&keys[0], slots[:min(prefetchAhead, len(slots))], shift)
+	prefetch(unsafe.Pointer(&keys[0]), slots[:min(prefetchAhead, len(slots))], shift, 8)
 }
 
 // insertPacked inserts successors, given their hashes, into a packed table

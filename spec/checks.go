@@ -17,12 +17,8 @@ func (l *loader) checks(n *yaml.Node) {
 	if len(l.errs) > 0 {
 		return
 	}
-	pairs, _ := l.mapping(n, "checks")
 	var def *yaml.Node
-	for _, p := range pairs {
-		if !l.checkIdent(p.kn, p.key, "check") {
-			continue
-		}
+	for p := range l.named(n, "checks", "check") {
 		c := l.check(p.key, p.kn, p.v)
 		if c == nil {
 			continue
@@ -104,14 +100,8 @@ func (l *loader) check(name string, kn, n *yaml.Node) *Check {
 		}
 		calls, _ := l.mapping(pf["calls"], "peer "+p.key+" calls")
 		for _, cp := range calls {
-			var call *Call
-			for _, x := range peer.Machine.Calls {
-				if x.Name == cp.key {
-					call = x
-				}
-			}
+			call := lookup(l, cp.kn, "call", cp.key, l.ofMachine(peer.Machine), peer.Machine.Calls, callName)
 			if call == nil {
-				l.errorf(cp.kn, "unknown call %q%s%s", clip(cp.key), l.ofMachine(peer.Machine), didYouMean(&l.hints, cp.key, peer.Machine.Calls, callName))
 				continue
 			}
 			b := &CallBudget{Call: call, Pos: l.pos(cp.kn)}
@@ -267,11 +257,7 @@ func (l *loader) propCompiler(sc *exprScope) func(n *yaml.Node, what string) (Ex
 func (l *loader) invariants(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Property {
 	prefix := mon.prefix()
 	var out []*Property
-	invs, _ := l.mapping(n, what+" invariants")
-	for _, p := range invs {
-		if !l.checkIdent(p.kn, p.key, "invariant") {
-			continue
-		}
+	for p := range l.named(n, what+" invariants", "invariant") {
 		if e, src := expr(p.v, "invariant "+p.key); e != nil {
 			out = append(out, &Property{Name: prefix + p.key, Expr: e, Source: src, Pos: l.pos(p.kn), Monitor: mon})
 		}
@@ -283,11 +269,7 @@ func (l *loader) invariants(n *yaml.Node, what string, mon *Monitor, expr func(*
 func (l *loader) goals(n *yaml.Node, what string, mon *Monitor, expr func(*yaml.Node, string) (Expr, string)) []*Liveness {
 	prefix := mon.prefix()
 	var out []*Liveness
-	goals, _ := l.mapping(n, what+" eventually")
-	for _, p := range goals {
-		if !l.checkIdent(p.kn, p.key, "goal") {
-			continue
-		}
+	for p := range l.named(n, what+" eventually", "goal") {
 		lv := &Liveness{Name: prefix + p.key, Pos: l.pos(p.kn), Fairness: WeakFairness, Monitor: mon}
 		gn := p.v
 		if p.v.Kind == yaml.MappingNode {
@@ -322,11 +304,7 @@ func (mon *Monitor) prefix() string {
 
 // monitors reads a check's monitors: their variables, handlers and properties.
 func (l *loader) monitors(n *yaml.Node, c *Check) {
-	pairs, _ := l.mapping(n, "check "+c.Name+" monitors")
-	for _, p := range pairs {
-		if !l.checkIdent(p.kn, p.key, "monitor") {
-			continue
-		}
+	for p := range l.named(n, "check "+c.Name+" monitors", "monitor") {
 		what := "monitor " + p.key
 		clash := false
 		for _, pr := range c.Peers {
@@ -346,11 +324,7 @@ func (l *loader) monitors(n *yaml.Node, c *Check) {
 		if d := f["doc"]; d != nil {
 			mon.Doc, _ = l.str(d, "doc")
 		}
-		vars, _ := l.mapping(f["vars"], what+" vars")
-		for _, vp := range vars {
-			if !l.checkIdent(vp.kn, vp.key, "variable") {
-				continue
-			}
+		for vp := range l.named(f["vars"], what+" vars", "variable") {
 			if v := l.variable(vp, "variable "+vp.key+" of "+what, varFields, len(mon.Vars)); v != nil {
 				v.Offset, v.Width = mon.Bits, bitsFor(v.Size())
 				mon.Bits += v.Width
@@ -430,13 +404,7 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 	m := h.Peer.Machine
 	switch h.Kind {
 	case ObserveCall:
-		for _, x := range m.Calls {
-			if x.Name == name {
-				h.Call = x
-			}
-		}
-		if h.Call == nil {
-			l.errorf(kn, "unknown call %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(&l.hints, name, m.Calls, callName))
+		if h.Call = lookup(l, kn, "call", name, " of peer "+h.Peer.Name, m.Calls, callName); h.Call == nil {
 			return nil
 		}
 	case ObserveSend, ObserveRecv:
@@ -450,8 +418,7 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			return nil
 		}
 	case ObserveEnter:
-		if h.State = m.State(name); h.State == nil {
-			l.errorf(kn, "unknown state %q of peer %s%s", clip(name), h.Peer.Name, didYouMean(&l.hints, name, m.States, stateName))
+		if h.State = lookup(l, kn, "state", name, " of peer "+h.Peer.Name, m.States, stateName); h.State == nil {
 			return nil
 		}
 	}

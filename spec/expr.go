@@ -845,11 +845,7 @@ func (sc *exprScope) cond(x *ast.CallExpr, at, p Pos) (Expr, error) {
 	if c.Type().Kind != BoolType {
 		return nil, errorf(c.Pos(), "the condition of cond must be bool, found %s %q", c.Type(), c.String())
 	}
-	th, err := sc.expr(x.Args[1], at)
-	if err != nil {
-		return nil, err
-	}
-	el, err := sc.expr(x.Args[2], at)
+	th, el, err := sc.pair(x.Args[1], x.Args[2], at)
 	if err != nil {
 		return nil, err
 	}
@@ -935,15 +931,22 @@ func (sc *exprScope) boolOperand(op string, e Expr) error {
 	return nil
 }
 
+// pair compiles two expressions: a binary operator's operands or cond's
+// branches.
+func (sc *exprScope) pair(x, y ast.Expr, at Pos) (Expr, Expr, error) {
+	a, err := sc.expr(x, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := sc.expr(y, at)
+	return a, b, err
+}
+
 func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
 	if x.Op == token.LOR {
 		return sc.orChain(x, at)
 	}
-	l, err := sc.expr(x.X, at)
-	if err != nil {
-		return nil, err
-	}
-	r, err := sc.expr(x.Y, at)
+	l, r, err := sc.pair(x.X, x.Y, at)
 	if err != nil {
 		return nil, err
 	}

@@ -375,14 +375,7 @@ func (l *loader) declsOf(n *yaml.Node, what string, short bool, add func(name, d
 		}
 		return
 	}
-	pairs, ok := l.mapping(n, section)
-	if !ok {
-		return
-	}
-	for _, p := range pairs {
-		if !l.checkIdent(p.kn, p.key, what) {
-			continue
-		}
+	for p := range l.named(n, section, what) {
 		doc := ""
 		var fields map[string]*yaml.Node
 		switch {
@@ -411,12 +404,8 @@ func (l *loader) messages(n *yaml.Node) {
 	l.declsOf(n, "message", true, func(name, doc string, kn *yaml.Node, f map[string]*yaml.Node) {
 		m := &Message{Name: name, Doc: doc, Pos: l.pos(kn), Index: len(l.s.Messages)}
 		l.s.Messages = append(l.s.Messages, m)
-		pairs, _ := l.mapping(f["fields"], "message "+name+" fields")
 		var off uint
-		for _, p := range pairs {
-			if !l.checkIdent(p.kn, p.key, "field") {
-				continue
-			}
+		for p := range l.named(f["fields"], "message "+name+" fields", "field") {
 			v := l.variable(p, "field "+p.key+" of "+name, fieldFields, len(m.Fields))
 			if v == nil {
 				continue
@@ -461,11 +450,7 @@ func (l *loader) messages(n *yaml.Node) {
 }
 
 func (l *loader) params(n *yaml.Node) {
-	pairs, _ := l.mapping(n, "params")
-	for _, p := range pairs {
-		if !l.checkIdent(p.kn, p.key, "param") {
-			continue
-		}
+	for p := range l.named(n, "params", "param") {
 		v, doc := p.v, ""
 		if v.Kind == yaml.MappingNode {
 			f := l.fields(v, "param "+p.key, paramFields...)
@@ -510,11 +495,7 @@ func (l *loader) params(n *yaml.Node) {
 }
 
 func (l *loader) vars(n *yaml.Node) {
-	pairs, _ := l.mapping(n, "vars")
-	for _, p := range pairs {
-		if !l.checkIdent(p.kn, p.key, "variable") {
-			continue
-		}
+	for p := range l.named(n, "vars", "variable") {
 		if v := l.variable(p, "variable "+p.key, varFields, len(l.m.Vars)); v != nil {
 			l.m.Vars = append(l.m.Vars, v)
 		}
@@ -775,51 +756,44 @@ func (l *loader) event(n *yaml.Node) *Event {
 		}
 		l.errorf(n, "unknown call %q%s", clip(words[0]), hint)
 	case len(words) == 2 && words[0] == "recv":
-		for _, m := range l.m.Messages {
-			if m.Name == words[1] {
-				return l.m.MessageEvent(m)
-			}
+		if m := lookup(l, n, "message", words[1], "", l.m.Messages, messageName); m != nil {
+			return l.m.MessageEvent(m)
 		}
-		l.errorf(n, "unknown message %q%s", clip(words[1]), didYouMean(&l.hints, words[1], l.m.Messages, messageName))
 	case len(words) == 2 && words[0] == "timeout":
-		for _, t := range l.m.Timers {
-			if t.Name == words[1] {
-				return l.m.TimerEvent(t)
-			}
+		if t := lookup(l, n, "timer", words[1], "", l.m.Timers, timerName); t != nil {
+			return l.m.TimerEvent(t)
 		}
-		l.errorf(n, "unknown timer %q%s", clip(words[1]), didYouMean(&l.hints, words[1], l.m.Timers, timerName))
 	default:
 		l.errorf(n, "invalid event %q: expected CALL, \"recv MESSAGE\" or \"timeout TIMER\"", clip(n.Value))
 	}
 	return nil
 }
 
-func (l *loader) stateNamed(n *yaml.Node) *State {
-	if st := l.m.State(n.Value); st != nil {
-		return st
+// lookup returns the element of xs called name. When there is none it
+// reports at n that the what is unknown (where, such as " in set", follows
+// the name; then a suggestion) and returns nil.
+func lookup[T any](l *loader, n *yaml.Node, what, name, where string, xs []T, nameOf func(T) string) T {
+	for _, x := range xs {
+		if nameOf(x) == name {
+			return x
+		}
 	}
-	l.errorf(n, "unknown state %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.States, stateName))
-	return nil
+	l.errorf(n, "unknown %s %q%s%s", what, clip(name), where, didYouMean(&l.hints, name, xs, nameOf))
+	var none T
+	return none
+}
+
+// stateNamed, messageNamed and timerNamed look up n's value among the machine's own.
+func (l *loader) stateNamed(n *yaml.Node) *State {
+	return lookup(l, n, "state", n.Value, "", l.m.States, stateName)
 }
 
 func (l *loader) messageNamed(n *yaml.Node) *Message {
-	for _, m := range l.m.Messages {
-		if m.Name == n.Value {
-			return m
-		}
-	}
-	l.errorf(n, "unknown message %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.Messages, messageName))
-	return nil
+	return lookup(l, n, "message", n.Value, "", l.m.Messages, messageName)
 }
 
 func (l *loader) timerNamed(n *yaml.Node) *Timer {
-	for _, t := range l.m.Timers {
-		if t.Name == n.Value {
-			return t
-		}
-	}
-	l.errorf(n, "unknown timer %q%s", clip(n.Value), didYouMean(&l.hints, n.Value, l.m.Timers, timerName))
-	return nil
+	return lookup(l, n, "timer", n.Value, "", l.m.Timers, timerName)
 }
 
 func (l *loader) rows(n, root *yaml.Node) {
@@ -976,14 +950,8 @@ func (l *loader) row(n *yaml.Node) *Row {
 	if s := f["set"]; s != nil {
 		pairs, _ := l.mapping(s, "set")
 		for _, p := range pairs {
-			var v *Var
-			for _, x := range l.m.Vars {
-				if x.Name == p.key {
-					v = x
-				}
-			}
+			v := lookup(l, p.kn, "variable", p.key, " in set", l.m.Vars, varName)
 			if v == nil {
-				l.errorf(p.kn, "unknown variable %q in set%s", clip(p.key), didYouMean(&l.hints, p.key, l.m.Vars, varName))
 				continue
 			}
 			if p.v.Kind != yaml.ScalarNode || isNull(p.v) {

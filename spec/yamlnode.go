@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"iter"
 	"regexp"
 	"strconv"
 	"strings"
@@ -81,6 +82,20 @@ func (l *loader) mapping(n *yaml.Node, what string) ([]pair, bool) {
 		out = append(out, pair{k.Value, k, v})
 	}
 	return out, true
+}
+
+// named ranges over the entries of mapping n (what, in errors) whose keys
+// are valid names of kind, such as "variable"; it reports each other key
+// as it comes to it.
+func (l *loader) named(n *yaml.Node, what, kind string) iter.Seq[pair] {
+	pairs, _ := l.mapping(n, what)
+	return func(yield func(pair) bool) {
+		for _, p := range pairs {
+			if l.checkIdent(p.kn, p.key, kind) && !yield(p) {
+				return
+			}
+		}
+	}
 }
 
 // fields reads a mapping whose keys must be among allowed; it returns the

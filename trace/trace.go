@@ -983,23 +983,17 @@ func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 	// key of "fields", KEY+"=" for its value).
 	cols := map[string]int{}
 	var l Line
+	// The keys but fields: where each one's value goes, and what it must be.
+	plain := map[string]struct {
+		dst  any
+		want string
+	}{
+		"id": {&l.ID, "a string"}, "event": {&l.Event, "a string"}, "state": {&l.State, "a string"},
+		"send": {&l.Send, "a list of message names"}, "refused": {&l.Refused, "true or false"}, "note": {&l.Note, "a string"},
+	}
 	for _, m := range members {
 		cols[m.key], cols[m.key+"="] = m.keyCol, m.valCol
-		var dst any
-		switch m.key {
-		case "id":
-			dst = &l.ID
-		case "event":
-			dst = &l.Event
-		case "state":
-			dst = &l.State
-		case "send":
-			dst = &l.Send
-		case "refused":
-			dst = &l.Refused
-		case "note":
-			dst = &l.Note
-		case "fields":
+		if m.key == "fields" {
 			fm, ierr := parseObject(m.raw, m.valCol-1)
 			if ierr != nil {
 				if ierr.Msg == "bad JSON: want an object {...}" {
@@ -1020,17 +1014,16 @@ func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 				l.Fields[f.key] = x
 			}
 			continue
-		default:
+		}
+		k, ok := plain[m.key]
+		if !ok {
 			return &InputError{Line: lineNo, Col: m.keyCol, Msg: fmt.Sprintf("bad JSON: unknown key %q (want id, event, state, send, refused, fields, note)", m.key)}
 		}
-		if err := json.Unmarshal(m.raw, dst); err != nil {
+		if err := json.Unmarshal(m.raw, k.dst); err != nil {
 			msg := strings.TrimPrefix(err.Error(), "json: ")
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
-				msg = fmt.Sprintf("%q must be %s, not %s", m.key, map[string]string{"send": "a list of message names", "refused": "true or false"}[m.key], te.Value)
-				if m.key != "send" && m.key != "refused" {
-					msg = fmt.Sprintf("%q must be a string, not %s", m.key, te.Value)
-				}
+				msg = fmt.Sprintf("%q must be %s, not %s", m.key, k.want, te.Value)
 			}
 			return &InputError{Line: lineNo, Col: m.valCol, Msg: "bad JSON: " + msg}
 		}

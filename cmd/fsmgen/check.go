@@ -16,32 +16,25 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-func init() {
-	commands["check"] = command{"model-check communicating peers over a network: invariants, deadlock, liveness", check}
-}
-
-func check(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("check", "[spec.yaml]", stderr)
-	sf := addSpecFlags(fs)
-	config := fs.String("config", "", "the check configuration to run (default: the one marked default: true, else the first)")
-	all := fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
-	workers := fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
-	asJSON := fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
-	cont := fs.Bool("continue", false, "go on past violations: report every violated property once, each with its shortest counterexample")
-	coverage := fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")
-	mermaid := fs.Bool("mermaid", true, "print counterexamples as a Mermaid sequence diagram too")
-	maxStates := fs.Uint64("max-states", 0, "stop after storing this many states (0: no limit)")
-	maxMemory := fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than this, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
-	progress := fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
-	list := fs.Bool("list", false, "list the spec's check configurations and exit")
+func check(inv *invocation) error {
+	config := inv.configFlag("the check configuration to run (default: the one marked default: true, else the first)", "")
+	all := inv.fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
+	workers := inv.fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
+	asJSON := inv.fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
+	cont := inv.fs.Bool("continue", false, "go on past violations: report every violated property once, each with its shortest counterexample")
+	coverage := inv.fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")
+	mermaid := inv.fs.Bool("mermaid", true, "print counterexamples as a Mermaid sequence diagram too")
+	maxStates := inv.fs.Uint64("max-states", 0, "stop after storing this many states (0: no limit)")
+	maxMemory := inv.fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than this, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
+	progress := inv.fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
+	list := inv.fs.Bool("list", false, "list the spec's check configurations and exit")
 	var memLimit uint64
-	s, err := sf.parseAndLoad(fs, args, func() (err error) {
-		sf.check = config
+	s, err := inv.load(func() (err error) {
 		if *all {
 			if *config != "" {
 				return errUsagef("--all runs every check configuration: leave out --config")
 			}
-			*sf.check = "*"
+			inv.sf.unset = "*"
 		}
 		if *workers < 1 {
 			return errUsagef("--workers must be at least 1, got %d", *workers)
@@ -58,7 +51,7 @@ func check(args []string, stdout, stderr io.Writer) error {
 			if c.Default {
 				def = " (default)"
 			}
-			fmt.Fprintf(stdout, "%s%s\t%s\n", c.Name, def, strings.Join(strings.Fields(c.Doc), " "))
+			fmt.Fprintf(inv.stdout, "%s%s\t%s\n", c.Name, def, strings.Join(strings.Fields(c.Doc), " "))
 		}
 		return nil
 	}
@@ -79,9 +72,9 @@ func check(args []string, stdout, stderr io.Writer) error {
 	if *cont {
 		opts = append(opts, modelcheck.Continue())
 	}
-	if *progress || isTerminal(stderr) {
+	if *progress || isTerminal(inv.stderr) {
 		opts = append(opts, modelcheck.ProgressFunc(func(p modelcheck.Progress) {
-			fmt.Fprintf(stderr, "fsmgen check: %d states, %.0f states/s, queue %d, depth %d, %s\n",
+			fmt.Fprintf(inv.stderr, "fsmgen check: %d states, %.0f states/s, queue %d, depth %d, %s\n",
 				p.States, p.StatesPerSec, p.Queue, p.Depth, p.Elapsed.Round(time.Second))
 		}, time.Second))
 	}
@@ -100,9 +93,9 @@ func check(args []string, stdout, stderr io.Writer) error {
 		results = append(results, res)
 		if !*asJSON {
 			if len(checks) > 1 && len(results) > 1 {
-				fmt.Fprintln(stdout)
+				fmt.Fprintln(inv.stdout)
 			}
-			res.WriteTextOptions(stdout, modelcheck.TextOptions{Coverage: *coverage, NoMermaid: !*mermaid})
+			res.WriteTextOptions(inv.stdout, modelcheck.TextOptions{Coverage: *coverage, NoMermaid: !*mermaid})
 		}
 		if ctx.Err() != nil {
 			break
@@ -117,17 +110,17 @@ func check(args []string, stdout, stderr io.Writer) error {
 		if *all {
 			v = union
 		}
-		enc := json.NewEncoder(stdout)
+		enc := json.NewEncoder(inv.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(v); err != nil {
 			return err
 		}
 	} else if *all {
-		fmt.Fprintln(stdout)
-		union.WriteText(stdout)
+		fmt.Fprintln(inv.stdout)
+		union.WriteText(inv.stdout)
 	}
-	if !*asJSON && fs.NArg() == 0 && (*coverage || *all || len(s.Warnings) > 0) {
-		fmt.Fprintln(stderr, "fsmgen check:", embeddedNote(fs))
+	if !*asJSON && inv.fs.NArg() == 0 && (*coverage || *all || len(s.Warnings) > 0) {
+		fmt.Fprintln(inv.stderr, "fsmgen check:", embeddedNote(inv.fs))
 	}
 	for _, r := range results {
 		if r.Outcome != "holds" {

@@ -1,27 +1,19 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/fsmgen/fsmgen/gen"
 )
 
-func init() {
-	commands["generate"] = command{"generate typed Go from a spec (for go:generate)", generate}
-}
-
-func generate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("generate", "[spec.yaml]", stderr)
-	out := fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
-	pkg := fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
-	machine := fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
-	messages := fs.String("messages", "", "import the spec's messages from the package at `IMPORTPATH` (generated with --messages-only), so that the machines' packages share one Message type")
-	messagesOnly := fs.Bool("messages-only", false, "generate the spec's messages alone, as a package the machines' packages import with --messages (default package name: messages)")
-	sf := addSpecFlags(fs)
-	s, err := sf.parseAndLoad(fs, args, func() error {
+func generate(inv *invocation) error {
+	out := inv.fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
+	pkg := inv.fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
+	machine := inv.fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
+	messages := inv.fs.String("messages", "", "import the spec's messages from the package at `IMPORTPATH` (generated with --messages-only), so that the machines' packages share one Message type")
+	messagesOnly := inv.fs.Bool("messages-only", false, "generate the spec's messages alone, as a package the machines' packages import with --messages (default package name: messages)")
+	s, err := inv.load(func() error {
 		if *messagesOnly && (*messages != "" || *machine != "") {
 			return errUsagef("--messages-only generates no machine: it takes neither --machine nor --messages")
 		}
@@ -30,7 +22,7 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printWarnings(stderr, s)
+	printWarnings(inv.stderr, s)
 	if !*messagesOnly {
 		if _, err := s.SelectMachine(*machine); err != nil {
 			return err // it names the spec's position first
@@ -40,11 +32,7 @@ func generate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		_, err = stdout.Write(src)
-		return err
-	}
-	return writeAtomic(*out, src)
+	return inv.write(*out, src)
 }
 
 // moduleRelative names the spec file relative to the root of the Go module
@@ -69,36 +57,4 @@ func moduleRelative(name string) string {
 			return name
 		}
 	}
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it
-// over path, so a failed run never leaves half-written output.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return fmt.Errorf("fsmgen: cannot write %s: no directory %s", path, dir)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		if pe, ok := err.(*os.PathError); ok {
-			err = pe.Err // the temporary file's name would only confuse
-		}
-		return fmt.Errorf("fsmgen: cannot write %s: %v", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("fsmgen: writing %s: %v", path, err)
-	}
-	return nil
 }

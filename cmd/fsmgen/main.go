@@ -21,17 +21,33 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/fsmgen/fsmgen/gen"
 )
 
-// command is one subcommand. run parses its own flags from args and writes
-// results to stdout and diagnostics to stderr.
+// command is one subcommand.
 type command struct {
+	// args are its positional arguments, as its usage line shows them; a
+	// command that takes any reads a spec and has the spec flags.
+	args    string
 	summary string
-	run     func(args []string, stdout, stderr io.Writer) error
+	// run declares the command's own flags on inv.fs, then parses and loads
+	// (inv.load or inv.parse) and does its work.
+	run func(inv *invocation) error
 }
 
-// commands is filled by each subcommand's file in an init function.
-var commands = map[string]command{}
+// commands are the subcommands by name.
+var commands = map[string]command{
+	"check":    {"[spec.yaml]", "model-check communicating peers over a network: invariants, deadlock, liveness", check},
+	"dot":      {"[spec.yaml]", "render the state diagram as Graphviz DOT", diagram(gen.Dot)},
+	"generate": {"[spec.yaml]", "generate typed Go from a spec (for go:generate)", generate},
+	"mermaid":  {"[spec.yaml]", "render the state diagram as a Mermaid stateDiagram", diagram(gen.Mermaid)},
+	"promela":  {"[spec.yaml]", "render a check configuration as a Promela model for SPIN", promela},
+	"spec":     {"", "print the embedded TCP spec (spec/tcp.yaml), the one used when no spec file is given", printSpec},
+	"tla":      {"-o DIR [spec.yaml]", "render check configurations as TLA+ modules with TLC configurations", tla},
+	"trace":    {"[spec.yaml] TRACE.jsonl|-", "validate a recorded JSON-lines trace against the machine", traceCmd},
+	"validate": {"[spec.yaml]", "check a spec and print a summary", validate},
+}
 
 // errUsage marks errors in how the command was invoked (exit 2).
 var errUsage = errors.New("usage")
@@ -80,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fsmgen: unknown command %q: 'fsmgen help' lists them\n", args[0])
 		return 2
 	}
-	err := cmd.run(args[1:], stdout, stderr)
+	err := cmd.run(newInvocation(args[0], cmd, args[1:], stdout, stderr))
 	var he *helpError
 	switch {
 	case err == nil:

@@ -17,9 +17,11 @@ type specFlags struct {
 	params paramFlags
 	sets   setFlags
 	strict bool
-	// check names the check configuration --set applies to: "" the
-	// default one, "*" all of them. Commands with --config point it there.
-	check *string
+	// config is --config, in the commands that have it: the check
+	// configuration --set applies to. Without it --set applies to unset:
+	// "" the default configuration, "*" all of them.
+	config *string
+	unset  string
 }
 
 // paramFlags collects repeated --param NAME=DURATION flags.
@@ -60,20 +62,35 @@ type helpError struct{ fs *flag.FlagSet }
 func (h *helpError) Error() string { return flag.ErrHelp.Error() }
 func (h *helpError) Unwrap() error { return flag.ErrHelp }
 
+// invocation is one run of a command: its flag set, with the spec flags
+// when the command reads a spec, its arguments and where it writes.
+type invocation struct {
+	fs             *flag.FlagSet
+	sf             *specFlags // nil when the command reads no spec
+	args           []string
+	stdout, stderr io.Writer
+}
+
+func newInvocation(name string, cmd command, args []string, stdout, stderr io.Writer) *invocation {
+	inv := &invocation{fs: newFlagSet(name, cmd), args: args, stdout: stdout, stderr: stderr}
+	if cmd.args != "" {
+		inv.sf = addSpecFlags(inv.fs)
+	}
+	return inv
+}
+
 // newFlagSet makes a flag set whose errors are usage errors (exit 2). Its
 // usage text goes to stdout when asked for (-h) and nowhere when a flag is
 // bad: run then prints the error once, with a pointer to the help.
 var flagLineRE = regexp.MustCompile(`(?m)^(  )-`)
 
-func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name string, cmd command) *flag.FlagSet {
 	fs := flag.NewFlagSet("fsmgen "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintf(w, "usage: fsmgen %s [flags] %s\n\n", name, args)
-		if c, ok := commands[name]; ok {
-			fmt.Fprintf(w, "%s.\n", strings.ToUpper(c.summary[:1])+c.summary[1:])
-		}
+		fmt.Fprintf(w, "usage: fsmgen %s [flags] %s\n\n", name, cmd.args)
+		fmt.Fprintf(w, "%s.\n", strings.ToUpper(cmd.summary[:1])+cmd.summary[1:])
 		fmt.Fprint(w, "Flags may come before or after the spec file; with no spec file the embedded TCP spec is used, '-' reads standard input.\n\nflags:\n")
 		// PrintDefaults writes -name; the documented style is --name.
 		var b strings.Builder
@@ -85,9 +102,10 @@ func newFlagSet(name, args string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, flags and positional arguments in any order (a
-// lone "--" ends the flags); a bad flag is a usage error.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// parse parses the arguments, flags and positional arguments in any order
+// (a lone "--" ends the flags); a bad flag is a usage error.
+func (inv *invocation) parse() error {
+	fs, args := inv.fs, inv.args
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -119,12 +137,19 @@ func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	return f
 }
 
-// parseAndLoad parses args into fs, then runs ready (when not nil: the
-// command's checks of its own flags, which may point f.check at the
-// configuration --set applies to), then loads the spec the arguments name.
-// A usage error in args is reported before anything in the spec.
-func (f *specFlags) parseAndLoad(fs *flag.FlagSet, args []string, ready func() error) (*spec.Spec, error) {
-	if err := parseFlags(fs, args); err != nil {
+// configFlag declares --config, the check configuration the command works
+// on, which --set then applies to; without --config, --set applies to
+// unset ("" the default configuration, "*" all of them).
+func (inv *invocation) configFlag(usage, unset string) *string {
+	inv.sf.config, inv.sf.unset = inv.fs.String("config", "", usage), unset
+	return inv.sf.config
+}
+
+// load parses the arguments, then runs ready (when not nil: the command's
+// checks of its own flags), then loads the spec the arguments name. A
+// usage error in the arguments is reported before anything in the spec.
+func (inv *invocation) load(ready func() error) (*spec.Spec, error) {
+	if err := inv.parse(); err != nil {
 		return nil, err
 	}
 	if ready != nil {
@@ -132,7 +157,7 @@ func (f *specFlags) parseAndLoad(fs *flag.FlagSet, args []string, ready func() e
 			return nil, err
 		}
 	}
-	return f.load(fs)
+	return inv.sf.load(inv.fs)
 }
 
 // options are the loader options of --param and --strict.
@@ -148,9 +173,9 @@ func (f *specFlags) options() []spec.Option {
 // or the embedded TCP spec.
 func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 	opts := f.options()
-	check := ""
-	if f.check != nil {
-		check = *f.check
+	check := f.unset
+	if f.config != nil && *f.config != "" {
+		check = *f.config
 	}
 	for _, s := range f.sets {
 		path, val, _ := strings.Cut(s, "=")

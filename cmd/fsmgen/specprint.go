@@ -1,23 +1,14 @@
 package main
 
-import (
-	"io"
+import "github.com/fsmgen/fsmgen"
 
-	"github.com/fsmgen/fsmgen"
-)
-
-func init() {
-	commands["spec"] = command{"print the embedded TCP spec (spec/tcp.yaml), the one used when no spec file is given", printSpec}
-}
-
-func printSpec(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("spec", "", stderr)
-	if err := parseFlags(fs, args); err != nil {
+func printSpec(inv *invocation) error {
+	if err := inv.parse(); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return errUsagef("fsmgen spec takes no arguments, got %d", fs.NArg())
+	if inv.fs.NArg() > 0 {
+		return errUsagef("fsmgen spec takes no arguments, got %d", inv.fs.NArg())
 	}
-	_, err := stdout.Write(fsmgen.TCPSource())
+	_, err := inv.stdout.Write(fsmgen.TCPSource())
 	return err
 }

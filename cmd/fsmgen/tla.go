@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -10,23 +9,12 @@ import (
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-func init() {
-	commands["tla"] = command{"render check configurations as TLA+ modules with TLC configurations", tla}
-}
-
-func tla(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("tla", "-o DIR [spec.yaml]", stderr)
-	sf := addSpecFlags(fs)
-	config := fs.String("config", "", "render only this check configuration (default: every one)")
-	dir := fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
-	s, err := sf.parseAndLoad(fs, args, func() error {
+func tla(inv *invocation) error {
+	config := inv.configFlag("render only this check configuration (default: every one)", "*")
+	dir := inv.fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
+	s, err := inv.load(func() error {
 		if *dir == "" {
 			return fmt.Errorf("%w: -o DIR is required", errUsage)
-		}
-		all := "*"
-		sf.check = &all
-		if *config != "" {
-			sf.check = config
 		}
 		return nil
 	})
@@ -48,11 +36,11 @@ func tla(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("fsmgen: %w", err)
 	}
-	if err := writeAtomically(files); err != nil {
-		return fmt.Errorf("fsmgen: %w", err)
+	if err := writeFiles(files); err != nil {
+		return err
 	}
 	for _, c := range checks {
-		fmt.Fprintf(stdout, "%s\n", filepath.Join(*dir, gen.TLAModuleName(s, c)+".tla"))
+		fmt.Fprintf(inv.stdout, "%s\n", filepath.Join(*dir, gen.TLAModuleName(s, c)+".tla"))
 	}
 	return nil
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/fsmgen/fsmgen/trace"
 )
 
-func init() {
-	commands["trace"] = command{"validate a recorded JSON-lines trace against the machine", traceCmd}
-}
-
 // traceFormat is the trace format, for 'fsmgen trace -h'.
 const traceFormat = `
 The trace is JSON lines, one observation of one instance a line (blank lines are skipped):
@@ -37,18 +33,17 @@ unobserved events ran out of budget (reported as "search incomplete"); 2 bad inp
 reported as file:line:col.
 `
 
-func traceCmd(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("trace", "[spec.yaml] TRACE.jsonl|-", stderr)
+func traceCmd(inv *invocation) error {
+	fs := inv.fs
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
 		fmt.Fprint(fs.Output(), traceFormat)
 	}
-	sf := addSpecFlags(fs)
 	machine := fs.String("machine", "", "the machine the instances run, when the spec declares several")
 	depth := fs.Int("depth", 8, "the most unobserved events one state-only line may stand for")
 	steps := fs.Bool("steps", false, "print every step of every instance (observed and unobserved) and the rows by position")
-	if err := parseFlags(fs, args); err != nil {
+	if err := inv.parse(); err != nil {
 		return err
 	}
 	if *depth < 1 || *depth > 64 {
@@ -56,7 +51,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	var s *spec.Spec
 	var err error
-	opts := sf.options()
+	opts := inv.sf.options()
 	switch fs.NArg() {
 	case 1:
 		s, err = fsmgen.TCP(opts...)
@@ -94,7 +89,7 @@ func traceCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("fsmgen: %w", err)
 	}
-	res.Write(stdout, *steps)
+	res.Write(inv.stdout, *steps)
 	if !res.OK() {
 		return errFailed
 	}

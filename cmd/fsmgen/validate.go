@@ -2,39 +2,32 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/fsmgen/fsmgen/spec"
 )
 
-func init() {
-	commands["validate"] = command{"check a spec and print a summary", validate}
-}
-
-func validate(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("validate", "[spec.yaml]", stderr)
-	sf := addSpecFlags(fs)
-	s, err := sf.parseAndLoad(fs, args, nil)
+func validate(inv *invocation) error {
+	s, err := inv.load(nil)
 	if err != nil {
 		return err
 	}
-	printWarnings(stderr, s)
-	if len(s.Warnings) > 0 && fs.NArg() == 0 {
-		fmt.Fprintln(stderr, embeddedNote(fs))
+	printWarnings(inv.stderr, s)
+	if len(s.Warnings) > 0 && inv.fs.NArg() == 0 {
+		fmt.Fprintln(inv.stderr, embeddedNote(inv.fs))
 	}
 	if s.Machine != nil {
-		fmt.Fprintf(stdout, "%s: machine %s, %s\n", s.File, machineSummary(s.Machine), count(len(s.Checks), "check"))
+		fmt.Fprintf(inv.stdout, "%s: machine %s, %s\n", s.File, machineSummary(s.Machine), count(len(s.Checks), "check"))
 		return nil
 	}
 	msgs := count(len(s.Messages), "message")
 	if len(s.Letters) > len(s.Messages) {
 		msgs += fmt.Sprintf(" (%d with their field values)", len(s.Letters))
 	}
-	fmt.Fprintf(stdout, "%s: %s (%s), %s, %s\n", s.File, count(len(s.Machines), "machine"), machineNames(s),
+	fmt.Fprintf(inv.stdout, "%s: %s (%s), %s, %s\n", s.File, count(len(s.Machines), "machine"), machineNames(s),
 		msgs, count(len(s.Checks), "check"))
 	for _, m := range s.Machines {
-		fmt.Fprintf(stdout, "  machine %s\n", machineSummary(m))
+		fmt.Fprintf(inv.stdout, "  machine %s\n", machineSummary(m))
 	}
 	return nil
 }
