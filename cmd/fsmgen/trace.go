@@ -49,6 +49,12 @@ func traceCmd(inv *invocation) error {
 	if *depth < 1 || *depth > 64 {
 		return fmt.Errorf("%w: -depth must be between 1 and 64", errUsage)
 	}
+	if len(inv.sf.sets) > 0 {
+		return fmt.Errorf("%w: --set overrides a field of a check configuration, and trace runs no check (--param sets the spec's params)", errUsage)
+	}
+	if fs.NArg() == 2 && fs.Arg(0) == "-" {
+		return fmt.Errorf("%w: trace reads the trace from standard input (-), not the spec: name the spec's file", errUsage)
+	}
 	var s *spec.Spec
 	var err error
 	opts := inv.sf.options()

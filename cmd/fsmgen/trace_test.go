@@ -82,6 +82,18 @@ func TestTraceBadInput(t *testing.T) {
 	if code, _, stderr := runCLI(t, "trace", filepath.Join(dir, "none.jsonl")); code != 2 || !strings.Contains(stderr, "none.jsonl") {
 		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
 	}
+	// trace runs no check, so a check field to set is a mistake, and - is the trace's.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"trace", "--set", "network.capacity=2", bad}, "--set overrides a field of a check configuration"},
+		{[]string{"trace", "-", bad}, "reads the trace from standard input"},
+	} {
+		if code, stdout, stderr := runCLI(t, c.args...); code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, c.want)
+		}
+	}
 }
 
 func TestTraceMachine(t *testing.T) {
