@@ -16,6 +16,7 @@ import (
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // The performance comparison behind the checker's bar (at least 10× the
@@ -40,10 +41,7 @@ import (
 // benchCheck is the benchmark system of the given inbox capacity.
 func benchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s := spectest.Load(tb, "../spec/testdata/tcp_unsequenced.yaml")
 	lossy := s.Check("lossy")
 	if lossy == nil {
 		tb.Skip("spec/testdata/tcp_unsequenced.yaml has no lossy check")

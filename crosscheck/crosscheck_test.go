@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // needSpin skips the test when spin or gcc is missing, except in CI
@@ -62,17 +62,13 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 		return s
 	}
 	var s *spec.Spec
-	var err error
 	switch {
 	case name == "tcp":
-		s, err = fsmgen.TCP()
+		s = spectest.TCP(t)
 	case strings.Contains(name, "/"):
-		s, err = spec.Load(name)
+		s = spectest.Load(t, name)
 	default:
-		s, err = spec.Load("testdata/" + name + ".yaml")
-	}
-	if err != nil {
-		t.Fatal(err)
+		s = spectest.Load(t, "testdata/"+name+".yaml")
 	}
 	specCache[name] = s
 	return s

@@ -6,23 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // crossSpecs are the specs the Promela and TLA+ renderings are tested on.
 func crossSpecs(t *testing.T) []*spec.Spec {
 	t.Helper()
-	tcp, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tcp := spectest.TCP(t)
 	out := []*spec.Spec{tcp}
 	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "testdata/timed.yaml", "../crosscheck/testdata/arith.yaml", "../crosscheck/testdata/retx.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml", "../examples/twophase/twophase.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.Load(t, f)
 		out = append(out, s)
 	}
 	return out
@@ -115,10 +109,7 @@ func stripComments(s string) string { return commentRE.ReplaceAllString(s, "") }
 // TestPromelaToggle pins the action structure of a spec small enough to
 // read: one option per action instance, in both loop copies.
 func TestPromelaToggle(t *testing.T) {
-	s, err := spec.Load("testdata/crossmodel/toggle.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/crossmodel/toggle.yaml")
 	src, err := Promela(s, s.Checks[0])
 	if err != nil {
 		t.Fatal(err)
@@ -245,10 +236,7 @@ func TestTLAStructure(t *testing.T) {
 // keeps C's truncating / and %, TLA+ uses \div and % only where neither
 // operand can be negative, and Quot and Rem elsewhere.
 func TestExpressionRenderings(t *testing.T) {
-	s, err := spec.Load("../crosscheck/testdata/arith.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "../crosscheck/testdata/arith.yaml")
 	c := s.Check("pair")
 	pml, err := Promela(s, c)
 	if err != nil {
@@ -288,10 +276,7 @@ func TestExpressionRenderings(t *testing.T) {
 // error with the check's position in both renderings, never one merged
 // channel.
 func TestChannelNameClash(t *testing.T) {
-	s, err := spec.Load("testdata/clash/channels.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/clash/channels.yaml")
 	c := s.Checks[0]
 	_, perr := Promela(s, c)
 	_, _, terr := TLA(s, c)

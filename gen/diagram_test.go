@@ -6,16 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func TestDiagramGolden(t *testing.T) {
-	s, err := spec.Load("testdata/door.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/door.yaml")
 	o := gen.DiagramOptions{Source: "gen/testdata/door.yaml"}
 	for _, c := range []struct {
 		golden string
@@ -45,10 +42,7 @@ func TestDiagramGolden(t *testing.T) {
 }
 
 func TestDiagramSelfLoops(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	all := string(gen.Mermaid(s.Machine, gen.DiagramOptions{}))
 	some := string(gen.Mermaid(s.Machine, gen.DiagramOptions{HideSelfLoops: true}))
 	if strings.Count(some, "\n") >= strings.Count(all, "\n") {

@@ -6,16 +6,13 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestTimedGolden pins the Promela and TLA+ renderings of a small timed
 // check (go test ./gen -update rewrites them).
 func TestTimedGolden(t *testing.T) {
-	s, err := spec.Load("testdata/timed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/timed.yaml")
 	c := s.Check("timed")
 	if c == nil || c.Time == nil {
 		t.Fatal("testdata/timed.yaml has no timed check timed")

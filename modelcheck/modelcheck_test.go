@@ -9,27 +9,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func loadCheck(t testing.TB, file, check string) (*spec.Spec, *spec.Check) {
 	t.Helper()
 	var s *spec.Spec
-	var err error
 	if file == "" {
-		s, err = fsmgen.TCP()
+		s = spectest.TCP(t)
 	} else {
-		s, err = spec.Load(file)
+		s = spectest.Load(t, file)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := s.Check(check)
-	if c == nil {
-		t.Fatalf("%s: no check %q", file, check)
-	}
-	return s, c
+	return s, spectest.Check(t, s, check)
 }
 
 func run(t testing.TB, s *spec.Spec, c *spec.Check, opts ...Option) (*Checker, *Result) {
@@ -125,10 +117,7 @@ func smallSpecs(t testing.TB) []*spec.Spec {
 	t.Helper()
 	var out []*spec.Spec
 	for _, f := range []string{"testdata/toggle.yaml", "testdata/counter.yaml", "testdata/cycle.yaml", "testdata/abp.yaml", "testdata/abp_noretx.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.Load(t, f)
 		out = append(out, s)
 	}
 	return out
@@ -155,10 +144,7 @@ func TestAgreesWithReference(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"testdata/broadcast.yaml", "testdata/reply.yaml"} { // three peers; replies
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.Load(t, f)
 		for _, c := range netVariants(s) {
 			cases = append(cases, pair{s, c})
 		}

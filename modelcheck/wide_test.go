@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // testdata/chain.yaml is a chain of 131 states S0..S130: Si has only call
@@ -217,10 +217,7 @@ func TestWideLayoutAgrees(t *testing.T) {
 			cases = append(cases, pair{s, c}, pair{s, explorable(c)})
 		}
 	}
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	for _, c := range s.Checks {
 		cases = append(cases, pair{s, c})
 	}

@@ -5,16 +5,13 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen/modelcheck"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestVerdicts model-checks every check of abp.yaml with the verdicts its
 // README states, and the stale-data counterexample over reordering.
 func TestVerdicts(t *testing.T) {
-	s, err := spec.Load("abp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "abp.yaml")
 	for _, c := range []struct {
 		check  string
 		states uint64

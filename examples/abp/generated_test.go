@@ -12,16 +12,13 @@ import (
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestGeneratedFresh regenerates the msg, sender and receiver packages and
 // requires the checked-in files to match (go generate ./examples/abp).
 func TestGeneratedFresh(t *testing.T) {
-	s, err := spec.Load("abp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "abp.yaml")
 	const msgs = "github.com/fsmgen/fsmgen/examples/abp/msg"
 	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/abp/abp.yaml"}, "msg/msg.go", "go generate ./examples/abp")
 	for _, m := range []string{"sender", "receiver"} {

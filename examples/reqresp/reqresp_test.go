@@ -14,7 +14,7 @@ import (
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/modelcheck"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestVerdicts model-checks the spec's checks and the broken variant with
@@ -31,10 +31,7 @@ func TestVerdicts(t *testing.T) {
 		{"testdata/reqresp_noretry.yaml", "lossy", 0, modelcheck.LivenessViolation, "answered"},
 	} {
 		t.Run(c.file+"/"+c.check, func(t *testing.T) {
-			s, err := spec.Load(c.file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := spectest.Load(t, c.file)
 			ck, err := modelcheck.New(s, s.Check(c.check), modelcheck.Workers(2))
 			if err != nil {
 				t.Fatal(err)
@@ -64,10 +61,7 @@ func TestVerdicts(t *testing.T) {
 // TestGeneratedFresh regenerates the msg, client and server packages and
 // requires the checked-in files to match (go generate ./examples/reqresp).
 func TestGeneratedFresh(t *testing.T) {
-	s, err := spec.Load("reqresp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "reqresp.yaml")
 	const msgs = "github.com/fsmgen/fsmgen/examples/reqresp/msg"
 	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/reqresp/reqresp.yaml"}, "msg/msg.go", "go generate ./examples/reqresp")
 	for _, m := range []string{"client", "server"} {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func run(t *testing.T, s *spec.Spec, check string, opts ...modelcheck.Option) *modelcheck.Result {
@@ -34,10 +35,7 @@ func statuses(r *modelcheck.Result) map[string]string {
 // TestVerdicts model-checks both checks of twophase.yaml with the verdicts
 // its README states.
 func TestVerdicts(t *testing.T) {
-	s, err := spec.Load("twophase.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "twophase.yaml")
 	safe := map[string]string{"agreement": "holds", "commit_follows_coordinator": "holds", "validity.no_commit_after_no": "holds"}
 	for _, c := range []struct {
 		check  string
@@ -83,10 +81,7 @@ func TestLastVoteBug(t *testing.T) {
 	}
 	text = strings.Replace(text, "votes == 1 && all_yes && msg.yes", "votes == 1 && msg.yes", 1)
 	text = strings.Replace(text, "votes == 1 && !(all_yes && msg.yes)", "votes == 1 && !msg.yes", 1)
-	s, err := spec.Parse("last_vote.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Parse(t, "last_vote.yaml", []byte(text))
 	r := run(t, s, "reliable", modelcheck.Continue())
 	got := statuses(r)
 	for _, name := range []string{"agreement", "validity.no_commit_after_no"} {
