@@ -175,33 +175,8 @@ func TestBinSet(t *testing.T) {
 	}
 }
 
-const familySpec = `machine: door
-calls: [OPEN, LOCK]
-states:
-  CLOSED: {initial: true}
-  OPENED: {}
-  LOCKED: {}
-transitions:
-  - {from: CLOSED, on: OPEN, to: OPENED}
-  - {from: [CLOSED, OPENED], on: LOCK, to: LOCKED}
-checks:
-  small:
-    doc: One door each.
-    peers:
-      front: {calls: {OPEN: 1, LOCK: 1}}
-      back: {calls: {LOCK: 1}}
-    network: {order: unordered, capacity: 1}
-    terminal: front.state == LOCKED && back.state == LOCKED
-    invariants:
-      back_never_open: back.state != OPENED
-  more:
-    extends: small
-    peers:
-      back: {calls: {OPEN: 1}}
-`
-
 func TestBinExtends(t *testing.T) {
-	path := writeSpec(t, "family.yaml", familySpec)
+	const path = "../../spec/testdata/family.yaml"
 	code, stdout, _ := runBin(t, "", "check", path, "--config", "small")
 	if code != 0 {
 		t.Fatalf("small: exit %d\n%s", code, stdout)
