@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/spec/spectest"
@@ -320,15 +321,7 @@ func TestCounts(t *testing.T) {
 // runFsmgen runs modelcheck on c with one worker, or as opts say.
 func runFsmgen(t *testing.T, s *spec.Spec, c *spec.Check, opts ...modelcheck.Option) *modelcheck.Result {
 	t.Helper()
-	ck, err := modelcheck.New(s, c, append([]modelcheck.Option{modelcheck.Workers(1)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ck.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return fsmtest.Run(t, s, c, append([]modelcheck.Option{modelcheck.Workers(1)}, opts...)...)
 }
 
 // withoutGoals is c without its eventually goals, which a safety run of

@@ -438,11 +438,7 @@ func TestTCPRFC1337(t *testing.T) {
 func TestTCPSequencedChecks(t *testing.T) {
 	run := func(t *testing.T, s *spec.Spec, check string) *modelcheck.Result {
 		t.Helper()
-		c := s.Check(check)
-		if c == nil {
-			t.Fatalf("%s has no check %s", s.File, check)
-		}
-		ck, err := modelcheck.New(s, c, modelcheck.Workers(2))
+		ck, err := modelcheck.New(s, spectest.Check(t, s, check), modelcheck.Workers(2))
 		if err != nil {
 			t.Fatal(err)
 		}
