@@ -55,7 +55,7 @@ var (
 // loadSpec loads "tcp" (the embedded product spec, spec/tcp.yaml), a file
 // under testdata/ by its base name, or a spec elsewhere in the repository
 // by its path from here.
-func loadSpec(t *testing.T, name string) *spec.Spec {
+func loadSpec(t testing.TB, name string) *spec.Spec {
 	t.Helper()
 	specMu.Lock()
 	defer specMu.Unlock()
@@ -156,13 +156,10 @@ func (cf config) String() string {
 	return name
 }
 
-func (cf config) build(t *testing.T) (*spec.Spec, *spec.Check) {
+func (cf config) build(t testing.TB) (*spec.Spec, *spec.Check) {
 	t.Helper()
 	s := loadSpec(t, cf.spec)
-	base := s.Check(cf.check)
-	if base == nil {
-		t.Fatalf("%s has no check %s", cf.spec, cf.check)
-	}
+	base := spectest.Check(t, s, cf.check)
 	c := *base
 	c.Channels = slices.Clone(base.Channels) // the copy's channels are its own
 	for i, ch := range cf.inbox {
