@@ -98,6 +98,17 @@ func TestPromelaStructure(t *testing.T) {
 	}
 }
 
+// wantAll fails t for each of wants that text, named what, does not
+// contain.
+func wantAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, text)
+		}
+	}
+}
+
 func countWord(text, w string) int {
 	return len(regexp.MustCompile(`\b`+w+`\b`).FindAllStringIndex(stripComments(text), -1))
 }
@@ -115,7 +126,7 @@ func TestPromelaToggle(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(src)
-	for _, want := range []string{
+	wantAll(t, "Promela", text,
 		"byte a_state = S_OFF;",
 		"byte b_inbox[1];",
 		":: call_a_FLIP()",
@@ -123,11 +134,7 @@ func TestPromelaToggle(t *testing.T) {
 		":: deliver_b()",
 		"inline send_b(m) {",
 		"assert(!((a_state == S_ON) && (b_inbox_len == 0)))",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("missing %q in:\n%s", want, text)
-		}
-	}
+	)
 	if strings.Contains(text, "end_terminal") || strings.Contains(text, "end_running") {
 		t.Errorf("no terminal declared, yet an end label:\n%s", text)
 	}
@@ -246,17 +253,13 @@ func TestExpressionRenderings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
+	wantAll(t, "Promela", string(pml),
 		"(!((a_x % 2) == 0) || a_up)",                      // x % 2 == 0 => up, peer a
 		"((a_up -> (a_x + a_k) : (a_x - a_k)) % 7)",        // cond(up, x + k, x - k) % 7
 		"((a_up -> 1 : 0) + (b_up -> 1 : 0))",              // cond in a property
 		"(((a_k + 1) / 2) == 2) && (((-a_k) % 2) == (-1))", // truncating, as in Go
-	} {
-		if !strings.Contains(string(pml), want) {
-			t.Errorf("Promela lacks %s", want)
-		}
-	}
-	for _, want := range []string{
+	)
+	wantAll(t, "TLA+", string(mod),
 		"EXTENDS Integers,",
 		"Quot(a, b) == LET q == (IF a < 0 THEN -a ELSE a) \\div (IF b < 0 THEN -b ELSE b)",
 		"((Rem(s.x, 2) = 0) => s.up)",                                 // x may be negative
@@ -265,11 +268,7 @@ func TestExpressionRenderings(t *testing.T) {
 		"(((var_k[\"a\"] + 1) \\div 2) = 2)", // k + 1 and 2 are never negative
 		"(Size_a(inbox[\"a\"]) \\div 3)",
 		"(IF up[\"a\"] THEN 1 ELSE 0)",
-	} {
-		if !strings.Contains(string(mod), want) {
-			t.Errorf("TLA+ lacks %s", want)
-		}
-	}
+	)
 }
 
 // TestChannelNameClash: two channels whose names render alike are an
