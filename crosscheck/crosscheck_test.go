@@ -242,8 +242,8 @@ var matrix = []config{
 	{spec: reqresp, check: "two_clients", inbox: both(channel{ordered, 2, block, true, true})},
 	// One channel overridden alone (channels: "x from hub").
 	{spec: "../modelcheck/testdata/reply.yaml", check: "lossy_to_x"},
-	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh"},
-	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
+	{spec: broadcast, check: "mesh"},
+	{spec: broadcast, check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
 	// Timed checks: ticks left per armed timer, message ages, early windows.
@@ -256,15 +256,15 @@ var matrix = []config{
 	{spec: "retx", check: "unordered", inbox: both(channel{ordered, 3, drop, true, true})},
 	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, true, true})},
 	{spec: "race", check: "early"},
-	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_lossy"},
-	{spec: "../modelcheck/testdata/timed.yaml", check: "late_ping_ordered"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "lossy"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "early"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "ageless"},
+	{spec: timedPing, check: "counts_lossy"},
+	{spec: timedPing, check: "late_ping_ordered"},
+	{spec: timedRetx, check: "lossy"},
+	{spec: timedRetx, check: "early"},
+	{spec: timedRetx, check: "ageless"},
 	// Lossless channels with a lifetime: the tick waits for the delivery of
 	// a message of the last age (stuck: a delivery that cannot happen).
-	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_early"},
-	{spec: "../modelcheck/testdata/timed_stuck.yaml", check: "stuck"},
+	{spec: timedPing, check: "counts_early"},
+	{spec: timedStuck, check: "stuck"},
 	{spec: "retx", check: "ordered", inbox: both(channel{ordered, 2, block, false, false})},
 	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, false, true})},
 	{spec: "retx", check: "unordered", inbox: [2]*channel{{ordered, 2, drop, false, true}, {unordered, 2, drop, true, false}}},
@@ -281,6 +281,10 @@ const (
 	reqresp        = "../examples/reqresp/reqresp.yaml"
 	abp            = "../examples/abp/abp.yaml"
 	twophase       = "../examples/twophase/twophase.yaml"
+	broadcast      = "../modelcheck/testdata/broadcast.yaml"
+	timedPing      = "../modelcheck/testdata/timed.yaml"
+	timedRetx      = "../modelcheck/testdata/timed_retx.yaml"
+	timedStuck     = "../modelcheck/testdata/timed_stuck.yaml"
 )
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the

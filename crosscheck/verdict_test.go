@@ -176,7 +176,7 @@ func TestVerdicts(t *testing.T) {
 	cells = append(cells, cell{race, race.Check("in_order"), want{"none", "none"}}, cell{race, race.Check("early"), want{"invariant", "deadlock"}})
 	// timed: a lossless channel's message of the last age stops time until
 	// it is delivered, and when it cannot be, time is stuck (a deadlock).
-	timed := loadSpec(t, "../modelcheck/testdata/timed.yaml")
+	timed := loadSpec(t, timedPing)
 	for _, x := range []struct {
 		check string
 		want  want
@@ -186,7 +186,7 @@ func TestVerdicts(t *testing.T) {
 	} {
 		cells = append(cells, cell{timed, timed.Check(x.check), x.want})
 	}
-	stuck := loadSpec(t, "../modelcheck/testdata/timed_stuck.yaml")
+	stuck := loadSpec(t, timedStuck)
 	cells = append(cells, cell{stuck, stuck.Check("stuck"), want{"none", "deadlock"}}, cell{stuck, stuck.Check("stuck_lossy"), want{"none", "none"}})
 	// The copies of tcp.yaml with one defect each, and the one without
 	// sequence numbers: what their headers expect.
