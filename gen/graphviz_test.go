@@ -22,13 +22,10 @@ func TestDotRendersWithGraphviz(t *testing.T) {
 		}
 		t.Skip("Graphviz's dot is not installed; apt-get install -y graphviz to run this test")
 	}
-	specs := []*spec.Spec{}
-	tcp := spectest.TCP(t)
-	specs = append(specs, tcp)
+	specs := []*spec.Spec{spectest.TCP(t)}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, f := range files {
-		s := spectest.Load(t, f)
-		specs = append(specs, s)
+		specs = append(specs, spectest.Load(t, f))
 	}
 	for _, s := range specs {
 		for _, hide := range []bool{false, true} {
