@@ -10,10 +10,10 @@ import (
 	looplab "github.com/looplab/fsm"
 	"github.com/qmuntal/stateless"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // seq is two full active opens and data-less closes, CLOSED to CLOSED: each
@@ -174,10 +174,7 @@ func benchMachine(b *testing.B, fire func(tcp.Event) error) {
 type edge struct{ from, event, to string }
 
 func table(tb testing.TB) []edge {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s := spectest.TCP(tb)
 	var out []edge
 	for _, r := range s.Rows {
 		if r.Guard != nil && spec.Eval(r.Guard, inSequence{}) == 0 {

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 	"github.com/fsmgen/fsmgen/trace"
 )
 
@@ -48,10 +48,7 @@ func TestValidatorBites(t *testing.T) {
 	if !strings.Contains(src, row) {
 		t.Fatal("spec/tcp.yaml no longer has the CLOSED + recv SYN row this test edits")
 	}
-	wrong, err := spec.Parse("wrong.yaml", []byte(strings.Replace(src, row, "  - from: CLOSED\n    on: recv SYN\n    send: {RST: {seq: msg.seq}}\n", 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	wrong := spectest.Parse(t, "wrong.yaml", []byte(strings.Replace(src, row, "  - from: CLOSED\n    on: recv SYN\n    send: {RST: {seq: msg.seq}}\n", 1)))
 	res, err := trace.Validate(wrong, bytes.NewReader(out.TraceJSON), "linux.jsonl", trace.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -247,20 +248,12 @@ func runScenario(t *testing.T, s Scenario) *Outcome {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := n.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	closeAtEnd(t, n)
 	tr, err := NewTracer(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if err := tr.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	closeAtEnd(t, tr)
 	sc := &Sc{t: t, N: n, Tr: tr, net: net}
 	s.Run(sc)
 	text, err := tr.Read()
@@ -272,6 +265,15 @@ func runScenario(t *testing.T, s Scenario) *Outcome {
 	outcomes.list = append(outcomes.list, out)
 	outcomes.Unlock()
 	return out
+}
+
+// closeAtEnd closes c when the test ends, failing it on an error.
+func closeAtEnd(t *testing.T, c io.Closer) {
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 func validateRecord(t *testing.T, s Scenario, text, prefix string) *Outcome {

@@ -29,6 +29,21 @@ func connected(sc *Sc, port int) (listener, client, server *Sock) {
 	return listener, client, server
 }
 
+// stuckInLastAck closes the server's socket s of a connection on port
+// whose client has sent its FIN, with every FIN dropped (nft), and waits
+// until the server is in LAST_ACK, where it stays until remove lets FINs
+// through again. It first waits for the client's FIN_WAIT_2: the server's
+// ACK of the client's FIN must have arrived before the rule that drops
+// FINs, or it could leave with the server's FIN and be dropped with it.
+func stuckInLastAck(sc *Sc, port int, s *Sock) (remove func()) {
+	sc.t.Helper()
+	sc.WaitProc(sc.Client(port), sc.Server(port), "TCP_FIN_WAIT2")
+	remove = sc.DropIn("tcp flags & fin == fin")
+	must(sc.t, sc.Shutdown(s))
+	sc.WaitProc(sc.Server(port), sc.Client(port), "TCP_LAST_ACK")
+	return remove
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -196,13 +211,7 @@ var Scenarios = []Scenario{
 			l, c, s := connected(sc, 5000)
 			must(sc.t, sc.Close(c))
 			must(sc.t, s.ReadEOF())
-			// The server's ACK of the client's FIN must have arrived before
-			// the rule that drops FINs, or it could leave with the server's
-			// FIN and be dropped with it.
-			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_FIN_WAIT2")
-			remove := sc.DropIn("tcp flags & fin == fin")
-			must(sc.t, sc.Shutdown(s))
-			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_LAST_ACK")
+			remove := stuckInLastAck(sc, 5000, s)
 			must(sc.t, sc.Abort(s))
 			remove()
 			must(sc.t, sc.Close(l))
@@ -217,10 +226,7 @@ var Scenarios = []Scenario{
 			l, c, s := connected(sc, 5000)
 			must(sc.t, sc.Shutdown(c))
 			must(sc.t, s.ReadEOF())
-			sc.WaitProc(sc.Client(5000), sc.Server(5000), "TCP_FIN_WAIT2")
-			remove := sc.DropIn("tcp flags & fin == fin")
-			must(sc.t, sc.Shutdown(s))
-			sc.WaitProc(sc.Server(5000), sc.Client(5000), "TCP_LAST_ACK")
+			remove := stuckInLastAck(sc, 5000, s)
 			must(sc.t, sc.Abort(c))
 			remove()
 			if _, err := s.Read(); !errors.Is(err, unix.ECONNRESET) && !errors.Is(err, unix.EPIPE) && err != nil {

@@ -40,22 +40,8 @@ import (
 // benchCheck is the benchmark system of the given inbox capacity.
 func benchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	lossy := s.Check("lossy")
-	if lossy == nil {
-		tb.Skip("spec/testdata/tcp_unsequenced.yaml has no lossy check")
-	}
-	c := CountingCheck(lossy)
-	c.Timeouts = spec.AnyTimeout
-	for i, ch := range c.Channels {
-		n := *ch
-		n.Order, n.Capacity, n.Loss, n.Duplicate, n.Full = spec.Unordered, capacity, true, false, spec.DropWhenFull
-		c.Channels[i] = &n
-	}
-	return s, c
+	s, c := config{spec: tcpUnsequenced, check: "lossy", inbox: both(channel{unordered, capacity, drop, true, false}), anyTimeouts: true}.build(tb)
+	return s, CountingCheck(c)
 }
 
 var (

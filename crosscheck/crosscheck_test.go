@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsmgen/fsmgen"
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // needSpin skips the test when spin or gcc is missing, except in CI
@@ -54,7 +55,7 @@ var (
 // loadSpec loads "tcp" (the embedded product spec, spec/tcp.yaml), a file
 // under testdata/ by its base name, or a spec elsewhere in the repository
 // by its path from here.
-func loadSpec(t *testing.T, name string) *spec.Spec {
+func loadSpec(t testing.TB, name string) *spec.Spec {
 	t.Helper()
 	specMu.Lock()
 	defer specMu.Unlock()
@@ -62,17 +63,13 @@ func loadSpec(t *testing.T, name string) *spec.Spec {
 		return s
 	}
 	var s *spec.Spec
-	var err error
 	switch {
 	case name == "tcp":
-		s, err = fsmgen.TCP()
+		s = spectest.TCP(t)
 	case strings.Contains(name, "/"):
-		s, err = spec.Load(name)
+		s = spectest.Load(t, name)
 	default:
-		s, err = spec.Load("testdata/" + name + ".yaml")
-	}
-	if err != nil {
-		t.Fatal(err)
+		s = spectest.Load(t, "testdata/"+name+".yaml")
 	}
 	specCache[name] = s
 	return s
@@ -159,13 +156,10 @@ func (cf config) String() string {
 	return name
 }
 
-func (cf config) build(t *testing.T) (*spec.Spec, *spec.Check) {
+func (cf config) build(t testing.TB) (*spec.Spec, *spec.Check) {
 	t.Helper()
 	s := loadSpec(t, cf.spec)
-	base := s.Check(cf.check)
-	if base == nil {
-		t.Fatalf("%s has no check %s", cf.spec, cf.check)
-	}
+	base := spectest.Check(t, s, cf.check)
 	c := *base
 	c.Channels = slices.Clone(base.Channels) // the copy's channels are its own
 	for i, ch := range cf.inbox {
@@ -248,8 +242,8 @@ var matrix = []config{
 	{spec: reqresp, check: "two_clients", inbox: both(channel{ordered, 2, block, true, true})},
 	// One channel overridden alone (channels: "x from hub").
 	{spec: "../modelcheck/testdata/reply.yaml", check: "lossy_to_x"},
-	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh"},
-	{spec: "../modelcheck/testdata/broadcast.yaml", check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
+	{spec: broadcast, check: "mesh"},
+	{spec: broadcast, check: "mesh", inbox: both(channel{ordered, 2, block, true, true})},
 	// Variables written and never read (a monitor's read only by a goal).
 	{spec: "writeonly", check: "lossy"},
 	// Timed checks: ticks left per armed timer, message ages, early windows.
@@ -262,15 +256,15 @@ var matrix = []config{
 	{spec: "retx", check: "unordered", inbox: both(channel{ordered, 3, drop, true, true})},
 	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, true, true})},
 	{spec: "race", check: "early"},
-	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_lossy"},
-	{spec: "../modelcheck/testdata/timed.yaml", check: "late_ping_ordered"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "lossy"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "early"},
-	{spec: "../modelcheck/testdata/timed_retx.yaml", check: "ageless"},
+	{spec: timedPing, check: "counts_lossy"},
+	{spec: timedPing, check: "late_ping_ordered"},
+	{spec: timedRetx, check: "lossy"},
+	{spec: timedRetx, check: "early"},
+	{spec: timedRetx, check: "ageless"},
 	// Lossless channels with a lifetime: the tick waits for the delivery of
 	// a message of the last age (stuck: a delivery that cannot happen).
-	{spec: "../modelcheck/testdata/timed.yaml", check: "counts_early"},
-	{spec: "../modelcheck/testdata/timed_stuck.yaml", check: "stuck"},
+	{spec: timedPing, check: "counts_early"},
+	{spec: timedStuck, check: "stuck"},
 	{spec: "retx", check: "ordered", inbox: both(channel{ordered, 2, block, false, false})},
 	{spec: "retx", check: "ordered", inbox: both(channel{unordered, 3, block, false, true})},
 	{spec: "retx", check: "unordered", inbox: [2]*channel{{ordered, 2, drop, false, true}, {unordered, 2, drop, true, false}}},
@@ -287,6 +281,10 @@ const (
 	reqresp        = "../examples/reqresp/reqresp.yaml"
 	abp            = "../examples/abp/abp.yaml"
 	twophase       = "../examples/twophase/twophase.yaml"
+	broadcast      = "../modelcheck/testdata/broadcast.yaml"
+	timedPing      = "../modelcheck/testdata/timed.yaml"
+	timedRetx      = "../modelcheck/testdata/timed_retx.yaml"
+	timedStuck     = "../modelcheck/testdata/timed_stuck.yaml"
 )
 
 // TestCounts runs fsmgen's checker and SPIN on every configuration of the
@@ -324,15 +322,7 @@ func TestCounts(t *testing.T) {
 // runFsmgen runs modelcheck on c with one worker, or as opts say.
 func runFsmgen(t *testing.T, s *spec.Spec, c *spec.Check, opts ...modelcheck.Option) *modelcheck.Result {
 	t.Helper()
-	ck, err := modelcheck.New(s, c, append([]modelcheck.Option{modelcheck.Workers(1)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ck.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return fsmtest.Run(t, s, c, append([]modelcheck.Option{modelcheck.Workers(1)}, opts...)...)
 }
 
 // withoutGoals is c without its eventually goals, which a safety run of

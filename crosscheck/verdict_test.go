@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // tcpVariants are checks appended to the TCP pair without sequence numbers
@@ -121,10 +122,7 @@ func TestVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := spec.Parse("tcp_variants.yaml", append(tcpSrc, tcpVariants...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	vs := spectest.Parse(t, "tcp_variants.yaml", append(tcpSrc, tcpVariants...))
 	expect := map[string]want{
 		"v_invariant_fails":           {"invariant", "none"},
 		"v_invariant_initially_false": {"invariant", "none"},
@@ -154,20 +152,14 @@ func TestVerdicts(t *testing.T) {
 	if lastVote == string(tpSrc) {
 		t.Fatal("twophase.yaml no longer has the guards the last-vote variant breaks")
 	}
-	tpv, err := spec.Parse("twophase_last_vote.yaml", []byte(lastVote))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpv := spectest.Parse(t, "twophase_last_vote.yaml", []byte(lastVote))
 	cells = append(cells, cell{tpv, tpv.Check("reliable"), want{"invariant", "none"}})
 	rr := loadSpec(t, reqresp)
 	src, err := os.ReadFile(reqresp)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rrv, err := spec.Parse("reqresp_variants.yaml", append(src, reqrespVariants...))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rrv := spectest.Parse(t, "reqresp_variants.yaml", append(src, reqrespVariants...))
 	for _, c := range rr.Checks {
 		cells = append(cells, cell{rr, c, want{"none", "none"}})
 	}
@@ -184,7 +176,7 @@ func TestVerdicts(t *testing.T) {
 	cells = append(cells, cell{race, race.Check("in_order"), want{"none", "none"}}, cell{race, race.Check("early"), want{"invariant", "deadlock"}})
 	// timed: a lossless channel's message of the last age stops time until
 	// it is delivered, and when it cannot be, time is stuck (a deadlock).
-	timed := loadSpec(t, "../modelcheck/testdata/timed.yaml")
+	timed := loadSpec(t, timedPing)
 	for _, x := range []struct {
 		check string
 		want  want
@@ -194,7 +186,7 @@ func TestVerdicts(t *testing.T) {
 	} {
 		cells = append(cells, cell{timed, timed.Check(x.check), x.want})
 	}
-	stuck := loadSpec(t, "../modelcheck/testdata/timed_stuck.yaml")
+	stuck := loadSpec(t, timedStuck)
 	cells = append(cells, cell{stuck, stuck.Check("stuck"), want{"none", "deadlock"}}, cell{stuck, stuck.Check("stuck_lossy"), want{"none", "none"}})
 	// The copies of tcp.yaml with one defect each, and the one without
 	// sequence numbers: what their headers expect.
@@ -287,11 +279,7 @@ func multicastVariant(t *testing.T, src string) *spec.Spec {
 	if !strings.Contains(v, "send: RESP") || !strings.Contains(v, "sends_to: [a, b]") {
 		t.Fatal("reqresp.yaml no longer has the reply and the check the multicast variant changes")
 	}
-	s, err := spec.Parse("reqresp_multicast.yaml", []byte(v))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return spectest.Parse(t, "reqresp_multicast.yaml", []byte(v))
 }
 
 // expectedVerdicts reads the verdicts a copy of tcp.yaml in spec/testdata

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestWideCounts compares the two tools on modelcheck/testdata/chain.yaml,
@@ -18,10 +18,7 @@ func TestWideCounts(t *testing.T) {
 	for _, tc := range []struct{ budget, words int }{{1, 5}, {255, 33}} {
 		t.Run(fmt.Sprintf("budget=%d", tc.budget), func(t *testing.T) {
 			t.Parallel()
-			s, err := spec.Load("../modelcheck/testdata/chain.yaml")
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := spectest.Load(t, "../modelcheck/testdata/chain.yaml")
 			c := s.Check("walk")
 			for _, p := range c.Peers {
 				for i := range p.Calls {

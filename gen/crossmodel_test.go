@@ -6,23 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // crossSpecs are the specs the Promela and TLA+ renderings are tested on.
 func crossSpecs(t *testing.T) []*spec.Spec {
 	t.Helper()
-	tcp, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tcp := spectest.TCP(t)
 	out := []*spec.Spec{tcp}
 	for _, f := range []string{"testdata/crossmodel/toggle.yaml", "testdata/crossmodel/relay.yaml", "testdata/timed.yaml", "../crosscheck/testdata/arith.yaml", "../crosscheck/testdata/retx.yaml", "../examples/reqresp/reqresp.yaml", "../examples/abp/abp.yaml", "../examples/twophase/twophase.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.Load(t, f)
 		out = append(out, s)
 	}
 	return out
@@ -104,6 +98,17 @@ func TestPromelaStructure(t *testing.T) {
 	}
 }
 
+// wantAll fails t for each of wants that text, named what, does not
+// contain.
+func wantAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, text)
+		}
+	}
+}
+
 func countWord(text, w string) int {
 	return len(regexp.MustCompile(`\b`+w+`\b`).FindAllStringIndex(stripComments(text), -1))
 }
@@ -115,16 +120,13 @@ func stripComments(s string) string { return commentRE.ReplaceAllString(s, "") }
 // TestPromelaToggle pins the action structure of a spec small enough to
 // read: one option per action instance, in both loop copies.
 func TestPromelaToggle(t *testing.T) {
-	s, err := spec.Load("testdata/crossmodel/toggle.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/crossmodel/toggle.yaml")
 	src, err := Promela(s, s.Checks[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(src)
-	for _, want := range []string{
+	wantAll(t, "Promela", text,
 		"byte a_state = S_OFF;",
 		"byte b_inbox[1];",
 		":: call_a_FLIP()",
@@ -132,11 +134,7 @@ func TestPromelaToggle(t *testing.T) {
 		":: deliver_b()",
 		"inline send_b(m) {",
 		"assert(!((a_state == S_ON) && (b_inbox_len == 0)))",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("missing %q in:\n%s", want, text)
-		}
-	}
+	)
 	if strings.Contains(text, "end_terminal") || strings.Contains(text, "end_running") {
 		t.Errorf("no terminal declared, yet an end label:\n%s", text)
 	}
@@ -245,10 +243,7 @@ func TestTLAStructure(t *testing.T) {
 // keeps C's truncating / and %, TLA+ uses \div and % only where neither
 // operand can be negative, and Quot and Rem elsewhere.
 func TestExpressionRenderings(t *testing.T) {
-	s, err := spec.Load("../crosscheck/testdata/arith.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "../crosscheck/testdata/arith.yaml")
 	c := s.Check("pair")
 	pml, err := Promela(s, c)
 	if err != nil {
@@ -258,17 +253,13 @@ func TestExpressionRenderings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{
+	wantAll(t, "Promela", string(pml),
 		"(!((a_x % 2) == 0) || a_up)",                      // x % 2 == 0 => up, peer a
 		"((a_up -> (a_x + a_k) : (a_x - a_k)) % 7)",        // cond(up, x + k, x - k) % 7
 		"((a_up -> 1 : 0) + (b_up -> 1 : 0))",              // cond in a property
 		"(((a_k + 1) / 2) == 2) && (((-a_k) % 2) == (-1))", // truncating, as in Go
-	} {
-		if !strings.Contains(string(pml), want) {
-			t.Errorf("Promela lacks %s", want)
-		}
-	}
-	for _, want := range []string{
+	)
+	wantAll(t, "TLA+", string(mod),
 		"EXTENDS Integers,",
 		"Quot(a, b) == LET q == (IF a < 0 THEN -a ELSE a) \\div (IF b < 0 THEN -b ELSE b)",
 		"((Rem(s.x, 2) = 0) => s.up)",                                 // x may be negative
@@ -277,21 +268,14 @@ func TestExpressionRenderings(t *testing.T) {
 		"(((var_k[\"a\"] + 1) \\div 2) = 2)", // k + 1 and 2 are never negative
 		"(Size_a(inbox[\"a\"]) \\div 3)",
 		"(IF up[\"a\"] THEN 1 ELSE 0)",
-	} {
-		if !strings.Contains(string(mod), want) {
-			t.Errorf("TLA+ lacks %s", want)
-		}
-	}
+	)
 }
 
 // TestChannelNameClash: two channels whose names render alike are an
 // error with the check's position in both renderings, never one merged
 // channel.
 func TestChannelNameClash(t *testing.T) {
-	s, err := spec.Load("testdata/clash/channels.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/clash/channels.yaml")
 	c := s.Checks[0]
 	_, perr := Promela(s, c)
 	_, _, terr := TLA(s, c)

@@ -6,16 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func TestDiagramGolden(t *testing.T) {
-	s, err := spec.Load("testdata/door.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/door.yaml")
 	o := gen.DiagramOptions{Source: "gen/testdata/door.yaml"}
 	for _, c := range []struct {
 		golden string
@@ -28,27 +25,31 @@ func TestDiagramGolden(t *testing.T) {
 		if !bytes.Equal(got, c.render(s.Machine, o)) {
 			t.Fatalf("%s: output is not deterministic", c.golden)
 		}
-		if *update {
-			if err := os.WriteFile(c.golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(c.golden)
-		if err != nil {
+		checkGolden(t, c.golden, got)
+	}
+}
+
+// checkGolden fails t when got, a fresh rendering, differs from the golden
+// file path; with -update it writes got there instead.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", c.golden, firstDiff(string(want), string(got)))
-		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./gen -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", path, firstDiff(string(want), string(got)))
 	}
 }
 
 func TestDiagramSelfLoops(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	all := string(gen.Mermaid(s.Machine, gen.DiagramOptions{}))
 	some := string(gen.Mermaid(s.Machine, gen.DiagramOptions{HideSelfLoops: true}))
 	if strings.Count(some, "\n") >= strings.Count(all, "\n") {

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestDotRendersWithGraphviz feeds the DOT rendering of every test spec to
@@ -22,19 +22,10 @@ func TestDotRendersWithGraphviz(t *testing.T) {
 		}
 		t.Skip("Graphviz's dot is not installed; apt-get install -y graphviz to run this test")
 	}
-	specs := []*spec.Spec{}
-	tcp, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs = append(specs, tcp)
+	specs := []*spec.Spec{spectest.TCP(t)}
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, f := range files {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		specs = append(specs, s)
+		specs = append(specs, spectest.Load(t, f))
 	}
 	for _, s := range specs {
 		for _, hide := range []bool{false, true} {

@@ -2,23 +2,19 @@ package gen_test
 
 import (
 	"bytes"
-	"os"
 	"testing"
 
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestTimedGolden pins the Promela and TLA+ renderings of a small timed
 // check (go test ./gen -update rewrites them).
 func TestTimedGolden(t *testing.T) {
-	s, err := spec.Load("testdata/timed.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := s.Check("timed")
-	if c == nil || c.Time == nil {
-		t.Fatal("testdata/timed.yaml has no timed check timed")
+	s := spectest.Load(t, "testdata/timed.yaml")
+	c := spectest.Check(t, s, "timed")
+	if c.Time == nil {
+		t.Fatal("testdata/timed.yaml's check timed is not timed")
 	}
 	pml, err := gen.Promela(s, c)
 	if err != nil {
@@ -41,18 +37,6 @@ func TestTimedGolden(t *testing.T) {
 		{"testdata/timed.tla.golden", mod},
 		{"testdata/timed.cfg.golden", cfg},
 	} {
-		if *update {
-			if err := os.WriteFile(g.golden, g.got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(g.golden)
-		if err != nil {
-			t.Fatalf("%v (go test ./gen -update)", err)
-		}
-		if !bytes.Equal(g.got, want) {
-			t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", g.golden, firstDiff(string(want), string(g.got)))
-		}
+		checkGolden(t, g.golden, g.got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // tcpBenchSpec is the TCP spec without sequence numbers (the model the
@@ -16,10 +17,7 @@ import (
 // duplication).
 func tcpBenchCheck(tb testing.TB, capacity int) (*spec.Spec, *spec.Check) {
 	tb.Helper()
-	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	s := spectest.Load(tb, "../spec/testdata/tcp_unsequenced.yaml")
 	c := s.Check("lossy")
 	if c == nil {
 		tb.Skip("spec/tcp.yaml has no lossy check")

@@ -3,11 +3,10 @@ package modelcheck
 import (
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/examples/abp/receiver"
 	"github.com/fsmgen/fsmgen/examples/abp/sender"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestGeneratedStepAgrees drives the generated TCP machine (fsm/tcp's
@@ -15,10 +14,7 @@ import (
 // graph: counts, depth and per-row coverage, for every TCP check under
 // every network semantics. This verifies the code that ships.
 func TestGeneratedStepAgrees(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	checks := netVariants(s)
 	for _, c := range s.Checks {
 		checks = append(checks, explorable(c))
@@ -45,10 +41,7 @@ func TestGeneratedStepAgrees(t *testing.T) {
 // instead of the interpreter: every check gives the same verdict, and its
 // whole graph the same counts, depth and per-row coverage.
 func TestGeneratedFieldsAgree(t *testing.T) {
-	s, err := spec.Load("../examples/abp/abp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "../examples/abp/abp.yaml")
 	gen := []Option{Workers(2), WithMachineStep("sender", sender.Packed.Step), WithMachineStep("receiver", receiver.Packed.Step)}
 	for _, c := range s.Checks {
 		for _, whole := range []bool{false, true} {

@@ -9,27 +9,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func loadCheck(t testing.TB, file, check string) (*spec.Spec, *spec.Check) {
 	t.Helper()
 	var s *spec.Spec
-	var err error
 	if file == "" {
-		s, err = fsmgen.TCP()
+		s = spectest.TCP(t)
 	} else {
-		s, err = spec.Load(file)
+		s = spectest.Load(t, file)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := s.Check(check)
-	if c == nil {
-		t.Fatalf("%s: no check %q", file, check)
-	}
-	return s, c
+	return s, spectest.Check(t, s, check)
 }
 
 func run(t testing.TB, s *spec.Spec, c *spec.Check, opts ...Option) (*Checker, *Result) {
@@ -119,17 +111,26 @@ func netVariants(s *spec.Spec) []*spec.Check {
 	return out
 }
 
-// smallSpecs loads the small test specs that the comparisons with the
-// reference explorer and between state layouts run.
-func smallSpecs(t testing.TB) []*spec.Spec {
+// specCheck is a check of a spec: a case of the tests that compare
+// searches.
+type specCheck struct {
+	s *spec.Spec
+	c *spec.Check
+}
+
+// smallChecks are the checks of the small test specs that the comparisons
+// with the reference explorer and between state layouts run, each in every
+// form that forms make of it (explorable, or the check as it is).
+func smallChecks(t testing.TB, forms ...func(*spec.Check) *spec.Check) []specCheck {
 	t.Helper()
-	var out []*spec.Spec
+	var out []specCheck
 	for _, f := range []string{"testdata/toggle.yaml", "testdata/counter.yaml", "testdata/cycle.yaml", "testdata/abp.yaml", "testdata/abp_noretx.yaml"} {
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
+		s := spectest.Load(t, f)
+		for _, c := range s.Checks {
+			for _, form := range forms {
+				out = append(out, specCheck{s, form(c)})
+			}
 		}
-		out = append(out, s)
 	}
 	return out
 }
@@ -138,29 +139,13 @@ func smallSpecs(t testing.TB) []*spec.Spec {
 // explorer (ref_test.go) on every test spec and on TCP under every network
 // semantics.
 func TestAgreesWithReference(t *testing.T) {
-	type pair struct {
-		s *spec.Spec
-		c *spec.Check
-	}
-	var cases []pair
-	for _, s := range smallSpecs(t) {
-		for _, c := range s.Checks {
-			cases = append(cases, pair{s, explorable(c)})
-		}
-	}
-	// The reference reads no message fields: TCP without sequence numbers.
-	if s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml"); err == nil {
+	cases := smallChecks(t, explorable)
+	// The reference reads no message fields: TCP without sequence numbers;
+	// then three peers, and replies.
+	for _, f := range []string{"../spec/testdata/tcp_unsequenced.yaml", "testdata/broadcast.yaml", "testdata/reply.yaml"} {
+		s := spectest.Load(t, f)
 		for _, c := range netVariants(s) {
-			cases = append(cases, pair{s, c})
-		}
-	}
-	for _, f := range []string{"testdata/broadcast.yaml", "testdata/reply.yaml"} { // three peers; replies
-		s, err := spec.Load(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range netVariants(s) {
-			cases = append(cases, pair{s, c})
+			cases = append(cases, specCheck{s, c})
 		}
 	}
 	for _, p := range cases {

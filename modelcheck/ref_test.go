@@ -175,6 +175,15 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 		}
 		return len(replies) == 0 || put(n, c.Between(p, from), replies)
 	}
+	// fire has peer p take event ev in n, a clone of r, and keeps n when
+	// the step and its sends go through (from: the sender of a message
+	// received, or -1).
+	fire := func(n *refState, p int, ev *spec.Event, from int) {
+		sends, replies, ok := refStep(s, c, n, p, ev)
+		if ok && finish(n, p, sends, replies, from) {
+			out = append(out, n)
+		}
+	}
 	inFlight := 0
 	for _, b := range r.boxes {
 		inFlight += len(b)
@@ -188,31 +197,7 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			if cb.Budget != spec.Unbounded {
 				n.budgets[p][i]--
 			}
-			sends, replies, ok := refStep(s, c, n, p, s.CallEvent(cb.Call))
-			if ok && finish(n, p, sends, replies, -1) {
-				out = append(out, n)
-			}
-		}
-		// deliveries
-		for _, ch := range c.Channels {
-			if ch.To != p {
-				continue
-			}
-			box := r.boxes[ch.Index]
-			for i, m := range box {
-				if ch.Order == spec.Ordered && i > 0 {
-					break
-				}
-				if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
-					continue
-				}
-				n := r.clone()
-				n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
-				sends, replies, ok := refStep(s, c, n, p, s.MessageEvent(s.Messages[m/ch.Ages()]))
-				if ok && finish(n, p, sends, replies, ch.From) {
-					out = append(out, n)
-				}
-			}
+			fire(n, p, s.CallEvent(cb.Call), -1)
 		}
 		for _, t := range s.Timers {
 			if !r.peers[p].timers[t.Index] {
@@ -224,12 +209,11 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 			if c.Time != nil && r.peers[p].rem[t.Index] > c.EarlyTicks(s.Machine, t) {
 				continue
 			}
-			n := r.clone()
-			sends, replies, ok := refStep(s, c, n, p, s.TimerEvent(t))
-			if ok && finish(n, p, sends, replies, -1) {
-				out = append(out, n)
-			}
+			fire(r.clone(), p, s.TimerEvent(t), -1)
 		}
+		// Each message in p's inboxes (once per value in an unordered one)
+		// is delivered (only the head of an ordered one), lost or
+		// duplicated.
 		for _, ch := range c.Channels {
 			if ch.To != p {
 				continue
@@ -239,10 +223,16 @@ func refSuccessors(s *spec.Spec, c *spec.Check, r *refState) []*refState {
 				if ch.Order == spec.Unordered && i > 0 && box[i-1] == m {
 					continue
 				}
-				if ch.Loss {
+				taken := func() *refState { // r without the message
 					n := r.clone()
 					n.boxes[ch.Index] = slices.Delete(n.boxes[ch.Index], i, i+1)
-					out = append(out, n)
+					return n
+				}
+				if ch.Order == spec.Unordered || i == 0 {
+					fire(taken(), p, s.MessageEvent(s.Messages[m/ch.Ages()]), ch.From)
+				}
+				if ch.Loss {
+					out = append(out, taken())
 				}
 				if ch.Duplicate && len(box) < ch.Capacity {
 					n := r.clone()

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestTCPStaleReset records the limit of a TCP abstraction without sequence
@@ -15,10 +15,7 @@ import (
 // its sequence number (RFC 9293 §3.10.7.4). The server, already closing, is
 // then left in FIN_WAIT_2 for ever: a deadlock short of both sides closed.
 func TestTCPStaleReset(t *testing.T) {
-	s, err := spec.Load("../spec/testdata/tcp_unsequenced.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "../spec/testdata/tcp_unsequenced.yaml")
 	c := *s.Check("lossy")
 	c.Channels = slices.Clone(c.Channels) // the copy's channels are its own
 	for i, ch := range c.Channels {

@@ -3,10 +3,11 @@ package modelcheck
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // testdata/chain.yaml is a chain of 131 states S0..S130: Si has only call
@@ -207,25 +208,10 @@ func TestWideCounterexamples(t *testing.T) {
 // own, so that small checks take the multi-word search; the counts,
 // verdicts and counterexample depths must be those of the packed layout.
 func TestWideLayoutAgrees(t *testing.T) {
-	type pair struct {
-		s *spec.Spec
-		c *spec.Check
-	}
-	var cases []pair
-	for _, s := range smallSpecs(t) {
-		for _, c := range s.Checks {
-			cases = append(cases, pair{s, c}, pair{s, explorable(c)})
-		}
-	}
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range s.Checks {
-		cases = append(cases, pair{s, c})
-	}
-	for _, c := range netVariants(s) {
-		cases = append(cases, pair{s, c})
+	cases := smallChecks(t, func(c *spec.Check) *spec.Check { return c }, explorable)
+	s := spectest.TCP(t)
+	for _, c := range append(slices.Clone(s.Checks), netVariants(s)...) {
+		cases = append(cases, specCheck{s, c})
 	}
 	spread := func(c *Checker) { c.spread = true }
 	for _, p := range cases {

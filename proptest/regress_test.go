@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // Histories that properties once found, kept as regression tests.
@@ -36,14 +37,11 @@ func TestTimeWaitRegressions(t *testing.T) {
 			Advance(4 * time.Minute),
 		}},
 	} {
-		broken, err := spec.Load(filepath.Join("testdata", c.broken))
-		if err != nil {
-			t.Fatal(err)
-		}
+		broken := spectest.Load(t, filepath.Join("testdata", c.broken))
 		if msg := CheckTimeWait(broken, NewIRMachine(broken), c.h); msg == "" {
 			t.Errorf("%s: the history no longer fails", c.broken)
 		}
-		s := mustTCP(t)
+		s := spectest.TCP(t)
 		if msg := CheckTimeWait(s, NewIRMachine(s), c.h); msg != "" {
 			t.Errorf("%s history on spec/tcp.yaml (IR machine): %s", c.broken, msg)
 		}
@@ -67,7 +65,7 @@ func TestTimeWaitReentry(t *testing.T) {
 		Call("ACTIVE_OPEN"), Recv("SYN_ACK(seq=false, ack=true)"), Call("CLOSE"), Recv("FIN_ACK(seq=false, ack=true)"),
 		Advance(4 * time.Minute),
 	}
-	if msg := CheckTimeWait(mustTCP(t), newTCP, h); msg != "" {
+	if msg := CheckTimeWait(spectest.TCP(t), newTCP, h); msg != "" {
 		t.Errorf("fsm/tcp: %s\nhistory:\n%s", msg, h.GoString())
 	}
 }
@@ -77,10 +75,7 @@ func TestTimeWaitReentry(t *testing.T) {
 // formatted spec does not parse. Found by TestRoundTrip.
 func TestFormatDoubleNegation(t *testing.T) {
 	src := []byte("machine: m\nvars: {x: {type: int, min: 0, max: 3}}\ncalls: [GO]\nstates: {A: {initial: true}}\ntransitions:\n  - {from: A, on: GO, if: \"-(-x) < 1\"}\n")
-	s, err := spec.Parse("neg.yaml", src)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Parse(t, "neg.yaml", src)
 	out, err := spec.Format(s)
 	if err != nil {
 		t.Fatal(err)

@@ -576,42 +576,32 @@ func (b *specBuilder) check(name string) RandomCheck {
 func (s *RandomSpec) YAML() []byte {
 	root := node(yaml.MappingNode)
 	put(root, "machine", scalar(s.Name))
-	if s.Doc != "" {
-		put(root, "doc", scalar(s.Doc))
-	}
-	if len(s.Params) > 0 {
-		put(root, "params", mappingOf(s.Params))
-	}
-	if len(s.Vars) > 0 {
-		m := node(yaml.MappingNode)
-		for _, v := range s.Vars {
-			n := node(yaml.MappingNode)
-			n.Style = yaml.FlowStyle
-			put(n, "type", scalar(v.Kind))
-			switch v.Kind {
-			case "enum":
-				put(n, "values", list(v.Values, true))
-			case "int":
-				put(n, "min", intScalar(v.Min))
-				put(n, "max", intScalar(v.Max))
-			}
-			if v.Init != "" {
-				in := scalar(v.Init)
-				switch v.Kind {
-				case "int":
-					in.Tag = "!!int"
-				case "bool":
-					in.Tag = "!!bool"
-				}
-				put(n, "init", in)
-			}
-			if d := s.Docs[v.Name]; d != "" {
-				put(n, "doc", scalar(d))
-			}
-			put(m, v.Name, n)
+	putString(root, "doc", s.Doc)
+	putMapping(root, "params", s.Params, pair)
+	putMapping(root, "vars", s.Vars, func(_ int, v RandomVar) (string, *yaml.Node) {
+		n := node(yaml.MappingNode)
+		n.Style = yaml.FlowStyle
+		put(n, "type", scalar(v.Kind))
+		switch v.Kind {
+		case "enum":
+			put(n, "values", list(v.Values, true))
+		case "int":
+			put(n, "min", intScalar(v.Min))
+			put(n, "max", intScalar(v.Max))
 		}
-		put(root, "vars", m)
-	}
+		if v.Init != "" {
+			in := scalar(v.Init)
+			switch v.Kind {
+			case "int":
+				in.Tag = "!!int"
+			case "bool":
+				in.Tag = "!!bool"
+			}
+			put(n, "init", in)
+		}
+		putString(n, "doc", s.Docs[v.Name])
+		return v.Name, n
+	})
 	decls := func(key string, names []string, extra func(string, *yaml.Node)) {
 		if len(names) == 0 {
 			return
@@ -635,9 +625,7 @@ func (s *RandomSpec) YAML() []byte {
 			if extra != nil {
 				extra(name, n)
 			}
-			if d != "" {
-				put(n, "doc", scalar(d))
-			}
+			putString(n, "doc", d)
 			if len(n.Content) == 0 {
 				put(m, name, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: ""})
 				continue
@@ -677,12 +665,8 @@ func (s *RandomSpec) YAML() []byte {
 			put(n, "except", oneOrList(r.Except))
 		}
 		put(n, "on", oneOrList(r.On))
-		if r.If != "" {
-			put(n, "if", scalar(r.If))
-		}
-		if r.To != "" {
-			put(n, "to", scalar(r.To))
-		}
+		putString(n, "if", r.If)
+		putString(n, "to", r.To)
 		for _, k := range []struct {
 			key string
 			xs  []string
@@ -692,16 +676,12 @@ func (s *RandomSpec) YAML() []byte {
 			}
 		}
 		if len(r.Set) > 0 {
-			m := mappingOf(r.Set)
+			m := mapping(r.Set, pair)
 			m.Style = yaml.FlowStyle
 			put(n, "set", m)
 		}
-		if r.Error != "" {
-			put(n, "error", scalar(r.Error))
-		}
-		if r.Doc != "" {
-			put(n, "doc", scalar(r.Doc))
-		}
+		putString(n, "error", r.Error)
+		putString(n, "doc", r.Doc)
 		rows.Content = append(rows.Content, n)
 	}
 	put(root, "transitions", rows)
@@ -709,13 +689,7 @@ func (s *RandomSpec) YAML() []byte {
 	put(u, "messages", scalar(s.Unhandled.Name))
 	put(u, "calls", scalar(s.Unhandled.Value))
 	put(root, "unhandled", u)
-	if len(s.Checks) > 0 {
-		m := node(yaml.MappingNode)
-		for _, c := range s.Checks {
-			put(m, c.Name, c.yaml())
-		}
-		put(root, "checks", m)
-	}
+	putMapping(root, "checks", s.Checks, func(_ int, c RandomCheck) (string, *yaml.Node) { return c.Name, c.yaml() })
 	out, err := yaml.Marshal(root)
 	if err != nil {
 		panic(err) // a yaml.Node tree of scalars always encodes
@@ -745,22 +719,14 @@ func (c *RandomCheck) yaml() *yaml.Node {
 	}
 	put(n, "peers", peers)
 	put(n, "network", c.Network.yaml())
-	if c.Terminal != "" {
-		put(n, "terminal", scalar(c.Terminal))
-	}
-	if len(c.Invariants) > 0 {
-		put(n, "invariants", mappingOf(c.Invariants))
-	}
-	if len(c.Eventually) > 0 {
-		m := node(yaml.MappingNode)
-		for i, p := range c.Eventually {
-			g := node(yaml.MappingNode)
-			put(g, "goal", scalar(p.Value))
-			put(g, "fairness", scalar(c.Fairness[i]))
-			put(m, p.Name, g)
-		}
-		put(n, "eventually", m)
-	}
+	putString(n, "terminal", c.Terminal)
+	putMapping(n, "invariants", c.Invariants, pair)
+	putMapping(n, "eventually", c.Eventually, func(i int, p NameValue) (string, *yaml.Node) {
+		g := node(yaml.MappingNode)
+		put(g, "goal", scalar(p.Value))
+		put(g, "fairness", scalar(c.Fairness[i]))
+		return p.Name, g
+	})
 	return n
 }
 
@@ -781,14 +747,34 @@ func put(m *yaml.Node, key string, v *yaml.Node) { m.Content = append(m.Content,
 
 func scalar(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
 
-// mappingOf renders name/value pairs as a mapping of scalars, in order.
-func mappingOf(pairs []NameValue) *yaml.Node {
+// putString puts key: s in m unless s is empty, as an optional field.
+func putString(m *yaml.Node, key, s string) {
+	if s != "" {
+		put(m, key, scalar(s))
+	}
+}
+
+// mapping is a mapping with an entry name: value for each of items, as
+// entry makes it from the item and its index, in order.
+func mapping[T any](items []T, entry func(int, T) (string, *yaml.Node)) *yaml.Node {
 	m := node(yaml.MappingNode)
-	for _, p := range pairs {
-		put(m, p.Name, scalar(p.Value))
+	for i, x := range items {
+		name, v := entry(i, x)
+		put(m, name, v)
 	}
 	return m
 }
+
+// putMapping puts key: the mapping of items in m unless there are none, as
+// an optional field.
+func putMapping[T any](m *yaml.Node, key string, items []T, entry func(int, T) (string, *yaml.Node)) {
+	if len(items) > 0 {
+		put(m, key, mapping(items, entry))
+	}
+}
+
+// pair is the entry of a name/value pair: a scalar.
+func pair(_ int, p NameValue) (string, *yaml.Node) { return p.Name, scalar(p.Value) }
 
 func intScalar(i int) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(i)}

@@ -15,6 +15,7 @@ import (
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // stepCase is one (packed snapshot, input) pair.
@@ -45,7 +46,7 @@ func snapGen(s *spec.Spec) gopter.Gen {
 // TestTCPStepMatchesSpec: fsm/tcp's Packed.Step and Step agree with the IR
 // interpreter on random snapshots and events, the unhandled policy included.
 func TestTCPStepMatchesSpec(t *testing.T) {
-	s := mustTCP(t)
+	s := spectest.TCP(t)
 	ir, err := modelcheck.Interpreter(s.Machine)
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestTCPStepMatchesSpec(t *testing.T) {
 // rejected; no history makes the Machine panic (gopter reports a panic as
 // an error).
 func TestTCPRejectedChangesNothing(t *testing.T) {
-	s := mustTCP(t)
+	s := spectest.TCP(t)
 	props := gopter.NewProperties(params(t, 2000))
 	props.Property("rejected events change nothing", prop.ForAll(func(h History) string {
 		clock := fsm.NewFakeClock(Epoch)
@@ -231,7 +232,7 @@ func CheckTimerHygiene(s *spec.Spec, h History) string {
 
 // TestTCPTimerHygiene checks CheckTimerHygiene on random histories.
 func TestTCPTimerHygiene(t *testing.T) {
-	s := mustTCP(t)
+	s := spectest.TCP(t)
 	props := gopter.NewProperties(params(t, 2000))
 	props.Property("timer hygiene (fsm/tcp)", prop.ForAll(func(h History) string { return CheckTimerHygiene(s, h) }, HistoryGen{S: s}.Gen()))
 	props.TestingRun(t)

@@ -16,6 +16,7 @@ import (
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // tcpMachine adapts the generated fsm/tcp Machine to Machine.
@@ -34,18 +35,9 @@ func newTCP(clock fsm.Clock, observe func(Transition)) Machine {
 	return tcpMachine{tcp.New(opts...)}
 }
 
-func mustTCP(t *testing.T, opts ...spec.Option) *spec.Spec {
-	t.Helper()
-	s, err := fsmgen.TCP(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // TestTimeWaitTCP: the generated fsm/tcp Machine keeps TIME_WAIT for exactly 2×MSL.
 func TestTimeWaitTCP(t *testing.T) {
-	s := mustTCP(t)
+	s := spectest.TCP(t)
 	props := gopter.NewProperties(params(t, 3000))
 	props.Property("TIME_WAIT lasts exactly 2×MSL (fsm/tcp)", prop.ForAll(
 		func(h History) string { return CheckTimeWait(s, newTCP, h) },
@@ -123,10 +115,7 @@ func TestTimeWaitAnyMSL(t *testing.T) {
 func TestTimeWaitTeeth(t *testing.T) {
 	for _, name := range []string{"tcp_timewait_1msl.yaml", "tcp_timewait_fin_no_restart.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			s, err := spec.Load(filepath.Join("testdata", name))
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := spectest.Load(t, filepath.Join("testdata", name))
 			p := params(t, 3000)
 			res := prop.ForAll(func(h History) string { return CheckTimeWait(s, NewIRMachine(s), h) }, HistoryGen{S: s}.Gen()).Check(p)
 			if res.Passed() {

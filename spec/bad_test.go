@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden .err files of testdata/bad")
@@ -135,10 +136,7 @@ func TestHugeName(t *testing.T) {
 // TestHugeScalar: a long doc string is fine; only names are bounded.
 func TestHugeScalar(t *testing.T) {
 	src := minimal + "doc: " + strings.Repeat("word ", 100<<10) + "\n"
-	s, err := spec.Parse("doc.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Parse(t, "doc.yaml", []byte(src))
 	if len(s.Doc) < 400<<10 {
 		t.Fatalf("doc of %d bytes", len(s.Doc))
 	}
@@ -232,10 +230,7 @@ func TestExclusiveGuardsScale(t *testing.T) {
 		fmt.Fprintf(&b, "  - {from: A, on: GO, if: n == %d}\n", i)
 	}
 	start := time.Now()
-	s, err := spec.Parse("exclusive.yaml", []byte(b.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Parse(t, "exclusive.yaml", []byte(b.String()))
 	if len(s.Table[0][0]) != 256 {
 		t.Fatalf("%d rows in the cell", len(s.Table[0][0]))
 	}

@@ -32,10 +32,7 @@ checks:
 // messages, the range of len(net) (only those channels count), and the
 // warning for a sends_to that a machine never uses.
 func TestSendsTo(t *testing.T) {
-	s, err := Parse("sink.yaml", []byte(sinkSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustParse(t, "sink.yaml", sinkSpec)
 	c := s.Check("three")
 	if len(c.Channels) != 6 {
 		t.Fatalf("%d channels, want 6", len(c.Channels))

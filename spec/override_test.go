@@ -8,39 +8,8 @@ import (
 	"testing"
 )
 
-const familySpec = `machine: door
-calls: [OPEN, LOCK]
-states:
-  CLOSED: {initial: true}
-  OPENED: {}
-  LOCKED: {}
-transitions:
-  - {from: CLOSED, on: OPEN, to: OPENED}
-  - {from: [CLOSED, OPENED], on: LOCK, to: LOCKED}
-checks:
-  base:
-    default: true
-    doc: The base.
-    peers:
-      front: {calls: {OPEN: 1, LOCK: 1}}
-      back: {calls: {LOCK: 2}}
-    network: {order: unordered, capacity: 2}
-    invariants:
-      front_not_open: front.state != OPENED
-  bigger:
-    extends: base
-    network: {capacity: 5}
-    peers:
-      back: {calls: {OPEN: 3}}
-    invariants:
-      back_not_locked: back.state != LOCKED
-`
-
 func TestExtends(t *testing.T) {
-	s, err := Parse("family.yaml", []byte(familySpec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustParse(t, "family.yaml", family(t))
 	b, c := s.Check("base"), s.Check("bigger")
 	if b == nil || c == nil {
 		t.Fatalf("checks %v", s.Checks)
@@ -82,10 +51,10 @@ func itoa(n int) string {
 
 func TestExtendsErrors(t *testing.T) {
 	for _, tc := range []struct{ edit, want string }{
-		{"extends: base", `family.yaml:21:14: check bigger extends "nosuch": no such check configuration: expected one of base, bigger`},
-		{"    default: true", "family.yaml:11:3: check base extends itself: base -> bigger -> base"},
+		{"extends: base", `family.yaml:25:14: check bigger extends "nosuch": no such check configuration: expected one of base, bigger`},
+		{"    default: true", "family.yaml:15:3: check base extends itself: base -> bigger -> base"},
 	} {
-		src := familySpec
+		src := family(t)
 		switch tc.edit {
 		case "extends: base":
 			src = strings.Replace(src, "extends: base", "extends: nosuch", 1)
@@ -100,12 +69,10 @@ func TestExtendsErrors(t *testing.T) {
 }
 
 func TestOverride(t *testing.T) {
-	s, err := Parse("family.yaml", []byte(familySpec),
+	familySpec := family(t)
+	s := mustParse(t, "family.yaml", familySpec,
 		Override("", "network.capacity", "6"), Override("", "peers.front.calls.LOCK", "unbounded"),
 		Override("bigger", "peers.back.inbox", "{capacity: 1, loss: true}"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	b, c := s.Check("base"), s.Check("bigger")
 	if b.Channels[0].Capacity != 6 || b.Channels[1].Capacity != 6 {
 		t.Errorf("base capacities %d %d, want 6", b.Channels[0].Capacity, b.Channels[1].Capacity)
@@ -116,17 +83,15 @@ func TestOverride(t *testing.T) {
 	if c.Channels[1].Capacity != 1 || !c.Channels[1].Loss || c.Channels[0].Capacity != 5 {
 		t.Errorf("bigger channels %+v %+v", c.Channels[0], c.Channels[1])
 	}
-	if _, err := Parse("family.yaml", []byte(familySpec), Override("*", "network.capacity", "3")); err != nil {
-		t.Fatal(err)
-	}
+	mustParse(t, "family.yaml", familySpec, Override("*", "network.capacity", "3"))
 	for _, tc := range []struct {
 		check, path, val, want string
 	}{
-		{"", "network.capacity", "lots", `family.yaml:11:3: network capacity must be an integer, found "lots" (from --set network.capacity=lots)`},
-		{"", "network.colour", "red", `family.yaml:11:3: unknown field "colour" in network: expected order, capacity, full, loss, duplicate, lifetime (from --set network.colour=red)`},
-		{"", "peers.nobody.calls.OPEN", "1", `family.yaml:11:3: --set peers.nobody.calls.OPEN=1: check base has no peer "nobody": its peers are front, back`},
-		{"bigger", "peers.back.calls.FLY", "1", `family.yaml:20:3: unknown call "FLY" (from --set peers.back.calls.FLY=1)`},
-		{"", "terminal", "front.state = LOCKED", `family.yaml:11:3: invalid expression "front.state = LOCKED": expected '==', found '=': = is not a comparison, write == (or != for not equal) (from --set terminal=front.state = LOCKED)`},
+		{"", "network.capacity", "lots", `family.yaml:15:3: network capacity must be an integer, found "lots" (from --set network.capacity=lots)`},
+		{"", "network.colour", "red", `family.yaml:15:3: unknown field "colour" in network: expected order, capacity, full, loss, duplicate, lifetime (from --set network.colour=red)`},
+		{"", "peers.nobody.calls.OPEN", "1", `family.yaml:15:3: --set peers.nobody.calls.OPEN=1: check base has no peer "nobody": its peers are front, back`},
+		{"bigger", "peers.back.calls.FLY", "1", `family.yaml:24:3: unknown call "FLY" (from --set peers.back.calls.FLY=1)`},
+		{"", "terminal", "front.state = LOCKED", `family.yaml:15:3: invalid expression "front.state = LOCKED": expected '==', found '=': = is not a comparison, write == (or != for not equal) (from --set terminal=front.state = LOCKED)`},
 		{"", "invariants.front_not_open.x", "1", `--set invariants.front_not_open.x=1: invariants.front_not_open is "front.state != OPENED", not a mapping with field x`},
 	} {
 		_, err := Parse("family.yaml", []byte(familySpec), Override(tc.check, tc.path, tc.val))
@@ -138,7 +103,7 @@ func TestOverride(t *testing.T) {
 
 // The TCP spec's lossy family can be written with extends.
 func TestExtendsTCPFamily(t *testing.T) {
-	tcpSource := readTCP(t)
+	tcpSource := readFile(t, "tcp.yaml")
 	src := string(tcpSource) + `  lossy_cap6:
     extends: lossy
     network: {capacity: 6}
@@ -146,10 +111,7 @@ func TestExtendsTCPFamily(t *testing.T) {
 	if !strings.HasSuffix(string(tcpSource), "\n") {
 		t.Fatal("tcp.yaml does not end in a newline")
 	}
-	s, err := Parse("tcp.yaml", []byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustParse(t, "tcp.yaml", src)
 	a, b := s.Check("lossy"), s.Check("lossy_cap6")
 	if b.Channels[0].Capacity != 6 || !b.Channels[0].Loss || len(b.Invariants) != len(a.Invariants) || len(b.Eventually) != 1 {
 		t.Errorf("lossy_cap6 %+v", b)
@@ -159,10 +121,7 @@ func TestExtendsTCPFamily(t *testing.T) {
 // The schema asks for what the loader requires: a check that extends none
 // needs peers, a network and a capacity for every inbox.
 func TestSchemaCheckRequirements(t *testing.T) {
-	data, err := os.ReadFile("schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, "schema.json")
 	var schema struct {
 		Defs struct {
 			Check struct {
@@ -203,18 +162,33 @@ func TestSchemaCheckRequirements(t *testing.T) {
 		t.Errorf("per-peer inbox capacity not required: %+v", peer)
 	}
 	// And the loader agrees: no capacity anywhere is an error.
-	src := strings.Replace(familySpec, "network: {order: unordered, capacity: 2}", "network: {order: unordered}", 1)
+	src := strings.Replace(family(t), "network: {order: unordered, capacity: 2}", "network: {order: unordered}", 1)
 	if _, err := Parse("family.yaml", []byte(src)); err == nil || !strings.Contains(err.Error(), "network needs capacity") {
 		t.Errorf("no capacity: %v", err)
 	}
 }
 
-// readTCP reads the product spec, tcp.yaml, beside this package.
-func readTCP(t *testing.T) []byte {
+// family is testdata/family.yaml: a door with checks built with extends.
+func family(t *testing.T) string { return string(readFile(t, "testdata/family.yaml")) }
+
+// readFile reads the file at path, failing t on an error.
+func readFile(t *testing.T, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("tcp.yaml")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// mustParse parses src as the spec file name with opts, failing t on an
+// error: spectest.Parse for the tests of this package, which cannot import
+// spectest.
+func mustParse(t *testing.T, name, src string, opts ...Option) *Spec {
+	t.Helper()
+	s, err := Parse(name, []byte(src), opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

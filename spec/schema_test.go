@@ -2,7 +2,6 @@ package spec
 
 import (
 	"encoding/json"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,10 +12,7 @@ import (
 // a consistency check, that each closed object in it (additionalProperties:
 // false) lists exactly the fields the loader accepts there.
 func TestSchema(t *testing.T) {
-	data, err := os.ReadFile("schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := readFile(t, "schema.json")
 	var schema map[string]any
 	if err := json.Unmarshal(data, &schema); err != nil {
 		t.Fatalf("schema.json: %v", err)
@@ -24,7 +20,7 @@ func TestSchema(t *testing.T) {
 	if got := schema["$schema"]; got != "https://json-schema.org/draft/2020-12/schema" {
 		t.Errorf("$schema is %v", got)
 	}
-	if first, _, _ := strings.Cut(string(readTCP(t)), "\n"); first != "# yaml-language-server: $schema=schema.json" {
+	if first, _, _ := strings.Cut(string(readFile(t, "tcp.yaml")), "\n"); first != "# yaml-language-server: $schema=schema.json" {
 		t.Errorf("tcp.yaml's first line is %q", first)
 	}
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestGoodSpecs: every testdata/good spec loads, keeps the IR's invariants,
@@ -20,10 +20,7 @@ func TestGoodSpecs(t *testing.T) {
 	files = append(files, "tcp.yaml")
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			s, err := spec.Load(file)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := spectest.Load(t, file)
 			checkIR(t, s)
 			if len(s.Warnings) > 0 && filepath.Base(file) != "warnings.yaml" {
 				t.Errorf("warnings: %v", s.Warnings)
@@ -38,10 +35,7 @@ func TestGoodSpecs(t *testing.T) {
 // TestExclusiveGuards: rows that share a cell but whose guards exclude each
 // other are accepted, and each valuation selects the intended row.
 func TestExclusiveGuards(t *testing.T) {
-	s, err := spec.Load("testdata/good/exclusive_guards.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "testdata/good/exclusive_guards.yaml")
 	a := s.State("A")
 	count := s.CallEvent(s.Calls[2])
 	rows := s.Table[a.Index][count.Index]
@@ -71,10 +65,7 @@ func TestWarnings(t *testing.T) {
 		file + ":7:13: event NEVER is handled by no transition: it can never fire",
 		file + ":11:3: state ORPHAN is unreachable from the initial state A",
 	}
-	s, err := spec.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, file)
 	var got []string
 	for _, w := range s.Warnings {
 		got = append(got, w.Error())
@@ -84,7 +75,7 @@ func TestWarnings(t *testing.T) {
 	}
 
 	// Strict makes them errors, in the same order.
-	s, err = spec.Load(file, spec.Strict())
+	s, err := spec.Load(file, spec.Strict())
 	if s != nil {
 		t.Fatal("Strict returned a spec")
 	}
@@ -99,7 +90,5 @@ func TestWarnings(t *testing.T) {
 
 // TestStrictClean: a spec without warnings passes Strict.
 func TestStrictClean(t *testing.T) {
-	if _, err := fsmgen.TCP(spec.Strict()); err != nil {
-		t.Fatal(err)
-	}
+	spectest.TCP(t, spec.Strict())
 }

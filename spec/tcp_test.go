@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // tcpRow is one expected cell of the TCP transition table: in state from, on
@@ -279,10 +279,7 @@ func sends(r *spec.Row) string {
 }
 
 func TestTCPTable(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	event := map[string]*spec.Event{}
 	for _, e := range s.Events {
 		event[e.String()] = e
@@ -352,10 +349,7 @@ func TestTCPTable(t *testing.T) {
 }
 
 func TestTCPShape(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	states := names(s.States, func(st *spec.State) string { return st.Name })
 	if want := "CLOSED LISTEN SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT"; states != want {
 		t.Errorf("states %s, want %s", states, want)
@@ -392,10 +386,7 @@ func TestTCPTimeWaitTimer(t *testing.T) {
 		{[]spec.Option{spec.WithParam("MSL", 30*time.Second)}, 30 * time.Second},
 		{[]spec.Option{spec.WithParam("MSL", time.Hour)}, time.Hour},
 	} {
-		s, err := fsmgen.TCP(tc.opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.TCP(t, tc.opts...)
 		var tw *spec.Timer
 		for _, tm := range s.Timers {
 			if tm.Name == "time_wait" {
@@ -417,10 +408,7 @@ func TestTCPTimeWaitTimer(t *testing.T) {
 // TestTCPRFC1337: the spec takes RFC 1337's side: a RST in TIME_WAIT is
 // ignored and the 2*MSL wait goes on, rather than RFC 9293's close.
 func TestTCPRFC1337(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	tw := s.State("TIME_WAIT")
 	var rst *spec.Event
 	for _, e := range s.Events {
@@ -450,11 +438,7 @@ func TestTCPRFC1337(t *testing.T) {
 func TestTCPSequencedChecks(t *testing.T) {
 	run := func(t *testing.T, s *spec.Spec, check string) *modelcheck.Result {
 		t.Helper()
-		c := s.Check(check)
-		if c == nil {
-			t.Fatalf("%s has no check %s", s.File, check)
-		}
-		ck, err := modelcheck.New(s, c, modelcheck.Workers(2))
+		ck, err := modelcheck.New(s, spectest.Check(t, s, check), modelcheck.Workers(2))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -469,22 +453,13 @@ func TestTCPSequencedChecks(t *testing.T) {
 		}
 		return res
 	}
-	tcp, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	tcp := spectest.TCP(t)
 	for _, check := range []string{"lossy_any", "lossy_any_fair", "old_duplicate_syn"} {
 		if res := run(t, tcp, check); !res.OK() {
 			t.Errorf("spec/tcp.yaml %s: %+v (%s)", check, res.Violation, res.StopReason)
 		}
 	}
-	load := func(name string) *spec.Spec {
-		s, err := spec.Load("testdata/" + name + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	load := func(name string) *spec.Spec { return spectest.Load(t, "testdata/"+name+".yaml") }
 
 	// Without sequence numbers: the reset a closed server sent to the first
 	// SYN resets the connection the early retransmission opened.

@@ -38,10 +38,7 @@ checks:
 // TestTimedIR: a timed check's params, ticks, early windows, lifetimes
 // and actions, against the untimed check it extends.
 func TestTimedIR(t *testing.T) {
-	s, err := Parse("timed.yaml", []byte(timedSpec))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustParse(t, "timed.yaml", timedSpec)
 	u, c := s.Check("untimed"), s.Check("timed")
 	m := s.Machine
 	rto, linger := m.Timers[0], m.Timers[1]
@@ -138,10 +135,7 @@ func TestTimedIR(t *testing.T) {
 
 // TestTimedOverrides: --set reaches a check's params and time.
 func TestTimedOverrides(t *testing.T) {
-	s, err := Parse("timed.yaml", []byte(timedSpec), Override("timed", "params.MSL", "4s"), Override("timed", "time.tick", "1s"), Override("timed", "time.early.rto", "0s"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustParse(t, "timed.yaml", timedSpec, Override("timed", "params.MSL", "4s"), Override("timed", "time.tick", "1s"), Override("timed", "time.early.rto", "0s"))
 	c := s.Check("timed")
 	if got := c.Ticks(s.Machine, s.Machine.Timers[1]); got != 8 {
 		t.Errorf("linger: %d ticks, want 8 (2*MSL with MSL 4s, tick 1s)", got)
@@ -149,7 +143,7 @@ func TestTimedOverrides(t *testing.T) {
 	if c.Channels[1].Lifetime != 4 || c.EarlyTicks(s.Machine, s.Machine.Timers[0]) != 0 {
 		t.Errorf("lifetime %d, early %d: want 4 and 0", c.Channels[1].Lifetime, c.EarlyTicks(s.Machine, s.Machine.Timers[0]))
 	}
-	_, err = Parse("timed.yaml", []byte(timedSpec), Override("timed", "time.tick", "400ms"), Override("timed", "time.early", "{}"))
+	_, err := Parse("timed.yaml", []byte(timedSpec), Override("timed", "time.tick", "400ms"), Override("timed", "time.early", "{}"))
 	if err == nil || !strings.Contains(err.Error(), "timer rto lasts 1s (RTO), not a multiple of the tick 400ms (from --set time.tick=400ms)") {
 		t.Errorf("tick 400ms: got %v", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // neverFits has a row that sends two messages and one that replies two,
@@ -37,10 +38,7 @@ checks:
 func TestCheckWarnings(t *testing.T) {
 	warnings := func(src string) []string {
 		t.Helper()
-		s, err := spec.Parse("w.yaml", []byte(src))
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := spectest.Parse(t, "w.yaml", []byte(src))
 		var out []string
 		for _, w := range s.Warnings {
 			out = append(out, w.Error())

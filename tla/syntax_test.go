@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // The syntax check parses TLA+ with the tree-sitter-tlaplus grammar, run by
@@ -152,10 +152,7 @@ func TestSyntaxRendered(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range paths {
-			s, err := spec.Load(p)
-			if err != nil {
-				t.Fatalf("%s: %v", p, err)
-			}
+			s := spectest.Load(t, p)
 			for _, c := range s.Checks {
 				mod, _, err := gen.TLA(s, c)
 				if err != nil {

@@ -7,18 +7,15 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestUpToDate fails when the checked-in modules differ from a fresh
 // rendering of spec/tcp.yaml (the embedded copy): run `go generate ./tla`
 // after changing the spec or the renderer.
 func TestUpToDate(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	want := map[string][]byte{}
 	for _, c := range s.Checks {
 		mod, cfg, err := gen.TLA(s, c)

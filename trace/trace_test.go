@@ -8,26 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 	"github.com/fsmgen/fsmgen/trace"
 )
-
-func load(t *testing.T, path string) *spec.Spec {
-	t.Helper()
-	if path == "" {
-		s, err := fsmgen.TCP()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s, err := spec.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func validateFile(t *testing.T, s *spec.Spec, path string) *trace.Result {
 	t.Helper()
@@ -84,7 +68,7 @@ func check(t *testing.T, res *trace.Result, want map[string]verdict) {
 }
 
 func TestTCPConforming(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	res := validateFile(t, s, "testdata/tcp_conform.jsonl")
 	check(t, res, map[string]verdict{"client": {states: "CLOSED"}, "server": {states: "CLOSED"}, "simul": {states: "CLOSED"}, "calls": {states: "LISTEN"}})
 	if !res.OK() {
@@ -113,7 +97,7 @@ func TestTCPConforming(t *testing.T) {
 }
 
 func TestTCPDiverging(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	res := validateFile(t, s, "testdata/tcp_diverge.jsonl")
 	check(t, res, map[string]verdict{
 		"a": {line: 5, states: "SYN_RCVD", reason: "the spec goes to CLOSED"},
@@ -142,7 +126,7 @@ func contains(xs []int, x int) bool {
 }
 
 func TestDoorConforming(t *testing.T) {
-	s := load(t, "../spec/testdata/good/door.yaml")
+	s := spectest.Load(t, "../spec/testdata/good/door.yaml")
 	res := validateFile(t, s, "testdata/door_conform.jsonl")
 	check(t, res, map[string]verdict{"front": {states: "LOCKED"}, "back": {states: "CLOSED"}})
 	// The two SERVICE rows are told apart by their guards on mode.
@@ -164,7 +148,7 @@ func TestDoorConforming(t *testing.T) {
 }
 
 func TestDoorDiverging(t *testing.T) {
-	s := load(t, "../spec/testdata/good/door.yaml")
+	s := spectest.Load(t, "../spec/testdata/good/door.yaml")
 	res := validateFile(t, s, "testdata/door_diverge.jsonl")
 	check(t, res, map[string]verdict{
 		"front": {line: 3, states: "LOCKED", reason: "timer relock is not armed"},
@@ -174,7 +158,7 @@ func TestDoorDiverging(t *testing.T) {
 }
 
 func TestSearchDepth(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	in := `{"id":"x","state":"TIME_WAIT"}`
 	// CLOSED to TIME_WAIT takes at least four events (open, handshake, close, the peer's FIN_ACK).
 	for depth, ok := range map[int]bool{3: false, 4: true} {
@@ -192,7 +176,7 @@ func TestSearchDepth(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	for _, tc := range []struct{ in, want string }{
 		{"{\"id\":\"a\",\"state\":\"LISTEN\"}\n{\"id\": \"a\", \"state\": }\n", "t:2:22: bad JSON"},
 		{"\n  {\"id\":\"a\",\"event\":\"recv SYNN\"}\n", `t:2:13: event "recv SYNN": machine tcp has no message SYNN`},
@@ -226,7 +210,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestMessageFields(t *testing.T) {
-	s := load(t, "../examples/abp/abp.yaml")
+	s := spectest.Load(t, "../examples/abp/abp.yaml")
 	validate := func(path, machine string) *trace.Result {
 		t.Helper()
 		f, err := os.Open(path)
@@ -290,7 +274,7 @@ func TestMessageFields(t *testing.T) {
 // TestReceiptWithoutFields: a receipt that names the message but not its
 // field values may be of any letter; the lines after it choose.
 func TestReceiptWithoutFields(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	for _, tc := range []struct {
 		in   string
 		line int // of the divergence; 0: accepted
@@ -316,7 +300,7 @@ func TestReceiptWithoutFields(t *testing.T) {
 }
 
 func TestMachineSelection(t *testing.T) {
-	s := load(t, "../examples/reqresp/reqresp.yaml")
+	s := spectest.Load(t, "../examples/reqresp/reqresp.yaml")
 	f, err := os.Open("testdata/reqresp_client.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -338,7 +322,7 @@ func TestMachineSelection(t *testing.T) {
 
 // TestIncompleteSearch: a search that runs out of budget does not claim a divergence.
 func TestIncompleteSearch(t *testing.T) {
-	s := load(t, "")
+	s := spectest.TCP(t)
 	in := `{"id":"x","state":"TIME_WAIT"}`
 	for _, opts := range []trace.Options{{MaxDepth: 3}, {MaxNodes: 3}} {
 		res, err := trace.Validate(s, strings.NewReader(in), "t", opts)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func TestGenerateEmbedded(t *testing.T) {
@@ -22,10 +22,7 @@ func TestGenerateEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	want, err := gen.Go(s, gen.GoOptions{Package: "tcp"})
 	if err != nil {
 		t.Fatal(err)

@@ -57,11 +57,7 @@ func TestBinMaxMemoryBoundsResident(t *testing.T) {
 			if !strings.Contains(lastLine(stdout.String()), tc.want) {
 				t.Fatalf("last line %q, want it to contain %q\n%s", lastLine(stdout.String()), tc.want, stdout.String())
 			}
-			for _, p := range tc.props {
-				if !strings.Contains(stdout.String(), p) {
-					t.Errorf("output lacks %q\n%s", p, stdout.String())
-				}
-			}
+			wantAll(t, "output", stdout.String(), tc.props...)
 			ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 			if !ok {
 				t.Fatal("no resource usage for the child process")

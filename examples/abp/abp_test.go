@@ -1,20 +1,17 @@
 package abp_test
 
 import (
-	"context"
 	"testing"
 
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/modelcheck"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestVerdicts model-checks every check of abp.yaml with the verdicts its
 // README states, and the stale-data counterexample over reordering.
 func TestVerdicts(t *testing.T) {
-	s, err := spec.Load("abp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "abp.yaml")
 	for _, c := range []struct {
 		check  string
 		states uint64
@@ -25,21 +22,11 @@ func TestVerdicts(t *testing.T) {
 		{"reordering", 0, map[string]string{"delivery.in_order": "violated"}},
 	} {
 		t.Run(c.check, func(t *testing.T) {
-			ck, err := modelcheck.New(s, s.Check(c.check), modelcheck.Workers(2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := ck.Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := fsmtest.Run(t, s, spectest.Check(t, s, c.check), modelcheck.Workers(2))
 			if c.states != 0 && r.States != c.states {
 				t.Errorf("%d states, expected %d", r.States, c.states)
 			}
-			got := map[string]string{}
-			for _, p := range r.Properties {
-				got[p.Name] = p.Status
-			}
+			got := fsmtest.Statuses(r)
 			for name, want := range c.status {
 				if got[name] != want {
 					t.Errorf("%s: %s, expected %s", name, got[name], want)

@@ -11,22 +11,13 @@ import (
 	"github.com/fsmgen/fsmgen/examples/abp/sender"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
-	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestGeneratedFresh regenerates the msg, sender and receiver packages and
 // requires the checked-in files to match (go generate ./examples/abp).
 func TestGeneratedFresh(t *testing.T) {
-	s, err := spec.Load("abp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const msgs = "github.com/fsmgen/fsmgen/examples/abp/msg"
-	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/abp/abp.yaml"}, "msg/msg.go", "go generate ./examples/abp")
-	for _, m := range []string{"sender", "receiver"} {
-		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Messages: msgs, Source: "examples/abp/abp.yaml"}, m+"/"+m+".go", "go generate ./examples/abp")
-	}
+	fsmtest.FreshPackages(t, spectest.Load(t, "abp.yaml"), "github.com/fsmgen/fsmgen/examples/abp", "examples/abp/abp.yaml")
 }
 
 // TestMessages: the constructors, accessors and names of messages with

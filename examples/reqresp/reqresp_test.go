@@ -2,7 +2,6 @@ package reqresp_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -12,9 +11,8 @@ import (
 	"github.com/fsmgen/fsmgen/examples/reqresp/server"
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
-	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/modelcheck"
-	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestVerdicts model-checks the spec's checks and the broken variant with
@@ -31,18 +29,8 @@ func TestVerdicts(t *testing.T) {
 		{"testdata/reqresp_noretry.yaml", "lossy", 0, modelcheck.LivenessViolation, "answered"},
 	} {
 		t.Run(c.file+"/"+c.check, func(t *testing.T) {
-			s, err := spec.Load(c.file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ck, err := modelcheck.New(s, s.Check(c.check), modelcheck.Workers(2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := ck.Run(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := spectest.Load(t, c.file)
+			r := fsmtest.Run(t, s, spectest.Check(t, s, c.check), modelcheck.Workers(2))
 			if c.violation == 0 {
 				if !r.OK() {
 					var b bytes.Buffer
@@ -64,15 +52,7 @@ func TestVerdicts(t *testing.T) {
 // TestGeneratedFresh regenerates the msg, client and server packages and
 // requires the checked-in files to match (go generate ./examples/reqresp).
 func TestGeneratedFresh(t *testing.T) {
-	s, err := spec.Load("reqresp.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const msgs = "github.com/fsmgen/fsmgen/examples/reqresp/msg"
-	fsmtest.Fresh(t, s, gen.GoOptions{MessagesOnly: true, Package: "msg", Source: "examples/reqresp/reqresp.yaml"}, "msg/msg.go", "go generate ./examples/reqresp")
-	for _, m := range []string{"client", "server"} {
-		fsmtest.Fresh(t, s, gen.GoOptions{Machine: m, Package: m, Messages: msgs, Source: "examples/reqresp/reqresp.yaml"}, m+"/"+m+".go", "go generate ./examples/reqresp")
-	}
+	fsmtest.FreshPackages(t, spectest.Load(t, "reqresp.yaml"), "github.com/fsmgen/fsmgen/examples/reqresp", "examples/reqresp/reqresp.yaml")
 }
 
 // TestStepAllocs: the generated Step of each machine allocates nothing.

@@ -1,43 +1,26 @@
 package twophase_test
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/modelcheck"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
-func run(t *testing.T, s *spec.Spec, check string, opts ...modelcheck.Option) *modelcheck.Result {
+// run model-checks check of s with two workers, past the first violation.
+func run(t *testing.T, s *spec.Spec, check string) *modelcheck.Result {
 	t.Helper()
-	ck, err := modelcheck.New(s, s.Check(check), append(opts, modelcheck.Workers(2))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := ck.Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func statuses(r *modelcheck.Result) map[string]string {
-	got := map[string]string{}
-	for _, p := range r.Properties {
-		got[p.Name] = p.Status
-	}
-	return got
+	return fsmtest.Run(t, s, spectest.Check(t, s, check), modelcheck.Workers(2), modelcheck.Continue())
 }
 
 // TestVerdicts model-checks both checks of twophase.yaml with the verdicts
 // its README states.
 func TestVerdicts(t *testing.T) {
-	s, err := spec.Load("twophase.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.Load(t, "twophase.yaml")
 	safe := map[string]string{"agreement": "holds", "commit_follows_coordinator": "holds", "validity.no_commit_after_no": "holds"}
 	for _, c := range []struct {
 		check  string
@@ -48,19 +31,16 @@ func TestVerdicts(t *testing.T) {
 		{"lossy", 576, map[string]string{"deadlock": "violated"}},
 	} {
 		t.Run(c.check, func(t *testing.T) {
-			r := run(t, s, c.check, modelcheck.Continue())
+			r := run(t, s, c.check)
 			if r.States != c.states {
 				t.Errorf("%d states, expected %d", r.States, c.states)
 			}
-			got := statuses(r)
-			for name, want := range safe {
-				if got[name] != want {
-					t.Errorf("%s: %s, expected %s", name, got[name], want)
-				}
-			}
-			for name, want := range c.status {
-				if got[name] != want {
-					t.Errorf("%s: %s, expected %s", name, got[name], want)
+			got := fsmtest.Statuses(r)
+			for _, status := range []map[string]string{safe, c.status} {
+				for name, want := range status {
+					if got[name] != want {
+						t.Errorf("%s: %s, expected %s", name, got[name], want)
+					}
 				}
 			}
 		})
@@ -83,12 +63,9 @@ func TestLastVoteBug(t *testing.T) {
 	}
 	text = strings.Replace(text, "votes == 1 && all_yes && msg.yes", "votes == 1 && msg.yes", 1)
 	text = strings.Replace(text, "votes == 1 && !(all_yes && msg.yes)", "votes == 1 && !msg.yes", 1)
-	s, err := spec.Parse("last_vote.yaml", []byte(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := run(t, s, "reliable", modelcheck.Continue())
-	got := statuses(r)
+	s := spectest.Parse(t, "last_vote.yaml", []byte(text))
+	r := run(t, s, "reliable")
+	got := fsmtest.Statuses(r)
 	for _, name := range []string{"agreement", "validity.no_commit_after_no"} {
 		if got[name] != "violated" {
 			t.Errorf("%s: %s, expected violated", name, got[name])

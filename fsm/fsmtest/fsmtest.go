@@ -1,7 +1,8 @@
 // Package fsmtest checks generated machines against the spec they came
 // from: a reference interpreter of docs/semantics.md over the IR, compared
 // with a generated Packed.Step on every packed snapshot, and the
-// checked-in generated files against a fresh generation (Fresh).
+// checked-in generated files against a fresh generation (Fresh,
+// FreshPackages). Run and Statuses model-check a spec's check in a test.
 package fsmtest
 
 import (

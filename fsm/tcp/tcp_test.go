@@ -11,24 +11,19 @@ import (
 	"github.com/fsmgen/fsmgen/fsm/fsmtest"
 	"github.com/fsmgen/fsmgen/fsm/tcp"
 	"github.com/fsmgen/fsmgen/gen"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 // TestNotStale fails when tcp.go differs from a fresh generation from the
 // embedded spec/tcp.yaml: run go generate ./fsm/tcp.
 func TestNotStale(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	fsmtest.Fresh(t, s, gen.GoOptions{Package: "tcp", Source: fsmgen.TCPFile}, "tcp.go", "go generate ./fsm/tcp")
 }
 
 // TestMatchesSpec compares Packed.Step with the reference semantics on every snapshot.
 func TestMatchesSpec(t *testing.T) {
-	s, err := fsmgen.TCP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := spectest.TCP(t)
 	if err := fsmtest.ComparePacked(s, tcp.Packed.Step); err != nil {
 		t.Fatal(err)
 	}
