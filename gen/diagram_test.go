@@ -3,6 +3,8 @@ package gen_test
 import (
 	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +64,38 @@ func TestDiagramSelfLoops(t *testing.T) {
 	}
 	if !strings.Contains(all, "[*] --> CLOSED\n") {
 		t.Error("no initial arrow")
+	}
+}
+
+// TestDotRendersWithGraphviz feeds the DOT rendering of every test spec to
+// Graphviz itself: `fsmgen dot | dot -Tsvg` must work. CI installs
+// Graphviz, so there a missing dot is a failure, not a skip.
+func TestDotRendersWithGraphviz(t *testing.T) {
+	dot, err := exec.LookPath("dot")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Graphviz's dot is not installed (CI installs it: apt-get install -y graphviz)")
+		}
+		t.Skip("Graphviz's dot is not installed; apt-get install -y graphviz to run this test")
+	}
+	specs := []*spec.Spec{spectest.TCP(t)}
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, f := range files {
+		specs = append(specs, spectest.Load(t, f))
+	}
+	for _, s := range specs {
+		for _, hide := range []bool{false, true} {
+			cmd := exec.Command(dot, "-Tsvg")
+			cmd.Stdin = bytes.NewReader(gen.Dot(s.Machine, gen.DiagramOptions{HideSelfLoops: hide}))
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			if err != nil || stderr.Len() > 0 {
+				t.Fatalf("%s: dot -Tsvg: %v\n%s", s.File, err, stderr.String())
+			}
+			if !bytes.Contains(out, []byte("<svg")) || !bytes.Contains(out, []byte(s.Initial.Name)) {
+				t.Fatalf("%s: dot -Tsvg produced no SVG with the initial state", s.File)
+			}
+		}
 	}
 }
