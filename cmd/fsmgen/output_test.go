@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestOutputAllOrNothing: a command whose output cannot all be written
+// (here one of the files is a directory) writes none of it, and the error
+// names the file, not a temporary one.
+func TestOutputAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	// tla writes tcp_CHECK.tla and .cfg for every check; the time_wait
+	// module comes last in name order.
+	blocked := filepath.Join(dir, "tcp_time_wait.tla")
+	if err := os.Mkdir(blocked, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "tla", "-o", dir)
+	if code != 2 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	wantAll(t, "stderr", stderr, blocked+": it is a directory")
+	if strings.Contains(stderr, ".tmp") {
+		t.Errorf("the error names a temporary file: %q", stderr)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"tcp_time_wait.tla"}) {
+		t.Errorf("the failed run left %v", names)
+	}
+
+	code, _, stderr = runCLI(t, "generate", "-o", dir)
+	if code != 2 {
+		t.Fatalf("generate -o DIR: exit %d", code)
+	}
+	wantAll(t, "stderr", stderr, dir+": it is a directory")
+}
