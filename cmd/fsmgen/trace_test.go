@@ -85,6 +85,7 @@ func TestTraceBadInput(t *testing.T) {
 	}{
 		{[]string{"trace", "--set", "network.capacity=2", bad}, "--set overrides a field of a check configuration"},
 		{[]string{"trace", "-", bad}, "reads the trace from standard input"},
+		{[]string{"trace", "../../examples/abp/abp.yaml"}, "../../examples/abp/abp.yaml is a spec, not a trace: name the trace after it"},
 	} {
 		if code, stdout, stderr := runCLI(t, c.args...); code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, c.want)
