@@ -42,3 +42,24 @@ func TestOutputAllOrNothing(t *testing.T) {
 	}
 	wantAll(t, "stderr", stderr, dir+": it is a directory")
 }
+
+// TestRenderCheckErrors: promela and tla name the check configuration they
+// cannot find as check does: a usage error listing the spec's checks, and
+// a spec without any at its position.
+func TestRenderCheckErrors(t *testing.T) {
+	none := writeSpec(t, "none.yaml", "machine: m\ncalls: [GO]\nstates: {A: {initial: true}}\ntransitions:\n  - {from: A, on: GO}\n")
+	dir := t.TempDir()
+	for _, cmd := range [][]string{{"check"}, {"promela"}, {"tla", "-o", dir}} {
+		code, stdout, stderr := runCLI(t, append(cmd, none)...)
+		if want := none + ":1:1: the spec has no check configurations: add a checks: section\n"; code != 2 || stdout != "" || stderr != want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q, want %q", cmd[0], code, stdout, stderr, want)
+		}
+		code, stdout, stderr = runCLI(t, append(cmd, "--config", "nope")...)
+		if want := "fsmgen " + cmd[0] + `: no check configuration "nope": expected one of api, lossy, lossy_any, lossy_any_fair, old_duplicate_syn, reliable, simultaneous, time_wait` + "\n"; code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
+			t.Errorf("%s --config nope: exit %d, stdout %q, stderr %q, want %q", cmd[0], code, stdout, stderr, want)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("tla wrote %d files", len(entries))
+	}
+}
