@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/dave/jennifer/jen"
 
@@ -81,6 +82,9 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 		return nil, err
 	}
 	if o.Messages != "" {
+		if !importPathOK(o.Messages) {
+			return nil, fmt.Errorf("gen: the messages package %q is not an import path: name it as Go code imports it, such as example.com/mod/msg", o.Messages)
+		}
 		if base := path.Base(o.Messages); !token.IsIdentifier(base) || token.IsKeyword(base) {
 			return nil, fmt.Errorf("gen: the messages package %q: its last element %q is not a Go package name", o.Messages, base)
 		}
@@ -125,6 +129,21 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 		return nil, fmt.Errorf("gen: formatting Go for %s: %v", o.Source, err)
 	}
 	return out, nil
+}
+
+// importPathOK reports whether p can be imported from a module: clean,
+// neither absolute nor relative, of letters, digits and -._~+ between its
+// slashes.
+func importPathOK(p string) bool {
+	if p == "" || path.Clean(p) != p || p[0] == '/' || p[0] == '.' {
+		return false
+	}
+	for _, r := range p {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("-._~+/", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // goEnum is the Go type of an enum variable or message field and its constants.

@@ -147,6 +147,10 @@ func TestGoMessagesPackage(t *testing.T) {
 		{MessagesOnly: true, Messages: "example.com/m"},
 		{Messages: "example.com/my-messages"},
 		{Messages: "example.com/func"},
+		{Messages: "example.com/alarm/messages/"},
+		{Messages: "./messages"},
+		{Messages: "example.com//messages"},
+		{Messages: "example.com/alarm messages/messages"},
 	} {
 		if _, err := gen.Go(s, o); err == nil {
 			t.Errorf("%+v: no error", o)

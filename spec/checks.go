@@ -467,7 +467,8 @@ func (l *loader) handler(n *yaml.Node, c *Check, mon *Monitor) *Handler {
 			continue
 		}
 		if !sameType(e.Type(), varType(v)) {
-			l.errorf(p.v, "set %s: %q is %s, expected %s", v.Name, clip(p.v.Value), e.Type(), varType(v))
+			got, want := typeNames(e.Type(), varType(v))
+			l.errorf(p.v, "set %s: %q is %s, expected %s", v.Name, clip(p.v.Value), got, want)
 			continue
 		}
 		h.Set = append(h.Set, Assign{Var: v, Value: e})

@@ -867,7 +867,8 @@ func (sc *exprScope) cond(x *ast.CallExpr, at, p Pos) (Expr, error) {
 		return nil, err
 	}
 	if !sameType(th.Type(), el.Type()) {
-		return nil, errorf(el.Pos(), "the branches of cond differ in type: %q is %s, %q is %s", th.String(), th.Type(), el.String(), el.Type())
+		tt, et := typeNames(th.Type(), el.Type())
+		return nil, errorf(el.Pos(), "the branches of cond differ in type: %q is %s, %q is %s", th.String(), tt, el.String(), et)
 	}
 	return &Cond{If: c, Then: th, Else: el, P: p}, nil
 }
@@ -957,7 +958,8 @@ func (sc *exprScope) binary(x *ast.BinaryExpr, at, p Pos) (Expr, error) {
 			return nil, err
 		}
 		if !sameType(l.Type(), r.Type()) {
-			return nil, errorf(p, "mismatched types: %q is %s, %q is %s", l.String(), l.Type(), r.String(), r.Type())
+			lt, rt := typeNames(l.Type(), r.Type())
+			return nil, errorf(p, "mismatched types: %q is %s, %q is %s", l.String(), lt, r.String(), rt)
 		}
 		return &Binary{Op: x.Op, X: l, Y: r, P: p}, nil
 	case token.LAND:
@@ -995,6 +997,18 @@ func sameType(a, b Type) bool {
 		return false
 	}
 	return a.Enum == b.Enum || a.Enum != nil && b.Enum != nil && slices.Equal(a.Enum.Values, b.Enum.Values)
+}
+
+// typeNames name a and b in a message saying they differ: two enums of one
+// name (a message field and a variable, say) differ in their values, which
+// then name them.
+func typeNames(a, b Type) (string, string) {
+	as, bs := a.String(), b.String()
+	if as == bs && a.Enum != nil && b.Enum != nil {
+		as += " (" + strings.Join(a.Enum.Values, ", ") + ")"
+		bs += " (" + strings.Join(b.Enum.Values, ", ") + ")"
+	}
+	return as, bs
 }
 
 func (sc *exprScope) resolvePair(l, r Expr) (Expr, Expr, error) {

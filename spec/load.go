@@ -1087,7 +1087,8 @@ func (l *loader) value(v *Var, n *yaml.Node, what string) Expr {
 		return nil
 	}
 	if !sameType(e.Type(), want) {
-		l.errorf(n, "%s: %q is %s, expected %s", what, clip(src), e.Type(), want)
+		got, wantName := typeNames(e.Type(), want)
+		l.errorf(n, "%s: %q is %s, expected %s", what, clip(src), got, wantName)
 		return nil
 	}
 	return e

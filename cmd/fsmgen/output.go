@@ -38,6 +38,9 @@ func writeFiles(files map[string][]byte) error {
 	}
 	for _, p := range paths {
 		if err := os.Rename(temps[p], p); err != nil {
+			if le, ok := err.(*os.LinkError); ok {
+				err = le.Err // the temporary file's name would only confuse
+			}
 			return fmt.Errorf("fsmgen: writing %s: %v", p, err)
 		}
 		delete(temps, p)
@@ -46,11 +49,15 @@ func writeFiles(files map[string][]byte) error {
 }
 
 // writeTemp writes data to a new temporary file beside path and returns
-// the temporary file's name.
+// the temporary file's name. A path that no file can be renamed to is
+// refused here, before any file of the output is in place.
 func writeTemp(path string, data []byte) (string, error) {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", fmt.Errorf("fsmgen: cannot write %s: no directory %s", path, dir)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return "", fmt.Errorf("fsmgen: cannot write %s: it is a directory", path)
 	}
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {

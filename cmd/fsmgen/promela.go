@@ -1,12 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/fsmgen/fsmgen/gen"
-	"github.com/fsmgen/fsmgen/spec"
-)
+import "github.com/fsmgen/fsmgen/gen"
 
 func promela(inv *invocation) error {
 	config := inv.configFlag("the check configuration to render (default: the spec's default check)", "")
@@ -15,7 +9,7 @@ func promela(inv *invocation) error {
 	if err != nil {
 		return err
 	}
-	c, err := checkConfig(s, *config)
+	c, err := pickCheck(s, *config)
 	if err != nil {
 		return err
 	}
@@ -24,19 +18,4 @@ func promela(inv *invocation) error {
 		return err
 	}
 	return inv.write(*out, src)
-}
-
-// checkConfig returns the check configuration called name, or the default one.
-func checkConfig(s *spec.Spec, name string) (*spec.Check, error) {
-	if c := s.Check(name); c != nil {
-		return c, nil
-	}
-	var names []string
-	for _, c := range s.Checks {
-		names = append(names, c.Name)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("%s: the spec has no check configurations", s.File)
-	}
-	return nil, fmt.Errorf("%s: no check configuration %q: expected one of %s", s.File, name, strings.Join(names, ", "))
 }

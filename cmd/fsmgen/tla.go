@@ -22,8 +22,8 @@ func tla(inv *invocation) error {
 		return err
 	}
 	checks := s.Checks
-	if *config != "" {
-		c, err := checkConfig(s, *config)
+	if *config != "" || len(checks) == 0 { // pickCheck reports a spec without checks as check does
+		c, err := pickCheck(s, *config)
 		if err != nil {
 			return err
 		}
@@ -47,9 +47,6 @@ func tla(inv *invocation) error {
 
 // renderTLA renders every check before anything is written.
 func renderTLA(s *spec.Spec, checks []*spec.Check, dir string) (map[string][]byte, error) {
-	if len(checks) == 0 {
-		return nil, fmt.Errorf("%s: the spec has no check configurations", s.File)
-	}
 	files := map[string][]byte{}
 	for _, c := range checks {
 		mod, cfg, err := gen.TLA(s, c)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/fsmgen/fsmgen"
 	"github.com/fsmgen/fsmgen/spec"
@@ -54,6 +56,9 @@ func traceCmd(inv *invocation) error {
 	}
 	if fs.NArg() == 2 && fs.Arg(0) == "-" {
 		return fmt.Errorf("%w: trace reads the trace from standard input (-), not the spec: name the spec's file", errUsage)
+	}
+	if ext := strings.ToLower(filepath.Ext(fs.Arg(0))); fs.NArg() == 1 && (ext == ".yaml" || ext == ".yml") {
+		return fmt.Errorf("%w: %s is a spec, not a trace: name the trace after it (with one argument, the trace is checked against the embedded TCP spec)", errUsage, fs.Arg(0))
 	}
 	var s *spec.Spec
 	var err error

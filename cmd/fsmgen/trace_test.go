@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -85,6 +87,7 @@ func TestTraceBadInput(t *testing.T) {
 	}{
 		{[]string{"trace", "--set", "network.capacity=2", bad}, "--set overrides a field of a check configuration"},
 		{[]string{"trace", "-", bad}, "reads the trace from standard input"},
+		{[]string{"trace", "../../examples/abp/abp.yaml"}, "../../examples/abp/abp.yaml is a spec, not a trace: name the trace after it"},
 	} {
 		if code, stdout, stderr := runCLI(t, c.args...); code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q, want %q", c.args, code, stdout, stderr, c.want)
@@ -141,58 +144,82 @@ func TestTraceHelp(t *testing.T) {
 	}
 }
 
-// TestTraceReadmeExample runs the README's `fsmgen trace` examples: every
-// line shown must be in the real output, in order ("..." stands for lines
-// left out).
-func TestTraceReadmeExample(t *testing.T) {
+// TestReadmeExamples runs the README's `fsmgen check` and `fsmgen trace`
+// examples: every line shown must be in the real output (standard output,
+// then standard error), in order. "..." stands for lines left out; times,
+// rates, worker counts and heap sizes are left out of the comparison; a
+// comment after the command ("# 307 distinct states") must be in the output.
+func TestReadmeExamples(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cmds [][]string
-	var wants [][]string
-	for _, line := range strings.Split(string(readme), "\n") {
-		if args, ok := strings.CutPrefix(line, "$ fsmgen trace "); ok {
-			var argv []string
-			for _, a := range strings.Fields(args) {
-				if strings.Contains(a, "/") {
-					a = "../../" + a
-				}
-				argv = append(argv, a)
-			}
-			cmds = append(cmds, append([]string{"trace"}, argv...))
-			wants = append(wants, nil)
-			continue
-		}
-		if len(cmds) > 0 && wants[len(wants)-1] != nil && line == "```" {
-			cmds, wants = append(cmds, nil), append(wants, nil) // the block ended
-			continue
-		}
-		if n := len(wants); n > 0 && cmds[n-1] != nil {
-			wants[n-1] = append(wants[n-1], line)
-		}
+	type example struct {
+		args, wants []string
+		note        string
 	}
-	ran := 0
-	for i, args := range cmds {
-		if args == nil {
-			continue
-		}
-		ran++
-		_, stdout, _ := runCLI(t, args...)
-		rest := stdout
-		for _, w := range wants[i] {
-			if w == "..." || w == "```" {
+	var examples []*example
+	var cur *example // the example whose output the lines are, or nil
+	for _, line := range strings.Split(string(readme), "\n") {
+		if cmd, ok := strings.CutPrefix(line, "$ "); ok {
+			cur = nil
+			cmd, note, _ := strings.Cut(cmd, "#")
+			f := strings.Fields(cmd)
+			if len(f) > 0 && f[0] == "go" {
+				if len(f) < 3 || f[1] != "run" || f[2] != "./cmd/fsmgen" {
+					continue
+				}
+				f = f[2:]
+			}
+			if len(f) < 2 || f[0] != "fsmgen" && f[0] != "./cmd/fsmgen" || f[1] != "check" && f[1] != "trace" {
 				continue
 			}
-			k := strings.Index(rest, w+"\n")
-			if k < 0 {
-				t.Errorf("README: %v: line %q is not in the output (in order):\n%s", args, w, stdout)
-				break
-			}
-			rest = rest[k+len(w)+1:]
+			cur = &example{args: f[1:], note: strings.TrimSpace(note)}
+			examples = append(examples, cur)
+			continue
+		}
+		if cur != nil && strings.HasPrefix(line, "```") {
+			cur = nil // the block ended
+		}
+		if cur != nil && strings.TrimSpace(line) != "..." {
+			cur.wants = append(cur.wants, line)
 		}
 	}
-	if ran < 2 {
-		t.Fatalf("the README shows %d fsmgen trace examples, want 2", ran)
+	t.Chdir("../..") // the examples' paths, and the positions the output names, are the repository's
+	ran := map[string]int{}
+	for _, ex := range examples {
+		ran[ex.args[0]]++
+		_, stdout, stderr := runCLI(t, ex.args...)
+		out := stdout + stderr
+		if !strings.Contains(out, ex.note) {
+			t.Errorf("README: %v: %q is not in the output:\n%s", ex.args, ex.note, out)
+		}
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			lines = append(lines, readmeFigures(l))
+		}
+		for _, w := range ex.wants {
+			k := slices.Index(lines, readmeFigures(w))
+			if k < 0 {
+				t.Errorf("README: %v: line %q is not in the output (in order):\n%s", ex.args, w, out)
+				break
+			}
+			lines = lines[k+1:]
+		}
+	}
+	if ran["check"] < 4 || ran["trace"] < 2 {
+		t.Fatalf("the README shows %d fsmgen check and %d fsmgen trace examples, want 4 and 2", ran["check"], ran["trace"])
 	}
 }
+
+// readmeFigures leaves out of a line of check's output what varies from run
+// to run: the time, the rate and the workers, and the peak heap.
+func readmeFigures(line string) string {
+	line = readmeRate.ReplaceAllString(line, "$1, ...")
+	return readmeHeap.ReplaceAllString(line, "; peak heap ...")
+}
+
+var (
+	readmeRate = regexp.MustCompile(`(depth \d+), [^(]* \([\d,.]+ states/s, \d+ workers?\)`)
+	readmeHeap = regexp.MustCompile(`; peak heap [\d.]+ [KMGT]?i?B`)
+)
