@@ -258,6 +258,9 @@ func (g *goGen) prepare() error {
 	for _, m := range s.Messages {
 		g.fields = g.fields || len(m.Fields) > 0
 	}
+	if g.o.MessagesOnly {
+		g.declare("MessagesFingerprint", "the generated MessagesFingerprint", spec.Pos{})
+	}
 	if g.fields {
 		for _, id := range []string{"MessageKind", "NumLetters", "sentOf"} {
 			g.declare(id, "the generated "+id, spec.Pos{})

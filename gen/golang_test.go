@@ -13,6 +13,7 @@ import (
 	"github.com/fsmgen/fsmgen/fsm"
 	"github.com/fsmgen/fsmgen/gen"
 	"github.com/fsmgen/fsmgen/spec"
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files (and fsm/tcp/tcp.go) from the generator")
@@ -123,7 +124,7 @@ func TestGoMessagesPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"package messages\n", "type Message uint8", "MsgBeep Message = iota", "NumMessages = 4"} {
+	for _, want := range []string{"package messages\n", "type Message uint8", "MsgBeep Message = iota", "NumMessages = 4", "MessagesFingerprint = "} {
 		if !strings.Contains(string(msgs), want) {
 			t.Errorf("the messages package lacks %q", want)
 		}
@@ -135,7 +136,7 @@ func TestGoMessagesPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"type Message = messages.Message", "NumMessages = messages.NumMessages", "x[messages.NumMessages-4]", "messages.MsgBeep"} {
+	for _, want := range []string{"type Message = messages.Message", "NumMessages = messages.NumMessages", "x[messages.MessagesFingerprint-", "messages.MsgBeep"} {
 		if !strings.Contains(string(door), want) {
 			t.Errorf("the machine package lacks %q", want)
 		}
@@ -154,6 +155,78 @@ func TestGoMessagesPackage(t *testing.T) {
 	} {
 		if _, err := gen.Go(s, o); err == nil {
 			t.Errorf("%+v: no error", o)
+		}
+	}
+}
+
+// TestGoMessagesGuard builds a machine's package against a messages
+// package generated from its own spec, and from the spec with two messages
+// swapped: as many messages, numbered otherwise. The first compiles; the
+// second stops at the machine package's guard instead of misrouting
+// messages.
+func TestGoMessagesGuard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages; skipped with -short")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool:", err)
+	}
+	src, err := os.ReadFile("testdata/door.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const alert, ping = "  ALERT: {doc: the alarm tells the guard}\n", "  PING: {doc: the guard checks the door}\n"
+	swapped := strings.Replace(string(src), alert+ping, ping+alert, 1)
+	if swapped == string(src) {
+		t.Fatal("testdata/door.yaml no longer declares ALERT before PING")
+	}
+	dir, err := os.MkdirTemp("testdata", "guard-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	write := func(name string, code []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, code, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	door, err := gen.Go(spectest.Parse(t, "door.yaml", src), gen.GoOptions{Package: "door", Messages: "github.com/fsmgen/fsmgen/gen/" + filepath.ToSlash(dir) + "/messages"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(filepath.Join(dir, "door", "door.go"), door)
+	guardAt := ""
+	for i, l := range strings.Split(string(door), "\n") {
+		if strings.Contains(l, "MessagesFingerprint") {
+			guardAt = "door.go:" + strconv.Itoa(i+1) + ":"
+		}
+	}
+	if guardAt == "" {
+		t.Fatal("the machine package has no guard on MessagesFingerprint")
+	}
+	for _, c := range []struct {
+		name string
+		spec string
+		ok   bool
+	}{{"the same spec", string(src), true}, {"two messages swapped", swapped, false}} {
+		msgs, err := gen.Go(spectest.Parse(t, "door.yaml", []byte(c.spec)), gen.GoOptions{MessagesOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(filepath.Join(dir, "messages", "messages.go"), msgs)
+		out, err := exec.Command(goTool, "build", "./"+filepath.ToSlash(dir)+"/door").CombinedOutput()
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%s: the machine package does not build: %v\n%s", c.name, err, out)
+		case !c.ok && err == nil:
+			t.Errorf("%s: the machine package builds against messages numbered otherwise", c.name)
+		case !c.ok && !strings.Contains(string(out), guardAt):
+			t.Errorf("%s: the build fails, but not at the guard (%s):\n%s", c.name, guardAt, out)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"hash/fnv"
 	"path"
 	"strings"
 	"time"
@@ -165,12 +166,9 @@ func (g *goGen) emitMessages() {
 			f.Type().Id("MessageKind").Op("=").Qual(g.o.Messages, "MessageKind")
 			g.emitB2I()
 		}
-		// The messages package must number the messages as this spec does.
-		n, count := len(s.Messages), "NumMessages"
-		if g.fields {
-			n, count = len(s.Letters), "NumLetters"
-		}
-		g.guards = append(g.guards, jen.Id("_").Op("=").Id("x").Index(jen.Qual(g.o.Messages, count).Op("-").Lit(n)))
+		// The messages package must number the messages as this spec does:
+		// the same messages, fields and values, in the same order.
+		g.guards = append(g.guards, jen.Id("_").Op("=").Id("x").Index(jen.Qual(g.o.Messages, "MessagesFingerprint").Op("-").Lit(g.messagesFingerprint())))
 		return
 	}
 	if g.fields {
@@ -199,7 +197,26 @@ func (g *goGen) messageCounts() []jen.Code {
 	if g.fields {
 		out = append(out, docLines("NumLetters is the number of distinct messages: one per kind and\nvaluation of its fields.").Id("NumLetters").Op("=").Add(val("NumLetters", len(s.Letters))))
 	}
+	if g.o.MessagesOnly {
+		out = append(out, docLines("MessagesFingerprint identifies the messages as this package numbers them\n(their names, fields and values, in order): a machine's package generated\nwith this package as its messages checks it at compile time.").Id("MessagesFingerprint").Op("=").Lit(g.messagesFingerprint()))
+	}
 	return out
+}
+
+// messagesFingerprint is the FNV-1a hash of the names of the messages with
+// their field values (spec.Letter.String), in their order: what a machine's
+// package and its messages package must agree on.
+func (g *goGen) messagesFingerprint() int {
+	h := fnv.New32a()
+	for _, m := range g.s.Messages {
+		for _, lt := range m.Letters {
+			fmt.Fprintln(h, lt)
+		}
+		if len(m.Letters) == 0 {
+			fmt.Fprintln(h, m.Name)
+		}
+	}
+	return int(h.Sum32())
 }
 
 // emitMessagesOnly emits the messages package: Message and what goes with

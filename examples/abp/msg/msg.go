@@ -120,6 +120,10 @@ const (
 	// NumLetters is the number of distinct messages: one per kind and
 	// valuation of its fields.
 	NumLetters = 10
+	// MessagesFingerprint identifies the messages as this package numbers them
+	// (their names, fields and values, in order): a machine's package generated
+	// with this package as its messages checks it at compile time.
+	MessagesFingerprint = 3747193094
 )
 
 func _() {

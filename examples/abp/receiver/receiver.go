@@ -127,7 +127,7 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_ = x[StateRecv-0]
-	_ = x[msg.NumLetters-10]
+	_ = x[msg.MessagesFingerprint-3747193094]
 }
 
 // The names of the values of each type, for String.

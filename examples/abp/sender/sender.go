@@ -144,7 +144,7 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_, _ = x[StateReady-0], x[StateWait-1]
-	_ = x[msg.NumLetters-10]
+	_ = x[msg.MessagesFingerprint-3747193094]
 	_ = x[TimerRto-0]
 }
 

@@ -136,7 +136,7 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_, _, _ = x[StateIdle-0], x[StateWaiting-1], x[StateDone-2]
-	_ = x[msg.NumMessages-2]
+	_ = x[msg.MessagesFingerprint-56265057]
 	_ = x[TimerRetry-0]
 	_, _, _, _ = x[CallRequest-0], x[RecvReq-1], x[RecvResp-2], x[TimeoutRetry-3]
 }

@@ -117,7 +117,7 @@ func _() {
 	// A compile error here means the constants changed: run go generate again.
 	var x [1]struct{}
 	_ = x[StateServing-0]
-	_ = x[msg.NumMessages-2]
+	_ = x[msg.MessagesFingerprint-56265057]
 	_, _ = x[RecvReq-0], x[RecvResp-1]
 }
 
