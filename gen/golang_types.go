@@ -52,7 +52,7 @@ func (g *goGen) enum(typ string, ids, names, docs []string) {
 		args = append(args, jen.Lit(n))
 	}
 	g.nameTables = append(g.nameTables, jen.Id(table).Op("=").Qual(runtimePath, "NewNames").Call(args...))
-	g.doc(fmt.Sprintf("String returns the %s's name as the spec writes it.", strings.ToLower(typ[:1])+typ[1:]))
+	g.doc(fmt.Sprintf("String returns the name of the %s as the spec writes it.", typ))
 	f.Func().Params(jen.Id("x").Id(typ)).Id("String").Params().String().Block(
 		jen.Return(jen.Id(table).Dot("Of").Call(jen.Int().Call(jen.Id("x")))),
 	)
@@ -419,7 +419,7 @@ func (g *goGen) emitLetters() {
 		body = append(body, jen.Return(id("Message").Call(jen.Lit(base).Add(sum...))))
 		g.doc(doc)
 		f.Func().Id(name).Params(params...).Id("Message").Block(body...)
-		g.doc(fmt.Sprintf("%s returns the field values of m and true when m is a %s message, and\nzero values and false otherwise.", name, m.Name))
+		g.doc(fmt.Sprintf("%s returns the field values of m and true when m is of kind %s, and\nzero values and false otherwise.", name, m.Name))
 		acc := []jen.Code{
 			jen.If(id("m").Dot("Kind").Call().Op("!=").Id(g.kind[m.Index])).Block(jen.Return(id("f"), jen.False())),
 			id("c").Op(":=").Int().Call(id("m")).Op("-").Lit(base),

@@ -56,7 +56,7 @@ const (
 	StateTimeWait
 )
 
-// String returns the state's name as the spec writes it.
+// String returns the name of the State as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a message the machine sends or receives, with the values of
@@ -97,10 +97,10 @@ const (
 	KindRstAck
 )
 
-// String returns the messageKind's name as the spec writes it.
+// String returns the name of the MessageKind as the spec writes it.
 func (x MessageKind) String() string { return messageKindNames.Of(int(x)) }
 
-// String returns the message's name as the spec writes it.
+// String returns the name of the Message as the spec writes it.
 func (x Message) String() string { return messageNames.Of(int(x)) }
 
 // letterKinds is the kind of each message.
@@ -137,7 +137,7 @@ type SynFields struct {
 // A SYN, <SEQ=ISS><CTL=SYN>: the opener's first segment.
 func Syn(seq bool) Message { return Message(0 + b2i(seq)) }
 
-// Syn returns the field values of m and true when m is a SYN message, and
+// Syn returns the field values of m and true when m is of kind SYN, and
 // zero values and false otherwise.
 func (m Message) Syn() (f SynFields, ok bool) {
 	if m.Kind() != KindSyn {
@@ -162,7 +162,7 @@ type SynAckFields struct {
 // A SYN that also acknowledges the receiver's SYN, <SEQ=ISS><ACK=IRS+1><CTL=SYN,ACK>: the second segment of the handshake.
 func SynAck(seq bool, ack bool) Message { return Message(2 + b2i(seq)*2 + b2i(ack)) }
 
-// SynAck returns the field values of m and true when m is a SYN_ACK message, and
+// SynAck returns the field values of m and true when m is of kind SYN_ACK, and
 // zero values and false otherwise.
 func (m Message) SynAck() (f SynAckFields, ok bool) {
 	if m.Kind() != KindSynAck {
@@ -188,7 +188,7 @@ type AckSynFields struct {
 // A bare ACK of the receiver's SYN, <SEQ=SND.NXT><ACK=IRS+1><CTL=ACK>: the third segment of the handshake, or a challenge ACK.
 func AckSyn(seq bool, ack bool) Message { return Message(6 + b2i(seq)*2 + b2i(ack)) }
 
-// AckSyn returns the field values of m and true when m is a ACK_SYN message, and
+// AckSyn returns the field values of m and true when m is of kind ACK_SYN, and
 // zero values and false otherwise.
 func (m Message) AckSyn() (f AckSynFields, ok bool) {
 	if m.Kind() != KindAckSyn {
@@ -214,7 +214,7 @@ type FinFields struct {
 // A FIN that does not acknowledge a FIN from the receiver, <SEQ=ISS+1><ACK=IRS+1><CTL=FIN,ACK>: the first FIN of a close.
 func Fin(seq bool, ack bool) Message { return Message(10 + b2i(seq)*2 + b2i(ack)) }
 
-// Fin returns the field values of m and true when m is a FIN message, and
+// Fin returns the field values of m and true when m is of kind FIN, and
 // zero values and false otherwise.
 func (m Message) Fin() (f FinFields, ok bool) {
 	if m.Kind() != KindFin {
@@ -240,7 +240,7 @@ type FinAckFields struct {
 // A FIN that also acknowledges the receiver's FIN, <SEQ=ISS+1><ACK=IRS+2><CTL=FIN,ACK>: sent by the side whose FIN comes second (LAST_ACK, CLOSING).
 func FinAck(seq bool, ack bool) Message { return Message(14 + b2i(seq)*2 + b2i(ack)) }
 
-// FinAck returns the field values of m and true when m is a FIN_ACK message, and
+// FinAck returns the field values of m and true when m is of kind FIN_ACK, and
 // zero values and false otherwise.
 func (m Message) FinAck() (f FinAckFields, ok bool) {
 	if m.Kind() != KindFinAck {
@@ -266,7 +266,7 @@ type AckFinFields struct {
 // A bare ACK of the receiver's FIN, <SEQ=SND.NXT><ACK=IRS+2><CTL=ACK>.
 func AckFin(seq bool, ack bool) Message { return Message(18 + b2i(seq)*2 + b2i(ack)) }
 
-// AckFin returns the field values of m and true when m is a ACK_FIN message, and
+// AckFin returns the field values of m and true when m is of kind ACK_FIN, and
 // zero values and false otherwise.
 func (m Message) AckFin() (f AckFinFields, ok bool) {
 	if m.Kind() != KindAckFin {
@@ -289,7 +289,7 @@ type RstFields struct {
 // A reset without ACK, <SEQ=x><CTL=RST>: the connection must be abandoned if x is in the window.
 func Rst(seq bool) Message { return Message(22 + b2i(seq)) }
 
-// Rst returns the field values of m and true when m is a RST message, and
+// Rst returns the field values of m and true when m is of kind RST, and
 // zero values and false otherwise.
 func (m Message) Rst() (f RstFields, ok bool) {
 	if m.Kind() != KindRst {
@@ -311,7 +311,7 @@ type RstAckFields struct {
 // A reset answering a SYN, <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1): in no window; acceptable only in SYN_SENT, if it acknowledges our SYN.
 func RstAck(ack bool) Message { return Message(24 + b2i(ack)) }
 
-// RstAck returns the field values of m and true when m is a RST_ACK message, and
+// RstAck returns the field values of m and true when m is of kind RST_ACK, and
 // zero values and false otherwise.
 func (m Message) RstAck() (f RstAckFields, ok bool) {
 	if m.Kind() != KindRstAck {
@@ -356,7 +356,7 @@ const (
 	TimerFinWait2
 )
 
-// String returns the timer's name as the spec writes it.
+// String returns the name of the Timer as the spec writes it.
 func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
@@ -419,7 +419,7 @@ const (
 	TimeoutFinWait2 Event = 35
 )
 
-// String returns the event's name as the spec writes it.
+// String returns the name of the Event as the spec writes it.
 func (x Event) String() string { return eventNames.Of(int(x)) }
 
 // Transition describes a row that fired, for OnTransition hooks.

@@ -32,10 +32,10 @@ const (
 	KindAck
 )
 
-// String returns the messageKind's name as the spec writes it.
+// String returns the name of the MessageKind as the spec writes it.
 func (x MessageKind) String() string { return messageKindNames.Of(int(x)) }
 
-// String returns the message's name as the spec writes it.
+// String returns the name of the Message as the spec writes it.
 func (x Message) String() string { return messageNames.Of(int(x)) }
 
 // letterKinds is the kind of each message.
@@ -81,7 +81,7 @@ func Data(bit bool, item int) Message {
 	return Message(0 + b2i(bit)*4 + item)
 }
 
-// Data returns the field values of m and true when m is a DATA message, and
+// Data returns the field values of m and true when m is of kind DATA, and
 // zero values and false otherwise.
 func (m Message) Data() (f DataFields, ok bool) {
 	if m.Kind() != KindData {
@@ -103,7 +103,7 @@ type AckFields struct {
 // The acknowledgement of the item with this bit.
 func Ack(bit bool) Message { return Message(8 + b2i(bit)) }
 
-// Ack returns the field values of m and true when m is a ACK message, and
+// Ack returns the field values of m and true when m is of kind ACK, and
 // zero values and false otherwise.
 func (m Message) Ack() (f AckFields, ok bool) {
 	if m.Kind() != KindAck {

@@ -30,7 +30,7 @@ const (
 	StateWait
 )
 
-// String returns the state's name as the spec writes it.
+// String returns the name of the State as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a message the machine sends or receives: msg.Message, which the
@@ -74,7 +74,7 @@ const (
 	TimerRto Timer = iota
 )
 
-// String returns the timer's name as the spec writes it.
+// String returns the name of the Timer as the spec writes it.
 func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
@@ -113,7 +113,7 @@ const (
 	TimeoutRto Event = 11
 )
 
-// String returns the event's name as the spec writes it.
+// String returns the name of the Event as the spec writes it.
 func (x Event) String() string { return eventNames.Of(int(x)) }
 
 // Transition describes a row that fired, for OnTransition hooks.

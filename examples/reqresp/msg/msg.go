@@ -24,7 +24,7 @@ const (
 	MsgResp
 )
 
-// String returns the message's name as the spec writes it.
+// String returns the name of the Message as the spec writes it.
 func (x Message) String() string { return messageNames.Of(int(x)) }
 
 const (

@@ -26,7 +26,7 @@ const (
 	StateServing State = iota
 )
 
-// String returns the state's name as the spec writes it.
+// String returns the name of the State as the spec writes it.
 func (x State) String() string { return stateNames.Of(int(x)) }
 
 // Message is a message the machine sends or receives: msg.Message, which the
@@ -52,7 +52,7 @@ func OnReply(f func(Message)) Option { return machine.OnReply(f) }
 // Timer is one of the machine's timers.
 type Timer uint8
 
-// String returns the timer's name as the spec writes it.
+// String returns the name of the Timer as the spec writes it.
 func (x Timer) String() string { return timerNames.Of(int(x)) }
 
 // timerAfter is each timer's duration.
@@ -89,7 +89,7 @@ const (
 	RecvResp
 )
 
-// String returns the event's name as the spec writes it.
+// String returns the name of the Event as the spec writes it.
 func (x Event) String() string { return eventNames.Of(int(x)) }
 
 // Transition describes a row that fired, for OnTransition hooks.
