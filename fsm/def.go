@@ -174,7 +174,7 @@ func NewDef[S comparable, St, E, M, T Enum, TS Set, K Enum](spec Spec[S, St, E, 
 	d.rejections = make([]RejectedError[St, E], ns*ne)
 	for s := range ns {
 		for e := range ne {
-			d.rejections[s*ne+e] = RejectedError[St, E]{spec.Name, St(s), E(e)}
+			d.rejections[s*ne+e] = RejectedError[St, E]{spec.Name, St(s), E(e), e == spec.NumEvents}
 		}
 	}
 	return d

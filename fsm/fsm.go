@@ -51,6 +51,7 @@ type RejectedError[St, E Enum] struct {
 	machine string
 	state   St
 	event   E
+	invalid bool // the event is out of range: NumEvents, or past it
 }
 
 // State is the state the event was rejected in.
@@ -61,6 +62,9 @@ func (e *RejectedError[St, E]) Event() E { return e.event }
 
 // Error names the machine, the event and the state.
 func (e *RejectedError[St, E]) Error() string {
+	if e.invalid {
+		return e.machine + ": invalid event (out of range, or the receipt of an invalid message) in state " + e.state.String() + ": event rejected"
+	}
 	return e.machine + ": " + e.event.String() + " in state " + e.state.String() + ": event rejected"
 }
 

@@ -1,8 +1,10 @@
 package abp_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,8 +32,10 @@ func TestMessages(t *testing.T) {
 	if _, ok := d.Ack(); ok {
 		t.Error("a DATA message reads as an ACK")
 	}
-	if bad := msg.Data(false, 4); bad.Valid() || receiver.New().Deliver(bad) == nil {
-		t.Errorf("Data(false, 4) = %v is valid or delivered", bad)
+	bad := msg.Data(false, 4)
+	err := receiver.New().Deliver(bad)
+	if bad.Valid() || err == nil || !errors.Is(err, fsm.ErrRejected) || !strings.Contains(err.Error(), "receipt of an invalid message") {
+		t.Errorf("Data(false, 4) = %v is valid or delivered: %v", bad, err)
 	}
 	for bit := range 2 {
 		for item := range 4 {
