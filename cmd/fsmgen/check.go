@@ -30,6 +30,9 @@ func check(inv *invocation) error {
 	list := inv.fs.Bool("list", false, "list the spec's check configurations and exit")
 	var memLimit uint64
 	s, err := inv.load(func() (err error) {
+		if *list && (*all || *config != "") {
+			return errUsagef("--list lists every check configuration and runs none: leave out --all and --config")
+		}
 		if *all {
 			if *config != "" {
 				return errUsagef("--all runs every check configuration: leave out --config")
@@ -46,14 +49,7 @@ func check(inv *invocation) error {
 		return err
 	}
 	if *list {
-		for _, c := range s.Checks {
-			def := ""
-			if c.Default {
-				def = " (default)"
-			}
-			fmt.Fprintf(inv.stdout, "%s%s\t%s\n", c.Name, def, strings.Join(strings.Fields(c.Doc), " "))
-		}
-		return nil
+		return listChecks(inv.stdout, s, *asJSON)
 	}
 	var checks []*spec.Check
 	if *all {
@@ -189,4 +185,31 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// listChecks writes the spec's check configurations, a line each (name,
+// "(default)", doc) or as a JSON array of {name, default, doc}.
+func listChecks(w io.Writer, s *spec.Spec, asJSON bool) error {
+	type entry struct {
+		Name    string `json:"name"`
+		Default bool   `json:"default"`
+		Doc     string `json:"doc"`
+	}
+	entries := []entry{}
+	for _, c := range s.Checks {
+		entries = append(entries, entry{c.Name, c.Default, strings.Join(strings.Fields(c.Doc), " ")})
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(entries)
+	}
+	for _, e := range entries {
+		def := ""
+		if e.Default {
+			def = " (default)"
+		}
+		fmt.Fprintf(w, "%s%s\t%s\n", e.Name, def, e.Doc)
+	}
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
 func TestCheckCommand(t *testing.T) {
@@ -21,6 +23,8 @@ func TestCheckCommand(t *testing.T) {
 		{[]string{"check", "--workers", "0"}, 2, "--workers"},
 		{[]string{"check", "--max-states", "10", "--config", "lossy"}, 1, "incomplete"},
 		{[]string{"check", "--list"}, 0, "(default)"},
+		{[]string{"check", "--list", "--all"}, 2, "--list lists every check configuration and runs none"},
+		{[]string{"check", "--list", "--config", "lossy"}, 2, "--list lists every check configuration and runs none"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -56,5 +60,31 @@ func TestCheckJSON(t *testing.T) {
 	}
 	if res.Violation.Kind != "invariant" || len(res.Violation.Trace.Steps) != 2 {
 		t.Errorf("got %+v", res)
+	}
+}
+
+// TestCheckListJSON: --list --json lists the check configurations as JSON,
+// in the spec's order, the default marked.
+func TestCheckListJSON(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "--list", "--json"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var got []struct {
+		Name    string `json:"name"`
+		Default bool   `json:"default"`
+		Doc     string `json:"doc"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	s := spectest.TCP(t)
+	if len(got) != len(s.Checks) {
+		t.Fatalf("%d configurations listed, the spec has %d", len(got), len(s.Checks))
+	}
+	for i, c := range s.Checks {
+		if got[i].Name != c.Name || got[i].Default != c.Default || got[i].Doc == "" {
+			t.Errorf("entry %d = %+v, want %s (default %v) with its doc", i, got[i], c.Name, c.Default)
+		}
 	}
 }
