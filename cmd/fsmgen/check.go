@@ -17,7 +17,7 @@ import (
 )
 
 func check(inv *invocation) error {
-	config := inv.configFlag("the check configuration to run (default: the one marked default: true, else the first)", "")
+	config := inv.configFlag("the `NAME` of the check configuration to run (default: the one marked default: true, else the first)", "")
 	all := inv.fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
 	workers := inv.fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
 	asJSON := inv.fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
@@ -25,7 +25,7 @@ func check(inv *invocation) error {
 	coverage := inv.fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")
 	mermaid := inv.fs.Bool("mermaid", true, "print counterexamples as a Mermaid sequence diagram too")
 	maxStates := inv.fs.Uint64("max-states", 0, "stop after storing this many states (0: no limit)")
-	maxMemory := inv.fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than this, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
+	maxMemory := inv.fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than `SIZE`, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
 	progress := inv.fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
 	list := inv.fs.Bool("list", false, "list the spec's check configurations and exit")
 	var memLimit uint64

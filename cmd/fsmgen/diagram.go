@@ -8,7 +8,7 @@ import (
 // diagram is a command that draws a machine's state diagram with render.
 func diagram(render func(*spec.Machine, gen.DiagramOptions) []byte) func(*invocation) error {
 	return func(inv *invocation) error {
-		machine := inv.fs.String("machine", "", "the machine to draw, when the spec declares several")
+		machine := inv.fs.String("machine", "", "the `NAME` of the machine to draw, when the spec declares several")
 		out := inv.fs.String("o", "", "write to `FILE` (replaced atomically); default standard output")
 		self := inv.fs.Bool("self", true, "draw rows that stay in their state (retransmissions, errors)")
 		s, err := inv.load(nil)

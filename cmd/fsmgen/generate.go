@@ -10,7 +10,7 @@ import (
 func generate(inv *invocation) error {
 	out := inv.fs.String("o", "", "write the Go file `FILE` (replaced atomically); default standard output")
 	pkg := inv.fs.String("pkg", "", "the generated package's `NAME`; default the machine name in lower case")
-	machine := inv.fs.String("machine", "", "the machine to generate, when the spec declares several (one package per machine)")
+	machine := inv.fs.String("machine", "", "the `NAME` of the machine to generate, when the spec declares several (one package per machine)")
 	messages := inv.fs.String("messages", "", "import the spec's messages from the package at `IMPORTPATH` (generated with --messages-only), so that the machines' packages share one Message type")
 	messagesOnly := inv.fs.Bool("messages-only", false, "generate the spec's messages alone, as a package the machines' packages import with --messages (default package name: messages)")
 	s, err := inv.load(func() error {

@@ -3,7 +3,7 @@ package main
 import "github.com/fsmgen/fsmgen/gen"
 
 func promela(inv *invocation) error {
-	config := inv.configFlag("the check configuration to render (default: the spec's default check)", "")
+	config := inv.configFlag("the `NAME` of the check configuration to render (default: the spec's default check)", "")
 	out := inv.fs.String("o", "", "write the model to `FILE` (atomically) instead of standard output")
 	s, err := inv.load(nil)
 	if err != nil {

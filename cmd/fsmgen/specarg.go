@@ -131,8 +131,8 @@ func (inv *invocation) parse() error {
 
 func addSpecFlags(fs *flag.FlagSet) *specFlags {
 	f := &specFlags{}
-	fs.Var(&f.params, "param", "override a spec param, as NAME=DURATION (repeatable), e.g. --param MSL=30s")
-	fs.Var(&f.sets, "set", "override a field of the check configuration, as FIELD=VALUE (repeatable), e.g.\n--set network.capacity=6 --set peers.client.calls.CLOSE=2")
+	fs.Var(&f.params, "param", "override a spec param, as `NAME=DURATION` (repeatable), e.g. --param MSL=30s")
+	fs.Var(&f.sets, "set", "override a field of the check configuration, as `FIELD=VALUE` (repeatable), e.g.\n--set network.capacity=6 --set peers.client.calls.CLOSE=2")
 	fs.BoolVar(&f.strict, "strict", false, "treat warnings (unreachable states, events that never fire) as errors")
 	return f
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func tla(inv *invocation) error {
-	config := inv.configFlag("render only this check configuration (default: every one)", "*")
+	config := inv.configFlag("render only the check configuration `NAME` (default: every one)", "*")
 	dir := inv.fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
 	s, err := inv.load(func() error {
 		if *dir == "" {

@@ -42,7 +42,7 @@ func traceCmd(inv *invocation) error {
 		usage()
 		fmt.Fprint(fs.Output(), traceFormat)
 	}
-	machine := fs.String("machine", "", "the machine the instances run, when the spec declares several")
+	machine := fs.String("machine", "", "the `NAME` of the machine the instances run, when the spec declares several")
 	depth := fs.Int("depth", 8, "the most unobserved events one state-only line may stand for")
 	steps := fs.Bool("steps", false, "print every step of every instance (observed and unobserved) and the rows by position")
 	if err := inv.parse(); err != nil {
