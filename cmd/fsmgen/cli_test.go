@@ -68,7 +68,7 @@ func TestBinHelpOnStdout(t *testing.T) {
 		{[]string{"help"}, "commands:"},
 		{[]string{"help", "check"}, "usage: fsmgen check [flags] [spec.yaml]"},
 		{[]string{"check", "-h"}, "\n  --continue\n"},
-		{[]string{"check", "--help"}, "\n  --max-memory string\n"},
+		{[]string{"check", "--help"}, "\n  --max-memory SIZE\n"},
 		{[]string{"help", "help"}, "commands:"},
 		{[]string{"help", "validate"}, "usage: fsmgen validate"},
 	} {
