@@ -61,10 +61,9 @@ const fsmGenVersion = fsm.GenVersion
 //
 // When the spec's messages have fields, Message identifies a message with
 // its field values, as spec.Spec.Letters numbers them, and Event indexes
-// the machine's spec.Inputs: rows that read msg.FIELD are rendered once
-// per letter received, and what a step sends is an index into a table of
-// the lists of messages the rows may send. Without fields the output is
-// as before.
+// the machine's spec.Inputs: msg.FIELD reads a table of the field's value
+// per message, and what a step sends is which of the lists of messages its
+// row may send (package fsm makes the lists from the rows).
 func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 	if o.MessagesOnly {
 		if o.Messages != "" {
@@ -98,13 +97,17 @@ func Go(sp *spec.Spec, o GoOptions) (out []byte, err error) {
 			out, err = nil, fmt.Errorf("gen: generating Go for %s: %v", o.Source, r)
 		}
 	}()
-	if o.Package == "" {
+	defaulted := o.Package == ""
+	if defaulted {
 		o.Package = strings.ToLower(GoName(s.Name))
 		if o.MessagesOnly {
 			o.Package = "messages"
 		}
 	}
 	if !token.IsIdentifier(o.Package) || token.IsKeyword(o.Package) {
+		if defaulted {
+			return nil, fmt.Errorf("%s: gen: the machine's name in lower case, %q, is not a Go package name: name the package (fsmgen generate --pkg NAME)", s.Pos, o.Package)
+		}
 		return nil, fmt.Errorf("gen: invalid package name %q", o.Package)
 	}
 	if o.Source == "" {

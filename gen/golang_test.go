@@ -231,6 +231,19 @@ func TestGoMessagesGuard(t *testing.T) {
 	}
 }
 
+// TestGoDefaultPackageName: a machine whose name is no Go package name
+// needs one given; the error says so at the machine's position.
+func TestGoDefaultPackageName(t *testing.T) {
+	s := spectest.Parse(t, "type.yaml", []byte("machine: type\nstates:\n  A: {initial: true}\ncalls:\n  GO: {}\ntransitions:\n  - {from: A, on: GO, to: A}\n"))
+	_, err := gen.Go(s, gen.GoOptions{})
+	if err == nil || !strings.HasPrefix(err.Error(), "type.yaml:1:1: ") || !strings.Contains(err.Error(), `"type", is not a Go package name`) {
+		t.Errorf("default package name: %v", err)
+	}
+	if _, err := gen.Go(s, gen.GoOptions{Package: "door"}); err != nil {
+		t.Errorf("package door: %v", err)
+	}
+}
+
 func TestGoName(t *testing.T) {
 	for in, want := range map[string]string{
 		"SYN_SENT": "SynSent", "time_wait": "TimeWait", "ackFin": "AckFin", "ACK": "Ack",
