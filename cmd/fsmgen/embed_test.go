@@ -77,6 +77,11 @@ func TestOpen(t *testing.T) {
 	if out := goCmd("tool", "fsmgen", "check", "door.yaml"); !strings.Contains(out, "check two_doors of door.yaml") {
 		t.Errorf("go tool fsmgen check: %s", out)
 	}
+	// Built from the checkout a replace directive names, it says so rather
+	// than print the require's placeholder version.
+	if out := goCmd("tool", "fsmgen", "--version"); !strings.HasPrefix(out, "fsmgen (devel, "+root+")") {
+		t.Errorf("go tool fsmgen --version: %s", out)
+	}
 }
 
 // readmeRecipe returns the README's commands for a local checkout: the

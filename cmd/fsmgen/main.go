@@ -124,16 +124,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// version names the module version and, for a build from a checkout, the
-// VCS revision it was built from.
+// unversioned is the version a module has when a replace directive stands
+// in for it: the placeholder its require names, never a release.
+const unversioned = "v0.0.0-00010101000000-000000000000"
+
+// version is what --version prints: the module's version (or "(devel)"),
+// the VCS revision it was built from, and the Go version.
 func version() string {
 	v := "fsmgen (devel)"
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return v
 	}
-	if bi.Main.Version != "" {
-		v = "fsmgen " + bi.Main.Version
+	mod := &bi.Main
+	switch {
+	case mod.Replace != nil && (mod.Replace.Version == "" || mod.Replace.Version == "(devel)"):
+		// Built from a local checkout that a replace directive names.
+		v = "fsmgen (devel, " + mod.Replace.Path + ")"
+	case mod.Version != "" && mod.Version != unversioned:
+		v = "fsmgen " + mod.Version
 	}
 	var rev, modified string
 	for _, s := range bi.Settings {
