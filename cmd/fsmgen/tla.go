@@ -33,10 +33,14 @@ func tla(inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	_, statErr := os.Stat(*dir)
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fmt.Errorf("fsmgen: %w", err)
 	}
 	if err := writeFiles(files); err != nil {
+		if os.IsNotExist(statErr) {
+			os.Remove(*dir) // made for this output, which is not there: leave nothing behind
+		}
 		return err
 	}
 	for _, c := range checks {
