@@ -60,10 +60,10 @@ type Spec[S comparable, St, E, M, T Enum, TS Set] struct {
 	// per message kind and valuation of its fields. Without, it is 0 and a
 	// row's Send and Reply name the messages themselves.
 	NumLetters int
-	// SentOf is, with message fields, which of the lists of letters that row
-	// r's Send and Reply make (each kind ranging over its letters, the last
-	// message varying fastest) it sends when it fires for e in s, counting
-	// from 0 (nil: always the first).
+	// SentOf is, with message fields, the index among the lists of messages
+	// row r may send (its Send and Reply, each kind over its letters, the
+	// last varying fastest) of the one it sends when it fires for e in s
+	// (nil: always the first).
 	SentOf func(s S, e E, r int) int
 	// Guard reports whether the guard of row r holds for e in s (nil: no
 	// row has a guard); it is called only for rows that have one.

@@ -361,7 +361,7 @@ func (g *goGen) emitSentOf() {
 		body = append(body, jen.Switch(jen.Id("r")).Block(cases...))
 	}
 	body = append(body, jen.Return(jen.Lit(0)))
-	g.doc("sentOf is which of the lists of letters row r may send it sends when it\nfires for e in s (package fsm makes the lists from Transitions: each\nmessage over its letters, the last varying fastest): field values read s\nbefore the step, and e's.")
+	g.doc("sentOf is the index, among the lists of messages row r may send, of the\none it sends when it fires for e in s; field values read s before the\nstep, and e's. Package fsm makes the lists from Transitions: every\nmessage sent over its field values, the last message varying fastest.")
 	g.f.Func().Id("sentOf").Params(jen.Id("s").Id("Snapshot"), jen.Id("e").Id("Event"), jen.Id("r").Int()).Int().Block(body...)
 }
 

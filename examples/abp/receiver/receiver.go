@@ -311,10 +311,10 @@ func assign(s Snapshot, e Event, r int) Snapshot {
 	return n
 }
 
-// sentOf is which of the lists of letters row r may send it sends when it
-// fires for e in s (package fsm makes the lists from Transitions: each
-// message over its letters, the last varying fastest): field values read s
-// before the step, and e's.
+// sentOf is the index, among the lists of messages row r may send, of the
+// one it sends when it fires for e in s; field values read s before the
+// step, and e's. Package fsm makes the lists from Transitions: every
+// message sent over its field values, the last message varying fastest.
 func sentOf(s Snapshot, e Event, r int) int {
 	switch r {
 	case 0, 1:
