@@ -165,13 +165,7 @@ func TestGoMessagesPackage(t *testing.T) {
 // second stops at the machine package's guard instead of misrouting
 // messages.
 func TestGoMessagesGuard(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds generated packages; skipped with -short")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go tool:", err)
-	}
+	goTool, dir := buildDir(t, "guard-")
 	src, err := os.ReadFile("testdata/door.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -181,11 +175,6 @@ func TestGoMessagesGuard(t *testing.T) {
 	if swapped == string(src) {
 		t.Fatal("testdata/door.yaml no longer declares ALERT before PING")
 	}
-	dir, err := os.MkdirTemp("testdata", "guard-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	write := func(name string, code []byte) {
 		t.Helper()
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
@@ -255,11 +244,11 @@ func TestGoName(t *testing.T) {
 	}
 }
 
-// TestGoEndToEnd generates the test specs into packages inside the module
-// (under testdata, so ./... ignores them), then vets and tests them with a
-// test that compares Packed.Step with the reference interpreter on every
-// snapshot, checks Step's allocations and drives a Machine on a fake clock.
-func TestGoEndToEnd(t *testing.T) {
+// buildDir skips t with -short or without the go tool, and otherwise
+// returns the go tool and a new directory under testdata, inside the module
+// (./... ignores it), removed when t ends.
+func buildDir(t *testing.T, prefix string) (goTool, dir string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds generated packages; skipped with -short")
 	}
@@ -267,11 +256,20 @@ func TestGoEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("no go tool:", err)
 	}
-	dir, err := os.MkdirTemp("testdata", "e2e-")
+	dir, err = os.MkdirTemp("testdata", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	return goTool, dir
+}
+
+// TestGoEndToEnd generates the test specs into packages inside the module
+// (under testdata, so ./... ignores them), then vets and tests them with a
+// test that compares Packed.Step with the reference interpreter on every
+// snapshot, checks Step's allocations and drives a Machine on a fake clock.
+func TestGoEndToEnd(t *testing.T) {
+	goTool, dir := buildDir(t, "e2e-")
 	tmpl, err := os.ReadFile("testdata/e2e_test.go.txt")
 	if err != nil {
 		t.Fatal(err)
