@@ -972,6 +972,20 @@ func parseObject(text []byte, base int) ([]member, *InputError) {
 	return out, nil
 }
 
+// plainKeys are a trace line's keys but fields: the member of Line each
+// one's value goes to, and what the value must be.
+var plainKeys = map[string]struct {
+	dst  func(*Line) any
+	want string
+}{
+	"id":      {func(l *Line) any { return &l.ID }, "a string"},
+	"event":   {func(l *Line) any { return &l.Event }, "a string"},
+	"state":   {func(l *Line) any { return &l.State }, "a string"},
+	"send":    {func(l *Line) any { return &l.Send }, "a list of message names"},
+	"refused": {func(l *Line) any { return &l.Refused }, "true or false"},
+	"note":    {func(l *Line) any { return &l.Note }, "a string"},
+}
+
 func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 	lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r"))
 	members, ierr := parseObject(text, lead)
@@ -983,14 +997,6 @@ func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 	// key of "fields", KEY+"=" for its value).
 	cols := map[string]int{}
 	var l Line
-	// The keys but fields: where each one's value goes, and what it must be.
-	plain := map[string]struct {
-		dst  any
-		want string
-	}{
-		"id": {&l.ID, "a string"}, "event": {&l.Event, "a string"}, "state": {&l.State, "a string"},
-		"send": {&l.Send, "a list of message names"}, "refused": {&l.Refused, "true or false"}, "note": {&l.Note, "a string"},
-	}
 	for _, m := range members {
 		cols[m.key], cols[m.key+"="] = m.keyCol, m.valCol
 		if m.key == "fields" {
@@ -1015,11 +1021,11 @@ func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
 			}
 			continue
 		}
-		k, ok := plain[m.key]
+		k, ok := plainKeys[m.key]
 		if !ok {
 			return &InputError{Line: lineNo, Col: m.keyCol, Msg: fmt.Sprintf("bad JSON: unknown key %q (want id, event, state, send, refused, fields, note)", m.key)}
 		}
-		if err := json.Unmarshal(m.raw, k.dst); err != nil {
+		if err := json.Unmarshal(m.raw, k.dst(&l)); err != nil {
 			msg := strings.TrimPrefix(err.Error(), "json: ")
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {

@@ -112,7 +112,7 @@ func (inv *invocation) parse() error {
 			if err == flag.ErrHelp {
 				return &helpError{fs}
 			}
-			return fmt.Errorf("%w: %v", errUsage, err)
+			return errUsagef("%v", err)
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -194,7 +194,7 @@ func (f *specFlags) load(fs *flag.FlagSet) (*spec.Spec, error) {
 		}
 		return spec.Load(fs.Arg(0), opts...)
 	}
-	return nil, fmt.Errorf("%w: one spec file at most, got %d: %s", errUsage, fs.NArg(), strings.Join(fs.Args(), " "))
+	return nil, errUsagef("one spec file at most, got %d: %s", fs.NArg(), strings.Join(fs.Args(), " "))
 }
 
 // printWarnings writes the spec's warnings to w, one a line, each after

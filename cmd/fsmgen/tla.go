@@ -14,7 +14,7 @@ func tla(inv *invocation) error {
 	dir := inv.fs.String("o", "", "write MACHINE_CHECK.tla and MACHINE_CHECK.cfg into `DIR` (required)")
 	s, err := inv.load(func() error {
 		if *dir == "" {
-			return fmt.Errorf("%w: -o DIR is required", errUsage)
+			return errUsagef("-o DIR is required")
 		}
 		return nil
 	})

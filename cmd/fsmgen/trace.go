@@ -49,16 +49,16 @@ func traceCmd(inv *invocation) error {
 		return err
 	}
 	if *depth < 1 || *depth > 64 {
-		return fmt.Errorf("%w: -depth must be between 1 and 64", errUsage)
+		return errUsagef("-depth must be between 1 and 64")
 	}
 	if len(inv.sf.sets) > 0 {
-		return fmt.Errorf("%w: --set overrides a field of a check configuration, and trace runs no check (--param sets the spec's params)", errUsage)
+		return errUsagef("--set overrides a field of a check configuration, and trace runs no check (--param sets the spec's params)")
 	}
 	if fs.NArg() == 2 && fs.Arg(0) == "-" {
-		return fmt.Errorf("%w: trace reads the trace from standard input (-), not the spec: name the spec's file", errUsage)
+		return errUsagef("trace reads the trace from standard input (-), not the spec: name the spec's file")
 	}
 	if ext := strings.ToLower(filepath.Ext(fs.Arg(0))); fs.NArg() == 1 && (ext == ".yaml" || ext == ".yml") {
-		return fmt.Errorf("%w: %s is a spec, not a trace: name the trace after it (with one argument, the trace is checked against the embedded TCP spec)", errUsage, fs.Arg(0))
+		return errUsagef("%s is a spec, not a trace: name the trace after it (with one argument, the trace is checked against the embedded TCP spec)", fs.Arg(0))
 	}
 	var s *spec.Spec
 	var err error
@@ -69,7 +69,7 @@ func traceCmd(inv *invocation) error {
 	case 2:
 		s, err = spec.Load(fs.Arg(0), opts...)
 	default:
-		return fmt.Errorf("%w: want [spec.yaml] TRACE.jsonl (or - for standard input), got %d arguments", errUsage, fs.NArg())
+		return errUsagef("want [spec.yaml] TRACE.jsonl (or - for standard input), got %d arguments", fs.NArg())
 	}
 	if err != nil {
 		return err
