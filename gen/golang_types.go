@@ -208,13 +208,8 @@ func (g *goGen) messageCounts() []jen.Code {
 // package and its messages package must agree on.
 func (g *goGen) messagesFingerprint() int {
 	h := fnv.New32a()
-	for _, m := range g.s.Messages {
-		for _, lt := range m.Letters {
-			fmt.Fprintln(h, lt)
-		}
-		if len(m.Letters) == 0 {
-			fmt.Fprintln(h, m.Name)
-		}
+	for _, lt := range g.s.Letters {
+		fmt.Fprintln(h, lt)
 	}
 	return int(h.Sum32())
 }
