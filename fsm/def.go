@@ -260,27 +260,20 @@ func (fx Effects[M, TS]) act() *action[M, TS] {
 }
 
 // Stop is the set of timers the row disarms (before it arms any).
-func (fx Effects[M, TS]) Stop() TS {
-	if a := fx.act(); a != nil {
-		return a.stop
-	}
-	return 0
-}
+func (fx Effects[M, TS]) Stop() TS { stop, _, _ := fx.timers(); return stop }
 
 // Start is the set of timers the row starts: a running timer keeps running.
-func (fx Effects[M, TS]) Start() TS {
-	if a := fx.act(); a != nil {
-		return a.start
-	}
-	return 0
-}
+func (fx Effects[M, TS]) Start() TS { _, start, _ := fx.timers(); return start }
 
 // Restart is the set of timers the row restarts: each begins a new period.
-func (fx Effects[M, TS]) Restart() TS {
+func (fx Effects[M, TS]) Restart() TS { _, _, restart := fx.timers(); return restart }
+
+// timers returns Stop, Start and Restart.
+func (fx Effects[M, TS]) timers() (stop, start, restart TS) {
 	if a := fx.act(); a != nil {
-		return a.restart
+		return a.stop, a.start, a.restart
 	}
-	return 0
+	return 0, 0, 0
 }
 
 // ErrorText is the error the row reports to the user, or "". A call row

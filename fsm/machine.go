@@ -246,14 +246,15 @@ func (m *Machine[S, St, E, M, T, TS]) send(fx Effects[M, TS]) {
 // effects fx, prev the timers armed before it: a restarted timer, or one
 // started while stopped, begins a new period.
 func (m *Machine[S, St, E, M, T, TS]) retime(prev TS, e E, fx Effects[M, TS]) {
-	if m.armed == prev && fx.Start()|fx.Restart() == 0 {
+	stop, start, restart := fx.timers()
+	if m.armed == prev && start|restart == 0 {
 		return
 	}
-	running := prev &^ fx.Stop()
+	running := prev &^ stop
 	if first := m.def.spec.FirstTimeout; int(e) >= first {
 		running &^= 1 << (int(e) - first)
 	}
-	fresh := fx.Restart() | fx.Start()&^running
+	fresh := restart | start&^running
 	m.timers.Apply(uint64(m.armed), uint64(fresh))
 }
 

@@ -13,43 +13,6 @@ import (
 	"github.com/fsmgen/fsmgen/spec/spectest"
 )
 
-func TestDiagramGolden(t *testing.T) {
-	s := spectest.Load(t, "testdata/door.yaml")
-	o := gen.DiagramOptions{Source: "gen/testdata/door.yaml"}
-	for _, c := range []struct {
-		golden string
-		render func(*spec.Machine, gen.DiagramOptions) []byte
-	}{
-		{"testdata/door.dot.golden", gen.Dot},
-		{"testdata/door.mmd.golden", gen.Mermaid},
-	} {
-		got := c.render(s.Machine, o)
-		if !bytes.Equal(got, c.render(s.Machine, o)) {
-			t.Fatalf("%s: output is not deterministic", c.golden)
-		}
-		checkGolden(t, c.golden, got)
-	}
-}
-
-// checkGolden fails t when got, a fresh rendering, differs from the golden
-// file path; with -update it writes got there instead.
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./gen -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from a fresh rendering (go test ./gen -update)\n%s", path, firstDiff(string(want), string(got)))
-	}
-}
-
 func TestDiagramSelfLoops(t *testing.T) {
 	s := spectest.TCP(t)
 	all := string(gen.Mermaid(s.Machine, gen.DiagramOptions{}))
