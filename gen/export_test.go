@@ -1,9 +1,8 @@
 package gen
 
-// SetMaxCells sets the largest table Step may use and returns a function
-// that restores the old limit.
-func SetMaxCells(n int) (restore func()) {
-	old := maxCells
-	maxCells = n
-	return func() { maxCells = old }
+// WithoutTable returns o for a Step that works each cell out from the rows
+// on every call, as a spec too large for a table gets.
+func WithoutTable(o GoOptions) GoOptions {
+	o.noTable = true
+	return o
 }

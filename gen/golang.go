@@ -38,6 +38,11 @@ type GoOptions struct {
 	// constants or constructors and accessors, MessageKind, NumMessages and
 	// NumLetters. The machines' packages import it through Messages.
 	MessagesOnly bool
+
+	// noTable makes Step work each cell out from the rows on every call,
+	// as it does for a spec too large for a table (for the tests, which
+	// set it through export_test.go).
+	noTable bool
 }
 
 // oneLineFunc matches a function declaration whose body is one return

@@ -13,7 +13,7 @@ import (
 // maxCells bounds the precomputed table of Step: (1 << control bits) *
 // events cells. A spec whose variables make it larger gets a Step that
 // works each cell out from the rows on every call instead.
-var maxCells = 1 << 14
+const maxCells = 1 << 14
 
 // maxSentLists bounds the distinct lists of letters the steps of a machine
 // with message fields may send (package fsm makes them from the rows).
@@ -59,7 +59,7 @@ func (g *goGen) prepareStep() {
 	}
 	outcomes := 2 + 2*len(s.Rows) + lists + (len(s.States)+1)*(len(g.inputs())+1)
 	g.layout = L
-	g.table = L.off <= 32 && (1<<L.off)*(len(g.inputs())+1) <= maxCells && L.out+bits.Len(uint(outcomes)) <= 64
+	g.table = L.off <= 32 && !g.o.noTable && (1<<L.off)*(len(g.inputs())+1) <= maxCells && L.out+bits.Len(uint(outcomes)) <= 64
 }
 
 // emitStep emits what Step needs from the spec: the tables of the fields

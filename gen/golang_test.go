@@ -19,18 +19,23 @@ import (
 // positions relative to the module root, as `fsmgen generate` does.
 func generate(t *testing.T, path, pkg string) []byte {
 	t.Helper()
-	return generateMachine(t, path, "", pkg)
+	return generateMachine(t, path, "", pkg, false)
 }
 
-// generateMachine is generate for one machine of a spec that declares several.
-func generateMachine(t *testing.T, path, machine, pkg string) []byte {
+// generateMachine is generate for one machine of a spec that declares
+// several, with a Step that works each cell out from the rows if noTable.
+func generateMachine(t *testing.T, path, machine, pkg string, noTable bool) []byte {
 	t.Helper()
 	s, err := spec.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := filepath.ToSlash(filepath.Clean(filepath.Join("gen", path)))
-	out, err := gen.Go(s, gen.GoOptions{Package: pkg, Source: src, Machine: machine})
+	o := gen.GoOptions{Package: pkg, Source: src, Machine: machine}
+	if noTable {
+		o = gen.WithoutTable(o)
+	}
+	out, err := gen.Go(s, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,12 +267,7 @@ func TestGoEndToEnd(t *testing.T) {
 		}
 		test = strings.ReplaceAll(test, "PACKAGE", g.pkg)
 		test = strings.ReplaceAll(test, "SPECPATH", filepath.ToSlash(abs))
-		restore := gen.SetMaxCells(0)
-		if !g.noTable {
-			restore()
-		}
-		src := generateMachine(t, g.spec, g.machine, g.pkg)
-		restore()
+		src := generateMachine(t, g.spec, g.machine, g.pkg, g.noTable)
 		if rows := bytes.Contains(src, []byte("too many values for a table")); rows != g.noTable {
 			t.Fatalf("%s: Step applies the rows on every call: %v, want %v", g.pkg, rows, g.noTable)
 		}
