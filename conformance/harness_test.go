@@ -53,7 +53,7 @@ func probeEnv() string {
 			return "needs the " + tool + " command (iproute2, nftables)"
 		}
 	}
-	name := fmt.Sprintf("fsmgen-probe-%d", os.Getpid())
+	name := resourceName("probe", "")
 	n, err := NewNetns(name)
 	if err != nil {
 		return "cannot create a network namespace: " + err.Error()
@@ -243,7 +243,7 @@ func runScenario(t *testing.T, s Scenario) *Outcome {
 	t.Helper()
 	requireEnv(t)
 	net := nextNet()
-	name := fmt.Sprintf("fsmgen-conf-%d-%s", os.Getpid(), strings.ReplaceAll(net, ".", "-"))
+	name := resourceName("conf", strings.ReplaceAll(net, ".", "-"))
 	n, err := NewNetns(name)
 	if err != nil {
 		t.Fatal(err)
