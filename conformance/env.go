@@ -254,9 +254,7 @@ func (tr *Tracer) Read() (string, error) {
 }
 
 // Close disables the events and removes the instance (and tracefs, when
-// NewTracer mounted it and this was the last Tracer open). Removal can
-// race with a reader still closing the files, so it is retried a few
-// times.
+// NewTracer mounted it and this was the last Tracer open).
 func (tr *Tracer) Close() error {
 	tracefsMount.Lock()
 	defer tracefsMount.Unlock()
@@ -268,17 +266,27 @@ func (tr *Tracer) close() error {
 		return nil
 	}
 	tr.closed = true
-	tr.write("tracing_on", "0")
+	if err := removeInstance(tr.dir); err != nil {
+		// The instance is still there, so tracefs cannot be unmounted either.
+		tracefsMount.open--
+		return err
+	}
+	return releaseTracefs()
+}
+
+// removeInstance stops the trace instance dir and removes it. Removal fails
+// with EBUSY while a reader has one of its files open, so it is retried for
+// up to a second.
+func removeInstance(dir string) error {
+	os.WriteFile(filepath.Join(dir, "tracing_on"), []byte("0"), 0)
 	var err error
 	for i := 0; i < 20; i++ {
-		if err = unix.Rmdir(tr.dir); err == nil || errors.Is(err, unix.ENOENT) {
-			return releaseTracefs()
+		if err = unix.Rmdir(dir); err == nil || errors.Is(err, unix.ENOENT) {
+			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The instance is still there, so tracefs cannot be unmounted either.
-	tracefsMount.open--
-	return fmt.Errorf("remove trace instance %s: %w", tr.dir, err)
+	return fmt.Errorf("remove trace instance %s: %w", dir, err)
 }
 
 // Snapshot returns the record so far, without stopping it.

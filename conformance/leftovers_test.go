@@ -71,10 +71,8 @@ func removeLeftovers(owned func(pid int) bool) (removed []string, err error) {
 	instances, _ := os.ReadDir(filepath.Join(tracefsRoot, "instances"))
 	for _, e := range instances {
 		if pid, ok := resourcePid(e.Name()); ok && owned(pid) {
-			dir := filepath.Join(tracefsRoot, "instances", e.Name())
-			os.WriteFile(filepath.Join(dir, "tracing_on"), []byte("0"), 0)
-			if e2 := unix.Rmdir(dir); e2 != nil && !errors.Is(e2, unix.ENOENT) {
-				err = errors.Join(err, fmt.Errorf("remove trace instance %s: %w", dir, e2))
+			if e2 := removeInstance(filepath.Join(tracefsRoot, "instances", e.Name())); e2 != nil {
+				err = errors.Join(err, e2)
 				continue
 			}
 			removed = append(removed, "trace instance "+e.Name())
