@@ -445,3 +445,64 @@ func TestHeaderBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestLinuxObservedCalls: a trace recorded from Linux by the conformance
+// harness (client_active_close), which declares every call observed. Two
+// state changes edited into impossible ones (the client's ESTABLISHED after
+// SYN_SENT into LISTEN, line 6; the server's LAST_ACK into TIME_WAIT, line
+// 14) are rejected at their lines: only unrecorded calls would explain
+// them. Without the header the search inserts those calls and accepts both.
+func TestLinuxObservedCalls(t *testing.T) {
+	s := spectest.TCP(t)
+	const (
+		listener = "127.193.151.1:5000>0.0.0.0:0#1"
+		client   = "127.193.151.2:5000>127.193.151.1:5000#1"
+		server   = "127.193.151.1:5000>127.193.151.2:5000#1"
+	)
+	res := validateFile(t, s, "testdata/linux_conform.jsonl")
+	check(t, res, map[string]verdict{listener: {states: "CLOSED"}, client: {states: "TIME_WAIT"}, server: {states: "CLOSED"}})
+	if !reflect.DeepEqual(res.Observed, []spec.EventKind{spec.CallEvent}) {
+		t.Errorf("observed %v, want call", res.Observed)
+	}
+	for _, in := range res.Instances {
+		for _, st := range in.Steps {
+			if st.Hidden && !strings.HasPrefix(st.Event, "recv ") && !strings.HasPrefix(st.Event, "timeout ") {
+				t.Errorf("%s: the search supplied %s", in.ID, res.StepString(st))
+			}
+		}
+	}
+	// The listener child's PASSIVE_OPEN is on its first line (listener-child), not found by the search.
+	if st := res.Instances[2].Steps[0]; st.Line != 7 || st.Hidden || st.Event != "PASSIVE_OPEN" {
+		t.Errorf("the server's first step %+v", st)
+	}
+
+	res = validateFile(t, s, "testdata/linux_diverge.jsonl")
+	check(t, res, map[string]verdict{
+		listener: {states: "CLOSED"},
+		client:   {line: 6, states: "SYN_SENT", reason: "no sequence of unobserved receipts and expiries reaches LISTEN (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: recv RST_ACK(ack=false), PASSIVE_OPEN"},
+		server:   {line: 14, states: "LAST_ACK", reason: "no sequence of unobserved receipts and expiries reaches TIME_WAIT (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: recv ACK_FIN(seq=false, ack=false), PASSIVE_OPEN, recv SYN(seq=false), CLOSE, recv FIN_ACK(seq=false, ack=true)"},
+	})
+
+	data, err := os.ReadFile("testdata/linux_diverge.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rest, _ := strings.Cut(string(data), "\n")
+	if header != `{"observed":["call"],"note":"every system call of the scenario is recorded"}` {
+		t.Fatalf("first line %s, want the harness's header", header)
+	}
+	res, err = trace.Validate(s, strings.NewReader(rest), "t", trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, map[string]verdict{listener: {states: "CLOSED"}, client: {states: "TIME_WAIT"}, server: {states: "CLOSED"}})
+	var inserted []string
+	for _, st := range res.Instances[2].Steps {
+		if st.Line == 13 && st.Hidden {
+			inserted = append(inserted, st.Event)
+		}
+	}
+	if want := []string{"recv ACK_FIN(seq=false, ack=false)", "PASSIVE_OPEN", "recv SYN(seq=false)", "CLOSE", "recv FIN_ACK(seq=false, ack=true)"}; !reflect.DeepEqual(inserted, want) {
+		t.Errorf("without the header, the search inserted %v at the TIME_WAIT line, want %v", inserted, want)
+	}
+}
