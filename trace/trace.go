@@ -299,8 +299,8 @@ func (v *Validator) Observed() []spec.EventKind {
 	return out
 }
 
-// unobserved names the events the search may insert, for messages:
-// "events" when every kind may be, else e.g. "receipts and expiries".
+// unobserved names the kinds of event the search may insert when some
+// are declared observed, for messages: e.g. "receipts and expiries".
 func (v *Validator) unobserved() string {
 	var kinds []string
 	for _, k := range []spec.EventKind{spec.MessageEvent, spec.TimerEvent, spec.CallEvent} {
@@ -308,15 +308,7 @@ func (v *Validator) unobserved() string {
 			kinds = append(kinds, kindNames[k][1])
 		}
 	}
-	switch len(kinds) {
-	case 0:
-		return "events (every kind is observed)"
-	case 3:
-		return "events"
-	case 1:
-		return kinds[0]
-	}
-	return kinds[0] + " and " + kinds[1]
+	return strings.Join(kinds, " and ")
 }
 
 // kindNames names an event of each kind, and several, in messages (by
@@ -752,7 +744,8 @@ func list(names []string) string {
 }
 
 // reach finds, from every candidate, the shortest sequences of unobserved
-// inputs that end in st. Paths are merged by the snapshot they reach: one
+// inputs (of inputs: v.hidden, the kinds not declared observed, or every
+// one) that end in st. Paths are merged by the snapshot they reach: one
 // explanation per snapshot is kept, at the least depth, so later lines
 // choose between snapshots, not between paths to the same one. Among
 // equally short paths to one snapshot the one kept is the one whose
@@ -774,6 +767,9 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State, inputs []*spec
 	}
 	if len(out) > 0 {
 		return out, "", false, false
+	}
+	if len(inputs) == 0 {
+		return nil, fmt.Sprintf("the instance is not in %s, and every kind of event is declared observed, so no unobserved one can lead there", st.Name), false, false
 	}
 	type path struct {
 		cand
@@ -832,15 +828,12 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State, inputs []*spec
 			return nil, fmt.Sprintf("search incomplete: it stopped after %d snapshots (the budget) at depth %d without reaching %s", v.opts.MaxNodes, depth, st.Name), true, true
 		}
 	}
-	what := v.unobserved()
-	if len(inputs) == len(v.searchOrder) {
-		what = "events"
+	what := "events"
+	if len(inputs) < len(v.searchOrder) {
+		what = v.unobserved()
 	}
 	if len(frontier) > 0 {
 		return nil, fmt.Sprintf("search incomplete: no sequence of at most %d unobserved %s reaches %s, and longer ones were not tried (raise the depth)", v.opts.MaxDepth, what, st.Name), true, false
-	}
-	if len(inputs) == 0 {
-		return nil, fmt.Sprintf("the instance is not in %s, and every kind of event is declared observed, so no unobserved one can lead there", st.Name), false, false
 	}
 	return nil, fmt.Sprintf("no sequence of unobserved %s reaches %s (every snapshot reachable was tried)", what, st.Name), false, false
 }
