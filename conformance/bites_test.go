@@ -69,6 +69,67 @@ func TestValidatorBites(t *testing.T) {
 	assertDiverges(t, res, resetLine+1, "timer time_wait is not armed")
 }
 
+// TestObservedCallsBite: a recorded trace declares every call observed,
+// so a state change no event but an unrecorded call explains is rejected
+// at its line, where a search free to insert calls would have accepted it
+// (a whole new incarnation inside one line, say).
+func TestObservedCallsBite(t *testing.T) {
+	var target Scenario
+	for _, s := range Scenarios {
+		if s.Name == "client_active_close" {
+			target = s
+		}
+	}
+	out := runScenario(t, target)
+	if !out.Result.OK() {
+		t.Fatal("the recorded trace does not conform to begin with")
+	}
+	lines := strings.Split(strings.TrimSpace(string(out.TraceJSON)), "\n")
+	// The first line of the instance that observes state (the client's SYN_SENT,
+	// the server child's LAST_ACK), by its state and the state before it.
+	find := func(prev, state string) int {
+		last := map[string]string{}
+		for i, l := range lines[1:] {
+			var tl trace.Line
+			if err := json.Unmarshal([]byte(l), &tl); err != nil {
+				t.Fatal(err)
+			}
+			if tl.State == "" {
+				continue
+			}
+			if last[tl.ID] == prev && tl.State == state && tl.Event == "" {
+				return i + 2
+			}
+			last[tl.ID] = tl.State
+		}
+		t.Fatalf("no line observing %s after %s in\n%s", state, prev, out.TraceJSON)
+		return 0
+	}
+	for _, c := range []struct{ prev, state, wrong, why string }{
+		{"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "only a path with unobserved calls reaches it: recv ACK_FIN"},
+		{"SYN_SENT", "ESTABLISHED", "LISTEN", "only a path with unobserved calls reaches it: recv RST_ACK"},
+	} {
+		at := find(c.prev, c.state)
+		edited := append([]string(nil), lines...)
+		edited[at-1] = strings.Replace(edited[at-1], `"state":"`+c.state+`"`, `"state":"`+c.wrong+`"`, 1)
+		res, err := trace.Validate(tcpSpec(t), strings.NewReader(strings.Join(edited, "\n")), "edited.jsonl", trace.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertDiverges(t, res, at, c.why)
+		// Without the header, the search may insert calls, and explains it.
+		res, err = trace.Validate(tcpSpec(t), strings.NewReader(strings.Join(edited[1:], "\n")), "edited.jsonl", trace.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.OK() {
+			var b strings.Builder
+			res.Write(&b, true)
+			t.Errorf("%s→%s without the header: not accepted\n%s", c.prev, c.wrong, b.String())
+		}
+	}
+}
+
 func assertDiverges(t *testing.T, res *trace.Result, line int, reason string) {
 	t.Helper()
 	var got []string

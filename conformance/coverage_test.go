@@ -90,10 +90,9 @@ const (
 )
 
 // inserting are the deviations whose reading supplies events Linux did
-// not show as such: the listener child's unobserved PASSIVE_OPEN (and
-// whatever the search puts before its first LISTEN), the ABORT read into
-// a give-up or a reset on close, the CLOSED instance that answers a SYN
-// with RST, the early end of a TIME_WAIT. A row reached only through them
+// not show as such: the PASSIVE_OPEN written for the listener child, the
+// ABORT read into a give-up or a reset on close, the CLOSED instance that
+// answers a SYN with RST, the early end of a TIME_WAIT. A row reached only through them
 // is counted apart from rows Linux traffic reached.
 var inserting = map[string]bool{
 	ListenerChild:    true,

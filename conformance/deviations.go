@@ -32,7 +32,7 @@ const (
 var Deviations = []Deviation{
 	{ListenerChild,
 		"A passive open's SYN_RCVD is a request socket (TCP_NEW_SYN_RECV), which the tracepoint does not report; the connection's own socket is cloned from the listener when the third segment arrives and is traced LISTEN→SYN_RECV→ESTABLISHED.",
-		"The child socket is an instance of its own whose first observation is LISTEN (the state it was cloned in); the listener is another instance, CLOSED→LISTEN→CLOSED.",
+		"The child socket is an instance of its own, whose first line is a PASSIVE_OPEN into LISTEN (the state it was cloned in), written by the reader: the listen() the scenario recorded was the listener's, and the trace declares every call observed, so the validator's search does not supply it. The listener is another instance, CLOSED→LISTEN→CLOSED.",
 		"net/ipv4/inet_connection_sock.c (inet_csk_clone_lock), net/ipv4/tcp_minisocks.c (tcp_create_openreq_child)"},
 	{TimewaitHandover,
 		"From FIN_WAIT2 and CLOSING the socket hands over to a timewait mini-socket and is traced →CLOSE; the mini-socket's FIN_WAIT2 and TIME_WAIT are never traced.",

@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -286,27 +285,22 @@ func validateRecord(t *testing.T, s Scenario, text, prefix string) *Outcome {
 	if err != nil {
 		t.Fatalf("%v\nrecord:\n%s", err, text)
 	}
-	var buf bytes.Buffer
-	for _, l := range rd.Lines {
-		b, err := json.Marshal(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
-	}
-	path := filepath.Join(t.TempDir(), s.Name+".jsonl")
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	data, err := rd.JSONL()
+	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := trace.Validate(tcpSpec(t), bytes.NewReader(buf.Bytes()), s.Name+".jsonl", trace.Options{})
-	if err != nil {
-		t.Fatalf("%v\ntrace:\n%s", err, buf.String())
+	path := filepath.Join(t.TempDir(), s.Name+".jsonl")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	out := &Outcome{Name: s.Name, Reading: rd, Result: res, TraceJSON: buf.Bytes(), Transitions: rd.Transitions}
+	res, err := trace.Validate(tcpSpec(t), bytes.NewReader(data), s.Name+".jsonl", trace.Options{})
+	if err != nil {
+		t.Fatalf("%v\ntrace:\n%s", err, data)
+	}
+	out := &Outcome{Name: s.Name, Reading: rd, Result: res, TraceJSON: data, Transitions: rd.Transitions}
 	report(t, out)
 	if !res.OK() {
-		t.Errorf("Linux's trace does not conform to spec/tcp.yaml (no listed deviation explains it)\ntrace:\n%s", buf.String())
+		t.Errorf("Linux's trace does not conform to spec/tcp.yaml (no listed deviation explains it)\ntrace:\n%s", data)
 	}
 	for _, w := range s.Want {
 		if !hasStep(res, w) {

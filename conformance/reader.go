@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -103,11 +105,16 @@ func ParseRecords(text, prefix string) ([]Record, error) {
 type Applied struct {
 	Deviation string
 	Record    int // trace text line
-	Line      int // trace line (1-based index into Reading.Lines), 0 if none was written
+	Line      int // the line of the trace JSONL writes (Lines[Line-2]: the header is line 1), 0 if none was written
 }
 
 // Reading is a record turned into a trace.
 type Reading struct {
+	// Header declares every call observed: the scenario writes a marker
+	// for every system call it makes, so a call the record does not show
+	// was not made, and the validator's search may supply only segments
+	// and expiries.
+	Header  trace.Header
 	Lines   []trace.Line
 	Source  []int // for each line, the trace text line it came from
 	Applied []Applied
@@ -144,7 +151,8 @@ type reader struct {
 // socket (per four-tuple and generation), applying Deviations. A record
 // that no rule explains is an error: nothing is dropped silently.
 func Read(recs []Record) (*Reading, error) {
-	rd := &reader{out: &Reading{Transitions: map[string][]string{}}, cur: map[string]*sockInst{}, gen: map[string]int{}}
+	header := trace.Header{Observed: []string{"call"}, Note: "every system call of the scenario is recorded"}
+	rd := &reader{out: &Reading{Header: header, Transitions: map[string][]string{}}, cur: map[string]*sockInst{}, gen: map[string]int{}}
 	for i := range recs {
 		if err := rd.record(&recs[i]); err != nil {
 			return nil, fmt.Errorf("trace line %d (%s: %s): %w", recs[i].Line, recs[i].Event, recs[i].Text, err)
@@ -161,11 +169,27 @@ func Read(recs []Record) (*Reading, error) {
 	return rd.out, nil
 }
 
+// JSONL is the trace as `fsmgen trace` reads it: the header, then one
+// line per observation.
+func (r *Reading) JSONL() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	if err := enc.Encode(r.Header); err != nil {
+		return nil, err
+	}
+	for _, l := range r.Lines {
+		if err := enc.Encode(l); err != nil {
+			return nil, err
+		}
+	}
+	return b.Bytes(), nil
+}
+
 func (rd *reader) emit(in *sockInst, rec *Record, l trace.Line, dev string) {
 	l.ID = in.id
 	if dev != "" {
 		l.Note = dev + ": " + deviation(dev).Reading
-		rd.out.Applied = append(rd.out.Applied, Applied{Deviation: dev, Record: rec.Line, Line: len(rd.out.Lines) + 1})
+		rd.out.Applied = append(rd.out.Applied, Applied{Deviation: dev, Record: rec.Line, Line: len(rd.out.Lines) + 2})
 	}
 	if l.State != "" {
 		in.spec = l.State
@@ -349,7 +373,7 @@ func (rd *reader) setState(rec *Record, key string, in *sockInst) error {
 		switch old {
 		case "TCP_CLOSE":
 		case "TCP_LISTEN":
-			rd.emit(in, rec, trace.Line{State: "LISTEN"}, ListenerChild)
+			rd.emit(in, rec, trace.Line{Event: "PASSIVE_OPEN", State: "LISTEN"}, ListenerChild)
 		default:
 			return fmt.Errorf("a socket first seen leaving %s", old)
 		}

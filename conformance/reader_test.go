@@ -2,11 +2,12 @@ package conformance
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/fsmgen/fsmgen/spec"
 	"github.com/fsmgen/fsmgen/trace"
 )
 
@@ -15,24 +16,36 @@ import (
 // trace conforms.
 const cannedRecord = `# tracer: nop
 #
+ t-2 [000] ...1. 1.000000: tracing_mark_write: fsmgen call 127.77.9.1:5000 0.0.0.0:0 PASSIVE_OPEN
  t-1 [000] ..... 1.000001: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=0 saddr=127.77.9.1 daddr=0.0.0.0 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:0.0.0.0 oldstate=TCP_CLOSE newstate=TCP_LISTEN
+ t-2 [000] ...1. 1.000001: tracing_mark_write: fsmgen result 127.77.9.1:5000 0.0.0.0:0 PASSIVE_OPEN ok
+ t-2 [000] ...1. 1.000002: tracing_mark_write: fsmgen call 127.77.9.2:4000 127.77.9.1:5000 ACTIVE_OPEN
  t-1 [000] ..... 1.000002: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT
  t-1 [000] ..... 1.000003: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_SYN_SENT newstate=TCP_ESTABLISHED
+ t-2 [000] ...1. 1.000003: tracing_mark_write: fsmgen result 127.77.9.2:4000 127.77.9.1:5000 ACTIVE_OPEN ok
  t-1 [000] .Ns2. 1.000004: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=4000 saddr=127.77.9.1 daddr=127.77.9.2 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:127.77.9.2 oldstate=TCP_LISTEN newstate=TCP_SYN_RECV
  t-1 [000] .Ns2. 1.000005: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=4000 saddr=127.77.9.1 daddr=127.77.9.2 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:127.77.9.2 oldstate=TCP_SYN_RECV newstate=TCP_ESTABLISHED
  x-9 [001] ..... 1.000006: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=80 dport=4444 saddr=10.0.0.1 daddr=10.0.0.2 saddrv6=::ffff:10.0.0.1 daddrv6=::ffff:10.0.0.2 oldstate=TCP_ESTABLISHED newstate=TCP_CLOSE_WAIT
+ t-2 [000] ...1. 1.000007: tracing_mark_write: fsmgen call 127.77.9.2:4000 127.77.9.1:5000 CLOSE
  t-1 [000] ..... 1.000007: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_ESTABLISHED newstate=TCP_FIN_WAIT1
+ t-2 [000] ...1. 1.000007: tracing_mark_write: fsmgen result 127.77.9.2:4000 127.77.9.1:5000 CLOSE ok
  t-1 [000] ..s2. 1.000008: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=4000 saddr=127.77.9.1 daddr=127.77.9.2 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:127.77.9.2 oldstate=TCP_ESTABLISHED newstate=TCP_CLOSE_WAIT
+ t-2 [000] ...1. 1.000009: tracing_mark_write: fsmgen call 127.77.9.1:5000 127.77.9.2:4000 CLOSE
  t-1 [000] ..... 1.000009: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=4000 saddr=127.77.9.1 daddr=127.77.9.2 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:127.77.9.2 oldstate=TCP_CLOSE_WAIT newstate=TCP_LAST_ACK
+ t-2 [000] ...1. 1.000009: tracing_mark_write: fsmgen result 127.77.9.1:5000 127.77.9.2:4000 CLOSE ok
  t-1 [000] ..s2. 1.000010: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_FIN_WAIT1 newstate=TCP_FIN_WAIT2
  t-1 [000] ..s2. 1.000011: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4000 dport=5000 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_FIN_WAIT2 newstate=TCP_CLOSE
  t-1 [000] ..... 1.000012: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=4000 saddr=127.77.9.1 daddr=127.77.9.2 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:127.77.9.2 oldstate=TCP_LAST_ACK newstate=TCP_CLOSE
  t-2 [000] ...1. 1.000013: tracing_mark_write: fsmgen sock 127.77.9.2:4000 127.77.9.1:5000 TCP_TIME_WAIT
+ t-2 [000] ...1. 1.000014: tracing_mark_write: fsmgen call 127.77.9.2:4001 127.77.9.1:5001 ACTIVE_OPEN
  t-1 [001] ..... 1.000014: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4001 dport=5001 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT
  t-1 [001] ..s1. 1.000015: tcp_send_reset: skbaddr=00000000b375c66e skaddr=0000000000000000 src=127.77.9.1:5001 dest=127.77.9.2:4001 state=UNKNOWN reason=NO_SOCKET
  t-1 [001] ..... 1.000016: tcp_receive_reset: family=AF_INET sport=4001 dport=5001 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 sock_cookie=1
  t-1 [001] ..... 1.000017: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=4001 dport=5001 saddr=127.77.9.2 daddr=127.77.9.1 saddrv6=::ffff:127.77.9.2 daddrv6=::ffff:127.77.9.1 oldstate=TCP_SYN_SENT newstate=TCP_CLOSE
+ t-2 [000] ...1. 1.000017: tracing_mark_write: fsmgen result 127.77.9.2:4001 127.77.9.1:5001 ACTIVE_OPEN ok
+ t-2 [000] ...1. 1.000018: tracing_mark_write: fsmgen call 127.77.9.1:5000 0.0.0.0:0 CLOSE
  t-1 [001] ..... 1.000018: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=5000 dport=0 saddr=127.77.9.1 daddr=0.0.0.0 saddrv6=::ffff:127.77.9.1 daddrv6=::ffff:0.0.0.0 oldstate=TCP_LISTEN newstate=TCP_CLOSE
+ t-2 [000] ...1. 1.000018: tracing_mark_write: fsmgen result 127.77.9.1:5000 0.0.0.0:0 CLOSE ok
 `
 
 func TestReadCanned(t *testing.T) {
@@ -40,27 +53,36 @@ func TestReadCanned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 17 {
-		t.Fatalf("%d records, want 17 (the 10.0.0.1 line belongs to other traffic)", len(recs))
+	if len(recs) != 29 {
+		t.Fatalf("%d records, want 29 (the 10.0.0.1 line belongs to other traffic)", len(recs))
 	}
 	rd, err := Read(recs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	for _, l := range rd.Lines {
-		b, _ := json.Marshal(l)
-		buf.Write(b)
-		buf.WriteByte('\n')
+	data, err := rd.JSONL()
+	if err != nil {
+		t.Fatal(err)
 	}
-	res, err := trace.Validate(tcpSpec(t), &buf, "canned.jsonl", trace.Options{})
+	res, err := trace.Validate(tcpSpec(t), bytes.NewReader(data), "canned.jsonl", trace.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out strings.Builder
 	res.Write(&out, true)
 	if !res.OK() || len(res.Instances) != 5 {
-		t.Fatalf("want 5 conforming instances:\n%s", out.String())
+		t.Fatalf("want 5 conforming instances:\n%s\n%s", out.String(), data)
+	}
+	// The trace declares every call observed: no step the search found is a call.
+	if !reflect.DeepEqual(res.Observed, []spec.EventKind{spec.CallEvent}) {
+		t.Errorf("declared observed: %v, want call:\n%s", res.Observed, data)
+	}
+	for _, in := range res.Instances {
+		for _, st := range in.Steps {
+			if st.Hidden && !strings.HasPrefix(st.Event, "recv ") && !strings.HasPrefix(st.Event, "timeout ") {
+				t.Errorf("%s: the search supplied %s", in.ID, res.StepString(st))
+			}
+		}
 	}
 	applied := map[string]int{}
 	for _, a := range rd.Applied {
@@ -71,10 +93,43 @@ func TestReadCanned(t *testing.T) {
 			t.Errorf("deviation %s applied %d times, want 1", d, applied[d])
 		}
 	}
+	// The listener child's PASSIVE_OPEN is on the line listener-child wrote.
+	lines := strings.Split(string(data), "\n")
+	for _, a := range rd.Applied {
+		if a.Deviation == ListenerChild && !strings.Contains(lines[a.Line-1], `"event":"PASSIVE_OPEN"`) {
+			t.Errorf("line %d, listener-child's: %s", a.Line, lines[a.Line-1])
+		}
+	}
 	// The client's instance ends in TIME_WAIT, reached through the mini-socket.
 	client := res.Instances[1]
 	if client.ID != "127.77.9.2:4000>127.77.9.1:5000#1" || strings.Join(client.States, ",") != "TIME_WAIT" {
 		t.Errorf("client %s ends in %v:\n%s", client.ID, client.States, out.String())
+	}
+
+	// Without the marker of the listener's listen(), its LISTEN has no call to explain it.
+	var kept []string
+	for _, l := range strings.Split(cannedRecord, "\n") {
+		if !strings.Contains(l, "PASSIVE_OPEN") {
+			kept = append(kept, l)
+		}
+	}
+	recs, err = ParseRecords(strings.Join(kept, "\n"), "127.77.9.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd, err = Read(recs); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = rd.JSONL(); err != nil {
+		t.Fatal(err)
+	}
+	res, err = trace.Validate(tcpSpec(t), bytes.NewReader(data), "canned.jsonl", trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := res.Instances[0].Divergence
+	if d == nil || d.Line != 2 || !strings.HasSuffix(d.Reason, "only a path with unobserved calls reaches it: PASSIVE_OPEN") {
+		t.Errorf("listener without its listen(): %+v\n%s", d, data)
 	}
 }
 

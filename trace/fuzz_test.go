@@ -31,6 +31,7 @@ func FuzzRead(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"a","event":"recv DATA","fields":{"bit":true,"item":7}}`))
 	f.Add([]byte("{\"id\":\"a\",\"state\":\"LISTEN\"\n"))
+	f.Add([]byte("{\"observed\":[\"call\",\"timeout\"]}\n{\"id\":\"a\",\"state\":\"SYN_SENT\"}\n"))
 	tcp, abp := spectest.TCP(f), spectest.Load(f, "../examples/abp/abp.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, c := range []struct {

@@ -45,11 +45,19 @@ func rowNumbers(rows []int) string {
 	return strings.Join(parts, " ")
 }
 
-// Write prints the verdict: per instance, accepted, its divergence or the
-// line where the search for unobserved events ran out of budget, the
-// rows it exercised (and with steps, every step), then the union.
+// Write prints the verdict: the kinds of event declared observed, if any;
+// per instance, accepted, its divergence or the line where the search for
+// unobserved events ran out of budget, the rows it exercised (and with
+// steps, every step); then the union.
 func (r *Result) Write(w io.Writer, steps bool) {
 	bad, incomplete := 0, 0
+	if len(r.Observed) > 0 {
+		var kinds []string
+		for _, k := range r.Observed {
+			kinds = append(kinds, kindNames[k][0])
+		}
+		fmt.Fprintf(w, "every %s is declared observed: the search for unobserved events inserts none\n", strings.Join(kinds, " and every "))
+	}
 	for _, in := range r.Instances {
 		if d := in.Divergence; d != nil && d.Incomplete {
 			incomplete++

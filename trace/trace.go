@@ -36,7 +36,16 @@
 //
 // Observation may be partial. A line with only a state is reached by the
 // shortest sequence of unobserved inputs (bounded by Options.MaxDepth)
-// from where the instance is; a receipt in it may be of any letter. Paths
+// from where the instance is; a receipt in it may be of any letter. A
+// trace may declare that it records every event of some kinds, on an
+// optional first line, its header (see Header):
+//
+//	{"observed": ["call"]}
+//
+// and Options.Observed adds kinds, as a log's configuration rather than
+// the log itself: the search then inserts only events of the other kinds
+// (receipts and expiries, here), so a state-only line no longer stands for
+// a call the log does not show. Paths
 // that reach the same snapshot are merged, keeping one explanation per
 // snapshot (see Validator.reach for which), so later lines choose between
 // the snapshots. The first line no explanation survives is the divergence,
@@ -80,6 +89,22 @@ type Line struct {
 	Note   string         `json:"note,omitempty"`
 }
 
+// Header is a trace's optional first line (blank lines aside), which
+// declares how the trace was recorded rather than observing an instance:
+//
+//	{"observed": ["call"]}
+//
+// Observed lists the kinds of event ("call", "recv", "timeout") of which
+// the trace records every one, for every instance: the search for
+// unobserved events then inserts only the other kinds, so a state-only
+// line can no longer stand for a call the trace does not show. A trace
+// without a header declares nothing (every kind may be unobserved), as
+// does an empty list. Note is free text, not interpreted.
+type Header struct {
+	Observed []string `json:"observed"`
+	Note     string   `json:"note,omitempty"`
+}
+
 // InputError is a malformed trace line (bad JSON, an unknown key, a
 // missing id, a name the spec does not know, a missing or ill-typed field
 // value) or a trace with no observation. Line and Col are 1-based; Col is
@@ -107,6 +132,10 @@ type Options struct {
 	MaxCandidates int
 	// Machine names the machine the instances run, when the spec declares several.
 	Machine string
+	// Observed are the kinds of event the trace records every one of: the
+	// search for unobserved events inserts only the other kinds. A trace's
+	// header ({"observed": [...]}) adds to them.
+	Observed []spec.EventKind
 }
 
 func (o Options) withDefaults() Options {
@@ -164,6 +193,9 @@ type Result struct {
 	Machine   *spec.Machine // the machine the instances ran
 	Instances []*Instance   // in order of first appearance
 	Union     []int         // rows exercised by any instance, sorted
+	// Observed are the kinds of event declared observed (Options.Observed
+	// and the header), which the search did not insert.
+	Observed []spec.EventKind
 }
 
 // OK reports whether every instance conforms.
@@ -201,6 +233,15 @@ type Validator struct {
 	// is more often the network's doing than a call left out of the log).
 	// It breaks ties that the rows' `on:` lists leave (see reach).
 	searchOrder []*spec.Input
+	// observed are the kinds of event every one of which the trace records
+	// (Options.Observed and the header), by spec.EventKind; hidden is
+	// searchOrder without them, the inputs the search may insert.
+	observed [3]bool
+	hidden   []*spec.Input
+	// header is the line of the trace's header, 0 if none; started: an
+	// observation has been made, so a header comes too late.
+	header  int
+	started bool
 }
 
 // New returns a validator for instances of a machine of sp (opts.Machine,
@@ -222,8 +263,57 @@ func New(sp *spec.Spec, opts Options) (*Validator, error) {
 			}
 		}
 	}
+	for _, k := range opts.Observed {
+		if k < spec.CallEvent || k > spec.TimerEvent {
+			return nil, fmt.Errorf("trace: Options.Observed: no event kind %d", int(k))
+		}
+	}
+	v.observe(opts.Observed)
 	return v, nil
 }
+
+// observe declares every event of the given kinds observed: the search
+// no longer inserts them.
+func (v *Validator) observe(kinds []spec.EventKind) {
+	for _, k := range kinds {
+		v.observed[k] = true
+	}
+	v.hidden = v.hidden[:0:0]
+	for _, in := range v.searchOrder {
+		if !v.observed[in.Event.Kind] {
+			v.hidden = append(v.hidden, in)
+		}
+	}
+}
+
+// Observed reports the kinds of event the trace is declared to record
+// every one of (Options.Observed and the header read so far), in the
+// order call, recv, timeout.
+func (v *Validator) Observed() []spec.EventKind {
+	var out []spec.EventKind
+	for k, ok := range v.observed {
+		if ok {
+			out = append(out, spec.EventKind(k))
+		}
+	}
+	return out
+}
+
+// unobserved names the kinds of event the search may insert when some
+// are declared observed, for messages: e.g. "receipts and expiries".
+func (v *Validator) unobserved() string {
+	var kinds []string
+	for _, k := range []spec.EventKind{spec.MessageEvent, spec.TimerEvent, spec.CallEvent} {
+		if !v.observed[k] {
+			kinds = append(kinds, kindNames[k][1])
+		}
+	}
+	return strings.Join(kinds, " and ")
+}
+
+// kindNames names an event of each kind, and several, in messages (by
+// spec.EventKind).
+var kindNames = [3][2]string{spec.CallEvent: {"call", "calls"}, spec.MessageEvent: {"receipt", "receipts"}, spec.TimerEvent: {"expiry", "expiries"}}
 
 // Machine is the machine the validator checks instances of.
 func (v *Validator) Machine() *spec.Machine { return v.s }
@@ -443,6 +533,7 @@ func (v *Validator) parseSend(text string) (sendPattern, error) {
 // is for a line that names something the spec does not know; a
 // divergence is not an error (see Result).
 func (v *Validator) Observe(lineNo int, l Line) error {
+	v.started = true
 	if l.ID == "" {
 		return &fieldError{"id", `missing "id"`}
 	}
@@ -512,8 +603,11 @@ func (v *Validator) Observe(lineNo int, l Line) error {
 		next, reason = v.applyInput(prev, lineNo, inputs, l.Send != nil, send, l.Refused, st)
 	} else {
 		var cut bool
-		next, reason, incomplete, cut = v.reach(prev, lineNo, st)
+		next, reason, incomplete, cut = v.reach(prev, lineNo, st, v.hidden)
 		in.truncated = in.truncated || cut
+		if len(next) == 0 && !incomplete && len(v.hidden) < len(v.searchOrder) {
+			reason += v.withObserved(prev, lineNo, st)
+		}
 	}
 	if len(next) == 0 {
 		d := v.divergence(prev, lineNo, l, reason)
@@ -650,7 +744,8 @@ func list(names []string) string {
 }
 
 // reach finds, from every candidate, the shortest sequences of unobserved
-// inputs that end in st. Paths are merged by the snapshot they reach: one
+// inputs (of inputs: v.hidden, the kinds not declared observed, or every
+// one) that end in st. Paths are merged by the snapshot they reach: one
 // explanation per snapshot is kept, at the least depth, so later lines
 // choose between snapshots, not between paths to the same one. Among
 // equally short paths to one snapshot the one kept is the one whose
@@ -662,7 +757,7 @@ func list(names []string) string {
 // incomplete says the search ran out of budget (Options.MaxNodes, or
 // Options.MaxDepth with snapshots still unexplored) before finding any
 // explanation; cut says it stopped with some found but possibly not all.
-func (v *Validator) reach(cands []cand, line int, st *spec.State) (out []cand, reason string, incomplete, cut bool) {
+func (v *Validator) reach(cands []cand, line int, st *spec.State, inputs []*spec.Input) (out []cand, reason string, incomplete, cut bool) {
 	seen := map[uint64]bool{}
 	for _, c := range cands {
 		if v.s.SnapshotState(c.snap) == st && !seen[c.snap] {
@@ -672,6 +767,9 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State) (out []cand, r
 	}
 	if len(out) > 0 {
 		return out, "", false, false
+	}
+	if len(inputs) == 0 {
+		return nil, fmt.Sprintf("the instance is not in %s, and every kind of event is declared observed, so no unobserved one can lead there", st.Name), false, false
 	}
 	type path struct {
 		cand
@@ -688,7 +786,7 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State) (out []cand, r
 		var order []uint64
 		level := map[uint64]*path{}
 		for _, c := range frontier {
-			for _, in := range v.searchOrder {
+			for _, in := range inputs {
 				next, sent, row, ok, valid := v.fire(c.snap, in)
 				if !valid || !ok || row < 0 || visited[next] {
 					continue
@@ -730,10 +828,40 @@ func (v *Validator) reach(cands []cand, line int, st *spec.State) (out []cand, r
 			return nil, fmt.Sprintf("search incomplete: it stopped after %d snapshots (the budget) at depth %d without reaching %s", v.opts.MaxNodes, depth, st.Name), true, true
 		}
 	}
-	if len(frontier) > 0 {
-		return nil, fmt.Sprintf("search incomplete: no sequence of at most %d unobserved events reaches %s, and longer ones were not tried (raise the depth)", v.opts.MaxDepth, st.Name), true, false
+	what := "events"
+	if len(inputs) < len(v.searchOrder) {
+		what = v.unobserved()
 	}
-	return nil, fmt.Sprintf("no sequence of unobserved events reaches %s (every snapshot reachable was tried)", st.Name), false, false
+	if len(frontier) > 0 {
+		return nil, fmt.Sprintf("search incomplete: no sequence of at most %d unobserved %s reaches %s, and longer ones were not tried (raise the depth)", v.opts.MaxDepth, what, st.Name), true, false
+	}
+	return nil, fmt.Sprintf("no sequence of unobserved %s reaches %s (every snapshot reachable was tried)", what, st.Name), false, false
+}
+
+// withObserved explains a state that no unobserved event of the kinds
+// the search may insert reaches: it names the declaration, and the
+// events a search that inserts every kind finds, which the declaration
+// rules out.
+func (v *Validator) withObserved(cands []cand, line int, st *spec.State) string {
+	var one, many []string
+	for k, ok := range v.observed {
+		if ok {
+			one = append(one, kindNames[k][0])
+			many = append(many, kindNames[k][1])
+		}
+	}
+	msg := fmt.Sprintf("; every %s is declared observed", strings.Join(one, " and every "))
+	out, _, _, _ := v.reach(cands, line, st, v.searchOrder)
+	if len(out) == 0 {
+		return msg
+	}
+	var evs []string
+	for _, s := range out[0].steps {
+		if s.Line == line && s.Hidden {
+			evs = append(evs, s.Event)
+		}
+	}
+	return msg + fmt.Sprintf(", and only a path with unobserved %s reaches it: %s", strings.Join(many, " or "), strings.Join(evs, ", "))
 }
 
 // onRank is the position of ev in r's on: list.
@@ -808,7 +936,7 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 
 // Result summarises every instance seen so far.
 func (v *Validator) Result() *Result {
-	r := &Result{Machine: v.s}
+	r := &Result{Machine: v.s, Observed: v.Observed()}
 	union := map[int]bool{}
 	for _, in := range v.order {
 		out := *in.out
@@ -866,10 +994,13 @@ func (v *Validator) Read(r io.Reader, name string) (*Result, error) {
 		lines = lineNo
 		text := bytes.TrimSpace(raw)
 		if len(text) > 0 {
-			observed++
-			if ierr := v.observeJSON(lineNo, text, raw); ierr != nil {
+			header, ierr := v.observeJSON(lineNo, text, raw)
+			if ierr != nil {
 				ierr.File = name
 				return nil, ierr
+			}
+			if !header {
+				observed++
 			}
 		}
 		if err == io.EOF {
@@ -877,11 +1008,14 @@ func (v *Validator) Read(r io.Reader, name string) (*Result, error) {
 		}
 	}
 	if observed == 0 {
-		what := "empty"
-		if lines > 0 {
-			what = fmt.Sprintf("%d blank lines", lines)
+		what := "is empty"
+		switch {
+		case v.header > 0:
+			what = "has only a header"
+		case lines > 0:
+			what = fmt.Sprintf("is %d blank lines", lines)
 		}
-		return nil, &InputError{File: name, Line: max(lines, 1), Col: 1, Msg: "no observations: the trace is " + what}
+		return nil, &InputError{File: name, Line: max(lines, 1), Col: 1, Msg: "no observations: the trace " + what}
 	}
 	return v.Result(), nil
 }
@@ -986,13 +1120,93 @@ var plainKeys = map[string]struct {
 	"note":    {func(l *Line) any { return &l.Note }, "a string"},
 }
 
-func (v *Validator) observeJSON(lineNo int, text, raw []byte) *InputError {
+// observeJSON applies one non-blank line of a trace: an observation, or
+// the header (header true).
+func (v *Validator) observeJSON(lineNo int, text, raw []byte) (header bool, _ *InputError) {
 	lead := len(raw) - len(bytes.TrimLeft(raw, " \t\r"))
 	members, ierr := parseObject(text, lead)
 	if ierr != nil {
 		ierr.Line = lineNo
-		return ierr
+		return false, ierr
 	}
+	for _, m := range members {
+		if m.key == "observed" {
+			if ierr := v.declare(members); ierr != nil {
+				ierr.Line = lineNo
+				return true, ierr
+			}
+			v.header = lineNo
+			return true, nil
+		}
+	}
+	return false, v.observeLine(lineNo, lead, members)
+}
+
+// EventKind resolves a kind of event as `on:` and a header's "observed"
+// write it: "call", "recv" or "timeout".
+func EventKind(name string) (spec.EventKind, error) {
+	for _, k := range []spec.EventKind{spec.CallEvent, spec.MessageEvent, spec.TimerEvent} {
+		if k.String() == name {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a kind of event: want \"call\", \"recv\" or \"timeout\"", name)
+}
+
+// declare applies a header line (one with the key "observed").
+func (v *Validator) declare(members []member) *InputError {
+	var obs member
+	for _, m := range members {
+		switch m.key {
+		case "observed":
+			obs = m
+		case "note":
+			var note string
+			if err := json.Unmarshal(m.raw, &note); err != nil {
+				return &InputError{Col: m.valCol, Msg: `bad JSON: "note" must be a string`}
+			}
+		default:
+			return &InputError{Col: m.keyCol, Msg: fmt.Sprintf(`a header (a line with "observed") holds "observed" and "note" only, not %q: observations go on lines of their own`, m.key)}
+		}
+	}
+	if v.header > 0 {
+		return &InputError{Col: obs.keyCol, Msg: fmt.Sprintf("a second header: the trace's header is line %d", v.header)}
+	}
+	if v.started {
+		return &InputError{Col: obs.keyCol, Msg: `the header ("observed") must come before every observation`}
+	}
+	bad := func(off int, msg string) *InputError { return &InputError{Col: obs.valCol + off, Msg: msg} }
+	const want = `"observed" must be a list of kinds of event: "call", "recv", "timeout"`
+	dec := json.NewDecoder(bytes.NewReader(obs.raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return bad(0, want)
+	}
+	var kinds []spec.EventKind
+	given := map[string]bool{}
+	for dec.More() {
+		off := skipTo(obs.raw, int(dec.InputOffset()), ",")
+		tok, err := dec.Token()
+		name, isString := tok.(string)
+		if err != nil || !isString {
+			return bad(off, want)
+		}
+		k, err := EventKind(name)
+		if err != nil {
+			return bad(off, err.Error())
+		}
+		if given[name] {
+			return bad(off, fmt.Sprintf("%q given twice", name))
+		}
+		given[name] = true
+		kinds = append(kinds, k)
+	}
+	v.observe(kinds)
+	return nil
+}
+
+// observeLine applies an observation line, given as its JSON members;
+// lead is the white space before its object.
+func (v *Validator) observeLine(lineNo, lead int, members []member) *InputError {
 	// cols: where each key is, for errors about it ("fields.bit" for a
 	// key of "fields", KEY+"=" for its value).
 	cols := map[string]int{}

@@ -349,3 +349,160 @@ func TestIncompleteSearch(t *testing.T) {
 		t.Errorf("after dropping explanations, a conclusive divergence: %+v", d)
 	}
 }
+
+// TestObservedCalls: a trace that declares every call observed (its
+// header, or Options.Observed) no longer has the search insert one; the
+// same trace without the declaration is read as before (TestTCPConforming).
+func TestObservedCalls(t *testing.T) {
+	s := spectest.TCP(t)
+	data, err := os.ReadFile("testdata/tcp_conform.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server's PASSIVE_OPEN (before line 2) and the client's CLOSE (before line 8) are not logged.
+	const why = `no sequence of unobserved receipts and expiries reaches %s (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: %s`
+	for _, tc := range []struct {
+		name  string
+		in    string
+		opts  trace.Options
+		shift int // lines before the trace's first
+	}{
+		{"header", `{"observed": ["call"], "note": "every call is logged"}` + "\n" + string(data), trace.Options{}, 1},
+		{"option", string(data), trace.Options{Observed: []spec.EventKind{spec.CallEvent}}, 0},
+		{"both", `{"observed": ["call"]}` + "\n" + string(data), trace.Options{Observed: []spec.EventKind{spec.CallEvent}}, 1},
+	} {
+		res, err := trace.Validate(s, strings.NewReader(tc.in), "t", tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		check(t, res, map[string]verdict{
+			"client": {line: 8 + tc.shift, states: "ESTABLISHED", reason: fmt.Sprintf(why, "FIN_WAIT_1", "CLOSE")},
+			"server": {line: 2 + tc.shift, states: "CLOSED", reason: fmt.Sprintf(why, "LISTEN", "PASSIVE_OPEN")},
+			"simul":  {states: "CLOSED"},
+			"calls":  {states: "LISTEN"},
+		})
+		if !reflect.DeepEqual(res.Observed, []spec.EventKind{spec.CallEvent}) {
+			t.Errorf("%s: observed %v", tc.name, res.Observed)
+		}
+		var b strings.Builder
+		res.Write(&b, false)
+		if !strings.HasPrefix(b.String(), "every call is declared observed: the search for unobserved events inserts none\n") {
+			t.Errorf("%s: report\n%s", tc.name, b.String())
+		}
+	}
+	// Receipts are still found: the handshake's SYN_ACK.
+	in := "{\"observed\":[\"call\"]}\n{\"id\":\"c\",\"event\":\"ACTIVE_OPEN\"}\n{\"id\":\"c\",\"state\":\"ESTABLISHED\"}\n"
+	res, err := trace.Validate(s, strings.NewReader(in), "t", trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, map[string]verdict{"c": {states: "ESTABLISHED"}})
+	if st := res.Instances[0].Steps; len(st) != 2 || !st[1].Hidden || st[1].Event != "recv SYN_ACK(seq=false, ack=false)" {
+		t.Errorf("steps %+v", st)
+	}
+	// Every kind observed: a state-only line asserts the state and explains nothing.
+	res, err = trace.Validate(s, strings.NewReader("{\"observed\":[\"timeout\",\"call\",\"recv\"]}\n{\"id\":\"x\",\"state\":\"CLOSED\"}\n{\"id\":\"x\",\"state\":\"LISTEN\"}\n"), "t", trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, map[string]verdict{"x": {line: 3, states: "CLOSED", reason: "the instance is not in LISTEN, and every kind of event is declared observed"}})
+	if !reflect.DeepEqual(res.Observed, []spec.EventKind{spec.CallEvent, spec.MessageEvent, spec.TimerEvent}) {
+		t.Errorf("observed %v", res.Observed)
+	}
+	// An empty list declares nothing.
+	res, err = trace.Validate(s, strings.NewReader("{\"observed\":[]}\n"+string(data)), "t", trace.Options{})
+	if err != nil || !res.OK() || len(res.Observed) != 0 {
+		t.Fatalf("empty declaration: %v, %+v", err, res)
+	}
+	if _, err := trace.New(s, trace.Options{Observed: []spec.EventKind{7}}); err == nil {
+		t.Error("Options.Observed with no such kind: no error")
+	}
+}
+
+// TestHeaderBadInput: a malformed declaration is an InputError at its line and column.
+func TestHeaderBadInput(t *testing.T) {
+	s := spectest.TCP(t)
+	const obs = "{\"id\":\"a\",\"state\":\"LISTEN\"}\n"
+	for _, tc := range []struct{ in, want string }{
+		{`{"observed":"call"}`, `t:1:13: "observed" must be a list of kinds of event: "call", "recv", "timeout"`},
+		{`{"observed":{"call":true}}`, `t:1:13: "observed" must be a list`},
+		{`{"observed":["call", "calls"]}` + "\n" + obs, `t:1:22: "calls" is not a kind of event: want "call", "recv" or "timeout"`},
+		{`{"observed":["call",1]}` + "\n" + obs, `t:1:21: "observed" must be a list`},
+		{`{"observed":["recv","call","recv"]}` + "\n" + obs, `t:1:28: "recv" given twice`},
+		{`{"observed":["call"],"id":"a","state":"LISTEN"}`, `t:1:22: a header (a line with "observed") holds "observed" and "note" only, not "id"`},
+		{`{"state":"LISTEN","observed":["call"]}`, `t:1:2: a header (a line with "observed") holds "observed" and "note" only, not "state"`},
+		{`{"observed":["call"],"note":3}` + "\n" + obs, `t:1:29: bad JSON: "note" must be a string`},
+		{obs + `  {"observed":["call"]}`, `t:2:4: the header ("observed") must come before every observation`},
+		{"\n{\"observed\":[\"call\"]}\n{\"observed\":[]}\n" + obs, `t:3:2: a second header: the trace's header is line 2`},
+		{`{"observed":["call"]}`, `t:1:1: no observations: the trace has only a header`},
+		{`{"observed":["call"]`, `t:1:21: bad JSON: the line ends inside a value`},
+		{`{"observed":["call"],"observed":[]}`, `t:1:22: bad JSON: key "observed" given twice`},
+	} {
+		_, err := trace.Validate(s, strings.NewReader(tc.in), "t", trace.Options{})
+		var ie *trace.InputError
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.in, err, tc.want)
+		}
+	}
+}
+
+// TestLinuxObservedCalls: a trace recorded from Linux by the conformance
+// harness (client_active_close), which declares every call observed. Two
+// state changes edited into impossible ones (the client's ESTABLISHED after
+// SYN_SENT into LISTEN, line 6; the server's LAST_ACK into TIME_WAIT, line
+// 14) are rejected at their lines: only unrecorded calls would explain
+// them. Without the header the search inserts those calls and accepts both.
+func TestLinuxObservedCalls(t *testing.T) {
+	s := spectest.TCP(t)
+	const (
+		listener = "127.193.151.1:5000>0.0.0.0:0#1"
+		client   = "127.193.151.2:5000>127.193.151.1:5000#1"
+		server   = "127.193.151.1:5000>127.193.151.2:5000#1"
+	)
+	res := validateFile(t, s, "testdata/linux_conform.jsonl")
+	check(t, res, map[string]verdict{listener: {states: "CLOSED"}, client: {states: "TIME_WAIT"}, server: {states: "CLOSED"}})
+	if !reflect.DeepEqual(res.Observed, []spec.EventKind{spec.CallEvent}) {
+		t.Errorf("observed %v, want call", res.Observed)
+	}
+	for _, in := range res.Instances {
+		for _, st := range in.Steps {
+			if st.Hidden && !strings.HasPrefix(st.Event, "recv ") && !strings.HasPrefix(st.Event, "timeout ") {
+				t.Errorf("%s: the search supplied %s", in.ID, res.StepString(st))
+			}
+		}
+	}
+	// The listener child's PASSIVE_OPEN is on its first line (listener-child), not found by the search.
+	if st := res.Instances[2].Steps[0]; st.Line != 7 || st.Hidden || st.Event != "PASSIVE_OPEN" {
+		t.Errorf("the server's first step %+v", st)
+	}
+
+	res = validateFile(t, s, "testdata/linux_diverge.jsonl")
+	check(t, res, map[string]verdict{
+		listener: {states: "CLOSED"},
+		client:   {line: 6, states: "SYN_SENT", reason: "no sequence of unobserved receipts and expiries reaches LISTEN (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: recv RST_ACK(ack=false), PASSIVE_OPEN"},
+		server:   {line: 14, states: "LAST_ACK", reason: "no sequence of unobserved receipts and expiries reaches TIME_WAIT (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: recv ACK_FIN(seq=false, ack=false), PASSIVE_OPEN, recv SYN(seq=false), CLOSE, recv FIN_ACK(seq=false, ack=true)"},
+	})
+
+	data, err := os.ReadFile("testdata/linux_diverge.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rest, _ := strings.Cut(string(data), "\n")
+	if header != `{"observed":["call"],"note":"every system call of the scenario is recorded"}` {
+		t.Fatalf("first line %s, want the harness's header", header)
+	}
+	res, err = trace.Validate(s, strings.NewReader(rest), "t", trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, res, map[string]verdict{listener: {states: "CLOSED"}, client: {states: "TIME_WAIT"}, server: {states: "CLOSED"}})
+	var inserted []string
+	for _, st := range res.Instances[2].Steps {
+		if st.Line == 13 && st.Hidden {
+			inserted = append(inserted, st.Event)
+		}
+	}
+	if want := []string{"recv ACK_FIN(seq=false, ack=false)", "PASSIVE_OPEN", "recv SYN(seq=false)", "CLOSE", "recv FIN_ACK(seq=false, ack=true)"}; !reflect.DeepEqual(inserted, want) {
+		t.Errorf("without the header, the search inserted %v at the TIME_WAIT line, want %v", inserted, want)
+	}
+}

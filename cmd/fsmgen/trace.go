@@ -15,7 +15,9 @@ import (
 
 // traceFormat is the trace format, for 'fsmgen trace -h'.
 const traceFormat = `
-The trace is JSON lines, one observation of one instance a line (blank lines are skipped):
+The trace is JSON lines, one observation of one instance a line (blank lines are skipped),
+after an optional header line {"observed": ["call"]}: every call ("recv": every receipt,
+"timeout": every expiry) is on a line of the trace, so the search inserts none (as -observed).
   id       string, required: the instance (one machine instance per id, ids interleave)
   event    "CALL" (or "call CALL"), "recv MESSAGE" or "timeout TIMER", as the spec's on: writes it
   state    the state the instance is in after the line (a line needs an event, a state or both)
@@ -30,9 +32,9 @@ Example:
   {"id": "c1", "event": "recv SYN_ACK", "send": ["ACK_SYN"]}
   {"id": "c1", "state": "FIN_WAIT_2"}
 A line with only a state stands for the shortest sequence of unobserved events that reaches it
-(at most -depth). Exit status: 0 every instance conforms; 1 one diverges or the search for
-unobserved events ran out of budget (reported as "search incomplete"); 2 bad input, which is
-reported as file:line:col.
+(at most -depth; none of a kind declared observed). Exit status: 0 every instance conforms;
+1 one diverges or the search for unobserved events ran out of budget (reported as
+"search incomplete"); 2 bad input, which is reported as file:line:col.
 `
 
 func traceCmd(inv *invocation) error {
@@ -45,8 +47,24 @@ func traceCmd(inv *invocation) error {
 	machine := fs.String("machine", "", "the `NAME` of the machine the instances run, when the spec declares several")
 	depth := fs.Int("depth", 8, "the most unobserved events one state-only line may stand for")
 	steps := fs.Bool("steps", false, "print every step of every instance (observed and unobserved) and the rows by position")
+	observedFlag := fs.String("observed", "", "declare every event of these `KINDS` (call, recv, timeout; comma-separated) on a line of the trace,\nso the search for unobserved events inserts none of them (as the trace's header {\"observed\": [...]} does)")
 	if err := inv.parse(); err != nil {
 		return err
+	}
+	var observed []spec.EventKind
+	if *observedFlag != "" {
+		given := map[spec.EventKind]bool{}
+		for _, name := range strings.Split(*observedFlag, ",") {
+			k, err := trace.EventKind(strings.TrimSpace(name))
+			if err != nil {
+				return errUsagef("-observed: %v", err)
+			}
+			if given[k] {
+				return errUsagef("-observed: %q given twice", k)
+			}
+			given[k] = true
+			observed = append(observed, k)
+		}
 	}
 	if *depth < 1 || *depth > 64 {
 		return errUsagef("-depth must be between 1 and 64")
@@ -76,7 +94,7 @@ func traceCmd(inv *invocation) error {
 	}
 	// The validator's errors (the machine selection) are the spec's,
 	// "file:line:col: ...", and print as they are.
-	v, err := trace.New(s, trace.Options{MaxDepth: *depth, Machine: *machine})
+	v, err := trace.New(s, trace.Options{MaxDepth: *depth, Machine: *machine, Observed: observed})
 	if err != nil {
 		return err
 	}

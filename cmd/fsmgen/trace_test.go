@@ -95,6 +95,38 @@ func TestTraceBadInput(t *testing.T) {
 	}
 }
 
+// TestTraceObserved: -observed, like a trace's header, keeps the search
+// from inserting events of the kinds named; a malformed declaration is
+// bad input.
+func TestTraceObserved(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "trace", "-observed", "call", "../../trace/testdata/tcp_conform.jsonl")
+	wantAll(t, "stdout", stdout,
+		"every call is declared observed: the search for unobserved events inserts none",
+		"server: diverges at line 2: in CLOSED, observed state LISTEN: no sequence of unobserved receipts and expiries reaches LISTEN (every snapshot reachable was tried); every call is declared observed, and only a path with unobserved calls reaches it: PASSIVE_OPEN;",
+		"4 instances, 2 conform, 2 diverge")
+	if code != 1 || stderr != "" {
+		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	if err := os.WriteFile(bad, []byte("{\"observed\": [\"call\", \"segment\"]}\n{\"id\":\"a\",\"state\":\"LISTEN\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCLI(t, "trace", bad)
+	if want := filepath.ToSlash(bad) + `:1:23: "segment" is not a kind of event`; code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d\nstdout %q\nstderr %q\nwant prefix %q", code, stdout, stderr, want)
+	}
+	for _, c := range []struct{ flag, want string }{
+		{"calls", `-observed: "calls" is not a kind of event: want "call", "recv" or "timeout"`},
+		{"call,timeout,call", `-observed: "call" given twice`},
+		{"call,", `-observed: "" is not a kind of event`},
+	} {
+		if code, stdout, stderr := runCLI(t, "trace", "-observed", c.flag, "../../trace/testdata/tcp_conform.jsonl"); code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+			t.Errorf("-observed %s: exit %d, stdout %q, stderr %q, want %q", c.flag, code, stdout, stderr, c.want)
+		}
+	}
+}
+
 func TestTraceMachine(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "trace", "-machine", "client", "../../examples/reqresp/reqresp.yaml", "../../trace/testdata/reqresp_client.jsonl")
 	if code != 1 || stderr != "" || !strings.Contains(stdout, "c1: accepted (3 lines, ends in DONE)") ||
@@ -138,7 +170,7 @@ func TestTraceEmpty(t *testing.T) {
 
 func TestTraceHelp(t *testing.T) {
 	code, stdout, _ := runCLI(t, "trace", "-h")
-	wantAll(t, "trace -h", stdout, "-machine", "  fields  ", "  refused ", "  note  ", `{"id": "c1", "event": "ACTIVE_OPEN"`, "search incomplete")
+	wantAll(t, "trace -h", stdout, "-machine", "-observed", `{"observed": ["call"]}`, "  fields  ", "  refused ", "  note  ", `{"id": "c1", "event": "ACTIVE_OPEN"`, "search incomplete")
 	if code != 0 {
 		t.Errorf("exit %d", code)
 	}
