@@ -217,7 +217,7 @@ func TestBinAll(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &u); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v", code, err)
 	}
-	if u.Outcome != "holds" || len(u.Checks) != 8 || len(u.Never) != 4 {
+	if u.Outcome != "holds" || len(u.Checks) != 9 || len(u.Never) != 4 {
 		t.Errorf("--all --json: %+v", u)
 	}
 	if code, _, stderr := runBin(t, "", "check", "--all", "--config", "lossy"); code != 2 || !strings.Contains(stderr, "leave out --config") {
