@@ -208,6 +208,7 @@ var matrix = []config{
 	{spec: tcpUnsequenced, check: "lossy"},
 	{spec: tcpUnsequenced, check: "lossy", inbox: both(channel{unordered, 4, drop, true, false}), anyTimeouts: true},
 	{spec: "tcp", check: "old_duplicate_syn"},
+	{spec: "tcp", check: "old_syn_recovery"},
 	{spec: "tcp", check: "time_wait"},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 1, block, false, false})},
 	{spec: "tcp", check: "reliable", inbox: both(channel{ordered, 2, drop, true, true})},

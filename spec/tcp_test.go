@@ -2,6 +2,8 @@ package spec_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -432,9 +434,12 @@ func TestTCPRFC1337(t *testing.T) {
 // TestTCPSequencedChecks runs the checks that sequence numbers make hold,
 // and the variants that must fail them, with the counterexample each
 // failure must be: the model without sequence numbers deadlocks on a
-// stale reset where tcp.yaml's lossy_any_fair holds, and a two-way
-// handshake lets an old SYN open a connection where tcp.yaml's
-// old_duplicate_syn holds.
+// stale reset where tcp.yaml's lossy_any_fair holds; a copy whose
+// synchronized states accept an RST_ACK is reset by the stale reset
+// where lossy_any's monitor resets holds; a two-way handshake lets an
+// old SYN open a connection where tcp.yaml's old_duplicate_syn holds;
+// and without SYN_SENT's reset of an old SYN's SYN_ACK the connection
+// never opens where old_syn_recovery holds.
 func TestTCPSequencedChecks(t *testing.T) {
 	run := func(t *testing.T, s *spec.Spec, check string) *modelcheck.Result {
 		t.Helper()
@@ -454,7 +459,7 @@ func TestTCPSequencedChecks(t *testing.T) {
 		return res
 	}
 	tcp := spectest.TCP(t)
-	for _, check := range []string{"lossy_any", "lossy_any_fair", "old_duplicate_syn"} {
+	for _, check := range []string{"lossy_any", "lossy_any_fair", "old_duplicate_syn", "old_syn_recovery"} {
 		if res := run(t, tcp, check); !res.OK() {
 			t.Errorf("spec/tcp.yaml %s: %+v (%s)", check, res.Violation, res.StopReason)
 		}
@@ -476,6 +481,22 @@ func TestTCPSequencedChecks(t *testing.T) {
 		t.Errorf("tcp_unsequenced: the deadlock is not the stale reset (early retransmission %v, stale reset %v)", earlyRetransmit, staleReset)
 	}
 
+	// With sequence numbers, but an RST_ACK accepted in the synchronized
+	// states: the same stale reset (the closed server's answer to the first
+	// SYN) resets the client that the early retransmission connected.
+	v = run(t, load("tcp_rst_ack_accepted"), "lossy_any").Violation
+	if v == nil || v.Kind != modelcheck.InvariantViolation || v.Property != "resets.none_stale" || v.Depth != 7 {
+		t.Fatalf("tcp_rst_ack_accepted lossy_any: %+v, want resets.none_stale violated after 7 steps", v)
+	}
+	earlyRetransmit, staleReset = false, false
+	for _, st := range v.Trace.Steps {
+		earlyRetransmit = earlyRetransmit || st.Kind == "timeout" && st.Peer == "client" && st.From == "SYN_SENT"
+		staleReset = staleReset || st.Kind == "deliver" && st.Peer == "client" && st.Message == "RST_ACK(ack=false)" && st.From == "ESTABLISHED" && st.To == "CLOSED"
+	}
+	if !earlyRetransmit || !staleReset {
+		t.Errorf("tcp_rst_ack_accepted: the violation is not the stale reset (early retransmission %v, stale reset %v)", earlyRetransmit, staleReset)
+	}
+
 	// A two-way handshake: an old SYN, of an open the client gave up, opens
 	// a connection when it reaches the listening server.
 	v = run(t, load("tcp_two_way"), "old_duplicate_syn").Violation
@@ -493,5 +514,50 @@ func TestTCPSequencedChecks(t *testing.T) {
 	}
 	if opens != 2 || opened != "SYN(seq=false)" {
 		t.Errorf("tcp_two_way: %d opens, the server established on %q; want two opens and the first one's SYN(seq=false)", opens, opened)
+	}
+
+	// SYN_SENT dropping the old SYN's SYN_ACK without a reset: the server
+	// stays synchronized to the old ISN in SYN_RCVD, and the two sides
+	// retransmit for ever (a lasso: 6 steps, then a cycle of 5).
+	v = run(t, load("tcp_synsent_no_rst"), "old_syn_recovery").Violation
+	if v == nil || v.Kind != modelcheck.LivenessViolation || v.Property != "connects" || v.Depth != 6 || v.Trace.LoopStart != 6 || len(v.Trace.Steps) != 11 {
+		t.Fatalf("tcp_synsent_no_rst old_syn_recovery: %+v, want connects violated by a prefix of 6 steps and a cycle of 5", v)
+	}
+	for _, st := range v.Trace.Steps[v.Trace.LoopStart:] {
+		if st.Peer == "server" && st.From != "SYN_RCVD" || st.Peer == "client" && st.From != "SYN_SENT" {
+			t.Errorf("tcp_synsent_no_rst: the cycle leaves SYN_RCVD or SYN_SENT: %+v", st)
+		}
+	}
+}
+
+// TestTCPCopiesHeader requires the copies of tcp.yaml in testdata (all but
+// the model before sequence numbers) to carry tcp.yaml's header as it is,
+// below their own lines that say what they change: it describes the rows
+// they share.
+func TestTCPCopiesHeader(t *testing.T) {
+	header := func(name string) string {
+		t.Helper()
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i, j := strings.Index(string(src), "# yaml-language-server"), strings.Index(string(src), "\nmachine: ")
+		if i < 0 || j < i {
+			t.Fatalf("%s: no header from the schema line to machine:", name)
+		}
+		return string(src[i:j])
+	}
+	want := header("tcp.yaml")
+	files, _ := filepath.Glob("testdata/tcp_*.yaml")
+	for _, f := range files {
+		if filepath.Base(f) == "tcp_unsequenced.yaml" {
+			continue
+		}
+		if header(f) != want {
+			t.Errorf("%s: its header is not tcp.yaml's", f)
+		}
+	}
+	if len(files) < 2 {
+		t.Fatalf("testdata holds %d copies of tcp.yaml", len(files))
 	}
 }

@@ -98,14 +98,14 @@ Snap(p) == [state |-> state[p], passive |-> passive[p], iss |-> iss[p], irs |-> 
 Failed(s) == [s EXCEPT !.ok = FALSE]
 Rejected(s) == [s EXCEPT !.ok = FALSE]
 
-\* row 0 (spec/tcp.yaml:207:5): CLOSED on PASSIVE_OPEN -> LISTEN
+\* row 0 (spec/tcp.yaml:226:5): CLOSED on PASSIVE_OPEN -> LISTEN
 \* Create a TCB, take the next ISN, and wait for a SYN.
 Row0_CLOSED_PASSIVE_OPEN(s) ==
     [s EXCEPT !.passive = TRUE,
               !.iss = ~s.iss,
               !.state = "LISTEN"]
 
-\* row 1 (spec/tcp.yaml:212:5): CLOSED on ACTIVE_OPEN -> SYN_SENT
+\* row 1 (spec/tcp.yaml:231:5): CLOSED on ACTIVE_OPEN -> SYN_SENT
 \* Create a TCB, take the next ISN, send a SYN and start retransmitting it until it is answered.
 Row1_CLOSED_ACTIVE_OPEN(s) ==
     [s EXCEPT !.passive = FALSE,
@@ -115,7 +115,7 @@ Row1_CLOSED_ACTIVE_OPEN(s) ==
               !.state = "SYN_SENT",
               !.sends = <<(CASE ~s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 2 (spec/tcp.yaml:219:5): LISTEN on recv SYN -> SYN_RCVD
+\* row 2 (spec/tcp.yaml:238:5): LISTEN on recv SYN -> SYN_RCVD
 \* A peer asks to connect; answer with our SYN (the ISN this OPEN took) and the acknowledgement of
 \* theirs.
 Row2_LISTEN_recv_SYN_false(s) ==
@@ -125,7 +125,7 @@ Row2_LISTEN_recv_SYN_false(s) ==
               !.state = "SYN_RCVD",
               !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 2 (spec/tcp.yaml:219:5): LISTEN on recv SYN -> SYN_RCVD
+\* row 2 (spec/tcp.yaml:238:5): LISTEN on recv SYN -> SYN_RCVD
 \* A peer asks to connect; answer with our SYN (the ISN this OPEN took) and the acknowledgement of
 \* theirs.
 Row2_LISTEN_recv_SYN_true(s) ==
@@ -135,7 +135,7 @@ Row2_LISTEN_recv_SYN_true(s) ==
               !.state = "SYN_RCVD",
               !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 3 (spec/tcp.yaml:226:5): LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT
+\* row 3 (spec/tcp.yaml:245:5): LISTEN on ACTIVE_OPEN, SEND -> SYN_SENT
 \* The passive open becomes active once the remote socket is known (§3.10.1, §3.10.2), with the
 \* ISN its OPEN took.
 Row3_LISTEN_ACTIVE_OPEN_etc(s) ==
@@ -145,131 +145,131 @@ Row3_LISTEN_ACTIVE_OPEN_etc(s) ==
               !.state = "SYN_SENT",
               !.sends = <<(CASE s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 4 (spec/tcp.yaml:233:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 4 (spec/tcp.yaml:252:5): LISTEN on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* Nothing can be acknowledged in LISTEN, so any segment bearing an ACK is answered with a reset,
 \* <SEQ=SEG.ACK><CTL=RST> (§3.10.7.2).
 Row4_LISTEN_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 5 (spec/tcp.yaml:237:5): LISTEN on recv RST, recv RST_ACK -> (stay)
+\* row 5 (spec/tcp.yaml:256:5): LISTEN on recv RST, recv RST_ACK -> (stay)
 \* A reset in LISTEN concerns no connection and is ignored (§3.10.7.2).
 Row5_LISTEN_recv_RST_etc(s) == s
 
-\* row 6 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:259:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
 Row6_SYN_SENT_recv_SYN_ACK_false_false(s) ==
     [s EXCEPT !.irs = FALSE,
@@ -278,7 +278,7 @@ Row6_SYN_SENT_recv_SYN_ACK_false_false(s) ==
               !.state = "ESTABLISHED",
               !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:259:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
 Row6_SYN_SENT_recv_SYN_ACK_false_true(s) ==
     [s EXCEPT !.irs = FALSE,
@@ -287,7 +287,7 @@ Row6_SYN_SENT_recv_SYN_ACK_false_true(s) ==
               !.state = "ESTABLISHED",
               !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:259:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
 Row6_SYN_SENT_recv_SYN_ACK_true_false(s) ==
     [s EXCEPT !.irs = TRUE,
@@ -296,7 +296,7 @@ Row6_SYN_SENT_recv_SYN_ACK_true_false(s) ==
               !.state = "ESTABLISHED",
               !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 6 (spec/tcp.yaml:240:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
+\* row 6 (spec/tcp.yaml:259:5): SYN_SENT on recv SYN_ACK if msg.ack == iss -> ESTABLISHED
 \* The peer accepted and acknowledged our SYN; acknowledge its SYN. The connection is open.
 Row6_SYN_SENT_recv_SYN_ACK_true_true(s) ==
     [s EXCEPT !.irs = TRUE,
@@ -305,171 +305,171 @@ Row6_SYN_SENT_recv_SYN_ACK_true_true(s) ==
               !.state = "ESTABLISHED",
               !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 7 (spec/tcp.yaml:248:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
+\* row 7 (spec/tcp.yaml:267:5): SYN_SENT on recv SYN_ACK, recv ACK_SYN, recv FIN if msg.ack != iss -> (stay)
 \* The ACK does not acknowledge our SYN (an old duplicate's): answer <SEQ=SEG.ACK><CTL=RST> and
 \* drop the segment (§3.10.7.3). This is how an old SYN's connection is undone at the other end
 \* (§3.5, Figure 8).
 Row7_SYN_SENT_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 8 (spec/tcp.yaml:256:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 8 (spec/tcp.yaml:275:5): SYN_SENT on recv FIN_ACK, recv ACK_FIN -> (stay)
 \* It acknowledges a FIN we never sent, so its ACK is unacceptable; answer with a reset
 \* (§3.10.7.3).
 Row8_SYN_SENT_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
-\* row 9 (spec/tcp.yaml:260:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
+\* row 9 (spec/tcp.yaml:279:5): SYN_SENT on recv ACK_SYN, recv FIN if msg.ack == iss -> (stay)
 \* An acceptable ACK with neither SYN nor RST; drop it (§3.10.7.3, fifth).
 Row9_SYN_SENT_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
-\* row 10 (spec/tcp.yaml:264:5): SYN_SENT on recv SYN -> SYN_RCVD
+\* row 10 (spec/tcp.yaml:283:5): SYN_SENT on recv SYN -> SYN_RCVD
 \* Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure
 \* said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission
 \* timer keeps running.
@@ -478,7 +478,7 @@ Row10_SYN_SENT_recv_SYN_false(s) ==
               !.state = "SYN_RCVD",
               !.sends = <<(CASE (s.iss = FALSE /\ FALSE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ FALSE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ FALSE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 10 (spec/tcp.yaml:264:5): SYN_SENT on recv SYN -> SYN_RCVD
+\* row 10 (spec/tcp.yaml:283:5): SYN_SENT on recv SYN -> SYN_RCVD
 \* Simultaneous open: the peer's SYN crossed ours. Acknowledge it with a SYN_ACK (RFC 793's figure
 \* said ACK; RFC 1122 §4.2.2.8 corrects it). Our SYN stays unacknowledged, so the retransmission
 \* timer keeps running.
@@ -487,7 +487,7 @@ Row10_SYN_SENT_recv_SYN_true(s) ==
               !.state = "SYN_RCVD",
               !.sends = <<(CASE (s.iss = FALSE /\ TRUE = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ TRUE = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ TRUE = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 11 (spec/tcp.yaml:273:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
+\* row 11 (spec/tcp.yaml:292:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
 \* The peer refused the connection; the reset acknowledges our SYN, so it is acceptable
 \* (§3.10.7.3).
 \* error: connection reset
@@ -496,7 +496,7 @@ Row11_SYN_SENT_recv_RST_ACK_false(s) ==
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 11 (spec/tcp.yaml:273:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
+\* row 11 (spec/tcp.yaml:292:5): SYN_SENT on recv RST_ACK if msg.ack == iss -> CLOSED
 \* The peer refused the connection; the reset acknowledges our SYN, so it is acceptable
 \* (§3.10.7.3).
 \* error: connection reset
@@ -505,26 +505,26 @@ Row11_SYN_SENT_recv_RST_ACK_true(s) ==
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 12 (spec/tcp.yaml:280:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
+\* row 12 (spec/tcp.yaml:299:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
 \* A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).
 Row12_SYN_SENT_recv_RST_ACK_false(s) == s
 
-\* row 12 (spec/tcp.yaml:280:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
+\* row 12 (spec/tcp.yaml:299:5): SYN_SENT on recv RST_ACK if msg.ack != iss -> (stay)
 \* A reset whose ACK does not acknowledge our SYN answers an older one; drop it (§3.10.7.3).
 Row12_SYN_SENT_recv_RST_ACK_true(s) == s
 
-\* row 13 (spec/tcp.yaml:284:5): SYN_SENT on recv RST -> (stay)
+\* row 13 (spec/tcp.yaml:303:5): SYN_SENT on recv RST -> (stay)
 \* A reset without an ACK cannot be checked against our SYN; drop it (§3.10.7.3).
 Row13_SYN_SENT_recv_RST(s) == s
 
-\* row 14 (spec/tcp.yaml:287:5): SYN_SENT on timeout retransmit -> (stay)
+\* row 14 (spec/tcp.yaml:306:5): SYN_SENT on timeout retransmit -> (stay)
 \* No answer yet; send the SYN again (a real stack gives up after at least three minutes, §3.8.3).
 Row14_SYN_SENT_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.retransmit_left = 1,
               !.sends = <<(CASE s.iss = FALSE -> "SYN(seq=false)" [] OTHER -> "SYN(seq=true)")>>]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
@@ -532,7 +532,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
@@ -540,7 +540,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
@@ -548,7 +548,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
@@ -556,7 +556,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s) ==
@@ -564,7 +564,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_false(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s) ==
@@ -572,7 +572,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_false_true(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s) ==
@@ -580,7 +580,7 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_false(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 15 (spec/tcp.yaml:292:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
+\* row 15 (spec/tcp.yaml:311:5): SYN_RCVD on recv ACK_SYN, recv SYN_ACK if (msg.seq == irs) && (msg.ack == iss) -> ESTABLISHED
 \* Our SYN is acknowledged: by the third segment of the handshake, or in a simultaneous open by the
 \* peer's SYN_ACK (RFC 793's Figure 8).
 Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s) ==
@@ -588,182 +588,182 @@ Row15_SYN_RCVD_recv_ACK_SYN_etc_SYN_ACK_true_true(s) ==
               !.retransmit_left = 0,
               !.state = "ESTABLISHED"]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 16 (spec/tcp.yaml:300:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 16 (spec/tcp.yaml:319:5): SYN_RCVD on recv ACK_SYN, recv FIN if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* In the window, but the ACK is not of our SYN; answer <SEQ=SEG.ACK><CTL=RST> (§3.10.7.4, fifth).
 Row16_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 17 (spec/tcp.yaml:305:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
+\* row 17 (spec/tcp.yaml:324:5): SYN_RCVD on recv FIN_ACK, recv ACK_FIN if msg.seq == irs -> (stay)
 \* In the window, but it acknowledges a FIN we never sent; answer with a reset (§3.10.7.4, fifth).
 Row17_SYN_RCVD_recv_FIN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_SYN_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_FIN_ACK_true_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_false_true(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_false(s) == s
 
-\* row 18 (spec/tcp.yaml:310:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
+\* row 18 (spec/tcp.yaml:329:5): SYN_RCVD on recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN if msg.seq != irs -> (stay)
 \* Not in the window (another incarnation's); drop it (§3.10.7.4, first).
 Row18_SYN_RCVD_recv_ACK_SYN_etc_ACK_FIN_true_true(s) == s
 
-\* row 19 (spec/tcp.yaml:314:5): SYN_RCVD on recv SYN -> (stay)
+\* row 19 (spec/tcp.yaml:333:5): SYN_RCVD on recv SYN -> (stay)
 \* A SYN again: ours answered it already, or it is another incarnation's. Its number lies before
 \* the window: acknowledge what we expect and drop it (§3.10.7.4, first); an old SYN's sender then
 \* resets us.
 Row19_SYN_RCVD_recv_SYN(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:321:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:340:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
 Row20_SYN_RCVD_recv_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:321:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:340:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
 Row20_SYN_RCVD_recv_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:321:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:340:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
 Row20_SYN_RCVD_recv_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 20 (spec/tcp.yaml:321:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 20 (spec/tcp.yaml:340:5): SYN_RCVD on recv SYN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A SYN_ACK that is not the peer's answer to our SYN; acknowledge what we expect and drop it (RFC
 \* 5961 §4).
 Row20_SYN_RCVD_recv_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 21 (spec/tcp.yaml:326:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
+\* row 21 (spec/tcp.yaml:345:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
 \* The peer reset a connection that began with a passive OPEN: go back to waiting for another
 \* (Figure 5, note 1; missing from RFC 793's figure).
 Row21_SYN_RCVD_recv_RST_false(s) ==
@@ -771,7 +771,7 @@ Row21_SYN_RCVD_recv_RST_false(s) ==
               !.retransmit_left = 0,
               !.state = "LISTEN"]
 
-\* row 21 (spec/tcp.yaml:326:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
+\* row 21 (spec/tcp.yaml:345:5): SYN_RCVD on recv RST if (msg.seq == irs) && passive -> LISTEN
 \* The peer reset a connection that began with a passive OPEN: go back to waiting for another
 \* (Figure 5, note 1; missing from RFC 793's figure).
 Row21_SYN_RCVD_recv_RST_true(s) ==
@@ -779,7 +779,7 @@ Row21_SYN_RCVD_recv_RST_true(s) ==
               !.retransmit_left = 0,
               !.state = "LISTEN"]
 
-\* row 22 (spec/tcp.yaml:334:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
+\* row 22 (spec/tcp.yaml:353:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
 \* The peer reset a connection we opened actively.
 \* error: connection refused
 Row22_SYN_RCVD_recv_RST_false(s) ==
@@ -787,7 +787,7 @@ Row22_SYN_RCVD_recv_RST_false(s) ==
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 22 (spec/tcp.yaml:334:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
+\* row 22 (spec/tcp.yaml:353:5): SYN_RCVD on recv RST if (msg.seq == irs) && !passive -> CLOSED
 \* The peer reset a connection we opened actively.
 \* error: connection refused
 Row22_SYN_RCVD_recv_RST_true(s) ==
@@ -795,14 +795,14 @@ Row22_SYN_RCVD_recv_RST_true(s) ==
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 23 (spec/tcp.yaml:341:5): SYN_RCVD on timeout retransmit -> (stay)
+\* row 23 (spec/tcp.yaml:360:5): SYN_RCVD on timeout retransmit -> (stay)
 \* Our SYN_ACK is unacknowledged; send it again.
 Row23_SYN_RCVD_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.retransmit_left = 1,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "SYN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "SYN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "SYN_ACK(seq=true, ack=false)" [] OTHER -> "SYN_ACK(seq=true, ack=true)")>>]
 
-\* row 24 (spec/tcp.yaml:348:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv SYN, recv SYN_ACK -> (stay)
+\* row 24 (spec/tcp.yaml:367:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv SYN, recv SYN_ACK -> (stay)
 \* A SYN in a synchronized state, whatever its number: send a challenge ACK,
 \* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, and drop it (RFC 5961 §4, §3.10.7.4). A retransmitted
 \* SYN_ACK whose ACK was lost gets its third segment; an old SYN's sender, acknowledged at a number
@@ -810,12 +810,12 @@ Row23_SYN_RCVD_timeout_retransmit(s) ==
 Row24_ESTABLISHED_etc_recv_SYN_etc(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_SYN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_SYN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_SYN(seq=true, ack=false)" [] OTHER -> "ACK_SYN(seq=true, ack=true)")>>]
 
-\* row 25 (spec/tcp.yaml:357:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay)
+\* row 25 (spec/tcp.yaml:376:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv SYN, recv SYN_ACK -> (stay)
 \* The challenge ACK again; the peer's FIN is in, so it acknowledges that too (RCV.NXT = IRS+2).
 Row25_CLOSE_WAIT_etc_recv_SYN_etc(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 26 (spec/tcp.yaml:361:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
+\* row 26 (spec/tcp.yaml:380:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
 \* The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4,
 \* second).
 \* error: connection reset
@@ -826,7 +826,7 @@ Row26_ESTABLISHED_etc_recv_RST_false(s) ==
               !.fin_wait_2_left = 0,
               !.state = "CLOSED"]
 
-\* row 26 (spec/tcp.yaml:361:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
+\* row 26 (spec/tcp.yaml:380:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on recv RST if msg.seq == irs -> CLOSED
 \* The peer reset the connection, and the reset is in the window; tell our user (§3.10.7.4,
 \* second).
 \* error: connection reset
@@ -837,43 +837,43 @@ Row26_ESTABLISHED_etc_recv_RST_true(s) ==
               !.fin_wait_2_left = 0,
               !.state = "CLOSED"]
 
-\* row 27 (spec/tcp.yaml:368:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
+\* row 27 (spec/tcp.yaml:387:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
 \* A reset in the window while closing; the connection is gone, with nothing more to report.
 Row27_CLOSING_etc_recv_RST_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 27 (spec/tcp.yaml:368:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
+\* row 27 (spec/tcp.yaml:387:5): CLOSING,LAST_ACK on recv RST if msg.seq == irs -> CLOSED
 \* A reset in the window while closing; the connection is gone, with nothing more to report.
 Row27_CLOSING_etc_recv_RST_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 28 (spec/tcp.yaml:374:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
+\* row 28 (spec/tcp.yaml:393:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
 \* A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).
 Row28_SYN_RCVD_etc_recv_RST_false(s) == s
 
-\* row 28 (spec/tcp.yaml:374:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
+\* row 28 (spec/tcp.yaml:393:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK on recv RST if msg.seq != irs -> (stay)
 \* A reset out of the window (another incarnation's); drop it (§3.10.7.4, RFC 5961 §3).
 Row28_SYN_RCVD_etc_recv_RST_true(s) == s
 
-\* row 29 (spec/tcp.yaml:378:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv RST_ACK -> (stay)
+\* row 29 (spec/tcp.yaml:397:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv RST_ACK -> (stay)
 \* A reset that answered a SYN has sequence number 0, in no window; drop it (§3.10.7.4).
 Row29_SYN_RCVD_etc_recv_RST_ACK(s) == s
 
-\* row 30 (spec/tcp.yaml:381:5): TIME_WAIT on recv RST -> (stay)
+\* row 30 (spec/tcp.yaml:400:5): TIME_WAIT on recv RST -> (stay)
 \* RFC 1337 §3 (fix F1): ignore a reset in TIME_WAIT, so that an old RST cannot cut the 2*MSL wait
 \* short ("TIME-WAIT assassination"). RFC 9293 would close here; this spec chooses RFC 1337.
 Row30_TIME_WAIT_recv_RST(s) == s
 
-\* row 31 (spec/tcp.yaml:387:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv ACK_SYN -> (stay)
+\* row 31 (spec/tcp.yaml:406:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv ACK_SYN -> (stay)
 \* An ACK of our SYN only, in a synchronized state, acknowledges nothing new (or is out of the
 \* window); nothing to do.
 Row31_ESTABLISHED_etc_recv_ACK_SYN(s) == s
 
-\* row 32 (spec/tcp.yaml:392:5): SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1
+\* row 32 (spec/tcp.yaml:411:5): SYN_RCVD,ESTABLISHED on CLOSE -> FIN_WAIT_1
 \* Our user has no more to send; send a FIN and retransmit it until acknowledged.
 Row32_SYN_RCVD_etc_CLOSE(s) ==
     [s EXCEPT !.retransmit = TRUE,
@@ -881,7 +881,7 @@ Row32_SYN_RCVD_etc_CLOSE(s) ==
               !.state = "FIN_WAIT_1",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN(seq=true, ack=false)" [] OTHER -> "FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:398:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:417:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
 Row33_SYN_RCVD_etc_recv_FIN_false_false(s) ==
@@ -890,7 +890,7 @@ Row33_SYN_RCVD_etc_recv_FIN_false_false(s) ==
               !.state = "CLOSE_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:398:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:417:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
 Row33_SYN_RCVD_etc_recv_FIN_false_true(s) ==
@@ -899,7 +899,7 @@ Row33_SYN_RCVD_etc_recv_FIN_false_true(s) ==
               !.state = "CLOSE_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:398:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:417:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
 Row33_SYN_RCVD_etc_recv_FIN_true_false(s) ==
@@ -908,7 +908,7 @@ Row33_SYN_RCVD_etc_recv_FIN_true_false(s) ==
               !.state = "CLOSE_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 33 (spec/tcp.yaml:398:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
+\* row 33 (spec/tcp.yaml:417:5): SYN_RCVD,ESTABLISHED on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSE_WAIT
 \* The peer closed; its FIN is in sequence (SEG.SEQ = RCV.NXT), so acknowledge it. In SYN_RCVD the
 \* FIN also acknowledges our SYN.
 Row33_SYN_RCVD_etc_recv_FIN_true_true(s) ==
@@ -917,95 +917,95 @@ Row33_SYN_RCVD_etc_recv_FIN_true_true(s) ==
               !.state = "CLOSE_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_false(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_false_true(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_false(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_true_true(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
-\* row 34 (spec/tcp.yaml:407:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 34 (spec/tcp.yaml:426:5): ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* A FIN out of the window, or acknowledging what we never sent; drop it (§3.10.7.4, first and
 \* fifth).
 Row34_ESTABLISHED_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_false(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_false_true(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_false(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_FIN_ACK_true_true(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_false(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_false_true(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_false(s) == s
 
-\* row 35 (spec/tcp.yaml:411:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
+\* row 35 (spec/tcp.yaml:430:5): ESTABLISHED on recv FIN_ACK, recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> (stay)
 \* It acknowledges a FIN we have not sent (SEG.ACK > SND.NXT); drop it (§3.10.7.4, fifth).
 Row35_ESTABLISHED_recv_FIN_ACK_etc_ACK_FIN_true_true(s) == s
 
-\* row 36 (spec/tcp.yaml:415:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:434:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
 Row36_ESTABLISHED_recv_ACK_FIN_false_false(s) == s
 
-\* row 36 (spec/tcp.yaml:415:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:434:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
 Row36_ESTABLISHED_recv_ACK_FIN_false_true(s) == s
 
-\* row 36 (spec/tcp.yaml:415:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:434:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
 Row36_ESTABLISHED_recv_ACK_FIN_true_false(s) == s
 
-\* row 36 (spec/tcp.yaml:415:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 36 (spec/tcp.yaml:434:5): ESTABLISHED on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window; drop it.
 Row36_ESTABLISHED_recv_ACK_FIN_true_true(s) == s
 
-\* row 37 (spec/tcp.yaml:419:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:438:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
 Row37_FIN_WAIT_1_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1014,7 +1014,7 @@ Row37_FIN_WAIT_1_recv_ACK_FIN_false_false(s) ==
               !.fin_wait_2_left = IF s.fin_wait_2 THEN @ ELSE 4,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:419:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:438:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
 Row37_FIN_WAIT_1_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1023,7 +1023,7 @@ Row37_FIN_WAIT_1_recv_ACK_FIN_false_true(s) ==
               !.fin_wait_2_left = IF s.fin_wait_2 THEN @ ELSE 4,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:419:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:438:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
 Row37_FIN_WAIT_1_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1032,7 +1032,7 @@ Row37_FIN_WAIT_1_recv_ACK_FIN_true_false(s) ==
               !.fin_wait_2_left = IF s.fin_wait_2 THEN @ ELSE 4,
               !.state = "FIN_WAIT_2"]
 
-\* row 37 (spec/tcp.yaml:419:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
+\* row 37 (spec/tcp.yaml:438:5): FIN_WAIT_1 on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> FIN_WAIT_2
 \* Our FIN is acknowledged; the peer may still send. Wait for its FIN, but not for ever.
 Row37_FIN_WAIT_1_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1041,51 +1041,51 @@ Row37_FIN_WAIT_1_recv_ACK_FIN_true_true(s) ==
               !.fin_wait_2_left = IF s.fin_wait_2 THEN @ ELSE 4,
               !.state = "FIN_WAIT_2"]
 
-\* row 38 (spec/tcp.yaml:426:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:445:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
 Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_false(s) == s
 
-\* row 38 (spec/tcp.yaml:426:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:445:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
 Row38_FIN_WAIT_1_etc_recv_ACK_FIN_false_true(s) == s
 
-\* row 38 (spec/tcp.yaml:426:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:445:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
 Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_false(s) == s
 
-\* row 38 (spec/tcp.yaml:426:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
+\* row 38 (spec/tcp.yaml:445:5): FIN_WAIT_1,CLOSING,LAST_ACK on recv ACK_FIN if (msg.seq != irs) || (msg.ack != iss) -> (stay)
 \* An acknowledgement out of the window or of another incarnation's FIN; drop it.
 Row38_FIN_WAIT_1_etc_recv_ACK_FIN_true_true(s) == s
 
-\* row 39 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:449:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
 Row39_FIN_WAIT_1_recv_FIN_false_false(s) ==
     [s EXCEPT !.state = "CLOSING",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:449:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
 Row39_FIN_WAIT_1_recv_FIN_false_true(s) ==
     [s EXCEPT !.state = "CLOSING",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:449:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
 Row39_FIN_WAIT_1_recv_FIN_true_false(s) ==
     [s EXCEPT !.state = "CLOSING",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 39 (spec/tcp.yaml:430:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
+\* row 39 (spec/tcp.yaml:449:5): FIN_WAIT_1 on recv FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSING
 \* Simultaneous close; the peer's FIN does not acknowledge ours, which is still being
 \* retransmitted.
 Row39_FIN_WAIT_1_recv_FIN_true_true(s) ==
     [s EXCEPT !.state = "CLOSING",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:436:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:455:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
 Row40_FIN_WAIT_1_recv_FIN_ACK_false_false(s) ==
@@ -1096,7 +1096,7 @@ Row40_FIN_WAIT_1_recv_FIN_ACK_false_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:436:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:455:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
 Row40_FIN_WAIT_1_recv_FIN_ACK_false_true(s) ==
@@ -1107,7 +1107,7 @@ Row40_FIN_WAIT_1_recv_FIN_ACK_false_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:436:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:455:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
 Row40_FIN_WAIT_1_recv_FIN_ACK_true_false(s) ==
@@ -1118,7 +1118,7 @@ Row40_FIN_WAIT_1_recv_FIN_ACK_true_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 40 (spec/tcp.yaml:436:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 40 (spec/tcp.yaml:455:5): FIN_WAIT_1 on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN also acknowledges ours: straight to TIME_WAIT (missing from RFC 793's figure;
 \* Figure 5, note 2).
 Row40_FIN_WAIT_1_recv_FIN_ACK_true_true(s) ==
@@ -1129,21 +1129,21 @@ Row40_FIN_WAIT_1_recv_FIN_ACK_true_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 41 (spec/tcp.yaml:446:5): FIN_WAIT_1 on timeout retransmit -> (stay)
+\* row 41 (spec/tcp.yaml:465:5): FIN_WAIT_1 on timeout retransmit -> (stay)
 \* Our FIN is unacknowledged; send it again.
 Row41_FIN_WAIT_1_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.retransmit_left = 1,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN(seq=true, ack=false)" [] OTHER -> "FIN(seq=true, ack=true)")>>]
 
-\* row 42 (spec/tcp.yaml:451:5): CLOSING on timeout retransmit -> (stay)
+\* row 42 (spec/tcp.yaml:470:5): CLOSING on timeout retransmit -> (stay)
 \* Our FIN is unacknowledged; send it again, now acknowledging the peer's FIN too.
 Row42_CLOSING_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.retransmit_left = 1,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1153,7 +1153,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1163,7 +1163,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_false_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1173,7 +1173,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1183,7 +1183,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_true_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1193,7 +1193,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1203,7 +1203,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_false_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1213,7 +1213,7 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 43 (spec/tcp.yaml:456:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 43 (spec/tcp.yaml:475:5): FIN_WAIT_2 on recv FIN, recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer closed too; acknowledge its FIN and wait 2*MSL.
 Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.time_wait = TRUE,
@@ -1223,18 +1223,18 @@ Row43_FIN_WAIT_2_recv_FIN_etc_FIN_ACK_true_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 44 (spec/tcp.yaml:464:5): FIN_WAIT_2 on timeout fin_wait_2 -> CLOSED
+\* row 44 (spec/tcp.yaml:483:5): FIN_WAIT_2 on timeout fin_wait_2 -> CLOSED
 \* The peer's FIN has not come in time; forget the connection (Linux's tcp_fin_timeout; not in the
 \* RFC's figure). A FIN that comes later meets CLOSED and is answered with a reset.
 Row44_FIN_WAIT_2_timeout_fin_wait_2(s) ==
     [s EXCEPT !.state = "CLOSED"]
 
-\* row 45 (spec/tcp.yaml:471:5): FIN_WAIT_2,CLOSE_WAIT,TIME_WAIT on recv ACK_FIN -> (stay)
+\* row 45 (spec/tcp.yaml:490:5): FIN_WAIT_2,CLOSE_WAIT,TIME_WAIT on recv ACK_FIN -> (stay)
 \* In FIN_WAIT_2 and TIME_WAIT a duplicate acknowledgement of our FIN; in CLOSE_WAIT one of a FIN
 \* we have not sent, or out of the window. Nothing to do.
 Row45_FIN_WAIT_2_etc_recv_ACK_FIN(s) == s
 
-\* row 46 (spec/tcp.yaml:477:5): CLOSE_WAIT on CLOSE -> LAST_ACK
+\* row 46 (spec/tcp.yaml:496:5): CLOSE_WAIT on CLOSE -> LAST_ACK
 \* Our user closes after the peer: send our FIN, which acknowledges theirs (RFC 793 said CLOSING
 \* here; RFC 1122 §4.2.2.20 corrects it to LAST_ACK).
 Row46_CLOSE_WAIT_CLOSE(s) ==
@@ -1243,7 +1243,7 @@ Row46_CLOSE_WAIT_CLOSE(s) ==
               !.state = "LAST_ACK",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 47 (spec/tcp.yaml:485:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:504:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
 Row47_CLOSING_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1252,7 +1252,7 @@ Row47_CLOSING_recv_ACK_FIN_false_false(s) ==
               !.time_wait_left = IF s.time_wait THEN @ ELSE 4,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:485:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:504:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
 Row47_CLOSING_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1261,7 +1261,7 @@ Row47_CLOSING_recv_ACK_FIN_false_true(s) ==
               !.time_wait_left = IF s.time_wait THEN @ ELSE 4,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:485:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:504:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
 Row47_CLOSING_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1270,7 +1270,7 @@ Row47_CLOSING_recv_ACK_FIN_true_false(s) ==
               !.time_wait_left = IF s.time_wait THEN @ ELSE 4,
               !.state = "TIME_WAIT"]
 
-\* row 47 (spec/tcp.yaml:485:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 47 (spec/tcp.yaml:504:5): CLOSING on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* Our FIN is acknowledged too; wait 2*MSL.
 Row47_CLOSING_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1279,7 +1279,7 @@ Row47_CLOSING_recv_ACK_FIN_true_true(s) ==
               !.time_wait_left = IF s.time_wait THEN @ ELSE 4,
               !.state = "TIME_WAIT"]
 
-\* row 48 (spec/tcp.yaml:492:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:511:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
 Row48_CLOSING_recv_FIN_ACK_false_false(s) ==
@@ -1290,7 +1290,7 @@ Row48_CLOSING_recv_FIN_ACK_false_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:492:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:511:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
 Row48_CLOSING_recv_FIN_ACK_false_true(s) ==
@@ -1301,7 +1301,7 @@ Row48_CLOSING_recv_FIN_ACK_false_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:492:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:511:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
 Row48_CLOSING_recv_FIN_ACK_true_false(s) ==
@@ -1312,7 +1312,7 @@ Row48_CLOSING_recv_FIN_ACK_true_false(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 48 (spec/tcp.yaml:492:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
+\* row 48 (spec/tcp.yaml:511:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack == iss) -> TIME_WAIT
 \* The peer's FIN again, now acknowledging ours (it got our FIN, and our acknowledgement of its FIN
 \* was lost): acknowledge it again and wait 2*MSL.
 Row48_CLOSING_recv_FIN_ACK_true_true(s) ==
@@ -1323,166 +1323,166 @@ Row48_CLOSING_recv_FIN_ACK_true_true(s) ==
               !.state = "TIME_WAIT",
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 49 (spec/tcp.yaml:503:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:522:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
 Row49_LAST_ACK_recv_ACK_FIN_false_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:503:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:522:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
 Row49_LAST_ACK_recv_ACK_FIN_false_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:503:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:522:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
 Row49_LAST_ACK_recv_ACK_FIN_true_false(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 49 (spec/tcp.yaml:503:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
+\* row 49 (spec/tcp.yaml:522:5): LAST_ACK on recv ACK_FIN if (msg.seq == irs) && (msg.ack == iss) -> CLOSED
 \* Our FIN is acknowledged; the connection is gone.
 Row49_LAST_ACK_recv_ACK_FIN_true_true(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 50 (spec/tcp.yaml:509:5): LAST_ACK on timeout retransmit -> (stay)
+\* row 50 (spec/tcp.yaml:528:5): LAST_ACK on timeout retransmit -> (stay)
 \* Our FIN_ACK is unacknowledged; send it again.
 Row50_LAST_ACK_timeout_retransmit(s) ==
     [s EXCEPT !.retransmit = TRUE,
               !.retransmit_left = 1,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "FIN_ACK(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "FIN_ACK(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "FIN_ACK(seq=true, ack=false)" [] OTHER -> "FIN_ACK(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 51 (spec/tcp.yaml:514:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 51 (spec/tcp.yaml:533:5): CLOSE_WAIT,LAST_ACK on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer; our acknowledgement was lost, so acknowledge it again (it
 \* lies before RCV.NXT: §3.10.7.4's reply to an unacceptable segment).
 Row51_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:522:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:541:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
 Row52_CLOSING_recv_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:522:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:541:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
 Row52_CLOSING_recv_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:522:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:541:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
 Row52_CLOSING_recv_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 52 (spec/tcp.yaml:522:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
+\* row 52 (spec/tcp.yaml:541:5): CLOSING on recv FIN if msg.seq == irs -> (stay)
 \* A retransmitted FIN from the peer that does not acknowledge ours yet; acknowledge it again.
 Row52_CLOSING_recv_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:527:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:546:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
 Row53_CLOSING_recv_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:527:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:546:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
 Row53_CLOSING_recv_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:527:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:546:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
 Row53_CLOSING_recv_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 53 (spec/tcp.yaml:527:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
+\* row 53 (spec/tcp.yaml:546:5): CLOSING on recv FIN_ACK if (msg.seq == irs) && (msg.ack != iss) -> (stay)
 \* A retransmitted FIN of the peer's that acknowledges another incarnation's FIN of ours;
 \* acknowledge it again.
 Row53_CLOSING_recv_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_false(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_false_true(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_false(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_true_true(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_false(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_false_true(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_false(s) == s
 
-\* row 54 (spec/tcp.yaml:532:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
+\* row 54 (spec/tcp.yaml:551:5): CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq != irs -> (stay)
 \* A FIN out of the window (another incarnation's); drop it.
 Row54_CLOSE_WAIT_etc_recv_FIN_etc_FIN_ACK_true_true(s) == s
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s) ==
@@ -1490,7 +1490,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_false_false(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s) ==
@@ -1498,7 +1498,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_false_true(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s) ==
@@ -1506,7 +1506,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_true_false(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s) ==
@@ -1514,7 +1514,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_true_true(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s) ==
@@ -1522,7 +1522,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_false(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s) ==
@@ -1530,7 +1530,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_false_true(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s) ==
@@ -1538,7 +1538,7 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_false(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 55 (spec/tcp.yaml:536:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
+\* row 55 (spec/tcp.yaml:555:5): TIME_WAIT on recv FIN, recv FIN_ACK if msg.seq == irs -> (stay)
 \* The peer resent its FIN, so our last ACK was lost: acknowledge it again and restart the 2*MSL
 \* wait (§3.10.7.4).
 Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s) ==
@@ -1546,19 +1546,19 @@ Row55_TIME_WAIT_recv_FIN_etc_FIN_ACK_true_true(s) ==
               !.time_wait_left = 4,
               !.sends = <<(CASE (s.iss = FALSE /\ s.irs = FALSE) -> "ACK_FIN(seq=false, ack=false)" [] (s.iss = FALSE /\ s.irs = TRUE) -> "ACK_FIN(seq=false, ack=true)" [] (s.iss = TRUE /\ s.irs = FALSE) -> "ACK_FIN(seq=true, ack=false)" [] OTHER -> "ACK_FIN(seq=true, ack=true)")>>]
 
-\* row 56 (spec/tcp.yaml:544:5): TIME_WAIT on timeout time_wait -> CLOSED
+\* row 56 (spec/tcp.yaml:563:5): TIME_WAIT on timeout time_wait -> CLOSED
 \* 2*MSL have passed; forget the connection.
 Row56_TIME_WAIT_timeout_time_wait(s) ==
     [s EXCEPT !.state = "CLOSED"]
 
-\* row 57 (spec/tcp.yaml:550:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
+\* row 57 (spec/tcp.yaml:569:5): LISTEN,SYN_SENT on CLOSE, ABORT -> CLOSED
 \* No connection was made yet; delete the TCB.
 Row57_LISTEN_etc_CLOSE_etc(s) ==
     [s EXCEPT !.retransmit = FALSE,
               !.retransmit_left = 0,
               !.state = "CLOSED"]
 
-\* row 58 (spec/tcp.yaml:555:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
+\* row 58 (spec/tcp.yaml:574:5): SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on ABORT -> CLOSED
 \* Tell the peer the connection is being abandoned, <SEQ=SND.NXT><CTL=RST>, and abandon it.
 Row58_SYN_RCVD_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1568,7 +1568,7 @@ Row58_SYN_RCVD_etc_ABORT(s) ==
               !.state = "CLOSED",
               !.sends = <<(CASE s.iss = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 59 (spec/tcp.yaml:561:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
+\* row 59 (spec/tcp.yaml:580:5): CLOSING,LAST_ACK,TIME_WAIT on ABORT -> CLOSED
 \* The peer has closed already; delete the TCB without a reset.
 Row59_CLOSING_etc_ABORT(s) ==
     [s EXCEPT !.retransmit = FALSE,
@@ -1577,175 +1577,175 @@ Row59_CLOSING_etc_ABORT(s) ==
               !.time_wait_left = 0,
               !.state = "CLOSED"]
 
-\* row 60 (spec/tcp.yaml:568:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:587:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
 Row60_CLOSED_recv_SYN_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST_ACK(ack=false)" [] OTHER -> "RST_ACK(ack=true)")>>]
 
-\* row 60 (spec/tcp.yaml:568:5): CLOSED on recv SYN -> (stay)
+\* row 60 (spec/tcp.yaml:587:5): CLOSED on recv SYN -> (stay)
 \* There is no connection; a SYN is answered <SEQ=0><ACK=SEG.SEQ+1><CTL=RST,ACK> (§3.10.7.1).
 Row60_CLOSED_recv_SYN_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST_ACK(ack=false)" [] OTHER -> "RST_ACK(ack=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_SYN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_SYN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_FIN_ACK_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_false_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_false(s) ==
     [s EXCEPT !.sends = <<(CASE FALSE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 61 (spec/tcp.yaml:572:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
+\* row 61 (spec/tcp.yaml:591:5): CLOSED on recv SYN_ACK, recv ACK_SYN, recv FIN, recv FIN_ACK, recv ACK_FIN -> (stay)
 \* There is no connection; a segment bearing an ACK is answered <SEQ=SEG.ACK><CTL=RST>
 \* (§3.10.7.1).
 Row61_CLOSED_recv_SYN_ACK_etc_ACK_FIN_true_true(s) ==
     [s EXCEPT !.sends = <<(CASE TRUE = FALSE -> "RST(seq=false)" [] OTHER -> "RST(seq=true)")>>]
 
-\* row 62 (spec/tcp.yaml:576:5): CLOSED on recv RST, recv RST_ACK -> (stay)
+\* row 62 (spec/tcp.yaml:595:5): CLOSED on recv RST, recv RST_ACK -> (stay)
 \* A reset is never answered with a reset.
 Row62_CLOSED_recv_RST_etc(s) == s
 
-\* row 63 (spec/tcp.yaml:581:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
+\* row 63 (spec/tcp.yaml:600:5): CLOSED on SEND, RECEIVE, CLOSE, ABORT, STATUS -> (stay)
 \* There is no connection to act on.
 \* error: connection does not exist
 Row63_CLOSED_SEND_etc(s) == s
 
-\* row 64 (spec/tcp.yaml:585:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
+\* row 64 (spec/tcp.yaml:604:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on PASSIVE_OPEN -> (stay)
 \* A connection (or a wait for one) exists already.
 \* error: connection already exists
 Row64_LISTEN_etc_PASSIVE_OPEN(s) == s
 
-\* row 65 (spec/tcp.yaml:590:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
+\* row 65 (spec/tcp.yaml:609:5): SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on ACTIVE_OPEN -> (stay)
 \* A connection exists already.
 \* error: connection already exists
 Row65_SYN_SENT_etc_ACTIVE_OPEN(s) == s
 
-\* row 66 (spec/tcp.yaml:595:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
+\* row 66 (spec/tcp.yaml:614:5): SYN_SENT,SYN_RCVD,ESTABLISHED,CLOSE_WAIT on SEND -> (stay)
 \* Accepted: the data is queued until the connection is established, or sent at once. (LISTEN's
 \* SEND, which makes the open active, is above.)
 Row66_SYN_SENT_etc_SEND(s) == s
 
-\* row 67 (spec/tcp.yaml:600:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
+\* row 67 (spec/tcp.yaml:619:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT on RECEIVE -> (stay)
 \* Accepted; in CLOSE_WAIT only data already queued remains to be read.
 Row67_LISTEN_etc_RECEIVE(s) == s
 
-\* row 68 (spec/tcp.yaml:603:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
+\* row 68 (spec/tcp.yaml:622:5): FIN_WAIT_1,FIN_WAIT_2,CLOSING,LAST_ACK,TIME_WAIT on SEND, CLOSE -> (stay)
 \* Our side is closed already; nothing more may be sent.
 \* error: connection closing
 Row68_FIN_WAIT_1_etc_SEND_etc(s) == s
 
-\* row 69 (spec/tcp.yaml:607:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
+\* row 69 (spec/tcp.yaml:626:5): CLOSING,LAST_ACK,TIME_WAIT on RECEIVE -> (stay)
 \* Both sides have closed; there is nothing left to receive.
 \* error: connection closing
 Row69_CLOSING_etc_RECEIVE(s) == s
 
-\* row 70 (spec/tcp.yaml:611:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
+\* row 70 (spec/tcp.yaml:630:5): LISTEN,SYN_SENT,SYN_RCVD,ESTABLISHED,FIN_WAIT_1,FIN_WAIT_2,CLOSE_WAIT,CLOSING,LAST_ACK,TIME_WAIT on STATUS -> (stay)
 \* Report the connection's state; nothing changes.
 Row70_LISTEN_etc_STATUS(s) == s
 
