@@ -17,17 +17,7 @@ import (
 // to a SYN), and a real trace with one line added is rejected by
 // spec/tcp.yaml, each at the line concerned.
 func TestValidatorBites(t *testing.T) {
-	var target Scenario
-	for _, s := range Scenarios {
-		if s.Name == "connect_to_closed_port" {
-			target = s
-		}
-	}
-	out := runScenario(t, target)
-	if !out.Result.OK() {
-		t.Fatal("the recorded trace does not conform to begin with")
-	}
-	lines := strings.Split(strings.TrimSpace(string(out.TraceJSON)), "\n")
+	out, lines := recorded(t, "connect_to_closed_port")
 	resetLine, synLine := 0, 0
 	for i, l := range lines {
 		if strings.Contains(l, `"event":"recv RST_ACK"`) {
@@ -74,17 +64,7 @@ func TestValidatorBites(t *testing.T) {
 // at its line, where a search free to insert calls would have accepted it
 // (a whole new incarnation inside one line, say).
 func TestObservedCallsBite(t *testing.T) {
-	var target Scenario
-	for _, s := range Scenarios {
-		if s.Name == "client_active_close" {
-			target = s
-		}
-	}
-	out := runScenario(t, target)
-	if !out.Result.OK() {
-		t.Fatal("the recorded trace does not conform to begin with")
-	}
-	lines := strings.Split(strings.TrimSpace(string(out.TraceJSON)), "\n")
+	out, lines := recorded(t, "client_active_close")
 	// The first line of the instance that observes state (the client's SYN_SENT,
 	// the server child's LAST_ACK), by its state and the state before it.
 	find := func(prev, state string) int {
@@ -128,6 +108,23 @@ func TestObservedCallsBite(t *testing.T) {
 			t.Errorf("%s→%s without the header: not accepted\n%s", c.prev, c.wrong, b.String())
 		}
 	}
+}
+
+// recorded runs the scenario name and returns its outcome, whose trace
+// must conform, and the trace's lines.
+func recorded(t *testing.T, name string) (*Outcome, []string) {
+	t.Helper()
+	for _, s := range Scenarios {
+		if s.Name == name {
+			out := runScenario(t, s)
+			if !out.Result.OK() {
+				t.Fatal("the recorded trace does not conform to begin with")
+			}
+			return out, strings.Split(strings.TrimSpace(string(out.TraceJSON)), "\n")
+		}
+	}
+	t.Fatalf("no scenario %s", name)
+	return nil, nil
 }
 
 func assertDiverges(t *testing.T, res *trace.Result, line int, reason string) {
