@@ -503,7 +503,11 @@ func (l *loader) vars(n *yaml.Node) {
 }
 
 // variable reads the declaration of a variable or a message field (what
-// names it in errors; allowed are its keys: fields take no init).
+// names it in errors; allowed are its keys: fields take no init). A
+// declaration whose type and values are clear is kept despite an error in
+// its other keys (a bad init, min and max on an enum), the error reported,
+// so that the expressions reading it are checked rather than each reported
+// as naming an unknown variable.
 func (l *loader) variable(p pair, what string, allowed []string, index int) *Var {
 	if p.v.Kind == yaml.ScalarNode && p.v.Value == "bool" && p.v.Tag == "!!str" {
 		return &Var{Name: p.key, Pos: l.pos(p.kn), Index: index} // the short form of {type: bool}
@@ -522,31 +526,29 @@ func (l *loader) variable(p pair, what string, allowed []string, index int) *Var
 		return nil
 	}
 	typ, _ := l.str(t, "type")
-	ok := true
 	switch typ {
 	case "bool":
 		v.Kind = Bool
 		for _, k := range []string{"values", "min", "max"} {
 			if f[k] != nil {
 				l.errorf(f[k], "%s is a bool: it takes no %s", what, k)
-				ok = false
 			}
 		}
 		if i := f["init"]; i != nil {
-			b, good := l.boolean(i, what+" init")
-			v.Init, ok = b2i(b), ok && good
+			b, _ := l.boolean(i, what+" init")
+			v.Init = b2i(b)
 		}
 	case "enum":
 		v.Kind = Enum
 		if f["min"] != nil || f["max"] != nil {
 			l.errorf(p.v, "%s is an enum: it takes values, not min and max", what)
-			ok = false
 		}
 		vals := f["values"]
 		if vals == nil || vals.Kind != yaml.SequenceNode || len(vals.Content) < 2 {
 			l.errorf(p.v, "%s needs values: a list of at least two names", what)
 			return nil
 		}
+		ok := true
 		seen := map[string]bool{}
 		for _, c := range vals.Content {
 			name, good := l.name(c, "enum value")
@@ -558,7 +560,10 @@ func (l *loader) variable(p pair, what string, allowed []string, index int) *Var
 			ok = ok && good
 			v.Values = append(v.Values, name)
 		}
-		if i := f["init"]; i != nil && ok {
+		if !ok {
+			return nil
+		}
+		if i := f["init"]; i != nil {
 			name, _ := l.str(i, what+" init")
 			v.Init = -1
 			for k, val := range v.Values {
@@ -568,14 +573,13 @@ func (l *loader) variable(p pair, what string, allowed []string, index int) *Var
 			}
 			if v.Init < 0 {
 				l.errorf(i, "%s init %q is not one of its values: %s", what, clip(name), strings.Join(v.Values, ", "))
-				ok = false
+				v.Init = 0
 			}
 		}
 	case "int":
 		v.Kind = Int
 		if f["values"] != nil {
 			l.errorf(f["values"], "%s is an int: it takes min and max, not values", what)
-			ok = false
 		}
 		if f["min"] == nil || f["max"] == nil {
 			l.errorf(p.v, "%s needs min and max", what)
@@ -593,18 +597,15 @@ func (l *loader) variable(p pair, what string, allowed []string, index int) *Var
 		}
 		v.Init = v.Min
 		if i := f["init"]; i != nil {
-			var good bool
-			v.Init, good = l.integer(i, what+" init", v.Min, v.Max)
-			ok = ok && good
+			if n, good := l.integer(i, what+" init", v.Min, v.Max); good {
+				v.Init = n
+			}
 		}
 	default:
 		l.errorf(t, "%s: unknown type %q: expected bool, enum or int", what, clip(typ))
 		return nil
 	}
-	if ok {
-		return v
-	}
-	return nil
+	return v
 }
 
 func (l *loader) timers(n *yaml.Node) {

@@ -439,6 +439,13 @@ func (v *Validator) received(m *spec.Message, fields map[string]any) (*spec.Lett
 	if fields == nil {
 		return nil, &fieldError{"event", fmt.Sprintf("message %s has fields (%s): the line needs them in \"fields\"", m.Name, fieldNames(m))}
 	}
+	// A key the message lacks first: a misspelt field is then named as
+	// such, not reported as the field it stands for missing.
+	for _, k := range sortedKeys(fields) {
+		if m.Field(k) == nil {
+			return nil, &fieldError{"fields." + k, fmt.Sprintf("message %s has no field %s (its fields: %s)", m.Name, k, fieldNames(m))}
+		}
+	}
 	vals := make([]int, len(m.Fields))
 	for i, f := range m.Fields {
 		x, ok := fields[f.Name]
@@ -450,11 +457,6 @@ func (v *Validator) received(m *spec.Message, fields map[string]any) (*spec.Lett
 			return nil, &fieldError{"fields." + f.Name + "=", fmt.Sprintf("message %s: %v", m.Name, err)}
 		}
 		vals[i] = n
-	}
-	for _, k := range sortedKeys(fields) {
-		if m.Field(k) == nil {
-			return nil, &fieldError{"fields." + k, fmt.Sprintf("message %s has no field %s (its fields: %s)", m.Name, k, fieldNames(m))}
-		}
 	}
 	l := letterOf(m, vals)
 	if l == nil {

@@ -255,6 +255,7 @@ func TestMessageFields(t *testing.T) {
 		{`{"id":"r","event":"recv DATA","fields":{"bit":1}}`, `t:1:47: message DATA: field bit is a bool: want true or false, not 1`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":true}}`, `t:1:31: message DATA: field item is missing`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":0,"seq":2}}`, `t:1:61: message DATA has no field seq (its fields: bit, item)`},
+		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"iten":0}}`, `t:1:52: message DATA has no field iten (its fields: bit, item)`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":4}}`, `t:1:59: message DATA: field item: 4 is out of its range 0..3`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":1.5}}`, `t:1:59: message DATA: field item is an int: want an integer from 0 to 3, not 1.5`},
 		{`{"id":"r","event":"recv DATA","fields":{"bit":true,"item":"1"}}`, `t:1:59: message DATA: field item is an int`},

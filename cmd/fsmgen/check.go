@@ -25,7 +25,7 @@ func check(inv *invocation) error {
 	coverage := inv.fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")
 	mermaid := inv.fs.Bool("mermaid", true, "print counterexamples as a Mermaid sequence diagram too")
 	maxStates := inv.fs.Uint64("max-states", 0, "stop after storing this many states (0: no limit)")
-	maxMemory := inv.fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than `SIZE`, e.g. 4GiB;\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
+	maxMemory := inv.fs.String("max-memory", "auto", "stop before the search (visited set, queues, liveness graph) holds more than `SIZE`, e.g. 4GiB (at least "+minMemoryText+");\nauto: three quarters of the machine's memory or of its control group's limit"+autoNote()+"; 0: no limit")
 	progress := inv.fs.Bool("progress", false, "print a progress line to stderr about once a second (default: when stderr is a terminal)")
 	list := inv.fs.Bool("list", false, "list the spec's check configurations and exit")
 	var memLimit uint64
@@ -149,6 +149,13 @@ func pickCheck(s *spec.Spec, name string) (*spec.Check, error) {
 	return nil, errUsagef("no check configuration %q: expected one of %s", name, strings.Join(names, ", "))
 }
 
+// minMemory is the least --max-memory a search runs under: the runtime
+// and the search's first tables take a few MiB before the first state.
+const (
+	minMemory     = 16 << 20
+	minMemoryText = "16MiB"
+)
+
 // memoryLimit reads --max-memory: a size, auto or 0.
 func memoryLimit(v string) (uint64, error) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
@@ -163,8 +170,8 @@ func memoryLimit(v string) (uint64, error) {
 	if err != nil {
 		return 0, errUsagef("--max-memory: %v", err)
 	}
-	if n < 16<<20 {
-		return 0, errUsagef("--max-memory %s is below the 16 MiB a search needs at least", v)
+	if n < minMemory {
+		return 0, errUsagef("--max-memory %s is below the %s a search needs at least", v, minMemoryText)
 	}
 	return n, nil
 }

@@ -20,6 +20,8 @@ func TestCheckCommand(t *testing.T) {
 		{[]string{"check", "--config", "overflow", "../../modelcheck/testdata/counter.yaml"}, 1, "is violated after 2 steps"},
 		{[]string{"check", "--config", "nosuch"}, 2, "no check configuration"},
 		{[]string{"check", "--max-memory", "lots"}, 2, "bad size"},
+		{[]string{"check", "--max-memory", "1MiB"}, 2, "--max-memory 1MiB is below the 16MiB a search needs at least"},
+		{[]string{"help", "check"}, 0, "e.g. 4GiB (at least 16MiB);"},
 		{[]string{"check", "--workers", "0"}, 2, "--workers"},
 		{[]string{"check", "--max-states", "10", "--config", "lossy"}, 1, "incomplete"},
 		{[]string{"check", "--list"}, 0, "(default)"},
