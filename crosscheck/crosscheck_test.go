@@ -204,6 +204,7 @@ var matrix = []config{
 	{spec: "tcp", check: "simultaneous"},
 	{spec: "tcp", check: "api"},
 	{spec: "tcp", check: "lossy_any"}, // lossy_any_fair is lossy with timeouts any, below
+	{spec: "tcp", check: "stale_resets"},
 	// The TCP pair without sequence numbers: the benchmarks' model.
 	{spec: tcpUnsequenced, check: "lossy"},
 	{spec: tcpUnsequenced, check: "lossy", inbox: both(channel{unordered, 4, drop, true, false}), anyTimeouts: true},

@@ -436,7 +436,7 @@ func TestTCPRFC1337(t *testing.T) {
 // failure must be: the model without sequence numbers deadlocks on a
 // stale reset where tcp.yaml's lossy_any_fair holds; a copy whose
 // synchronized states accept an RST_ACK is reset by the stale reset
-// where lossy_any's monitor resets holds; a two-way handshake lets an
+// where stale_resets holds; a two-way handshake lets an
 // old SYN open a connection where tcp.yaml's old_duplicate_syn holds;
 // and without SYN_SENT's reset of an old SYN's SYN_ACK the connection
 // never opens where old_syn_recovery holds.
@@ -459,7 +459,7 @@ func TestTCPSequencedChecks(t *testing.T) {
 		return res
 	}
 	tcp := spectest.TCP(t)
-	for _, check := range []string{"lossy_any", "lossy_any_fair", "old_duplicate_syn", "old_syn_recovery"} {
+	for _, check := range []string{"lossy_any", "lossy_any_fair", "stale_resets", "old_duplicate_syn", "old_syn_recovery"} {
 		if res := run(t, tcp, check); !res.OK() {
 			t.Errorf("spec/tcp.yaml %s: %+v (%s)", check, res.Violation, res.StopReason)
 		}
@@ -484,9 +484,9 @@ func TestTCPSequencedChecks(t *testing.T) {
 	// With sequence numbers, but an RST_ACK accepted in the synchronized
 	// states: the same stale reset (the closed server's answer to the first
 	// SYN) resets the client that the early retransmission connected.
-	v = run(t, load("tcp_rst_ack_accepted"), "lossy_any").Violation
+	v = run(t, load("tcp_rst_ack_accepted"), "stale_resets").Violation
 	if v == nil || v.Kind != modelcheck.InvariantViolation || v.Property != "resets.none_stale" || v.Depth != 7 {
-		t.Fatalf("tcp_rst_ack_accepted lossy_any: %+v, want resets.none_stale violated after 7 steps", v)
+		t.Fatalf("tcp_rst_ack_accepted stale_resets: %+v, want resets.none_stale violated after 7 steps", v)
 	}
 	earlyRetransmit, staleReset = false, false
 	for _, st := range v.Trace.Steps {

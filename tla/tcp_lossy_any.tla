@@ -4,11 +4,10 @@
 \* connection.
 \* Check lossy_any: The pair over a network that loses, reorders and duplicates, with timers that
 \* may fire however soon after they started (premature retransmissions, FIN_WAIT_2 giving up
-\* early), so old segments and resets meet later states: the sequence numbers keep them out
-\* (resets.none_stale: no reset ends a connection that the other side still holds), and no run is
-\* stuck short of both sides closed. Liveness is checked without duplication (lossy_any_fair): a
-\* network that may duplicate can fill a bounded inbox whenever a peer is about to send, so that
-\* every acknowledgement is dropped, whatever the protocol.
+\* early), so old segments and resets meet later states, and no run is stuck short of both sides
+\* closed (stale_resets adds that no stale reset ends a connection). Liveness is checked without
+\* duplication (lossy_any_fair): a network that may duplicate can fill a bounded inbox whenever a
+\* peer is about to send, so that every acknowledgement is dropped, whatever the protocol.
 \* Two peers run the machine; each has an inbox for the messages the other sends it. The semantics
 \* is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are
 \* those of the Promela rendering.
@@ -30,13 +29,10 @@ VARIABLES
     retransmit, \* retransmit[p]: timer retransmit (1s) is armed
     time_wait, \* time_wait[p]: timer time_wait (2*MSL) is armed
     fin_wait_2, \* fin_wait_2[p]: timer fin_wait_2 (FIN_TIMEOUT) is armed
-    resets_client_forgot, \* monitor resets (BOOLEAN): The client has returned to CLOSED since its OPEN.
-    resets_server_forgot, \* monitor resets (BOOLEAN): The server has returned to CLOSED since its OPEN.
-    resets_stale, \* monitor resets (BOOLEAN): A reset ended a peer's connection while the other still held it.
     budget, \* budget[p][c]: how many more times peer p may make call c (bounded calls only)
     inbox \* inbox[k]: the messages in channel k (with two peers, k is the receiver): a sequence (ordered) or a count per kind (unordered)
 
-vars == <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget, inbox>>
+vars == <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget, inbox>>
 
 Init ==
     /\ state = [p \in Peers |-> "CLOSED"]
@@ -47,9 +43,6 @@ Init ==
     /\ time_wait = [p \in Peers |-> FALSE]
     /\ fin_wait_2 = [p \in Peers |-> FALSE]
     /\ budget = [client |-> [ACTIVE_OPEN |-> 1, CLOSE |-> 1], server |-> [PASSIVE_OPEN |-> 1, CLOSE |-> 1]]
-    /\ resets_client_forgot = FALSE
-    /\ resets_server_forgot = FALSE
-    /\ resets_stale = FALSE
     /\ inbox = [client |-> [m \in Msgs |-> 0], server |-> [m \in Msgs |-> 0]]
 
 \* Sending to a full inbox: drop discards the message, block disables the action.
@@ -2061,33 +2054,9 @@ Ev_timeout_fin_wait_2(s0) ==
     IN CASE s.state = "FIN_WAIT_2" -> Row44_FIN_WAIT_2_timeout_fin_wait_2(s)
          [] OTHER -> s \* unhandled: the timer was disarmed
 
-\* Monitors: each handler maps the monitor values mv to the next; it reads the state
-\* before the action. A step runs the call or receipt handlers, then the send handlers
-\* for each message sent in order, then the handlers for the state entered.
-\* enter client.CLOSED
-MonH0(mv) == IF ((((state["client"] = "ESTABLISHED") \/ (state["client"] = "FIN_WAIT_1")) \/ (state["client"] = "CLOSE_WAIT")) \/ (state["client"] = "CLOSING")) THEN [mv EXCEPT !.resets_stale = (mv.resets_stale \/ ~mv.resets_server_forgot)] ELSE mv
-\* enter server.CLOSED
-MonH1(mv) == IF ((((state["server"] = "ESTABLISHED") \/ (state["server"] = "FIN_WAIT_1")) \/ (state["server"] = "CLOSE_WAIT")) \/ (state["server"] = "CLOSING")) THEN [mv EXCEPT !.resets_stale = (mv.resets_stale \/ ~mv.resets_client_forgot)] ELSE mv
-\* enter client.CLOSED
-MonH2(mv) == [mv EXCEPT !.resets_client_forgot = TRUE]
-\* enter server.CLOSED
-MonH3(mv) == [mv EXCEPT !.resets_server_forgot = TRUE]
-
-SendOne(p, mv, m) ==
-    mv
-RECURSIVE SendObs(_, _, _)
-SendObs(p, mv, ss) == IF ss = <<>> THEN mv ELSE SendObs(p, SendOne(p, mv, Head(ss)), Tail(ss))
-EnterObs(p, mv, from, to) ==
-    IF from = to THEN mv ELSE
-    CASE p = "client" /\ to = "CLOSED" -> MonH2(MonH0(mv))
-      [] p = "server" /\ to = "CLOSED" -> MonH3(MonH1(mv))
-      [] OTHER -> mv
-RecvObs(p, m, mv) ==
-    mv
-
 \* Apply(p, r, box): peer p's outcome r takes effect; box is the inboxes after the
 \* action's own change (a delivery's removal). r's sends go to the channels to the peers p sends to.
-Apply(p, r, box, mv) ==
+Apply(p, r, box) ==
     /\ r.ok
     /\ IF p = "client" THEN Fits_server(box["server"], r.sends) ELSE Fits_client(box["client"], r.sends)
     /\ state' = [state EXCEPT ![p] = r.state]
@@ -2097,1008 +2066,1004 @@ Apply(p, r, box, mv) ==
     /\ retransmit' = [retransmit EXCEPT ![p] = r.retransmit]
     /\ time_wait' = [time_wait EXCEPT ![p] = r.time_wait]
     /\ fin_wait_2' = [fin_wait_2 EXCEPT ![p] = r.fin_wait_2]
-    /\ LET mv2 == EnterObs(p, SendObs(p, mv, r.sends), state[p], r.state) IN
-       /\ resets_client_forgot' = mv2.resets_client_forgot
-       /\ resets_server_forgot' = mv2.resets_server_forgot
-       /\ resets_stale' = mv2.resets_stale
     /\ inbox' = IF p = "client" THEN [box EXCEPT !["server"] = SendTo_server(@, r.sends)]
                         ELSE [box EXCEPT !["client"] = SendTo_client(@, r.sends)]
 
 \* call(client, ACTIVE_OPEN)
 Call_client_ACTIVE_OPEN ==
     /\ budget["client"]["ACTIVE_OPEN"] > 0
-    /\ Apply("client", Ev_ACTIVE_OPEN(Snap("client")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_ACTIVE_OPEN(Snap("client")), inbox)
     /\ budget' = [budget EXCEPT !["client"]["ACTIVE_OPEN"] = @ - 1]
 
 \* call(client, CLOSE)
 Call_client_CLOSE ==
     /\ budget["client"]["CLOSE"] > 0
-    /\ Apply("client", Ev_CLOSE(Snap("client")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_CLOSE(Snap("client")), inbox)
     /\ budget' = [budget EXCEPT !["client"]["CLOSE"] = @ - 1]
 
 \* call(server, PASSIVE_OPEN)
 Call_server_PASSIVE_OPEN ==
     /\ budget["server"]["PASSIVE_OPEN"] > 0
-    /\ Apply("server", Ev_PASSIVE_OPEN(Snap("server")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_PASSIVE_OPEN(Snap("server")), inbox)
     /\ budget' = [budget EXCEPT !["server"]["PASSIVE_OPEN"] = @ - 1]
 
 \* call(server, CLOSE)
 Call_server_CLOSE ==
     /\ budget["server"]["CLOSE"] > 0
-    /\ Apply("server", Ev_CLOSE(Snap("server")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_CLOSE(Snap("server")), inbox)
     /\ budget' = [budget EXCEPT !["server"]["CLOSE"] = @ - 1]
 
 \* deliver(client, SYN(seq=false))
 Deliver_client_SYN_false ==
     /\ inbox["client"]["SYN(seq=false)"] > 0
-    /\ Apply("client", Ev_recv_SYN_false(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_false(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN(seq=true))
 Deliver_client_SYN_true ==
     /\ inbox["client"]["SYN(seq=true)"] > 0
-    /\ Apply("client", Ev_recv_SYN_true(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_true(Snap("client")), [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=false, ack=false))
 Deliver_client_SYN_ACK_false_false ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=false, ack=true))
 Deliver_client_SYN_ACK_false_true ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=true, ack=false))
 Deliver_client_SYN_ACK_true_false ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, SYN_ACK(seq=true, ack=true))
 Deliver_client_SYN_ACK_true_true ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_SYN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_SYN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=false, ack=false))
 Deliver_client_ACK_SYN_false_false ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=false, ack=true))
 Deliver_client_ACK_SYN_false_true ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=true, ack=false))
 Deliver_client_ACK_SYN_true_false ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_SYN(seq=true, ack=true))
 Deliver_client_ACK_SYN_true_true ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_ACK_SYN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_SYN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=false, ack=false))
 Deliver_client_FIN_false_false ==
     /\ inbox["client"]["FIN(seq=false, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=false, ack=true))
 Deliver_client_FIN_false_true ==
     /\ inbox["client"]["FIN(seq=false, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=true, ack=false))
 Deliver_client_FIN_true_false ==
     /\ inbox["client"]["FIN(seq=true, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN(seq=true, ack=true))
 Deliver_client_FIN_true_true ==
     /\ inbox["client"]["FIN(seq=true, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=false, ack=false))
 Deliver_client_FIN_ACK_false_false ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_false_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=false, ack=true))
 Deliver_client_FIN_ACK_false_true ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_false_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=true, ack=false))
 Deliver_client_FIN_ACK_true_false ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_true_false(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, FIN_ACK(seq=true, ack=true))
 Deliver_client_FIN_ACK_true_true ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_FIN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_FIN_ACK_true_true(Snap("client")), [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=false, ack=false))
 Deliver_client_ACK_FIN_false_false ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_false_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=false, ack=true))
 Deliver_client_ACK_FIN_false_true ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_false_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=true, ack=false))
 Deliver_client_ACK_FIN_true_false ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=false)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_true_false(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, ACK_FIN(seq=true, ack=true))
 Deliver_client_ACK_FIN_true_true ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=true)"] > 0
-    /\ Apply("client", Ev_recv_ACK_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_ACK_FIN_true_true(Snap("client")), [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, RST(seq=false))
 Deliver_client_RST_false ==
     /\ inbox["client"]["RST(seq=false)"] > 0
-    /\ Apply("client", Ev_recv_RST_false(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_RST_false(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, RST(seq=true))
 Deliver_client_RST_true ==
     /\ inbox["client"]["RST(seq=true)"] > 0
-    /\ Apply("client", Ev_recv_RST_true(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_RST_true(Snap("client")), [inbox EXCEPT !["client"]["RST(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, RST_ACK(ack=false))
 Deliver_client_RST_ACK_false ==
     /\ inbox["client"]["RST_ACK(ack=false)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_false(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_RST_ACK_false(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(client, RST_ACK(ack=true))
 Deliver_client_RST_ACK_true ==
     /\ inbox["client"]["RST_ACK(ack=true)"] > 0
-    /\ Apply("client", Ev_recv_RST_ACK_true(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_recv_RST_ACK_true(Snap("client")), [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN(seq=false))
 Deliver_server_SYN_false ==
     /\ inbox["server"]["SYN(seq=false)"] > 0
-    /\ Apply("server", Ev_recv_SYN_false(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_false(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN(seq=true))
 Deliver_server_SYN_true ==
     /\ inbox["server"]["SYN(seq=true)"] > 0
-    /\ Apply("server", Ev_recv_SYN_true(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_true(Snap("server")), [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=false, ack=false))
 Deliver_server_SYN_ACK_false_false ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=false, ack=true))
 Deliver_server_SYN_ACK_false_true ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=true, ack=false))
 Deliver_server_SYN_ACK_true_false ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, SYN_ACK(seq=true, ack=true))
 Deliver_server_SYN_ACK_true_true ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_SYN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_SYN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=false, ack=false))
 Deliver_server_ACK_SYN_false_false ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=false, ack=true))
 Deliver_server_ACK_SYN_false_true ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=true, ack=false))
 Deliver_server_ACK_SYN_true_false ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_SYN(seq=true, ack=true))
 Deliver_server_ACK_SYN_true_true ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_ACK_SYN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_SYN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=false, ack=false))
 Deliver_server_FIN_false_false ==
     /\ inbox["server"]["FIN(seq=false, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=false, ack=true))
 Deliver_server_FIN_false_true ==
     /\ inbox["server"]["FIN(seq=false, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=true, ack=false))
 Deliver_server_FIN_true_false ==
     /\ inbox["server"]["FIN(seq=true, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN(seq=true, ack=true))
 Deliver_server_FIN_true_true ==
     /\ inbox["server"]["FIN(seq=true, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=false, ack=false))
 Deliver_server_FIN_ACK_false_false ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_false_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=false, ack=true))
 Deliver_server_FIN_ACK_false_true ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_false_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=true, ack=false))
 Deliver_server_FIN_ACK_true_false ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_true_false(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, FIN_ACK(seq=true, ack=true))
 Deliver_server_FIN_ACK_true_true ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_FIN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_FIN_ACK_true_true(Snap("server")), [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=false, ack=false))
 Deliver_server_ACK_FIN_false_false ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_false_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=false, ack=true))
 Deliver_server_ACK_FIN_false_true ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_false_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=true, ack=false))
 Deliver_server_ACK_FIN_true_false ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=false)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_true_false(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, ACK_FIN(seq=true, ack=true))
 Deliver_server_ACK_FIN_true_true ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=true)"] > 0
-    /\ Apply("server", Ev_recv_ACK_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_ACK_FIN_true_true(Snap("server")), [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, RST(seq=false))
 Deliver_server_RST_false ==
     /\ inbox["server"]["RST(seq=false)"] > 0
-    /\ Apply("server", Ev_recv_RST_false(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_RST_false(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, RST(seq=true))
 Deliver_server_RST_true ==
     /\ inbox["server"]["RST(seq=true)"] > 0
-    /\ Apply("server", Ev_recv_RST_true(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_RST_true(Snap("server")), [inbox EXCEPT !["server"]["RST(seq=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, RST_ACK(ack=false))
 Deliver_server_RST_ACK_false ==
     /\ inbox["server"]["RST_ACK(ack=false)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_false(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_RST_ACK_false(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* deliver(server, RST_ACK(ack=true))
 Deliver_server_RST_ACK_true ==
     /\ inbox["server"]["RST_ACK(ack=true)"] > 0
-    /\ Apply("server", Ev_recv_RST_ACK_true(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ - 1], [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_recv_RST_ACK_true(Snap("server")), [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ - 1])
     /\ UNCHANGED budget
 
 \* timeout(client, retransmit)
 Timeout_client_retransmit ==
     /\ retransmit["client"]
-    /\ Apply("client", Ev_timeout_retransmit(Snap("client")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_timeout_retransmit(Snap("client")), inbox)
     /\ UNCHANGED budget
 
 \* timeout(client, time_wait)
 Timeout_client_time_wait ==
     /\ time_wait["client"]
-    /\ Apply("client", Ev_timeout_time_wait(Snap("client")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_timeout_time_wait(Snap("client")), inbox)
     /\ UNCHANGED budget
 
 \* timeout(client, fin_wait_2)
 Timeout_client_fin_wait_2 ==
     /\ fin_wait_2["client"]
-    /\ Apply("client", Ev_timeout_fin_wait_2(Snap("client")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("client", Ev_timeout_fin_wait_2(Snap("client")), inbox)
     /\ UNCHANGED budget
 
 \* timeout(server, retransmit)
 Timeout_server_retransmit ==
     /\ retransmit["server"]
-    /\ Apply("server", Ev_timeout_retransmit(Snap("server")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_timeout_retransmit(Snap("server")), inbox)
     /\ UNCHANGED budget
 
 \* timeout(server, time_wait)
 Timeout_server_time_wait ==
     /\ time_wait["server"]
-    /\ Apply("server", Ev_timeout_time_wait(Snap("server")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_timeout_time_wait(Snap("server")), inbox)
     /\ UNCHANGED budget
 
 \* timeout(server, fin_wait_2)
 Timeout_server_fin_wait_2 ==
     /\ fin_wait_2["server"]
-    /\ Apply("server", Ev_timeout_fin_wait_2(Snap("server")), inbox, [resets_client_forgot |-> resets_client_forgot, resets_server_forgot |-> resets_server_forgot, resets_stale |-> resets_stale])
+    /\ Apply("server", Ev_timeout_fin_wait_2(Snap("server")), inbox)
     /\ UNCHANGED budget
 
 \* lose(client, SYN(seq=false))
 Lose_client_SYN_false ==
     /\ inbox["client"]["SYN(seq=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, SYN(seq=true))
 Lose_client_SYN_true ==
     /\ inbox["client"]["SYN(seq=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, SYN_ACK(seq=false, ack=false))
 Lose_client_SYN_ACK_false_false ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, SYN_ACK(seq=false, ack=true))
 Lose_client_SYN_ACK_false_true ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, SYN_ACK(seq=true, ack=false))
 Lose_client_SYN_ACK_true_false ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, SYN_ACK(seq=true, ack=true))
 Lose_client_SYN_ACK_true_true ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_SYN(seq=false, ack=false))
 Lose_client_ACK_SYN_false_false ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_SYN(seq=false, ack=true))
 Lose_client_ACK_SYN_false_true ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_SYN(seq=true, ack=false))
 Lose_client_ACK_SYN_true_false ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_SYN(seq=true, ack=true))
 Lose_client_ACK_SYN_true_true ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN(seq=false, ack=false))
 Lose_client_FIN_false_false ==
     /\ inbox["client"]["FIN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN(seq=false, ack=true))
 Lose_client_FIN_false_true ==
     /\ inbox["client"]["FIN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN(seq=true, ack=false))
 Lose_client_FIN_true_false ==
     /\ inbox["client"]["FIN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN(seq=true, ack=true))
 Lose_client_FIN_true_true ==
     /\ inbox["client"]["FIN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN_ACK(seq=false, ack=false))
 Lose_client_FIN_ACK_false_false ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN_ACK(seq=false, ack=true))
 Lose_client_FIN_ACK_false_true ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN_ACK(seq=true, ack=false))
 Lose_client_FIN_ACK_true_false ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, FIN_ACK(seq=true, ack=true))
 Lose_client_FIN_ACK_true_true ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_FIN(seq=false, ack=false))
 Lose_client_ACK_FIN_false_false ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_FIN(seq=false, ack=true))
 Lose_client_ACK_FIN_false_true ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_FIN(seq=true, ack=false))
 Lose_client_ACK_FIN_true_false ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, ACK_FIN(seq=true, ack=true))
 Lose_client_ACK_FIN_true_true ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, RST(seq=false))
 Lose_client_RST_false ==
     /\ inbox["client"]["RST(seq=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, RST(seq=true))
 Lose_client_RST_true ==
     /\ inbox["client"]["RST(seq=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, RST_ACK(ack=false))
 Lose_client_RST_ACK_false ==
     /\ inbox["client"]["RST_ACK(ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(client, RST_ACK(ack=true))
 Lose_client_RST_ACK_true ==
     /\ inbox["client"]["RST_ACK(ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN(seq=false))
 Duplicate_client_SYN_false ==
     /\ inbox["client"]["SYN(seq=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN(seq=true))
 Duplicate_client_SYN_true ==
     /\ inbox["client"]["SYN(seq=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN(seq=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN_ACK(seq=false, ack=false))
 Duplicate_client_SYN_ACK_false_false ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN_ACK(seq=false, ack=true))
 Duplicate_client_SYN_ACK_false_true ==
     /\ inbox["client"]["SYN_ACK(seq=false, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN_ACK(seq=true, ack=false))
 Duplicate_client_SYN_ACK_true_false ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, SYN_ACK(seq=true, ack=true))
 Duplicate_client_SYN_ACK_true_true ==
     /\ inbox["client"]["SYN_ACK(seq=true, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["SYN_ACK(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_SYN(seq=false, ack=false))
 Duplicate_client_ACK_SYN_false_false ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_SYN(seq=false, ack=true))
 Duplicate_client_ACK_SYN_false_true ==
     /\ inbox["client"]["ACK_SYN(seq=false, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_SYN(seq=true, ack=false))
 Duplicate_client_ACK_SYN_true_false ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_SYN(seq=true, ack=true))
 Duplicate_client_ACK_SYN_true_true ==
     /\ inbox["client"]["ACK_SYN(seq=true, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_SYN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN(seq=false, ack=false))
 Duplicate_client_FIN_false_false ==
     /\ inbox["client"]["FIN(seq=false, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN(seq=false, ack=true))
 Duplicate_client_FIN_false_true ==
     /\ inbox["client"]["FIN(seq=false, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN(seq=true, ack=false))
 Duplicate_client_FIN_true_false ==
     /\ inbox["client"]["FIN(seq=true, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN(seq=true, ack=true))
 Duplicate_client_FIN_true_true ==
     /\ inbox["client"]["FIN(seq=true, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN_ACK(seq=false, ack=false))
 Duplicate_client_FIN_ACK_false_false ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN_ACK(seq=false, ack=true))
 Duplicate_client_FIN_ACK_false_true ==
     /\ inbox["client"]["FIN_ACK(seq=false, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN_ACK(seq=true, ack=false))
 Duplicate_client_FIN_ACK_true_false ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, FIN_ACK(seq=true, ack=true))
 Duplicate_client_FIN_ACK_true_true ==
     /\ inbox["client"]["FIN_ACK(seq=true, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["FIN_ACK(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_FIN(seq=false, ack=false))
 Duplicate_client_ACK_FIN_false_false ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_FIN(seq=false, ack=true))
 Duplicate_client_ACK_FIN_false_true ==
     /\ inbox["client"]["ACK_FIN(seq=false, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_FIN(seq=true, ack=false))
 Duplicate_client_ACK_FIN_true_false ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, ACK_FIN(seq=true, ack=true))
 Duplicate_client_ACK_FIN_true_true ==
     /\ inbox["client"]["ACK_FIN(seq=true, ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["ACK_FIN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, RST(seq=false))
 Duplicate_client_RST_false ==
     /\ inbox["client"]["RST(seq=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, RST(seq=true))
 Duplicate_client_RST_true ==
     /\ inbox["client"]["RST(seq=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["RST(seq=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, RST_ACK(ack=false))
 Duplicate_client_RST_ACK_false ==
     /\ inbox["client"]["RST_ACK(ack=false)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(client, RST_ACK(ack=true))
 Duplicate_client_RST_ACK_true ==
     /\ inbox["client"]["RST_ACK(ack=true)"] > 0 /\ Size_client(inbox["client"]) < 4
     /\ inbox' = [inbox EXCEPT !["client"]["RST_ACK(ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN(seq=false))
 Lose_server_SYN_false ==
     /\ inbox["server"]["SYN(seq=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN(seq=true))
 Lose_server_SYN_true ==
     /\ inbox["server"]["SYN(seq=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN_ACK(seq=false, ack=false))
 Lose_server_SYN_ACK_false_false ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN_ACK(seq=false, ack=true))
 Lose_server_SYN_ACK_false_true ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN_ACK(seq=true, ack=false))
 Lose_server_SYN_ACK_true_false ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, SYN_ACK(seq=true, ack=true))
 Lose_server_SYN_ACK_true_true ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_SYN(seq=false, ack=false))
 Lose_server_ACK_SYN_false_false ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_SYN(seq=false, ack=true))
 Lose_server_ACK_SYN_false_true ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_SYN(seq=true, ack=false))
 Lose_server_ACK_SYN_true_false ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_SYN(seq=true, ack=true))
 Lose_server_ACK_SYN_true_true ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN(seq=false, ack=false))
 Lose_server_FIN_false_false ==
     /\ inbox["server"]["FIN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN(seq=false, ack=true))
 Lose_server_FIN_false_true ==
     /\ inbox["server"]["FIN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN(seq=true, ack=false))
 Lose_server_FIN_true_false ==
     /\ inbox["server"]["FIN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN(seq=true, ack=true))
 Lose_server_FIN_true_true ==
     /\ inbox["server"]["FIN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN_ACK(seq=false, ack=false))
 Lose_server_FIN_ACK_false_false ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN_ACK(seq=false, ack=true))
 Lose_server_FIN_ACK_false_true ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN_ACK(seq=true, ack=false))
 Lose_server_FIN_ACK_true_false ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, FIN_ACK(seq=true, ack=true))
 Lose_server_FIN_ACK_true_true ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_FIN(seq=false, ack=false))
 Lose_server_ACK_FIN_false_false ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_FIN(seq=false, ack=true))
 Lose_server_ACK_FIN_false_true ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_FIN(seq=true, ack=false))
 Lose_server_ACK_FIN_true_false ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, ACK_FIN(seq=true, ack=true))
 Lose_server_ACK_FIN_true_true ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, RST(seq=false))
 Lose_server_RST_false ==
     /\ inbox["server"]["RST(seq=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, RST(seq=true))
 Lose_server_RST_true ==
     /\ inbox["server"]["RST(seq=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, RST_ACK(ack=false))
 Lose_server_RST_ACK_false ==
     /\ inbox["server"]["RST_ACK(ack=false)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* lose(server, RST_ACK(ack=true))
 Lose_server_RST_ACK_true ==
     /\ inbox["server"]["RST_ACK(ack=true)"] > 0
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ - 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN(seq=false))
 Duplicate_server_SYN_false ==
     /\ inbox["server"]["SYN(seq=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN(seq=true))
 Duplicate_server_SYN_true ==
     /\ inbox["server"]["SYN(seq=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN(seq=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN_ACK(seq=false, ack=false))
 Duplicate_server_SYN_ACK_false_false ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN_ACK(seq=false, ack=true))
 Duplicate_server_SYN_ACK_false_true ==
     /\ inbox["server"]["SYN_ACK(seq=false, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN_ACK(seq=true, ack=false))
 Duplicate_server_SYN_ACK_true_false ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, SYN_ACK(seq=true, ack=true))
 Duplicate_server_SYN_ACK_true_true ==
     /\ inbox["server"]["SYN_ACK(seq=true, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["SYN_ACK(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_SYN(seq=false, ack=false))
 Duplicate_server_ACK_SYN_false_false ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_SYN(seq=false, ack=true))
 Duplicate_server_ACK_SYN_false_true ==
     /\ inbox["server"]["ACK_SYN(seq=false, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_SYN(seq=true, ack=false))
 Duplicate_server_ACK_SYN_true_false ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_SYN(seq=true, ack=true))
 Duplicate_server_ACK_SYN_true_true ==
     /\ inbox["server"]["ACK_SYN(seq=true, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_SYN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN(seq=false, ack=false))
 Duplicate_server_FIN_false_false ==
     /\ inbox["server"]["FIN(seq=false, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN(seq=false, ack=true))
 Duplicate_server_FIN_false_true ==
     /\ inbox["server"]["FIN(seq=false, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN(seq=true, ack=false))
 Duplicate_server_FIN_true_false ==
     /\ inbox["server"]["FIN(seq=true, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN(seq=true, ack=true))
 Duplicate_server_FIN_true_true ==
     /\ inbox["server"]["FIN(seq=true, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN_ACK(seq=false, ack=false))
 Duplicate_server_FIN_ACK_false_false ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN_ACK(seq=false, ack=true))
 Duplicate_server_FIN_ACK_false_true ==
     /\ inbox["server"]["FIN_ACK(seq=false, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN_ACK(seq=true, ack=false))
 Duplicate_server_FIN_ACK_true_false ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, FIN_ACK(seq=true, ack=true))
 Duplicate_server_FIN_ACK_true_true ==
     /\ inbox["server"]["FIN_ACK(seq=true, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["FIN_ACK(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_FIN(seq=false, ack=false))
 Duplicate_server_ACK_FIN_false_false ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_FIN(seq=false, ack=true))
 Duplicate_server_ACK_FIN_false_true ==
     /\ inbox["server"]["ACK_FIN(seq=false, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=false, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_FIN(seq=true, ack=false))
 Duplicate_server_ACK_FIN_true_false ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, ACK_FIN(seq=true, ack=true))
 Duplicate_server_ACK_FIN_true_true ==
     /\ inbox["server"]["ACK_FIN(seq=true, ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["ACK_FIN(seq=true, ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, RST(seq=false))
 Duplicate_server_RST_false ==
     /\ inbox["server"]["RST(seq=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, RST(seq=true))
 Duplicate_server_RST_true ==
     /\ inbox["server"]["RST(seq=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["RST(seq=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, RST_ACK(ack=false))
 Duplicate_server_RST_ACK_false ==
     /\ inbox["server"]["RST_ACK(ack=false)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=false)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* duplicate(server, RST_ACK(ack=true))
 Duplicate_server_RST_ACK_true ==
     /\ inbox["server"]["RST_ACK(ack=true)"] > 0 /\ Size_server(inbox["server"]) < 4
     /\ inbox' = [inbox EXCEPT !["server"]["RST_ACK(ack=true)"] = @ + 1]
-    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, resets_client_forgot, resets_server_forgot, resets_stale, budget>>
+    /\ UNCHANGED <<state, passive, iss, irs, retransmit, time_wait, fin_wait_2, budget>>
 
 \* terminal: ((client.state == CLOSED) && (server.state == CLOSED)) && (len(net) == 0)
 Terminal == (((state["client"] = "CLOSED") /\ (state["server"] = "CLOSED")) /\ ((Size_client(inbox["client"]) + Size_server(inbox["server"])) = 0))
@@ -3285,9 +3250,6 @@ TypeOK ==
     /\ retransmit \in [Peers -> BOOLEAN]
     /\ time_wait \in [Peers -> BOOLEAN]
     /\ fin_wait_2 \in [Peers -> BOOLEAN]
-    /\ resets_client_forgot \in BOOLEAN
-    /\ resets_server_forgot \in BOOLEAN
-    /\ resets_stale \in BOOLEAN
     /\ inbox["client"] \in [Msgs -> 0..4] /\ Size_client(inbox["client"]) =< 4
     /\ inbox["server"] \in [Msgs -> 0..4] /\ Size_server(inbox["server"]) =< 4
 
@@ -3296,8 +3258,5 @@ Inv_client_never_listens == (state["client"] # "LISTEN")
 
 \* (client.state != CLOSED || (!client.retransmit && !client.time_wait && !client.fin_wait_2)) && (server.state != CLOSED || (!server.retransmit && !server.time_wait && !server.fin_wait_2))
 Inv_closed_has_no_timers == (((state["client"] # "CLOSED") \/ ((~retransmit["client"] /\ ~time_wait["client"]) /\ ~fin_wait_2["client"])) /\ ((state["server"] # "CLOSED") \/ ((~retransmit["server"] /\ ~time_wait["server"]) /\ ~fin_wait_2["server"])))
-
-\* !stale
-Inv_resets_none_stale == ~resets_stale
 
 ==============================

@@ -19,7 +19,7 @@ import (
 func check(inv *invocation) error {
 	config := inv.configFlag("the `NAME` of the check configuration to run (default: the one marked default: true, else the first)", "")
 	all := inv.fs.Bool("all", false, "run every check configuration and print the coverage of all of them together")
-	workers := inv.fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel")
+	workers := inv.fs.Int("workers", runtime.NumCPU(), "goroutines exploring in parallel (1: the same counterexample on every run)")
 	asJSON := inv.fs.Bool("json", false, "print the result (figures, coverage, counterexamples) as JSON")
 	cont := inv.fs.Bool("continue", false, "go on past violations: report every violated property once, each with its shortest counterexample")
 	coverage := inv.fs.Bool("coverage", false, "list the rows that never fired (else one summary line)")

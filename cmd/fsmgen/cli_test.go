@@ -200,9 +200,9 @@ func TestBinAll(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
 	wantAll(t, "stdout", stdout,
-		"check reliable of", "check lossy of", "check lossy_any of", "check lossy_any_fair of",
+		"check reliable of", "check lossy of", "check lossy_any of", "check lossy_any_fair of", "check stale_resets of",
 		"check simultaneous of", "check api of", "check old_duplicate_syn of", "check old_syn_recovery of", "check time_wait of",
-		"all 9 checks of spec/tcp.yaml: coverage 62 of 71 rows fired", "rows no check reaches (4):\n  spec/tcp.yaml:",
+		"all 10 checks of spec/tcp.yaml: coverage 62 of 71 rows fired", "rows no check reaches (4):\n  spec/tcp.yaml:",
 		"\n  old_duplicate_syn holds\n  old_syn_recovery  holds\n  time_wait         holds\noutcome: holds\n",
 	)
 	if !strings.Contains(stderr, "'fsmgen spec' prints it") {
@@ -217,7 +217,7 @@ func TestBinAll(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &u); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v", code, err)
 	}
-	if u.Outcome != "holds" || len(u.Checks) != 9 || len(u.Never) != 4 {
+	if u.Outcome != "holds" || len(u.Checks) != 10 || len(u.Never) != 4 {
 		t.Errorf("--all --json: %+v", u)
 	}
 	if code, _, stderr := runBin(t, "", "check", "--all", "--config", "lossy"); code != 2 || !strings.Contains(stderr, "leave out --config") {

@@ -39,7 +39,7 @@ func writeSpec(t *testing.T, name, src string) string {
 
 func TestValidateEmbedded(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "validate")
-	want := "spec/tcp.yaml: machine tcp: 11 states, 18 events (7 calls, 8 messages, 3 timers), 71 transitions, 3 variables, 9 checks\n"
+	want := "spec/tcp.yaml: machine tcp: 11 states, 18 events (7 calls, 8 messages, 3 timers), 71 transitions, 3 variables, 10 checks\n"
 	if code != 0 || stdout != want || stderr != "" {
 		t.Fatalf("exit %d\nstdout %q\nstderr %q\nwant stdout %q", code, stdout, stderr, want)
 	}

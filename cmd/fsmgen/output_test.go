@@ -55,7 +55,7 @@ func TestRenderCheckErrors(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q, want %q", cmd[0], code, stdout, stderr, want)
 		}
 		code, stdout, stderr = runCLI(t, append(cmd, "--config", "nope")...)
-		if want := "fsmgen " + cmd[0] + `: no check configuration "nope": expected one of api, lossy, lossy_any, lossy_any_fair, old_duplicate_syn, old_syn_recovery, reliable, simultaneous, time_wait` + "\n"; code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
+		if want := "fsmgen " + cmd[0] + `: no check configuration "nope": expected one of api, lossy, lossy_any, lossy_any_fair, old_duplicate_syn, old_syn_recovery, reliable, simultaneous, stale_resets, time_wait` + "\n"; code != 2 || stdout != "" || !strings.HasPrefix(stderr, want) {
 			t.Errorf("%s --config nope: exit %d, stdout %q, stderr %q, want %q", cmd[0], code, stdout, stderr, want)
 		}
 	}

@@ -221,7 +221,13 @@ func TestReadmeExamples(t *testing.T) {
 	ran := map[string]int{}
 	for _, ex := range examples {
 		ran[ex.args[0]]++
-		_, stdout, stderr := runCLI(t, ex.args...)
+		args := ex.args
+		if args[0] == "check" {
+			// With several workers the counterexample shown is one of the
+			// shortest, not always the same one: the README shows one worker's.
+			args = append(slices.Clip(args), "--workers", "1")
+		}
+		_, stdout, stderr := runCLI(t, args...)
 		out := stdout + stderr
 		if !strings.Contains(out, ex.note) {
 			t.Errorf("README: %v: %q is not in the output:\n%s", ex.args, ex.note, out)
