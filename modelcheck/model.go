@@ -108,6 +108,7 @@ type model struct {
 
 	monVar   map[*spec.Var]*field // each monitor variable's field
 	handlers []compiledHandler    // the monitors' handlers, in order
+	monIx    []monIndex           // per peer: the handlers of each call, message and state
 	idle     bool                 // timeouts: idle
 
 	// A timed check (docs/semantics.md, "Timed checks"): every peer's
@@ -316,8 +317,8 @@ func newModel(s *spec.Spec, c *spec.Check, steps map[string]StepFunc, spread boo
 		}
 	}
 	m.words = max(len(free), 1)
-	if (len(c.Monitors) > 0 || n > 2 || m.timed) && m.words == 1 {
-		m.words = 2 // the one-word fast path runs two peers without monitors, untimed
+	if (n > 2 || m.timed) && m.words == 1 {
+		m.words = 2 // the one-word fast path runs two peers, untimed
 	}
 	if m.words >= letterWord {
 		return nil, fmt.Errorf("%s: modelcheck: a system state of check %s needs %d words: at most %d are supported", c.Pos, c.Name, m.words, letterWord-1)

@@ -48,22 +48,76 @@ func (m *model) compileMonitors() error {
 			m.handlers = append(m.handlers, ch)
 		}
 	}
+	m.indexHandlers()
 	return nil
+}
+
+// monIndex lists, for one peer, the handlers (indexes into
+// model.handlers, in spec order) that observe each call, receipt and send
+// (by message) and each entry (by state), so that an action none observes
+// costs four lookups.
+type monIndex struct {
+	call, recv, send, enter [][]int32
+}
+
+func (m *model) indexHandlers() {
+	m.monIx = make([]monIndex, len(m.mach))
+	for p, mc := range m.mach {
+		ix := &m.monIx[p]
+		ix.call = make([][]int32, len(mc.Calls))
+		ix.recv = make([][]int32, len(m.s.Messages))
+		ix.send = make([][]int32, len(m.s.Messages))
+		ix.enter = make([][]int32, len(mc.States))
+	}
+	for i, ch := range m.handlers {
+		ix, h := &m.monIx[ch.peer], ch.h
+		switch h.Kind {
+		case spec.ObserveCall:
+			ix.call[h.Call.Index] = append(ix.call[h.Call.Index], int32(i))
+		case spec.ObserveRecv:
+			ix.recv[h.Message.Index] = append(ix.recv[h.Message.Index], int32(i))
+		case spec.ObserveSend:
+			ix.send[h.Message.Index] = append(ix.send[h.Message.Index], int32(i))
+		case spec.ObserveEnter:
+			ix.enter[h.State.Index] = append(ix.enter[h.State.Index], int32(i))
+		}
+	}
 }
 
 // observe runs the handlers of the action ai that peer p took from state
 // pre (its snapshot going from snap to next, sending sends) and stores the
-// monitors' new values in the successor nv.
+// monitors' new values in the successor nv, which holds pre's.
 func (m *model) observe(nv []uint64, pre *vec, ai, p int, snap, next uint64, sends []uint8) {
-	a := &m.actions[ai]
+	a, ix := &m.actions[ai], &m.monIx[p]
+	var first []int32 // the handlers of the call or the receipt
+	lt := -1
+	switch a.kind {
+	case actCall:
+		first = ix.call[a.arg]
+	case actDeliver:
+		lt = a.arg
+		if lt < 0 { // ordered: the head, of any age
+			b := m.inbox[a.ch]
+			lt = int(b.head[m.box[a.ch].get(pre)]) / b.ages
+		}
+		first = ix.recv[m.s.Letters[lt].Message.Index]
+	}
+	var enter []int32
+	if sm := m.fast[p].stateMask; snap&sm != next&sm {
+		enter = ix.enter[next&sm]
+	}
+	sent := false
+	for _, l := range sends {
+		sent = sent || len(ix.send[m.s.Letters[l].Message.Index]) > 0
+	}
+	if len(first) == 0 && len(enter) == 0 && !sent {
+		return
+	}
 	var cur vec
 	copy(cur[:m.words], pre[:m.words])
-	run := func(kind spec.Observed, match func(h *spec.Handler) bool) {
-		for i := range m.handlers {
+	run := func(hs []int32) {
+		for _, i := range hs {
 			ch := &m.handlers[i]
-			if ch.h.Kind != kind || ch.peer != p || !match(ch.h) {
-				continue
-			}
 			if ch.guard != nil && ch.guard(&cur) == 0 {
 				continue
 			}
@@ -77,31 +131,24 @@ func (m *model) observe(nv []uint64, pre *vec, ai, p int, snap, next uint64, sen
 			}
 		}
 	}
-	switch a.kind {
-	case actCall:
-		call := m.mach[p].Calls[a.arg]
-		run(spec.ObserveCall, func(h *spec.Handler) bool { return h.Call == call })
-	case actDeliver:
-		lt := a.arg
-		if lt < 0 { // ordered: the head, of any age
-			b := m.inbox[a.ch]
-			lt = int(b.head[m.box[a.ch].get(pre)]) / b.ages
-		}
+	if lt >= 0 {
 		cur[letterWord] = uint64(lt)
-		msg := m.s.Letters[lt].Message
-		run(spec.ObserveRecv, func(h *spec.Handler) bool { return h.Message == msg })
 	}
-	for _, lt := range sends {
-		cur[letterWord] = uint64(lt)
-		msg := m.s.Letters[lt].Message
-		run(spec.ObserveSend, func(h *spec.Handler) bool { return h.Message == msg })
+	run(first)
+	for _, l := range sends {
+		cur[letterWord] = uint64(l)
+		run(ix.send[m.s.Letters[l].Message.Index])
 	}
-	sm := m.fast[p].stateMask
-	if from, to := snap&sm, next&sm; from != to {
-		st := m.mach[p].States[to]
-		run(spec.ObserveEnter, func(h *spec.Handler) bool { return h.State == st })
-	}
+	run(enter)
 	for _, f := range m.monVar {
 		f.store(nv, f.get(&cur))
 	}
+}
+
+// observeWord is observe for one-word states: it returns nv, a successor
+// of pre, with the monitors' new values.
+func (m *model) observeWord(pre *vec, nv uint64, ai, p int, snap, next uint64, sends []uint8) uint64 {
+	out := [1]uint64{nv}
+	m.observe(out[:], pre, ai, p, snap, next, sends)
+	return out[0]
 }

@@ -206,7 +206,8 @@ func TestWideCounterexamples(t *testing.T) {
 // TestWideLayoutAgrees runs the specs of the other tests, and TCP under
 // every network semantics, with every field of a state in a word of its
 // own, so that small checks take the multi-word search; the counts,
-// verdicts and counterexample depths must be those of the packed layout.
+// verdicts and counterexample depths must be those of the packed layout,
+// which is one word for two peers (monitors included) in 63 bits, untimed.
 func TestWideLayoutAgrees(t *testing.T) {
 	cases := smallChecks(t, func(c *spec.Check) *spec.Check { return c }, explorable)
 	s := spectest.TCP(t)
@@ -221,6 +222,9 @@ func TestWideLayoutAgrees(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			_, want := run(t, p.s, p.c, Workers(1))
+			if len(p.c.Peers) == 2 && p.c.Time == nil && want.StateBits <= 63 && want.StateWords != 1 {
+				t.Errorf("a state of two peers (monitors: %d), untimed, of %d bits takes %d words, want one", len(p.c.Monitors), want.StateBits, want.StateWords)
+			}
 			for _, workers := range []int{1, 2} {
 				ck, res := run(t, p.s, p.c, Workers(workers), spread)
 				if res.StateWords < 4 || res.StateWords <= want.StateWords {

@@ -6,8 +6,8 @@ import (
 	"unsafe"
 )
 
-// One-word states: when the system state of two peers without monitors
-// fits in 63 bits (the common case, TCP's pair included), states are plain
+// One-word states: when the system state of two peers, their monitors
+// included, fits in 63 bits (the common case, TCP's pair included), states are plain
 // uint64s, fields are shifts and masks of one word, and a worker expands a
 // chunk of the frontier straight into one batch of successors
 // (expandWord), and only then inserts them (delayed duplicate detection).
@@ -38,8 +38,7 @@ func one(f field) field1 { return field1{shift: f.shift, mask: f.mask} }
 
 // wordPeer is what expanding a peer of a one-word state needs besides
 // fastPeer: its fields as shifts and masks, and its one channel in and
-// one channel out (one-word states are those of two peers without
-// monitors).
+// one channel out (one-word states are those of two peers).
 type wordPeer struct {
 	peer  field1 // the peer's snapshot
 	box   field1 // its inbox
@@ -73,25 +72,25 @@ func (m *model) expandWord(w *worker, v uint64, parent uint32) int {
 				}
 				nv = f.set(nv, x-1)
 			}
-			m.fireWord(w, fp, nv, snap, a.event)
+			m.fireWord(w, fp, ai, nv, snap, a.event)
 		}
 		id := int(bf.get(v))
 		var present uint64
 		if b.ordered {
 			if b.length[id] > 0 {
-				m.fireWord(w, fp, bf.set(v, uint64(b.remove[id*b.cap])), snap, fp.recv[b.head[id]])
+				m.fireWord(w, fp, ca.deliver[0], bf.set(v, uint64(b.remove[id*b.cap])), snap, fp.recv[b.head[id]])
 			}
 		} else if ca.present != nil {
 			present = ca.present[id]
 			rem := b.remove[id*b.kinds : id*b.kinds+b.kinds]
 			for set := present; set != 0; set &= set - 1 {
 				k := bits.TrailingZeros64(set)
-				m.fireWord(w, fp, bf.set(v, uint64(rem[k])), snap, fp.recv[k])
+				m.fireWord(w, fp, ca.deliver[k], bf.set(v, uint64(rem[k])), snap, fp.recv[k])
 			}
 		} else {
 			for k := range b.kinds {
 				if r := b.remove[id*b.kinds+k]; r >= 0 {
-					m.fireWord(w, fp, bf.set(v, uint64(r)), snap, fp.recv[k])
+					m.fireWord(w, fp, ca.deliver[k], bf.set(v, uint64(r)), snap, fp.recv[k])
 				}
 			}
 		}
@@ -101,7 +100,7 @@ func (m *model) expandWord(w *worker, v uint64, parent uint32) int {
 		}
 		for set := armed; set != 0; set &= set - 1 {
 			ai := pa.timeout[bits.TrailingZeros64(set)]
-			m.fireWord(w, fp, v, snap, m.actions[ai].event)
+			m.fireWord(w, fp, ai, v, snap, m.actions[ai].event)
 		}
 		if len(ca.lose) == 0 && len(ca.dup) == 0 {
 			continue
@@ -142,17 +141,21 @@ func (m *model) expandWord(w *worker, v uint64, parent uint32) int {
 	return len(w.batch) - n
 }
 
-// fireWord is fire for one-word states: it applies event ev to peer fp
-// (whose snapshot before is snap) on top of nv, which already has the
-// action's other effect, and appends the successor unless the peer
-// refuses the event or a send blocks.
-func (m *model) fireWord(w *worker, fp *fastPeer, nv, snap uint64, ev int) {
+// fireWord is fire for one-word states: it applies event ev of action ai
+// to peer fp (whose snapshot before is snap) on top of nv, which already
+// has the action's other effect, and appends the successor unless the
+// peer refuses the event or a send blocks. The state being expanded is
+// w.cur[0].
+func (m *model) fireWord(w *worker, fp *fastPeer, ai int, nv, snap uint64, ev int) {
 	o := fp.step.apply(snap, ev, w.succ.scratch)
 	if !o.ok {
 		return
 	}
 	wp := &fp.word
 	nv = wp.peer.set(nv, o.next)
+	if m.handlers != nil {
+		nv = m.observeWord(&w.cur, nv, ai, fp.index, snap, o.next, o.sends)
+	}
 	if len(o.sends) > 0 {
 		id, ok := wp.out.send(int32(wp.other.get(nv)), o.sends, wp.block)
 		if !ok {

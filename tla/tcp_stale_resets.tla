@@ -3,8 +3,8 @@
 \* Machine tcp: The TCP connection state machine (RFC 9293 §3.3.2, Figure 5), one endpoint of one
 \* connection.
 \* Check stale_resets: lossy_any observed by a monitor: the sequence numbers keep old resets out,
-\* so that no reset ends a connection that the other side still holds. A check of its own, since a
-\* monitor takes the search off its fastest path.
+\* so that no reset ends a connection that the other side still holds. A check of its own, so that
+\* lossy_any_fair's liveness pass runs without the monitor.
 \* Two peers run the machine; each has an inbox for the messages the other sends it. The semantics
 \* is fsmgen's (docs/semantics.md), so TLC's distinct states equal fsmgen's; the variables are
 \* those of the Promela rendering.
