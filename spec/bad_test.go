@@ -215,7 +215,7 @@ func TestOverlapReportedOnce(t *testing.T) {
 
 func TestUnknownParamOverride(t *testing.T) {
 	_, err := fsmgen.TCP(spec.WithParam("TTL", time.Second))
-	want := "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"
+	want := "spec/tcp.yaml:104:3: cannot set param TTL: the spec declares no such param (its params: MSL, FIN_TIMEOUT)"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
 	}

@@ -481,6 +481,19 @@ func (l *loader) params(n *yaml.Node) {
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	// An override of a param the spec lacks is reported where the spec
+	// declares its params, with those it declares.
+	at, declared := Pos{File: l.file, Line: 1, Col: 1}, "the spec declares no params"
+	if n != nil {
+		at = l.pos(n)
+	}
+	if len(l.s.Params) > 0 {
+		var ps []string
+		for _, p := range l.s.Params {
+			ps = append(ps, p.Name)
+		}
+		declared = "the spec declares no such param (its params: " + strings.Join(ps, ", ") + ")"
+	}
 	for _, name := range names {
 		found := false
 		for _, p := range l.s.Params {
@@ -489,7 +502,7 @@ func (l *loader) params(n *yaml.Node) {
 			}
 		}
 		if !found {
-			l.errs = append(l.errs, errorf(Pos{File: l.file, Line: 1, Col: 1}, "cannot set param %s: the spec declares no such param", name))
+			l.errs = append(l.errs, errorf(at, "cannot set param %s: %s%s", name, declared, didYouMean(&l.hints, name, l.s.Params, paramName)))
 		}
 	}
 }

@@ -83,9 +83,17 @@ func (r *Result) Write(w io.Writer, steps bool) {
 			fmt.Fprintf(w, "    %s\n", r.RowName(i))
 		}
 	}
-	fmt.Fprintf(w, "%d instances, %d conform, %d diverge", len(r.Instances), len(r.Instances)-bad-incomplete, bad)
+	fmt.Fprintf(w, "%s, %d conform, %d diverge", plural(len(r.Instances), "instance"), len(r.Instances)-bad-incomplete, bad)
 	if incomplete > 0 {
 		fmt.Fprintf(w, ", %d incomplete", incomplete)
 	}
 	fmt.Fprintln(w)
+}
+
+// plural is "1 instance" or "n instances".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

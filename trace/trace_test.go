@@ -349,7 +349,7 @@ func TestIncompleteSearch(t *testing.T) {
 		}
 		var b strings.Builder
 		res.Write(&b, false)
-		if !strings.Contains(b.String(), "x: search incomplete at line 1:") || !strings.HasSuffix(b.String(), "1 instances, 0 conform, 0 diverge, 1 incomplete\n") {
+		if !strings.Contains(b.String(), "x: search incomplete at line 1:") || !strings.HasSuffix(b.String(), "1 instance, 0 conform, 0 diverge, 1 incomplete\n") {
 			t.Errorf("%+v: report\n%s", opts, b.String())
 		}
 	}

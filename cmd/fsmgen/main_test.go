@@ -108,7 +108,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "-param", "MSL"}, 2, "want NAME=DURATION"},
 		{[]string{"validate", "-param", "MSL=forever"}, 2, `"forever" is not a positive duration`},
 		{[]string{"validate", "--param", "CAP=3"}, 2, "--set FIELD=VALUE sets a check field"},
-		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:1:1: cannot set param TTL: the spec declares no such param"},
+		{[]string{"validate", "-param", "TTL=30s"}, 2, "spec/tcp.yaml:104:3: cannot set param TTL: the spec declares no such param (its params: MSL, FIN_TIMEOUT)"},
 		{[]string{"validate", "a.yaml", "b.yaml"}, 2, "fsmgen validate: one spec file at most, got 2: a.yaml b.yaml"},
 		{[]string{"spec", "x"}, 2, "takes no arguments"},
 		{[]string{"check", "--max-memory", ""}, 2, "fsmgen check: --max-memory needs a value: a size such as 4GiB, auto or 0 (no limit)"},
